@@ -1,0 +1,129 @@
+import Foundation
+public import KyvernAPI
+
+/// Walks an object along its kind's schema as upstream's decoder does: unknown fields are
+/// collected (to refuse, warn about or drop), nulls dropped, and values of the wrong JSON type refused.
+public struct SchemaPruner: Sendable {
+    public let schemas: SchemaSet
+
+    public init(schemas: SchemaSet) {
+        self.schemas = schemas
+    }
+
+    public struct Result: Sendable {
+        public var value: JSONValue
+        /// Paths of fields the schema does not know, e.g. `spec.foo`, `spec.containers[0].bar`.
+        public var unknownFields: [String]
+    }
+
+    /// Prunes `value` as an instance of `definition`.
+    /// - Throws: 400 BadRequest naming the field when a value has the wrong type.
+    public func prune(_ value: JSONValue, definition: String, kind: String) throws -> Result {
+        var unknown: [String] = []
+        let pruned = try walk(value, type: ["ref": .string(definition)], path: "", unknown: &unknown, kind: kind, owner: kind)
+        return Result(value: pruned, unknownFields: unknown)
+    }
+
+    private func join(_ path: String, _ field: String) -> String {
+        path.isEmpty ? field : "\(path).\(field)"
+    }
+
+    private func walk(_ value: JSONValue, type: JSONValue, path: String, unknown: inout [String],
+                      kind: String, owner: String) throws -> JSONValue {
+        var type = type
+        var owner = owner
+        if let ref = type["ref"]?.stringValue {
+            guard let definition = schemas.definitions[ref] else { return value }
+            type = definition
+            owner = String(ref.split(separator: ".").last ?? "")
+        }
+        if type["x-kubernetes-preserve-unknown-fields"]?.boolValue == true || type["preserveUnknownFields"]?.boolValue == true { return value }
+        let typeName = type["type"]?.stringValue ?? "object"
+        func mismatch(_ expected: String) -> APIError {
+            APIError.badRequest("\(kind) in version \"v1\" cannot be handled as a \(kind): json: cannot unmarshal \(jsonTypeName(value)) into Go struct field \(owner).\(path) of type \(expected)")
+        }
+        if value.isNull { return value }
+        switch typeName {
+        case "object":
+            guard case .object(let object) = value else { throw mismatch("object") }
+            guard let properties = type["properties"]?.objectValue else { return value }
+            var result: [String: JSONValue] = [:]
+            result.reserveCapacity(object.count)
+            for (key, member) in object {
+                guard let memberType = properties[key] else {
+                    unknown.append(join(path, key))
+                    continue
+                }
+                if member.isNull { continue }
+                result[key] = try walk(member, type: memberType, path: join(path, key), unknown: &unknown, kind: kind, owner: owner)
+            }
+            return .object(result)
+        case "map":
+            guard case .object(let object) = value else { throw mismatch("map") }
+            guard let values = type["values"] else { return value }
+            var result: [String: JSONValue] = [:]
+            for (key, member) in object {
+                result[key] = try walk(member, type: values, path: join(path, key), unknown: &unknown, kind: kind, owner: owner)
+            }
+            return .object(result)
+        case "array":
+            guard case .array(let array) = value else { throw mismatch("array") }
+            guard let items = type["items"] else { return value }
+            var result: [JSONValue] = []
+            result.reserveCapacity(array.count)
+            for (index, element) in array.enumerated() {
+                result.append(try walk(element, type: items, path: "\(path)[\(index)]", unknown: &unknown, kind: kind, owner: owner))
+            }
+            return .array(result)
+        case "string", "time":
+            guard case .string = value else { throw mismatch("string") }
+            return value
+        case "bytes":
+            guard case .string(let s) = value else { throw mismatch("[]byte") }
+            if Data(base64Encoded: s) == nil {
+                throw APIError.badRequest("\(kind) in version \"v1\" cannot be handled as a \(kind): illegal base64 data at input byte 0 (field \(path))")
+            }
+            return value
+        case "integer":
+            switch value {
+            case .int: return value
+            case .double(let d) where d.rounded() == d: return .int(Int64(d))
+            default: throw mismatch(type["format"]?.stringValue ?? "int64")
+            }
+        case "number":
+            switch value {
+            case .int, .double: return value
+            default: throw mismatch("float64")
+            }
+        case "boolean":
+            guard case .bool = value else { throw mismatch("bool") }
+            return value
+        case "int-or-string":
+            switch value {
+            case .int, .string: return value
+            case .double(let d) where d.rounded() == d: return .int(Int64(d))
+            default: throw mismatch("intstr.IntOrString")
+            }
+        case "quantity":
+            switch value {
+            case .string: return value
+            case .int(let i): return .string(String(i))
+            case .double(let d): return .string(String(d))
+            default: throw mismatch("resource.Quantity")
+            }
+        default:
+            return value
+        }
+    }
+
+    private func jsonTypeName(_ value: JSONValue) -> String {
+        switch value {
+        case .null: "null"
+        case .bool: "bool"
+        case .int, .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import KyvernAPI
+
+/// The patch formats the API accepts, by content type.
+enum PatchType: Sendable {
+    case jsonPatch
+    case mergePatch
+    case strategicMergePatch
+
+    init?(contentType: String?) {
+        let media = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        switch media {
+        case "application/json-patch+json": self = .jsonPatch
+        case "application/merge-patch+json": self = .mergePatch
+        case "application/strategic-merge-patch+json": self = .strategicMergePatch
+        default: return nil
+        }
+    }
+}
+
+/// Applies patches to JSON objects.
+///
+/// Strategic merge patch is applied here with merge-patch semantics (maps merge, lists replace)
+/// until list merge keys from the specification are wired in.
+enum PatchApplier {
+    static func apply(_ type: PatchType, patch: [UInt8], to object: JSONValue) throws -> JSONValue {
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(patch)
+        } catch {
+            throw APIError.badRequest("error decoding patch: \(error)")
+        }
+        switch type {
+        case .mergePatch, .strategicMergePatch:
+            guard case .object = document else {
+                throw APIError.badRequest("error decoding patch: a merge patch must be a JSON object")
+            }
+            return mergePatch(object, document)
+        case .jsonPatch:
+            guard case .array(let operations) = document else {
+                throw APIError.badRequest("the server rejected our request due to an error in our request: json patch must be an array")
+            }
+            return try JSONPatch.apply(operations, to: object)
+        }
+    }
+
+    /// RFC 7386.
+    static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
+        guard case .object(let patchObject) = patch else { return patch }
+        var result = target.objectValue ?? [:]
+        for (key, value) in patchObject {
+            if value.isNull {
+                result[key] = nil
+            } else {
+                result[key] = mergePatch(result[key] ?? .null, value)
+            }
+        }
+        return .object(result)
+    }
+}
+
+/// RFC 6902 JSON Patch, with upstream's error answers.
+enum JSONPatch {
+    static func apply(_ operations: [JSONValue], to object: JSONValue) throws -> JSONValue {
+        var document = object
+        for operation in operations {
+            guard let op = operation["op"]?.stringValue else {
+                throw APIError.badRequest("the server rejected our request due to an error in our request: missing op")
+            }
+            guard let path = operation["path"]?.stringValue else {
+                throw APIError.badRequest("the server rejected our request due to an error in our request: missing path")
+            }
+            let pointer = try parsePointer(path)
+            switch op {
+            case "add":
+                document = try add(document, pointer[...], value(operation))
+            case "remove":
+                document = try remove(document, pointer[...])
+            case "replace":
+                _ = try get(document, pointer[...])
+                document = try remove(document, pointer[...])
+                document = try add(document, pointer[...], value(operation))
+            case "move":
+                let from = try parsePointer(operation["from"]?.stringValue ?? "")
+                let moved = try get(document, from[...])
+                document = try remove(document, from[...])
+                document = try add(document, pointer[...], moved)
+            case "copy":
+                let from = try parsePointer(operation["from"]?.stringValue ?? "")
+                document = try add(document, pointer[...], try get(document, from[...]))
+            case "test":
+                let actual = try? get(document, pointer[...])
+                if actual != value(operation) {
+                    throw APIError(code: 422, reason: "Invalid",
+                                   message: "the server rejected our request due to an error in our request: testing value \(path) failed")
+                }
+            default:
+                throw APIError.badRequest("the server rejected our request due to an error in our request: unexpected op \"\(op)\"")
+            }
+        }
+        return document
+    }
+
+    private static func value(_ operation: JSONValue) -> JSONValue {
+        operation["value"] ?? .null
+    }
+
+    static func parsePointer(_ path: String) throws -> [String] {
+        if path.isEmpty { return [] }
+        guard path.hasPrefix("/") else {
+            throw APIError.badRequest("the server rejected our request due to an error in our request: JSON pointer must be empty or start with a \"/\"")
+        }
+        return path.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
+            $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        }
+    }
+
+    private static func missing(_ path: ArraySlice<String>) -> APIError {
+        APIError(code: 422, reason: "Invalid",
+                 message: "the server rejected our request due to an error in our request: doc is missing path: \"/\(path.joined(separator: "/"))\"")
+    }
+
+    static func get(_ document: JSONValue, _ path: ArraySlice<String>) throws -> JSONValue {
+        guard let first = path.first else { return document }
+        switch document {
+        case .object(let object):
+            guard let child = object[first] else { throw missing(path) }
+            return try get(child, path.dropFirst())
+        case .array(let array):
+            guard let index = Int(first), array.indices.contains(index) else { throw missing(path) }
+            return try get(array[index], path.dropFirst())
+        default:
+            throw missing(path)
+        }
+    }
+
+    static func add(_ document: JSONValue, _ path: ArraySlice<String>, _ value: JSONValue) throws -> JSONValue {
+        guard let first = path.first else { return value }
+        let rest = path.dropFirst()
+        switch document {
+        case .object(var object):
+            if rest.isEmpty {
+                object[first] = value
+            } else {
+                guard let child = object[first] else { throw missing(path) }
+                object[first] = try add(child, rest, value)
+            }
+            return .object(object)
+        case .array(var array):
+            if rest.isEmpty {
+                if first == "-" {
+                    array.append(value)
+                } else if let index = Int(first), index >= 0, index <= array.count {
+                    array.insert(value, at: index)
+                } else {
+                    throw missing(path)
+                }
+            } else {
+                guard let index = Int(first), array.indices.contains(index) else { throw missing(path) }
+                array[index] = try add(array[index], rest, value)
+            }
+            return .array(array)
+        default:
+            throw missing(path)
+        }
+    }
+
+    static func remove(_ document: JSONValue, _ path: ArraySlice<String>) throws -> JSONValue {
+        guard let first = path.first else { return .null }
+        let rest = path.dropFirst()
+        switch document {
+        case .object(var object):
+            guard let child = object[first] else { throw missing(path) }
+            object[first] = rest.isEmpty ? nil : try remove(child, rest)
+            return .object(object)
+        case .array(var array):
+            guard let index = Int(first), array.indices.contains(index) else { throw missing(path) }
+            if rest.isEmpty { array.remove(at: index) } else { array[index] = try remove(array[index], rest) }
+            return .array(array)
+        default:
+            throw missing(path)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import KyvernAPI
+
+extension ResourceHandler {
+    /// Decodes a request body as an object of the request's kind: media type, kind and
+    /// apiVersion checks, and schema pruning by the `fieldValidation` directive.
+    func decodeObject(_ request: inout ResourceRequest, kind: String, groupVersion: String, definition: String) throws -> JSONValue {
+        let value = try BodyDecoder.decode(request.body, contentType: request.contentType, what: kind)
+        return try checkObject(value, &request, kind: kind, groupVersion: groupVersion, definition: definition)
+    }
+
+    /// Checks and prunes an already decoded object (also used for the result of a patch).
+    func checkObject(_ value: JSONValue, _ request: inout ResourceRequest, kind: String, groupVersion: String,
+                     definition: String) throws -> JSONValue {
+        guard case .object = value else {
+            throw APIError.badRequest("\(kind) in version \"\(request.info.version)\" cannot be handled as a \(kind): the body must be a JSON object")
+        }
+        var object = value
+        if let apiVersion = object["apiVersion"]?.stringValue, !apiVersion.isEmpty {
+            if apiVersion != groupVersion {
+                throw APIError.badRequest("the API version in the data (\(apiVersion)) does not match the expected API version (\(groupVersion))")
+            }
+        } else {
+            object["apiVersion"] = .string(groupVersion)
+        }
+        if let bodyKind = object["kind"]?.stringValue, !bodyKind.isEmpty {
+            if bodyKind != kind {
+                throw APIError.badRequest("the kind in the data (\(bodyKind)) does not match the expected kind (\(kind))")
+            }
+        } else {
+            object["kind"] = .string(kind)
+        }
+        let mode = request.query["fieldValidation"] ?? "Warn"
+        guard ["Strict", "Warn", "Ignore"].contains(mode) else {
+            throw APIError.badRequest("fieldValidation must be one of \"Ignore\", \"Warn\" or \"Strict\", got \"\(mode)\"")
+        }
+        let result = try pruner.prune(object, definition: definition, kind: kind)
+        if !result.unknownFields.isEmpty {
+            let messages = result.unknownFields.map { "unknown field \"\($0)\"" }
+            switch mode {
+            case "Strict":
+                throw APIError.badRequest("strict decoding error: " + messages.joined(separator: ", "))
+            case "Warn":
+                request.warnings.append(contentsOf: messages)
+            default:
+                break
+            }
+        }
+        return result.value
+    }
+
+    /// Validates the metadata of an object about to be written (422 with every cause).
+    func validateMeta(_ object: JSONValue, _ info: ResourceInfo) throws {
+        let strategy = KindStrategy(info: info)
+        guard let meta = object["metadata"] else {
+            throw APIError.invalid(group: info.group, kind: info.kind, name: "",
+                                   causes: [.init(type: "FieldValueRequired", message: "Required value: name or generateName is required", field: "metadata.name")])
+        }
+        let causes = validateObjectMeta(meta, namespaced: info.namespaced, nameRule: strategy.nameRule)
+        if !causes.isEmpty {
+            throw APIError.invalid(group: info.group, kind: info.kind, name: meta["name"]?.stringValue ?? "", causes: causes)
+        }
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import KyvernAPI
+
+extension ResourceHandler {
+    func handleSubresource(_ subresource: String, _ request: inout ResourceRequest) async throws -> Reply {
+        let info = request.info
+        guard let name = request.target.name, let sub = info.subresource(subresource) else {
+            throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        let verb: String
+        switch request.method {
+        case "GET": verb = "get"
+        case "PUT": verb = "update"
+        case "PATCH": verb = "patch"
+        case "POST": verb = "create"
+        default: verb = ""
+        }
+        guard sub.verbs.contains(verb) else {
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+        switch subresource {
+        case "status": return try await status(&request, name: name, verb: verb)
+        case "scale": return try await scale(&request, name: name, verb: verb)
+        case "binding": return try await bind(&request, podName: name)
+        case "eviction": return try await evict(&request, podName: name)
+        default:
+            throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+    }
+
+    // MARK: status
+
+    func status(_ request: inout ResourceRequest, name: String, verb: String) async throws -> Reply {
+        let info = request.info
+        switch verb {
+        case "get":
+            return try await get(request, name: name)
+        case "update":
+            var object = try decodeObject(&request, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
+            try checkName(object, name: name)
+            try reconcileNamespace(&object, request)
+            let candidate = object
+            return try await writeUpdate(request, name: name) { current in
+                try mergeForUpdate(new: candidate, current: current, info: info, statusOnly: true)
+            }
+        default:
+            guard let patchType = PatchType(contentType: request.contentType) else {
+                throw APIError.unsupportedMediaType(request.contentType ?? "")
+            }
+            let body = request.body
+            var checked = request
+            return try await writeUpdate(request, name: name) { current in
+                let patched = try PatchApplier.apply(patchType, patch: body, to: current)
+                let object = try checkObject(patched, &checked, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
+                return try mergeForUpdate(new: object, current: current, info: info, statusOnly: true)
+            }
+        }
+    }
+
+    // MARK: scale
+
+    /// The autoscaling/v1 Scale view of an object with `spec.replicas`.
+    static func scaleObject(of object: JSONValue) -> JSONValue {
+        let meta = object["metadata"] ?? [:]
+        var scaleMeta: JSONValue = [:]
+        for field in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
+            if let value = meta[field] { scaleMeta[field] = value }
+        }
+        var status: JSONValue = ["replicas": object[path: ["status", "replicas"]] ?? 0]
+        if let selector = object[path: ["spec", "selector"]] {
+            // ReplicationControllers have a plain map; the others a LabelSelector.
+            if selector["matchLabels"] != nil || selector["matchExpressions"] != nil {
+                if let parsed = try? LabelSelector(labelSelector: selector) { status["selector"] = .string(parsed.description) }
+            } else if let map = selector.objectValue {
+                status["selector"] = .string(map.keys.sorted().map { "\($0)=\(map[$0]?.stringValue ?? "")" }.joined(separator: ","))
+            }
+        }
+        return [
+            "kind": "Scale", "apiVersion": "autoscaling/v1", "metadata": scaleMeta,
+            "spec": ["replicas": object[path: ["spec", "replicas"]] ?? 1],
+            "status": status,
+        ]
+    }
+
+    func scale(_ request: inout ResourceRequest, name: String, verb: String) async throws -> Reply {
+        let info = request.info
+        if verb == "get" {
+            try await storage.syncCache()
+            guard let object = await cache.get(key: key(request, name: name)) else {
+                throw APIError.notFound(group: info.group, resource: info.resource, name: name)
+            }
+            return .object(Self.scaleObject(of: object.object))
+        }
+        let body = request.body
+        let contentType = request.contentType
+        let patchType = verb == "patch" ? PatchType(contentType: contentType) : nil
+        if verb == "patch" && patchType == nil { throw APIError.unsupportedMediaType(contentType ?? "") }
+        let reply = try await writeUpdate(request, name: name) { current in
+            let currentScale = Self.scaleObject(of: current)
+            var scale: JSONValue
+            if let patchType {
+                scale = try PatchApplier.apply(patchType, patch: body, to: currentScale)
+            } else {
+                scale = try BodyDecoder.decode(body, contentType: contentType, what: "Scale")
+                if let kind = scale["kind"]?.stringValue, kind != "Scale" {
+                    throw APIError.badRequest("the kind in the data (\(kind)) does not match the expected kind (Scale)")
+                }
+            }
+            if let rv = scale[path: ["metadata", "resourceVersion"]]?.stringValue, !rv.isEmpty,
+               rv != current[path: ["metadata", "resourceVersion"]]?.stringValue {
+                throw APIError.conflict(group: info.group, resource: info.resource, name: name,
+                                        reason: "the object has been modified; please apply your changes to the latest version and try again")
+            }
+            guard let replicas = scale[path: ["spec", "replicas"]]?.intValue else {
+                throw APIError.invalid(group: "autoscaling", kind: "Scale", name: name,
+                                       causes: [.init(type: "FieldValueRequired", message: "Required value", field: "spec.replicas")])
+            }
+            if replicas < 0 {
+                throw APIError.invalid(group: "autoscaling", kind: "Scale", name: name,
+                                       causes: [.init(type: "FieldValueInvalid",
+                                                      message: "Invalid value: \(replicas): must be greater than or equal to 0",
+                                                      field: "spec.replicas")])
+            }
+            var updated = current
+            if updated[path: ["spec", "replicas"]]?.intValue != replicas {
+                updated[path: ["spec", "replicas"]] = .int(replicas)
+                let generation = current[path: ["metadata", "generation"]]?.intValue ?? 0
+                updated[path: ["metadata", "generation"]] = .int(generation + 1)
+            }
+            return updated
+        }
+        guard case .json(_, let bytes, _) = reply else { return reply }
+        return .object(Self.scaleObject(of: try JSONValue.parse(bytes)))
+    }
+
+    // MARK: pods/binding and pods/eviction
+
+    func bind(_ request: inout ResourceRequest, podName: String) async throws -> Reply {
+        let info = request.info
+        let binding = try BodyDecoder.decode(request.body, contentType: request.contentType, what: "Binding")
+        if let bodyName = binding[path: ["metadata", "name"]]?.stringValue, !bodyName.isEmpty, bodyName != podName {
+            throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(podName))")
+        }
+        return try await bindPod(request, info: info, podName: podName, binding: binding)
+    }
+
+    /// Assigns a pod to a node, once: the scheduler's write.
+    func bindPod(_ request: ResourceRequest, info: ResourceInfo, podName: String, binding: JSONValue) async throws -> Reply {
+        guard let node = binding[path: ["target", "name"]]?.stringValue, !node.isEmpty else {
+            throw APIError.invalid(group: "", kind: "Binding", name: podName,
+                                   causes: [.init(type: "FieldValueRequired", message: "Required value", field: "target.name")])
+        }
+        let podKey = StorageKeys.key(info, namespace: request.namespace, name: podName)
+        if request.dryRun { return .object(Self.successStatus(info: info, object: [:]), status: 201) }
+        _ = try await storage.update(info, key: podKey, name: podName) { current in
+            if let uid = binding[path: ["metadata", "uid"]]?.stringValue, !uid.isEmpty,
+               uid != current[path: ["metadata", "uid"]]?.stringValue {
+                throw APIError.conflict(group: "", resource: "pods", name: podName, reason: "the UID in the bind request does not match the pod")
+            }
+            if current[path: ["metadata", "deletionTimestamp"]] != nil {
+                throw APIError.conflict(group: "", resource: "pods", name: podName, reason: "pod \(podName) is being deleted, cannot be assigned to a host")
+            }
+            if let assigned = current[path: ["spec", "nodeName"]]?.stringValue, !assigned.isEmpty {
+                throw APIError.conflict(group: "", resource: "pods", name: podName,
+                                        reason: "pod \(podName) is already assigned to node \"\(assigned)\"")
+            }
+            var updated = current
+            updated[path: ["spec", "nodeName"]] = .string(node)
+            var conditions = updated[path: ["status", "conditions"]]?.arrayValue ?? []
+            conditions.removeAll { $0["type"]?.stringValue == "PodScheduled" }
+            conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": .null,
+                               "lastTransitionTime": .string(Timestamp.format(Date()))])
+            updated[path: ["status", "conditions"]] = .array(conditions)
+            return updated
+        }
+        return .object(["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "code": 201], status: 201)
+    }
+
+    /// Evicts a pod unless a PodDisruptionBudget that selects it allows no disruption (429).
+    func evict(_ request: inout ResourceRequest, podName: String) async throws -> Reply {
+        let info = request.info
+        let eviction = try BodyDecoder.decode(request.body, contentType: request.contentType, what: "Eviction")
+        if let bodyName = eviction[path: ["metadata", "name"]]?.stringValue, !bodyName.isEmpty, bodyName != podName {
+            throw APIError.badRequest("name in URL does not match name in Eviction object")
+        }
+        try await storage.syncCache()
+        let podKey = StorageKeys.key(info, namespace: request.namespace, name: podName)
+        guard let pod = await cache.get(key: podKey) else {
+            throw APIError.notFound(group: "", resource: "pods", name: podName)
+        }
+        let phase = pod.object[path: ["status", "phase"]]?.stringValue
+        if phase != "Succeeded" && phase != "Failed",
+           let pdbInfo = ResourceCatalog.find(group: "policy", version: "v1", resource: "poddisruptionbudgets") {
+            let labels = (pod.object[path: ["metadata", "labels"]]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            let budgets = await cache.list(bucket: StorageKeys.resourcePrefix(group: "policy", resource: "poddisruptionbudgets"),
+                                           keyPrefix: StorageKeys.prefix(pdbInfo, namespace: request.namespace)).items
+            for budget in budgets {
+                guard let selectorJSON = budget.object[path: ["spec", "selector"]],
+                      let selector = try? LabelSelector(labelSelector: selectorJSON), selector.matches(labels) else { continue }
+                let allowed = budget.object[path: ["status", "disruptionsAllowed"]]?.intValue ?? 0
+                if allowed < 1 {
+                    throw APIError(code: 429, reason: "TooManyRequests",
+                                   message: "Cannot evict pod as it would violate the pod's disruption budget.",
+                                   details: .init(causes: [.init(type: "DisruptionBudget",
+                                                                 message: "The disruption budget \(budget.object[path: ["metadata", "name"]]?.stringValue ?? "") needs \(budget.object[path: ["status", "desiredHealthy"]]?.intValue ?? 0) healthy pods and has \(budget.object[path: ["status", "currentHealthy"]]?.intValue ?? 0) currently",
+                                                                 field: "")]))
+                }
+            }
+        }
+        if request.dryRun { return .object(Self.successStatus(info: info, object: pod.object), status: 201) }
+        _ = try await storage.delete(info, key: podKey, name: podName) { _ in }
+        return .object(["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "code": 201], status: 201)
+    }
+}

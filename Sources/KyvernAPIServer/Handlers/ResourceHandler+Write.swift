@@ -1,0 +1,292 @@
+import Foundation
+import KyvernAPI
+import KyvernStore
+
+extension ResourceHandler {
+    // MARK: create
+
+    func create(_ request: inout ResourceRequest) async throws -> Reply {
+        let info = request.info
+        var object = try decodeObject(&request, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
+        try reconcileNamespace(&object, request)
+        if (object[path: ["metadata", "name"]]?.stringValue ?? "").isEmpty,
+           let prefix = object[path: ["metadata", "generateName"]]?.stringValue, !prefix.isEmpty {
+            object[path: ["metadata", "name"]] = .string(NameGenerator.generate(prefix: prefix))
+        }
+        try validateMeta(object, info)
+        let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
+        if info.namespaced { try await requireNamespace(request.namespace ?? "", forCreate: true) }
+        let prepared = prepareForCreate(object, info)
+        if request.dryRun { return .object(prepared, status: 201) }
+        let stored = try await storage.create(info, key: key(request, name: name), object: prepared)
+        return .bytes(stored.bytes, status: 201)
+    }
+
+    /// The namespace in the body must agree with the one in the path, and is filled in from it.
+    func reconcileNamespace(_ object: inout JSONValue, _ request: ResourceRequest) throws {
+        let bodyNamespace = object[path: ["metadata", "namespace"]]?.stringValue ?? ""
+        if request.info.namespaced {
+            let pathNamespace = request.namespace ?? ""
+            if !bodyNamespace.isEmpty && bodyNamespace != pathNamespace {
+                throw APIError.badRequest("the namespace of the provided object does not match the namespace sent on the request")
+            }
+            object[path: ["metadata", "namespace"]] = .string(pathNamespace)
+        } else if !bodyNamespace.isEmpty {
+            object[path: ["metadata", "namespace"]] = nil
+        }
+    }
+
+    func requireNamespace(_ namespace: String, forCreate: Bool) async throws {
+        let nsInfo = ResourceCatalog.find(group: "", version: "v1", resource: "namespaces")!
+        let nsKey = StorageKeys.key(nsInfo, namespace: nil, name: namespace)
+        var found = await cache.get(key: nsKey)
+        if found == nil {
+            try await storage.syncCache()
+            found = await cache.get(key: nsKey)
+        }
+        guard let found else { throw APIError.notFound(group: "", resource: "namespaces", name: namespace) }
+        if forCreate, found.object[path: ["status", "phase"]]?.stringValue == "Terminating" {
+            throw APIError(code: 403, reason: "Forbidden",
+                           message: "unable to create new content in namespace \(namespace) because it is being terminated",
+                           details: .init(name: namespace, kind: "namespaces"))
+        }
+    }
+
+    func prepareForCreate(_ object: JSONValue, _ info: ResourceInfo) -> JSONValue {
+        var object = object
+        var meta = object["metadata"]?.objectValue ?? [:]
+        meta["uid"] = .string(UUIDString.make())
+        meta["creationTimestamp"] = .string(Timestamp.format(Date()))
+        meta["resourceVersion"] = nil
+        meta["selfLink"] = nil
+        meta["deletionTimestamp"] = nil
+        meta["deletionGracePeriodSeconds"] = nil
+        if info.hasSpec { meta["generation"] = 1 } else { meta["generation"] = nil }
+        object["metadata"] = .object(meta)
+        let strategy = KindStrategy(info: info)
+        strategy.prepareForCreate(&object)
+        if strategy.hasStatusSubresource {
+            object["status"] = strategy.initialStatus(for: object)
+        }
+        return object
+    }
+
+    // MARK: update
+
+    func update(_ request: inout ResourceRequest, name: String) async throws -> Reply {
+        let info = request.info
+        var object = try decodeObject(&request, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
+        try checkName(object, name: name)
+        try reconcileNamespace(&object, request)
+        try validateMeta(object, info)
+        let candidate = object
+        return try await writeUpdate(request, name: name) { current in
+            try mergeForUpdate(new: candidate, current: current, info: info, statusOnly: false)
+        }
+    }
+
+    func checkName(_ object: JSONValue, name: String) throws {
+        let bodyName = object[path: ["metadata", "name"]]?.stringValue ?? ""
+        if bodyName != name {
+            throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
+        }
+    }
+
+    /// Read-modify-write shared by update, patch and the status subresource.
+    func writeUpdate(_ request: ResourceRequest, name: String,
+                     transform: @escaping (JSONValue) async throws -> JSONValue) async throws -> Reply {
+        let info = request.info
+        let key = key(request, name: name)
+        if request.dryRun {
+            guard let current = try await storage.read(key: key) else {
+                throw APIError.notFound(group: info.group, resource: info.resource, name: name)
+            }
+            return .object(try await transform(current.object))
+        }
+        let (result, _) = try await storage.update(info, key: key, name: name, transform: transform)
+        // An object being deleted goes once its last finalizer is removed.
+        if result.object[path: ["metadata", "deletionTimestamp"]] != nil,
+           (result.object[path: ["metadata", "finalizers"]]?.arrayValue ?? []).isEmpty {
+            let (deleted, _) = try await storage.delete(info, key: key, name: name) { _ in }
+            return .bytes(deleted.bytes)
+        }
+        return .bytes(result.bytes)
+    }
+
+    /// The object to store for an update: the client's object, with what the client may not change
+    /// carried over from the current one (identity, timestamps, and spec or status, whichever the
+    /// endpoint does not own), and generation bumped when the spec changed.
+    func mergeForUpdate(new: JSONValue, current: JSONValue, info: ResourceInfo, statusOnly: Bool) throws -> JSONValue {
+        let name = current[path: ["metadata", "name"]]?.stringValue ?? ""
+        if let rv = new[path: ["metadata", "resourceVersion"]]?.stringValue, !rv.isEmpty,
+           rv != current[path: ["metadata", "resourceVersion"]]?.stringValue {
+            throw APIError.conflict(group: info.group, resource: info.resource, name: name,
+                                    reason: "the object has been modified; please apply your changes to the latest version and try again")
+        }
+        if let uid = new[path: ["metadata", "uid"]]?.stringValue, !uid.isEmpty,
+           uid != current[path: ["metadata", "uid"]]?.stringValue {
+            throw APIError.conflict(group: info.group, resource: info.resource, name: name,
+                                    reason: "Precondition failed: UID in precondition: \(uid), UID in object meta: \(current[path: ["metadata", "uid"]]?.stringValue ?? "")")
+        }
+        var result: JSONValue
+        if statusOnly {
+            result = current
+            result["status"] = new["status"]
+        } else {
+            result = new
+            var meta = result["metadata"]?.objectValue ?? [:]
+            let currentMeta = current["metadata"]?.objectValue ?? [:]
+            for field in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "name"] {
+                meta[field] = currentMeta[field]
+            }
+            // A finalizer cannot be added to an object that is being deleted.
+            result["metadata"] = .object(meta)
+            if KindStrategy(info: info).hasStatusSubresource {
+                result["status"] = current["status"]
+            }
+            if info.hasSpec, result["spec"] != current["spec"] {
+                let generation = current[path: ["metadata", "generation"]]?.intValue ?? 0
+                result[path: ["metadata", "generation"]] = .int(generation + 1)
+            }
+        }
+        return result
+    }
+
+    // MARK: patch
+
+    func patch(_ request: inout ResourceRequest, name: String) async throws -> Reply {
+        let info = request.info
+        let patchType = PatchType(contentType: request.contentType)
+        guard let patchType else {
+            throw APIError(code: 415, reason: "UnsupportedMediaType",
+                           message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
+        }
+        let body = request.body
+        var checked = request
+        return try await writeUpdate(request, name: name) { current in
+            let patched = try PatchApplier.apply(patchType, patch: body, to: current)
+            var object = try checkObject(patched, &checked, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
+            try checkName(object, name: name)
+            try reconcileNamespace(&object, checked)
+            try validateMeta(object, info)
+            return try mergeForUpdate(new: object, current: current, info: info, statusOnly: false)
+        }
+    }
+
+    // MARK: delete
+
+    func delete(_ request: ResourceRequest, name: String) async throws -> Reply {
+        let info = request.info
+        let options = try DeleteOptions(request)
+        if info.group.isEmpty && info.resource == "namespaces" {
+            return try await deleteNamespace(request, name: name, options: options)
+        }
+        let key = key(request, name: name)
+        if options.dryRun {
+            guard let current = try await storage.read(key: key) else {
+                throw APIError.notFound(group: info.group, resource: info.resource, name: name)
+            }
+            try options.check(current.object, info: info, name: name)
+            return .bytes(current.bytes)
+        }
+        // Objects with finalizers are only marked; they go when the last finalizer is removed.
+        var pending = false
+        let (marked, _) = try await storage.update(info, key: key, name: name) { current in
+            try options.check(current, info: info, name: name)
+            guard !(current[path: ["metadata", "finalizers"]]?.arrayValue ?? []).isEmpty else { return current }
+            pending = true
+            var updated = current
+            if updated[path: ["metadata", "deletionTimestamp"]] == nil {
+                updated[path: ["metadata", "deletionTimestamp"]] = .string(Timestamp.format(Date()))
+                updated[path: ["metadata", "deletionGracePeriodSeconds"]] = 0
+            }
+            return updated
+        }
+        if pending { return .bytes(marked.bytes) }
+        let (deleted, _) = try await storage.delete(info, key: key, name: name) { current in
+            try options.check(current, info: info, name: name)
+        }
+        return .object(Self.successStatus(info: info, object: deleted.object))
+    }
+
+    static func successStatus(info: ResourceInfo, object: JSONValue) -> JSONValue {
+        [
+            "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success",
+            "details": [
+                "name": object[path: ["metadata", "name"]] ?? "",
+                "group": .string(info.group),
+                "kind": .string(info.resource),
+                "uid": object[path: ["metadata", "uid"]] ?? "",
+            ],
+        ]
+    }
+
+    /// Deleting a namespace deletes everything in it, then the namespace.
+    func deleteNamespace(_ request: ResourceRequest, name: String, options: DeleteOptions) async throws -> Reply {
+        let info = request.info
+        let key = StorageKeys.key(info, namespace: nil, name: name)
+        guard let current = try await storage.read(key: key) else {
+            throw APIError.notFound(group: "", resource: "namespaces", name: name)
+        }
+        try options.check(current.object, info: info, name: name)
+        if options.dryRun { return .bytes(current.bytes) }
+        let (terminating, _) = try await storage.update(info, key: key, name: name) { current in
+            var updated = current
+            if updated[path: ["metadata", "deletionTimestamp"]] == nil {
+                updated[path: ["metadata", "deletionTimestamp"]] = .string(Timestamp.format(Date()))
+            }
+            updated[path: ["status", "phase"]] = "Terminating"
+            return updated
+        }
+        try await storage.syncCache()
+        for resource in ResourceCatalog.all where resource.namespaced {
+            let prefix = StorageKeys.prefix(resource, namespace: name)
+            let bucket = StorageKeys.resourcePrefix(group: resource.group, resource: resource.resource)
+            for object in await cache.list(bucket: bucket, keyPrefix: prefix).items {
+                _ = try? await storage.store.delete(key: object.key, expectedRevision: nil)
+            }
+        }
+        let (deleted, _) = try await storage.delete(info, key: key, name: name) { _ in }
+        _ = terminating
+        return .bytes(deleted.bytes)
+    }
+
+    func deleteCollection(_ request: ResourceRequest) async throws -> Reply {
+        let info = request.info
+        let options = try ListOptions(request.query)
+        let deleteOptions = try DeleteOptions(request)
+        let filter = try ObjectFilter(options: options, strategy: KindStrategy(info: info))
+        try await storage.syncCache()
+        let bucket = StorageKeys.resourcePrefix(group: info.group, resource: info.resource)
+        let prefix = StorageKeys.prefix(info, namespace: request.namespace)
+        var deleted: [[UInt8]] = []
+        var revision = await cache.revision
+        for object in await cache.list(bucket: bucket, keyPrefix: prefix).items where filter.matches(object.object) {
+            if deleteOptions.dryRun {
+                deleted.append(object.bytes)
+                continue
+            }
+            let name = object.object[path: ["metadata", "name"]]?.stringValue ?? ""
+            do {
+                let (gone, rev) = try await storage.delete(info, key: object.key, name: name) { current in
+                    try deleteOptions.check(current, info: info, name: name)
+                }
+                deleted.append(gone.bytes)
+                revision = max(revision, rev)
+            } catch let error as APIError where error.code == 404 {
+                continue
+            }
+        }
+        return .bytes(Self.listBytes(info: info, items: deleted, revision: revision, continueValue: nil))
+    }
+}
+
+/// Random suffixes for `generateName`, from the alphabet upstream uses (no vowels, no look-alikes).
+enum NameGenerator {
+    static let alphabet = Array("bcdfghjklmnpqrstvwxz2456789")
+
+    static func generate(prefix: String) -> String {
+        let trimmed = prefix.count > 58 ? String(prefix.prefix(58)) : prefix
+        return trimmed + String((0..<5).map { _ in alphabet.randomElement()! })
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import KyvernAPI
+import KyvernStore
+import Logging
+
+/// The one generic handler behind every served resource: get, list, watch, create, update,
+/// patch, delete and deletecollection, configured per kind by `ResourceInfo` and `KindStrategy`.
+struct ResourceHandler: Sendable {
+    let storage: ObjectStorage
+    let pruner: SchemaPruner
+    let logger: Logger
+
+    var cache: WatchCache { storage.cache }
+
+    func handle(_ request: ResourceRequest) async throws -> Reply {
+        var request = request
+        let target = request.target
+        let info = request.info
+        if info.namespaced == false, target.namespace != nil {
+            throw APIError.notFound(group: info.group, resource: info.resource, name: target.name ?? "")
+        }
+        if let sub = target.subresource {
+            return try await handleSubresource(sub, &request)
+        }
+        switch (request.method, target.name) {
+        case ("GET", nil):
+            let options = try ListOptions(request.query)
+            if options.watch { return try await watch(request, options: options) }
+            try requireVerb("list", info)
+            return try await list(request, options: options)
+        case ("GET", let name?):
+            if request.query.bool("watch") == true {
+                var options = try ListOptions(request.query)
+                options.fieldSelector = "metadata.name=\(name)"
+                return try await watch(request, options: options)
+            }
+            try requireVerb("get", info)
+            return try await get(request, name: name)
+        case ("POST", nil) where info.group.isEmpty && info.resource == "bindings":
+            let binding = try BodyDecoder.decode(request.body, contentType: request.contentType, what: "Binding")
+            let podInfo = ResourceCatalog.find(group: "", version: "v1", resource: "pods")!
+            return try await bindPod(request, info: podInfo, podName: binding[path: ["metadata", "name"]]?.stringValue ?? "",
+                                     binding: binding)
+        case ("POST", nil):
+            try requireVerb("create", info)
+            return try await create(&request)
+        case ("PUT", let name?):
+            try requireVerb("update", info)
+            return try await update(&request, name: name)
+        case ("PATCH", let name?):
+            try requireVerb("patch", info)
+            return try await patch(&request, name: name)
+        case ("DELETE", let name?):
+            try requireVerb("delete", info)
+            return try await delete(request, name: name)
+        case ("DELETE", nil):
+            try requireVerb("deletecollection", info)
+            return try await deleteCollection(request)
+        default:
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+    }
+
+    func requireVerb(_ verb: String, _ info: ResourceInfo) throws {
+        guard info.verbs.contains(verb) else {
+            throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+        }
+    }
+
+    // MARK: reads
+
+    func key(_ request: ResourceRequest, name: String) -> String {
+        StorageKeys.key(request.info, namespace: request.namespace, name: name)
+    }
+
+    func get(_ request: ResourceRequest, name: String) async throws -> Reply {
+        let info = request.info
+        let rv = request.query["resourceVersion"].flatMap { $0.isEmpty ? nil : $0 }
+        let object: CachedObject?
+        if let rv, rv != "0" {
+            guard let revision = Int64(rv) else { throw APIError.badRequest("invalid resource version \"\(rv)\"") }
+            try await cache.waitUntil(revision: revision)
+            object = await cache.get(key: key(request, name: name))
+        } else if rv == "0" {
+            object = await cache.get(key: key(request, name: name))
+        } else {
+            try await storage.syncCache()
+            object = await cache.get(key: key(request, name: name))
+        }
+        guard let object else { throw APIError.notFound(group: info.group, resource: info.resource, name: name) }
+        if request.wantsTable {
+            return .object(TableConverter.table(for: [object.object], info: info, revision: String(object.modRevision),
+                                                includeObject: request.query["includeObject"]))
+        }
+        return .bytes(object.bytes)
+    }
+
+    func list(_ request: ResourceRequest, options: ListOptions) async throws -> Reply {
+        let info = request.info
+        let strategy = KindStrategy(info: info)
+        let filter = try ObjectFilter(options: options, strategy: strategy)
+        let bucket = StorageKeys.resourcePrefix(group: info.group, resource: info.resource)
+        let prefix = StorageKeys.prefix(info, namespace: request.namespace)
+
+        var token: ContinueToken?
+        if let raw = options.continueToken { token = try ContinueToken.decode(raw, prefix: prefix) }
+
+        // Which revision to read at, and whether the cache can serve it.
+        var exactRevision: Int64?
+        if let token {
+            exactRevision = token.revision
+        } else if let rv = options.resourceVersion, let revision = Int64(rv) {
+            if options.resourceVersionMatch == "Exact" {
+                exactRevision = revision
+            } else if revision != 0 {
+                try await cache.waitUntil(revision: revision)
+            }
+        } else {
+            try await storage.syncCache()
+        }
+
+        var items: [CachedObject]
+        var revision: Int64
+        var more = false
+        var nextKey: String?
+        let limit = options.limit
+        if let exact = exactRevision, await cache.revision != exact {
+            // An older, consistent snapshot: read it from the store's history.
+            (items, revision, more, nextKey) = try await listFromStore(prefix: prefix, startKey: token?.startKey,
+                                                                       revision: exact, limit: limit, filter: filter)
+        } else {
+            let snapshot = await cache.list(bucket: bucket, keyPrefix: prefix, startKey: token?.startKey)
+            revision = snapshot.revision
+            if let exact = exactRevision { revision = exact }
+            items = []
+            items.reserveCapacity(min(snapshot.items.count, limit ?? Int.max))
+            for (index, object) in snapshot.items.enumerated() {
+                if let limit, items.count >= limit {
+                    more = true
+                    nextKey = snapshot.items[index].key
+                    break
+                }
+                if filter.isEverything || filter.matches(object.object) { items.append(object) }
+            }
+        }
+
+        let continueValue = more ? nextKey.map { ContinueToken(revision: revision, startKey: $0).encoded() } : nil
+        if request.wantsTable {
+            var table = TableConverter.table(for: items.map(\.object), info: info, revision: String(revision),
+                                             includeObject: request.query["includeObject"])
+            if let continueValue { table[path: ["metadata", "continue"]] = .string(continueValue) }
+            return .object(table)
+        }
+        return .bytes(Self.listBytes(info: info, items: items.lazy.map(\.bytes), revision: revision, continueValue: continueValue))
+    }
+
+    private func listFromStore(prefix: String, startKey: String?, revision: Int64, limit: Int?,
+                               filter: ObjectFilter) async throws -> ([CachedObject], Int64, Bool, String?) {
+        var items: [CachedObject] = []
+        var start = startKey ?? prefix
+        while true {
+            let page = try await storage.mapStoreErrors {
+                try await storage.store.range(prefix: prefix, startKey: start, limit: limit.map { $0 + 1 }, revision: revision)
+            }
+            for kv in page.items {
+                if let limit, items.count >= limit {
+                    return (items, revision, true, kv.key)
+                }
+                let object = try CachedObject.decode(key: kv.key, value: kv.value, revision: kv.modRevision)
+                if filter.isEverything || filter.matches(object.object) { items.append(object) }
+            }
+            guard page.more, let last = page.items.last else { return (items, revision, false, nil) }
+            start = last.key + "\u{0}"
+        }
+    }
+
+    /// `{"apiVersion":..,"kind":"XList","metadata":{..},"items":[..]}` assembled from cached bytes.
+    static func listBytes(info: ResourceInfo, items: some Sequence<[UInt8]>, revision: Int64, continueValue: String?) -> [UInt8] {
+        var out: [UInt8] = []
+        out.append(contentsOf: Array("{\"apiVersion\":\"\(info.groupVersion)\",\"kind\":\"\(info.listKind)\",\"metadata\":{\"resourceVersion\":\"\(revision)\"".utf8))
+        if let continueValue {
+            out.append(contentsOf: Array(",\"continue\":\"\(continueValue)\"".utf8))
+        }
+        out.append(contentsOf: Array("},\"items\":[".utf8))
+        var first = true
+        for bytes in items {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(contentsOf: bytes)
+        }
+        out.append(contentsOf: Array("]}".utf8))
+        return out
+    }
+}

@@ -1,0 +1,118 @@
+import KyvernAPI
+import Logging
+
+/// A running watch: initial events (if any), then the cache's events filtered for one client,
+/// with bookmarks and a deadline.
+public struct WatchResponse: Sendable {
+    let cache: WatchCache
+    let watcherID: Int
+    let events: AsyncStream<CacheEvent>
+    let initial: [CacheEvent]
+    /// Send a BOOKMARK marking the end of the initial events (sendInitialEvents=true).
+    let initialEventsEndRevision: Int64?
+    let startRevision: Int64
+    let filter: ObjectFilter
+    let info: ResourceInfo
+    let bookmarks: Bool
+    let timeout: Duration
+    let table: Bool
+    let bookmarkInterval: Duration
+
+    enum Item: Sendable {
+        case event(CacheEvent)
+        case tick
+    }
+
+    /// Writes the watch as newline-delimited JSON `{"type":..,"object":..}` until the timeout,
+    /// the client going away, or the server shutting down.
+    func run(write: (inout [UInt8]) async throws -> Void) async throws {
+        do {
+            try await stream(write: write)
+        } catch {
+            await cache.stopWatching(watcherID)
+            throw error
+        }
+        await cache.stopWatching(watcherID)
+    }
+
+    private func stream(write: (inout [UInt8]) async throws -> Void) async throws {
+        var lastRevision = startRevision
+        var buffer: [UInt8] = []
+        var sentColumns = false
+        for event in initial {
+            lastRevision = max(lastRevision, event.revision)
+            try appendEvent(event.type, event.object, into: &buffer, sentColumns: &sentColumns)
+        }
+        if let end = initialEventsEndRevision {
+            lastRevision = max(lastRevision, end)
+            appendBookmark(lastRevision, initialEnd: true, into: &buffer)
+        }
+        if !buffer.isEmpty { try await write(&buffer) }
+
+        let (items, continuation) = AsyncStream<Item>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in events { continuation.yield(.event(event)) }
+                continuation.finish()
+            }
+            group.addTask {
+                var elapsed: Duration = .zero
+                while elapsed < timeout {
+                    let step = min(bookmarkInterval, timeout - elapsed)
+                    try await Task.sleep(for: step)
+                    elapsed += step
+                    if elapsed < timeout { continuation.yield(.tick) }
+                }
+                continuation.finish()
+            }
+            for await item in items {
+                switch item {
+                case .event(let event):
+                    lastRevision = max(lastRevision, event.revision)
+                    guard let type = filtered(event) else { continue }
+                    try appendEvent(type, event.object, into: &buffer, sentColumns: &sentColumns)
+                case .tick:
+                    guard bookmarks else { continue }
+                    appendBookmark(lastRevision, initialEnd: false, into: &buffer)
+                }
+                try await write(&buffer)
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Selector-aware event types: an object that starts or stops matching is ADDED or DELETED for this watcher.
+    func filtered(_ event: CacheEvent) -> WatchEventType? {
+        if filter.isEverything { return event.type }
+        let matchesNow = event.type == .deleted ? false : filter.matches(event.object.object)
+        let matchedBefore = event.previous.map { filter.matches($0.object) } ?? false
+        switch (matchedBefore, matchesNow) {
+        case (true, true): return .modified
+        case (false, true): return .added
+        case (true, false): return .deleted
+        case (false, false): return nil
+        }
+    }
+
+    func appendEvent(_ type: WatchEventType, _ object: CachedObject, into buffer: inout [UInt8], sentColumns: inout Bool) throws {
+        buffer.append(contentsOf: Array("{\"type\":\"\(type.rawValue)\",\"object\":".utf8))
+        if table {
+            var t = TableConverter.table(for: [object.object], info: info, revision: String(object.modRevision), includeObject: nil)
+            if sentColumns { t["columnDefinitions"] = .array([]) }
+            sentColumns = true
+            t.serialize(into: &buffer)
+        } else {
+            buffer.append(contentsOf: object.bytes)
+        }
+        buffer.append(contentsOf: Array("}\n".utf8))
+    }
+
+    func appendBookmark(_ revision: Int64, initialEnd: Bool, into buffer: inout [UInt8]) {
+        var metadata: JSONValue = ["resourceVersion": .string(String(revision))]
+        if initialEnd { metadata["annotations"] = ["k8s.io/initial-events-end": "true"] }
+        let object: JSONValue = ["kind": .string(info.kind), "apiVersion": .string(info.groupVersion), "metadata": metadata]
+        buffer.append(contentsOf: Array("{\"type\":\"BOOKMARK\",\"object\":".utf8))
+        object.serialize(into: &buffer)
+        buffer.append(contentsOf: Array("}\n".utf8))
+    }
+}

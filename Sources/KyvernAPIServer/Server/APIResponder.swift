@@ -1,0 +1,210 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KyvernAPI
+import Logging
+import NIOCore
+import Prometheus
+
+/// The whole HTTP surface of the API server: authentication, then discovery, OpenAPI, health,
+/// metrics, or the generic resource handler. Every failure leaves as a Kubernetes `Status`.
+struct APIResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let handler: ResourceHandler
+    let discovery: DiscoveryDocuments
+    let openAPI: OpenAPIDocuments
+    let authenticator: BearerTokenAuthenticator
+    let metrics: APIMetrics
+    let version: JSONValue
+    let readiness: Readiness
+    let logger: Logger
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let start = ContinuousClock.now
+        let path = request.uri.path
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        let target = RequestTarget.parse(segments)
+        var verb = Self.verb(method: request.method, target: target, query: request.uri.query)
+        let response: Response
+        do {
+            response = try await route(request, segments: segments, target: target, verb: &verb)
+        } catch let error as APIError {
+            response = Self.errorResponse(error)
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            response = Self.errorResponse(APIError.internalError("\(error)"))
+        }
+        metrics.record(verb: verb, group: target?.group ?? "", version: target?.version ?? "",
+                       resource: target?.resource ?? "", subresource: target?.subresource ?? "",
+                       code: response.status.code, duration: ContinuousClock.now - start)
+        if logger.logLevel <= .debug {
+            logger.debug("request", metadata: ["verb": "\(verb)", "path": "\(path)", "code": "\(response.status.code)"])
+        }
+        return response
+    }
+
+    static func verb(method: HTTPRequest.Method, target: RequestTarget?, query: String?) -> String {
+        switch method {
+        case .get:
+            if let query, query.contains("watch=true") || query.contains("watch=1") { return "WATCH" }
+            return target?.name == nil && target != nil ? "LIST" : "GET"
+        case .post: return "POST"
+        case .put: return "PUT"
+        case .patch: return "PATCH"
+        case .delete: return target?.name == nil && target != nil ? "DELETECOLLECTION" : "DELETE"
+        default: return method.rawValue
+        }
+    }
+
+    private func route(_ request: Request, segments: [Substring], target: RequestTarget?, verb: inout String) async throws -> Response {
+        let first = segments.first.map(String.init) ?? ""
+        // Health and version are open to everyone, as upstream's system:public-info-viewer allows.
+        switch first {
+        case "healthz", "livez":
+            return Self.text("ok")
+        case "readyz":
+            return await readiness.isReady ? Self.text("ok") : Self.text("[-]store not ready\nreadyz check failed", status: .serviceUnavailable)
+        case "version" where segments.count == 1:
+            return Self.json(version.serialized())
+        default:
+            break
+        }
+        guard authenticator.authenticate(authorizationHeader: request.headers[.authorization]) != nil else {
+            throw APIError.unauthorized
+        }
+        let accept = request.headers[.accept]
+        switch (first, segments.count) {
+        case ("", 0):
+            return Self.json(Self.rootPaths)
+        case ("metrics", 1):
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
+        case ("api", 1):
+            if let version = DiscoveryDocuments.aggregatedVersion(accept: accept), let doc = discovery.aggregatedCore[version] {
+                return Self.json(doc, contentType: "application/json;g=apidiscovery.k8s.io;v=\(version);as=APIGroupDiscoveryList")
+            }
+            return Self.json(discovery.api)
+        case ("apis", 1):
+            if let version = DiscoveryDocuments.aggregatedVersion(accept: accept), let doc = discovery.aggregatedGroups[version] {
+                return Self.json(doc, contentType: "application/json;g=apidiscovery.k8s.io;v=\(version);as=APIGroupDiscoveryList")
+            }
+            return Self.json(discovery.apis)
+        case ("api", 2):
+            guard let list = discovery.resourceLists[String(segments[1])] else { throw Self.notFoundPath }
+            return Self.json(list)
+        case ("apis", 2):
+            guard let group = discovery.groups[String(segments[1])] else { throw Self.notFoundPath }
+            return Self.json(group)
+        case ("apis", 3):
+            guard let list = discovery.resourceLists["\(segments[1])/\(segments[2])"] else { throw Self.notFoundPath }
+            return Self.json(list)
+        case ("openapi", _):
+            return try openAPIResponse(segments)
+        default:
+            break
+        }
+        guard let target else { throw Self.notFoundPath }
+        guard let info = ResourceCatalog.find(group: target.group, version: target.version, resource: target.resource) else {
+            throw Self.notFoundPath
+        }
+        var request = request
+        var body: [UInt8] = []
+        if request.method != .get {
+            do {
+                var buffer = try await request.collectBody(upTo: BodyDecoder.maxBodyBytes)
+                body = buffer.readBytes(length: buffer.readableBytes) ?? []
+            } catch {
+                throw APIError.tooLarge("Request entity too large: limit is \(BodyDecoder.maxBodyBytes)")
+            }
+        }
+        let resourceRequest = ResourceRequest(
+            method: request.method.rawValue, target: target, info: info, query: QueryParameters(request.uri.query),
+            body: body, contentType: request.headers[.contentType], accept: accept)
+        let reply = try await handler.handle(resourceRequest)
+        return response(for: reply, warnings: resourceRequest.warnings)
+    }
+
+    private func response(for reply: Reply, warnings: [String]) -> Response {
+        switch reply {
+        case .json(let status, let bytes, let contentType):
+            var response = Self.json(bytes, status: HTTPResponse.Status(code: status), contentType: contentType)
+            for warning in warnings {
+                response.headers.append(HTTPField(name: .init("Warning")!, value: "299 - \"\(warning.replacingOccurrences(of: "\"", with: "\\\""))\""))
+            }
+            return response
+        case .watch(let watch):
+            let resource = watch.info.resource
+            let metrics = self.metrics
+            let body = ResponseBody { writer in
+                metrics.watchStarted(1, resource: resource)
+                do {
+                    try await watch.run { buffer in
+                        try await writer.write(ByteBuffer(bytes: buffer))
+                        buffer.removeAll(keepingCapacity: true)
+                    }
+                } catch {
+                    metrics.watchStarted(-1, resource: resource)
+                    throw error
+                }
+                metrics.watchStarted(-1, resource: resource)
+                try await writer.finish(nil)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache, private"], body: body)
+        }
+    }
+
+    private func openAPIResponse(_ segments: [Substring]) throws -> Response {
+        guard segments.count >= 2 else { throw Self.notFoundPath }
+        switch segments[1] {
+        case "v2" where segments.count == 2:
+            return Self.json(openAPI.v2)
+        case "v3" where segments.count == 2:
+            return Self.json(openAPI.v3Index)
+        case "v3":
+            let path = segments.dropFirst(2).joined(separator: "/")
+            guard let document = openAPI.v3Documents[path] else { throw Self.notFoundPath }
+            var response = Self.json(document)
+            response.headers[.eTag] = "\"\(openAPI.v3Hashes[path] ?? "")\""
+            response.headers[.cacheControl] = "public, immutable"
+            return response
+        default:
+            throw Self.notFoundPath
+        }
+    }
+
+    static let notFoundPath = APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource",
+                                       details: .init(causes: [.init(type: "UnexpectedServerResponse", message: "404 page not found", field: "")]))
+
+    static let rootPaths: [UInt8] = {
+        var paths = ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz", "/metrics", "/openapi/v2", "/openapi/v3", "/version"]
+        for gv in ResourceCatalog.groupVersions where !gv.group.isEmpty {
+            paths.append("/apis/\(gv.group)")
+            paths.append("/apis/\(gv.group)/\(gv.version)")
+        }
+        return JSONValue.object(["paths": .array(paths.sorted().map { .string($0) })]).serialized()
+    }()
+
+    static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, contentType: String = "application/json") -> Response {
+        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func text(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func errorResponse(_ error: APIError) -> Response {
+        var response = json(error.status.serialized(), status: HTTPResponse.Status(code: error.code))
+        if let retry = error.details?.retryAfterSeconds {
+            response.headers[.retryAfter] = String(retry)
+        }
+        return response
+    }
+}
+
+/// Whether the server has loaded its cache and may take traffic.
+actor Readiness {
+    private(set) var isReady = false
+    func markReady() { isReady = true }
+}

@@ -1,0 +1,119 @@
+import Hummingbird
+import HummingbirdHTTP2
+import KyvernAPI
+public import KyvernStore
+public import Logging
+import NIOCore
+public import Prometheus
+public import ServiceLifecycle
+
+/// The Kubernetes API server: loads the watch cache from the store, keeps it fed, compacts
+/// history, and serves HTTPS (HTTP/2 and HTTP/1.1) until graceful shutdown.
+public struct APIServer: Service {
+    let configuration: APIServerConfiguration
+    let store: any Store
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+    let onReady: @Sendable () async -> Void
+
+    public init(configuration: APIServerConfiguration, store: any Store, registry: PrometheusCollectorRegistry,
+                logger: Logger, onReady: @escaping @Sendable () async -> Void = {}) {
+        self.configuration = configuration
+        self.store = store
+        self.registry = registry
+        self.logger = logger
+        self.onReady = onReady
+    }
+
+    public func run() async throws {
+        let cache = WatchCache(capacity: configuration.watchCacheCapacity, logger: logger)
+        let storage = ObjectStorage(store: store, cache: cache)
+        let revision = try await loadCache(cache)
+        try await SystemNamespaces.ensure(storage: storage)
+
+        let schemas = try SchemaSet.bundled()
+        let openAPI = try OpenAPIDocuments.load()
+        let readiness = Readiness()
+        let responder = APIResponder(
+            handler: ResourceHandler(storage: storage, pruner: SchemaPruner(schemas: schemas), logger: logger),
+            discovery: DiscoveryDocuments(catalog: ResourceCatalog.all, groupVersions: ResourceCatalog.groupVersions,
+                                          serverAddress: "\(configuration.bindAddress):\(configuration.port)"),
+            openAPI: openAPI, authenticator: configuration.authenticator, metrics: APIMetrics(registry: registry),
+            version: ServedVersion.document, readiness: readiness, logger: logger)
+
+        let onReady = self.onReady
+        let app = Application(
+            responder: responder,
+            server: try .http2Upgrade(tlsConfiguration: configuration.tls,
+                                      configuration: .init(idleTimeout: nil, gracefulCloseTimeout: .seconds(5))),
+            configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
+            onServerRunning: { _ in
+                await readiness.markReady()
+                await onReady()
+            },
+            logger: logger)
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await feed(cache, from: revision) }
+            group.addTask { try await compact(cache) }
+            group.addTask { try await app.run() }
+            // The HTTP server ends on graceful shutdown; then the feeder and compactor stop too.
+            try await group.next()
+            group.cancelAll()
+            while let _ = try? await group.next() {}
+        }
+        await cache.closeAll()
+        logger.info("API server stopped")
+    }
+
+    /// Reads the whole store into the cache at one revision.
+    private func loadCache(_ cache: WatchCache) async throws -> Int64 {
+        let revision = try await store.currentRevision()
+        let all = try await store.range(prefix: StorageKeys.root, startKey: nil, limit: nil, revision: revision == 0 ? nil : revision)
+        await cache.load(all.items, revision: all.revision)
+        logger.info("watch cache loaded", metadata: ["objects": "\(all.items.count)", "revision": "\(all.revision)"])
+        return all.revision
+    }
+
+    /// Follows the store's changes into the cache; after a gap (compaction under a slow feeder)
+    /// it re-lists, and the cache closes its watchers so clients re-list too.
+    private func feed(_ cache: WatchCache, from revision: Int64) async throws {
+        var next = revision + 1
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                for try await batch in store.watch(prefix: StorageKeys.root, startRevision: next).cancelOnGracefulShutdown() {
+                    await cache.apply(batch)
+                    if let last = batch.last { next = last.revision + 1 }
+                }
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            } catch StoreError.compacted {
+                logger.warning("store watch fell behind compaction; reloading the cache")
+                next = try await loadCache(cache) + 1
+            } catch is CancellationError {
+                break
+            }
+        }
+        await cache.closeAll()
+    }
+
+    /// Every interval, compacts at the revision seen one interval earlier (upstream's scheme),
+    /// so a watcher always has at least one interval of history to resume from.
+    private func compact(_ cache: WatchCache) async throws {
+        var previous: Int64 = 0
+        while !Task.isCancelled {
+            try await Task.sleep(for: configuration.compactionInterval)
+            let current = try await store.currentRevision()
+            let compacted = try await store.compactedRevision()
+            if previous > compacted {
+                do {
+                    try await store.compact(revision: previous)
+                    await cache.compacted(to: previous)
+                    logger.debug("compacted", metadata: ["revision": "\(previous)"])
+                } catch StoreError.compacted {
+                    // Someone else compacted further; nothing to do.
+                }
+            }
+            previous = current
+        }
+    }
+}

@@ -1,0 +1,46 @@
+public import KyvernAPI
+public import NIOSSL
+
+/// How the API server listens and behaves; built by the composition root from flags.
+public struct APIServerConfiguration: Sendable {
+    public var bindAddress: String
+    public var port: Int
+    public var tls: TLSConfiguration
+    public var authenticator: BearerTokenAuthenticator
+    /// How often history is compacted (upstream's --etcd-compaction-interval, default 5 minutes).
+    public var compactionInterval: Duration
+    /// Events kept in the watch cache's window.
+    public var watchCacheCapacity: Int
+
+    public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
+                compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000) {
+        self.bindAddress = bindAddress
+        self.port = port
+        self.tls = tls
+        self.authenticator = authenticator
+        self.compactionInterval = compactionInterval
+        self.watchCacheCapacity = watchCacheCapacity
+    }
+}
+
+/// The Kubernetes version Kyvern speaks.
+public enum ServedVersion {
+    public static let major = "1"
+    public static let minor = "36"
+    public static let gitVersion = "v1.36.0-kyvern"
+
+    public static var document: JSONValue {
+        #if arch(arm64)
+        let arch = "arm64"
+        #else
+        let arch = "amd64"
+        #endif
+        return [
+            "major": .string(major), "minor": .string(minor), "emulationMajor": .string(major), "emulationMinor": .string(minor),
+            "minCompatibilityMajor": "1", "minCompatibilityMinor": "35",
+            "gitVersion": .string(gitVersion), "gitCommit": "0000000000000000000000000000000000000000",
+            "gitTreeState": "clean", "buildDate": "2026-11-26T00:00:00Z", "goVersion": "swift6.3",
+            "compiler": "swiftc", "platform": .string("linux/\(arch)"),
+        ]
+    }
+}

@@ -1,0 +1,196 @@
+import DequeModule
+public import KyvernAPI
+public import KyvernStore
+public import Logging
+
+/// The API server's in-memory copy of the store: every object, plus a window of recent events.
+///
+/// Lists and watches are served from here instead of scanning the store per request; it is fed
+/// by one store watch (`WatchCacheFeeder`). Reads that must be consistent first wait until the
+/// cache has caught up with the store's current revision.
+public actor WatchCache {
+    struct Bucket {
+        var items: [String: CachedObject] = [:]
+        var order = SortedKeys()
+    }
+
+    struct Watcher {
+        var prefix: String
+        var continuation: AsyncStream<CacheEvent>.Continuation
+    }
+
+    private var buckets: [String: Bucket] = [:]
+    /// Every event with a revision above `historyStart` is in `history`.
+    private var history: Deque<CacheEvent> = []
+    private var historyStart: Int64 = 0
+    private let capacity: Int
+    public private(set) var revision: Int64 = 0
+    private var watchers: [Int: Watcher] = [:]
+    private var nextWatcherID = 0
+    private let logger: Logger
+    /// Bound of a watcher's queue; a watcher this far behind is closed and must re-watch.
+    private let watcherBuffer = 20_000
+
+    public init(capacity: Int = 50_000, logger: Logger) {
+        self.capacity = capacity
+        self.logger = logger
+    }
+
+    /// Replaces the contents with a full list read at `revision`.
+    public func load(_ items: [KeyValue], revision: Int64) {
+        buckets = [:]
+        for kv in items {
+            guard let bucket = StorageKeys.bucket(ofKey: kv.key) else { continue }
+            do {
+                let object = try CachedObject.decode(key: kv.key, value: kv.value, revision: kv.modRevision)
+                buckets[String(bucket), default: Bucket()].items[kv.key] = object
+                buckets[String(bucket), default: Bucket()].order.insert(kv.key)
+            } catch {
+                logger.error("undecodable object in store", metadata: ["key": "\(kv.key)", "error": "\(error)"])
+            }
+        }
+        history.removeAll()
+        historyStart = revision
+        self.revision = revision
+        for (_, watcher) in watchers { watcher.continuation.finish() }
+        watchers = [:]
+    }
+
+    /// Applies a batch of store events in revision order.
+    public func apply(_ events: [StoreEvent]) {
+        for event in events {
+            guard event.revision > revision else { continue }
+            revision = event.revision
+            guard let bucketKey = StorageKeys.bucket(ofKey: event.kv.key).map(String.init) else { continue }
+            let previous = buckets[bucketKey]?.items[event.kv.key]
+            let cacheEvent: CacheEvent
+            switch event.kind {
+            case .put:
+                guard let object = try? CachedObject.decode(key: event.kv.key, value: event.kv.value,
+                                                            revision: event.kv.modRevision) else {
+                    logger.error("undecodable object in store", metadata: ["key": "\(event.kv.key)"])
+                    continue
+                }
+                buckets[bucketKey, default: Bucket()].items[event.kv.key] = object
+                if previous == nil { buckets[bucketKey, default: Bucket()].order.insert(event.kv.key) }
+                cacheEvent = CacheEvent(type: previous == nil ? .added : .modified, object: object, previous: previous)
+            case .delete:
+                guard let previous else { continue }
+                buckets[bucketKey]?.items[event.kv.key] = nil
+                buckets[bucketKey]?.order.remove(event.kv.key)
+                cacheEvent = CacheEvent(type: .deleted, object: previous.restamped(event.revision), previous: previous)
+            }
+            history.append(cacheEvent)
+            if history.count > capacity, let dropped = history.popFirst() {
+                historyStart = dropped.revision
+            }
+            dispatch(cacheEvent)
+        }
+    }
+
+    private func dispatch(_ event: CacheEvent) {
+        var closed: [Int] = []
+        for (id, watcher) in watchers where event.key.hasPrefix(watcher.prefix) {
+            if case .dropped = watcher.continuation.yield(event) {
+                closed.append(id)
+            }
+        }
+        for id in closed {
+            logger.warning("closing a watcher that fell too far behind", metadata: ["prefix": "\(watchers[id]?.prefix ?? "")"])
+            watchers[id]?.continuation.finish()
+            watchers[id] = nil
+        }
+    }
+
+    /// Forgets history at or below `revision` (the store compacted it).
+    public func compacted(to revision: Int64) {
+        while let first = history.first, first.revision <= revision {
+            history.removeFirst()
+        }
+        historyStart = max(historyStart, revision)
+    }
+
+    /// The oldest revision a watch may start after.
+    public var oldestWatchableRevision: Int64 { historyStart }
+
+    /// Waits until the cache has applied `target`, or fails after `timeout` like upstream (504).
+    public func waitUntil(revision target: Int64, timeout: Duration = .seconds(3)) async throws {
+        if revision >= target { return }
+        let deadline = ContinuousClock.now + timeout
+        while revision < target {
+            if ContinuousClock.now >= deadline {
+                throw APIError(code: 504, reason: "Timeout",
+                               message: "Too large resource version: \(target), current: \(revision)",
+                               details: .init(causes: [.init(type: "ResourceVersionTooLarge",
+                                                             message: "Too large resource version", field: "")],
+                                              retryAfterSeconds: 1))
+            }
+            // The feeder usually applies a write within a millisecond; poll rather than keep timers.
+            try await Task.sleep(for: .microseconds(500))
+        }
+    }
+
+    /// The objects under `prefix` (a bucket prefix, optionally extended by `namespace/`), in key order,
+    /// starting at `startKey`.
+    public func list(bucket: String, keyPrefix: String, startKey: String? = nil) -> (items: [CachedObject], revision: Int64) {
+        guard let b = buckets[bucket] else { return ([], revision) }
+        var result: [CachedObject] = []
+        let from = max(b.order.lowerBound(keyPrefix), startKey.map { b.order.lowerBound($0) } ?? 0)
+        let keys = b.order.keys
+        var index = from
+        while index < keys.count {
+            let key = keys[index]
+            guard key.hasPrefix(keyPrefix) else { break }
+            if let object = b.items[key] { result.append(object) }
+            index += 1
+        }
+        return (result, revision)
+    }
+
+    public func get(key: String) -> CachedObject? {
+        guard let bucket = StorageKeys.bucket(ofKey: key) else { return nil }
+        return buckets[String(bucket)]?.items[key]
+    }
+
+    public func count(bucket: String) -> Int { buckets[bucket]?.items.count ?? 0 }
+
+    /// Starts a watch of keys under `prefix` for events after `afterRevision`.
+    /// - Returns: the stream (history replayed first), or throws 410 Gone when that history is gone.
+    public func watch(prefix: String, afterRevision: Int64) throws -> (id: Int, events: AsyncStream<CacheEvent>) {
+        if afterRevision < historyStart {
+            throw APIError.gone("too old resource version: \(afterRevision) (\(historyStart))")
+        }
+        let (stream, continuation) = AsyncStream<CacheEvent>.makeStream(bufferingPolicy: .bufferingOldest(watcherBuffer))
+        for event in history where event.revision > afterRevision && event.key.hasPrefix(prefix) {
+            continuation.yield(event)
+        }
+        let id = nextWatcherID
+        nextWatcherID += 1
+        watchers[id] = Watcher(prefix: prefix, continuation: continuation)
+        return (id, stream)
+    }
+
+    public func stopWatching(_ id: Int) {
+        watchers[id]?.continuation.finish()
+        watchers[id] = nil
+    }
+
+    public var watcherCount: Int { watchers.count }
+
+    /// Ends every watch (shutdown).
+    public func closeAll() {
+        for (_, watcher) in watchers { watcher.continuation.finish() }
+        watchers = [:]
+    }
+}
+
+extension WatchCache {
+    /// The current objects under `keyPrefix` and a watch of everything after them, atomically.
+    public func snapshotAndWatch(bucket: String, keyPrefix: String) throws
+        -> (items: [CachedObject], revision: Int64, id: Int, events: AsyncStream<CacheEvent>)
+    {
+        let snapshot = list(bucket: bucket, keyPrefix: keyPrefix)
+        let (id, events) = try watch(prefix: keyPrefix, afterRevision: snapshot.revision)
+        return (snapshot.items, snapshot.revision, id, events)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import KyvernAPIServer
+import KyvernStore
+import KyvernStoreSQLite
+public import Logging
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// The composition root: which components run, on which backends, in which order.
+public enum KyvernServer {
+    /// Runs the control plane until SIGINT or SIGTERM, then shuts down in reverse order.
+    public static func run(_ options: ServerOptions) async throws {
+        let logger = {
+            var logger = Logger(label: "kyvern")
+            logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
+            return logger
+        }()
+        let dataDirectory = options.dataDirectory
+        try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+
+        let pki = try ClusterPKI.loadOrCreate(
+            directory: (dataDirectory as NSString).appendingPathComponent("pki"),
+            hostnames: options.tlsSANs.filter { !Self.isIPAddress($0) } + [ProcessInfo.processInfo.hostName],
+            ipAddresses: options.tlsSANs.filter(Self.isIPAddress) + (Self.isIPAddress(options.bindAddress) && options.bindAddress != "0.0.0.0" ? [options.bindAddress] : []),
+            logger: logger)
+        let serverHost = options.bindAddress == "0.0.0.0" ? "127.0.0.1" : options.bindAddress
+        let kubeconfigPath = try KubeconfigWriter.write(dataDirectory: dataDirectory, host: serverHost,
+                                                        port: options.httpsPort, pki: pki)
+
+        let store = try SQLiteStore(path: (dataDirectory as NSString).appendingPathComponent("state.db"),
+                                    logger: logger.withLabel("kyvern.store"))
+        let registry = PrometheusCollectorRegistry()
+        let configuration = APIServerConfiguration(
+            bindAddress: options.bindAddress, port: options.httpsPort, tls: try pki.makeServerTLSConfiguration(),
+            authenticator: BearerTokenAuthenticator(adminToken: pki.adminToken),
+            compactionInterval: options.compactionInterval)
+        let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
+            logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",
+                        metadata: ["kubeconfig": "\(kubeconfigPath)", "address": "https://\(serverHost):\(options.httpsPort)"])
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: apiServer, successTerminationBehavior: .gracefullyShutdownGroup,
+                             failureTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+        logger.info("Kyvern stopped")
+    }
+
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+}
+
+extension Logger {
+    func withLabel(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
+    }
+}

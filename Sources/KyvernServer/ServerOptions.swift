@@ -1,0 +1,41 @@
+import Foundation
+
+/// What `kyvern server` was asked to do; parsed by the executable, used by the composition root.
+public struct ServerOptions: Sendable {
+    public var dataDirectory: String
+    public var bindAddress: String
+    public var httpsPort: Int
+    public var tlsSANs: [String]
+    public var compactionInterval: Duration
+    public var logLevel: String
+
+    public init(dataDirectory: String?, bindAddress: String, httpsPort: Int, tlsSANs: [String],
+                compactionInterval: Duration, logLevel: String) {
+        self.dataDirectory = dataDirectory ?? Self.defaultDataDirectory()
+        self.bindAddress = bindAddress
+        self.httpsPort = httpsPort
+        self.tlsSANs = tlsSANs
+        self.compactionInterval = compactionInterval
+        self.logLevel = logLevel
+    }
+
+    /// `/var/lib/kyvern` for root, `~/.kyvern` otherwise.
+    public static func defaultDataDirectory() -> String {
+        if getuid() == 0 { return "/var/lib/kyvern" }
+        let home = ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+        return (home as NSString).appendingPathComponent(".kyvern")
+    }
+
+    /// Parses "300ms", "5s", "2m", "1h" or a plain number of seconds.
+    public static func parseDuration(_ text: String) -> Duration? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            let number = text.dropLast(suffix.count)
+            if suffix == "s" && number.hasSuffix("m") { continue }
+            guard let value = Double(number), value > 0 else { return nil }
+            return .milliseconds(Int64(value * factor * 1000))
+        }
+        guard let value = Double(text), value > 0 else { return nil }
+        return .milliseconds(Int64(value * 1000))
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import KyvernServer
+
+@main
+struct Kyvern: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kyvern",
+        abstract: "A Kubernetes-compatible container orchestrator in one binary.",
+        subcommands: [Server.self])
+}
+
+extension Kyvern {
+    struct Server: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a single-node control plane: API server on an embedded store.")
+
+        @Option(help: "Where state, certificates and the kubeconfig live (default /var/lib/kyvern as root, ~/.kyvern otherwise).")
+        var dataDir: String?
+
+        @Option(help: "Address the API server listens on.")
+        var bindAddress: String = "127.0.0.1"
+
+        @Option(name: .customLong("https-listen-port"), help: "HTTPS port of the API server.")
+        var httpsListenPort: Int = 6443
+
+        @Option(name: .customLong("tls-san"), help: "Extra host name or IP for the serving certificate (repeatable).")
+        var tlsSAN: [String] = []
+
+        @Option(help: "How often store history is compacted, e.g. 5m, 30s.")
+        var compactionInterval: String = "5m"
+
+        @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+        var logLevel: String = "info"
+
+        func validate() throws {
+            guard ServerOptions.parseDuration(compactionInterval) != nil else {
+                throw ValidationError("--compaction-interval: not a duration: \(compactionInterval)")
+            }
+            guard (1...65535).contains(httpsListenPort) else {
+                throw ValidationError("--https-listen-port must be between 1 and 65535")
+            }
+        }
+
+        func run() async throws {
+            try await KyvernServer.run(ServerOptions(
+                dataDirectory: dataDir, bindAddress: bindAddress, httpsPort: httpsListenPort, tlsSANs: tlsSAN,
+                compactionInterval: ServerOptions.parseDuration(compactionInterval)!, logLevel: logLevel))
+        }
+    }
+}
