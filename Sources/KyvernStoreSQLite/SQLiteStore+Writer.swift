@@ -64,7 +64,7 @@ extension SQLiteStore {
     /// Runs on GRDB's writer queue: commits batches until the queue is empty.
     func drain(_ db: Database) {
         while true {
-            enum Next { case batch([WriteRequest], current: Int64, compacted: Int64), idle([CheckedContinuation<Void, Never>]) }
+            enum Next { case batch([WriteRequest]), idle([CheckedContinuation<Void, Never>]) }
             let next = state.withLock { s -> Next in
                 if s.pending.isEmpty {
                     s.draining = false
@@ -72,20 +72,22 @@ extension SQLiteStore {
                     return .idle(s.idleWaiters)
                 }
                 defer { s.pending = [] }
-                return .batch(s.pending, current: s.current, compacted: s.compacted)
+                return .batch(s.pending)
             }
             switch next {
             case .idle(let waiters):
                 for waiter in waiters { waiter.resume() }
                 return
-            case .batch(let batch, let current, let compacted):
-                commit(batch, db: db, current: current, compacted: compacted)
+            case .batch(let batch):
+                commit(batch, db: db)
             }
         }
     }
 
     /// Evaluates and commits one batch in one transaction, then publishes and resumes.
-    private func commit(_ batch: [WriteRequest], db: Database, current: Int64, compacted: Int64) {
+    private func commit(_ batch: [WriteRequest], db: Database) {
+        // Only the writer changes these, so they cannot move under it.
+        let (current, compacted) = state.withLock { ($0.current, $0.compacted) }
         var batchState = BatchState(revision: current, compacted: compacted)
         var outcomes: [Result<WriteOutcome, StoreError>] = []
         outcomes.reserveCapacity(batch.count)
@@ -99,11 +101,17 @@ extension SQLiteStore {
             }
         } catch {
             // The transaction rolled back: nothing of the batch happened.
-            let failure = storeError(error)
-            logger.error("write transaction failed", metadata: [
-                "requests": "\(batch.count)", "error": "\(error)",
-            ])
-            for request in batch { request.continuation.resume(throwing: failure) }
+            if batch.count > 1 {
+                // One request may have caused it (a value SQLite refuses): retry each alone so
+                // only that one fails.
+                logger.warning("write transaction failed, retrying its requests one by one", metadata: [
+                    "requests": "\(batch.count)", "error": "\(error)",
+                ])
+                for request in batch { commit([request], db: db) }
+                return
+            }
+            logger.error("write transaction failed", metadata: ["error": "\(error)"])
+            for request in batch { request.continuation.resume(throwing: storeError(error)) }
             return
         }
         let events = batchState.events

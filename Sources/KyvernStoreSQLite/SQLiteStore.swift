@@ -15,7 +15,8 @@ import Synchronization
 /// - Watches replay the log, then receive the events of every later commit from memory; a
 ///   slow watch buffers and never holds writes back.
 ///
-/// Only one process may open a database file at a time.
+/// One store at a time may open a database file: a lock on `<path>.lock` makes a second opener,
+/// in this process or another, fail.
 public final class SQLiteStore: Store {
     /// The path of the database file.
     public let path: String
@@ -23,6 +24,7 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     let logger: Logger
     let state: Mutex<State>
+    let lock: FileLock
 
     /// Opens (creating if needed) the store in the database file at `path`.
     ///
@@ -30,6 +32,8 @@ public final class SQLiteStore: Store {
     public init(path: String, logger: Logger = Logger(label: "kyvern.store.sqlite")) throws {
         self.path = path
         self.logger = logger
+        let fileLock = try FileLock(path: path + ".lock")
+        lock = fileLock
         do {
             var configuration = Configuration()
             configuration.label = "kyvern.store"
@@ -65,8 +69,10 @@ public final class SQLiteStore: Store {
                 "path": "\(path)", "revision": "\(current)", "compactedRevision": "\(compacted)",
             ])
         } catch let error as StoreError {
+            fileLock.release()
             throw error
         } catch {
+            fileLock.release()
             throw StoreError.backend("opening \(path): \(error)")
         }
     }
@@ -129,6 +135,7 @@ public final class SQLiteStore: Store {
         }
         // Writes accepted before the close complete first.
         await waitUntilWriterIdle()
+        defer { lock.release() }
         do {
             try pool.close()
         } catch {

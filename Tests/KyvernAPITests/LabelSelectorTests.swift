@@ -210,6 +210,8 @@ import Testing
         #expect(throws: APIError.self) { try LabelSelector.Requirement.validated(key: "a", op: .equals, values: []) }
         #expect(throws: APIError.self) { try LabelSelector.Requirement.validated(key: "a", op: .greaterThan, values: ["1", "2"]) }
         #expect(throws: APIError.self) { try LabelSelector.Requirement.validated(key: "", op: .exists, values: []) }
-        #expect((try? LabelSelector.Requirement.validated(key: "a", op: .lessThan, values: ["-3"])) != nil)
+        #expect((try? LabelSelector.Requirement.validated(key: "a", op: .lessThan, values: ["3"])) != nil)
+        // Values are label values first, so a negative bound is refused, as upstream does.
+        #expect(throws: APIError.self) { try LabelSelector.Requirement.validated(key: "a", op: .lessThan, values: ["-3"]) }
     }
 }

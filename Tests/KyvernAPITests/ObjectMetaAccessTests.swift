@@ -105,7 +105,7 @@ import Testing
             meta["managedFields"] = []
             return meta.count
         }
-        #expect(count == 12)
+        #expect(count == 13)
         #expect(object.labels.isEmpty)
         #expect(object["metadata"]?["managedFields"] == [])
         struct Stop: Error {}

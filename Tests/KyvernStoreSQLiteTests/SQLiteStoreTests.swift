@@ -66,6 +66,31 @@ struct SQLiteStoreTests {
         }
     }
 
+    @Test func aWriteSQLiteRefusesFailsAlone() async throws {
+        try await withFreshStore { store, _ in
+            try await store.limitWriterValueLength(to: 10_000)
+            let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        let size = i == 17 ? 20_000 : 100
+                        do {
+                            _ = try await store.create(key: "/big/\(i)", value: [UInt8](repeating: 1, count: size))
+                            return (i, true)
+                        } catch {
+                            return (i, false)
+                        }
+                    }
+                }
+                return await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(outcomes.filter { !$0.value }.map(\.key) == [17])
+            #expect(try await store.currentRevision() == 39)
+            let listed = try await store.range(prefix: "/big/", startKey: nil, limit: nil, revision: nil)
+            #expect(listed.items.count == 39)
+            #expect(Set(listed.items.map(\.modRevision)) == Set(1...39))
+        }
+    }
+
     @Test func compactionMarkerPersists() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -116,6 +141,15 @@ struct SQLiteStoreTests {
         }
     }
 
+    /// The replay-to-live hand-over is the part most likely to hide a race: run its check again
+    /// and again.
+    @Test func watchHandOverRepeatedly() async throws {
+        let check = try #require(StoreConformance.check(named: "watch.handOverUnderConcurrentWrites"))
+        for _ in 0..<4 {
+            try await withFreshStore { store, _ in try await check.run(store) }
+        }
+    }
+
     @Test func cancelledWatchesAreRemoved() async throws {
         try await withFreshStore { store, _ in
             _ = try await store.create(key: "/a", value: [1])
@@ -137,6 +171,18 @@ struct SQLiteStoreTests {
             do { _ = store.watch(prefix: "/", startRevision: 0) }
             #expect(store.watcherCount == 0)
         }
+    }
+
+    @Test func aSecondOpenerOfTheSameFileFails() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = try SQLiteStore(path: directory.databasePath)
+        _ = try await first.create(key: "/a", value: [1])
+        #expect(throws: StoreError.self) { _ = try SQLiteStore(path: directory.databasePath) }
+        try await first.close()
+        let second = try SQLiteStore(path: directory.databasePath)
+        #expect(try await second.currentRevision() == 1)
+        try await second.close()
     }
 
     @Test func openingAnImpossiblePathFails() {

@@ -297,8 +297,6 @@ def test_initial_namespaces_exist(cluster):
         assert items[name]["status"]["phase"] == "Active", items[name]
         assert items[name]["metadata"].get("uid"), items[name]
         assert items[name]["metadata"]["labels"].get("kubernetes.io/metadata.name") == name, items[name]
-    cp = cluster.kubectl("get", "ns")
-    assert re.search(r"^default\s+Active\s+", cp.stdout, re.M), cp.stdout
 
 
 def test_componentstatuses_list(cluster):

@@ -41,8 +41,15 @@ def test_health_endpoints_need_no_credentials(cluster, path):
     r = requests.get(cluster.base_url + path, verify=cluster.ca_path, timeout=10)
     assert r.status_code == 200, r.text
     assert r.text == "ok", repr(r.text)
+
+
+@pytest.mark.parametrize("path", ["/readyz", "/livez", "/healthz"])
+def test_health_endpoints_verbose(cluster, path):
+    """Upstream lists each check with ?verbose and ends with '<name> check passed'."""
     v = requests.get(cluster.base_url + path, params={"verbose": "1"}, verify=cluster.ca_path, timeout=10)
-    assert v.status_code == 200 and v.text.rstrip().endswith("check passed"), v.text
+    assert v.status_code == 200, v.text
+    assert v.text.rstrip().endswith(f"{path.strip('/')} check passed"), v.text
+    assert "[+]ping ok" in v.text, v.text
 
 
 def test_version_needs_no_credentials(cluster):

@@ -73,6 +73,9 @@ def test_get_table_columns(cluster, ns):
     cp = cluster.kubectl("get", "deployments", "-n", ns)
     assert cp.stdout.splitlines()[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], cp.stdout
     assert cp.stdout.splitlines()[1].split()[:2] == ["web", "0/2"], cp.stdout
+    cp = cluster.kubectl("get", "ns", "default")
+    assert cp.stdout.splitlines()[0].split() == ["NAME", "STATUS", "AGE"], cp.stdout
+    assert cp.stdout.splitlines()[1].split()[:2] == ["default", "Active"], cp.stdout
 
 
 def test_get_watch_sees_changes_from_another_client(cluster, ns):
@@ -204,9 +207,36 @@ def test_kubectl_apply_create_then_update(cluster, ns):
 
 def test_kubectl_create_in_missing_namespace(cluster, suffix):
     missing = f"e2e-missing-{suffix}"
-    cp = cluster.kubectl("create", "configmap", "x", "-n", missing, "--from-literal=a=b", check=False)
+    cp = cluster.kubectl("create", "-n", missing, "-f", "-", check=False, input=yaml.safe_dump(_cm(missing, "x")))
     assert cp.returncode != 0
     assert f'namespaces "{missing}" not found' in cp.stderr, cp.stderr
+
+
+def test_kubectl_create_generators_send_protobuf(cluster, ns, suffix):
+    """`kubectl create namespace|configmap|deployment|secret` build typed objects and POST them as
+    application/vnd.kubernetes.protobuf; upstream accepts protobuf for every built-in kind."""
+    cp = cluster.kubectl("create", "configmap", "gen-cm", "-n", ns, "--from-literal=a=b", check=False)
+    assert cp.returncode == 0 and cp.stdout.strip() == "configmap/gen-cm created", cp.stdout + cp.stderr
+    got = cluster.ok_json(cluster.get(f"/api/v1/namespaces/{ns}/configmaps/gen-cm"), 200)
+    assert got["data"] == {"a": "b"}
+    cp = cluster.kubectl("create", "deployment", "gen-deploy", "-n", ns, "--image=registry.example/app:1",
+                         "--replicas=2", check=False)
+    assert cp.returncode == 0 and cp.stdout.strip() == "deployment.apps/gen-deploy created", cp.stdout + cp.stderr
+    got = cluster.ok_json(cluster.get(f"/apis/apps/v1/namespaces/{ns}/deployments/gen-deploy"), 200)
+    assert got["spec"]["replicas"] == 2
+    assert got["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/app:1"
+    cp = cluster.kubectl("create", "secret", "generic", "gen-secret", "-n", ns, "--from-literal=k=v", check=False)
+    assert cp.returncode == 0 and cp.stdout.strip() == "secret/gen-secret created", cp.stdout + cp.stderr
+    name = f"e2e-gen-ns-{suffix}"
+    cp = cluster.kubectl("create", "namespace", name, check=False)
+    try:
+        assert cp.returncode == 0 and cp.stdout.strip() == f"namespace/{name} created", cp.stdout + cp.stderr
+    finally:
+        cluster.delete_namespace(name)
+    # and a protobuf read: kubectl get with the protobuf Accept header preferred
+    r = cluster.get(f"/api/v1/namespaces/{ns}/configmaps/gen-cm",
+                    headers={"Accept": "application/vnd.kubernetes.protobuf, application/json"})
+    assert r.status_code == 200, r.text[:300]
 
 
 def test_kubectl_delete_by_label_and_all(cluster, ns):

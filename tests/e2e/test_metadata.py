@@ -4,6 +4,7 @@ generateName, optimistic concurrency, dryRun, namespaces that don't exist."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 import uuid
 
@@ -264,7 +265,7 @@ def test_dry_run_all_stores_nothing(cluster, ns):
     assert cluster.get(f"{base}/dry2").status_code == 404
 
     # kubectl --dry-run=server goes through the same path
-    cp = cluster.kubectl("create", "configmap", "kdry", "-n", ns, "--from-literal=a=b", "--dry-run=server", "-o", "name")
+    cp = cluster.kubectl("create", "-f", "-", "--dry-run=server", "-o", "name", input=json.dumps(cm(ns, "kdry")))
     assert cp.stdout.strip() == "configmap/kdry"
     assert cluster.get(f"{base}/kdry").status_code == 404
     # ... and the writes above left no trace but the one real create

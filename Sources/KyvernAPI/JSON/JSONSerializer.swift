@@ -108,8 +108,8 @@ struct JSONWriter: ~Copyable {
 
     // MARK: values
 
-    mutating func write(_ value: JSONValue) {
-        switch value {
+    mutating func write(_ value: consuming JSONValue) {
+        switch consume value {
         case .null: literal("null")
         case .bool(let b): literal(b ? "true" : "false")
         case .int(let i): writeInteger(i)

@@ -119,7 +119,7 @@ public func validateAnnotations(_ annotations: [String: String], fieldPath: Stri
 
 /// Finalizers must be qualified names, and the orphan and foreground-deletion finalizers exclude
 /// each other (upstream's `ValidateFinalizers`).
-func validateFinalizers(_ value: JSONValue?, fieldPath: String) -> [APIError.Cause] {
+public func validateFinalizers(_ value: JSONValue?, fieldPath: String) -> [APIError.Cause] {
     guard let value, !value.isNull else { return [] }
     guard let list = value.arrayValue else { return [.typeInvalid(fieldPath, value, "must be a list of strings")] }
     var causes: [APIError.Cause] = []
@@ -143,7 +143,7 @@ func validateFinalizers(_ value: JSONValue?, fieldPath: String) -> [APIError.Cau
 
 /// Each owner reference needs apiVersion, kind, name and uid, Events cannot own, and at most one
 /// reference may be the controller (upstream's `ValidateOwnerReferences`; its causes carry no index).
-func validateOwnerReferences(_ value: JSONValue?, fieldPath: String) -> [APIError.Cause] {
+public func validateOwnerReferences(_ value: JSONValue?, fieldPath: String) -> [APIError.Cause] {
     guard let value, !value.isNull else { return [] }
     guard let list = value.arrayValue else { return [.typeInvalid(fieldPath, value, "must be a list of objects")] }
     var causes: [APIError.Cause] = []
