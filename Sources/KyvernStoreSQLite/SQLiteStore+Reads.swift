@@ -90,20 +90,23 @@ extension SQLiteStore {
         }
     }
 
-    /// Merges two lists sorted by key (with disjoint keys).
+    /// Merges two lists sorted by key, with disjoint keys; `b` is usually the short one (the
+    /// keys changed since a past revision), so each of its items is placed by binary search.
     static func merge(_ a: [KeyValue], _ b: [KeyValue]) -> [KeyValue] {
         var merged: [KeyValue] = []
         merged.reserveCapacity(a.count + b.count)
-        var i = a.startIndex, j = b.startIndex
-        while i < a.endIndex && j < b.endIndex {
-            if KeyBounds.precedes(a[i].key, b[j].key) {
-                merged.append(a[i]); i += 1
-            } else {
-                merged.append(b[j]); j += 1
+        var from = a.startIndex
+        for item in b {
+            var low = from, high = a.endIndex
+            while low < high {
+                let middle = (low + high) / 2
+                if KeyBounds.precedes(a[middle].key, item.key) { low = middle + 1 } else { high = middle }
             }
+            merged.append(contentsOf: a[from..<low])
+            merged.append(item)
+            from = low
         }
-        merged.append(contentsOf: a[i...])
-        merged.append(contentsOf: b[j...])
+        merged.append(contentsOf: a[from...])
         return merged
     }
 

@@ -209,4 +209,11 @@ import Testing
         let items = (0..<1000).map { "{\"name\":\"object-number-\($0)\",\"list\":[1,2,3]}" }.joined(separator: ",")
         #expect(error("[" + items + ",{\"bad\" 1}]")?.message == "invalid character '1' after object key")
     }
+
+    @Test func duplicatesCanBeReported() throws {
+        let (value, duplicates) = try JSONValue.parseReportingDuplicates(Array(#"{"a":1,"b":{"c":1,"c":2},"a":3}"#.utf8))
+        #expect(value == ["a": 3, "b": ["c": 2]])
+        #expect(duplicates.sorted() == ["a", "c"])
+        #expect(try JSONValue.parseReportingDuplicates(Array("[1]".utf8)).duplicateKeys.isEmpty)
+    }
 }

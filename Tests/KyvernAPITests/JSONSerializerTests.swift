@@ -128,4 +128,50 @@ import Testing
         let value = JSONValue.string(s)
         #expect(try JSONValue.parse(value.serialized()) == value)
     }
+
+    /// Go's escaping, written the slow and obvious way, to check the fast path against.
+    static func referenceEscape(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{8}": out += "\\b"
+            case "\u{C}": out += "\\f"
+            case "<": out += "\\u003c"
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
+            case "\u{2028}": out += "\\u2028"
+            case "\u{2029}": out += "\\u2029"
+            default:
+                if scalar.value < 0x20 {
+                    out += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    @Test func randomStringsEscapeLikeTheReferenceAndRoundTrip() throws {
+        let alphabet: [Unicode.Scalar] = ["a", "b", "Z", "0", " ", "\"", "\\", "/", "<", ">", "&", "\n", "\u{1}",
+                                          "\u{1f}", "\u{7f}", "é", "中", "😀", "\u{2028}", "\u{2029}", "\u{2027}", "\u{e2}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let length = Int.random(in: 0..<40, using: &generator)
+            var s = ""
+            for _ in 0..<length {
+                // Mostly plain letters, so long plain runs and the 8-byte path are exercised.
+                s.unicodeScalars.append(Int.random(in: 0..<4, using: &generator) == 0
+                    ? alphabet.randomElement(using: &generator)! : "x")
+            }
+            let value = JSONValue.string(s)
+            #expect(value.jsonString == Self.referenceEscape(s))
+            #expect(try JSONValue.parse(value.serialized()) == value)
+        }
+    }
 }

@@ -40,7 +40,20 @@ import Testing
         ("app=web,!missing,tier in (frontend),version", true),
     ])
     func matches(selector: String, expected: Bool) throws {
-        #expect(try LabelSelector.parse(selector).matches(labels) == expected)
+        let parsed = try LabelSelector.parse(selector)
+        #expect(parsed.matches(labels) == expected)
+        let object: JSONValue = ["metadata": ["labels": .object(labels.mapValues(JSONValue.string))]]
+        #expect(parsed.matches(labelsOf: object) == expected)
+    }
+
+    @Test func matchesObjectsWithoutOrWithOddLabels() throws {
+        let absent = try LabelSelector.parse("!app,x notin (y)")
+        #expect(absent.matches(labelsOf: ["metadata": ["name": "n"]]))
+        #expect(absent.matches(labelsOf: .null))
+        #expect(try !LabelSelector.parse("app").matches(labelsOf: ["kind": "Pod"]))
+        #expect(try !LabelSelector.parse("app").matches(labelsOf: ["metadata": ["labels": ["app": 1]]]))
+        #expect(LabelSelector.everything.matches(labelsOf: .null))
+        #expect(!LabelSelector.nothing.matches(labelsOf: ["metadata": [:]]))
     }
 
     @Test func parsedStructure() throws {

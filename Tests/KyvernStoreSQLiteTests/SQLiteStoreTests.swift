@@ -198,6 +198,20 @@ struct SQLiteStoreTests {
         #expect(KeyBounds.end(ofPrefix: "\u{10FFFF}") == Data([0xF4, 0x8F, 0xBF, 0xC0]))
     }
 
+    @Test func keyOrderIsByteOrder() {
+        let keys = ["", "/", "/a", "/a\u{0}", "/a\u{0}b", "/a/b", "/aa", "/z", "/é", "/日本", "/\u{10FFFF}", "~"]
+        for (i, a) in keys.enumerated() {
+            for (j, b) in keys.enumerated() {
+                #expect(KeyBounds.precedes(a, b) == (i < j), "\(a.debugDescription) < \(b.debugDescription)")
+            }
+        }
+        func kv(_ key: String) -> KeyValue { KeyValue(key: key, value: [], createRevision: 1, modRevision: 1) }
+        let a = ["/b", "/d", "/f", "/h"].map(kv), b = ["/a", "/c", "/g", "/i", "/j"].map(kv)
+        #expect(SQLiteStore.merge(a, b).map(\.key) == ["/a", "/b", "/c", "/d", "/f", "/g", "/h", "/i", "/j"])
+        #expect(SQLiteStore.merge(a, []).map(\.key) == a.map(\.key))
+        #expect(SQLiteStore.merge([], b).map(\.key) == b.map(\.key))
+    }
+
     @Test func keysWithNULAndControlCharacters() async throws {
         try await withFreshStore { store, _ in
             for key in ["/n/a", "/n/a\u{0}", "/n/a\u{0}b", "/n/a\u{1}", "/n/ab"] {

@@ -45,6 +45,21 @@ extension JSONValue {
         var parser = JSONByteParser(base: base.assumingMemoryBound(to: UInt8.self), count: buffer.count)
         return try parser.parseDocument()
     }
+
+    /// Parses like ``parse(_:)-swift.type.method`` and also names the keys that appeared twice in
+    /// one object, for `fieldValidation=Strict`.
+    public static func parseReportingDuplicates(_ bytes: [UInt8]) throws(JSONParseError) -> (value: JSONValue, duplicateKeys: [String]) {
+        try bytes.withUnsafeBytes { buffer in
+            Result { () throws(JSONParseError) -> (value: JSONValue, duplicateKeys: [String]) in
+                guard let base = buffer.baseAddress, buffer.count > 0 else {
+                    throw JSONParseError(message: "unexpected end of JSON input", offset: 0)
+                }
+                var parser = JSONByteParser(base: base.assumingMemoryBound(to: UInt8.self), count: buffer.count)
+                let value = try parser.parseDocument()
+                return (value, parser.duplicateKeys)
+            }
+        }.get()
+    }
 }
 
 // MARK: - Parser
@@ -58,6 +73,8 @@ private struct JSONByteParser: ~Copyable {
     var depth = 0
     var members = UnsafeStack<(String, JSONValue)>()
     var elements = UnsafeStack<JSONValue>()
+    /// Keys seen twice in one object (strict decoding refuses them).
+    var duplicateKeys: [String] = []
     var scratch: [UInt8] = []
 
     init(base: UnsafePointer<UInt8>, count: Int) {
@@ -157,7 +174,9 @@ private struct JSONByteParser: ~Copyable {
         depth -= 1
         let n = members.count - start
         var object = [String: JSONValue](minimumCapacity: n)
-        members.popAll(from: start) { key, value in object[key] = value }
+        members.popAll(from: start) { key, value in
+            if object.updateValue(value, forKey: key) != nil { duplicateKeys.append(key) }
+        }
         return .object(object)
     }
 
@@ -210,6 +229,12 @@ private struct JSONByteParser: ~Copyable {
     mutating func parseString() throws(JSONParseError) -> String {
         let start = pos
         var i = pos
+        // Eight bytes at a time while none is a quote, a backslash or a control character.
+        while i + 8 <= end {
+            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            if swarHasByte(word, 0x22) | swarHasByte(word, 0x5C) | swarHasLess(word, 0x20) != 0 { break }
+            i += 8
+        }
         while i < end {
             let c = base[i]
             if c == UInt8(ascii: "\"") {
@@ -382,6 +407,24 @@ private struct JSONByteParser: ~Copyable {
     func invalid(_ c: UInt8, _ context: String) -> JSONParseError {
         JSONParseError(message: "invalid character \(quoteChar(c)) \(context)", offset: pos)
     }
+}
+
+// MARK: - Eight bytes at a time
+
+private let swarOnes: UInt64 = 0x0101_0101_0101_0101
+private let swarHighs: UInt64 = 0x8080_8080_8080_8080
+
+/// Non-zero when some byte of `word` equals `byte`.
+@inline(__always)
+func swarHasByte(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+    let x = word ^ (swarOnes &* UInt64(byte))
+    return (x &- swarOnes) & ~x & swarHighs
+}
+
+/// Non-zero when some byte of `word` is below `limit` (at most 128).
+@inline(__always)
+func swarHasLess(_ word: UInt64, _ limit: UInt8) -> UInt64 {
+    (word &- swarOnes &* UInt64(limit)) & ~word & swarHighs
 }
 
 /// Go's `quoteChar`: a byte as Go's scanner shows it in an error ('x', '\n', '\x01', '\'').

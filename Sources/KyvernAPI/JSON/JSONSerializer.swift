@@ -211,6 +211,17 @@ struct JSONWriter: ~Copyable {
         var runStart = 0
         var i = 0
         while i < n {
+            // Skip eight plain ASCII bytes at a time; any byte that might need escaping (or is not
+            // ASCII, for U+2028/U+2029) drops to the byte loop below.
+            while i + 8 <= n {
+                let word = UnsafeRawPointer(source + i).loadUnaligned(as: UInt64.self)
+                let special = swarHasByte(word, 0x22) | swarHasByte(word, 0x5C) | swarHasByte(word, 0x3C)
+                    | swarHasByte(word, 0x3E) | swarHasByte(word, 0x26) | swarHasLess(word, 0x20)
+                    | (word & 0x8080_8080_8080_8080)
+                if special != 0 { break }
+                i += 8
+            }
+            guard i < n else { break }
             let b = source[i]
             if !needsEscape[Int(b)] {
                 i += 1

@@ -73,19 +73,25 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
         }
 
         public func matches(_ labels: [String: String]) -> Bool {
+            matches(lookup: { labels[$0] })
+        }
+
+        /// Matching against any label source: `lookup` gives a key's value, nil when absent.
+        @inline(__always)
+        func matches(lookup: (String) -> String?) -> Bool {
             switch op {
             case .equals, .doubleEquals, .in:
-                guard let value = labels[key] else { return false }
+                guard let value = lookup(key) else { return false }
                 return values.contains(value)
             case .notEquals, .notIn:
-                guard let value = labels[key] else { return true }
+                guard let value = lookup(key) else { return true }
                 return !values.contains(value)
             case .exists:
-                return labels[key] != nil
+                return lookup(key) != nil
             case .doesNotExist:
-                return labels[key] == nil
+                return lookup(key) == nil
             case .greaterThan, .lessThan:
-                guard let value = labels[key], let actual = Int64(value),
+                guard let value = lookup(key), let actual = Int64(value),
                       values.count == 1, let bound = Int64(values[0]) else { return false }
                 return op == .greaterThan ? actual > bound : actual < bound
             }
@@ -141,7 +147,23 @@ public struct LabelSelector: Sendable, Hashable, CustomStringConvertible {
 
     public func matches(_ labels: [String: String]) -> Bool {
         if matchesNothing { return false }
-        for requirement in requirements where !requirement.matches(labels) { return false }
+        for requirement in requirements where !requirement.matches(lookup: { labels[$0] }) { return false }
+        return true
+    }
+
+    /// Matches the `metadata.labels` of an API object held as JSON, reading them in place
+    /// (no `[String: String]` is built): the form a list or watch filter uses per object.
+    /// Non-string label values count as absent.
+    public func matches(labelsOf object: JSONValue) -> Bool {
+        if matchesNothing { return false }
+        if requirements.isEmpty { return true }
+        guard case .object(let root) = object, case .object(let meta)? = root["metadata"],
+              case .object(let labels)? = meta["labels"] else {
+            return requirements.allSatisfy { $0.matches(lookup: { _ in nil }) }
+        }
+        for requirement in requirements where !requirement.matches(lookup: { labels[$0]?.stringValue }) {
+            return false
+        }
         return true
     }
 

@@ -7,7 +7,15 @@ public enum BodyDecoder {
     /// Upstream's limit on a request body.
     public static let maxBodyBytes = 3 * 1024 * 1024
 
+    /// The protobuf field tables (`Resources/openapi/protobuf.json`), loaded on first use.
+    static let protobufSchema: ProtobufSchema? = try? ProtobufSchema.bundled()
+
     public static func decode(_ bytes: [UInt8], contentType: String?, what: String) throws -> JSONValue {
+        try decodeReportingDuplicates(bytes, contentType: contentType, what: what).value
+    }
+
+    /// Decodes and names keys that appeared twice in one JSON object (refused under strict validation).
+    public static func decodeReportingDuplicates(_ bytes: [UInt8], contentType: String?, what: String) throws -> (value: JSONValue, duplicateKeys: [String]) {
         let mediaType = (contentType ?? "application/json").split(separator: ";").first.map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
         } ?? "application/json"
@@ -15,12 +23,15 @@ public enum BodyDecoder {
         case "application/json", "application/merge-patch+json", "application/json-patch+json",
              "application/strategic-merge-patch+json", "*/*", "":
             do {
-                return try JSONValue.parse(bytes)
+                return try JSONValue.parseReportingDuplicates(bytes)
             } catch {
                 throw APIError.badRequest("\(what) in version \"v1\" cannot be handled as a \(what): \(error)")
             }
         case "application/yaml", "application/x-yaml", "text/yaml", "application/apply-patch+yaml":
-            return try decodeYAML(bytes, what: what)
+            return (try decodeYAML(bytes, what: what), [])
+        case KubernetesProtobuf.mediaType:
+            guard let protobufSchema else { throw APIError.unsupportedMediaType(mediaType) }
+            return (try KubernetesProtobuf.decode(bytes, schema: protobufSchema), [])
         default:
             throw APIError.unsupportedMediaType(mediaType)
         }

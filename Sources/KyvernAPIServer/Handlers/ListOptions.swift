@@ -46,7 +46,7 @@ struct ListOptions: Sendable {
             if watch && sendInitialEvents == nil {
                 throw invalid("resourceVersionMatch", match, "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided")
             }
-            if resourceVersion == nil {
+            if resourceVersion == nil && !(watch && sendInitialEvents != nil) {
                 throw invalid("resourceVersionMatch", match, "resourceVersionMatch is forbidden unless resourceVersion is provided")
             }
             if continueToken != nil {

@@ -20,10 +20,11 @@ enum PatchType: Sendable {
 
 /// Applies patches to JSON objects.
 ///
-/// Strategic merge patch is applied here with merge-patch semantics (maps merge, lists replace)
-/// until list merge keys from the specification are wired in.
+/// Strategic merge patch uses the patch metadata of `definition` (the object's schema) in `schemas`;
+/// without a known definition it merges as a merge patch.
 enum PatchApplier {
-    static func apply(_ type: PatchType, patch: [UInt8], to object: JSONValue) throws -> JSONValue {
+    static func apply(_ type: PatchType, patch: [UInt8], to object: JSONValue,
+                      definition: String = "", schemas: SchemaSet = SchemaSet(definitions: [:])) throws -> JSONValue {
         let document: JSONValue
         do {
             document = try JSONValue.parse(patch)
@@ -31,7 +32,9 @@ enum PatchApplier {
             throw APIError.badRequest("error decoding patch: \(error)")
         }
         switch type {
-        case .mergePatch, .strategicMergePatch:
+        case .strategicMergePatch:
+            return try StrategicMergePatch.apply(patch: document, to: object, definition: definition, schemas: schemas)
+        case .mergePatch:
             guard case .object = document else {
                 throw APIError.badRequest("error decoding patch: a merge patch must be a JSON object")
             }

@@ -4,13 +4,14 @@ extension ResourceHandler {
     /// Decodes a request body as an object of the request's kind: media type, kind and
     /// apiVersion checks, and schema pruning by the `fieldValidation` directive.
     func decodeObject(_ request: inout ResourceRequest, kind: String, groupVersion: String, definition: String) throws -> JSONValue {
-        let value = try BodyDecoder.decode(request.body, contentType: request.contentType, what: kind)
-        return try checkObject(value, &request, kind: kind, groupVersion: groupVersion, definition: definition)
+        let (value, duplicates) = try BodyDecoder.decodeReportingDuplicates(request.body, contentType: request.contentType, what: kind)
+        return try checkObject(value, &request, kind: kind, groupVersion: groupVersion, definition: definition,
+                               duplicateKeys: duplicates)
     }
 
     /// Checks and prunes an already decoded object (also used for the result of a patch).
     func checkObject(_ value: JSONValue, _ request: inout ResourceRequest, kind: String, groupVersion: String,
-                     definition: String) throws -> JSONValue {
+                     definition: String, duplicateKeys: [String] = []) throws -> JSONValue {
         guard case .object = value else {
             throw APIError.badRequest("\(kind) in version \"\(request.info.version)\" cannot be handled as a \(kind): the body must be a JSON object")
         }
@@ -31,11 +32,15 @@ extension ResourceHandler {
         }
         let mode = request.query["fieldValidation"] ?? "Warn"
         guard ["Strict", "Warn", "Ignore"].contains(mode) else {
-            throw APIError.badRequest("fieldValidation must be one of \"Ignore\", \"Warn\" or \"Strict\", got \"\(mode)\"")
+            let message = "Unsupported value: \"\(mode)\": supported values: \"Ignore\", \"Strict\", \"Warn\""
+            throw APIError(code: 422, reason: "Invalid",
+                           message: "CreateOptions.meta.k8s.io \"\" is invalid: fieldValidation: \(message)",
+                           details: .init(group: "meta.k8s.io", kind: "CreateOptions",
+                                          causes: [.init(type: "FieldValueNotSupported", message: message, field: "fieldValidation")]))
         }
         let result = try pruner.prune(object, definition: definition, kind: kind)
-        if !result.unknownFields.isEmpty {
-            let messages = result.unknownFields.map { "unknown field \"\($0)\"" }
+        if !result.unknownFields.isEmpty || !duplicateKeys.isEmpty {
+            let messages = duplicateKeys.map { "duplicate field \"\($0)\"" } + result.unknownFields.map { "unknown field \"\($0)\"" }
             switch mode {
             case "Strict":
                 throw APIError.badRequest("strict decoding error: " + messages.joined(separator: ", "))

@@ -50,7 +50,8 @@ extension ResourceHandler {
             let body = request.body
             var checked = request
             return try await writeUpdate(request, name: name) { current in
-                let patched = try PatchApplier.apply(patchType, patch: body, to: current)
+                let patched = try PatchApplier.apply(patchType, patch: body, to: current,
+                                                  definition: info.definition, schemas: pruner.schemas)
                 let object = try checkObject(patched, &checked, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
                 return try mergeForUpdate(new: object, current: current, info: info, statusOnly: true)
             }
@@ -99,7 +100,8 @@ extension ResourceHandler {
             let currentScale = Self.scaleObject(of: current)
             var scale: JSONValue
             if let patchType {
-                scale = try PatchApplier.apply(patchType, patch: body, to: currentScale)
+                scale = try PatchApplier.apply(patchType, patch: body, to: currentScale,
+                                               definition: "io.k8s.api.autoscaling.v1.Scale", schemas: pruner.schemas)
             } else {
                 scale = try BodyDecoder.decode(body, contentType: contentType, what: "Scale")
                 if let kind = scale["kind"]?.stringValue, kind != "Scale" {

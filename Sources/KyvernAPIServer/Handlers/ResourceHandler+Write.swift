@@ -164,7 +164,8 @@ extension ResourceHandler {
         let body = request.body
         var checked = request
         return try await writeUpdate(request, name: name) { current in
-            let patched = try PatchApplier.apply(patchType, patch: body, to: current)
+            let patched = try PatchApplier.apply(patchType, patch: body, to: current,
+                                                  definition: info.definition, schemas: pruner.schemas)
             var object = try checkObject(patched, &checked, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
             try checkName(object, name: name)
             try reconcileNamespace(&object, checked)

@@ -12,8 +12,14 @@ struct ResourceHandler: Sendable {
 
     var cache: WatchCache { storage.cache }
 
-    func handle(_ request: ResourceRequest) async throws -> Reply {
-        var request = request
+    func handle(_ request: inout ResourceRequest) async throws -> Reply {
+        if let dryRun = request.query["dryRun"], dryRun != "All" {
+            throw APIError(code: 422, reason: "Invalid",
+                           message: "Invalid dryRun: \"\(dryRun)\": supported values: \"All\"",
+                           details: .init(causes: [.init(type: "FieldValueNotSupported",
+                                                         message: "Unsupported value: \"\(dryRun)\": supported values: \"All\"",
+                                                         field: "dryRun")]))
+        }
         let target = request.target
         let info = request.info
         if info.namespaced == false, target.namespace != nil {

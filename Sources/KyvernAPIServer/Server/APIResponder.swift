@@ -61,10 +61,8 @@ struct APIResponder: HTTPResponder {
         let first = segments.first.map(String.init) ?? ""
         // Health and version are open to everyone, as upstream's system:public-info-viewer allows.
         switch first {
-        case "healthz", "livez":
-            return Self.text("ok")
-        case "readyz":
-            return await readiness.isReady ? Self.text("ok") : Self.text("[-]store not ready\nreadyz check failed", status: .serviceUnavailable)
+        case "healthz", "livez", "readyz":
+            return await health(first, query: QueryParameters(request.uri.query))
         case "version" where segments.count == 1:
             return Self.json(version.serialized())
         default:
@@ -118,10 +116,10 @@ struct APIResponder: HTTPResponder {
                 throw APIError.tooLarge("Request entity too large: limit is \(BodyDecoder.maxBodyBytes)")
             }
         }
-        let resourceRequest = ResourceRequest(
+        var resourceRequest = ResourceRequest(
             method: request.method.rawValue, target: target, info: info, query: QueryParameters(request.uri.query),
             body: body, contentType: request.headers[.contentType], accept: accept)
-        let reply = try await handler.handle(resourceRequest)
+        let reply = try await handler.handle(&resourceRequest)
         return response(for: reply, warnings: resourceRequest.warnings)
     }
 
@@ -152,6 +150,21 @@ struct APIResponder: HTTPResponder {
             }
             return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-cache, private"], body: body)
         }
+    }
+
+    /// `ok`, or with `?verbose` one line per check, as upstream's health endpoints answer.
+    private func health(_ endpoint: String, query: QueryParameters) async -> Response {
+        var checks: [(String, Bool)] = [("ping", true), ("log", true), ("etcd", true)]
+        if endpoint == "readyz" {
+            checks.append(("informer-sync", await readiness.isReady))
+            checks.append(("shutdown", true))
+        }
+        let healthy = checks.allSatisfy(\.1)
+        let status: HTTPResponse.Status = healthy ? .ok : .internalServerError
+        guard query["verbose"] != nil || !healthy else { return Self.text("ok") }
+        var text = checks.map { "[\($0.1 ? "+" : "-")]\($0.0) \($0.1 ? "ok" : "failed: not ready")" }.joined(separator: "\n")
+        text += "\n\(endpoint) check \(healthy ? "passed" : "failed")\n"
+        return Self.text(text, status: status)
     }
 
     private func openAPIResponse(_ segments: [Substring]) throws -> Response {

@@ -152,13 +152,20 @@ extension StoreConformance {
             let base = try await store.currentRevision()
             let stream = store.watch(prefix: "/", startRevision: base + 1)
             let value = [UInt8](repeating: 7, count: 4096)
-            try await withDeadline("500 writes with an unconsumed watch") {
-                for i in 0..<500 { _ = try await store.create(key: "/slow/\(i)", value: value) }
+            try await withDeadline("200 writes with an unconsumed watch") {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for t in 0..<8 {
+                        group.addTask {
+                            for i in 0..<25 { _ = try await store.create(key: "/slow/\(t)/\(i)", value: value) }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
             }
             // The events are all there once the consumer starts reading.
             let watch = await WatchRecorder.start(stream)
-            let events = try await watch.waitForEvents(500, "buffered events")
-            try expectEqual(events.map(\.revision), Array((base + 1)...(base + 500)), "revisions")
+            let events = try await watch.waitForEvents(200, "buffered events")
+            try expectEqual(events.map(\.revision), Array((base + 1)...(base + 200)), "revisions")
             await watch.stop()
         },
 

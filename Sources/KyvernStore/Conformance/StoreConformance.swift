@@ -1,8 +1,11 @@
 /// The behaviour every ``Store`` backend must show, written once and run by each backend's tests.
 ///
-/// Each check receives a fresh, empty store, exercises one part of the contract and throws a
-/// ``ConformanceFailure`` when the store deviates from it. A check may close the store it was
-/// given; the harness should close the store afterwards and ignore ``StoreError/closed``.
+/// Each check receives a fresh store, exercises one part of the contract and throws a
+/// ``ConformanceFailure`` when the store deviates from it. Checks count revisions from the
+/// store's revision when they start, so a fresh store need not be at revision 0 (only
+/// `revision.startsAtZero` asks that), but it must hold no keys and nobody else may write to it
+/// meanwhile. A check may close the store it was given; the harness should close the store
+/// afterwards and ignore ``StoreError/closed``.
 ///
 /// A backend's test (Swift Testing) typically reads:
 ///
@@ -10,8 +13,11 @@
 /// @Test(arguments: StoreConformance.checks)
 /// func conformance(_ check: StoreConformanceCheck) async throws {
 ///     let store = try makeFreshStore()
-///     defer { ... }
-///     try await check.run(store)
+///     do {
+///         try await check.run(store)
+///     } catch let failure as ConformanceFailure {
+///         Issue.record("\(failure)")
+///     }
 ///     try? await store.close()
 /// }
 /// ```
@@ -19,8 +25,9 @@
 /// Checks that wait for watch events use ``StoreConformance/timeout`` as their deadline, so a
 /// store that never delivers fails instead of hanging.
 public enum StoreConformance {
-    /// How long a check waits for an expected watch event before failing.
-    public static let timeout: Duration = .seconds(10)
+    /// How long a check waits for an expected watch event, or for a batch of writes, before
+    /// failing (generous: every write is an fsync, and test runners run checks in parallel).
+    public static let timeout: Duration = .seconds(30)
 
     /// Every check, in a stable order.
     public static let checks: [StoreConformanceCheck] = basicChecks + rangeChecks + watchChecks
