@@ -191,7 +191,6 @@ def test_kubectl_label_annotate_patch(cluster, ns):
     assert got["data"] == {"k": "w", "extra": "x"}
 
 
-@pytest.mark.xfail(reason='strategic merge patch (second apply) is issue #3', strict=True)
 def test_kubectl_apply_create_then_update(cluster, ns):
     d = _deploy(ns, "applied", 1)
     cp = cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump(d))
@@ -215,7 +214,6 @@ def test_kubectl_create_in_missing_namespace(cluster, suffix):
     assert f'namespaces "{missing}" not found' in cp.stderr, cp.stderr
 
 
-@pytest.mark.xfail(reason='protobuf request bodies are being added', strict=True)
 def test_kubectl_create_generators_send_protobuf(cluster, ns, suffix):
     """`kubectl create namespace|configmap|deployment|secret` build typed objects and POST them as
     application/vnd.kubernetes.protobuf; upstream accepts protobuf for every built-in kind."""
