@@ -98,6 +98,17 @@ let package = Package(
         ),
         .testTarget(name: "KyvernAPITests", dependencies: ["KyvernAPI"], swiftSettings: settings),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
-        .testTarget(name: "KyvernAPIServerTests", dependencies: ["KyvernAPIServer", "KyvernAPI", "KyvernStore"], swiftSettings: settings),
+        .testTarget(
+            name: "KyvernAPIServerTests",
+            dependencies: [
+                "KyvernAPIServer", "KyvernAPI", "KyvernStore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
     ]
 )

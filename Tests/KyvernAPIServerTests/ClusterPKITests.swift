@@ -408,7 +408,7 @@ private func verifies(
     ip: String? = nil
 ) async throws -> Bool {
     var verifier = Verifier(rootCertificates: CertificateStore([authority])) {
-        RFC5280Policy(validationTime: Date())
+        RFC5280Policy()
         if hostname != nil || ip != nil {
             ServerIdentityPolicy(serverHostname: hostname, serverIP: ip)
         }

@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+package import Foundation
 import X509
 
 extension ClusterPKI {

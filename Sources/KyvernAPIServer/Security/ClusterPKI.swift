@@ -1,5 +1,5 @@
 import Crypto
-public import Foundation
+package import Foundation
 public import Logging
 public import X509
 import SwiftASN1

@@ -112,9 +112,14 @@ enum PKIFileStore {
     /// Sets `path` to `mode` if any permission bit beyond `mode` is set. Returns whether it changed.
     @discardableResult
     static func restrictPermissions(_ path: String, to mode: mode_t) throws -> Bool {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              let permissions = attributes[.posixPermissions] as? Int else {
-            throw ClusterPKIError(.fileSystem, "cannot stat \(path): \(Self.errnoDescription())")
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            throw ClusterPKIError(.fileSystem, "cannot stat \(path): \(error)")
+        }
+        guard let permissions = (attributes[.posixPermissions] as? NSNumber)?.intValue else {
+            throw ClusterPKIError(.fileSystem, "cannot read the permissions of \(path)")
         }
         let current = mode_t(permissions) & 0o777
         guard current & ~mode != 0 else { return false }
