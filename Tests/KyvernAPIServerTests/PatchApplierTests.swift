@@ -66,7 +66,7 @@ struct PatchApplierTests {
             == json(#"{"metadata":{"name":"a","labels":{"x":"1","z":"3"}},"spec":{"replicas":5,"list":[9]}}"#))
     }
 
-    @Test("strategic merge patch is applied with merge-patch semantics")
+    @Test("strategic merge patch without a known definition merges like a merge patch")
     func strategicAsMerge() throws {
         #expect(try apply(.strategicMergePatch, #"{"spec":{"replicas":2}}"#, to: #"{"spec":{"replicas":1,"paused":true}}"#)
             == json(#"{"spec":{"replicas":2,"paused":true}}"#))

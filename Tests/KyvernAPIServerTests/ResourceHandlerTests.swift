@@ -958,7 +958,7 @@ struct ResourceHandlerTests {
         }
     }
 
-    @Test("fieldValidation=Ignore drops unknown fields silently; other values are 400")
+    @Test("fieldValidation=Ignore drops unknown fields silently; other values are 422")
     func ignore() async throws {
         try await Harness.run { h in
             try await h.createNamespace("ns")
@@ -969,7 +969,9 @@ struct ResourceHandlerTests {
             #expect(response.body["bogus"] == nil)
             let error = await h.failure("POST", "/api/v1/namespaces/ns/configmaps", query: "fieldValidation=Loud",
                                         body: ["metadata": ["name": "d"]])
-            #expect(error?.code == 400)
+            #expect(error?.code == 422)
+            #expect(error?.details?.causes.first?.field == "fieldValidation")
+            #expect(await h.failure("GET", "/api/v1/namespaces/ns/configmaps/d")?.code == 404)
         }
     }
 

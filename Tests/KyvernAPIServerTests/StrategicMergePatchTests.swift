@@ -287,7 +287,7 @@ struct StrategicMergePatchTests {
         {"spec":{"strategy":{"$retainKeys":["type"],"type":"Recreate"},
                  "template":{"metadata":{"labels":{"$patch":"replace","app":"d"}},
                              "spec":{"$setElementOrder/containers":[{"name":"b"},{"name":"a"}],
-                                     "containers":[{"name":"a","image":"x","env":[{"name":"E","$patch":"delete"},{"name":"F","value":null}]},{"name":"b","image":"y"}],
+                                     "containers":[{"name":"b","image":"y"},{"name":"a","image":"x","env":[{"name":"E","$patch":"delete"},{"name":"F","value":null}]}],
                                      "$deleteFromPrimitiveList/finalizers":["x"]}}}}
         """#
         let result = try apply(patch, to: original, definition: Self.deployment)
@@ -297,7 +297,29 @@ struct StrategicMergePatchTests {
         #expect(result[path: ["spec", "template", "metadata", "labels"]] == (try json(#"{"app":"d"}"#)))
     }
 
+    @Test("the patched object has no unknown fields for strict field validation")
+    func strictPrune() throws {
+        let original = #"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"selector":{"matchLabels":{"app":"d"}},"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1}},"template":{"metadata":{"labels":{"app":"d"}},"spec":{"containers":[{"name":"c","image":"x","env":[{"name":"A","value":"1"}]}]}}}}"#
+        let patch = #"{"spec":{"strategy":{"$retainKeys":["type"],"rollingUpdate":null,"type":"Recreate"},"template":{"spec":{"$setElementOrder/containers":[{"name":"c"},{"name":"d"}],"containers":[{"$setElementOrder/env":[{"name":"B"}],"env":[{"name":"B","value":"2"},{"$patch":"delete","name":"A"}],"name":"c"},{"name":"d","image":"y"}],"volumes":[{"$retainKeys":["emptyDir","name"],"name":"v","emptyDir":{}}]}}}}"#
+        let result = try apply(patch, to: original, definition: Self.deployment)
+        let pruned = try SchemaPruner(schemas: Self.schemas).prune(result, definition: Self.deployment, kind: "Deployment")
+        #expect(pruned.unknownFields.isEmpty)
+        #expect(result[path: ["spec", "template", "spec", "containers"]] == (try json(#"[{"name":"c","image":"x","env":[{"name":"B","value":"2"}]},{"name":"d","image":"y"}]"#)))
+        #expect(result[path: ["spec", "template", "spec", "volumes"]] == (try json(#"[{"name":"v","emptyDir":{}}]"#)))
+    }
+
     // MARK: errors
+
+    @Test("malformed list directives are refused")
+    func malformedListDirectives() throws {
+        let original = #"{"metadata":{"finalizers":["a"]}}"#
+        #expect(applyError(#"{"metadata":{"$deleteFromPrimitiveListX":["a"]}}"#, to: original)?.message == "invalid patch format of primitive list")
+        #expect(applyError(#"{"metadata":{"$setElementOrderX":["a"]}}"#, to: original)?.message == "invalid patch format of setElementOrder list")
+        #expect(applyError(#"{"metadata":{"$setElementOrder/finalizers":"a"}}"#, to: original)?.message == "expected a []interface {}, but received a string")
+        #expect(applyError(#"{"metadata":{"$setElementOrder/nothing":["a"]}}"#, to: original)?.message
+            == #"unable to find api field in struct ObjectMeta for the json field "nothing""#)
+        #expect(applyError(#"{"metadata":{"$retainKeys":"name"}}"#, to: original)?.message == "invalid patch format of retainKeys")
+    }
 
     @Test("an unknown $ directive is refused")
     func unknownDirective() throws {

@@ -174,7 +174,11 @@ enum JSONPatch {
         switch document {
         case .object(var object):
             guard let child = object[first] else { throw missing(path) }
-            object[first] = rest.isEmpty ? nil : try remove(child, rest)
+            if rest.isEmpty {
+                object.removeValue(forKey: first)
+            } else {
+                object[first] = try remove(child, rest)
+            }
             return .object(object)
         case .array(var array):
             guard let index = Int(first), array.indices.contains(index) else { throw missing(path) }
