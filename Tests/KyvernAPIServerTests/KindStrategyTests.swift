@@ -117,9 +117,7 @@ struct KindStrategyTests {
         // part of every pod's host name). KindStrategy.nameRule falls through to dns1123Subdomain, so
         // "my.sts" is accepted.
         let rule = try strategy("apps", "statefulsets").nameRule
-        withKnownIssue("KindStrategy.nameRule has no case for statefulsets") {
-            #expect(rule == .dns1123Label)
-        }
+        #expect(rule == .dns1123Label)
     }
 
     // MARK: status subresource and initial status
@@ -240,9 +238,7 @@ struct KindStrategyTests {
         // pkg/registry/core/namespace/strategy.go PrepareForCreate appends "kubernetes" whenever it is absent.
         var ns: JSONValue = ["metadata": ["name": "a"], "spec": ["finalizers": ["example.com/cleanup"]]]
         try strategy("", "namespaces").prepareForCreate(&ns)
-        withKnownIssue("KindStrategy.prepareForCreate only sets spec.finalizers when the field is absent") {
-            #expect(ns[path: ["spec", "finalizers"]] == ["example.com/cleanup", "kubernetes"])
-        }
+        #expect(ns[path: ["spec", "finalizers"]] == ["example.com/cleanup", "kubernetes"])
     }
 
     @Test("prepareForCreate leaves other kinds alone")

@@ -87,9 +87,9 @@ struct QueryParametersTests {
         #expect(QueryParameters("watch").bool("watch") == false)
     }
 
-    @Test("decode: a trailing percent sign is kept")
+    @Test("decode: a trailing percent sign is an invalid escape, as Go says")
     func trailingPercent() {
-        #expect(QueryParameters.decode("100%") == "100%")
+        #expect(QueryParameters.decode("100%") == nil)
     }
 
     @Test("upstream: a pair with an invalid escape is dropped, not mangled")
@@ -99,10 +99,8 @@ struct QueryParametersTests {
         // so "50%off" becomes "50%f" and "%4" becomes "%".
         let q = QueryParameters("a=50%off&b=%4&c=1")
         #expect(q["c"] == "1")
-        withKnownIssue("QueryParameters.decode swallows the bytes of an invalid escape") {
-            #expect(q["a"] == nil)
-            #expect(q["b"] == nil)
-        }
+        #expect(q["a"] == nil)
+        #expect(q["b"] == nil)
     }
 }
 
@@ -294,18 +292,14 @@ struct ListOptionsTests {
     @Test("upstream: sendInitialEvents=false on a watch also needs resourceVersionMatch=NotOlderThan")
     func sendInitialFalseNeedsMatch() {
         // validateWatchOptions: `if options.SendInitialEvents != nil && match != NotOlderThan` → Forbidden.
-        withKnownIssue("ListOptions only checks resourceVersionMatch when sendInitialEvents is true") {
-            let e = error("watch=true&sendInitialEvents=false&resourceVersion=5")
-            #expect(e?.code == 422)
-        }
+        let e = error("watch=true&sendInitialEvents=false&resourceVersion=5")
+        #expect(e?.code == 422)
     }
 
     @Test("upstream: a watch only supports resourceVersionMatch=NotOlderThan")
     func watchExactUnsupported() {
         // validateWatchOptions: NotSupported(resourceVersionMatch, match, ["NotOlderThan"]).
-        withKnownIssue("ListOptions accepts resourceVersionMatch=Exact on a watch with sendInitialEvents=false") {
-            let e = error("watch=true&sendInitialEvents=false&resourceVersion=5&resourceVersionMatch=Exact")
-            #expect(e?.code == 422)
-        }
+        let e = error("watch=true&sendInitialEvents=false&resourceVersion=5&resourceVersionMatch=Exact")
+        #expect(e?.code == 422)
     }
 }

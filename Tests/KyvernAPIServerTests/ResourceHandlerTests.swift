@@ -1006,10 +1006,8 @@ struct ResourceHandlerTests {
                                           contentType: "application/merge-patch+json")
             let statusWarned = try await h.send("PATCH", path + "/status", query: "fieldValidation=Warn",
                                                 body: ["status": ["bar": 1]], contentType: "application/merge-patch+json")
-            withKnownIssue("PATCH loses the unknown-field warnings") {
-                #expect(warned.warnings == [#"unknown field "spec.foo""#])
-                #expect(statusWarned.warnings == [#"unknown field "status.bar""#])
-            }
+            #expect(warned.warnings == [#"unknown field "spec.foo""#])
+            #expect(statusWarned.warnings == [#"unknown field "status.bar""#])
         }
     }
 

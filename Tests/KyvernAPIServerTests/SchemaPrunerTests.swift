@@ -251,9 +251,7 @@ struct SchemaPrunerTests {
         // but Foundation's Data(base64Encoded:) on Linux accepts them ("====" even decodes to one zero byte), so
         // the pruner stores Secret data that Go clients cannot decode afterwards.
         let e = pruneError(#"{"data":{"password":"\#(value)"}}"#, Self.secret, kind: "Secret")
-        withKnownIssue("SchemaPruner validates `bytes` with Foundation's lenient base64 decoder") {
-            #expect(e?.code == 400, "\(value)")
-        }
+        #expect(e?.code == 400, "\(value)")
     }
 
     @Test("a non-string in Secret data is 400")

@@ -410,8 +410,6 @@ struct WatchCacheTests {
         // Whatever arrives must be a gap-free run from revision 1 (an early end is acceptable; a gap is not).
         let gapFree = received == Array((1...Int64(total + 1)).prefix(received.count))
         #expect(received.count >= 20_000)
-        withKnownIssue("WatchCache.watch ignores dropped yields while replaying history into a bounded stream") {
-            #expect(gapFree, "received \(received.count) events, the last ones \(Array(received.suffix(2)))")
-        }
+        #expect(gapFree, "received \(received.count) events, the last ones \(Array(received.suffix(2)))")
     }
 }

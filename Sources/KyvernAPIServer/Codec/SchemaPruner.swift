@@ -80,7 +80,7 @@ public struct SchemaPruner: Sendable {
             return value
         case "bytes":
             guard case .string(let s) = value else { throw mismatch("[]byte") }
-            if Data(base64Encoded: s) == nil {
+            if !Self.isStandardBase64(s) {
                 throw APIError.badRequest("\(kind) in version \"v1\" cannot be handled as a \(kind): illegal base64 data at input byte 0 (field \(path))")
             }
             return value
@@ -114,6 +114,25 @@ public struct SchemaPruner: Sendable {
         default:
             return value
         }
+    }
+
+    /// Go's `base64.StdEncoding`: groups of four from the standard alphabet, padding only at the end.
+    static func isStandardBase64(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count % 4 == 0 else { return false }
+        var padding = 0
+        for (index, byte) in bytes.enumerated() {
+            if byte == UInt8(ascii: "=") {
+                padding += 1
+                continue
+            }
+            guard padding == 0 else { return false }
+            let valid = (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57)
+                || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/")
+            guard valid else { return false }
+            _ = index
+        }
+        return padding <= 2 && (padding == 0 || bytes.count >= 4 + 0) && !(padding > 0 && bytes.count == padding)
     }
 
     private func jsonTypeName(_ value: JSONValue) -> String {

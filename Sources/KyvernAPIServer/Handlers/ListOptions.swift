@@ -56,15 +56,18 @@ struct ListOptions: Sendable {
                 throw invalid("resourceVersionMatch", match, "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"")
             }
         }
+        if watch, let match = resourceVersionMatch, match != "NotOlderThan" {
+            throw invalid("resourceVersionMatch", match, "resourceVersionMatch is forbidden for watch unless set to NotOlderThan")
+        }
         if sendInitialEvents != nil {
             if !watch {
                 throw invalid("sendInitialEvents", "\(sendInitialEvents!)", "sendInitialEvents is forbidden for list")
             }
-            if sendInitialEvents == true && resourceVersionMatch != "NotOlderThan" {
+            if resourceVersionMatch != "NotOlderThan" {
                 throw invalid("resourceVersionMatch", resourceVersionMatch ?? "",
                               "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")
             }
-            if sendInitialEvents == true && !allowWatchBookmarks {
+            if !allowWatchBookmarks {
                 throw invalid("allowWatchBookmarks", "false", "sendInitialEvents requires setting allowWatchBookmarks to true")
             }
         }

@@ -74,6 +74,19 @@ enum JSONPatch {
                 throw APIError.badRequest("the server rejected our request due to an error in our request: missing path")
             }
             let pointer = try parsePointer(path)
+            do {
+                try applyOne(op, operation, path: path, pointer: pointer, to: &document)
+            } catch let error as APIError where error.message.contains("doc is missing path") {
+                // Name the whole pointer, as upstream does, not just the part that was not found.
+                throw APIError(code: 422, reason: "Invalid",
+                               message: "the server rejected our request due to an error in our request: doc is missing path: \"\(path)\"")
+            }
+        }
+        return document
+    }
+
+    private static func applyOne(_ op: String, _ operation: JSONValue, path: String, pointer: [String],
+                                 to document: inout JSONValue) throws {
             switch op {
             case "add":
                 document = try add(document, pointer[...], value(operation))
@@ -98,10 +111,9 @@ enum JSONPatch {
                                    message: "the server rejected our request due to an error in our request: testing value \(path) failed")
                 }
             default:
-                throw APIError.badRequest("the server rejected our request due to an error in our request: unexpected op \"\(op)\"")
+                throw APIError(code: 422, reason: "Invalid",
+                               message: "the server rejected our request due to an error in our request: Unexpected kind: \(op)")
             }
-        }
-        return document
     }
 
     private static func value(_ operation: JSONValue) -> JSONValue {

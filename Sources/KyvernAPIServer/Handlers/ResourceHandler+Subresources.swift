@@ -48,13 +48,17 @@ extension ResourceHandler {
                 throw APIError.unsupportedMediaType(request.contentType ?? "")
             }
             let body = request.body
+            let base = request
             var checked = request
-            return try await writeUpdate(request, name: name) { current in
+            let reply = try await writeUpdate(request, name: name) { current in
+                checked = base
                 let patched = try PatchApplier.apply(patchType, patch: body, to: current,
                                                   definition: info.definition, schemas: pruner.schemas)
                 let object = try checkObject(patched, &checked, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
                 return try mergeForUpdate(new: object, current: current, info: info, statusOnly: true)
             }
+            request.warnings = checked.warnings
+            return reply
         }
     }
 

@@ -162,8 +162,10 @@ extension ResourceHandler {
                            message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
         }
         let body = request.body
+        let base = request
         var checked = request
-        return try await writeUpdate(request, name: name) { current in
+        let reply = try await writeUpdate(request, name: name) { current in
+            checked = base
             let patched = try PatchApplier.apply(patchType, patch: body, to: current,
                                                   definition: info.definition, schemas: pruner.schemas)
             var object = try checkObject(patched, &checked, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
@@ -172,6 +174,8 @@ extension ResourceHandler {
             try validateMeta(object, info)
             return try mergeForUpdate(new: object, current: current, info: info, statusOnly: false)
         }
+        request.warnings = checked.warnings
+        return reply
     }
 
     // MARK: delete

@@ -16,6 +16,7 @@ public struct KindStrategy: Sendable {
         switch (info.group, info.resource) {
         case ("", "namespaces"): return .dns1123Label
         case ("", "services"): return .dns1035Label
+        case ("apps", "statefulsets"): return .dns1123Label
         default: return .dns1123Subdomain
         }
     }
@@ -48,7 +49,9 @@ public struct KindStrategy: Sendable {
         case ("", "namespaces"):
             let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
             object[path: ["metadata", "labels", "kubernetes.io/metadata.name"]] = .string(name)
-            if object[path: ["spec", "finalizers"]] == nil { object[path: ["spec", "finalizers"]] = ["kubernetes"] }
+            var finalizers = object[path: ["spec", "finalizers"]]?.arrayValue ?? []
+            if !finalizers.contains("kubernetes") { finalizers.append("kubernetes") }
+            object[path: ["spec", "finalizers"]] = .array(finalizers)
         default:
             break
         }

@@ -6,8 +6,9 @@ struct QueryParameters: Sendable {
         guard let query, !query.isEmpty else { return }
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = Self.decode(parts[0])
-            let value = parts.count > 1 ? Self.decode(parts[1]) : ""
+            // Like Go's url.ParseQuery, a pair with an invalid escape is dropped.
+            guard let key = Self.decode(parts[0]) else { continue }
+            guard let value = parts.count > 1 ? Self.decode(parts[1]) : "" else { continue }
             values[key, default: []].append(value)
         }
     }
@@ -25,7 +26,7 @@ struct QueryParameters: Sendable {
         }
     }
 
-    static func decode(_ text: Substring) -> String {
+    static func decode(_ text: Substring) -> String? {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -34,11 +35,10 @@ struct QueryParameters: Sendable {
             case UInt8(ascii: "+"):
                 bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                if let high = iterator.next(), let low = iterator.next(), let h = hex(high), let l = hex(low) {
-                    bytes.append(h << 4 | l)
-                } else {
-                    bytes.append(byte)
+                guard let high = iterator.next(), let low = iterator.next(), let h = hex(high), let l = hex(low) else {
+                    return nil
                 }
+                bytes.append(h << 4 | l)
             default:
                 bytes.append(byte)
             }

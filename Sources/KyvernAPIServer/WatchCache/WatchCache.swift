@@ -160,8 +160,11 @@ public actor WatchCache {
         if afterRevision < historyStart {
             throw APIError.gone("too old resource version: \(afterRevision) (\(historyStart))")
         }
-        let (stream, continuation) = AsyncStream<CacheEvent>.makeStream(bufferingPolicy: .bufferingOldest(watcherBuffer))
-        for event in history where event.revision > afterRevision && event.key.hasPrefix(prefix) {
+        let replay = history.filter { $0.revision > afterRevision && $0.key.hasPrefix(prefix) }
+        // Room for the whole replay plus the live-event allowance, so history is never dropped.
+        let (stream, continuation) = AsyncStream<CacheEvent>.makeStream(
+            bufferingPolicy: .bufferingOldest(replay.count + watcherBuffer))
+        for event in replay {
             continuation.yield(event)
         }
         let id = nextWatcherID
