@@ -37,6 +37,18 @@ extension JSONValue {
         if case .bool(let b) = self { return b }
         return nil
     }
+    /// The JSON type's name as Go's decoder words it in errors ("string", "number", "object", ...).
+    public var jsonTypeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "bool"
+        case .int, .double: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
     public var isNull: Bool {
         if case .null = self { return true }
         return false

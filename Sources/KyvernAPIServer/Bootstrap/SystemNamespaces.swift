@@ -15,7 +15,7 @@ enum SystemNamespaces {
             let object: JSONValue = [
                 "apiVersion": "v1", "kind": "Namespace",
                 "metadata": [
-                    "name": .string(name), "uid": .string(UUIDString.make()),
+                    "name": .string(name), "uid": .string(UUID().uuidString.lowercased()),
                     "creationTimestamp": .string(Timestamp.format(Date())),
                     "labels": ["kubernetes.io/metadata.name": .string(name)],
                 ],
@@ -28,17 +28,5 @@ enum SystemNamespaces {
                 continue
             }
         }
-    }
-}
-
-enum UUIDString {
-    static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-        let chars = Array(hex)
-        return "\(String(chars[0..<8]))-\(String(chars[8..<12]))-\(String(chars[12..<16]))-\(String(chars[16..<20]))-\(String(chars[20..<32]))"
     }
 }

@@ -40,7 +40,7 @@ public struct SchemaPruner: Sendable {
         if type["x-kubernetes-preserve-unknown-fields"]?.boolValue == true || type["preserveUnknownFields"]?.boolValue == true { return value }
         let typeName = type["type"]?.stringValue ?? "object"
         func mismatch(_ expected: String) -> APIError {
-            APIError.badRequest("\(kind) in version \"v1\" cannot be handled as a \(kind): json: cannot unmarshal \(jsonTypeName(value)) into Go struct field \(owner).\(path) of type \(expected)")
+            APIError.badRequest("\(kind) in version \"v1\" cannot be handled as a \(kind): json: cannot unmarshal \(value.jsonTypeName) into Go struct field \(owner).\(path) of type \(expected)")
         }
         if value.isNull { return value }
         switch typeName {
@@ -121,7 +121,7 @@ public struct SchemaPruner: Sendable {
         let bytes = Array(text.utf8)
         guard bytes.count % 4 == 0 else { return false }
         var padding = 0
-        for (index, byte) in bytes.enumerated() {
+        for byte in bytes {
             if byte == UInt8(ascii: "=") {
                 padding += 1
                 continue
@@ -130,19 +130,7 @@ public struct SchemaPruner: Sendable {
             let valid = (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || (byte >= 48 && byte <= 57)
                 || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/")
             guard valid else { return false }
-            _ = index
         }
-        return padding <= 2 && (padding == 0 || bytes.count >= 4 + 0) && !(padding > 0 && bytes.count == padding)
-    }
-
-    private func jsonTypeName(_ value: JSONValue) -> String {
-        switch value {
-        case .null: "null"
-        case .bool: "bool"
-        case .int, .double: "number"
-        case .string: "string"
-        case .array: "array"
-        case .object: "object"
-        }
+        return padding <= 2 && (padding == 0 || padding < bytes.count)
     }
 }

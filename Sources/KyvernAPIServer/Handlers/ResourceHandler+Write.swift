@@ -55,7 +55,7 @@ extension ResourceHandler {
     func prepareForCreate(_ object: JSONValue, _ info: ResourceInfo) -> JSONValue {
         var object = object
         var meta = object["metadata"]?.objectValue ?? [:]
-        meta["uid"] = .string(UUIDString.make())
+        meta["uid"] = .string(UUID().uuidString.lowercased())
         meta["creationTimestamp"] = .string(Timestamp.format(Date()))
         meta["resourceVersion"] = nil
         meta["selfLink"] = nil
@@ -139,7 +139,6 @@ extension ResourceHandler {
             for field in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "name"] {
                 meta[field] = currentMeta[field]
             }
-            // A finalizer cannot be added to an object that is being deleted.
             result["metadata"] = .object(meta)
             if KindStrategy(info: info).hasStatusSubresource {
                 result["status"] = current["status"]
@@ -235,7 +234,7 @@ extension ResourceHandler {
         }
         try options.check(current.object, info: info, name: name)
         if options.dryRun { return .bytes(current.bytes) }
-        let (terminating, _) = try await storage.update(info, key: key, name: name) { current in
+        _ = try await storage.update(info, key: key, name: name) { current in
             var updated = current
             if updated[path: ["metadata", "deletionTimestamp"]] == nil {
                 updated[path: ["metadata", "deletionTimestamp"]] = .string(Timestamp.format(Date()))
@@ -252,7 +251,6 @@ extension ResourceHandler {
             }
         }
         let (deleted, _) = try await storage.delete(info, key: key, name: name) { _ in }
-        _ = terminating
         return .bytes(deleted.bytes)
     }
 

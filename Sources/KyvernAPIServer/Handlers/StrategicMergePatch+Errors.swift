@@ -91,17 +91,6 @@ enum SMPFormat {
         }
     }
 
-    static func jsonKind(_ value: JSONValue) -> String {
-        switch value {
-        case .null: "null"
-        case .bool: "bool"
-        case .int, .double: "number"
-        case .string: "string"
-        case .array: "array"
-        case .object: "object"
-        }
-    }
-
     static func goTypeName(_ value: JSONValue) -> String {
         switch value {
         case .null: "%!s(<nil>)"

@@ -25,7 +25,7 @@ enum StrategicMergePatch {
         case .object(let object): patchObject = object
         case .null: return original
         default:
-            throw APIError.badRequest("json: cannot unmarshal \(SMPFormat.jsonKind(patch)) into Go value of type map[string]interface {}")
+            throw APIError.badRequest("json: cannot unmarshal \(patch.jsonTypeName) into Go value of type map[string]interface {}")
         }
         let merger = StrategicMerger(schemas: schemas)
         let root = merger.node(["ref": .string(definition)])
