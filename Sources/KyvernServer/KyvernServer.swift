@@ -32,10 +32,11 @@ public enum KyvernServer {
         let store = try SQLiteStore(path: (dataDirectory as NSString).appendingPathComponent("state.db"),
                                     logger: logger.withLabel("kyvern.store"))
         let registry = PrometheusCollectorRegistry()
-        let configuration = APIServerConfiguration(
+        var configuration = APIServerConfiguration(
             bindAddress: options.bindAddress, port: options.httpsPort, tls: try pki.makeServerTLSConfiguration(),
             authenticator: BearerTokenAuthenticator(adminToken: pki.adminToken),
             compactionInterval: options.compactionInterval)
+        configuration.serviceRanges = ServiceRanges(clusterIPs: try ServiceRanges.parseCIDR(options.serviceCIDR))
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",
                         metadata: ["kubeconfig": "\(kubeconfigPath)", "address": "https://\(serverHost):\(options.httpsPort)"])

@@ -1,4 +1,5 @@
 import Foundation
+public import KyvernAPIServer
 
 /// What `kyvern server` was asked to do; parsed by the executable, used by the composition root.
 public struct ServerOptions: Sendable {
@@ -8,6 +9,8 @@ public struct ServerOptions: Sendable {
     public var tlsSANs: [String]
     public var compactionInterval: Duration
     public var logLevel: String
+    /// The range Service cluster IPs come from (`--service-cidr`).
+    public var serviceCIDR: String = "10.43.0.0/16"
 
     public init(dataDirectory: String?, bindAddress: String, httpsPort: Int, tlsSANs: [String],
                 compactionInterval: Duration, logLevel: String) {
@@ -38,4 +41,20 @@ public struct ServerOptions: Sendable {
         guard let value = Double(text), value > 0 else { return nil }
         return .milliseconds(Int64(value * 1000))
     }
+}
+
+extension ServerOptions {
+    /// Refuses a `--service-cidr` the API server could not allocate from, before anything starts.
+    public static func validateServiceCIDR(_ text: String) throws {
+        do {
+            _ = try ServiceRanges.parseCIDR(text)
+        } catch {
+            throw ServiceCIDRError(message: "--service-cidr: \(error)")
+        }
+    }
+}
+
+public struct ServiceCIDRError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }

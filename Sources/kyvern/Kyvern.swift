@@ -32,9 +32,17 @@ extension Kyvern {
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: String = "info"
 
+        @Option(name: .customLong("service-cidr"), help: "IPv4 range Service cluster IPs are allocated from.")
+        var serviceCIDR: String = "10.43.0.0/16"
+
         func validate() throws {
             guard ServerOptions.parseDuration(compactionInterval) != nil else {
                 throw ValidationError("--compaction-interval: not a duration: \(compactionInterval)")
+            }
+            do {
+                try ServerOptions.validateServiceCIDR(serviceCIDR)
+            } catch {
+                throw ValidationError("\(error)")
             }
             guard (1...65535).contains(httpsListenPort) else {
                 throw ValidationError("--https-listen-port must be between 1 and 65535")
@@ -42,9 +50,11 @@ extension Kyvern {
         }
 
         func run() async throws {
-            try await KyvernServer.run(ServerOptions(
+            var options = ServerOptions(
                 dataDirectory: dataDir, bindAddress: bindAddress, httpsPort: httpsListenPort, tlsSANs: tlsSAN,
-                compactionInterval: ServerOptions.parseDuration(compactionInterval)!, logLevel: logLevel))
+                compactionInterval: ServerOptions.parseDuration(compactionInterval)!, logLevel: logLevel)
+            options.serviceCIDR = serviceCIDR
+            try await KyvernServer.run(options)
         }
     }
 }

@@ -6,12 +6,25 @@ struct DeleteOptions: Sendable {
     var preconditionUID: String?
     var preconditionResourceVersion: String?
     var propagationPolicy: String?
+    /// The legacy form of `propagationPolicy`: true is Orphan, false is Foreground.
+    var orphanDependents: Bool?
     var gracePeriodSeconds: Int64?
+
+    init(dryRun: Bool = false, propagationPolicy: String? = nil, orphanDependents: Bool? = nil,
+         gracePeriodSeconds: Int64? = nil, preconditionUID: String? = nil, preconditionResourceVersion: String? = nil) {
+        self.dryRun = dryRun
+        self.propagationPolicy = propagationPolicy
+        self.orphanDependents = orphanDependents
+        self.gracePeriodSeconds = gracePeriodSeconds
+        self.preconditionUID = preconditionUID
+        self.preconditionResourceVersion = preconditionResourceVersion
+    }
 
     init(_ request: ResourceRequest) throws {
         dryRun = request.dryRun
         propagationPolicy = request.query["propagationPolicy"]
         gracePeriodSeconds = request.query["gracePeriodSeconds"].flatMap { Int64($0) }
+        orphanDependents = request.query["orphanDependents"].flatMap { Bool($0) }
         if !request.body.isEmpty {
             let body = try BodyDecoder.decode(request.body, contentType: request.contentType, what: "DeleteOptions")
             if let kind = body["kind"]?.stringValue, kind != "DeleteOptions" {
@@ -22,21 +35,26 @@ struct DeleteOptions: Sendable {
             preconditionResourceVersion = body[path: ["preconditions", "resourceVersion"]]?.stringValue
             propagationPolicy = body["propagationPolicy"]?.stringValue ?? propagationPolicy
             gracePeriodSeconds = body["gracePeriodSeconds"]?.intValue ?? gracePeriodSeconds
+            orphanDependents = body["orphanDependents"]?.boolValue ?? orphanDependents
         }
-        if let policy = propagationPolicy, !["Orphan", "Background", "Foreground"].contains(policy) {
-            throw APIError.invalid(group: "meta.k8s.io", kind: "DeleteOptions", name: "",
-                                   causes: [.init(type: "FieldValueNotSupported",
-                                                  message: "Unsupported value: \"\(policy)\": supported values: \"Foreground\", \"Background\", \"Orphan\"",
-                                                  field: "propagationPolicy")])
+        try validate()
+    }
+
+    /// Upstream's ValidateDeleteOptions.
+    func validate() throws {
+        var causes: [APIError.Cause] = []
+        if orphanDependents != nil, let policy = propagationPolicy {
+            causes.append(.invalid("propagationPolicy", .string(policy), "orphanDependents and deletionPropagation cannot be both set"))
         }
-        if let grace = gracePeriodSeconds, grace < 0 {
-            throw APIError.invalid(group: "meta.k8s.io", kind: "DeleteOptions", name: "",
-                                   causes: [.init(type: "FieldValueInvalid", message: "Invalid value: \(grace): must be >= 0",
-                                                  field: "gracePeriodSeconds")])
+        if let policy = propagationPolicy, !["Foreground", "Background", "Orphan"].contains(policy) {
+            causes.append(.notSupported("propagationPolicy", .string(policy), supported: ["Foreground", "Background", "Orphan", "nil"]))
+        }
+        if !causes.isEmpty {
+            throw APIError.invalid(group: "meta.k8s.io", kind: "DeleteOptions", name: "", causes: causes)
         }
     }
 
-    /// Preconditions fail with 409 as upstream.
+    /// Namespaces check their preconditions with this wording (their own delete, as upstream).
     func check(_ object: JSONValue, info: ResourceInfo, name: String) throws {
         if let uid = preconditionUID, uid != object[path: ["metadata", "uid"]]?.stringValue {
             throw APIError.conflict(group: info.group, resource: info.resource, name: name,

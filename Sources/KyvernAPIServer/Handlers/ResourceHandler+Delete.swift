@@ -5,38 +5,86 @@ import KyvernStore
 extension ResourceHandler {
     // MARK: delete
 
+    /// What a delete did: the object is gone, or it remains (finalizers, a grace period).
+    enum DeleteOutcome: Sendable {
+        case deleted(CachedObject)
+        case remains(CachedObject)
+    }
+
     func delete(_ request: ResourceRequest, name: String) async throws -> Reply {
         let info = request.info
         let options = try DeleteOptions(request)
         if info.group.isEmpty && info.resource == "namespaces" {
             return try await deleteNamespace(request, name: name, options: options)
         }
-        let key = key(request, name: name)
-        if options.dryRun {
-            guard let current = try await storage.read(key: key) else {
-                throw APIError.notFound(group: info.group, resource: info.resource, name: name)
+        let outcome = try await deleteObject(info, key: key(request, name: name), name: name, options: options)
+        return reply(for: outcome, info: info, options: options)
+    }
+
+    /// Upstream answers with the object while it stays (202 when legacy `orphanDependents=false`
+    /// asked for a cascade), and with the object or a Status, by kind, once it is gone.
+    func reply(for outcome: DeleteOutcome, info: ResourceInfo, options: DeleteOptions) -> Reply {
+        switch outcome {
+        case .remains(let object):
+            return .bytes(object.bytes, status: options.orphanDependents == false ? 202 : 200)
+        case .deleted(let object):
+            if DeletionRules(info: info, options: options).returnsDeletedObject { return .bytes(object.bytes) }
+            return .object(Self.successStatus(info: info, object: object.object))
+        }
+    }
+
+    /// Deletes one object as upstream's generic store does: preconditions, graceful deletion,
+    /// finalizers and the garbage collector's finalizers decide whether it goes now or is marked.
+    func deleteObject(_ info: ResourceInfo, key: String, name: String, options: DeleteOptions) async throws -> DeleteOutcome {
+        let rules = DeletionRules(info: info, options: options)
+        guard let current = try await storage.read(key: key) else {
+            throw APIError.notFound(group: info.group, resource: info.resource, name: name)
+        }
+        var probe = current.object
+        let grace = try rules.beforeDelete(&probe, now: Date())
+        if grace == .pending { return .remains(current) }
+        var wrote = false
+        if rules.needsUpdate(current.object, grace: grace) {
+            if options.dryRun {
+                switch try rules.step(for: current.object, now: Date()) {
+                case .alreadyDeleting: return .remains(current)
+                case .deleteNow: return .deleted(current)
+                case .mark(let object): return .remains(Self.cached(object, like: current))
+                case .markThenDelete(let object): return .deleted(Self.cached(object, like: current))
+                }
             }
-            try options.check(current.object, info: info, name: name)
-            return .bytes(current.bytes)
-        }
-        // Objects with finalizers are only marked; they go when the last finalizer is removed.
-        var pending = false
-        let (marked, _) = try await storage.update(info, key: key, name: name) { current in
-            try options.check(current, info: info, name: name)
-            guard !(current[path: ["metadata", "finalizers"]]?.arrayValue ?? []).isEmpty else { return current }
-            pending = true
-            var updated = current
-            if updated[path: ["metadata", "deletionTimestamp"]] == nil {
-                updated[path: ["metadata", "deletionTimestamp"]] = .string(Timestamp.format(Date()))
-                updated[path: ["metadata", "deletionGracePeriodSeconds"]] = 0
+            var step = DeletionRules.Step.deleteNow
+            let (updated, _) = try await storage.update(info, key: key, name: name) { existing in
+                step = try rules.step(for: existing, now: Date())
+                switch step {
+                case .mark(let object), .markThenDelete(let object): return object
+                case .alreadyDeleting, .deleteNow: return existing
+                }
             }
-            return updated
+            switch step {
+            case .alreadyDeleting, .mark: return .remains(updated)
+            case .markThenDelete: wrote = true
+            case .deleteNow: break
+            }
+        } else if options.dryRun {
+            return .deleted(current)
         }
-        if pending { return .bytes(marked.bytes) }
-        let (deleted, _) = try await storage.delete(info, key: key, name: name) { current in
-            try options.check(current, info: info, name: name)
+        let (deleted, _) = try await storage.delete(info, key: key, name: name) { object in
+            // Our own write just changed the resourceVersion; the uid still has to match.
+            if wrote {
+                var uidOnly = options
+                uidOnly.preconditionResourceVersion = nil
+                try DeletionRules(info: info, options: uidOnly).checkPreconditions(object)
+            } else {
+                try rules.checkPreconditions(object)
+            }
         }
-        return .object(Self.successStatus(info: info, object: deleted.object))
+        await releaseAllocations(of: deleted.object, info: info)
+        return .deleted(deleted)
+    }
+
+    static func cached(_ object: JSONValue, like current: CachedObject) -> CachedObject {
+        CachedObject(key: current.key, object: object, bytes: object.serialized(), modRevision: current.modRevision)
     }
 
     static func successStatus(info: ResourceInfo, object: JSONValue) -> JSONValue {
@@ -51,7 +99,22 @@ extension ResourceHandler {
         ]
     }
 
-    /// Deleting a namespace deletes everything in it, then the namespace.
+    /// An object marked for deletion goes once nothing holds it any more: no finalizers and,
+    /// for a namespace, no `spec.finalizers` either.
+    static func isFinalized(_ object: JSONValue, info: ResourceInfo) -> Bool {
+        guard object[path: ["metadata", "deletionTimestamp"]] != nil,
+              (object[path: ["metadata", "finalizers"]]?.arrayValue ?? []).isEmpty else { return false }
+        if info.group.isEmpty && info.resource == "namespaces" {
+            return (object[path: ["spec", "finalizers"]]?.arrayValue ?? []).isEmpty
+        }
+        return true
+    }
+
+    // MARK: namespaces
+
+    /// The first delete only marks a namespace Terminating; the namespace finalizer then removes
+    /// its content and the `kubernetes` finalizer, and the namespace goes. Later deletes answer
+    /// with the namespace until its `spec.finalizers` are empty.
     func deleteNamespace(_ request: ResourceRequest, name: String, options: DeleteOptions) async throws -> Reply {
         let info = request.info
         let key = StorageKeys.key(info, namespace: nil, name: name)
@@ -59,27 +122,50 @@ extension ResourceHandler {
             throw APIError.notFound(group: "", resource: "namespaces", name: name)
         }
         try options.check(current.object, info: info, name: name)
-        if options.dryRun { return .bytes(current.bytes) }
-        _ = try await storage.update(info, key: key, name: name) { current in
-            var updated = current
-            if updated[path: ["metadata", "deletionTimestamp"]] == nil {
-                updated[path: ["metadata", "deletionTimestamp"]] = .string(Timestamp.format(Date()))
+        if current.object[path: ["metadata", "deletionTimestamp"]] == nil {
+            let mark: (JSONValue) throws -> JSONValue = { existing in
+                try options.check(existing, info: info, name: name)
+                return Self.markedTerminating(existing, options: options, now: Date())
             }
-            updated[path: ["status", "phase"]] = "Terminating"
-            return updated
+            if options.dryRun { return .object(try mark(current.object)) }
+            let (updated, _) = try await storage.update(info, key: key, name: name) { try mark($0) }
+            return .bytes(updated.bytes)
         }
-        try await storage.syncCache()
-        for resource in ResourceCatalog.all where resource.namespaced {
-            let prefix = StorageKeys.prefix(resource, namespace: name)
-            let bucket = StorageKeys.resourcePrefix(group: resource.group, resource: resource.resource)
-            for object in await cache.list(bucket: bucket, keyPrefix: prefix).items {
-                _ = try? await storage.store.delete(key: object.key, expectedRevision: nil)
-            }
+        if !(current.object[path: ["spec", "finalizers"]]?.arrayValue ?? []).isEmpty {
+            return .bytes(current.bytes)
         }
-        let (deleted, _) = try await storage.delete(info, key: key, name: name) { _ in }
-        return .bytes(deleted.bytes)
+        let outcome = try await deleteObject(info, key: key, name: name, options: options)
+        return reply(for: outcome, info: info, options: options)
     }
 
+    static func markedTerminating(_ namespace: JSONValue, options: DeleteOptions, now: Date) -> JSONValue {
+        var namespace = namespace
+        if namespace[path: ["metadata", "deletionTimestamp"]] == nil {
+            namespace[path: ["metadata", "deletionTimestamp"]] = .string(Timestamp.format(now))
+        }
+        namespace[path: ["status", "phase"]] = "Terminating"
+        let current = (namespace[path: ["metadata", "finalizers"]]?.arrayValue ?? []).compactMap(\.stringValue)
+        var orphan = current.contains(DeletionRules.orphanFinalizer)
+        var foreground = current.contains(DeletionRules.foregroundFinalizer)
+        if let orphanDependents = options.orphanDependents {
+            orphan = orphanDependents
+            foreground = !orphanDependents
+        } else if let policy = options.propagationPolicy {
+            orphan = policy == "Orphan"
+            foreground = policy == "Foreground"
+        }
+        var updated = current.filter { $0 != DeletionRules.orphanFinalizer && $0 != DeletionRules.foregroundFinalizer }
+        if orphan { updated.append(DeletionRules.orphanFinalizer) }
+        if foreground { updated.append(DeletionRules.foregroundFinalizer) }
+        if Set(updated) != Set(current) {
+            namespace[path: ["metadata", "finalizers"]] = updated.isEmpty ? nil : .array(updated.map(JSONValue.string))
+        }
+        return namespace
+    }
+
+    // MARK: deletecollection
+
+    /// Deletes each listed object as a single delete would; answers with the list as it was.
     func deleteCollection(_ request: ResourceRequest) async throws -> Reply {
         let info = request.info
         let options = try ListOptions(request.query)
@@ -88,24 +174,16 @@ extension ResourceHandler {
         try await storage.syncCache()
         let bucket = StorageKeys.resourcePrefix(group: info.group, resource: info.resource)
         let prefix = StorageKeys.prefix(info, namespace: request.namespace)
-        var deleted: [[UInt8]] = []
-        var revision = await cache.revision
-        for object in await cache.list(bucket: bucket, keyPrefix: prefix).items where filter.matches(object.object) {
-            if deleteOptions.dryRun {
-                deleted.append(object.bytes)
-                continue
-            }
+        let snapshot = await cache.list(bucket: bucket, keyPrefix: prefix)
+        let listed = snapshot.items.filter { filter.matches($0.object) }
+        for object in listed {
             let name = object.object[path: ["metadata", "name"]]?.stringValue ?? ""
             do {
-                let (gone, rev) = try await storage.delete(info, key: object.key, name: name) { current in
-                    try deleteOptions.check(current, info: info, name: name)
-                }
-                deleted.append(gone.bytes)
-                revision = max(revision, rev)
+                _ = try await deleteObject(info, key: object.key, name: name, options: deleteOptions)
             } catch let error as APIError where error.code == 404 {
                 continue
             }
         }
-        return .bytes(Self.listBytes(info: info, items: deleted, revision: revision, continueValue: nil))
+        return .bytes(Self.listBytes(info: info, items: listed.map(\.bytes), revision: snapshot.revision, continueValue: nil))
     }
 }

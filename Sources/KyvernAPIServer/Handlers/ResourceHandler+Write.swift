@@ -18,9 +18,12 @@ extension ResourceHandler {
         try validateObject(object, old: nil, info: info)
         let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
         if info.namespaced { try await requireNamespace(request.namespace ?? "", forCreate: true) }
-        let prepared = prepareForCreate(object, info)
+        var prepared = prepareForCreate(object, info)
+        let allocation = try await allocateServiceValues(&prepared, old: nil, info: info, dryRun: request.dryRun)
         if request.dryRun { return .object(prepared, status: 201) }
-        let stored = try await storage.create(info, key: key(request, name: name), object: prepared)
+        let stored = try await finishing(allocation) {
+            try await storage.create(info, key: key(request, name: name), object: prepared)
+        }
         return .bytes(stored.bytes, status: 201)
     }
 
@@ -102,17 +105,21 @@ extension ResourceHandler {
                      transform: @escaping (JSONValue) async throws -> JSONValue) async throws -> Reply {
         let info = request.info
         let key = key(request, name: name)
+        let allocations = UpdateAllocations(handler: self, info: info, dryRun: request.dryRun)
+        let transform = allocations.wrap(transform)
         if request.dryRun {
             guard let current = try await storage.read(key: key) else {
                 throw APIError.notFound(group: info.group, resource: info.resource, name: name)
             }
             return .object(try await transform(current.object))
         }
-        let (result, _) = try await storage.update(info, key: key, name: name, transform: transform)
+        let (result, _) = try await allocations.finish {
+            try await storage.update(info, key: key, name: name, transform: transform)
+        }
         // An object being deleted goes once its last finalizer is removed.
-        if result.object[path: ["metadata", "deletionTimestamp"]] != nil,
-           (result.object[path: ["metadata", "finalizers"]]?.arrayValue ?? []).isEmpty {
+        if Self.isFinalized(result.object, info: info) {
             let (deleted, _) = try await storage.delete(info, key: key, name: name) { _ in }
+            await releaseAllocations(of: deleted.object, info: info)
             return .bytes(deleted.bytes)
         }
         return .bytes(result.bytes)
@@ -148,6 +155,7 @@ extension ResourceHandler {
             if KindStrategy(info: info).hasStatusSubresource {
                 result["status"] = current["status"]
             }
+            if Self.isService(info) { ServiceSpecRules.prepareForUpdate(&result, old: current) }
             if info.hasSpec, result["spec"] != current["spec"] {
                 let generation = current[path: ["metadata", "generation"]]?.intValue ?? 0
                 result[path: ["metadata", "generation"]] = .int(generation + 1)

@@ -9,6 +9,8 @@ struct ResourceHandler: Sendable {
     let storage: ObjectStorage
     let pruner: SchemaPruner
     let logger: Logger
+    /// Where Services get cluster IPs and node ports (`--service-cidr`).
+    var serviceRanges = ServiceRanges.default
 
     var cache: WatchCache { storage.cache }
 

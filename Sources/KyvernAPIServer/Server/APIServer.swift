@@ -30,12 +30,18 @@ public struct APIServer: Service {
         let storage = ObjectStorage(store: store, cache: cache)
         let revision = try await loadCache(cache)
         try await SystemNamespaces.ensure(storage: storage)
+        let allocator = ServiceAllocator(ranges: configuration.serviceRanges, store: store)
+        try await KubernetesService.ensure(storage: storage, allocator: allocator,
+                                           address: KubernetesService.advertisedAddress(bindAddress: configuration.bindAddress),
+                                           port: configuration.port)
 
         let schemas = try SchemaSet.bundled()
         let openAPI = try OpenAPIDocuments.load()
         let readiness = Readiness()
+        let handler = ResourceHandler(storage: storage, pruner: SchemaPruner(schemas: schemas), logger: logger,
+                                      serviceRanges: configuration.serviceRanges)
         let responder = APIResponder(
-            handler: ResourceHandler(storage: storage, pruner: SchemaPruner(schemas: schemas), logger: logger),
+            handler: handler,
             discovery: DiscoveryDocuments(catalog: ResourceCatalog.all, groupVersions: ResourceCatalog.groupVersions,
                                           serverAddress: "\(configuration.bindAddress):\(configuration.port)"),
             openAPI: openAPI, authenticator: configuration.authenticator, metrics: APIMetrics(registry: registry),
@@ -57,6 +63,9 @@ public struct APIServer: Service {
             group.addTask { try await feed(cache, from: revision) }
             group.addTask { try await compact(cache) }
             group.addTask { try await app.run() }
+            // Both loop until cancelled, so neither ends the group early.
+            group.addTask { await NamespaceFinalizer(handler: handler, logger: logger).run() }
+            group.addTask { await AllocationRepair(allocator: allocator, storage: storage, logger: logger).run() }
             // The HTTP server ends on graceful shutdown; then the feeder and compactor stop too.
             try await group.next()
             group.cancelAll()

@@ -11,6 +11,8 @@ public struct APIServerConfiguration: Sendable {
     public var compactionInterval: Duration
     /// Events kept in the watch cache's window.
     public var watchCacheCapacity: Int
+    /// Where Services get cluster IPs and node ports (`--service-cidr`).
+    public var serviceRanges: ServiceRanges = .default
 
     public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
                 compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000) {

@@ -1,0 +1,137 @@
+import Foundation
+import KyvernAPI
+import KyvernStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `kubernetes` Service in `default`: the first address of the service range, pointing at
+/// the API server, so pods reach the API as `kubernetes.default.svc` on 443. Its Endpoints and
+/// EndpointSlice carry the API server's address; every start re-points them.
+enum KubernetesService {
+    static let name = "kubernetes"
+    static let namespace = "default"
+
+    /// Creates or re-points the Service, its Endpoints and its EndpointSlice (idempotent).
+    static func ensure(storage: ObjectStorage, allocator: ServiceAllocator, address: String, port: Int) async throws {
+        try await ensureService(storage: storage, allocator: allocator, port: port)
+        try await ensure(storage: storage, resource: ("", "v1", "endpoints"), object: endpoints(address: address, port: port))
+        try await ensure(storage: storage, resource: ("discovery.k8s.io", "v1", "endpointslices"),
+                         object: endpointSlice(address: address, port: port))
+    }
+
+    /// The address the API server is reached at: the bind address, or for a wildcard bind the
+    /// first non-loopback IPv4 address of this host (127.0.0.1 when there is none).
+    static func advertisedAddress(bindAddress: String) -> String {
+        if let parsed = IPv4CIDR.parseAddress(bindAddress), parsed != 0 { return bindAddress }
+        return firstNonLoopbackIPv4() ?? "127.0.0.1"
+    }
+
+    static func servicePorts(port: Int) -> JSONValue {
+        [["name": "https", "port": 443, "protocol": "TCP", "targetPort": .int(Int64(port))]]
+    }
+
+    private static func ensureService(storage: ObjectStorage, allocator: ServiceAllocator, port: Int) async throws {
+        let info = ResourceCatalog.find(group: "", version: "v1", resource: "services")!
+        let key = StorageKeys.key(info, namespace: namespace, name: name)
+        if let existing = try await storage.read(key: key) {
+            // Follow a changed API server port; the repair re-asserts its reservation.
+            if existing.object[path: ["spec", "ports"]] != servicePorts(port: port) {
+                _ = try await storage.update(info, key: key, name: name) { current in
+                    var updated = current
+                    updated[path: ["spec", "ports"]] = servicePorts(port: port)
+                    return updated
+                }
+            }
+            return
+        }
+        var service: JSONValue = [
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": [
+                "name": .string(name), "namespace": .string(namespace), "uid": .string(UUID().uuidString.lowercased()),
+                "creationTimestamp": .string(Timestamp.format(Date())),
+                "labels": ["component": "apiserver", "provider": "kubernetes"],
+            ],
+            "spec": [
+                "ports": servicePorts(port: port),
+                "clusterIP": .string(allocator.ranges.kubernetesServiceIP),
+                "type": "ClusterIP", "sessionAffinity": "None", "internalTrafficPolicy": "Cluster",
+            ],
+            "status": ["loadBalancer": [:]],
+        ]
+        let transaction = try await allocator.allocate(&service, old: nil, dryRun: false)
+        do {
+            _ = try await storage.create(info, key: key, object: service)
+        } catch {
+            await allocator.rollback(transaction)
+            if let error = error as? APIError, error.code == 409 { return }
+            throw error
+        }
+    }
+
+    static func endpoints(address: String, port: Int) -> JSONValue {
+        [
+            "apiVersion": "v1", "kind": "Endpoints",
+            "metadata": [
+                "name": .string(name), "namespace": .string(namespace),
+                "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"],
+            ],
+            "subsets": [[
+                "addresses": [["ip": .string(address)]],
+                "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]],
+            ]],
+        ]
+    }
+
+    static func endpointSlice(address: String, port: Int) -> JSONValue {
+        [
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": [
+                "name": .string(name), "namespace": .string(namespace),
+                "labels": ["kubernetes.io/service-name": .string(name)],
+            ],
+            "addressType": "IPv4",
+            "endpoints": [["addresses": [.string(address)], "conditions": ["ready": true]]],
+            "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]],
+        ]
+    }
+
+    /// Creates the object, or updates the fields it owns when they differ.
+    private static func ensure(storage: ObjectStorage, resource: (String, String, String), object: JSONValue) async throws {
+        guard let info = ResourceCatalog.find(group: resource.0, version: resource.1, resource: resource.2) else { return }
+        let key = StorageKeys.key(info, namespace: namespace, name: name)
+        let owned = ["subsets", "addressType", "endpoints", "ports"]
+        if try await storage.read(key: key) != nil {
+            _ = try await storage.update(info, key: key, name: name) { current in
+                var updated = current
+                for field in owned { updated[field] = object[field] }
+                updated[path: ["metadata", "labels"]] = object[path: ["metadata", "labels"]]
+                return updated
+            }
+            return
+        }
+        var created = object
+        created[path: ["metadata", "uid"]] = .string(UUID().uuidString.lowercased())
+        created[path: ["metadata", "creationTimestamp"]] = .string(Timestamp.format(Date()))
+        do {
+            _ = try await storage.create(info, key: key, object: created)
+        } catch let error as APIError where error.code == 409 {
+            return
+        }
+    }
+
+    private static func firstNonLoopbackIPv4() -> String? {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return nil }
+        defer { freeifaddrs(list) }
+        var cursor: UnsafeMutablePointer<ifaddrs>? = first
+        while let entry = cursor {
+            defer { cursor = entry.pointee.ifa_next }
+            guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET),
+                  entry.pointee.ifa_flags & UInt32(IFF_LOOPBACK) == 0, entry.pointee.ifa_flags & UInt32(IFF_UP) != 0 else { continue }
+            let value = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+            return IPv4CIDR.format(value)
+        }
+        return nil
+    }
+}
