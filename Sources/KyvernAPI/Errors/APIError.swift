@@ -60,7 +60,8 @@ public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {
         if let details {
             var d: [String: JSONValue] = [:]
             if let name = details.name { d["name"] = .string(name) }
-            if let group = details.group { d["group"] = .string(group) }
+            // Go omits an empty group (`omitempty`).
+            if let group = details.group, !group.isEmpty { d["group"] = .string(group) }
             if let kind = details.kind { d["kind"] = .string(kind) }
             if let uid = details.uid { d["uid"] = .string(uid) }
             if let retry = details.retryAfterSeconds { d["retryAfterSeconds"] = .int(Int64(retry)) }

@@ -52,10 +52,11 @@ struct StoredReservation: Sendable, Hashable {
     var modRevision: Int64
 }
 
-/// Reads and writes reservations. Keys live outside `/registry/`, so they are neither served nor
-/// loaded into the watch cache; they are bookkeeping of the API server only.
+/// Reads and writes reservations. Their keys (`/registry/kyvern.io/serviceips/10.43.0.10`) sit
+/// under `/registry/` like every other write, so the watch cache follows every revision and
+/// consistent reads never wait for one it cannot see; no served resource maps onto them.
 struct ReservationStore: Sendable {
-    static let root = "/kyvern/allocations/"
+    static let root = "/registry/kyvern.io/"
 
     let store: any Store
 

@@ -44,8 +44,9 @@ struct DeletionRules: Sendable {
             object[path: ["metadata", "deletionGracePeriodSeconds"]] = .int(period)
             return .graceful(period)
         }
+        // Without a period asked for, the pod's own (which defaulting sets to 30).
+        if requested == nil { requested = object[path: ["spec", "terminationGracePeriodSeconds"]]?.intValue ?? 30 }
         // A pod not yet on a node, or already finished, has nothing to stop: it goes at once.
-        if requested == nil { requested = object[path: ["spec", "terminationGracePeriodSeconds"]]?.intValue ?? 0 }
         var period = requested ?? 0
         let phase = object[path: ["status", "phase"]]?.stringValue
         if (object[path: ["spec", "nodeName"]]?.stringValue ?? "").isEmpty || phase == "Succeeded" || phase == "Failed" {

@@ -88,15 +88,14 @@ extension ResourceHandler {
     }
 
     static func successStatus(info: ResourceInfo, object: JSONValue) -> JSONValue {
-        [
-            "kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success",
-            "details": [
-                "name": object[path: ["metadata", "name"]] ?? "",
-                "group": .string(info.group),
-                "kind": .string(info.resource),
-                "uid": object[path: ["metadata", "uid"]] ?? "",
-            ],
+        var details: JSONValue = [
+            "name": object[path: ["metadata", "name"]] ?? "",
+            "kind": .string(info.resource),
+            "uid": object[path: ["metadata", "uid"]] ?? "",
         ]
+        // Go omits an empty group.
+        if !info.group.isEmpty { details["group"] = .string(info.group) }
+        return ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "details": details]
     }
 
     /// An object marked for deletion goes once nothing holds it any more: no finalizers and,
