@@ -10,7 +10,7 @@ import Testing
 
 /// A small in-memory `Store` with etcd's semantics: one revision counter, compare-and-swap, reads and
 /// ranges at past revisions (from the event log), compaction marks and watches that replay then follow.
-private final class MemoryStore: Store {
+final class MemoryStore: Store {
     private struct Watcher {
         var prefix: String
         var continuation: AsyncThrowingStream<[StoreEvent], any Error>.Continuation
