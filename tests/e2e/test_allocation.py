@@ -218,3 +218,16 @@ def test_service_cidr_flag(server_factory):
     r = c.post("/api/v1/namespaces/cidr/services", svc("y", clusterIP="10.43.0.5"))
     assert r.status_code == 422
     assert "The range of valid IPs is 10.96.0.0/24" in status_of(r)["message"]
+
+
+@pytest.mark.parametrize("cidr,message", [
+    ("10.0.0.0/8", "specified --service-cidr is too large; for 32-bit addresses, the mask must be >= 12"),
+    ("10.43.0/16", "invalid CIDR address: 10.43.0/16"),
+])
+def test_bad_service_cidr_refused_at_start(kyvern_bin, tmp_path, cidr, message):
+    import subprocess
+
+    cp = subprocess.run([str(kyvern_bin), "server", "--data-dir", str(tmp_path / "d"), "--service-cidr", cidr],
+                        capture_output=True, text=True, timeout=30)
+    assert cp.returncode != 0
+    assert message in cp.stderr, cp.stderr

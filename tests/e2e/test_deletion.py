@@ -266,3 +266,14 @@ def test_kubectl_delete_namespace_waits_until_gone(cluster, suffix):
         assert s["spec"]["clusterIP"] == "10.43.202.7"
     finally:
         cluster.delete_namespace(name)
+
+
+@pytest.mark.parametrize("name", ["default", "kube-system", "kube-public"])
+def test_system_namespaces_may_not_be_deleted(cluster, name):
+    r = cluster.delete(f"/api/v1/namespaces/{name}")
+    assert r.status_code == 403, r.text
+    st = status_of(r)
+    assert st["reason"] == "Forbidden"
+    assert st["message"] == f'namespaces "{name}" is forbidden: this namespace may not be deleted'
+    assert st["details"] == {"name": name, "kind": "namespaces"}
+    assert cluster.ok_json(cluster.get(f"/api/v1/namespaces/{name}"), 200)["status"]["phase"] == "Active"

@@ -283,5 +283,6 @@ def test_help_lists_server_subcommand(kyvern_bin):
     cp = subprocess.run([str(kyvern_bin), "--help"], capture_output=True, text=True, timeout=30)
     assert cp.returncode == 0 and "server" in cp.stdout, cp.stdout + cp.stderr
     cp = subprocess.run([str(kyvern_bin), "server", "--help"], capture_output=True, text=True, timeout=30)
-    for flag in ("--data-dir", "--bind-address", "--https-listen-port", "--tls-san", "--compaction-interval"):
+    for flag in ("--data-dir", "--bind-address", "--https-listen-port", "--tls-san", "--compaction-interval",
+                 "--service-cidr"):
         assert flag in cp.stdout, f"{flag} missing from `kyvern server --help`:\n{cp.stdout}"

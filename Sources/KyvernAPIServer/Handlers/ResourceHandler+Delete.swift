@@ -116,6 +116,12 @@ extension ResourceHandler {
     /// with the namespace until its `spec.finalizers` are empty.
     func deleteNamespace(_ request: ResourceRequest, name: String, options: DeleteOptions) async throws -> Reply {
         let info = request.info
+        // Upstream's NamespaceLifecycle admission keeps these for the cluster's own use.
+        if ["default", "kube-system", "kube-public"].contains(name) {
+            throw APIError(code: 403, reason: "Forbidden",
+                           message: "namespaces \"\(name)\" is forbidden: this namespace may not be deleted",
+                           details: .init(name: name, kind: "namespaces"))
+        }
         let key = StorageKeys.key(info, namespace: nil, name: name)
         guard let current = try await storage.read(key: key) else {
             throw APIError.notFound(group: "", resource: "namespaces", name: name)
