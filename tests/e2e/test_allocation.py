@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import threading
+import time
 
 import pytest
 
@@ -231,3 +232,19 @@ def test_bad_service_cidr_refused_at_start(kyvern_bin, tmp_path, cidr, message):
                         capture_output=True, text=True, timeout=30)
     assert cp.returncode != 0
     assert message in cp.stderr, cp.stderr
+
+
+def test_deleted_kubernetes_service_comes_back(server_factory):
+    p = server_factory.new()
+    c = server_factory.client(p)
+    r = c.delete("/api/v1/namespaces/default/services/kubernetes")
+    assert r.status_code == 200, r.text
+    assert c.get("/api/v1/namespaces/default/services/kubernetes").status_code == 404
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        r = c.get("/api/v1/namespaces/default/services/kubernetes")
+        if r.status_code == 200:
+            break
+        time.sleep(0.5)
+    assert r.status_code == 200, "the kubernetes Service was not re-created within 20 s"
+    assert r.json()["spec"]["clusterIP"] == "10.43.0.1"

@@ -74,18 +74,19 @@ struct ReservationStore: Sendable {
             "namespace": .string(owner.namespace), "name": .string(owner.name), "uid": .string(owner.uid),
             "reservedAt": .string(Timestamp.format(Date())),
         ]
-        do {
-            _ = try await store.create(key: reservation.key, value: value.serialized())
-            return .reserved
-        } catch StoreError.keyExists {
-            guard let held = try await read(reservation) else {
-                // Released between our create and read: try once more.
-                return try await reserve(reservation, for: owner)
+        for _ in 0..<10 {
+            do {
+                _ = try await store.create(key: reservation.key, value: value.serialized())
+                return .reserved
+            } catch StoreError.keyExists {
+                // Released between our create and read: try again.
+                guard let held = try await read(reservation) else { continue }
+                return held.owner.uid == owner.uid ? .alreadyOwned : .taken
+            } catch let error as StoreError {
+                throw ObjectStorage.apiError(error)
             }
-            return held.owner.uid == owner.uid ? .alreadyOwned : .taken
-        } catch let error as StoreError {
-            throw ObjectStorage.apiError(error)
         }
+        return .taken
     }
 
     func read(_ reservation: Reservation) async throws -> StoredReservation? {

@@ -1,6 +1,7 @@
 import Foundation
 import KyvernAPI
 import KyvernStore
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,6 +19,20 @@ enum KubernetesService {
         try await ensure(storage: storage, resource: ("", "v1", "endpoints"), object: endpoints(address: address, port: port))
         try await ensure(storage: storage, resource: ("discovery.k8s.io", "v1", "endpointslices"),
                          object: endpointSlice(address: address, port: port))
+    }
+
+    /// Re-asserts the Service and its endpoints every `interval` (upstream's reconciler runs every
+    /// 10 seconds), so a deleted or edited `kubernetes` Service comes back.
+    static func maintain(storage: ObjectStorage, allocator: ServiceAllocator, address: String, port: Int,
+                         interval: Duration = .seconds(10), logger: Logger) async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            do {
+                try await ensure(storage: storage, allocator: allocator, address: address, port: port)
+            } catch {
+                logger.warning("could not reconcile the kubernetes Service", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// The address the API server is reached at: the bind address, or for a wildcard bind the

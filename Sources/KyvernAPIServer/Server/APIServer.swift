@@ -31,9 +31,8 @@ public struct APIServer: Service {
         let revision = try await loadCache(cache)
         try await SystemNamespaces.ensure(storage: storage)
         let allocator = ServiceAllocator(ranges: configuration.serviceRanges, store: store)
-        try await KubernetesService.ensure(storage: storage, allocator: allocator,
-                                           address: KubernetesService.advertisedAddress(bindAddress: configuration.bindAddress),
-                                           port: configuration.port)
+        let advertised = KubernetesService.advertisedAddress(bindAddress: configuration.bindAddress)
+        try await KubernetesService.ensure(storage: storage, allocator: allocator, address: advertised, port: configuration.port)
 
         let schemas = try SchemaSet.bundled()
         let openAPI = try OpenAPIDocuments.load()
@@ -66,6 +65,10 @@ public struct APIServer: Service {
             // Both loop until cancelled, so neither ends the group early.
             group.addTask { await NamespaceFinalizer(handler: handler, logger: logger).run() }
             group.addTask { await AllocationRepair(allocator: allocator, storage: storage, logger: logger).run() }
+            group.addTask {
+                await KubernetesService.maintain(storage: storage, allocator: allocator, address: advertised,
+                                                 port: configuration.port, logger: logger)
+            }
             // The HTTP server ends on graceful shutdown; then the feeder and compactor stop too.
             try await group.next()
             group.cancelAll()
