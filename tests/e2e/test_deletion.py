@@ -277,3 +277,18 @@ def test_system_namespaces_may_not_be_deleted(cluster, name):
     assert st["message"] == f'namespaces "{name}" is forbidden: this namespace may not be deleted'
     assert st["details"] == {"name": name, "kind": "namespaces"}
     assert cluster.ok_json(cluster.get(f"/api/v1/namespaces/{name}"), 200)["status"]["phase"] == "Active"
+
+
+def test_eviction_of_a_scheduled_pod_is_graceful(cluster, ns):
+    base = f"/api/v1/namespaces/{ns}/pods"
+    cluster.ok_json(cluster.post(base, pod("ev", node="node-a", grace=20)), 201)
+    r = cluster.post(f"{base}/ev/eviction", {"apiVersion": "policy/v1", "kind": "Eviction",
+                                             "metadata": {"name": "ev", "namespace": ns}})
+    assert r.status_code == 201, r.text
+    p = cluster.ok_json(cluster.get(f"{base}/ev"), 200)
+    assert p["metadata"]["deletionGracePeriodSeconds"] == 20 and p["metadata"]["deletionTimestamp"]
+    r = cluster.post(f"{base}/ev/eviction", {"apiVersion": "policy/v1", "kind": "Eviction",
+                                             "metadata": {"name": "ev", "namespace": ns},
+                                             "deleteOptions": {"gracePeriodSeconds": 0}})
+    assert r.status_code == 201, r.text
+    assert cluster.get(f"{base}/ev").status_code == 404

@@ -214,7 +214,12 @@ extension ResourceHandler {
             }
         }
         if request.dryRun { return .object(Self.successStatus(info: info, object: pod.object), status: 201) }
-        _ = try await storage.delete(info, key: podKey, name: podName) { _ in }
+        // An eviction is a delete with the eviction's options: a pod on a node gets its grace period.
+        let options = eviction["deleteOptions"]
+        _ = try await deleteObject(info, key: podKey, name: podName, options: DeleteOptions(
+            gracePeriodSeconds: options?["gracePeriodSeconds"]?.intValue,
+            preconditionUID: options?[path: ["preconditions", "uid"]]?.stringValue,
+            preconditionResourceVersion: options?[path: ["preconditions", "resourceVersion"]]?.stringValue))
         return .object(["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "code": 201], status: 201)
     }
 }
