@@ -35,7 +35,7 @@ public enum KyvernServer {
         let configuration = APIServerConfiguration(
             bindAddress: options.bindAddress, port: options.httpsPort, tls: try pki.makeServerTLSConfiguration(),
             authenticator: BearerTokenAuthenticator(adminToken: pki.adminToken),
-            compactionInterval: options.compactionInterval)
+            compactionInterval: options.compactionInterval, eventTTL: options.eventTTL)
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",
                         metadata: ["kubeconfig": "\(kubeconfigPath)", "address": "https://\(serverHost):\(options.httpsPort)"])

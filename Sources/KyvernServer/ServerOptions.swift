@@ -8,6 +8,8 @@ public struct ServerOptions: Sendable {
     public var tlsSANs: [String]
     public var compactionInterval: Duration
     public var logLevel: String
+    /// How long an event lives after its last write (upstream's --event-ttl).
+    public var eventTTL: Duration = .seconds(3600)
 
     public init(dataDirectory: String?, bindAddress: String, httpsPort: Int, tlsSANs: [String],
                 compactionInterval: Duration, logLevel: String) {

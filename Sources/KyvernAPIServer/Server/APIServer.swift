@@ -56,6 +56,9 @@ public struct APIServer: Service {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await feed(cache, from: revision) }
             group.addTask { try await compact(cache) }
+            group.addTask { [configuration, logger] in
+                try await EventExpiry(ttl: configuration.eventTTL, storage: storage, logger: logger).run()
+            }
             group.addTask { try await app.run() }
             // The HTTP server ends on graceful shutdown; then the feeder and compactor stop too.
             try await group.next()
