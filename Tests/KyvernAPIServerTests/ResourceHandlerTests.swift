@@ -10,7 +10,7 @@ import Testing
 
 /// A small in-memory `Store` with etcd's semantics: one revision counter, compare-and-swap, reads and
 /// ranges at past revisions (from the event log), compaction marks and watches that replay then follow.
-private final class MemoryStore: Store {
+final class MemoryStore: Store {
     private struct Watcher {
         var prefix: String
         var continuation: AsyncThrowingStream<[StoreEvent], any Error>.Continuation
@@ -851,6 +851,20 @@ struct ResourceHandlerTests {
             #expect(await h.failure("GET", "/apis/apps/v1/namespaces/ns/deployments/none/scale")?.code == 404)
             try await h.createConfigMap("ns", "c")
             #expect(await h.failure("GET", "/api/v1/namespaces/ns/configmaps/c/scale")?.code == 404)
+        }
+    }
+
+    @Test("a Scale without spec.replicas scales to 0, as Go clients omit a zero count")
+    func scaleToZeroOmitted() async throws {
+        try await Harness.run { h in
+            try await h.createNamespace("ns")
+            let path = "/apis/apps/v1/namespaces/ns/deployments/web"
+            _ = try await h.send("POST", "/apis/apps/v1/namespaces/ns/deployments", body: Harness.deployment("web", replicas: 3))
+            var scale = try await h.send("GET", path + "/scale").body
+            scale["spec"] = [:]
+            let scaled = try await h.send("PUT", path + "/scale", body: scale)
+            #expect(scaled.body[path: ["spec", "replicas"]] == 0)
+            #expect(try await h.send("GET", path).body[path: ["spec", "replicas"]] == 0)
         }
     }
 
