@@ -318,13 +318,25 @@ def test_edit_changes_a_field(cluster, ns, tmp_path):
 def test_edit_that_makes_the_object_invalid(cluster, ns, tmp_path):
     cluster.ok_json(cluster.post(f"/api/v1/namespaces/{ns}/configmaps", _cm(ns)), 201)
     before = _get(cluster, f"/api/v1/namespaces/{ns}/configmaps/cfg")
-    editor = _editor(tmp_path, "bad.py", """\
-        import re
-        if 'BAD-LABEL' not in text:
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    # The editor adds an invalid label; kubectl then reopens it with the server's errors as comments,
+    # and the same edit again makes kubectl give up.
+    editor = _editor(tmp_path, "bad.py", f"""\
+        import os
+        n = len(os.listdir({str(seen)!r}))
+        open(os.path.join({str(seen)!r}, str(n)), 'w').write(text)
+        if '"bad key!"' not in text:
             text = text.replace('metadata:\\n', 'metadata:\\n  labels:\\n    "bad key!": "x"\\n', 1)
         """)
     cp = _kubectl_with_editor(cluster, editor, "edit", "configmap", "cfg", "-n", ns)
     assert cp.returncode == 1
-    assert 'configmaps "cfg" is invalid' in cp.stderr
-    assert "metadata.labels: Invalid value: \"bad key!\"" in cp.stderr
+    lines = cp.stderr.strip().splitlines()
+    assert lines[0] == 'error: configmaps "cfg" is invalid'
+    assert lines[-1] == "error: Edit cancelled, no valid changes were saved."
+    reopened = (seen / "1").read_text()
+    comments = [line for line in reopened.splitlines() if line.startswith("#")]
+    assert '# configmaps "cfg" was not valid:' in comments
+    assert any(line.startswith('# * metadata.labels: Invalid value: "bad key!": name part must consist of')
+               for line in comments), comments
     assert _get(cluster, f"/api/v1/namespaces/{ns}/configmaps/cfg") == before
