@@ -74,13 +74,6 @@ struct EventConversionTests {
         }
     }
 
-    @Test func causeFieldPathsUseTheEventsNames() {
-        #expect(EventConversion.eventsFieldPath("involvedObject.namespace") == "regarding.namespace")
-        #expect(EventConversion.eventsFieldPath("message") == "note")
-        #expect(EventConversion.eventsFieldPath("messages") == "messages")
-        #expect(EventConversion.eventsFieldPath("series.count") == "series.count")
-    }
-
     @Test func relabelledErrorsNameTheEventsResource() {
         let external = ResourceCatalog.find(group: "events.k8s.io", version: "v1", resource: "events")!
         let notFound = ResourceHandler.relabel(APIError.notFound(group: "", resource: "events", name: "x"), as: external)
@@ -90,6 +83,6 @@ struct EventConversionTests {
                              causes: [.init(type: "FieldValueRequired", message: "Required value", field: "involvedObject.name")]),
             as: external)
         #expect(invalid == APIError.invalid(group: "events.k8s.io", kind: "Event", name: "x",
-                                            causes: [.init(type: "FieldValueRequired", message: "Required value", field: "regarding.name")]))
+                                            causes: [.init(type: "FieldValueRequired", message: "Required value", field: "involvedObject.name")]))
     }
 }

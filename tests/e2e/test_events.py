@@ -103,20 +103,37 @@ def test_events_api_event_seen_through_core(cluster, ns):
 def test_events_api_update_patch_delete_share_storage(cluster, ns):
     cluster.ok_json(cluster.post(_core(ns), _core_event(ns, "u1")), 201)
     got = cluster.ok_json(cluster.get(f"{_v1(ns)}/u1"), 200)
-    got["note"] = "changed through events.k8s.io"
+    # Through events.k8s.io/v1 only the series (and metadata) of an event may change.
     got["series"] = {"count": 2, "lastObservedTime": _micro(0)}
+    got["metadata"]["labels"] = {"seen": "twice"}
     put = cluster.ok_json(cluster.put(f"{_v1(ns)}/u1", got), 200)
-    assert put["note"] == "changed through events.k8s.io" and put["apiVersion"] == "events.k8s.io/v1"
+    assert put["series"] == got["series"] and put["apiVersion"] == "events.k8s.io/v1"
     core = cluster.ok_json(cluster.get(f"{_core(ns)}/u1"), 200)
-    assert core["message"] == "changed through events.k8s.io" and core["series"] == got["series"]
-    assert core["count"] == 1
+    assert core["series"] == got["series"] and core["metadata"]["labels"] == {"seen": "twice"}
+    assert core["message"] == "started container" and core["count"] == 1
+
+    changed = dict(put, note="changed through events.k8s.io")
+    r = cluster.put(f"{_v1(ns)}/u1", changed)
+    assert r.status_code == 422
+    assert status_of(r)["message"] == ('Event.events.k8s.io "u1" is invalid: '
+                                       'message: Invalid value: "changed through events.k8s.io": field is immutable')
 
     r = cluster.request("PATCH", f"{_v1(ns)}/u1", data=json.dumps({"note": "patched", "deprecatedCount": 7}),
                         headers={"Content-Type": "application/merge-patch+json"})
+    assert r.status_code == 422
+    assert status_of(r)["details"]["causes"] == [
+        {"reason": "FieldValueInvalid", "message": 'Invalid value: "patched": field is immutable', "field": "message"},
+        {"reason": "FieldValueInvalid", "message": "Invalid value: 7: field is immutable", "field": "count"}]
+    r = cluster.request("PATCH", f"{_v1(ns)}/u1", data=json.dumps({"series": {"count": 5}}),
+                        headers={"Content-Type": "application/merge-patch+json"})
     patched = cluster.ok_json(r, 200)
-    assert patched["note"] == "patched" and patched["deprecatedCount"] == 7
+    assert patched["series"] == {"count": 5, "lastObservedTime": got["series"]["lastObservedTime"]}
+    # The core API has no such rule.
+    r = cluster.request("PATCH", f"{_core(ns)}/u1", data=json.dumps({"message": "patched", "count": 7}),
+                        headers={"Content-Type": "application/merge-patch+json"})
+    assert cluster.ok_json(r, 200)["count"] == 7
+    assert cluster.ok_json(cluster.get(f"{_v1(ns)}/u1"), 200)["note"] == "patched"
     core = cluster.ok_json(cluster.get(f"{_core(ns)}/u1"), 200)
-    assert core["message"] == "patched" and core["count"] == 7
 
     r = cluster.delete(f"{_v1(ns)}/u1")
     assert r.status_code == 200
@@ -128,6 +145,39 @@ def test_events_api_update_patch_delete_share_storage(cluster, ns):
     assert r.status_code == 404
     assert status_of(r)["message"] == 'events.events.k8s.io "u1" not found'
     assert status_of(r)["details"] == {"name": "u1", "group": "events.k8s.io", "kind": "events"}
+
+
+def test_events_api_create_validation(cluster, ns):
+    body = _v1_event(ns, "bad")
+    for field in ("reportingController", "reportingInstance", "action"):
+        del body[field]
+    body["type"] = "Odd"
+    body["deprecatedCount"] = 2
+    body["series"] = {"count": 1, "lastObservedTime": _micro(0)}
+    r = cluster.post(_v1(ns), body)
+    assert r.status_code == 422
+    st = status_of(r)
+    assert st["details"]["kind"] == "Event" and st["details"]["group"] == "events.k8s.io"
+    assert [(c["field"], c["message"]) for c in st["details"]["causes"]] == [
+        ("reportingController", "Required value"),
+        ("reportingController", "Invalid value: \"\": name part must be non-empty"),
+        ("reportingController", "Invalid value: \"\": name part must consist of alphanumeric characters, '-', '_' or "
+                                "'.', and must start and end with an alphanumeric character (e.g. 'MyName',  or "
+                                "'my.name',  or '123-abc', regex used for validation is "
+                                "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"),
+        ("reportingInstance", "Required value"),
+        ("action", "Required value"),
+        ("series.count", "Invalid value: \"\": should be at least 2"),
+        ("type", "Invalid value: \"\": has invalid value: Odd"),
+        ("count", "Invalid value: \"\": needs to be unset"),
+    ]
+    body = _v1_event(ns, "noregarding")
+    del body["regarding"]["namespace"]
+    r = cluster.post(_v1(ns), body)
+    assert r.status_code == 422
+    assert status_of(r)["message"] == (
+        'Event.events.k8s.io "noregarding" is invalid: involvedObject.namespace: '
+        'Invalid value: "": does not match event.namespace')
 
 
 def test_events_api_field_selectors(cluster, ns):
@@ -181,32 +231,33 @@ def test_kubectl_get_events_sorted_and_all_namespaces(cluster, ns):
 @pytest.mark.kubectl
 def test_kubectl_events_command(cluster, ns):
     cluster.ok_json(cluster.post(_core(ns), _core_event(ns, "k1", obj="web", reason="Pulled",
-                                                       message="image pulled", first=120, last=120)), 201)
+                                                       message="image pulled", first=900, last=900)), 201)
     cluster.ok_json(cluster.post(_core(ns), _core_event(ns, "k2", obj="web", reason="BackOff", type_="Warning",
                                                        message="back-off restarting", count=5,
-                                                       first=600, last=60)), 201)
+                                                       first=3000, last=1200)), 201)
     cluster.ok_json(cluster.post(_core(ns), _core_event(ns, "k3", obj="db", reason="Killing",
-                                                       message="stopping container", first=30, last=30)), 201)
+                                                       message="stopping container", first=600, last=600)), 201)
+    # kubectl prints events oldest first (by last timestamp), ages rounded as upstream's HumanDuration.
     cp = cluster.kubectl("events", "-n", ns)
     lines = [" ".join(line.split()) for line in cp.stdout.splitlines()]
     assert lines == [
         "LAST SEEN TYPE REASON OBJECT MESSAGE",
-        "2m Normal Pulled Pod/web image pulled",
-        "60s (x5 over 10m) Warning BackOff Pod/web back-off restarting",
-        "30s Normal Killing Pod/db stopping container",
+        "20m (x5 over 50m) Warning BackOff Pod/web back-off restarting",
+        "15m Normal Pulled Pod/web image pulled",
+        "10m Normal Killing Pod/db stopping container",
     ]
     cp = cluster.kubectl("events", "-n", ns, "--for", "pod/web")
     lines = [" ".join(line.split()) for line in cp.stdout.splitlines()]
     assert lines == [
         "LAST SEEN TYPE REASON OBJECT MESSAGE",
-        "2m Normal Pulled Pod/web image pulled",
-        "60s (x5 over 10m) Warning BackOff Pod/web back-off restarting",
+        "20m (x5 over 50m) Warning BackOff Pod/web back-off restarting",
+        "15m Normal Pulled Pod/web image pulled",
     ]
     cp = cluster.kubectl("events", "-n", ns, "--types=Warning")
     lines = [" ".join(line.split()) for line in cp.stdout.splitlines()]
     assert lines == [
         "LAST SEEN TYPE REASON OBJECT MESSAGE",
-        "60s (x5 over 10m) Warning BackOff Pod/web back-off restarting",
+        "20m (x5 over 50m) Warning BackOff Pod/web back-off restarting",
     ]
 
 
@@ -237,7 +288,7 @@ def test_event_ttl_expiry_rewrite_and_restart(server_factory):
                      {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "stays"}}), 201)
     time.sleep(2)
     # A write restarts the event's time to live.
-    r = c.request("PATCH", f"{_v1(ns)}/rewritten", data=json.dumps({"note": "again"}),
+    r = c.request("PATCH", f"{_v1(ns)}/rewritten", data=json.dumps({"series": {"count": 4}}),
                   headers={"Content-Type": "application/merge-patch+json"})
     c.ok_json(r, 200)
     gone_after = _wait_gone(c, ns, "short", 4)

@@ -18,15 +18,26 @@ extension ResourceHandler {
         do {
             let reply: Reply
             switch (request.method, request.target.name) {
-            case ("POST", nil), ("PUT", _?):
-                try requireVerb(request.method == "POST" ? "create" : "update", external)
-                var decoding = request
-                let object = try decodeObject(&decoding, kind: external.kind, groupVersion: external.groupVersion,
+            case ("POST", nil):
+                try requireVerb("create", external)
+                let object = try decodeObject(&request, kind: external.kind, groupVersion: external.groupVersion,
                                               definition: external.definition)
-                request.warnings = decoding.warnings
-                core.body = EventConversion.toCore(object).serialized()
+                var stored = EventConversion.toCore(object)
+                try reconcileNamespace(&stored, request)
+                let causes = EventValidation.validateCreate(stored, namespace: request.namespace ?? "")
+                if !causes.isEmpty {
+                    throw APIError.invalid(group: external.group, kind: external.kind,
+                                           name: stored[path: ["metadata", "name"]]?.stringValue ?? "", causes: causes)
+                }
+                core.body = stored.serialized()
                 core.contentType = "application/json"
                 reply = try await handle(&core)
+            case ("PUT", let name?):
+                try requireVerb("update", external)
+                let object = try decodeObject(&request, kind: external.kind, groupVersion: external.groupVersion,
+                                              definition: external.definition)
+                try checkName(object, name: name)
+                reply = try await writeEventsV1(core, name: name) { _ in object }
             case ("PATCH", let name?):
                 try requireVerb("patch", external)
                 reply = try await patchEventsV1(&request, core: core, name: name)
@@ -43,7 +54,6 @@ extension ResourceHandler {
     /// A patch is applied to the events.k8s.io shape of the stored object, then stored as core/v1.
     private func patchEventsV1(_ request: inout ResourceRequest, core: ResourceRequest, name: String) async throws -> Reply {
         let external = request.info
-        let coreInfo = core.info
         guard let patchType = PatchType(contentType: request.contentType) else {
             throw APIError(code: 415, reason: "UnsupportedMediaType",
                            message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
@@ -51,23 +61,38 @@ extension ResourceHandler {
         let body = request.body
         let base = request
         var checked = request
-        let reply = try await writeUpdate(core, name: name) { current in
+        let reply = try await writeEventsV1(core, name: name) { current in
             checked = base
-            let patched = try PatchApplier.apply(patchType, patch: body, to: EventConversion.toEventsV1(current),
+            let patched = try PatchApplier.apply(patchType, patch: body, to: current,
                                                  definition: external.definition, schemas: pruner.schemas)
             let object = try checkObject(patched, &checked, kind: external.kind, groupVersion: external.groupVersion,
                                          definition: external.definition)
             try checkName(object, name: name)
-            var stored = EventConversion.toCore(object)
+            return object
+        }
+        request.warnings = checked.warnings
+        return reply
+    }
+
+    /// Update and patch: `change` makes the new events.k8s.io object from the current one; it is
+    /// stored in the core shape after the checks an update gets, plus the events.k8s.io/v1 rule that
+    /// only the series and metadata may change.
+    private func writeEventsV1(_ core: ResourceRequest, name: String,
+                               change: @escaping (JSONValue) throws -> JSONValue) async throws -> Reply {
+        let coreInfo = core.info
+        return try await writeUpdate(core, name: name) { current in
+            var stored = EventConversion.toCore(try change(EventConversion.toEventsV1(current)))
             try reconcileNamespace(&stored, core)
             ObjectDefaults.apply(to: &stored, info: coreInfo)
             try validateMeta(stored, coreInfo)
             let merged = try mergeForUpdate(new: stored, current: current, info: coreInfo, statusOnly: false)
+            let causes = EventValidation.validateUpdate(merged, old: current, namespace: core.namespace ?? "")
+            if !causes.isEmpty {
+                throw APIError.invalid(group: "events.k8s.io", kind: "Event", name: name, causes: causes)
+            }
             try validateObject(merged, old: current, info: coreInfo)
             return merged
         }
-        request.warnings = checked.warnings
-        return reply
     }
 
     /// The core handler's answer in the events.k8s.io shape (or as a Table of that shape).
@@ -119,12 +144,9 @@ extension ResourceHandler {
             relabeled.details = details
             return relabeled
         case "Event" where error.code == 422:
-            let causes = details.causes.map { cause in
-                var cause = cause
-                cause.field = EventConversion.eventsFieldPath(cause.field)
-                return cause
-            }
-            return APIError.invalid(group: external.group, kind: external.kind, name: details.name ?? "", causes: causes)
+            // Causes keep the stored shape's field paths, as upstream validates the internal object.
+            return APIError.invalid(group: external.group, kind: external.kind, name: details.name ?? "",
+                                    causes: details.causes)
         default:
             return error
         }

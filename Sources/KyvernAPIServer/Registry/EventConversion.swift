@@ -97,15 +97,4 @@ enum EventConversion {
             throw APIError.badRequest("field label not supported: \(label)")
         }
     }
-
-    /// A core/v1 field path (of a validation cause) in events.k8s.io/v1 names.
-    static func eventsFieldPath(_ path: String) -> String {
-        for (eventsName, coreName) in renamed {
-            if path == coreName { return eventsName }
-            if path.hasPrefix(coreName + ".") || path.hasPrefix(coreName + "[") {
-                return eventsName + path.dropFirst(coreName.count)
-            }
-        }
-        return path
-    }
 }
