@@ -73,6 +73,17 @@ struct EventValidationTests {
         ])
     }
 
+    @Test func coreRequestsNameTheReportingComponent() {
+        var event = event
+        event["reportingComponent"] = ""
+        #expect(EventValidation.legacy(event, namespace: "ns", controllerField: "reportingComponent").map(\.field)
+            == ["reportingComponent", "reportingComponent", "reportingComponent"])
+        // An old-style event (no eventTime) needs none of the reporting fields.
+        event["eventTime"] = nil
+        event["action"] = nil
+        #expect(EventValidation.legacy(event, namespace: "ns", controllerField: "reportingComponent").isEmpty)
+    }
+
     @Test func aSeriesCountsAtLeastTwo() {
         var once = event
         once["series"] = ["count": 1, "lastObservedTime": "2026-01-01T00:00:05.000000Z"]

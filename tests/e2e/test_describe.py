@@ -89,11 +89,25 @@ def test_describe_deployment_shows_events(cluster, ns):
         "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "api"}},
                  "template": {"metadata": {"labels": {"app": "api"}},
                               "spec": {"containers": [{"name": "app", "image": "registry.example/api:1"}]}}}}), 201)
+    # The deployment's current ReplicaSet: owned by it, with its template plus the pod-template-hash.
+    template = {"metadata": {"labels": {"app": "api", "pod-template-hash": "abc"}},
+                "spec": dep["spec"]["template"]["spec"]}
+    cluster.ok_json(cluster.post(f"/apis/apps/v1/namespaces/{ns}/replicasets", {
+        "apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {"name": "api-abc", "labels": {"app": "api", "pod-template-hash": "abc"},
+                     "annotations": {"deployment.kubernetes.io/revision": "1"},
+                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "api",
+                                          "uid": dep["metadata"]["uid"], "controller": True,
+                                          "blockOwnerDeletion": True}]},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "api", "pod-template-hash": "abc"}},
+                 "template": template}}), 201)
     api = client.CoreV1Api(cluster.api_client)
     _core_event(api, ns, "api.1", _ref(dep), reason="ScalingReplicaSet", message="Scaled up replica set api-abc to 2",
                 component="deployment-controller", first=720, last=720)
     out = cluster.kubectl("describe", "deployment", "api", "-n", ns).stdout
     assert "Replicas: 2 desired | 0 updated | 0 total | 0 available | 0 unavailable" in _fields(out)
+    assert "OldReplicaSets: <none>" in _fields(out)
+    assert "NewReplicaSet: api-abc (0/2 replicas created)" in _fields(out)
     assert _events_section(out) == [
         "Events:",
         "Type Reason Age From Message",

@@ -51,8 +51,10 @@ enum EventValidation {
         return causes
     }
 
-    /// The rules every event passes (upstream's legacy validation), for an events.k8s.io request.
-    static func legacy(_ event: JSONValue, namespace: String) -> [APIError.Cause] {
+    /// The rules every event passes (upstream's legacy validation). `controllerField` is how the
+    /// reporting controller is named in causes: `reportingComponent` for a core/v1 request.
+    static func legacy(_ event: JSONValue, namespace: String,
+                       controllerField: String = "reportingController") -> [APIError.Cause] {
         var causes: [APIError.Cause] = []
         let involvedNamespace = string(event, "involvedObject", "namespace")
         if string(event, "eventTime").isEmpty {
@@ -68,9 +70,9 @@ enum EventValidation {
                 causes.append(.invalid("involvedObject.namespace", quoted(involvedNamespace), "does not match event.namespace"))
             }
             let controller = string(event, "reportingComponent")
-            if controller.isEmpty { causes.append(.required("reportingController")) }
+            if controller.isEmpty { causes.append(.required(controllerField)) }
             for message in NameValidation.isQualifiedName(controller) {
-                causes.append(.invalid("reportingController", quoted(controller), message))
+                causes.append(.invalid(controllerField, quoted(controller), message))
             }
             let instance = string(event, "reportingInstance")
             if instance.isEmpty { causes.append(.required("reportingInstance")) }
