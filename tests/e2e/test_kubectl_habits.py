@@ -73,6 +73,13 @@ def test_json_patch_failing_test_op(cluster, ns):
         'The request is invalid: the server rejected our request due to an error in our request')
     after = _get(cluster, f"/api/v1/namespaces/{ns}/configmaps/cfg")
     assert after == before
+    # The Status behind it: upstream's generic 422, which does not say which operation failed.
+    r = cluster.request("PATCH", f"/api/v1/namespaces/{ns}/configmaps/cfg", data=json.dumps(ops),
+                        headers={"Content-Type": "application/json-patch+json"})
+    assert r.status_code == 422
+    assert r.json() == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                        "message": "the server rejected our request due to an error in our request",
+                        "reason": "Invalid", "details": {}, "code": 422}
 
 
 def test_json_patch_on_list_elements(cluster, ns):

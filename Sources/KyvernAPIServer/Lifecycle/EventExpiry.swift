@@ -63,11 +63,19 @@ struct EventExpiry: Sendable {
 
     static let prefix = StorageKeys.resourcePrefix(group: "", resource: "events")
 
+    /// Runs until cancelled; it must not end on its own, as the API server stops when any of its
+    /// tasks does.
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try await follow()
+            do {
+                try await follow()
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("event expiry lost its watch; starting again", metadata: ["error": "\(error)"])
+            }
             // The cache closed our watch (it re-listed after a gap): start again from a snapshot.
-            if !Task.isCancelled { try await Task.sleep(for: .milliseconds(100)) }
+            try await Task.sleep(for: .milliseconds(100))
         }
     }
 
