@@ -98,6 +98,11 @@ def test_events_api_event_seen_through_core(cluster, ns):
     assert v1_list["kind"] == "EventList" and v1_list["apiVersion"] == "events.k8s.io/v1"
     assert [i["metadata"]["name"] for i in core_list["items"]] == ["s1"]
     assert [i["metadata"]["resourceVersion"] for i in v1_list["items"]] == [core["metadata"]["resourceVersion"]]
+    # kubectl reaches both resources.
+    cp = cluster.kubectl("get", "events.events.k8s.io", "-n", ns, "-o", "custom-columns=NAME:.metadata.name,NOTE:.note")
+    assert cp.stdout.splitlines() == ["NAME   NOTE", "s1     assigned to node-1"]
+    cp = cluster.kubectl("get", "events.v1.", "-n", ns, "-o", "custom-columns=NAME:.metadata.name,MESSAGE:.message")
+    assert cp.stdout.splitlines() == ["NAME   MESSAGE", "s1     assigned to node-1"]
 
 
 def test_events_api_update_patch_delete_share_storage(cluster, ns):
