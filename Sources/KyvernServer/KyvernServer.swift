@@ -35,7 +35,7 @@ public enum KyvernServer {
         var configuration = APIServerConfiguration(
             bindAddress: options.bindAddress, port: options.httpsPort, tls: try pki.makeServerTLSConfiguration(),
             authenticator: BearerTokenAuthenticator(adminToken: pki.adminToken),
-            compactionInterval: options.compactionInterval)
+            compactionInterval: options.compactionInterval, eventTTL: options.eventTTL)
         configuration.serviceRanges = ServiceRanges(clusterIPs: try ServiceRanges.parseCIDR(options.serviceCIDR))
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",

@@ -11,6 +11,8 @@ public struct ServerOptions: Sendable {
     public var logLevel: String
     /// The range Service cluster IPs come from (`--service-cidr`).
     public var serviceCIDR: String = "10.43.0.0/16"
+    /// How long an event lives after its last write (upstream's --event-ttl).
+    public var eventTTL: Duration = .seconds(3600)
 
     public init(dataDirectory: String?, bindAddress: String, httpsPort: Int, tlsSANs: [String],
                 compactionInterval: Duration, logLevel: String) {

@@ -29,6 +29,9 @@ extension Kyvern {
         @Option(help: "How often store history is compacted, e.g. 5m, 30s.")
         var compactionInterval: String = "5m"
 
+        @Option(help: "How long events are kept after their last write, e.g. 1h, 30m.")
+        var eventTTL: String = "1h"
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: String = "info"
 
@@ -44,6 +47,9 @@ extension Kyvern {
             } catch {
                 throw ValidationError("\(error)")
             }
+            guard ServerOptions.parseDuration(eventTTL) != nil else {
+                throw ValidationError("--event-ttl: not a duration: \(eventTTL)")
+            }
             guard (1...65535).contains(httpsListenPort) else {
                 throw ValidationError("--https-listen-port must be between 1 and 65535")
             }
@@ -54,6 +60,7 @@ extension Kyvern {
                 dataDirectory: dataDir, bindAddress: bindAddress, httpsPort: httpsListenPort, tlsSANs: tlsSAN,
                 compactionInterval: ServerOptions.parseDuration(compactionInterval)!, logLevel: logLevel)
             options.serviceCIDR = serviceCIDR
+            options.eventTTL = ServerOptions.parseDuration(eventTTL)!
             try await KyvernServer.run(options)
         }
     }

@@ -854,6 +854,58 @@ struct ResourceHandlerTests {
         }
     }
 
+    @Test("a Scale without spec.replicas scales to 0, as Go clients omit a zero count")
+    func scaleToZeroOmitted() async throws {
+        try await Harness.run { h in
+            try await h.createNamespace("ns")
+            let path = "/apis/apps/v1/namespaces/ns/deployments/web"
+            _ = try await h.send("POST", "/apis/apps/v1/namespaces/ns/deployments", body: Harness.deployment("web", replicas: 3))
+            var scale = try await h.send("GET", path + "/scale").body
+            scale["spec"] = [:]
+            let scaled = try await h.send("PUT", path + "/scale", body: scale)
+            #expect(scaled.body[path: ["spec", "replicas"]] == 0)
+            #expect(try await h.send("GET", path).body[path: ["spec", "replicas"]] == 0)
+        }
+    }
+
+    // MARK: events.k8s.io
+
+    @Test("events.k8s.io/v1 events are the core/v1 events in another shape")
+    func eventsShareStorage() async throws {
+        try await Harness.run { h in
+            try await h.createNamespace("ns")
+            let v1 = "/apis/events.k8s.io/v1/namespaces/ns/events"
+            let created = try await h.send("POST", v1, body: [
+                "apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": ["name": "e"],
+                "eventTime": "2026-01-01T00:00:00.000000Z", "reportingController": "sched",
+                "reportingInstance": "sched-1", "action": "Bind", "reason": "Scheduled", "note": "bound",
+                "type": "Normal", "regarding": ["kind": "Pod", "namespace": "ns", "name": "web"],
+            ])
+            #expect(created.status == 201)
+            #expect(created.body["apiVersion"] == "events.k8s.io/v1")
+            #expect(created.body["note"] == "bound")
+            let core = try await h.send("GET", "/api/v1/namespaces/ns/events/e").body
+            #expect(core["message"] == "bound")
+            #expect(core["reportingComponent"] == "sched")
+            #expect(core[path: ["involvedObject", "name"]] == "web")
+            #expect(core.resourceVersion == created.body.resourceVersion)
+
+            let list = try await h.send("GET", v1, query: "fieldSelector=regarding.name%3Dweb").body
+            #expect(list["kind"] == "EventList")
+            #expect(list["apiVersion"] == "events.k8s.io/v1")
+            #expect(list["items"]?.arrayValue?.map { $0["note"] } == ["bound"])
+            let none = try await h.send("GET", v1, query: "fieldSelector=reportingController%3Dother").body
+            #expect(none["items"] == [])
+            #expect(await h.failure("GET", v1, query: "fieldSelector=source%3Dx")
+                == APIError.badRequest("field label not supported: source"))
+
+            #expect(await h.failure("GET", v1 + "/none") == APIError.notFound(group: "events.k8s.io", resource: "events", name: "none"))
+            let deleted = try await h.send("DELETE", v1 + "/e")
+            #expect(deleted.body[path: ["details", "group"]] == "events.k8s.io")
+            #expect(await h.failure("GET", "/api/v1/namespaces/ns/events/e")?.code == 404)
+        }
+    }
+
     // MARK: binding
 
     @Test("binding sets spec.nodeName once; a second bind is 409")

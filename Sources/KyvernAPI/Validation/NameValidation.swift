@@ -30,7 +30,7 @@ public enum NameValidation {
 
     public static func regexError(_ message: String, _ format: String, _ examples: String...) -> String {
         if examples.isEmpty { return message + " (regex used for validation is '" + format + "')" }
-        return message + " (e.g. " + examples.map { "'\($0)', " }.joined(separator: "or ")
+        return message + " (e.g. " + examples.map { "'\($0)', " }.joined(separator: " or ")
             + "regex used for validation is '" + format + "')"
     }
 

@@ -76,14 +76,19 @@ enum JSONPatch {
             let pointer = try parsePointer(path)
             do {
                 try applyOne(op, operation, path: path, pointer: pointer, to: &document)
-            } catch let error as APIError where error.message.contains("doc is missing path") {
-                // Name the whole pointer, as upstream does, not just the part that was not found.
-                throw APIError(code: 422, reason: "Invalid",
-                               message: "the server rejected our request due to an error in our request: doc is missing path: \"\(path)\"")
+            } catch let error as APIError where error.code == 422 {
+                // Upstream answers every failure of jsonpatch's Apply (a failed test, a missing path, an
+                // unknown op) with one generic 422 whose details are empty: the cause is not returned.
+                throw notApplied
             }
         }
         return document
     }
+
+    /// The Status upstream returns when a JSON patch does not apply.
+    static let notApplied = APIError(code: 422, reason: "Invalid",
+                                     message: "the server rejected our request due to an error in our request",
+                                     details: .init())
 
     private static func applyOne(_ op: String, _ operation: JSONValue, path: String, pointer: [String],
                                  to document: inout JSONValue) throws {

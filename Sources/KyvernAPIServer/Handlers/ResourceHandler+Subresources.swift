@@ -117,7 +117,9 @@ extension ResourceHandler {
                 throw APIError.conflict(group: info.group, resource: info.resource, name: name,
                                         reason: "the object has been modified; please apply your changes to the latest version and try again")
             }
-            guard let replicas = scale[path: ["spec", "replicas"]]?.intValue else {
+            // A Scale without spec.replicas means 0, as upstream decodes it (Go clients omit a 0).
+            let given = scale[path: ["spec", "replicas"]]
+            guard let replicas = given == nil || given == .null ? 0 : given?.intValue else {
                 throw APIError.invalid(group: "autoscaling", kind: "Scale", name: name,
                                        causes: [.init(type: "FieldValueRequired", message: "Required value", field: "spec.replicas")])
             }

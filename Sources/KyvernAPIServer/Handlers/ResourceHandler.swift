@@ -27,6 +27,9 @@ struct ResourceHandler: Sendable {
         if info.namespaced == false, target.namespace != nil {
             throw APIError.notFound(group: info.group, resource: info.resource, name: target.name ?? "")
         }
+        if EventConversion.isEventsV1(info), target.subresource == nil {
+            return try await handleEventsV1(&request)
+        }
         if let sub = target.subresource {
             return try await handleSubresource(sub, &request)
         }

@@ -12,7 +12,9 @@ public struct WatchResponse: Sendable {
     let initialEventsEndRevision: Int64?
     let startRevision: Int64
     let filter: ObjectFilter
-    let info: ResourceInfo
+    var info: ResourceInfo
+    /// Converts each stored object to the shape of the watched resource (events.k8s.io Events).
+    var convert: (@Sendable (JSONValue) -> JSONValue)? = nil
     let bookmarks: Bool
     let timeout: Duration
     let table: Bool
@@ -95,6 +97,11 @@ public struct WatchResponse: Sendable {
     }
 
     func appendEvent(_ type: WatchEventType, _ object: CachedObject, into buffer: inout [UInt8], sentColumns: inout Bool) throws {
+        var object = object
+        if let convert {
+            let converted = convert(object.object)
+            object = CachedObject(key: object.key, object: converted, bytes: converted.serialized(), modRevision: object.modRevision)
+        }
         buffer.append(contentsOf: Array("{\"type\":\"\(type.rawValue)\",\"object\":".utf8))
         if table {
             var t = TableConverter.table(for: [object.object], info: info, revision: String(object.modRevision), includeObject: nil)

@@ -61,6 +61,9 @@ public struct APIServer: Service {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await feed(cache, from: revision) }
             group.addTask { try await compact(cache) }
+            group.addTask { [configuration, logger] in
+                try await EventExpiry(ttl: configuration.eventTTL, storage: storage, logger: logger).run()
+            }
             group.addTask { try await app.run() }
             // Both loop until cancelled, so neither ends the group early.
             group.addTask { await NamespaceFinalizer(handler: handler, logger: logger).run() }

@@ -13,15 +13,19 @@ public struct APIServerConfiguration: Sendable {
     public var watchCacheCapacity: Int
     /// Where Services get cluster IPs and node ports (`--service-cidr`).
     public var serviceRanges: ServiceRanges = .default
+    /// How long an event lives after its last write (upstream's --event-ttl, default 1 hour).
+    public var eventTTL: Duration
 
     public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
-                compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000) {
+                compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000,
+                eventTTL: Duration = .seconds(3600)) {
         self.bindAddress = bindAddress
         self.port = port
         self.tls = tls
         self.authenticator = authenticator
         self.compactionInterval = compactionInterval
         self.watchCacheCapacity = watchCacheCapacity
+        self.eventTTL = eventTTL
     }
 }
 

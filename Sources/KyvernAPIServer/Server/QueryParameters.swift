@@ -17,6 +17,11 @@ struct QueryParameters: Sendable {
 
     func all(_ key: String) -> [String] { values[key] ?? [] }
 
+    /// Replaces (or with nil removes) a parameter, for requests re-targeted at another resource.
+    mutating func set(_ key: String, _ value: String?) {
+        values[key] = value.map { [$0] }
+    }
+
     func bool(_ key: String) -> Bool? {
         guard let raw = self[key] else { return nil }
         switch raw.lowercased() {
