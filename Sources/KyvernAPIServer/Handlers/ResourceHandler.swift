@@ -95,8 +95,9 @@ struct ResourceHandler: Sendable {
         }
         guard let object else { throw APIError.notFound(group: info.group, resource: info.resource, name: name) }
         if request.wantsTable {
+            let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
             return .object(TableConverter.table(for: [object.object], info: info, revision: String(object.modRevision),
-                                                includeObject: request.query["includeObject"]))
+                                                include: include))
         }
         return .bytes(object.bytes)
     }
@@ -152,10 +153,9 @@ struct ResourceHandler: Sendable {
 
         let continueValue = more ? nextKey.map { ContinueToken(revision: revision, startKey: $0).encoded() } : nil
         if request.wantsTable {
-            var table = TableConverter.table(for: items.map(\.object), info: info, revision: String(revision),
-                                             includeObject: request.query["includeObject"])
-            if let continueValue { table[path: ["metadata", "continue"]] = .string(continueValue) }
-            return .object(table)
+            let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
+            return .object(TableConverter.table(for: items.lazy.map(\.object), info: info, revision: String(revision),
+                                                continueToken: continueValue, include: include))
         }
         return .bytes(Self.listBytes(info: info, items: items.lazy.map(\.bytes), revision: revision, continueValue: continueValue))
     }

@@ -15,7 +15,8 @@ public struct WatchResponse: Sendable {
     let info: ResourceInfo
     let bookmarks: Bool
     let timeout: Duration
-    let table: Bool
+    /// Table mode (`as=Table`) and what its rows carry; nil for plain objects.
+    let table: TableConverter.IncludeObject?
     let bookmarkInterval: Duration
 
     enum Item: Sendable {
@@ -96,9 +97,10 @@ public struct WatchResponse: Sendable {
 
     func appendEvent(_ type: WatchEventType, _ object: CachedObject, into buffer: inout [UInt8], sentColumns: inout Bool) throws {
         buffer.append(contentsOf: Array("{\"type\":\"\(type.rawValue)\",\"object\":".utf8))
-        if table {
-            var t = TableConverter.table(for: [object.object], info: info, revision: String(object.modRevision), includeObject: nil)
-            if sentColumns { t["columnDefinitions"] = .array([]) }
+        if let include = table {
+            // Column definitions travel once, with the first event, as upstream sends them.
+            let t = TableConverter.table(for: [object.object], info: info, revision: String(object.modRevision),
+                                         include: include, headers: !sentColumns)
             sentColumns = true
             t.serialize(into: &buffer)
         } else {

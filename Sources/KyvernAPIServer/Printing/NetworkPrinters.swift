@@ -1,0 +1,142 @@
+import KyvernAPI
+
+/// Services, Endpoints, EndpointSlices, Ingresses, IngressClasses, NetworkPolicies, ServiceCIDRs
+/// and IPAddresses.
+enum NetworkPrinters {
+    static func service(_ s: JSONValue, _ context: PrintContext) -> PrintedRow {
+        let spec = s["spec"] ?? [:]
+        let type = spec["type"]?.stringValue ?? "ClusterIP"
+        let clusterIP = spec.list("clusterIPs").first?.stringValue ?? spec["clusterIP"]?.stringValue ?? "<none>"
+        let ports = spec.list("ports").map { port -> String in
+            let proto = port["protocol"]?.stringValue ?? "TCP"
+            let nodePort = port.number("nodePort")
+            return nodePort > 0 ? "\(port.number("port")):\(nodePort)/\(proto)" : "\(port.number("port"))/\(proto)"
+        }.joined(separator: ",")
+        return PrintedRow(cells: [
+            .string(s.name), .string(type), .string(clusterIP.isEmpty ? "<none>" : clusterIP),
+            .string(externalIP(s, type: type)), .string(ports.isEmpty ? "<none>" : ports), .string(context.age(s)),
+            .string(PrintFormat.labels(spec["selector"])),
+        ])
+    }
+
+    /// EXTERNAL-IP by type: external IPs, a load balancer's ingress points ("<pending>" before it
+    /// has any), or the external name.
+    static func externalIP(_ s: JSONValue, type: String) -> String {
+        let external = s.list("spec", "externalIPs").compactMap(\.stringValue)
+        switch type {
+        case "ClusterIP", "NodePort":
+            return external.isEmpty ? "<none>" : external.joined(separator: ",")
+        case "LoadBalancer":
+            let ingress = loadBalancerIngress(s.list("status", "loadBalancer", "ingress"))
+            if !external.isEmpty { return (ingress + external).joined(separator: ",") }
+            return ingress.isEmpty ? "<pending>" : ingress.joined(separator: ",")
+        case "ExternalName":
+            return s.text("spec", "externalName")
+        default:
+            return "<unknown>"
+        }
+    }
+
+    /// Each ingress point's IP, else its hostname; a sorted set, as upstream prints them.
+    static func loadBalancerIngress(_ ingress: [JSONValue]) -> [String] {
+        var points: Set<String> = []
+        for point in ingress {
+            if let ip = point["ip"]?.stringValue, !ip.isEmpty {
+                points.insert(ip)
+            } else if let host = point["hostname"]?.stringValue, !host.isEmpty {
+                points.insert(host)
+            }
+        }
+        return points.sorted()
+    }
+
+    /// ENDPOINTS: the first three `ip:port` pairs, then " + N more...", "<none>" without subsets.
+    static func endpoints(_ e: JSONValue, _ context: PrintContext) -> PrintedRow {
+        let subsets = e.list("subsets")
+        var text = "<none>"
+        if !subsets.isEmpty {
+            let max = 3
+            var list: [String] = []
+            var count = 0
+            var more = false
+            for subset in subsets {
+                let addresses = subset.list("addresses").map { $0.text("ip") }
+                let ports = subset.list("ports")
+                if ports.isEmpty {
+                    count += addresses.count
+                    for address in addresses {
+                        if list.count == max { more = true; break }
+                        list.append(address)
+                    }
+                    continue
+                }
+                for port in ports {
+                    count += addresses.count
+                    for address in addresses {
+                        if list.count == max { more = true; break }
+                        list.append(PrintFormat.hostPort(address, port.number("port")))
+                    }
+                }
+            }
+            text = list.joined(separator: ",")
+            if more { text += " + \(count - max) more..." }
+        }
+        return PrintedRow(cells: [.string(e.name), .string(text), .string(context.age(e))])
+    }
+
+    static func endpointSlice(_ e: JSONValue, _ context: PrintContext) -> PrintedRow {
+        let ports = e.list("ports").map { port -> String in
+            if let number = port["port"]?.intValue { return String(number) }
+            return port["name"]?.stringValue ?? "*"
+        }
+        let addresses = e.list("endpoints").flatMap { $0.list("addresses").compactMap(\.stringValue) }
+        return PrintedRow(cells: [
+            .string(e.name), .string(e.text("addressType")), .string(PrintFormat.listWithMore(ports, max: 3)),
+            .string(PrintFormat.listWithMore(addresses, max: 3)), .string(context.age(e)),
+        ])
+    }
+
+    static func ingress(_ i: JSONValue, _ context: PrintContext) -> PrintedRow {
+        let spec = i["spec"] ?? [:]
+        let rules = spec.list("rules")
+        var hosts: [String] = []
+        for rule in rules.prefix(4) {
+            if let host = rule["host"]?.stringValue, !host.isEmpty { hosts.append(host) }
+        }
+        var hostText = hosts.isEmpty ? "*" : hosts.joined(separator: ",")
+        if rules.count > 4 { hostText = "\(hosts.joined(separator: ",")) + \(rules.count - 4) more..." }
+        let address = loadBalancerIngress(i.list("status", "loadBalancer", "ingress")).joined(separator: ",")
+        return PrintedRow(cells: [
+            .string(i.name), .string(spec["ingressClassName"]?.stringValue ?? "<none>"), .string(hostText),
+            .string(address), .string(spec.count("tls") > 0 ? "80, 443" : "80"), .string(context.age(i)),
+        ])
+    }
+
+    static func ingressClass(_ c: JSONValue, _ context: PrintContext) -> PrintedRow {
+        var parameters = "<none>"
+        if let p = c.at("spec", "parameters") {
+            let group = p.text("apiGroup")
+            parameters = group.isEmpty ? "\(p.text("kind"))/\(p.text("name"))" : "\(p.text("kind")).\(group)/\(p.text("name"))"
+        }
+        return PrintedRow(cells: [.string(c.name), .string(c.text("spec", "controller")), .string(parameters), .string(context.age(c))])
+    }
+
+    static func networkPolicy(_ n: JSONValue, _ context: PrintContext) -> PrintedRow {
+        PrintedRow(cells: [.string(n.name), .string(PrintFormat.selector(n.at("spec", "podSelector") ?? [:])), .string(context.age(n))])
+    }
+
+    static func serviceCIDR(_ c: JSONValue, _ context: PrintContext) -> PrintedRow {
+        let cidrs = c.list("spec", "cidrs").compactMap(\.stringValue).joined(separator: ",")
+        return PrintedRow(cells: [.string(c.name), .string(cidrs), .string(context.age(c))])
+    }
+
+    static func ipAddress(_ a: JSONValue, _ context: PrintContext) -> PrintedRow {
+        var parent = ""
+        if let ref = a.at("spec", "parentRef") {
+            let group = ref.text("group")
+            let resource = group.isEmpty ? ref.text("resource") : "\(ref.text("resource")).\(group)"
+            parent = "\(resource)/\(ref.text("namespace").isEmpty ? "" : ref.text("namespace") + "/")\(ref.text("name"))"
+        }
+        return PrintedRow(cells: [.string(a.name), .string(parent)])
+    }
+}

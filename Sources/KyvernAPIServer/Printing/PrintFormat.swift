@@ -1,0 +1,96 @@
+import KyvernAPI
+
+/// The small formatting rules upstream's printers share: label maps and selectors, container
+/// lists, int-or-string values, access modes, quantities, optional booleans.
+enum PrintFormat {
+    /// `labels.FormatLabels`: `k=v` pairs sorted by key, "<none>" when empty.
+    static func labels(_ map: JSONValue?) -> String {
+        guard let map = map?.objectValue, !map.isEmpty else { return "<none>" }
+        return map.keys.sorted().map { "\($0)=\(map[$0]?.stringValue ?? "")" }.joined(separator: ",")
+    }
+
+    /// `metav1.FormatLabelSelector`: requirements sorted by key, "<none>" for a missing or empty selector.
+    static func selector(_ selector: JSONValue?) -> String {
+        guard let selector = selector?.objectValue else { return "<none>" }
+        var requirements: [(key: String, text: String)] = []
+        if let labels = selector["matchLabels"]?.objectValue {
+            for (key, value) in labels { requirements.append((key, "\(key)=\(value.stringValue ?? "")")) }
+        }
+        for expression in selector["matchExpressions"]?.arrayValue ?? [] {
+            let key = expression.text("key")
+            let values = expression.list("values").compactMap(\.stringValue).sorted()
+            let text: String
+            switch expression.text("operator") {
+            case "In": text = "\(key) in (\(values.joined(separator: ",")))"
+            case "NotIn": text = "\(key) notin (\(values.joined(separator: ",")))"
+            case "Exists": text = key
+            case "DoesNotExist": text = "!\(key)"
+            default: return "<error>"
+            }
+            requirements.append((key, text))
+        }
+        if requirements.isEmpty { return "<none>" }
+        return requirements.sorted { $0.key < $1.key }.map(\.text).joined(separator: ",")
+    }
+
+    /// Container names and images of a pod spec, each comma-joined (`layoutContainerCells`).
+    static func containers(_ podSpec: JSONValue?) -> (names: String, images: String) {
+        let containers = podSpec?["containers"]?.arrayValue ?? []
+        return (containers.map { $0.text("name") }.joined(separator: ","),
+                containers.map { $0.text("image") }.joined(separator: ","))
+    }
+
+    /// An `IntOrString` as text.
+    static func intOrString(_ value: JSONValue?) -> String {
+        switch value {
+        case .int(let i)?: return String(i)
+        case .string(let s)?: return s
+        case .double(let d)?: return String(Int64(d))
+        default: return ""
+        }
+    }
+
+    /// A resource quantity as stored; the zero quantity prints "0".
+    static func quantity(_ value: JSONValue?) -> String {
+        switch value {
+        case .string(let s)?: return s
+        case .int(let i)?: return String(i)
+        case .double(let d)?: return String(d)
+        default: return "0"
+        }
+    }
+
+    /// Access modes abbreviated in upstream's fixed order (`GetAccessModesAsString`).
+    static func accessModes(_ modes: [JSONValue]) -> String {
+        let present = Set(modes.compactMap(\.stringValue))
+        return [("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"), ("ReadWriteOncePod", "RWOP")]
+            .filter { present.contains($0.0) }.map(\.1).joined(separator: ",")
+    }
+
+    /// `printBoolPtr`: "True"/"False", "<unset>" when absent.
+    static func boolWord(_ value: JSONValue?) -> String {
+        guard let b = value?.boolValue else { return "<unset>" }
+        return b ? "True" : "False"
+    }
+
+    /// A list cut to `max` entries with " + N more..." (`listWithMoreString`), "<unset>" when empty.
+    static func listWithMore(_ items: [String], max: Int) -> String {
+        let shown = items.prefix(max).joined(separator: ",")
+        if items.count > max { return "\(shown) + \(items.count - max) more..." }
+        return shown.isEmpty ? "<unset>" : shown
+    }
+
+    /// `net.JoinHostPort`: IPv6 addresses in brackets.
+    static func hostPort(_ host: String, _ port: Int64) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// The condition of `type` in a status's conditions, if any.
+    static func condition(_ conditions: [JSONValue], _ type: String) -> JSONValue? {
+        conditions.first { $0.text("type") == type }
+    }
+
+    static func conditionIsTrue(_ conditions: [JSONValue], _ type: String) -> Bool {
+        conditions.contains { $0.text("type") == type && $0.text("status") == "True" }
+    }
+}
