@@ -96,8 +96,8 @@ struct ResourceHandler: Sendable {
         guard let object else { throw APIError.notFound(group: info.group, resource: info.resource, name: name) }
         if request.wantsTable {
             let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
-            return .object(TableConverter.table(for: [object.object], info: info, revision: String(object.modRevision),
-                                                include: include))
+            return .bytes(TableConverter.table(for: [object], info: info, revision: String(object.modRevision),
+                                               include: include))
         }
         return .bytes(object.bytes)
     }
@@ -154,8 +154,8 @@ struct ResourceHandler: Sendable {
         let continueValue = more ? nextKey.map { ContinueToken(revision: revision, startKey: $0).encoded() } : nil
         if request.wantsTable {
             let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
-            return .object(TableConverter.table(for: items.lazy.map(\.object), info: info, revision: String(revision),
-                                                continueToken: continueValue, include: include))
+            return .bytes(TableConverter.table(for: items, info: info, revision: String(revision),
+                                               continueToken: continueValue, include: include))
         }
         return .bytes(Self.listBytes(info: info, items: items.lazy.map(\.bytes), revision: revision, continueValue: continueValue))
     }

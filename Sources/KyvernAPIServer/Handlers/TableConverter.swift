@@ -3,6 +3,9 @@ import KyvernAPI
 /// Server-side printing (`Accept: application/json;as=Table;g=meta.k8s.io;v=v1`), as kubectl asks
 /// for: each resource's upstream columns, one row per object, and the object itself as
 /// `includeObject` says (kubectl's -A, --show-labels, -L and --sort-by read it).
+///
+/// Rows are written straight to bytes: a row's object (or its metadata) is copied from the
+/// cached serialization, so a 10,000-row table costs little more than its cells.
 enum TableConverter {
     /// What each row carries besides its cells.
     enum IncludeObject: String, Sendable {
@@ -36,42 +39,63 @@ enum TableConverter {
                 printer = DefaultTablePrinter.row
             }
         }
-
-        var columnsJSON: JSONValue { .array(columns.map(\.json)) }
     }
 
-    /// A Table of `objects`. `headers: false` sends `columnDefinitions: null`, as upstream does in
-    /// every watch event after the first.
-    static func table(for objects: some Collection<JSONValue>, info: ResourceInfo, revision: String,
+    /// A Table of `objects` as JSON bytes. `headers: false` sends `columnDefinitions: null`, as
+    /// upstream does in every watch event after the first.
+    static func table(for objects: some Collection<CachedObject>, info: ResourceInfo, revision: String,
                       continueToken: String? = nil, include: IncludeObject, headers: Bool = true,
-                      context: PrintContext = .current()) -> JSONValue {
+                      context: PrintContext = .current()) -> [UInt8] {
+        var out: [UInt8] = []
+        write(objects, info: info, revision: revision, continueToken: continueToken, include: include,
+              headers: headers, context: context, into: &out)
+        return out
+    }
+
+    static func write(_ objects: some Collection<CachedObject>, info: ResourceInfo, revision: String,
+                      continueToken: String? = nil, include: IncludeObject, headers: Bool = true,
+                      context: PrintContext = .current(), into out: inout [UInt8]) {
         let layout = Layout(info: info)
-        var rows: [JSONValue] = []
-        rows.reserveCapacity(objects.count)
+        out.reserveCapacity(out.count + 256 + objects.count * (include == .none ? 64 : 512))
+        out.append(contentsOf: #"{"apiVersion":"meta.k8s.io/v1","kind":"Table","metadata":"#.utf8)
+        var metadata: JSONValue = ["resourceVersion": .string(revision)]
+        if let continueToken { metadata["continue"] = .string(continueToken) }
+        metadata.serialize(into: &out)
+        out.append(contentsOf: #","columnDefinitions":"#.utf8)
+        if headers {
+            JSONValue.array(layout.columns.map(\.json)).serialize(into: &out)
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
+        out.append(contentsOf: #","rows":["#.utf8)
+        var first = true
         for object in objects {
-            let printed = layout.printer(object, context)
-            var row: [String: JSONValue] = ["cells": .array(printed.cells)]
-            if let conditions = printed.conditions { row["conditions"] = conditions }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            let printed = layout.printer(object.object, context)
+            out.append(contentsOf: #"{"cells":"#.utf8)
+            JSONValue.array(printed.cells).serialize(into: &out)
+            if let conditions = printed.conditions {
+                out.append(contentsOf: #","conditions":"#.utf8)
+                conditions.serialize(into: &out)
+            }
+            out.append(contentsOf: #","object":"#.utf8)
             switch include {
             case .none:
-                row["object"] = .null
+                out.append(contentsOf: "null".utf8)
             case .metadata:
-                row["object"] = .object([
-                    "kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                    "metadata": object["metadata"] ?? [:],
-                ])
+                out.append(contentsOf: #"{"apiVersion":"meta.k8s.io/v1","kind":"PartialObjectMetadata","metadata":"#.utf8)
+                if let range = SerializedJSON.memberRange("metadata", in: object.bytes) {
+                    out.append(contentsOf: object.bytes[range])
+                } else {
+                    (object.object["metadata"] ?? [:]).serialize(into: &out)
+                }
+                out.append(UInt8(ascii: "}"))
             case .object:
-                row["object"] = object
+                out.append(contentsOf: object.bytes)
             }
-            rows.append(.object(row))
+            out.append(UInt8(ascii: "}"))
         }
-        var metadata: [String: JSONValue] = ["resourceVersion": .string(revision)]
-        if let continueToken { metadata["continue"] = .string(continueToken) }
-        return [
-            "kind": "Table", "apiVersion": "meta.k8s.io/v1",
-            "metadata": .object(metadata),
-            "columnDefinitions": headers ? layout.columnsJSON : .null,
-            "rows": .array(rows),
-        ]
+        out.append(contentsOf: "]}".utf8)
     }
 }

@@ -99,10 +99,9 @@ public struct WatchResponse: Sendable {
         buffer.append(contentsOf: Array("{\"type\":\"\(type.rawValue)\",\"object\":".utf8))
         if let include = table {
             // Column definitions travel once, with the first event, as upstream sends them.
-            let t = TableConverter.table(for: [object.object], info: info, revision: String(object.modRevision),
-                                         include: include, headers: !sentColumns)
+            TableConverter.write(CollectionOfOne(object), info: info, revision: String(object.modRevision),
+                                 include: include, headers: !sentColumns, into: &buffer)
             sentColumns = true
-            t.serialize(into: &buffer)
         } else {
             buffer.append(contentsOf: object.bytes)
         }
