@@ -10,6 +10,7 @@ import time
 import pytest
 
 from e2e_harness import LineReader
+from e2e_kinds import CRUD_KINDS, manifest
 
 pytestmark = pytest.mark.kubectl
 
@@ -180,20 +181,20 @@ def test_get_services(cluster, ns):
                 "spec": {"type": type_, "clusterIP": ip, "clusterIPs": [ip], "selector": {"app": name},
                          "ports": ports, **spec}}
     base = f"/api/v1/namespaces/{ns}/services"
-    create(cluster, base, svc("a-cluster", "ClusterIP", "10.43.201.10",
+    create(cluster, base, svc("a-cluster", "ClusterIP", "10.43.187.10",
                               [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080}]))
-    create(cluster, base, svc("b-nodeport", "NodePort", "10.43.201.11",
-                              [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 80, "nodePort": 30080},
-                               {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53, "nodePort": 30053}]))
-    create(cluster, base, svc("c-lb", "LoadBalancer", "10.43.201.12",
-                              [{"port": 443, "protocol": "TCP", "targetPort": 443, "nodePort": 30443}]))
+    create(cluster, base, svc("b-nodeport", "NodePort", "10.43.187.11",
+                              [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 80, "nodePort": 31781},
+                               {"name": "dns", "port": 53, "protocol": "UDP", "targetPort": 53, "nodePort": 31753}]))
+    create(cluster, base, svc("c-lb", "LoadBalancer", "10.43.187.12",
+                              [{"port": 443, "protocol": "TCP", "targetPort": 443, "nodePort": 31743}]))
     names, rows = get(cluster, "services", "-n", ns, "-o", "wide")
     assert names == ["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE", "SELECTOR"]
     got = [(r["NAME"], r["TYPE"], r["CLUSTER-IP"], r["EXTERNAL-IP"], r["PORT(S)"], r["SELECTOR"]) for r in rows]
     assert got == [
-        ("a-cluster", "ClusterIP", "10.43.201.10", "<none>", "80/TCP", "app=a-cluster"),
-        ("b-nodeport", "NodePort", "10.43.201.11", "<none>", "80:30080/TCP,53:30053/UDP", "app=b-nodeport"),
-        ("c-lb", "LoadBalancer", "10.43.201.12", "<pending>", "443:30443/TCP", "app=c-lb"),
+        ("a-cluster", "ClusterIP", "10.43.187.10", "<none>", "80/TCP", "app=a-cluster"),
+        ("b-nodeport", "NodePort", "10.43.187.11", "<none>", "80:31781/TCP,53:31753/UDP", "app=b-nodeport"),
+        ("c-lb", "LoadBalancer", "10.43.187.12", "<pending>", "443:31743/TCP", "app=c-lb"),
     ]
     # a load balancer that got its address
     put_status(cluster, f"{base}/c-lb", None, {"loadBalancer": {"ingress": [{"ip": "192.0.2.7"}]}})
@@ -361,3 +362,62 @@ def test_table_include_object_and_watch_headers(cluster, ns):
     assert [e["object"]["kind"] for e in events] == ["Table", "Table"]
     assert len(events[0]["object"]["columnDefinitions"]) == 3 and events[1]["object"]["columnDefinitions"] is None
     assert [e["object"]["rows"][0]["cells"][:2] for e in events] == [["one", 1], ["two", 0]]
+
+
+# `kubectl get <kind> -o wide` headers as an upstream 1.36 server prints them, for every served kind.
+WIDE_HEADERS = {
+    "configmaps": "NAME|DATA|AGE",
+    "endpoints": "NAME|ENDPOINTS|AGE",
+    "events": "LAST SEEN|TYPE|REASON|OBJECT|SUBOBJECT|SOURCE|MESSAGE|FIRST SEEN|COUNT|NAME",
+    "limitranges": "NAME|CREATED AT",
+    "namespaces": "NAME|STATUS|AGE",
+    "nodes": "NAME|STATUS|ROLES|AGE|VERSION|INTERNAL-IP|EXTERNAL-IP|OS-IMAGE|KERNEL-VERSION|CONTAINER-RUNTIME",
+    "persistentvolumeclaims": "NAME|STATUS|VOLUME|CAPACITY|ACCESS MODES|STORAGECLASS|VOLUMEATTRIBUTESCLASS|AGE|VOLUMEMODE",
+    "persistentvolumes": "NAME|CAPACITY|ACCESS MODES|RECLAIM POLICY|STATUS|CLAIM|STORAGECLASS|VOLUMEATTRIBUTESCLASS|REASON|AGE|VOLUMEMODE",
+    "pods": "NAME|READY|STATUS|RESTARTS|AGE|IP|NODE|NOMINATED NODE|READINESS GATES",
+    "podtemplates": "NAME|CONTAINERS|IMAGES|POD LABELS",
+    "replicationcontrollers": "NAME|DESIRED|CURRENT|READY|AGE|CONTAINERS|IMAGES|SELECTOR",
+    "resourcequotas": "NAME|AGE|REQUEST|LIMIT",
+    "secrets": "NAME|TYPE|DATA|AGE",
+    "serviceaccounts": "NAME|SECRETS|AGE",
+    "services": "NAME|TYPE|CLUSTER-IP|EXTERNAL-IP|PORT(S)|AGE|SELECTOR",
+    "controllerrevisions.apps": "NAME|CONTROLLER|REVISION|AGE",
+    "daemonsets.apps": "NAME|DESIRED|CURRENT|READY|UP-TO-DATE|AVAILABLE|NODE SELECTOR|AGE|CONTAINERS|IMAGES|SELECTOR",
+    "deployments.apps": "NAME|READY|UP-TO-DATE|AVAILABLE|AGE|CONTAINERS|IMAGES|SELECTOR",
+    "replicasets.apps": "NAME|DESIRED|CURRENT|READY|AGE|CONTAINERS|IMAGES|SELECTOR",
+    "statefulsets.apps": "NAME|READY|AGE|CONTAINERS|IMAGES",
+    "cronjobs.batch": "NAME|SCHEDULE|TIMEZONE|SUSPEND|ACTIVE|LAST SCHEDULE|AGE|CONTAINERS|IMAGES|SELECTOR",
+    "jobs.batch": "NAME|STATUS|COMPLETIONS|DURATION|AGE|CONTAINERS|IMAGES|SELECTOR",
+    "horizontalpodautoscalers.autoscaling": "NAME|REFERENCE|TARGETS|MINPODS|MAXPODS|REPLICAS|AGE",
+    "leases.coordination.k8s.io": "NAME|HOLDER|AGE",
+    "endpointslices.discovery.k8s.io": "NAME|ADDRESSTYPE|PORTS|ENDPOINTS|AGE",
+    "events.events.k8s.io": "LAST SEEN|TYPE|REASON|OBJECT|SUBOBJECT|SOURCE|MESSAGE|FIRST SEEN|COUNT|NAME",
+    "poddisruptionbudgets.policy": "NAME|MIN AVAILABLE|MAX UNAVAILABLE|ALLOWED DISRUPTIONS|AGE",
+    "priorityclasses.scheduling.k8s.io": "NAME|VALUE|GLOBAL-DEFAULT|AGE",
+    "csidrivers.storage.k8s.io": "NAME|ATTACHREQUIRED|PODINFOONMOUNT|STORAGECAPACITY|TOKENREQUESTS|REQUIRESREPUBLISH|MODES|AGE",
+    "csinodes.storage.k8s.io": "NAME|DRIVERS|AGE",
+    "csistoragecapacities.storage.k8s.io": "NAME|CREATED AT",
+    "storageclasses.storage.k8s.io": "NAME|PROVISIONER|RECLAIMPOLICY|VOLUMEBINDINGMODE|ALLOWVOLUMEEXPANSION|AGE",
+    "volumeattachments.storage.k8s.io": "NAME|ATTACHER|PV|NODE|ATTACHED|AGE",
+    "volumeattributesclasses.storage.k8s.io": "NAME|DRIVERNAME|AGE",
+    "runtimeclasses.node.k8s.io": "NAME|HANDLER|AGE",
+}
+
+
+@pytest.mark.parametrize("kind", CRUD_KINDS, ids=lambda k: k.key)
+def test_every_kind_prints_upstream_columns(cluster, ns, suffix, kind):
+    name = f"print-{suffix}"
+    namespace = ns if kind.namespaced else None
+    base = f"/api/{kind.group_version}" if not kind.group else f"/apis/{kind.group_version}"
+    path = f"{base}/namespaces/{ns}/{kind.resource}" if kind.namespaced else f"{base}/{kind.resource}"
+    created = create(cluster, path, manifest(kind, name, namespace))
+    try:
+        args = ["get", kind.key, name, "-o", "wide"] + (["-n", ns] if kind.namespaced else [])
+        cp = cluster.kubectl(*args)
+        assert cp.stderr == "", cp.stderr
+        names, rows = parse(cp.stdout)
+        assert "|".join(names) == WIDE_HEADERS[kind.key], cp.stdout
+        assert len(rows) == 1 and name in rows[0].values(), cp.stdout
+    finally:
+        if not kind.namespaced:
+            cluster.delete(f"{path}/{created['metadata']['name']}")
