@@ -303,6 +303,17 @@ def test_get_events(cluster, ns):
     assert (r["SUBOBJECT"], r["SOURCE"], r["FIRST SEEN"], r["COUNT"], r["NAME"]) == (
         "spec.containers{app}", "kubelet, node-a", "4h", "4", "web-1.started")
 
+    create(cluster, f"/api/v1/namespaces/{ns}/events", {
+        "apiVersion": "v1", "kind": "Event", "metadata": {"name": "web-1.pulled"},
+        "involvedObject": {"kind": "Pod", "name": "web-1", "namespace": ns}, "reason": "Pulled",
+        "message": "Container image already present", "type": "Normal", "count": 1,
+        "source": {"component": "kubelet"}, "firstTimestamp": ago(3 * 3600), "lastTimestamp": ago(3 * 3600)})
+    names, rows = get(cluster, "events", "-n", ns, "--sort-by=.lastTimestamp")
+    assert [(r["LAST SEEN"], r["REASON"]) for r in rows] == [("3h", "Pulled"), ("30m", "Started")]
+    names, rows = get(cluster, "events", "-A", "--field-selector", f"metadata.namespace={ns}")
+    assert names == ["NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert sorted((r["NAMESPACE"], r["REASON"]) for r in rows) == [(ns, "Pulled"), (ns, "Started")]
+
     create(cluster, f"/apis/events.k8s.io/v1/namespaces/{ns}/events", {
         "apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": {"name": "web-2.sched"},
         "eventTime": ago(600).replace("Z", ".000000Z"), "reportingController": "default-scheduler",
