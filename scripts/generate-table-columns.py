@@ -13,7 +13,7 @@ Output:
     Sources/KyvernAPIServer/Printing/Generated/TableColumns.swift
 
 The capture comes from a 1.28 server. Kyvern serves 1.36, whose printers added a few columns and
-resources since; those differences are listed in AMENDMENTS below (name, type, format, priority
+resources since; those differences are listed below (INSERTIONS, REPLACED, ADDED) (name, type, format, priority
 only). Column descriptions are never written. The output is deterministic. Only the Python standard
 library is used.
 """
@@ -34,22 +34,45 @@ def col(name, type_="string", format_="", priority=0):
 NAME = col("Name", "string", "name")
 AGE = col("Age")
 
-# Columns 1.36 prints that the 1.28 capture lacks: (key, insert-after column name, new column),
-# and whole resources added since 1.28.
+# Where 1.36 prints differently from the 1.28 capture: columns inserted after a named column,
+# column sets replaced whole, and resources added since 1.28 (in every version that may be served).
 INSERTIONS = [
     ("batch/v1/jobs", "Name", col("Status")),
     ("batch/v1/cronjobs", "Schedule", col("Timezone")),
     ("v1/persistentvolumes", "StorageClass", col("VolumeAttributesClass")),
     ("v1/persistentvolumeclaims", "StorageClass", col("VolumeAttributesClass")),
+    ("scheduling.k8s.io/v1/priorityclasses", "Age", col("PreemptionPolicy")),
 ]
+REPLACED = {
+    "v1/resourcequotas": [NAME, col("Request"), col("Limit"), AGE],
+    "storage.k8s.io/v1/csistoragecapacities": [NAME, col("StorageClassName"), col("Capacity")],
+}
+
+
+def versions(group, names, resource, cols):
+    return {f"{group}/{v}/{resource}": cols for v in names}
+
+
 ADDED = {
     "storage.k8s.io/v1/volumeattributesclasses": [NAME, col("DriverName"), AGE],
-    "networking.k8s.io/v1/servicecidrs": [NAME, col("CIDRs"), AGE],
-    "networking.k8s.io/v1/ipaddresses": [NAME, col("ParentRef")],
-    "admissionregistration.k8s.io/v1/validatingadmissionpolicies":
-        [NAME, col("Validations", "integer"), col("ParamKind"), AGE],
-    "admissionregistration.k8s.io/v1/validatingadmissionpolicybindings":
-        [NAME, col("PolicyName"), col("ParamRef"), AGE],
+    **versions("networking.k8s.io", ["v1", "v1beta1"], "servicecidrs", [NAME, col("CIDRs"), AGE]),
+    **versions("networking.k8s.io", ["v1", "v1beta1"], "ipaddresses", [NAME, col("ParentRef")]),
+    **versions("admissionregistration.k8s.io", ["v1", "v1beta1"], "validatingadmissionpolicies",
+               [NAME, col("Validations", "integer"), col("ParamKind"), AGE]),
+    **versions("admissionregistration.k8s.io", ["v1", "v1beta1"], "validatingadmissionpolicybindings",
+               [NAME, col("PolicyName"), col("ParamRef"), AGE]),
+    **versions("admissionregistration.k8s.io", ["v1", "v1beta1", "v1alpha1"], "mutatingadmissionpolicies",
+               [NAME, col("Mutations", "integer"), col("ParamKind"), AGE]),
+    **versions("admissionregistration.k8s.io", ["v1", "v1beta1", "v1alpha1"], "mutatingadmissionpolicybindings",
+               [NAME, col("PolicyName"), col("ParamRef"), AGE]),
+    **versions("resource.k8s.io", ["v1", "v1beta1", "v1beta2"], "deviceclasses", [NAME, AGE]),
+    **versions("resource.k8s.io", ["v1", "v1beta1", "v1beta2"], "resourceclaims", [NAME, col("State"), AGE]),
+    **versions("resource.k8s.io", ["v1", "v1beta1", "v1beta2"], "resourceclaimtemplates", [NAME, AGE]),
+    **versions("resource.k8s.io", ["v1", "v1beta1", "v1beta2"], "resourceslices",
+               [NAME, col("Node"), col("Driver"), col("Pool"), AGE]),
+    **versions("certificates.k8s.io", ["v1beta1", "v1alpha1"], "clustertrustbundles", [NAME, col("SignerName")]),
+    **versions("coordination.k8s.io", ["v1beta1", "v1alpha2"], "leasecandidates",
+               [NAME, col("LeaseName"), col("BinaryVersion"), col("EmulationVersion"), AGE]),
 }
 # Versions that print exactly as an older version of the same resource.
 SAME_AS = {
@@ -64,6 +87,8 @@ def load():
         raw = json.load(f)
     table = {key: [col(c["name"], c["type"], c.get("format", ""), c.get("priority", 0)) for c in cols]
              for key, cols in raw.items()}
+    for key, cols in REPLACED.items():
+        table[key] = [dict(c) for c in cols]
     for key, after, new in INSERTIONS:
         cols = table[key]
         if any(c["name"] == new["name"] for c in cols):
@@ -71,7 +96,7 @@ def load():
         index = next(i for i, c in enumerate(cols) if c["name"] == after)
         cols.insert(index + 1, new)
     for key, cols in ADDED.items():
-        table.setdefault(key, cols)
+        table.setdefault(key, [dict(c) for c in cols])
     for key, other in SAME_AS.items():
         table.setdefault(key, [dict(c) for c in table[other]])
     return table

@@ -174,6 +174,10 @@ struct TablePrinterTests {
         #expect(try cells("apps", "deployments", deployment) == [
             "web", "2/3", 3, 2, "2d3h", "nginx,log", "nginx:1.25,busybox", "app=web,!canary,tier in (edge,front)",
         ])
+        var unselective = deployment
+        unselective[path: ["spec", "selector"]] = [:]
+        #expect(try cells("apps", "deployments", unselective)[7] == "")
+        #expect(try cells("apps", "replicasets", unselective)[7] == "<none>")
         #expect(try cells("apps", "replicasets", deployment) == [
             "web", 3, 0, 2, "2d3h", "nginx,log", "nginx:1.25,busybox", "app=web,!canary,tier in (edge,front)",
         ])
@@ -289,6 +293,38 @@ struct TablePrinterTests {
                 == ["<unset>", "<unset>"])
     }
 
+    @Test("ingresses, ingress classes, IP addresses, admission policies and resource claims")
+    func newerKinds() throws {
+        let rules: JSONValue = .array((1...5).map { ["host": .string("h\($0).example")] })
+        let ingress: JSONValue = ["metadata": Self.meta("web"),
+                                  "spec": ["ingressClassName": "nginx", "rules": rules, "tls": [["hosts": ["h1.example"]]]],
+                                  "status": ["loadBalancer": ["ingress": [["ip": "192.0.2.3"]]]]]
+        #expect(try cells("networking.k8s.io", "ingresses", ingress) == [
+            "web", "nginx", "h1.example,h2.example,h3.example + 2 more...", "192.0.2.3", "80, 443", "5m",
+        ])
+        #expect(try cells("networking.k8s.io", "ingresses", ["metadata": Self.meta("any"), "spec": ["rules": [[:]]]])[1...4]
+                == ["<none>", "*", "", "80"])
+        let ingressClass: JSONValue = ["metadata": Self.meta("nginx"),
+                                       "spec": ["controller": "k8s.io/ingress-nginx",
+                                                "parameters": ["apiGroup": "k8s.example.com", "kind": "Params", "name": "p"]]]
+        #expect(try cells("networking.k8s.io", "ingressclasses", ingressClass)[1...2] == ["k8s.io/ingress-nginx", "Params.k8s.example.com/p"])
+        let address: JSONValue = ["metadata": Self.meta("10.43.0.10"),
+                                  "spec": ["parentRef": ["group": "", "resource": "services", "namespace": "kube-system", "name": "dns"]]]
+        #expect(try cells("networking.k8s.io", "ipaddresses", address) == ["10.43.0.10", "services/kube-system/dns"])
+        #expect(try cells("networking.k8s.io", "ipaddresses", ["metadata": Self.meta("x")]) == ["x", "<none>"])
+        let binding: JSONValue = ["metadata": Self.meta("b"), "spec": ["policyName": "p", "paramRef": ["name": "limits"]]]
+        #expect(try cells("admissionregistration.k8s.io", "validatingadmissionpolicybindings", binding) == ["b", "p", "*/limits", "5m"])
+        let policy: JSONValue = ["metadata": Self.meta("p"), "spec": ["validations": [["expression": "true"], ["expression": "1 < 2"]],
+                                                                     "paramKind": ["apiVersion": "v1", "kind": "ConfigMap"]]]
+        #expect(try cells("admissionregistration.k8s.io", "validatingadmissionpolicies", policy) == ["p", 2, "v1/ConfigMap", "5m"])
+        var claim: JSONValue = ["metadata": Self.meta("gpu"), "spec": [:]]
+        #expect(try cells("resource.k8s.io", "resourceclaims", claim)[1] == "pending")
+        claim["status"] = ["allocation": ["devices": [:]], "reservedFor": [["resource": "pods", "name": "p"]]]
+        #expect(try cells("resource.k8s.io", "resourceclaims", claim)[1] == "allocated,reserved")
+        claim[path: ["metadata", "deletionTimestamp"]] = Self.ago(1)
+        #expect(try cells("resource.k8s.io", "resourceclaims", claim)[1] == "deleted,allocated,reserved")
+    }
+
     // MARK: nodes, namespaces, config
 
     @Test("a not-ready, cordoned node with roles")
@@ -328,7 +364,7 @@ struct TablePrinterTests {
                        "used": ["pods": "3", "requests.cpu": "500m", "limits.cpu": "1"]],
         ]
         #expect(try cells("", "resourcequotas", quota) == [
-            "q", "5m", "pods: 3/10, requests.cpu: 500m/2", "limits.cpu: 1/4, limits.memory: 0/4Gi",
+            "q", "pods: 3/10, requests.cpu: 500m/2", "limits.cpu: 1/4, limits.memory: 0/4Gi", "5m",
         ])
         let template: JSONValue = ["metadata": Self.meta("t"),
                                    "template": ["metadata": ["labels": ["b": "2", "a": "1"]],
@@ -388,11 +424,15 @@ struct TablePrinterTests {
         let sc: JSONValue = ["metadata": Self.meta("fast", age: 300, ["annotations": ["storageclass.kubernetes.io/is-default-class": "true"]]),
                              "provisioner": "kyvern.dev/local"]
         #expect(try cells("storage.k8s.io", "storageclasses", sc) == ["fast (default)", "kyvern.dev/local", "Delete", "Immediate", false, "5m"])
-        #expect(try cells("scheduling.k8s.io", "priorityclasses", ["metadata": Self.meta("high"), "value": 1000, "globalDefault": true])
-                == ["high", 1000, true, "5m"])
+        #expect(try cells("scheduling.k8s.io", "priorityclasses", ["metadata": Self.meta("high"), "value": 1000, "globalDefault": true,
+                                                                   "preemptionPolicy": "Never"])
+                == ["high", 1000, true, "5m", "Never"])
+        #expect(try cells("storage.k8s.io", "csistoragecapacities", ["metadata": Self.meta("cap"), "storageClassName": "fast",
+                                                                      "capacity": "100Gi"]) == ["cap", "fast", "100Gi"])
+        #expect(try cells("storage.k8s.io", "csistoragecapacities", ["metadata": Self.meta("cap")]) == ["cap", "", "<unset>"])
         #expect(try cells("coordination.k8s.io", "leases", ["metadata": Self.meta("node-a"), "spec": ["holderIdentity": "node-a"]])
                 == ["node-a", "node-a", "5m"])
-        #expect(try cells("coordination.k8s.io", "leases", ["metadata": Self.meta("free")])[1] == "<unknown>")
+        #expect(try cells("coordination.k8s.io", "leases", ["metadata": Self.meta("free")])[1] == "")
         #expect(try cells("policy", "poddisruptionbudgets", ["metadata": Self.meta("pdb"), "spec": ["minAvailable": "50%"],
                                                               "status": ["disruptionsAllowed": 1]])
                 == ["pdb", "50%", "N/A", 1, "5m"])

@@ -31,8 +31,6 @@ enum BatchPrinters {
             state = "Suspended"
         } else if PrintFormat.conditionIsTrue(conditions, "FailureTarget") {
             state = "FailureTarget"
-        } else if PrintFormat.conditionIsTrue(conditions, "SuccessCriteriaMet") {
-            state = "SuccessCriteriaMet"
         } else {
             state = "Running"
         }

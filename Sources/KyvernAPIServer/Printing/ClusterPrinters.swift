@@ -4,11 +4,12 @@ import KyvernAPI
 /// configurations, APIServices, CertificateSigningRequests and role bindings.
 enum ClusterPrinters {
     static func lease(_ l: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(l.name), .string(l.at("spec", "holderIdentity")?.stringValue ?? "<unknown>"), .string(context.age(l))])
+        PrintedRow(cells: [.string(l.name), .string(l.text("spec", "holderIdentity")), .string(context.age(l))])
     }
 
     static func priorityClass(_ p: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(p.name), .int(p.number("value")), .bool(p["globalDefault"]?.boolValue ?? false), .string(context.age(p))])
+        PrintedRow(cells: [.string(p.name), .int(p.number("value")), .bool(p["globalDefault"]?.boolValue ?? false),
+                           .string(context.age(p)), .string(p.text("preemptionPolicy"))])
     }
 
     static func runtimeClass(_ r: JSONValue, _ context: PrintContext) -> PrintedRow {
@@ -28,18 +29,21 @@ enum ClusterPrinters {
         PrintedRow(cells: [.string(w.name), .int(Int64(w.count("webhooks"))), .string(context.age(w))])
     }
 
-    static func validatingAdmissionPolicy(_ p: JSONValue, _ context: PrintContext) -> PrintedRow {
+    /// Validating and mutating admission policies: how many rules, and the parameter kind.
+    static func admissionPolicy(_ p: JSONValue, _ context: PrintContext) -> PrintedRow {
         var paramKind = "<unset>"
-        if let kind = p.at("spec", "paramKind") { paramKind = "\(kind.text("apiVersion"))/\(kind.text("kind"))" }
-        return PrintedRow(cells: [.string(p.name), .int(Int64(p.count("spec", "validations"))), .string(paramKind), .string(context.age(p))])
+        if let kind = p.at("spec", "paramKind"), !kind.isNull { paramKind = "\(kind.text("apiVersion"))/\(kind.text("kind"))" }
+        let rules = p.count("spec", "validations") + p.count("spec", "mutations")
+        return PrintedRow(cells: [.string(p.name), .int(Int64(rules)), .string(paramKind), .string(context.age(p))])
     }
 
-    static func validatingAdmissionPolicyBinding(_ b: JSONValue, _ context: PrintContext) -> PrintedRow {
+    /// PARAMREF is `namespace/name`, `*/name` when the namespace is unknown, or the selector.
+    static func admissionPolicyBinding(_ b: JSONValue, _ context: PrintContext) -> PrintedRow {
         var paramRef = "<unset>"
-        if let ref = b.at("spec", "paramRef") {
+        if let ref = b.at("spec", "paramRef"), !ref.isNull {
             if let name = ref["name"]?.stringValue, !name.isEmpty {
                 let namespace = ref.text("namespace")
-                paramRef = namespace.isEmpty ? name : "\(namespace)/\(name)"
+                paramRef = namespace.isEmpty ? "*/\(name)" : "\(namespace)/\(name)"
             } else if let selector = ref["selector"] {
                 paramRef = PrintFormat.selector(selector)
             }

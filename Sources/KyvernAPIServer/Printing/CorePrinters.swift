@@ -43,8 +43,8 @@ enum CorePrinters {
             if resource.hasPrefix("limits.") { limits.append(entry) } else { requests.append(entry) }
         }
         return PrintedRow(cells: [
-            .string(q.name), .string(context.age(q)), .string(requests.joined(separator: ", ")),
-            .string(limits.joined(separator: ", ")),
+            .string(q.name), .string(requests.joined(separator: ", ")), .string(limits.joined(separator: ", ")),
+            .string(context.age(q)),
         ])
     }
 }

@@ -100,11 +100,12 @@ enum NetworkPrinters {
         let spec = i["spec"] ?? [:]
         let rules = spec.list("rules")
         var hosts: [String] = []
-        for rule in rules.prefix(4) {
+        // the first hosts among the first three rules, then how many rules more
+        for rule in rules.prefix(3) {
             if let host = rule["host"]?.stringValue, !host.isEmpty { hosts.append(host) }
         }
         var hostText = hosts.isEmpty ? "*" : hosts.joined(separator: ",")
-        if rules.count > 4 { hostText = "\(hosts.joined(separator: ",")) + \(rules.count - 4) more..." }
+        if rules.count > 3, hosts.count == 3 { hostText += " + \(rules.count - 3) more..." }
         let address = loadBalancerIngress(i.list("status", "loadBalancer", "ingress")).joined(separator: ",")
         return PrintedRow(cells: [
             .string(i.name), .string(spec["ingressClassName"]?.stringValue ?? "<none>"), .string(hostText),
@@ -114,9 +115,10 @@ enum NetworkPrinters {
 
     static func ingressClass(_ c: JSONValue, _ context: PrintContext) -> PrintedRow {
         var parameters = "<none>"
-        if let p = c.at("spec", "parameters") {
-            let group = p.text("apiGroup")
-            parameters = group.isEmpty ? "\(p.text("kind"))/\(p.text("name"))" : "\(p.text("kind")).\(group)/\(p.text("name"))"
+        if let p = c.at("spec", "parameters"), !p.isNull {
+            // a present apiGroup adds ".group", even an empty one
+            let group = p["apiGroup"]?.stringValue.map { ".\($0)" } ?? ""
+            parameters = "\(p.text("kind"))\(group)/\(p.text("name"))"
         }
         return PrintedRow(cells: [.string(c.name), .string(c.text("spec", "controller")), .string(parameters), .string(context.age(c))])
     }
@@ -131,11 +133,12 @@ enum NetworkPrinters {
     }
 
     static func ipAddress(_ a: JSONValue, _ context: PrintContext) -> PrintedRow {
-        var parent = ""
-        if let ref = a.at("spec", "parentRef") {
+        var parent = "<none>"
+        if let ref = a.at("spec", "parentRef"), !ref.isNull {
             let group = ref.text("group")
-            let resource = group.isEmpty ? ref.text("resource") : "\(ref.text("resource")).\(group)"
-            parent = "\(resource)/\(ref.text("namespace").isEmpty ? "" : ref.text("namespace") + "/")\(ref.text("name"))"
+            parent = (group.isEmpty ? ref.text("resource") : "\(ref.text("resource")).\(group)").lowercased()
+            if !ref.text("namespace").isEmpty { parent += "/" + ref.text("namespace") }
+            parent += "/" + ref.text("name")
         }
         return PrintedRow(cells: [.string(a.name), .string(parent)])
     }

@@ -11,7 +11,14 @@ enum PrintFormat {
 
     /// `metav1.FormatLabelSelector`: requirements sorted by key, "<none>" for a missing or empty selector.
     static func selector(_ selector: JSONValue?) -> String {
-        guard let selector = selector?.objectValue else { return "<none>" }
+        let text = selectorRequirements(selector)
+        return text.isEmpty ? "<none>" : text
+    }
+
+    /// A label selector's requirements as text (`app=web,tier in (a,b)`), empty when it has none;
+    /// "<error>" for an unknown operator.
+    static func selectorRequirements(_ selector: JSONValue?) -> String {
+        guard let selector = selector?.objectValue else { return "" }
         var requirements: [(key: String, text: String)] = []
         if let labels = selector["matchLabels"]?.objectValue {
             for (key, value) in labels { requirements.append((key, "\(key)=\(value.stringValue ?? "")")) }
@@ -29,7 +36,6 @@ enum PrintFormat {
             }
             requirements.append((key, text))
         }
-        if requirements.isEmpty { return "<none>" }
         return requirements.sorted { $0.key < $1.key }.map(\.text).joined(separator: ",")
     }
 

@@ -69,6 +69,12 @@ enum StoragePrinters {
         ])
     }
 
+    /// CAPACITY is "<unset>" until the driver reports one.
+    static func csiStorageCapacity(_ c: JSONValue, _ context: PrintContext) -> PrintedRow {
+        let capacity = c["capacity"].map { PrintFormat.quantity($0) } ?? "<unset>"
+        return PrintedRow(cells: [.string(c.name), .string(c.text("storageClassName")), .string(capacity)])
+    }
+
     static func csiNode(_ n: JSONValue, _ context: PrintContext) -> PrintedRow {
         PrintedRow(cells: [.string(n.name), .int(Int64(n.count("spec", "drivers"))), .string(context.age(n))])
     }

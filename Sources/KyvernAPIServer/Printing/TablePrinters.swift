@@ -44,18 +44,25 @@ enum TablePrinters {
         case ("storage.k8s.io", "volumeattributesclasses"): StoragePrinters.volumeAttributesClass
         case ("storage.k8s.io", "csidrivers"): StoragePrinters.csiDriver
         case ("storage.k8s.io", "csinodes"): StoragePrinters.csiNode
+        case ("storage.k8s.io", "csistoragecapacities"): StoragePrinters.csiStorageCapacity
         case ("storage.k8s.io", "volumeattachments"): StoragePrinters.volumeAttachment
         case ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
              ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): ClusterPrinters.webhookConfiguration
-        case ("admissionregistration.k8s.io", "validatingadmissionpolicies"): ClusterPrinters.validatingAdmissionPolicy
-        case ("admissionregistration.k8s.io", "validatingadmissionpolicybindings"):
-            ClusterPrinters.validatingAdmissionPolicyBinding
+        case ("admissionregistration.k8s.io", "validatingadmissionpolicies"),
+             ("admissionregistration.k8s.io", "mutatingadmissionpolicies"): ClusterPrinters.admissionPolicy
+        case ("admissionregistration.k8s.io", "validatingadmissionpolicybindings"),
+             ("admissionregistration.k8s.io", "mutatingadmissionpolicybindings"): ClusterPrinters.admissionPolicyBinding
         case ("apiregistration.k8s.io", "apiservices"): ClusterPrinters.apiService
         case ("certificates.k8s.io", "certificatesigningrequests"): ClusterPrinters.certificateSigningRequest
         case ("rbac.authorization.k8s.io", "rolebindings"), ("rbac.authorization.k8s.io", "clusterrolebindings"):
             ClusterPrinters.roleBinding
         case ("flowcontrol.apiserver.k8s.io", "flowschemas"): ClusterPrinters.flowSchema
         case ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"): ClusterPrinters.priorityLevelConfiguration
+        case ("resource.k8s.io", "deviceclasses"), ("resource.k8s.io", "resourceclaimtemplates"): ResourcePrinters.nameAndAge
+        case ("resource.k8s.io", "resourceclaims"): ResourcePrinters.resourceClaim
+        case ("resource.k8s.io", "resourceslices"): ResourcePrinters.resourceSlice
+        case ("certificates.k8s.io", "clustertrustbundles"): ResourcePrinters.clusterTrustBundle
+        case ("coordination.k8s.io", "leasecandidates"): ResourcePrinters.leaseCandidate
         default: nil
         }
     }

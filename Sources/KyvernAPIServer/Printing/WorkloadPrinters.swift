@@ -11,7 +11,7 @@ enum WorkloadPrinters {
             .string(d.name), .string("\(status.number("readyReplicas"))/\(desired)"),
             .int(status.number("updatedReplicas")), .int(status.number("availableReplicas")),
             .string(context.age(d)), .string(names), .string(images),
-            .string(PrintFormat.selector(d.at("spec", "selector"))),
+            .string(PrintFormat.selectorRequirements(d.at("spec", "selector"))),
         ])
     }
 

@@ -5,6 +5,18 @@
 /// (`v1/pods` for the core group). Resources absent here print upstream's default table.
 enum TableColumns {
     static let byResource: [String: [TableColumn]] = [
+        "admissionregistration.k8s.io/v1/mutatingadmissionpolicies": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Mutations", type: "integer", format: "", priority: 0),
+            TableColumn(name: "ParamKind", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "admissionregistration.k8s.io/v1/mutatingadmissionpolicybindings": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "PolicyName", type: "string", format: "", priority: 0),
+            TableColumn(name: "ParamRef", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
         "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations": [
             TableColumn(name: "Name", type: "string", format: "name", priority: 0),
             TableColumn(name: "Webhooks", type: "integer", format: "", priority: 0),
@@ -25,6 +37,42 @@ enum TableColumns {
         "admissionregistration.k8s.io/v1/validatingwebhookconfigurations": [
             TableColumn(name: "Name", type: "string", format: "name", priority: 0),
             TableColumn(name: "Webhooks", type: "integer", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "admissionregistration.k8s.io/v1alpha1/mutatingadmissionpolicies": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Mutations", type: "integer", format: "", priority: 0),
+            TableColumn(name: "ParamKind", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "admissionregistration.k8s.io/v1alpha1/mutatingadmissionpolicybindings": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "PolicyName", type: "string", format: "", priority: 0),
+            TableColumn(name: "ParamRef", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Mutations", type: "integer", format: "", priority: 0),
+            TableColumn(name: "ParamKind", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "PolicyName", type: "string", format: "", priority: 0),
+            TableColumn(name: "ParamRef", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "admissionregistration.k8s.io/v1beta1/validatingadmissionpolicies": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Validations", type: "integer", format: "", priority: 0),
+            TableColumn(name: "ParamKind", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "admissionregistration.k8s.io/v1beta1/validatingadmissionpolicybindings": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "PolicyName", type: "string", format: "", priority: 0),
+            TableColumn(name: "ParamRef", type: "string", format: "", priority: 0),
             TableColumn(name: "Age", type: "string", format: "", priority: 0),
         ],
         "apiextensions.k8s.io/v1/customresourcedefinitions": [
@@ -131,9 +179,31 @@ enum TableColumns {
             TableColumn(name: "RequestedDuration", type: "string", format: "", priority: 0),
             TableColumn(name: "Condition", type: "string", format: "", priority: 0),
         ],
+        "certificates.k8s.io/v1alpha1/clustertrustbundles": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "SignerName", type: "string", format: "", priority: 0),
+        ],
+        "certificates.k8s.io/v1beta1/clustertrustbundles": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "SignerName", type: "string", format: "", priority: 0),
+        ],
         "coordination.k8s.io/v1/leases": [
             TableColumn(name: "Name", type: "string", format: "name", priority: 0),
             TableColumn(name: "Holder", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "coordination.k8s.io/v1alpha2/leasecandidates": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "LeaseName", type: "string", format: "", priority: 0),
+            TableColumn(name: "BinaryVersion", type: "string", format: "", priority: 0),
+            TableColumn(name: "EmulationVersion", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "coordination.k8s.io/v1beta1/leasecandidates": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "LeaseName", type: "string", format: "", priority: 0),
+            TableColumn(name: "BinaryVersion", type: "string", format: "", priority: 0),
+            TableColumn(name: "EmulationVersion", type: "string", format: "", priority: 0),
             TableColumn(name: "Age", type: "string", format: "", priority: 0),
         ],
         "discovery.k8s.io/v1/endpointslices": [
@@ -234,6 +304,15 @@ enum TableColumns {
             TableColumn(name: "CIDRs", type: "string", format: "", priority: 0),
             TableColumn(name: "Age", type: "string", format: "", priority: 0),
         ],
+        "networking.k8s.io/v1beta1/ipaddresses": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "ParentRef", type: "string", format: "", priority: 0),
+        ],
+        "networking.k8s.io/v1beta1/servicecidrs": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "CIDRs", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
         "node.k8s.io/v1/runtimeclasses": [
             TableColumn(name: "Name", type: "string", format: "name", priority: 0),
             TableColumn(name: "Handler", type: "string", format: "", priority: 0),
@@ -270,11 +349,72 @@ enum TableColumns {
             TableColumn(name: "Name", type: "string", format: "name", priority: 0),
             TableColumn(name: "Created At", type: "date", format: "", priority: 0),
         ],
+        "resource.k8s.io/v1/deviceclasses": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "resource.k8s.io/v1/resourceclaims": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "State", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "resource.k8s.io/v1/resourceclaimtemplates": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "resource.k8s.io/v1/resourceslices": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Node", type: "string", format: "", priority: 0),
+            TableColumn(name: "Driver", type: "string", format: "", priority: 0),
+            TableColumn(name: "Pool", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "resource.k8s.io/v1beta1/deviceclasses": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "resource.k8s.io/v1beta1/resourceclaims": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "State", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "resource.k8s.io/v1beta1/resourceclaimtemplates": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "resource.k8s.io/v1beta1/resourceslices": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Node", type: "string", format: "", priority: 0),
+            TableColumn(name: "Driver", type: "string", format: "", priority: 0),
+            TableColumn(name: "Pool", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "resource.k8s.io/v1beta2/deviceclasses": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "resource.k8s.io/v1beta2/resourceclaims": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "State", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "resource.k8s.io/v1beta2/resourceclaimtemplates": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
+        "resource.k8s.io/v1beta2/resourceslices": [
+            TableColumn(name: "Name", type: "string", format: "name", priority: 0),
+            TableColumn(name: "Node", type: "string", format: "", priority: 0),
+            TableColumn(name: "Driver", type: "string", format: "", priority: 0),
+            TableColumn(name: "Pool", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
+        ],
         "scheduling.k8s.io/v1/priorityclasses": [
             TableColumn(name: "Name", type: "string", format: "name", priority: 0),
             TableColumn(name: "Value", type: "integer", format: "", priority: 0),
             TableColumn(name: "Global-Default", type: "boolean", format: "", priority: 0),
             TableColumn(name: "Age", type: "string", format: "", priority: 0),
+            TableColumn(name: "PreemptionPolicy", type: "string", format: "", priority: 0),
         ],
         "storage.k8s.io/v1/csidrivers": [
             TableColumn(name: "Name", type: "string", format: "name", priority: 0),
@@ -293,7 +433,8 @@ enum TableColumns {
         ],
         "storage.k8s.io/v1/csistoragecapacities": [
             TableColumn(name: "Name", type: "string", format: "name", priority: 0),
-            TableColumn(name: "Created At", type: "date", format: "", priority: 0),
+            TableColumn(name: "StorageClassName", type: "string", format: "", priority: 0),
+            TableColumn(name: "Capacity", type: "string", format: "", priority: 0),
         ],
         "storage.k8s.io/v1/storageclasses": [
             TableColumn(name: "Name", type: "string", format: "name", priority: 0),
@@ -418,9 +559,9 @@ enum TableColumns {
         ],
         "v1/resourcequotas": [
             TableColumn(name: "Name", type: "string", format: "name", priority: 0),
-            TableColumn(name: "Age", type: "string", format: "", priority: 0),
             TableColumn(name: "Request", type: "string", format: "", priority: 0),
             TableColumn(name: "Limit", type: "string", format: "", priority: 0),
+            TableColumn(name: "Age", type: "string", format: "", priority: 0),
         ],
         "v1/secrets": [
             TableColumn(name: "Name", type: "string", format: "name", priority: 0),
