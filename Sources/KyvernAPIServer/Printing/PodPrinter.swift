@@ -91,7 +91,8 @@ enum PodPrinter {
                 }
             }
             if reason == "Completed", hasRunning {
-                reason = PrintFormat.conditionIsTrue(conditions, "Ready") ? "Running" : "NotReady"
+                let ready = conditions.contains { $0.text("type") == "Ready" && $0.text("status") == "True" }
+                reason = ready ? "Running" : "NotReady"
             }
         }
 

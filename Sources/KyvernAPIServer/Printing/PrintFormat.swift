@@ -96,7 +96,8 @@ enum PrintFormat {
         conditions.first { $0.text("type") == type }
     }
 
+    /// Whether the first condition of `type` is True (upstream reads the first one only).
     static func conditionIsTrue(_ conditions: [JSONValue], _ type: String) -> Bool {
-        conditions.contains { $0.text("type") == type && $0.text("status") == "True" }
+        condition(conditions, type)?.text("status") == "True"
     }
 }
