@@ -8,7 +8,7 @@ enum AutoscalerPrinter {
         let reference = "\(spec.text("scaleTargetRef", "kind"))/\(spec.text("scaleTargetRef", "name"))"
         let minPods = spec["minReplicas"]?.intValue.map { String($0) } ?? "<unset>"
         return PrintedRow(cells: [
-            .string(h.name), .string(reference), .string(targets(h)), .string(minPods), .int(spec.number("maxReplicas")),
+            .string(h.printedName), .string(reference), .string(targets(h)), .string(minPods), .int(spec.number("maxReplicas")),
             .int(h.number("status", "currentReplicas")), .string(context.age(h)),
         ])
     }

@@ -36,7 +36,7 @@ enum BatchPrinters {
         }
         let (names, images) = PrintFormat.containers(spec.at("template", "spec"))
         return PrintedRow(cells: [
-            .string(j.name), .string(state), .string(completions), .string(duration), .string(context.age(j)),
+            .string(j.printedName), .string(state), .string(completions), .string(duration), .string(context.age(j)),
             .string(names), .string(images), .string(PrintFormat.selector(spec["selector"])),
         ])
     }
@@ -47,7 +47,7 @@ enum BatchPrinters {
         let jobSpec = spec.at("jobTemplate", "spec")
         let (names, images) = PrintFormat.containers(jobSpec?.at("template", "spec"))
         return PrintedRow(cells: [
-            .string(c.name), .string(spec.text("schedule")), .string(spec["timeZone"]?.stringValue ?? "<none>"),
+            .string(c.printedName), .string(spec.text("schedule")), .string(spec["timeZone"]?.stringValue ?? "<none>"),
             .string(PrintFormat.boolWord(spec["suspend"])), .int(Int64(c.count("status", "active"))), .string(last),
             .string(context.age(c)), .string(names), .string(images), .string(PrintFormat.selector(jobSpec?["selector"])),
         ])

@@ -4,29 +4,29 @@ import KyvernAPI
 /// configurations, APIServices, CertificateSigningRequests and role bindings.
 enum ClusterPrinters {
     static func lease(_ l: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(l.name), .string(l.text("spec", "holderIdentity")), .string(context.age(l))])
+        PrintedRow(cells: [.string(l.printedName), .string(l.text("spec", "holderIdentity")), .string(context.age(l))])
     }
 
     static func priorityClass(_ p: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(p.name), .int(p.number("value")), .bool(p["globalDefault"]?.boolValue ?? false),
+        PrintedRow(cells: [.string(p.printedName), .int(p.number("value")), .bool(p["globalDefault"]?.boolValue ?? false),
                            .string(context.age(p)), .string(p.text("preemptionPolicy"))])
     }
 
     static func runtimeClass(_ r: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(r.name), .string(r.text("handler")), .string(context.age(r))])
+        PrintedRow(cells: [.string(r.printedName), .string(r.text("handler")), .string(context.age(r))])
     }
 
     static func podDisruptionBudget(_ p: JSONValue, _ context: PrintContext) -> PrintedRow {
         let spec = p["spec"] ?? [:]
         return PrintedRow(cells: [
-            .string(p.name), .string(spec["minAvailable"].map { PrintFormat.intOrString($0) } ?? "N/A"),
+            .string(p.printedName), .string(spec["minAvailable"].map { PrintFormat.intOrString($0) } ?? "N/A"),
             .string(spec["maxUnavailable"].map { PrintFormat.intOrString($0) } ?? "N/A"),
             .int(p.number("status", "disruptionsAllowed")), .string(context.age(p)),
         ])
     }
 
     static func webhookConfiguration(_ w: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(w.name), .int(Int64(w.count("webhooks"))), .string(context.age(w))])
+        PrintedRow(cells: [.string(w.printedName), .int(Int64(w.count("webhooks"))), .string(context.age(w))])
     }
 
     /// Validating and mutating admission policies: how many rules, and the parameter kind.
@@ -34,7 +34,7 @@ enum ClusterPrinters {
         var paramKind = "<unset>"
         if let kind = p.at("spec", "paramKind"), !kind.isNull { paramKind = "\(kind.text("apiVersion"))/\(kind.text("kind"))" }
         let rules = p.count("spec", "validations") + p.count("spec", "mutations")
-        return PrintedRow(cells: [.string(p.name), .int(Int64(rules)), .string(paramKind), .string(context.age(p))])
+        return PrintedRow(cells: [.string(p.printedName), .int(Int64(rules)), .string(paramKind), .string(context.age(p))])
     }
 
     /// PARAMREF is `namespace/name`, `*/name` when the namespace is unknown, or the selector.
@@ -48,7 +48,7 @@ enum ClusterPrinters {
                 paramRef = PrintFormat.selector(selector)
             }
         }
-        return PrintedRow(cells: [.string(b.name), .string(b.text("spec", "policyName")), .string(paramRef), .string(context.age(b))])
+        return PrintedRow(cells: [.string(b.printedName), .string(b.text("spec", "policyName")), .string(paramRef), .string(context.age(b))])
     }
 
     static func apiService(_ a: JSONValue, _ context: PrintContext) -> PrintedRow {
@@ -59,7 +59,7 @@ enum ClusterPrinters {
             available = condition.text("status")
             if available != "True" { available += " (\(condition.text("reason")))" }
         }
-        return PrintedRow(cells: [.string(a.name), .string(service), .string(available), .string(context.age(a))])
+        return PrintedRow(cells: [.string(a.printedName), .string(service), .string(available), .string(context.age(a))])
     }
 
     static func certificateSigningRequest(_ c: JSONValue, _ context: PrintContext) -> PrintedRow {
@@ -70,7 +70,7 @@ enum ClusterPrinters {
         let signer = c.text("spec", "signerName")
         let duration = c.at("spec", "expirationSeconds")?.intValue.map { HumanDuration.format(seconds: $0) } ?? "<none>"
         return PrintedRow(cells: [
-            .string(c.name), .string(context.age(c)), .string(signer.isEmpty ? "<none>" : signer),
+            .string(c.printedName), .string(context.age(c)), .string(signer.isEmpty ? "<none>" : signer),
             .string(c.text("spec", "username")), .string(duration), .string(condition),
         ])
     }
@@ -89,17 +89,17 @@ enum ClusterPrinters {
             }
         }
         return PrintedRow(cells: [
-            .string(b.name), .string("\(b.text("roleRef", "kind"))/\(b.text("roleRef", "name"))"), .string(context.age(b)),
+            .string(b.printedName), .string("\(b.text("roleRef", "kind"))/\(b.text("roleRef", "name"))"), .string(context.age(b)),
             .string(users.joined(separator: ", ")), .string(groups.joined(separator: ", ")),
             .string(accounts.joined(separator: ", ")),
         ])
     }
 
     static func flowSchema(_ f: JSONValue, _ context: PrintContext) -> PrintedRow {
-        let method = f.at("spec", "distinguisherMethod")?.text("type").nonEmpty ?? "<none>"
+        let method = PrintFormat.firstNonEmpty(f.at("spec", "distinguisherMethod")?.text("type"), "<none>")
         let dangling = PrintFormat.condition(f.list("status", "conditions"), "Dangling")?.text("status") ?? "?"
         return PrintedRow(cells: [
-            .string(f.name), .string(f.text("spec", "priorityLevelConfiguration", "name")),
+            .string(f.printedName), .string(f.text("spec", "priorityLevelConfiguration", "name")),
             .int(f.number("spec", "matchingPrecedence")), .string(method), .string(context.age(f)), .string(dangling),
         ])
     }
@@ -117,7 +117,7 @@ enum ClusterPrinters {
                 queueLength = .int(queuing.number("queueLengthLimit"))
             }
         }
-        return PrintedRow(cells: [.string(p.name), .string(p.text("spec", "type")), shares, queues, handSize, queueLength,
+        return PrintedRow(cells: [.string(p.printedName), .string(p.text("spec", "type")), shares, queues, handSize, queueLength,
                                   .string(context.age(p))])
     }
 }

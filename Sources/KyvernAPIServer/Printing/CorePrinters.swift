@@ -3,20 +3,20 @@ import KyvernAPI
 /// Namespaces, ConfigMaps, Secrets, ServiceAccounts, ComponentStatuses and ResourceQuotas.
 enum CorePrinters {
     static func namespace(_ n: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(n.name), .string(n.text("status", "phase")), .string(context.age(n))])
+        PrintedRow(cells: [.string(n.printedName), .string(n.text("status", "phase")), .string(context.age(n))])
     }
 
     /// DATA counts both `data` and `binaryData` keys.
     static func configMap(_ c: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(c.name), .int(Int64(c.count("data") + c.count("binaryData"))), .string(context.age(c))])
+        PrintedRow(cells: [.string(c.printedName), .int(Int64(c.count("data") + c.count("binaryData"))), .string(context.age(c))])
     }
 
     static func secret(_ s: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(s.name), .string(s.text("type")), .int(Int64(s.count("data"))), .string(context.age(s))])
+        PrintedRow(cells: [.string(s.printedName), .string(s.text("type")), .int(Int64(s.count("data"))), .string(context.age(s))])
     }
 
     static func serviceAccount(_ s: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(s.name), .int(Int64(s.count("secrets"))), .string(context.age(s))])
+        PrintedRow(cells: [.string(s.printedName), .int(Int64(s.count("secrets"))), .string(context.age(s))])
     }
 
     static func componentStatus(_ c: JSONValue, _ context: PrintContext) -> PrintedRow {
@@ -28,7 +28,7 @@ enum CorePrinters {
             message = healthy.text("message")
             error = healthy.text("error")
         }
-        return PrintedRow(cells: [.string(c.name), .string(status), .string(message), .string(error)])
+        return PrintedRow(cells: [.string(c.printedName), .string(status), .string(message), .string(error)])
     }
 
     /// REQUEST and LIMIT list `resource: used/hard` for each hard limit, sorted by resource name;
@@ -43,7 +43,7 @@ enum CorePrinters {
             if resource.hasPrefix("limits.") { limits.append(entry) } else { requests.append(entry) }
         }
         return PrintedRow(cells: [
-            .string(q.name), .string(requests.joined(separator: ", ")), .string(limits.joined(separator: ", ")),
+            .string(q.printedName), .string(requests.joined(separator: ", ")), .string(limits.joined(separator: ", ")),
             .string(context.age(q)),
         ])
     }

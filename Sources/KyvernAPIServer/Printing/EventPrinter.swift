@@ -28,25 +28,13 @@ enum EventPrinter {
         }
         let kind = regarding?.text("kind").lowercased() ?? ""
         let name = regarding?.text("name") ?? ""
-        let component = source?.text("component").nonEmpty ?? e.text("reportingController")
-        let instance = source?.text("host").nonEmpty ?? e.text("reportingInstance")
+        let component = PrintFormat.firstNonEmpty(source?.text("component"), e.text("reportingController"))
+        let instance = PrintFormat.firstNonEmpty(source?.text("host"), e.text("reportingInstance"))
         return PrintedRow(cells: [
             .string(lastSeen), .string(e.text("type")), .string(e.text("reason")),
             .string(name.isEmpty ? kind : "\(kind)/\(name)"), .string(regarding?.text("fieldPath") ?? ""),
             .string(instance.isEmpty ? component : "\(component), \(instance)"),
-            .string(message.trimmingWhitespace), .string(firstSeen), .int(total), .string(e.name),
+            .string(PrintFormat.trimSpace(message)), .string(firstSeen), .int(total), .string(e.printedName),
         ])
-    }
-}
-
-extension String {
-    var nonEmpty: String? { isEmpty ? nil : self }
-
-    /// Go's `strings.TrimSpace` for the ASCII whitespace messages carry.
-    var trimmingWhitespace: String {
-        let space: Set<Character> = [" ", "\t", "\n", "\r", "\r\n", "\u{0B}", "\u{0C}"]
-        guard let start = firstIndex(where: { !space.contains($0) }),
-              let end = lastIndex(where: { !space.contains($0) }) else { return "" }
-        return String(self[start...end])
     }
 }

@@ -13,7 +13,7 @@ enum NetworkPrinters {
             return nodePort > 0 ? "\(port.number("port")):\(nodePort)/\(proto)" : "\(port.number("port"))/\(proto)"
         }.joined(separator: ",")
         return PrintedRow(cells: [
-            .string(s.name), .string(type), .string(clusterIP.isEmpty ? "<none>" : clusterIP),
+            .string(s.printedName), .string(type), .string(clusterIP.isEmpty ? "<none>" : clusterIP),
             .string(externalIP(s, type: type)), .string(ports.isEmpty ? "<none>" : ports), .string(context.age(s)),
             .string(PrintFormat.labels(spec["selector"])),
         ])
@@ -81,7 +81,7 @@ enum NetworkPrinters {
             text = list.joined(separator: ",")
             if more { text += " + \(count - max) more..." }
         }
-        return PrintedRow(cells: [.string(e.name), .string(text), .string(context.age(e))])
+        return PrintedRow(cells: [.string(e.printedName), .string(text), .string(context.age(e))])
     }
 
     static func endpointSlice(_ e: JSONValue, _ context: PrintContext) -> PrintedRow {
@@ -91,7 +91,7 @@ enum NetworkPrinters {
         }
         let addresses = e.list("endpoints").flatMap { $0.list("addresses").compactMap(\.stringValue) }
         return PrintedRow(cells: [
-            .string(e.name), .string(e.text("addressType")), .string(PrintFormat.listWithMore(ports, max: 3)),
+            .string(e.printedName), .string(e.text("addressType")), .string(PrintFormat.listWithMore(ports, max: 3)),
             .string(PrintFormat.listWithMore(addresses, max: 3)), .string(context.age(e)),
         ])
     }
@@ -108,7 +108,7 @@ enum NetworkPrinters {
         if rules.count > 3, hosts.count == 3 { hostText += " + \(rules.count - 3) more..." }
         let address = loadBalancerIngress(i.list("status", "loadBalancer", "ingress")).joined(separator: ",")
         return PrintedRow(cells: [
-            .string(i.name), .string(spec["ingressClassName"]?.stringValue ?? "<none>"), .string(hostText),
+            .string(i.printedName), .string(spec["ingressClassName"]?.stringValue ?? "<none>"), .string(hostText),
             .string(address), .string(spec.count("tls") > 0 ? "80, 443" : "80"), .string(context.age(i)),
         ])
     }
@@ -120,16 +120,16 @@ enum NetworkPrinters {
             let group = p["apiGroup"]?.stringValue.map { ".\($0)" } ?? ""
             parameters = "\(p.text("kind"))\(group)/\(p.text("name"))"
         }
-        return PrintedRow(cells: [.string(c.name), .string(c.text("spec", "controller")), .string(parameters), .string(context.age(c))])
+        return PrintedRow(cells: [.string(c.printedName), .string(c.text("spec", "controller")), .string(parameters), .string(context.age(c))])
     }
 
     static func networkPolicy(_ n: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(n.name), .string(PrintFormat.selector(n.at("spec", "podSelector") ?? [:])), .string(context.age(n))])
+        PrintedRow(cells: [.string(n.printedName), .string(PrintFormat.selector(n.at("spec", "podSelector") ?? [:])), .string(context.age(n))])
     }
 
     static func serviceCIDR(_ c: JSONValue, _ context: PrintContext) -> PrintedRow {
         let cidrs = c.list("spec", "cidrs").compactMap(\.stringValue).joined(separator: ",")
-        return PrintedRow(cells: [.string(c.name), .string(cidrs), .string(context.age(c))])
+        return PrintedRow(cells: [.string(c.printedName), .string(cidrs), .string(context.age(c))])
     }
 
     static func ipAddress(_ a: JSONValue, _ context: PrintContext) -> PrintedRow {
@@ -140,6 +140,6 @@ enum NetworkPrinters {
             if !ref.text("namespace").isEmpty { parent += "/" + ref.text("namespace") }
             parent += "/" + ref.text("name")
         }
-        return PrintedRow(cells: [.string(a.name), .string(parent)])
+        return PrintedRow(cells: [.string(a.printedName), .string(parent)])
     }
 }

@@ -28,7 +28,7 @@ enum NodePrinter {
             return .string(value.isEmpty ? "<unknown>" : value)
         }
         return PrintedRow(cells: [
-            .string(n.name), .string(status.joined(separator: ",")),
+            .string(n.printedName), .string(status.joined(separator: ",")),
             .string(roles.isEmpty ? "<none>" : roles.sorted().joined(separator: ",")), .string(context.age(n)),
             .string(info.text("kubeletVersion")), .string(address(n, "InternalIP")), .string(address(n, "ExternalIP")),
             known("osImage"), known("kernelVersion"), known("containerRuntimeVersion"),

@@ -121,7 +121,7 @@ enum PodPrinter {
             gates = "\(passing)/\(readinessGates.count)"
         }
         let cells: [JSONValue] = [
-            .string(pod.name), .string("\(ready)/\(total)"), .string(reason), .string(restartText),
+            .string(pod.printedName), .string("\(ready)/\(total)"), .string(reason), .string(restartText),
             .string(context.age(pod)),
             .string(ip.isEmpty ? "<none>" : ip), .string(node.isEmpty ? "<none>" : node),
             .string(nominated.isEmpty ? "<none>" : nominated), .string(gates),

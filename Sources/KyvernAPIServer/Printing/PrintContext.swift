@@ -67,6 +67,7 @@ extension JSONValue {
         }
     }
 
-    var name: String { text("metadata", "name") }
+    /// The object's name, "" when it has none.
+    var printedName: String { text("metadata", "name") }
     var isDeleting: Bool { self["metadata"]?["deletionTimestamp"].map { !$0.isNull } ?? false }
 }

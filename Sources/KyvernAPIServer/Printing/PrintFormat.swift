@@ -91,6 +91,19 @@ enum PrintFormat {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// The first of `values` that is not empty ("" if none).
+    static func firstNonEmpty(_ values: String?...) -> String {
+        values.first { $0?.isEmpty == false }.flatMap { $0 } ?? ""
+    }
+
+    /// Go's `strings.TrimSpace` for the ASCII whitespace messages carry.
+    static func trimSpace(_ text: String) -> String {
+        let space: Set<Character> = [" ", "\t", "\n", "\r", "\r\n", "\u{0B}", "\u{0C}"]
+        guard let start = text.firstIndex(where: { !space.contains($0) }),
+              let end = text.lastIndex(where: { !space.contains($0) }) else { return "" }
+        return String(text[start...end])
+    }
+
     /// The condition of `type` in a status's conditions, if any.
     static func condition(_ conditions: [JSONValue], _ type: String) -> JSONValue? {
         conditions.first { $0.text("type") == type }

@@ -4,7 +4,7 @@ import KyvernAPI
 /// and LeaseCandidates.
 enum ResourcePrinters {
     static func nameAndAge(_ o: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(o.name), .string(context.age(o))])
+        PrintedRow(cells: [.string(o.printedName), .string(context.age(o))])
     }
 
     /// STATE: "deleted" while deleting, then "pending" or "allocated" (",reserved" when in use).
@@ -17,20 +17,20 @@ enum ResourcePrinters {
         } else if !c.isDeleting {
             states.append("pending")
         }
-        return PrintedRow(cells: [.string(c.name), .string(states.joined(separator: ",")), .string(context.age(c))])
+        return PrintedRow(cells: [.string(c.printedName), .string(states.joined(separator: ",")), .string(context.age(c))])
     }
 
     static func resourceSlice(_ s: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(s.name), .string(s.text("spec", "nodeName")), .string(s.text("spec", "driver")),
+        PrintedRow(cells: [.string(s.printedName), .string(s.text("spec", "nodeName")), .string(s.text("spec", "driver")),
                            .string(s.text("spec", "pool", "name")), .string(context.age(s))])
     }
 
     static func clusterTrustBundle(_ b: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(b.name), .string(b.text("spec", "signerName").nonEmpty ?? "<none>")])
+        PrintedRow(cells: [.string(b.printedName), .string(PrintFormat.firstNonEmpty(b.text("spec", "signerName"), "<none>"))])
     }
 
     static func leaseCandidate(_ l: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(l.name), .string(l.text("spec", "leaseName")), .string(l.text("spec", "binaryVersion")),
+        PrintedRow(cells: [.string(l.printedName), .string(l.text("spec", "leaseName")), .string(l.text("spec", "binaryVersion")),
                            .string(l.text("spec", "emulationVersion")), .string(context.age(l))])
     }
 }

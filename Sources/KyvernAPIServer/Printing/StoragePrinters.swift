@@ -11,7 +11,7 @@ enum StoragePrinters {
         if let ref = spec["claimRef"], !ref.isNull { claim = "\(ref.text("namespace"))/\(ref.text("name"))" }
         let storageClass = v.at("metadata", "annotations", betaClassAnnotation)?.stringValue ?? spec.text("storageClassName")
         return PrintedRow(cells: [
-            .string(v.name), .string(PrintFormat.quantity(spec.at("capacity", "storage"))),
+            .string(v.printedName), .string(PrintFormat.quantity(spec.at("capacity", "storage"))),
             .string(PrintFormat.accessModes(spec.list("accessModes"))), .string(spec.text("persistentVolumeReclaimPolicy")),
             .string(v.isDeleting ? "Terminating" : v.text("status", "phase")), .string(claim), .string(storageClass),
             .string(spec["volumeAttributesClassName"]?.stringValue ?? "<unset>"), .string(v.text("status", "reason")),
@@ -31,7 +31,7 @@ enum StoragePrinters {
         }
         let storageClass = c.at("metadata", "annotations", betaClassAnnotation)?.stringValue ?? spec.text("storageClassName")
         return PrintedRow(cells: [
-            .string(c.name), .string(c.isDeleting ? "Terminating" : c.text("status", "phase")), .string(volume),
+            .string(c.printedName), .string(c.isDeleting ? "Terminating" : c.text("status", "phase")), .string(volume),
             .string(capacity), .string(modes), .string(storageClass),
             .string(spec["volumeAttributesClassName"]?.stringValue ?? "<unset>"), .string(context.age(c)),
             .string(spec["volumeMode"]?.stringValue ?? "<unset>"),
@@ -44,14 +44,14 @@ enum StoragePrinters {
         let isDefault = annotations?["storageclass.kubernetes.io/is-default-class"]?.stringValue == "true"
             || annotations?["storageclass.beta.kubernetes.io/is-default-class"]?.stringValue == "true"
         return PrintedRow(cells: [
-            .string(isDefault ? "\(s.name) (default)" : s.name), .string(s.text("provisioner")),
+            .string(isDefault ? "\(s.printedName) (default)" : s.printedName), .string(s.text("provisioner")),
             .string(s["reclaimPolicy"]?.stringValue ?? "Delete"), .string(s["volumeBindingMode"]?.stringValue ?? "Immediate"),
             .bool(s["allowVolumeExpansion"]?.boolValue ?? false), .string(context.age(s)),
         ])
     }
 
     static func volumeAttributesClass(_ v: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(v.name), .string(v.text("driverName")), .string(context.age(v))])
+        PrintedRow(cells: [.string(v.printedName), .string(v.text("driverName")), .string(context.age(v))])
     }
 
     static func csiDriver(_ d: JSONValue, _ context: PrintContext) -> PrintedRow {
@@ -62,7 +62,7 @@ enum StoragePrinters {
         }
         let modes = spec.list("volumeLifecycleModes").compactMap(\.stringValue).joined(separator: ",")
         return PrintedRow(cells: [
-            .string(d.name), .bool(spec["attachRequired"]?.boolValue ?? true), .bool(spec["podInfoOnMount"]?.boolValue ?? false),
+            .string(d.printedName), .bool(spec["attachRequired"]?.boolValue ?? true), .bool(spec["podInfoOnMount"]?.boolValue ?? false),
             .bool(spec["storageCapacity"]?.boolValue ?? false), .string(tokens),
             .bool(spec["requiresRepublish"]?.boolValue ?? false), .string(modes.isEmpty ? "<none>" : modes),
             .string(context.age(d)),
@@ -72,16 +72,16 @@ enum StoragePrinters {
     /// CAPACITY is "<unset>" until the driver reports one.
     static func csiStorageCapacity(_ c: JSONValue, _ context: PrintContext) -> PrintedRow {
         let capacity = c["capacity"].map { PrintFormat.quantity($0) } ?? "<unset>"
-        return PrintedRow(cells: [.string(c.name), .string(c.text("storageClassName")), .string(capacity)])
+        return PrintedRow(cells: [.string(c.printedName), .string(c.text("storageClassName")), .string(capacity)])
     }
 
     static func csiNode(_ n: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(n.name), .int(Int64(n.count("spec", "drivers"))), .string(context.age(n))])
+        PrintedRow(cells: [.string(n.printedName), .int(Int64(n.count("spec", "drivers"))), .string(context.age(n))])
     }
 
     static func volumeAttachment(_ a: JSONValue, _ context: PrintContext) -> PrintedRow {
         PrintedRow(cells: [
-            .string(a.name), .string(a.text("spec", "attacher")), .string(a.text("spec", "source", "persistentVolumeName")),
+            .string(a.printedName), .string(a.text("spec", "attacher")), .string(a.text("spec", "source", "persistentVolumeName")),
             .string(a.text("spec", "nodeName")), .bool(a.at("status", "attached")?.boolValue ?? false), .string(context.age(a)),
         ])
     }

@@ -76,6 +76,6 @@ enum DefaultTablePrinter {
     ]
 
     static func row(_ object: JSONValue, _ context: PrintContext) -> PrintedRow {
-        PrintedRow(cells: [.string(object.name), object.at("metadata", "creationTimestamp") ?? .null])
+        PrintedRow(cells: [.string(object.printedName), object.at("metadata", "creationTimestamp") ?? .null])
     }
 }

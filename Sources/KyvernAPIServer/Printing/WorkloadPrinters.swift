@@ -8,7 +8,7 @@ enum WorkloadPrinters {
         let status = d["status"] ?? [:]
         let (names, images) = PrintFormat.containers(d.at("spec", "template", "spec"))
         return PrintedRow(cells: [
-            .string(d.name), .string("\(status.number("readyReplicas"))/\(desired)"),
+            .string(d.printedName), .string("\(status.number("readyReplicas"))/\(desired)"),
             .int(status.number("updatedReplicas")), .int(status.number("availableReplicas")),
             .string(context.age(d)), .string(names), .string(images),
             .string(PrintFormat.selectorRequirements(d.at("spec", "selector"))),
@@ -18,7 +18,7 @@ enum WorkloadPrinters {
     static func replicaSet(_ r: JSONValue, _ context: PrintContext) -> PrintedRow {
         let (names, images) = PrintFormat.containers(r.at("spec", "template", "spec"))
         return PrintedRow(cells: [
-            .string(r.name), .int(r.at("spec", "replicas")?.intValue ?? 1), .int(r.number("status", "replicas")),
+            .string(r.printedName), .int(r.at("spec", "replicas")?.intValue ?? 1), .int(r.number("status", "replicas")),
             .int(r.number("status", "readyReplicas")), .string(context.age(r)), .string(names), .string(images),
             .string(PrintFormat.selector(r.at("spec", "selector"))),
         ])
@@ -28,7 +28,7 @@ enum WorkloadPrinters {
     static func replicationController(_ r: JSONValue, _ context: PrintContext) -> PrintedRow {
         let (names, images) = PrintFormat.containers(r.at("spec", "template", "spec"))
         return PrintedRow(cells: [
-            .string(r.name), .int(r.at("spec", "replicas")?.intValue ?? 1), .int(r.number("status", "replicas")),
+            .string(r.printedName), .int(r.at("spec", "replicas")?.intValue ?? 1), .int(r.number("status", "replicas")),
             .int(r.number("status", "readyReplicas")), .string(context.age(r)), .string(names), .string(images),
             .string(PrintFormat.labels(r.at("spec", "selector"))),
         ])
@@ -38,7 +38,7 @@ enum WorkloadPrinters {
         let desired = s.at("spec", "replicas")?.intValue ?? 1
         let (names, images) = PrintFormat.containers(s.at("spec", "template", "spec"))
         return PrintedRow(cells: [
-            .string(s.name), .string("\(s.number("status", "readyReplicas"))/\(desired)"), .string(context.age(s)),
+            .string(s.printedName), .string("\(s.number("status", "readyReplicas"))/\(desired)"), .string(context.age(s)),
             .string(names), .string(images),
         ])
     }
@@ -47,7 +47,7 @@ enum WorkloadPrinters {
         let status = d["status"] ?? [:]
         let (names, images) = PrintFormat.containers(d.at("spec", "template", "spec"))
         return PrintedRow(cells: [
-            .string(d.name), .int(status.number("desiredNumberScheduled")), .int(status.number("currentNumberScheduled")),
+            .string(d.printedName), .int(status.number("desiredNumberScheduled")), .int(status.number("currentNumberScheduled")),
             .int(status.number("numberReady")), .int(status.number("updatedNumberScheduled")),
             .int(status.number("numberAvailable")),
             .string(PrintFormat.labels(d.at("spec", "template", "spec", "nodeSelector"))), .string(context.age(d)),
@@ -65,13 +65,13 @@ enum WorkloadPrinters {
             let groupKind = group.isEmpty ? kind : "\(kind).\(group)"
             controller = groupKind.isEmpty ? owner.text("name") : "\(groupKind.lowercased())/\(owner.text("name"))"
         }
-        return PrintedRow(cells: [.string(c.name), .string(controller), .int(c.number("revision")), .string(context.age(c))])
+        return PrintedRow(cells: [.string(c.printedName), .string(controller), .int(c.number("revision")), .string(context.age(c))])
     }
 
     static func podTemplate(_ t: JSONValue, _ context: PrintContext) -> PrintedRow {
         let (names, images) = PrintFormat.containers(t.at("template", "spec"))
         return PrintedRow(cells: [
-            .string(t.name), .string(names), .string(images), .string(PrintFormat.labels(t.at("template", "metadata", "labels"))),
+            .string(t.printedName), .string(names), .string(images), .string(PrintFormat.labels(t.at("template", "metadata", "labels"))),
         ])
     }
 }
