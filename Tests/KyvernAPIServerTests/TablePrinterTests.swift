@@ -530,6 +530,22 @@ struct TablePrinterTests {
         #expect(throws: APIError.self) { try TableConverter.IncludeObject(query: "object") }
     }
 
+    @Test("flow schemas list in matching order, as upstream prints them")
+    func flowSchemaOrder() throws {
+        let info = ResourceInfo(group: "flowcontrol.apiserver.k8s.io", version: "v1", resource: "flowschemas",
+                                singularName: "flowschema", kind: "FlowSchema", listKind: "FlowSchemaList", namespaced: false,
+                                verbs: ["list"], shortNames: [], categories: [], subresources: [],
+                                definition: "io.k8s.api.flowcontrol.v1.FlowSchema", hasSpec: true, hasStatus: true)
+        func schema(_ name: String, _ precedence: Int64) -> CachedObject {
+            Self.cached(["metadata": Self.meta(name), "spec": ["matchingPrecedence": .int(precedence),
+                                                               "priorityLevelConfiguration": ["name": "workload-low"]]])
+        }
+        let table = try JSONValue.parse(TableConverter.table(for: [schema("b", 1000), schema("exempt", 1), schema("a", 1000)],
+                                                             info: info, revision: "1", include: .none, context: context))
+        #expect(table["rows"]?.arrayValue?.map { $0["cells"]?.arrayValue?.first } == ["exempt", "a", "b"])
+        #expect(table["rows"]?.arrayValue?.first?["cells"] == ["exempt", "workload-low", 1, "<none>", "5m", "?"])
+    }
+
     @Test("a member's bytes are found without decoding, strings and nesting respected")
     func serializedMember() throws {
         let text = #"{"apiVersion":"v1","kind":"K","data":{"x":"}\"{"},"metadata":{"name":"a","labels":{"b":"]"}},"n":[1,{"metadata":2}]}"#

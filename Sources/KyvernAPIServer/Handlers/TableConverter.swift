@@ -27,6 +27,8 @@ enum TableConverter {
     struct Layout: Sendable {
         var columns: [TableColumn]
         var printer: RowPrinter
+        /// Upstream lists FlowSchemas in the order they match requests, not by name.
+        var byMatchingPrecedence = false
 
         init(info: ResourceInfo) {
             let key = info.group.isEmpty ? "\(info.version)/\(info.resource)" : "\(info.group)/\(info.version)/\(info.resource)"
@@ -38,6 +40,7 @@ enum TableConverter {
                 columns = DefaultTablePrinter.columns
                 printer = DefaultTablePrinter.row
             }
+            byMatchingPrecedence = info.group == "flowcontrol.apiserver.k8s.io" && info.resource == "flowschemas"
         }
     }
 
@@ -69,7 +72,7 @@ enum TableConverter {
         }
         out.append(contentsOf: #","rows":["#.utf8)
         var first = true
-        for object in objects {
+        func writeRow(_ object: CachedObject) {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
             let printed = layout.printer(object.object, context)
@@ -95,6 +98,15 @@ enum TableConverter {
                 out.append(contentsOf: object.bytes)
             }
             out.append(UInt8(ascii: "}"))
+        }
+        if layout.byMatchingPrecedence {
+            let ordered = objects.sorted {
+                let (a, b) = ($0.object.number("spec", "matchingPrecedence"), $1.object.number("spec", "matchingPrecedence"))
+                return a != b ? a < b : $0.object.printedName < $1.object.printedName
+            }
+            for object in ordered { writeRow(object) }
+        } else {
+            for object in objects { writeRow(object) }
         }
         out.append(contentsOf: "]}".utf8)
     }
