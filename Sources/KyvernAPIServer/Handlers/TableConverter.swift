@@ -55,6 +55,7 @@ enum TableConverter {
         return out
     }
 
+    /// Appends the Table to `out` (a watch event's object, or a whole response body).
     static func write(_ objects: some Collection<CachedObject>, info: ResourceInfo, revision: String,
                       continueToken: String? = nil, include: IncludeObject, headers: Bool = true,
                       context: PrintContext = .current(), into out: inout [UInt8]) {
