@@ -62,7 +62,6 @@ def test_get_output_json_yaml_name(cluster, ns):
     assert 'Error from server (NotFound): configmaps "nope" not found' in cp.stderr, cp.stderr
 
 
-@pytest.mark.xfail(reason="upstream's per-kind Table columns are issue #3", strict=True)
 def test_get_table_columns(cluster, ns):
     """Server-side Table printing: kubectl's default output has upstream's columns."""
     cluster.ok_json(cluster.post(f"/api/v1/namespaces/{ns}/configmaps", _cm(ns, "tbl", {"a": "1", "b": "2"})), 201)
@@ -119,7 +118,6 @@ def test_get_watch_sees_changes_from_another_client(cluster, ns):
     assert "error" not in err.lower(), err
 
 
-@pytest.mark.xfail(reason="upstream's per-kind Table columns are issue #3", strict=True)
 def test_get_watch_table_output(cluster, ns):
     """The human form: `kubectl get -w` with the default (Table) output prints a row per change."""
     p = cluster.kubectl_popen("get", "configmaps", "-n", ns, "-w", "--output-watch-events")

@@ -7,6 +7,7 @@ extension ResourceHandler {
         let info = request.info
         try requireVerb("watch", info)
         let filter = try ObjectFilter(options: options, strategy: KindStrategy(info: info))
+        let table = request.wantsTable ? try TableConverter.IncludeObject(query: request.query["includeObject"]) : nil
         let bucket = StorageKeys.resourcePrefix(group: info.group, resource: info.resource)
         let prefix = StorageKeys.prefix(info, namespace: request.namespace)
         let requested = options.resourceVersion.flatMap { Int64($0) }
@@ -38,6 +39,6 @@ extension ResourceHandler {
             cache: cache, watcherID: start.id, events: start.events, initial: initial,
             initialEventsEndRevision: options.sendInitialEvents == true ? startRevision : nil,
             startRevision: startRevision, filter: filter, info: info, bookmarks: options.allowWatchBookmarks,
-            timeout: timeout, table: request.wantsTable, bookmarkInterval: .seconds(5)))
+            timeout: timeout, table: table, bookmarkInterval: .seconds(5)))
     }
 }

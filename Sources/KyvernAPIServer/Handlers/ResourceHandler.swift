@@ -100,8 +100,9 @@ struct ResourceHandler: Sendable {
         }
         guard let object else { throw APIError.notFound(group: info.group, resource: info.resource, name: name) }
         if request.wantsTable {
-            return .object(TableConverter.table(for: [object.object], info: info, revision: String(object.modRevision),
-                                                includeObject: request.query["includeObject"]))
+            let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
+            return .bytes(TableConverter.table(for: [object], info: info, revision: String(object.modRevision),
+                                               include: include))
         }
         return .bytes(object.bytes)
     }
@@ -157,10 +158,9 @@ struct ResourceHandler: Sendable {
 
         let continueValue = more ? nextKey.map { ContinueToken(revision: revision, startKey: $0).encoded() } : nil
         if request.wantsTable {
-            var table = TableConverter.table(for: items.map(\.object), info: info, revision: String(revision),
-                                             includeObject: request.query["includeObject"])
-            if let continueValue { table[path: ["metadata", "continue"]] = .string(continueValue) }
-            return .object(table)
+            let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
+            return .bytes(TableConverter.table(for: items, info: info, revision: String(revision),
+                                               continueToken: continueValue, include: include))
         }
         return .bytes(Self.listBytes(info: info, items: items.lazy.map(\.bytes), revision: revision, continueValue: continueValue))
     }

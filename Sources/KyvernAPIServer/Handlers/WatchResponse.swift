@@ -17,7 +17,8 @@ public struct WatchResponse: Sendable {
     var convert: (@Sendable (JSONValue) -> JSONValue)? = nil
     let bookmarks: Bool
     let timeout: Duration
-    let table: Bool
+    /// Table mode (`as=Table`) and what its rows carry; nil for plain objects.
+    let table: TableConverter.IncludeObject?
     let bookmarkInterval: Duration
 
     enum Item: Sendable {
@@ -103,11 +104,11 @@ public struct WatchResponse: Sendable {
             object = CachedObject(key: object.key, object: converted, bytes: converted.serialized(), modRevision: object.modRevision)
         }
         buffer.append(contentsOf: Array("{\"type\":\"\(type.rawValue)\",\"object\":".utf8))
-        if table {
-            var t = TableConverter.table(for: [object.object], info: info, revision: String(object.modRevision), includeObject: nil)
-            if sentColumns { t["columnDefinitions"] = .array([]) }
+        if let include = table {
+            // Column definitions travel once, with the first event, as upstream sends them.
+            TableConverter.write(CollectionOfOne(object), info: info, revision: String(object.modRevision),
+                                 include: include, headers: !sentColumns, into: &buffer)
             sentColumns = true
-            t.serialize(into: &buffer)
         } else {
             buffer.append(contentsOf: object.bytes)
         }
