@@ -112,11 +112,11 @@ extension ResourceHandler {
             case "EventList":
                 let items = (value["items"]?.arrayValue ?? []).map(EventConversion.toEventsV1)
                 if request.wantsTable {
-                    var table = TableConverter.table(for: items, info: external,
-                                                     revision: value[path: ["metadata", "resourceVersion"]]?.stringValue ?? "",
-                                                     includeObject: request.query["includeObject"])
-                    table[path: ["metadata", "continue"]] = value[path: ["metadata", "continue"]]
-                    return .object(table, status: status)
+                    let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
+                    return .bytes(TableConverter.table(for: items.map(Self.cached), info: external,
+                                                       revision: value[path: ["metadata", "resourceVersion"]]?.stringValue ?? "",
+                                                       continueToken: value[path: ["metadata", "continue"]]?.stringValue,
+                                                       include: include), status: status)
                 }
                 value["apiVersion"] = .string(external.groupVersion)
                 value["items"] = .array(items)
@@ -124,13 +124,20 @@ extension ResourceHandler {
             default:
                 let object = EventConversion.toEventsV1(value)
                 if request.wantsTable, request.method == "GET" {
-                    return .object(TableConverter.table(for: [object], info: external,
-                                                        revision: object[path: ["metadata", "resourceVersion"]]?.stringValue ?? "",
-                                                        includeObject: request.query["includeObject"]), status: status)
+                    let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
+                    return .bytes(TableConverter.table(for: [Self.cached(object)], info: external,
+                                                       revision: object[path: ["metadata", "resourceVersion"]]?.stringValue ?? "",
+                                                       include: include), status: status)
                 }
                 return .json(status: status, bytes: object.serialized(), contentType: contentType)
             }
         }
+    }
+
+    /// A converted object in the shape the Table printer reads (its serialization carried along).
+    private static func cached(_ object: JSONValue) -> CachedObject {
+        CachedObject(key: "", object: object, bytes: object.serialized(),
+                     modRevision: Int64(object[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? 0)
     }
 
     /// Errors name the resource the client asked for: `events.events.k8s.io "x" not found`.
