@@ -217,14 +217,26 @@ struct SchemaPrunerTests {
 
     // MARK: quantities
 
-    @Test("quantity numbers become strings, strings stay")
+    @Test("upstream: quantities are stored in their canonical spelling; malformed ones are refused")
     func quantities() throws {
         let json = #"{"spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":2,"memory":"1Gi"},"requests":{"cpu":0.5}}}]}}"#
         let result = try prune(json, Self.pod, kind: "Pod")
         let resources = result.value[path: ["spec", "containers"]]?.arrayValue?.first?["resources"]
         #expect(resources?["limits"] == ["cpu": "2", "memory": "1Gi"])
         #expect(resources?[path: ["requests", "cpu"]]?.stringValue != nil)
-        #expect(resources?[path: ["requests", "cpu"]] == "0.5")
+        #expect(resources?[path: ["requests", "cpu"]] == "500m")
+        let bad = #"{"spec":{"containers":[{"name":"c","resources":{"limits":{"memory":"12MB"}}}]}}"#
+        #expect(throws: APIError.badRequest(#"Pod in version "v1" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"#)) {
+            try prune(bad, Self.pod, kind: "Pod")
+        }
+    }
+
+    @Test("upstream: an int32 field refuses a number that does not fit")
+    func int32Range() throws {
+        let json = #"{"spec":{"containers":[{"name":"c","ports":[{"containerPort":3000000000}]}]}}"#
+        #expect(throws: APIError.self) { try prune(json, Self.pod, kind: "Pod") }
+        let fits = #"{"spec":{"containers":[{"name":"c","ports":[{"containerPort":2147483647}]}]}}"#
+        #expect(try prune(fits, Self.pod, kind: "Pod").value[path: ["spec", "containers"]]?.arrayValue?.first?["ports"]?.arrayValue?.first?["containerPort"] == 2147483647)
     }
 
     // MARK: bytes
