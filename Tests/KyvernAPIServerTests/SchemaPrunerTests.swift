@@ -309,3 +309,33 @@ struct SchemaPrunerTests {
         #expect(result.unknownFields == [])
     }
 }
+
+@Suite("GoTimeParsing")
+struct GoTimeParsingTests {
+    func parse(_ text: String, micro: Bool = false) -> String {
+        switch GoTimeParsing.normalize(text, micro: micro) {
+        case .success(let s): return s
+        case .failure(let e): return e.message
+        }
+    }
+
+    @Test("upstream: times are stored in UTC; Time drops fractions, MicroTime keeps six digits")
+    func normalized() {
+        #expect(parse("2024-01-01T10:00:00+02:00") == "2024-01-01T08:00:00Z")
+        #expect(parse("2024-01-01T10:00:00.75Z") == "2024-01-01T10:00:00Z")
+        #expect(parse("2024-01-01T00:00:00.000000Z", micro: true) == "2024-01-01T00:00:00.000000Z")
+        #expect(parse("2024-02-29T23:59:59Z") == "2024-02-29T23:59:59Z")
+    }
+
+    @Test("upstream: Go's time.Parse errors")
+    func errors() {
+        #expect(parse("yesterday") == #"parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006""#)
+        #expect(parse("") == #"parsing time "" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "2006""#)
+        #expect(parse("2024-01-01 10:00:00Z") == #"parsing time "2024-01-01 10:00:00Z" as "2006-01-02T15:04:05Z07:00": cannot parse " 10:00:00Z" as "T""#)
+        #expect(parse("2024-13-01T00:00:00Z") == #"parsing time "2024-13-01T00:00:00Z": month out of range"#)
+        #expect(parse("2023-02-29T00:00:00Z") == #"parsing time "2023-02-29T00:00:00Z": day out of range"#)
+        #expect(parse("2024-01-01T00:00:00") == #"parsing time "2024-01-01T00:00:00" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "Z07:00""#)
+        #expect(parse("2024-01-01T00:00:00Zjunk") == #"parsing time "2024-01-01T00:00:00Zjunk": extra text: "junk""#)
+        #expect(parse("2024-01-01T00:00:00Z", micro: true) == #"parsing time "2024-01-01T00:00:00Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "Z" as ".000000""#)
+    }
+}

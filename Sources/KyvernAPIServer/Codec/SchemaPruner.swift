@@ -75,9 +75,16 @@ public struct SchemaPruner: Sendable {
                 result.append(try walk(element, type: items, path: "\(path)[\(index)]", unknown: &unknown, kind: kind, owner: owner))
             }
             return .array(result)
-        case "string", "time":
+        case "string":
             guard case .string = value else { throw mismatch("string") }
             return value
+        case "time":
+            guard case .string(let text) = value else { throw mismatch("string") }
+            // Upstream's decoder parses times and writes them back in UTC.
+            switch GoTimeParsing.normalize(text, micro: type["format"]?.stringValue == "micro-time") {
+            case .success(let normalized): return .string(normalized)
+            case .failure(let error): throw APIError.badRequest("\(kind) in version \"v1\" cannot be handled as a \(kind): \(error.message)")
+            }
         case "bytes":
             guard case .string(let s) = value else { throw mismatch("[]byte") }
             if !Self.isStandardBase64(s) {

@@ -18,13 +18,25 @@ struct SchemaValidation {
         guard let schema = schemas.definitions[definition], let properties = schema["properties"]?.objectValue,
               let members = object.objectValue else { return [] }
         let required = (schema["required"]?.arrayValue ?? []).compactMap(\.stringValue)
-        for name in required where name != "metadata" && name != "status" && isMissing(members[name]) {
+        for name in required where name != "metadata" && name != "status" && isMissing(members[name])
+            && checksPresence(properties[name]) {
             v.causes.append(.required(name))
         }
         for (key, member) in members.sorted(by: { $0.key < $1.key }) where key != "metadata" && key != "status" {
             if let type = properties[key] { v.walk(member, type: type, path: key) }
         }
         return v.causes
+    }
+
+    /// Upstream decodes into Go structs, where an absent list, map, number or boolean is just its zero
+    /// value and its own checks (lengths, ranges) decide; only strings and objects are held to `required`.
+    static func checksPresence(_ type: JSONValue?) -> Bool {
+        guard let type else { return false }
+        if type["ref"] != nil { return true }
+        switch type["type"]?.stringValue ?? "object" {
+        case "array", "map", "integer", "number", "boolean": return false
+        default: return true
+        }
     }
 
     static func isMissing(_ value: JSONValue?) -> Bool {
@@ -43,7 +55,8 @@ struct SchemaValidation {
         switch type["type"]?.stringValue ?? "object" {
         case "object":
             guard let members = value.objectValue, let properties = type["properties"]?.objectValue else { return }
-            for name in (type["required"]?.arrayValue ?? []).compactMap(\.stringValue) where Self.isMissing(members[name]) {
+            for name in (type["required"]?.arrayValue ?? []).compactMap(\.stringValue)
+                where Self.isMissing(members[name]) && Self.checksPresence(properties[name]) {
                 causes.append(.required("\(path).\(name)"))
             }
             for (key, member) in members.sorted(by: { $0.key < $1.key }) {
