@@ -116,6 +116,21 @@ struct ObjectValidationTests {
         #expect(try fieldErrors(pod, "", "pods") == ["spec.containers[0].env[0].name: Required value"])
     }
 
+    @Test("schema: values of a field with an enum must be among its values")
+    func schemaEnum() {
+        let schemas = SchemaSet(definitions: [
+            "T": ["type": "object", "properties": ["spec": ["ref": "S"]]],
+            "S": ["type": "object", "required": ["mode"],
+                  "properties": ["mode": ["type": "string", "enum": ["Fast", "Slow"]], "count": ["type": "integer"]]],
+        ])
+        let bad: JSONValue = ["spec": ["mode": "Medium"]]
+        #expect(SchemaValidation.validate(bad, definition: "T", schemas: schemas).map(\.fieldError)
+            == [#"spec.mode: Unsupported value: "Medium": supported values: "Fast", "Slow""#])
+        let missing: JSONValue = ["spec": ["count": 1]]
+        #expect(SchemaValidation.validate(missing, definition: "T", schemas: schemas).map(\.fieldError) == ["spec.mode: Required value"])
+        #expect(SchemaValidation.validate(["spec": ["mode": "Fast"]], definition: "T", schemas: schemas).isEmpty)
+    }
+
     // MARK: workloads
 
     @Test("upstream: a deployment's selector is required, non-empty and matches the template")
