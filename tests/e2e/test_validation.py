@@ -154,7 +154,11 @@ def test_controller_selectors(cluster, ns, kind, plural, what):
     assert cs == [("spec.template.metadata.labels", "FieldValueInvalid",
                    'Invalid value: map[string]string{"app":"other"}: `selector` does not match template `labels`')]
     _, cs = invalid(cluster, base, workload(kind, ns, "noselector", {"template": template}))
-    assert cs == [("spec.selector", "FieldValueRequired", "Required value")]
+    if kind == "DaemonSet":  # upstream: a missing selector selects nothing, so the template cannot match
+        assert cs == [("spec.template.metadata.labels", "FieldValueInvalid",
+                       'Invalid value: map[string]string{"app":"other"}: `selector` does not match template `labels`')]
+    else:
+        assert cs == [("spec.selector", "FieldValueRequired", "Required value")]
     _, cs = invalid(cluster, base, workload(kind, ns, "empty", {"selector": {}, "template": template}))
     assert cs == [("spec.selector", "FieldValueInvalid",
                    "Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), "
@@ -185,6 +189,26 @@ def test_job_and_cronjob_restart_policy(cluster, ns):
     _, cs = invalid(cluster, f"/apis/batch/v1/namespaces/{ns}/cronjobs", cron)
     assert cs == [("spec.jobTemplate.spec.template.spec.restartPolicy", "FieldValueNotSupported",
                    'Unsupported value: "Always": supported values: "OnFailure", "Never"')]
+
+
+def test_statefulset_policies_and_claim_mounts(cluster, ns):
+    base = f"/apis/apps/v1/namespaces/{ns}/statefulsets"
+    labels = {"app": "db"}
+    spec = {"selector": {"matchLabels": labels}, "serviceName": "db", "podManagementPolicy": "Random",
+            "updateStrategy": {"type": "Sometimes"},
+            "volumeClaimTemplates": [{"metadata": {"name": "data"}, "spec": {"accessModes": ["ReadWriteOnce"],
+                                                                           "resources": {"requests": {"storage": "1Gi"}}}}],
+            "template": {"metadata": {"labels": labels},
+                         "spec": {"containers": [{"name": "c", "image": "busybox",
+                                                  "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}}}
+    _, cs = invalid(cluster, base, workload("StatefulSet", ns, "db", spec))
+    assert cs == [
+        ("spec.podManagementPolicy", "FieldValueInvalid", """Invalid value: "Random": must be 'OrderedReady' or 'Parallel'"""),
+        ("spec.updateStrategy", "FieldValueInvalid",
+         """Invalid value: apps.StatefulSetUpdateStrategy{Type:"Sometimes", RollingUpdate:(*apps.RollingUpdateStatefulSetStrategy)(nil)}: must be 'RollingUpdate' or 'OnDelete'"""),
+    ]
+    del spec["podManagementPolicy"], spec["updateStrategy"]
+    cluster.ok_json(cluster.post(base, workload("StatefulSet", ns, "db", spec)), 201)
 
 
 def test_pod_template_is_validated(cluster, ns):

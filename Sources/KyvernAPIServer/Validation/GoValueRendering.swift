@@ -32,6 +32,15 @@ enum GoValueRendering {
     }
 }
 
+extension GoValueRendering {
+    /// `apps.<Kind>UpdateStrategy{Type:"X", RollingUpdate:...}` as `%#v` prints the internal type.
+    static func updateStrategy(_ value: JSONValue, kind: String) -> String {
+        let rollingType = kind == "StatefulSet" ? "RollingUpdateStatefulSetStrategy" : "RollingUpdate\(kind)"
+        let rolling = value["rollingUpdate"] == nil ? "(*apps.\(rollingType))(nil)" : "&apps.\(rollingType){...}"
+        return "apps.\(kind)UpdateStrategy{Type:\(goQuote(value["type"]?.stringValue ?? "")), RollingUpdate:\(rolling)}"
+    }
+}
+
 extension APIError.Cause {
     /// `FieldValueInvalid` with a value already rendered as upstream prints it.
     static func invalid(_ field: String, rendered: String, _ detail: String) -> Self {

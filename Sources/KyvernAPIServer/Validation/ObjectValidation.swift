@@ -8,7 +8,7 @@ enum ObjectValidation {
         let kindCauses = kindRules(object, info: info)
         // Upstream's own checks word a missing field more precisely (e.g. a port of 0 is out of
         // range), so the schema's "Required value" is kept only for fields they did not mention.
-        let mentioned = Set(kindCauses.map(\.field))
+        let mentioned = Set(kindCauses.map(\.field)).union(fieldsDecidedByKindRules(info))
         let schemaCauses = SchemaValidation.validate(object, definition: info.definition, schemas: schemas)
             .filter { !mentioned.contains($0.field) }
         var causes = kindCauses + schemaCauses
@@ -17,6 +17,15 @@ enum ObjectValidation {
         }
         var seen: Set<APIError.Cause> = []
         return causes.filter { seen.insert($0).inserted }
+    }
+
+    /// Fields the schema lists as required whose absence upstream's own checks treat otherwise
+    /// (a DaemonSet without a selector selects nothing and fails on its template's labels instead).
+    static func fieldsDecidedByKindRules(_ info: ResourceInfo) -> Set<String> {
+        switch (info.group, info.resource) {
+        case ("apps", "daemonsets"): return ["spec.selector"]
+        default: return []
+        }
     }
 
     static func kindRules(_ object: JSONValue, info: ResourceInfo) -> [APIError.Cause] {

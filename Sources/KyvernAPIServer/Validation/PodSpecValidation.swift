@@ -19,14 +19,15 @@ struct PodSpecValidation {
     static let pullPolicies = ["Always", "IfNotPresent", "Never"]
     static let standardContainerResources: Set<String> = ["cpu", "memory", "ephemeral-storage"]
 
-    static func validate(_ spec: JSONValue?, path: String) -> [APIError.Cause] {
+    /// `extraVolumes` are names mounts may refer to besides the spec's volumes (a StatefulSet's claims).
+    static func validate(_ spec: JSONValue?, path: String, extraVolumes: Set<String> = []) -> [APIError.Cause] {
         var v = PodSpecValidation(path: path)
-        v.validate(spec ?? [:])
+        v.validate(spec ?? [:], extraVolumes: extraVolumes)
         return v.causes
     }
 
-    mutating func validate(_ spec: JSONValue) {
-        let volumes = validateVolumes(spec["volumes"]?.arrayValue ?? [])
+    mutating func validate(_ spec: JSONValue, extraVolumes: Set<String> = []) {
+        let volumes = validateVolumes(spec["volumes"]?.arrayValue ?? []).union(extraVolumes)
         var names: Set<String> = []
         let containers = spec["containers"]?.arrayValue ?? []
         if containers.isEmpty {

@@ -20,14 +20,32 @@ enum WorkloadValidation {
             return replicas(spec, "spec.replicas") + nonNegative(spec, "minReadySeconds", "spec")
                 + selectorAndTemplate(spec, path: "spec", kind: "ReplicaSet", emptyMessage: "empty selector is invalid for deployment")
         case ("apps", "statefulsets"):
-            return replicas(spec, "spec.replicas") + nonNegative(spec, "minReadySeconds", "spec")
-                + enumCause(spec?["podManagementPolicy"], "spec.podManagementPolicy", ["OrderedReady", "Parallel"])
-                + enumCause(spec?["updateStrategy"]?["type"], "spec.updateStrategy.type", ["OnDelete", "RollingUpdate"])
-                + selectorAndTemplate(spec, path: "spec", kind: "StatefulSet", emptyMessage: "empty selector is invalid for statefulset")
+            var causes: [APIError.Cause] = []
+            if let policy = spec?["podManagementPolicy"]?.stringValue, !policy.isEmpty, policy != "OrderedReady", policy != "Parallel" {
+                causes.append(.invalid("spec.podManagementPolicy", .string(policy), "must be 'OrderedReady' or 'Parallel'"))
+            }
+            if let strategy = spec?["updateStrategy"], let type = strategy["type"]?.stringValue, !type.isEmpty,
+               type != "RollingUpdate", type != "OnDelete" {
+                causes.append(.invalid("spec.updateStrategy", rendered: GoValueRendering.updateStrategy(strategy, kind: "StatefulSet"),
+                                       "must be 'RollingUpdate' or 'OnDelete'"))
+            }
+            // Containers mount the claims of volumeClaimTemplates by name, as if they were volumes.
+            let claims = (spec?["volumeClaimTemplates"]?.arrayValue ?? []).compactMap { $0[path: ["metadata", "name"]]?.stringValue }
+            return causes + replicas(spec, "spec.replicas") + nonNegative(spec, "minReadySeconds", "spec")
+                + selectorAndTemplate(spec, path: "spec", kind: "StatefulSet", emptyMessage: "empty selector is invalid for statefulset",
+                                      claimVolumes: Set(claims))
         case ("apps", "daemonsets"):
-            return nonNegative(spec, "minReadySeconds", "spec")
-                + enumCause(spec?["updateStrategy"]?["type"], "spec.updateStrategy.type", ["OnDelete", "RollingUpdate"])
-                + selectorAndTemplate(spec, path: "spec", kind: "DaemonSet", emptyMessage: "empty selector is invalid for daemonset")
+            var causes: [APIError.Cause] = []
+            if let strategy = spec?["updateStrategy"], let type = strategy["type"]?.stringValue, !type.isEmpty,
+               type != "RollingUpdate", type != "OnDelete" {
+                causes.append(.init(type: "FieldValueNotSupported",
+                                    message: "Unsupported value: \(GoValueRendering.updateStrategy(strategy, kind: "DaemonSet")): supported values: \"RollingUpdate\", \"OnDelete\"",
+                                    field: "spec.updateStrategy"))
+            }
+            // A DaemonSet's missing selector is no Required cause upstream: it selects nothing, so the template does not match.
+            return causes + nonNegative(spec, "minReadySeconds", "spec")
+                + selectorAndTemplate(spec, path: "spec", kind: "DaemonSet", emptyMessage: "empty selector is invalid for daemonset",
+                                      requireSelector: false)
         case ("", "replicationcontrollers"):
             return replicas(spec, "spec.replicas") + nonNegative(spec, "minReadySeconds", "spec")
                 + controllerTemplate(spec, path: "spec")
@@ -68,13 +86,18 @@ enum WorkloadValidation {
     }
 
     /// A required, non-empty `metav1.LabelSelector` that matches the template's labels.
-    static func selectorAndTemplate(_ spec: JSONValue?, path: String, kind: String, emptyMessage: String) -> [APIError.Cause] {
+    static func selectorAndTemplate(_ spec: JSONValue?, path: String, kind: String, emptyMessage: String,
+                                    requireSelector: Bool = true, claimVolumes: Set<String> = []) -> [APIError.Cause] {
         var causes: [APIError.Cause] = []
         let selectorValue = spec?["selector"]
         let selectorPath = "\(path).selector"
         var selector: LabelSelector?
         if selectorValue == nil || selectorValue?.isNull == true {
-            causes.append(.required(selectorPath))
+            if requireSelector {
+                causes.append(.required(selectorPath))
+            } else {
+                selector = .nothing
+            }
         } else {
             let matchLabels = selectorValue?["matchLabels"]?.objectValue ?? [:]
             let expressions = selectorValue?["matchExpressions"]?.arrayValue ?? []
@@ -89,12 +112,12 @@ enum WorkloadValidation {
             }
         }
         let template = spec?["template"]
-        if let selector, !selector.isEmpty, !selector.matches(labels(template)) {
+        if let selector, selector.matchesNothing || !selector.isEmpty, !selector.matches(labels(template)) {
             causes.append(.invalid("\(path).template.metadata.labels",
                                    rendered: GoValueRendering.stringMap(template?["metadata"]?["labels"]),
                                    "`selector` does not match template `labels`"))
         }
-        return causes + self.template(template, path: "\(path).template", restart: .always(kind: kind))
+        return causes + self.template(template, path: "\(path).template", restart: .always(kind: kind), claimVolumes: claimVolumes)
     }
 
     /// ReplicationController: a plain label map selector (defaulted from the template) matching the template.
@@ -136,10 +159,11 @@ enum WorkloadValidation {
     }
 
     /// `ValidatePodTemplateSpec` plus the restart policy the controller allows.
-    static func template(_ template: JSONValue?, path: String, restart: RestartRule) -> [APIError.Cause] {
+    static func template(_ template: JSONValue?, path: String, restart: RestartRule,
+                         claimVolumes: Set<String> = []) -> [APIError.Cause] {
         var causes = validateLabels(labels(template), fieldPath: "\(path).metadata.labels")
         let spec = template?["spec"]
-        causes += PodSpecValidation.validate(spec, path: "\(path).spec")
+        causes += PodSpecValidation.validate(spec, path: "\(path).spec", extraVolumes: claimVolumes)
         let policyField = "\(path).spec.restartPolicy"
         let policy = spec?["restartPolicy"]?.stringValue
         switch restart {
