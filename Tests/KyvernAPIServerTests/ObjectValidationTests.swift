@@ -157,6 +157,24 @@ struct ObjectValidationTests {
         ])
     }
 
+    @Test("upstream: rolling update surge and unavailability are counts or percentages, not both zero")
+    func deploymentStrategy() throws {
+        var d = Self.deployment(selector: ["matchLabels": ["app": "x"]], labels: ["app": "x"])
+        d[path: ["spec", "strategy"]] = ["type": "RollingUpdate", "rollingUpdate": ["maxSurge": "5x", "maxUnavailable": "120%"]]
+        #expect(try fieldErrors(d, "apps", "deployments") == [
+            #"spec.strategy.rollingUpdate.maxSurge: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"5x"}: a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%', or '93%', regex used for validation is '[0-9]+%')"#,
+            #"spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"120%"}: must not be greater than 100%"#,
+        ])
+        d[path: ["spec", "strategy", "rollingUpdate"]] = ["maxSurge": 0, "maxUnavailable": "0%"]
+        #expect(try fieldErrors(d, "apps", "deployments") == [
+            #"spec.strategy.rollingUpdate.maxUnavailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"0%"}: may not be 0 when `maxSurge` is 0"#,
+        ])
+        d[path: ["spec", "strategy", "rollingUpdate"]] = ["maxSurge": "25%", "maxUnavailable": "25%"]
+        d[path: ["spec", "progressDeadlineSeconds"]] = 10
+        d[path: ["spec", "minReadySeconds"]] = 10
+        #expect(try fieldErrors(d, "apps", "deployments") == ["spec.progressDeadlineSeconds: Invalid value: 10: must be greater than minReadySeconds"])
+    }
+
     @Test("upstream: a job's template restarts OnFailure or Never; absent defaults to Always")
     func jobRestartPolicy() throws {
         let job: JSONValue = ["apiVersion": "batch/v1", "kind": "Job", "metadata": ["name": "j", "namespace": "ns"],

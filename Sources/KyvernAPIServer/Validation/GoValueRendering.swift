@@ -41,6 +41,16 @@ extension GoValueRendering {
     }
 }
 
+extension GoValueRendering {
+    /// `intstr.IntOrString{Type:1, IntVal:0, StrVal:"5x"}`: the struct has no value-receiver String method.
+    static func intOrString(_ value: JSONValue) -> String {
+        switch value {
+        case .int(let i): return "intstr.IntOrString{Type:0, IntVal:\(i), StrVal:\"\"}"
+        default: return "intstr.IntOrString{Type:1, IntVal:0, StrVal:\(goQuote(value.stringValue ?? ""))}"
+        }
+    }
+}
+
 extension APIError.Cause {
     /// `FieldValueInvalid` with a value already rendered as upstream prints it.
     static func invalid(_ field: String, rendered: String, _ detail: String) -> Self {

@@ -16,7 +16,13 @@ enum WorkloadValidation {
     static func validate(_ object: JSONValue, info: ResourceInfo) -> [APIError.Cause] {
         let spec = object["spec"]
         switch (info.group, info.resource) {
-        case ("apps", "deployments"), ("apps", "replicasets"):
+        case ("apps", "deployments"):
+            return replicas(spec, "spec.replicas") + selectorAndTemplate(spec, path: "spec", kind: "ReplicaSet",
+                                                                        emptyMessage: "empty selector is invalid for deployment")
+                + deploymentStrategy(spec?["strategy"], path: "spec.strategy")
+                + nonNegative(spec, "minReadySeconds", "spec") + nonNegative(spec, "revisionHistoryLimit", "spec")
+                + progressDeadline(spec)
+        case ("apps", "replicasets"):
             return replicas(spec, "spec.replicas") + nonNegative(spec, "minReadySeconds", "spec")
                 + selectorAndTemplate(spec, path: "spec", kind: "ReplicaSet", emptyMessage: "empty selector is invalid for deployment")
         case ("apps", "statefulsets"):
@@ -64,6 +70,63 @@ enum WorkloadValidation {
         default:
             return []
         }
+    }
+
+    /// A rolling update's surge and unavailability: non-negative numbers or percentages, not both zero.
+    static func deploymentStrategy(_ strategy: JSONValue?, path: String) -> [APIError.Cause] {
+        guard let rolling = strategy?["rollingUpdate"], strategy?["type"]?.stringValue != "Recreate" else {
+            if strategy?["type"]?.stringValue == "Recreate", strategy?["rollingUpdate"] != nil {
+                return [.forbidden("\(path).rollingUpdate", "may not be specified when strategy `type` is 'Recreate'")]
+            }
+            return []
+        }
+        var causes: [APIError.Cause] = []
+        let unavailablePath = "\(path).rollingUpdate.maxUnavailable"
+        causes += intOrPercent(rolling["maxUnavailable"], field: unavailablePath)
+        causes += intOrPercent(rolling["maxSurge"], field: "\(path).rollingUpdate.maxSurge")
+        if let unavailable = rolling["maxUnavailable"], let surge = rolling["maxSurge"],
+           percentOrInt(unavailable) == 0, percentOrInt(surge) == 0 {
+            causes.append(.invalid(unavailablePath, rendered: GoValueRendering.intOrString(unavailable), "may not be 0 when `maxSurge` is 0"))
+        }
+        if let unavailable = rolling["maxUnavailable"], case .string = unavailable, let percent = percentOrInt(unavailable), percent > 100 {
+            causes.append(.invalid(unavailablePath, rendered: GoValueRendering.intOrString(unavailable), "must not be greater than 100%"))
+        }
+        return causes
+    }
+
+    /// The number of an int-or-percent value (`25%` is 25), nil when it is neither.
+    static func percentOrInt(_ value: JSONValue) -> Int64? {
+        switch value {
+        case .int(let i): return i
+        case .string(let s) where s.hasSuffix("%"): return Int64(s.dropLast())
+        case .string(let s): return Int64(s) ?? 0
+        default: return nil
+        }
+    }
+
+    /// Upstream's `ValidatePositiveIntOrPercent`.
+    static func intOrPercent(_ value: JSONValue?, field: String) -> [APIError.Cause] {
+        switch value {
+        case .int(let i)? where i < 0:
+            return [.invalid(field, .int(i), "must be greater than or equal to 0")]
+        case .string(let s)?:
+            let digits = s.dropLast()
+            if s.hasSuffix("%"), !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) { return [] }
+            return [.invalid(field, rendered: GoValueRendering.intOrString(.string(s)),
+                             NameValidation.regexError("a valid percent string must be a numeric string followed by an ending '%'",
+                                                       "[0-9]+%", "1%", "93%"))]
+        default:
+            return []
+        }
+    }
+
+    static func progressDeadline(_ spec: JSONValue?) -> [APIError.Cause] {
+        guard let deadline = spec?["progressDeadlineSeconds"]?.intValue else { return [] }
+        var causes = nonNegative(spec, "progressDeadlineSeconds", "spec")
+        if deadline <= spec?["minReadySeconds"]?.intValue ?? 0 {
+            causes.append(.invalid("spec.progressDeadlineSeconds", .int(deadline), "must be greater than minReadySeconds"))
+        }
+        return causes
     }
 
     static func replicas(_ spec: JSONValue?, _ field: String) -> [APIError.Cause] {
