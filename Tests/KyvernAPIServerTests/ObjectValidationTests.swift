@@ -211,6 +211,11 @@ struct ObjectValidationTests {
         #expect(try fieldErrors(badType, "", "services") == [
             #"spec.type: Unsupported value: "Magic": supported values: "ClusterIP", "ExternalName", "LoadBalancer", "NodePort""#,
         ])
+        let targets: JSONValue = ["metadata": ["name": "s"], "spec": ["ports": [["port": 80, "targetPort": "8080"], ["name": "b", "port": 81, "targetPort": 0]]]]
+        #expect(try fieldErrors(targets, "", "services") == [
+            "spec.ports[0].name: Required value",
+            #"spec.ports[0].targetPort: Invalid value: "8080": must contain at least one letter (a-z)"#,
+        ])
         let headless: JSONValue = ["metadata": ["name": "s"], "spec": ["clusterIP": "None"]]
         #expect(try causes(headless, "", "services").isEmpty)
     }
@@ -265,6 +270,26 @@ struct ObjectValidationTests {
         let secret: JSONValue = ["metadata": ["name": "s"], "type": "Opaque"]
         let retyped: JSONValue = ["metadata": ["name": "s"], "type": "example.com/x"]
         #expect(try fieldErrors(retyped, old: secret, "", "secrets") == [#"type: Invalid value: "example.com/x": field is immutable"#])
+    }
+
+    @Test("upstream: a bound claim's storage may grow, and shrink no lower than its capacity")
+    func claimUpdates() throws {
+        let old: JSONValue = ["metadata": ["name": "c"], "spec": ["accessModes": ["ReadWriteOnce"], "resources": ["requests": ["storage": "2Gi"]]],
+                              "status": ["phase": "Bound", "capacity": ["storage": "2Gi"]]]
+        var grown = old
+        grown[path: ["spec", "resources", "requests", "storage"]] = "3Gi"
+        #expect(try causes(grown, old: old, "", "persistentvolumeclaims").isEmpty)
+        var shrunk = old
+        shrunk[path: ["spec", "resources", "requests", "storage"]] = "1Gi"
+        #expect(try fieldErrors(shrunk, old: old, "", "persistentvolumeclaims")
+            == ["spec.resources.requests.storage: Forbidden: field can not be less than status.capacity"])
+        var bound = old
+        bound[path: ["spec", "volumeName"]] = "pv-1"
+        #expect(try causes(bound, old: old, "", "persistentvolumeclaims").isEmpty)
+        var unbound = old
+        unbound[path: ["status", "phase"]] = "Pending"
+        unbound[path: ["spec", "resources", "requests", "storage"]] = "3Gi"
+        #expect(try causes(unbound, old: old, "", "persistentvolumeclaims").map(\.field) == ["spec"])
     }
 
     @Test("upstream: a service's cluster IP may not change once set")

@@ -347,3 +347,32 @@ def test_kubectl_validate_warn_and_strict(cluster, ns):
     assert cp.stdout.strip() == "deployment.apps/unknown created"
     got = cluster.ok_json(cluster.get(f"/apis/apps/v1/namespaces/{ns}/deployments/unknown"), 200)
     assert "foo" not in got["spec"]
+
+
+def test_unbound_claim_spec_is_immutable(cluster, ns):
+    base = f"/api/v1/namespaces/{ns}/persistentvolumeclaims"
+    pvc = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "claim", "namespace": ns},
+           "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}
+    pvc = cluster.ok_json(cluster.post(base, pvc), 201)
+    assert pvc["status"]["phase"] == "Pending"
+    for change in ({"resources": {"requests": {"storage": "2Gi"}}}, {"accessModes": ["ReadWriteMany"]}):
+        body = json.loads(json.dumps(pvc))
+        body["spec"].update(change)
+        _, cs = invalid(cluster, f"{base}/claim", body, method="PUT")
+        assert [c[:2] for c in cs] == [("spec", "FieldValueForbidden")]
+        assert cs[0][2].startswith("Forbidden: spec is immutable after creation except resources.requests and "
+                                   "volumeAttributesClassName for bound claims\n"), cs[0][2]
+
+
+def test_kubectl_apply_update_of_immutable_selector(cluster, ns):
+    labels = {"app": "web"}
+    d = workload("Deployment", ns, "web", {"selector": {"matchLabels": labels},
+                                           "template": {"metadata": {"labels": {"app": "web", "tier": "f"}},
+                                                        "spec": {"containers": [dict(C)]}}})
+    cluster.kubectl("apply", "-f", "-", input=json.dumps(d))
+    d["spec"]["selector"]["matchLabels"] = {"app": "web", "tier": "f"}
+    cp = cluster.kubectl("apply", "-f", "-", input=json.dumps(d), check=False)
+    assert cp.returncode == 1
+    assert cp.stderr.strip() == (
+        'The Deployment "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string'
+        '{"app":"web", "tier":"f"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable'), cp.stderr

@@ -34,9 +34,7 @@ enum PortValidation {
         case .int(let port)?:
             return portNumberErrors(port).map { .invalid(field, .int(port), $0) }
         case .string(let name)?:
-            if let number = Int64(name), !name.isEmpty, name.allSatisfy(\.isNumber) {
-                return portNumberErrors(number).map { .invalid(field, .int(number), $0) }
-            }
+            // A quoted number is a name to upstream's IntOrString, and fails as one.
             return portNameErrors(name).map { .invalid(field, .string(name), $0) }
         default:
             return []

@@ -134,23 +134,28 @@ enum UpdateValidation {
         return causes
     }
 
-    /// A claim's spec is fixed but for growing its storage request, its attributes class and binding.
+    /// A claim's spec is fixed, but a bound claim's storage request may change (grow, or shrink no lower
+    /// than its recorded capacity, to recover from a failed expansion) and a volume may be bound once.
     static func claimSpec(_ new: JSONValue, _ old: JSONValue) -> [APIError.Cause] {
         guard var newSpec = new["spec"], var oldSpec = old["spec"] else { return [] }
-        var causes: [APIError.Cause] = []
-        if let newStorage = newSpec[path: ["resources", "requests", "storage"]]?.stringValue.flatMap({ try? Quantity(parsing: $0) }),
-           let oldStorage = oldSpec[path: ["resources", "requests", "storage"]]?.stringValue.flatMap({ try? Quantity(parsing: $0) }),
-           newStorage < oldStorage {
-            causes.append(.forbidden("spec.resources.requests.storage", "field can not be less than previous value"))
+        func storage(_ value: JSONValue?) -> Quantity {
+            value?.stringValue.flatMap { try? Quantity(parsing: $0) } ?? Quantity(0)
         }
-        newSpec[path: ["resources", "requests"]] = nil
-        oldSpec[path: ["resources", "requests"]] = nil
-        newSpec["volumeAttributesClassName"] = nil
-        oldSpec["volumeAttributesClassName"] = nil
-        if (oldSpec["volumeName"]?.stringValue ?? "").isEmpty { newSpec["volumeName"] = oldSpec["volumeName"] }
+        var causes: [APIError.Cause] = []
+        if (oldSpec["volumeName"]?.stringValue ?? "").isEmpty { oldSpec["volumeName"] = newSpec["volumeName"] }
+        if new[path: ["status", "phase"]]?.stringValue == "Bound", newSpec[path: ["resources", "requests"]] != nil {
+            newSpec[path: ["resources", "requests", "storage"]] = oldSpec[path: ["resources", "requests", "storage"]]
+        }
+        newSpec["volumeAttributesClassName"] = oldSpec["volumeAttributesClassName"]
         if newSpec != oldSpec {
             causes.append(.forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims\n"
                                      + JSONDiff.lines(old: oldSpec, new: newSpec)))
+        }
+        let newSize = storage(new[path: ["spec", "resources", "requests", "storage"]])
+        let oldSize = storage(old[path: ["spec", "resources", "requests", "storage"]])
+        let capacity = storage(old[path: ["status", "capacity", "storage"]])
+        if newSize < oldSize, newSize <= capacity {
+            causes.append(.forbidden("spec.resources.requests.storage", "field can not be less than status.capacity"))
         }
         return causes
     }
