@@ -42,7 +42,8 @@ enum ServiceValidation {
                 causes.append(.invalid("\(path).port", .int(number), message))
             }
             causes += PortValidation.protocolCauses(port["protocol"], field: "\(path).protocol")
-            if let target = port["targetPort"], target != .int(0) {
+            // 0 and "" default to the port itself.
+            if let target = port["targetPort"], target != .int(0), target != .string("") {
                 causes += PortValidation.numberOrNameCauses(target, field: "\(path).targetPort")
             }
             if let nodePort = port["nodePort"]?.intValue, nodePort != 0 {
