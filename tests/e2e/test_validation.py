@@ -376,3 +376,22 @@ def test_kubectl_apply_update_of_immutable_selector(cluster, ns):
     assert cp.stderr.strip() == (
         'The Deployment "web" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string'
         '{"app":"web", "tier":"f"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable'), cp.stderr
+
+
+def test_kubectl_generators_make_valid_objects(cluster, ns):
+    """What kubectl's create/run/expose commands send passes validation unchanged."""
+    for args, printed in [
+        (("run", "p1", "--image=busybox", "--restart=Never"), "pod/p1 created"),
+        (("create", "deployment", "d1", "--image=busybox", "--replicas=2", "--port=8080"), "deployment.apps/d1 created"),
+        (("create", "job", "j1", "--image=busybox"), "job.batch/j1 created"),
+        (("create", "cronjob", "c1", "--image=busybox", "--schedule=*/5 * * * *"), "cronjob.batch/c1 created"),
+        (("create", "service", "nodeport", "s1", "--tcp=80:8080"), "service/s1 created"),
+        (("create", "service", "clusterip", "s2", "--clusterip=None"), "service/s2 created"),
+        (("expose", "deployment", "d1", "--port=80", "--target-port=8080", "--name=s3"), "service/s3 exposed"),
+        (("create", "configmap", "cm1", "--from-literal=a.b=1", "--from-literal=C_D=2"), "configmap/cm1 created"),
+        (("create", "secret", "generic", "sec1", "--from-literal=key-1=v"), "secret/sec1 created"),
+        (("create", "secret", "docker-registry", "reg1", "--docker-server=r.example", "--docker-username=u",
+          "--docker-password=p"), "secret/reg1 created"),
+    ]:
+        cp = cluster.kubectl(*args, "-n", ns)
+        assert cp.stdout.strip() == printed, (args, cp.stdout, cp.stderr)
