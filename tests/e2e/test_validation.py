@@ -395,3 +395,18 @@ def test_kubectl_generators_make_valid_objects(cluster, ns):
     ]:
         cp = cluster.kubectl(*args, "-n", ns)
         assert cp.stdout.strip() == printed, (args, cp.stdout, cp.stderr)
+
+
+def test_autoscaler_and_disruption_budget_bounds(cluster, ns):
+    hpa = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "h", "namespace": ns},
+           "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                    "minReplicas": 5, "maxReplicas": 2}}
+    _, cs = invalid(cluster, f"/apis/autoscaling/v2/namespaces/{ns}/horizontalpodautoscalers", hpa)
+    assert cs == [("spec.maxReplicas", "FieldValueInvalid", "Invalid value: 2: must be greater than or equal to `minReplicas`")]
+    cp = cluster.kubectl("create", "pdb", "b", "--selector=app=web", "--min-available=150%", "-n", ns, check=False)
+    assert cp.returncode == 1
+    assert cp.stderr.strip() == ('error: failed to create poddisruptionbudgets: PodDisruptionBudget.policy "b" is invalid: '
+                                 'spec.minAvailable: Invalid value: '
+                                 'intstr.IntOrString{Type:1, IntVal:0, StrVal:"150%"}: must not be greater than 100%'), cp.stderr
+    cp = cluster.kubectl("create", "pdb", "b", "--selector=app=web", "--min-available=50%", "-n", ns)
+    assert cp.stdout.strip() == "poddisruptionbudget.policy/b created"

@@ -38,6 +38,10 @@ enum ObjectValidation {
             return ConfigDataValidation.validateConfigMap(object)
         case ("", "secrets"):
             return ConfigDataValidation.validateSecret(object)
+        case ("autoscaling", "horizontalpodautoscalers"):
+            return ScalingValidation.autoscaler(object)
+        case ("policy", "poddisruptionbudgets"):
+            return ScalingValidation.disruptionBudget(object)
         default:
             return WorkloadValidation.validate(object, info: info)
         }
