@@ -175,6 +175,14 @@ struct ObjectValidationTests {
         #expect(try fieldErrors(d, "apps", "deployments") == ["spec.progressDeadlineSeconds: Invalid value: 10: must be greater than minReadySeconds"])
     }
 
+    @Test("upstream: a template's labels are named without metadata in causes")
+    func templateLabels() throws {
+        let d = Self.deployment(selector: ["matchExpressions": [["key": "app", "operator": "Exists"]]], labels: ["app": "-bad-"])
+        #expect(try fieldErrors(d, "apps", "deployments") == [
+            #"spec.template.labels: Invalid value: "-bad-": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue', or 'my_value', or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"#,
+        ])
+    }
+
     @Test("upstream: a job's template restarts OnFailure or Never; absent defaults to Always")
     func jobRestartPolicy() throws {
         let job: JSONValue = ["apiVersion": "batch/v1", "kind": "Job", "metadata": ["name": "j", "namespace": "ns"],
@@ -218,6 +226,19 @@ struct ObjectValidationTests {
         ])
         let headless: JSONValue = ["metadata": ["name": "s"], "spec": ["clusterIP": "None"]]
         #expect(try causes(headless, "", "services").isEmpty)
+    }
+
+    @Test("upstream: autoscaler replica bounds and disruption budget percentages")
+    func scaling() throws {
+        let hpa: JSONValue = ["metadata": ["name": "h"], "spec": ["scaleTargetRef": ["kind": "Deployment", "name": ""],
+                                                                 "minReplicas": 0, "maxReplicas": 0]]
+        #expect(try fieldErrors(hpa, "autoscaling", "horizontalpodautoscalers") == [
+            "spec.minReplicas: Invalid value: 0: must be greater than or equal to 1",
+            "spec.maxReplicas: Invalid value: 0: must be greater than 0",
+            "spec.scaleTargetRef.name: Required value",
+        ])
+        let pdb: JSONValue = ["metadata": ["name": "p"], "spec": ["maxUnavailable": -1]]
+        #expect(try fieldErrors(pdb, "policy", "poddisruptionbudgets") == ["spec.maxUnavailable: Invalid value: -1: must be greater than or equal to 0"])
     }
 
     // MARK: config data

@@ -224,7 +224,10 @@ enum WorkloadValidation {
     /// `ValidatePodTemplateSpec` plus the restart policy the controller allows.
     static func template(_ template: JSONValue?, path: String, restart: RestartRule,
                          claimVolumes: Set<String> = []) -> [APIError.Cause] {
-        var causes = validateLabels(labels(template), fieldPath: "\(path).metadata.labels")
+        // Upstream names the template's labels and annotations without `metadata` (`spec.template.labels`).
+        var causes = validateLabels(labels(template), fieldPath: "\(path).labels")
+        causes += validateAnnotations((template?["metadata"]?["annotations"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+                                      fieldPath: "\(path).annotations")
         let spec = template?["spec"]
         causes += PodSpecValidation.validate(spec, path: "\(path).spec", extraVolumes: claimVolumes)
         let policyField = "\(path).spec.restartPolicy"
