@@ -24,6 +24,7 @@ Only the Python standard library is used.
 """
 
 import copy
+import re
 import hashlib
 import http
 import json
@@ -687,6 +688,21 @@ EXTENSIONS = {
 }
 
 
+ENUM_MARKER = "Possible enum values:"
+
+
+def enum_values(schema):
+    """The values of an upstream enum, listed in the description as lines of `- `"Value"` means ...`.
+
+    Only the quoted values are kept; no description text goes into schemas.json."""
+    description = schema.get("description", "")
+    if ENUM_MARKER not in description:
+        return None
+    listing = description.split(ENUM_MARKER, 1)[1]
+    values = re.findall(r'^\s*- `"([^"`]*)"`', listing, flags=re.M)
+    return values or None
+
+
 def summarize(schema):
     if "$ref" in schema:
         name = ref_name(schema["$ref"])
@@ -720,6 +736,10 @@ def summarize(schema):
     for key, name in EXTENSIONS.items():
         if key in schema:
             out[name] = copy.deepcopy(schema[key])
+    if "enum" not in out and out.get("type") == "string":
+        values = enum_values(schema)
+        if values:
+            out["enum"] = values
     return out
 
 

@@ -200,9 +200,7 @@ struct KindStrategyTests {
     func quantitiesCompareByValue() {
         // GetPodQOS compares with resource.Quantity.Cmp: "1" and "1000m" CPU, "1Gi" and "1024Mi" are equal.
         let pod = Self.pod([Self.container(requests: ["cpu": "1", "memory": "1Gi"], limits: ["cpu": "1000m", "memory": "1024Mi"])])
-        withKnownIssue("PodQOS.classify compares quantities as JSON strings") {
-            #expect(PodQOS.classify(pod) == "Guaranteed")
-        }
+        #expect(PodQOS.classify(pod) == "Guaranteed")
     }
 
     @Test("upstream: only cpu and memory, and only non-zero quantities, decide the class")
@@ -210,10 +208,8 @@ struct KindStrategyTests {
         // GetPodQOS skips resources other than cpu and memory and quantities that are zero.
         let storageOnly = Self.pod([Self.container(requests: ["ephemeral-storage": "1Gi"], limits: ["ephemeral-storage": "2Gi"])])
         let zero = Self.pod([Self.container(requests: ["cpu": "0", "memory": "0"])])
-        withKnownIssue("PodQOS.classify counts any resource name and zero quantities as set") {
-            #expect(PodQOS.classify(storageOnly) == "BestEffort")
-            #expect(PodQOS.classify(zero) == "BestEffort")
-        }
+        #expect(PodQOS.classify(storageOnly) == "BestEffort")
+        #expect(PodQOS.classify(zero) == "BestEffort")
     }
 
     // MARK: prepareForCreate

@@ -974,7 +974,8 @@ struct ResourceHandlerTests {
             let error = await h.failure("POST", "/apis/apps/v1/namespaces/ns/deployments", query: "fieldValidation=Strict", body: body)
             #expect(error?.code == 400)
             #expect(error?.reason == "BadRequest")
-            #expect(error?.message.hasPrefix("strict decoding error: ") == true)
+            // Upstream's create handler wraps the decoder's error: `<Kind> in version ... cannot be handled as a <Kind>: ...`.
+            #expect(error?.message.hasPrefix(#"Deployment in version "v1" cannot be handled as a Deployment: strict decoding error: "#) == true)
             #expect(error?.message.contains(#"unknown field "spec.foo""#) == true, "\(error?.message ?? "")")
             #expect(error?.message.contains(#"unknown field "spec.template.spec.containers[0].bar""#) == true)
             #expect(try await h.store.currentRevision() == before)

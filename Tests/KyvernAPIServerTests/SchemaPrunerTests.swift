@@ -217,14 +217,26 @@ struct SchemaPrunerTests {
 
     // MARK: quantities
 
-    @Test("quantity numbers become strings, strings stay")
+    @Test("upstream: quantities are stored in their canonical spelling; malformed ones are refused")
     func quantities() throws {
         let json = #"{"spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":2,"memory":"1Gi"},"requests":{"cpu":0.5}}}]}}"#
         let result = try prune(json, Self.pod, kind: "Pod")
         let resources = result.value[path: ["spec", "containers"]]?.arrayValue?.first?["resources"]
         #expect(resources?["limits"] == ["cpu": "2", "memory": "1Gi"])
         #expect(resources?[path: ["requests", "cpu"]]?.stringValue != nil)
-        #expect(resources?[path: ["requests", "cpu"]] == "0.5")
+        #expect(resources?[path: ["requests", "cpu"]] == "500m")
+        let bad = #"{"spec":{"containers":[{"name":"c","resources":{"limits":{"memory":"12MB"}}}]}}"#
+        #expect(throws: APIError.badRequest(#"Pod in version "v1" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"#)) {
+            try prune(bad, Self.pod, kind: "Pod")
+        }
+    }
+
+    @Test("upstream: an int32 field refuses a number that does not fit")
+    func int32Range() throws {
+        let json = #"{"spec":{"containers":[{"name":"c","ports":[{"containerPort":3000000000}]}]}}"#
+        #expect(throws: APIError.self) { try prune(json, Self.pod, kind: "Pod") }
+        let fits = #"{"spec":{"containers":[{"name":"c","ports":[{"containerPort":2147483647}]}]}}"#
+        #expect(try prune(fits, Self.pod, kind: "Pod").value[path: ["spec", "containers"]]?.arrayValue?.first?["ports"]?.arrayValue?.first?["containerPort"] == 2147483647)
     }
 
     // MARK: bytes
@@ -295,5 +307,35 @@ struct SchemaPrunerTests {
         let result = try pruner.prune(input, definition: "io.example.v1.Nothing", kind: "Nothing")
         #expect(result.value == input)
         #expect(result.unknownFields == [])
+    }
+}
+
+@Suite("GoTimeParsing")
+struct GoTimeParsingTests {
+    func parse(_ text: String, micro: Bool = false) -> String {
+        switch GoTimeParsing.normalize(text, micro: micro) {
+        case .success(let s): return s
+        case .failure(let e): return e.message
+        }
+    }
+
+    @Test("upstream: times are stored in UTC; Time drops fractions, MicroTime keeps six digits")
+    func normalized() {
+        #expect(parse("2024-01-01T10:00:00+02:00") == "2024-01-01T08:00:00Z")
+        #expect(parse("2024-01-01T10:00:00.75Z") == "2024-01-01T10:00:00Z")
+        #expect(parse("2024-01-01T00:00:00.000000Z", micro: true) == "2024-01-01T00:00:00.000000Z")
+        #expect(parse("2024-02-29T23:59:59Z") == "2024-02-29T23:59:59Z")
+    }
+
+    @Test("upstream: Go's time.Parse errors")
+    func errors() {
+        #expect(parse("yesterday") == #"parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006""#)
+        #expect(parse("") == #"parsing time "" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "2006""#)
+        #expect(parse("2024-01-01 10:00:00Z") == #"parsing time "2024-01-01 10:00:00Z" as "2006-01-02T15:04:05Z07:00": cannot parse " 10:00:00Z" as "T""#)
+        #expect(parse("2024-13-01T00:00:00Z") == #"parsing time "2024-13-01T00:00:00Z": month out of range"#)
+        #expect(parse("2023-02-29T00:00:00Z") == #"parsing time "2023-02-29T00:00:00Z": day out of range"#)
+        #expect(parse("2024-01-01T00:00:00") == #"parsing time "2024-01-01T00:00:00" as "2006-01-02T15:04:05Z07:00": cannot parse "" as "Z07:00""#)
+        #expect(parse("2024-01-01T00:00:00Zjunk") == #"parsing time "2024-01-01T00:00:00Zjunk": extra text: "junk""#)
+        #expect(parse("2024-01-01T00:00:00Z", micro: true) == #"parsing time "2024-01-01T00:00:00Z" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "Z" as ".000000""#)
     }
 }

@@ -143,7 +143,6 @@ def test_invalid_annotation_key_is_422(cluster, ns):
     assert any(c["field"] == "metadata.annotations" for c in status_of(r)["details"]["causes"])
 
 
-@pytest.mark.xfail(reason='per-kind validation is issue #3', strict=True)
 def test_invalid_spec_field_paths(cluster, ns):
     """Validation errors name the spec field path, several at once."""
     d = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "inv", "namespace": ns},
@@ -172,7 +171,6 @@ def test_invalid_spec_field_paths(cluster, ns):
     assert cluster.get(f"/api/v1/namespaces/{ns}/services/badport").status_code == 404
 
 
-@pytest.mark.xfail(reason='immutable fields are issue #3', strict=True)
 def test_update_validation_immutable_fields(cluster, ns):
     base = f"/apis/apps/v1/namespaces/{ns}/deployments"
     labels = {"app": "imm"}
@@ -209,7 +207,6 @@ def test_body_over_3mib_is_413(cluster, ns):
     assert cluster.get("/readyz", authenticated=False).status_code == 200
 
 
-@pytest.mark.xfail(reason='per-kind size validation is issue #3', strict=True)
 def test_object_just_under_limit_is_size_checked_by_validation(cluster, ns):
     """A 1.5 MiB ConfigMap is fine for the body limit but over ConfigMap's 1 MiB data limit: 422."""
     body = cm(ns, "large")

@@ -59,11 +59,11 @@ public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {
         ]
         if let details {
             var d: [String: JSONValue] = [:]
-            if let name = details.name { d["name"] = .string(name) }
-            // Go omits an empty group (`omitempty`).
+            // Upstream's StatusDetails omits empty fields (the core group's "" included).
+            if let name = details.name, !name.isEmpty { d["name"] = .string(name) }
             if let group = details.group, !group.isEmpty { d["group"] = .string(group) }
-            if let kind = details.kind { d["kind"] = .string(kind) }
-            if let uid = details.uid { d["uid"] = .string(uid) }
+            if let kind = details.kind, !kind.isEmpty { d["kind"] = .string(kind) }
+            if let uid = details.uid, !uid.isEmpty { d["uid"] = .string(uid) }
             if let retry = details.retryAfterSeconds { d["retryAfterSeconds"] = .int(Int64(retry)) }
             if !details.causes.isEmpty {
                 d["causes"] = .array(details.causes.map {

@@ -75,9 +75,16 @@ public struct SchemaPruner: Sendable {
                 result.append(try walk(element, type: items, path: "\(path)[\(index)]", unknown: &unknown, kind: kind, owner: owner))
             }
             return .array(result)
-        case "string", "time":
+        case "string":
             guard case .string = value else { throw mismatch("string") }
             return value
+        case "time":
+            guard case .string(let text) = value else { throw mismatch("string") }
+            // Upstream's decoder parses times and writes them back in UTC.
+            switch GoTimeParsing.normalize(text, micro: type["format"]?.stringValue == "micro-time") {
+            case .success(let normalized): return .string(normalized)
+            case .failure(let error): throw APIError.badRequest("\(kind) in version \"v1\" cannot be handled as a \(kind): \(error.message)")
+            }
         case "bytes":
             guard case .string(let s) = value else { throw mismatch("[]byte") }
             if !Self.isStandardBase64(s) {
@@ -85,11 +92,18 @@ public struct SchemaPruner: Sendable {
             }
             return value
         case "integer":
+            let format = type["format"]?.stringValue ?? "int64"
+            let integer: Int64
             switch value {
-            case .int: return value
-            case .double(let d) where d.rounded() == d: return .int(Int64(d))
-            default: throw mismatch(type["format"]?.stringValue ?? "int64")
+            case .int(let i): integer = i
+            case .double(let d) where d.rounded() == d && abs(d) < 9.2e18: integer = Int64(d)
+            default: throw mismatch(format)
             }
+            if format == "int32", Int32(exactly: integer) == nil {
+                // Go's decoder names the number it could not fit.
+                throw APIError.badRequest("\(kind) in version \"v1\" cannot be handled as a \(kind): json: cannot unmarshal number \(integer) into Go struct field \(owner).\(path) of type int32")
+            }
+            return .int(integer)
         case "number":
             switch value {
             case .int, .double: return value
@@ -105,11 +119,18 @@ public struct SchemaPruner: Sendable {
             default: throw mismatch("intstr.IntOrString")
             }
         case "quantity":
+            let text: String
             switch value {
-            case .string: return value
-            case .int(let i): return .string(String(i))
-            case .double(let d): return .string(String(d))
+            case .string(let s): text = s
+            case .int(let i): text = String(i)
+            case .double(let d): text = String(d)
             default: throw mismatch("resource.Quantity")
+            }
+            // Upstream's decoder parses every quantity and stores its canonical spelling.
+            do {
+                return .string(try Quantity(parsing: text.trimmingWhitespace.description).description)
+            } catch {
+                throw APIError.badRequest("\(kind) in version \"v1\" cannot be handled as a \(kind): \(error)")
             }
         default:
             return value

@@ -6,12 +6,13 @@ extension ResourceHandler {
     func decodeObject(_ request: inout ResourceRequest, kind: String, groupVersion: String, definition: String) throws -> JSONValue {
         let (value, duplicates) = try BodyDecoder.decodeReportingDuplicates(request.body, contentType: request.contentType, what: kind)
         return try checkObject(value, &request, kind: kind, groupVersion: groupVersion, definition: definition,
-                               duplicateKeys: duplicates)
+                               duplicateKeys: duplicates, fromBody: true)
     }
 
     /// Checks and prunes an already decoded object (also used for the result of a patch).
+    /// A body's strict-decoding errors are worded as upstream's decoder does (`<Kind> in version ... cannot be handled`).
     func checkObject(_ value: JSONValue, _ request: inout ResourceRequest, kind: String, groupVersion: String,
-                     definition: String, duplicateKeys: [String] = []) throws -> JSONValue {
+                     definition: String, duplicateKeys: [String] = [], fromBody: Bool = false) throws -> JSONValue {
         guard case .object = value else {
             throw APIError.badRequest("\(kind) in version \"\(request.info.version)\" cannot be handled as a \(kind): the body must be a JSON object")
         }
@@ -43,7 +44,8 @@ extension ResourceHandler {
             let messages = duplicateKeys.map { "duplicate field \"\($0)\"" } + result.unknownFields.map { "unknown field \"\($0)\"" }
             switch mode {
             case "Strict":
-                throw APIError.badRequest("strict decoding error: " + messages.joined(separator: ", "))
+                let strict = "strict decoding error: " + messages.joined(separator: ", ")
+                throw APIError.badRequest(fromBody ? "\(kind) in version \"\(request.info.version)\" cannot be handled as a \(kind): \(strict)" : strict)
             case "Warn":
                 request.warnings.append(contentsOf: messages)
             default:

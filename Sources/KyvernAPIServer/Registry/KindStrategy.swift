@@ -117,24 +117,3 @@ public struct KindStrategy: Sendable {
         return fields
     }
 }
-
-/// A pod's quality-of-service class, computed from its containers' requests and limits.
-enum PodQOS {
-    static func classify(_ pod: JSONValue) -> String {
-        let containers = (pod[path: ["spec", "containers"]]?.arrayValue ?? [])
-            + (pod[path: ["spec", "initContainers"]]?.arrayValue ?? [])
-        var anySet = false
-        var guaranteed = true
-        for container in containers {
-            let requests = container[path: ["resources", "requests"]]?.objectValue ?? [:]
-            let limits = container[path: ["resources", "limits"]]?.objectValue ?? [:]
-            if !requests.isEmpty || !limits.isEmpty { anySet = true }
-            for resource in ["cpu", "memory"] {
-                guard let limit = limits[resource] else { guaranteed = false; continue }
-                if let request = requests[resource], request != limit { guaranteed = false }
-            }
-        }
-        if !anySet { return "BestEffort" }
-        return guaranteed ? "Guaranteed" : "Burstable"
-    }
-}
