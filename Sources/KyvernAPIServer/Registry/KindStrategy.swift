@@ -45,6 +45,7 @@ public struct KindStrategy: Sendable {
 
     /// Kind-specific fields upstream fills in on create.
     public func prepareForCreate(_ object: inout JSONValue) {
+        ObjectDefaults.prepareForCreate(&object, info: info)
         switch (info.group, info.resource) {
         case ("", "namespaces"):
             let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
