@@ -380,3 +380,31 @@ struct ObjectDefaultsTests {
         ])
     }
 }
+
+@Suite("CanonicalQuantity")
+struct CanonicalQuantityTests {
+    @Test("quantities print in upstream's canonical form", arguments: [
+        ("500m", "500m"), ("0.5", "500m"), ("1", "1"), ("1000m", "1"), ("1500m", "1500m"), ("1.5", "1500m"),
+        ("1000", "1k"), ("2000000", "2M"), ("128Mi", "128Mi"), ("1024Mi", "1Gi"), ("1536Mi", "1536Mi"),
+        ("1.5Gi", "1536Mi"), ("0.5Ki", "512"), ("1.1Ki", "1126400m"), ("2048Ki", "2Mi"), ("1G", "1G"),
+        ("2e3", "2e3"), ("12e2", "1200"), ("1e0", "1"), ("0", "0"), ("0Mi", "0"), ("-1.5", "-1500m"),
+        ("+2", "2"), ("100u", "100u"), ("0.1m", "100u"), (".5", "500m"), ("5.", "5"), ("1E", "1E"),
+    ])
+    func canonical(text: String, expected: String) {
+        #expect(CanonicalQuantity.format(text) == expected)
+    }
+
+    @Test("invalid quantities are left to validation", arguments: ["", "abc", "1Qi", "1.2.3", "e3", "--1", "1e"])
+    func invalid(text: String) {
+        #expect(CanonicalQuantity.format(text) == nil)
+    }
+
+    @Test("resource lists round up to thousandths")
+    func roundUp() throws {
+        #expect(CanonicalQuantity.format("100u", minimumScale: -3) == "1m")
+        #expect(CanonicalQuantity.format("1.0001", minimumScale: -3) == "1001m")
+        var container: JSONValue = ["name": "c", "image": "x", "resources": ["limits": ["cpu": "0.5", "memory": "1024Mi"]]]
+        ContainerDefaults.apply(to: &container)
+        #expect(container["resources"] == ["limits": ["cpu": "500m", "memory": "1Gi"]])
+    }
+}

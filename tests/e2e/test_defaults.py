@@ -373,3 +373,35 @@ def test_reapplying_the_same_manifests_changes_nothing(cluster, ns):
     assert out.splitlines() == ["deployment.apps/web unchanged", "job.batch/once unchanged", "service/web unchanged",
                                 "pod/solo unchanged", "secret/creds configured"], out
     assert versions() == before
+
+
+@pytest.mark.kubectl
+def test_quantities_are_stored_in_canonical_form(cluster, ns):
+    manifest = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: sized}
+spec:
+  selector: {matchLabels: {app: sized}}
+  template:
+    metadata: {labels: {app: sized}}
+    spec:
+      containers:
+      - name: app
+        image: nginx:1.27
+        resources:
+          requests: {cpu: 0.5, memory: 1024Mi, ephemeral-storage: 2000000}
+          limits: {cpu: 1, memory: 1.5Gi}
+"""
+    cluster.kubectl("apply", "-n", ns, "-f", "-", input=manifest)
+    stored = kubectl_get(cluster, "deployment", "sized", ns)
+    assert stored["spec"]["template"]["spec"]["containers"][0]["resources"] == {
+        "requests": {"cpu": "500m", "memory": "1Gi", "ephemeral-storage": "2M"},
+        "limits": {"cpu": "1", "memory": "1536Mi"},
+    }
+    rv = stored["metadata"]["resourceVersion"]
+    # kubectl sees 0.5 against the live 500m and sends the patch ("configured", as upstream); the
+    # server canonicalizes it to what it stores and writes nothing.
+    out = cluster.kubectl("apply", "-n", ns, "-f", "-", input=manifest).stdout
+    assert out.strip() == "deployment.apps/sized configured"
+    assert kubectl_get(cluster, "deployment", "sized", ns)["metadata"]["resourceVersion"] == rv

@@ -106,9 +106,9 @@ public struct SchemaPruner: Sendable {
             }
         case "quantity":
             switch value {
-            case .string: return value
+            case .string(let s): return .string(CanonicalQuantity.format(s) ?? s)
             case .int(let i): return .string(String(i))
-            case .double(let d): return .string(String(d))
+            case .double(let d): return .string(CanonicalQuantity.format(String(d)) ?? String(d))
             default: throw mismatch("resource.Quantity")
             }
         default:

@@ -17,6 +17,8 @@ enum ClusterDefaults {
             if status.isUnset("allocatable"), let capacity = status["capacity"], !capacity.isNull {
                 status["allocatable"] = capacity
             }
+            status.roundResourceList("capacity")
+            status.roundResourceList("allocatable")
         }
     }
 
@@ -25,6 +27,11 @@ enum ClusterDefaults {
     static func limitRange(_ object: inout JSONValue) {
         object.modify("spec") { spec in
             spec.modifyEach("limits") { item in
+                defer {
+                    for list in ["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"] {
+                        item.roundResourceList(list)
+                    }
+                }
                 guard item["type"] == "Container" else { return }
                 var limits = item["default"]?.objectValue ?? [:]
                 var requests = item["defaultRequest"]?.objectValue ?? [:]
@@ -40,6 +47,15 @@ enum ClusterDefaults {
                 if !limits.isEmpty { item["default"] = .object(limits) }
                 if !requests.isEmpty { item["defaultRequest"] = .object(requests) }
             }
+        }
+    }
+
+    /// A quota's hard limits and usage are resource lists.
+    static func resourceQuota(_ object: inout JSONValue) {
+        object.modify("spec") { $0.roundResourceList("hard") }
+        object.modify("status") { status in
+            status.roundResourceList("hard")
+            status.roundResourceList("used")
         }
     }
 

@@ -32,6 +32,7 @@ enum ObjectDefaults {
         case ("", "namespaces"): ClusterDefaults.namespace(&object)
         case ("", "nodes"): ClusterDefaults.node(&object)
         case ("", "limitranges"): ClusterDefaults.limitRange(&object)
+        case ("", "resourcequotas"): ClusterDefaults.resourceQuota(&object)
         case ("scheduling.k8s.io", "priorityclasses"): ClusterDefaults.priorityClass(&object)
         case ("autoscaling", "horizontalpodautoscalers"): ClusterDefaults.horizontalPodAutoscaler(&object)
         default:

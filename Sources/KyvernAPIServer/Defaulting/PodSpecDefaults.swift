@@ -23,6 +23,7 @@ enum PodSpecDefaults {
             spec.modifyEach(list) { ContainerDefaults.apply(to: &$0) }
         }
         spec.modifyEach("volumes") { VolumeDefaults.apply(to: &$0) }
+        spec.roundResourceList("overhead")
     }
 
     /// Defaults only a pod gets, not a template.
@@ -69,6 +70,10 @@ enum ContainerDefaults {
         container.defaultString("terminationMessagePolicy", "File")
         // `resources` is a plain struct upstream, so it is always written, `{}` when empty.
         container.defaultValue("resources", [:])
+        container.modify("resources") { resources in
+            resources.roundResourceList("limits")
+            resources.roundResourceList("requests")
+        }
         container.modifyEach("ports") { $0.defaultString("protocol", "TCP") }
         container.modifyEach("env") { variable in
             variable.modify("valueFrom") { source in

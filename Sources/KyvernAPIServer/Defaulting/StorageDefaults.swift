@@ -6,6 +6,7 @@ enum StorageDefaults {
         object.modify("spec") { spec in
             spec.defaultString("persistentVolumeReclaimPolicy", "Retain")
             spec.defaultValue("volumeMode", "Filesystem")
+            spec.roundResourceList("capacity")
             VolumeDefaults.applyToSharedSources(&spec)
         }
         object.defaultValue("status", [:])
@@ -16,11 +17,19 @@ enum StorageDefaults {
     static func persistentVolumeClaim(_ object: inout JSONValue) {
         object.modify("spec") { applyToClaimSpec(&$0) }
         object.defaultValue("status", [:])
-        object.modify("status") { $0.defaultString("phase", "Pending") }
+        object.modify("status") { status in
+            status.defaultString("phase", "Pending")
+            status.roundResourceList("capacity")
+            status.roundResourceList("allocatedResources")
+        }
     }
 
     static func applyToClaimSpec(_ spec: inout JSONValue) {
         spec.defaultValue("volumeMode", "Filesystem")
+        spec.modify("resources") { resources in
+            resources.roundResourceList("limits")
+            resources.roundResourceList("requests")
+        }
     }
 
     static func storageClass(_ object: inout JSONValue) {
