@@ -405,3 +405,13 @@ spec:
     out = cluster.kubectl("apply", "-n", ns, "-f", "-", input=manifest).stdout
     assert out.strip() == "deployment.apps/sized configured"
     assert kubectl_get(cluster, "deployment", "sized", ns)["metadata"]["resourceVersion"] == rv
+
+
+def test_status_writes_are_defaulted_too(cluster, ns):
+    base = f"/api/v1/namespaces/{ns}/services"
+    svc = cluster.ok_json(cluster.post(base, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "lb"},
+                                              "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}), 201)
+    svc["status"] = {"loadBalancer": {"ingress": [{"ip": "192.0.2.10"}, {"hostname": "lb.example.com"}]}}
+    out = cluster.ok_json(cluster.put(f"{base}/lb/status", svc), 200)
+    assert out["status"] == {"loadBalancer": {"ingress": [{"ip": "192.0.2.10", "ipMode": "VIP"},
+                                                          {"hostname": "lb.example.com"}]}}
