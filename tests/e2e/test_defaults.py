@@ -203,7 +203,8 @@ def test_cronjob_defaults_with_python_client(cluster, ns):
     assert stored["spec"] == {
         "schedule": "*/5 * * * *", "concurrencyPolicy": "Allow", "suspend": False,
         "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 1,
-        "jobTemplate": {"spec": {"template": {"spec": {**DEFAULTED_TEMPLATE_SPEC, "restartPolicy": "OnFailure"}}}},
+        "jobTemplate": {"metadata": {}, "spec": {"template": {
+            "metadata": {}, "spec": {**DEFAULTED_TEMPLATE_SPEC, "restartPolicy": "OnFailure"}}}},
     }
 
 
@@ -247,6 +248,7 @@ def test_endpoints_and_slices_with_python_client(cluster, ns):
     assert ep["subsets"] == [{"addresses": [{"ip": "10.1.2.3"}], "ports": [{"port": 80, "protocol": "TCP"}]}]
     slice_ = cluster.ok_json(cluster.get(f"/apis/discovery.k8s.io/v1/namespaces/{ns}/endpointslices/ep-1"), 200)
     assert slice_["ports"] == [{"name": "", "port": 80, "protocol": "TCP"}]
+    assert slice_["endpoints"] == [{"addresses": ["10.1.2.3"], "conditions": {}}]
 
 
 # ---- secrets ---------------------------------------------------------------------------------------

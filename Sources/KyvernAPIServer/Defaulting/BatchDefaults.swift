@@ -46,6 +46,7 @@ enum BatchDefaults {
             spec.defaultValue("suspend", false)
             spec.defaultValue("successfulJobsHistoryLimit", 3)
             spec.defaultValue("failedJobsHistoryLimit", 1)
+            spec.modify("jobTemplate") { $0.defaultValue("metadata", [:]) }
             spec.modify(path: ["jobTemplate", "spec", "template"]) { PodSpecDefaults.applyToTemplate(&$0) }
         }
     }

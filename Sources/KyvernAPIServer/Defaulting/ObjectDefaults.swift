@@ -7,6 +7,10 @@ import KyvernAPI
 /// manifest is a no-op.
 enum ObjectDefaults {
     static func apply(to object: inout JSONValue, info: ResourceInfo) {
+        // A built-in kind's spec is a plain struct upstream, written `{}` when empty.
+        if info.hasSpec && info.definition.hasPrefix("io.k8s.api.") {
+            object.defaultValue("spec", [:])
+        }
         switch (info.group, info.resource) {
         case ("", "pods"):
             object.modify("spec") { spec in

@@ -8,6 +8,8 @@ import KyvernAPI
 enum PodSpecDefaults {
     /// Defaults of the `spec` of a pod template (`template` holds `metadata` and `spec`).
     static func applyToTemplate(_ template: inout JSONValue) {
+        // A template's metadata is a plain struct upstream, written `{}` when empty.
+        template.defaultValue("metadata", [:])
         template.modify("spec") { apply(toSpec: &$0) }
     }
 

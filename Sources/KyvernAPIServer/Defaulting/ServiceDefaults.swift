@@ -54,6 +54,8 @@ enum ServiceDefaults {
     }
 
     static func endpointSlice(_ object: inout JSONValue) {
+        // An endpoint's conditions are a plain struct upstream, written `{}` when empty.
+        object.modifyEach("endpoints") { $0.defaultValue("conditions", [:]) }
         object.modifyEach("ports") { port in
             port.defaultValue("name", "")
             port.defaultValue("protocol", "TCP")

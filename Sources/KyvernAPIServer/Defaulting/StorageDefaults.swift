@@ -26,6 +26,8 @@ enum StorageDefaults {
 
     static func applyToClaimSpec(_ spec: inout JSONValue) {
         spec.defaultValue("volumeMode", "Filesystem")
+        // `resources` is a plain struct upstream, written `{}` when empty.
+        spec.defaultValue("resources", [:])
         spec.modify("resources") { resources in
             resources.roundResourceList("limits")
             resources.roundResourceList("requests")
