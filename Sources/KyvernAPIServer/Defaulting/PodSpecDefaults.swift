@@ -26,6 +26,10 @@ enum PodSpecDefaults {
         }
         spec.modifyEach("volumes") { VolumeDefaults.apply(to: &$0) }
         spec.roundResourceList("overhead")
+        spec.modify("resources") { resources in
+            resources.roundResourceList("limits")
+            resources.roundResourceList("requests")
+        }
     }
 
     /// Defaults only a pod gets, not a template.
