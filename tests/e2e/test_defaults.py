@@ -417,3 +417,18 @@ def test_status_writes_are_defaulted_too(cluster, ns):
     out = cluster.ok_json(cluster.put(f"{base}/lb/status", svc), 200)
     assert out["status"] == {"loadBalancer": {"ingress": [{"ip": "192.0.2.10", "ipMode": "VIP"},
                                                           {"hostname": "lb.example.com"}]}}
+
+
+@pytest.mark.kubectl
+def test_new_objects_show_upstreams_empty_status(cluster, ns):
+    kubectl_create(cluster, {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                             "spec": {"selector": SELECTOR, "template": TEMPLATE}}, ns)
+    kubectl_create(cluster, {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+                             "spec": {"selector": SELECTOR, "template": TEMPLATE}}, ns)
+    kubectl_create(cluster, {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "pdb"},
+                             "spec": {"selector": SELECTOR, "minAvailable": 1}}, ns)
+    assert kubectl_get(cluster, "deployment", "web", ns)["status"] == {}
+    assert kubectl_get(cluster, "daemonset", "agent", ns)["status"] == {
+        "currentNumberScheduled": 0, "numberMisscheduled": 0, "desiredNumberScheduled": 0, "numberReady": 0}
+    assert kubectl_get(cluster, "pdb", "pdb", ns)["status"] == {
+        "disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0}

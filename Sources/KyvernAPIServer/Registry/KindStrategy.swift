@@ -39,7 +39,7 @@ public struct KindStrategy: Sendable {
         case ("", "services"):
             return ["loadBalancer": [:]]
         default:
-            return nil
+            return EmptyStatus.forNewObject(info)
         }
     }
 
