@@ -107,7 +107,7 @@ public struct SchemaPruner: Sendable {
         case "quantity":
             switch value {
             case .string(let s): return .string(CanonicalQuantity.format(s) ?? s)
-            case .int(let i): return .string(String(i))
+            case .int(let i): return .string(CanonicalQuantity.format(String(i)) ?? String(i))
             case .double(let d): return .string(CanonicalQuantity.format(String(d)) ?? String(d))
             default: throw mismatch("resource.Quantity")
             }

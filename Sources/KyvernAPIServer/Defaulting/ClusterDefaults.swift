@@ -1,7 +1,7 @@
 import KyvernAPI
 
-/// Upstream's defaults for the remaining kinds: namespaces, nodes, limit ranges, priority classes
-/// and horizontal pod autoscalers.
+/// Upstream's defaults for the remaining kinds: namespaces, nodes, limit ranges, resource quotas,
+/// priority classes and horizontal pod autoscalers.
 enum ClusterDefaults {
     /// Every named namespace carries its name as a label, restored on every write.
     static func namespace(_ object: inout JSONValue) {
