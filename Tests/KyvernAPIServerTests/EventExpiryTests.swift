@@ -63,22 +63,32 @@ struct EventExpiryTests {
                 }
             }
             group.addTask {
-                try await EventExpiry(ttl: .seconds(2), storage: storage, logger: logger,
+                try await EventExpiry(ttl: .seconds(3), storage: storage, logger: logger,
                                       interval: .milliseconds(50)).run()
             }
             _ = try await store.create(key: event, value: Array(#"{"kind":"Event"}"#.utf8))
             let first = try await store.create(key: rewritten, value: Array(#"{"kind":"Event"}"#.utf8))
             _ = try await store.create(key: configMap, value: Array(#"{"kind":"ConfigMap"}"#.utf8))
-            try await Task.sleep(for: .milliseconds(1000))
+            try await Task.sleep(for: .milliseconds(1500))
             _ = try await store.update(key: rewritten, value: Array(#"{"kind":"Event","count":2}"#.utf8),
                                        expectedRevision: first.modRevision)
-            try await Task.sleep(for: .milliseconds(1400))
-            #expect(try await store.get(key: event, revision: nil) == nil)
+            // Polled rather than timed, so a loaded machine cannot make it flaky: the untouched event
+            // goes first, while the rewritten one (whose TTL restarted 1.5 s later) is still there.
+            #expect(try await Self.eventually { try await store.get(key: event, revision: nil) == nil })
             #expect(try await store.get(key: rewritten, revision: nil) != nil)
-            try await Task.sleep(for: .milliseconds(1200))
-            #expect(try await store.get(key: rewritten, revision: nil) == nil)
+            #expect(try await Self.eventually { try await store.get(key: rewritten, revision: nil) == nil })
             #expect(try await store.get(key: configMap, revision: nil) != nil)
             group.cancelAll()
         }
+    }
+
+    /// Polls `condition` every 50 ms for up to 15 s.
+    static func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(15)
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 }

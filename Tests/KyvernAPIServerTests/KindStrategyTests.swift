@@ -146,8 +146,11 @@ struct KindStrategyTests {
         #expect(try strategy("", "services").initialStatus(for: sent) == ["loadBalancer": [:]])
         // A node agent registers with its status.
         #expect(try strategy("", "nodes").initialStatus(for: sent) == ["phase": "Bogus"])
-        // Kinds with a status subresource and no rule start without status.
-        #expect(try strategy("apps", "deployments").initialStatus(for: sent) == nil)
+        // Kinds with a status subresource start with upstream's empty status (its non-omitempty zeros).
+        #expect(try strategy("apps", "deployments").initialStatus(for: sent) == [:])
+        #expect(try strategy("apps", "replicasets").initialStatus(for: sent) == ["replicas": 0])
+        #expect(try strategy("policy", "poddisruptionbudgets").initialStatus(for: sent) == [
+            "disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0, "expectedPods": 0])
         // Kinds without a status subresource keep what they were sent.
         #expect(try strategy("", "configmaps").initialStatus(for: sent) == ["phase": "Bogus"])
     }

@@ -219,10 +219,10 @@ struct SchemaPrunerTests {
 
     @Test("upstream: quantities are stored in their canonical spelling; malformed ones are refused")
     func quantities() throws {
-        let json = #"{"spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":2,"memory":"1Gi"},"requests":{"cpu":0.5}}}]}}"#
+        let json = #"{"spec":{"containers":[{"name":"c","resources":{"limits":{"cpu":2,"memory":"1Gi","ephemeral-storage":2000},"requests":{"cpu":0.5}}}]}}"#
         let result = try prune(json, Self.pod, kind: "Pod")
         let resources = result.value[path: ["spec", "containers"]]?.arrayValue?.first?["resources"]
-        #expect(resources?["limits"] == ["cpu": "2", "memory": "1Gi"])
+        #expect(resources?["limits"] == ["cpu": "2", "memory": "1Gi", "ephemeral-storage": "2k"])
         #expect(resources?[path: ["requests", "cpu"]]?.stringValue != nil)
         #expect(resources?[path: ["requests", "cpu"]] == "500m")
         let bad = #"{"spec":{"containers":[{"name":"c","resources":{"limits":{"memory":"12MB"}}}]}}"#

@@ -27,7 +27,6 @@ def cm(ns, name, **data):
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": data or {"k": "v"}}
 
 
-@pytest.mark.xfail(reason="upstream's defaulting is issue #3", strict=True)
 def test_create_applies_upstream_defaults(cluster, ns):
     d = cluster.ok_json(cluster.post(f"/apis/apps/v1/namespaces/{ns}/deployments", deployment(ns, "defaults")), 201)
     spec = d["spec"]

@@ -67,7 +67,7 @@ def test_pod_container_rules(cluster, ns):
     assert cs == [
         ("spec.containers[1].name", "FieldValueDuplicate", 'Duplicate value: "c"'),
         ("spec.containers[2].name", "FieldValueInvalid",
-         """Invalid value: "Bad_Name": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name', or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"""),
+         """Invalid value: "Bad_Name": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"""),
         ("spec.initContainers[0].name", "FieldValueDuplicate", 'Duplicate value: "c"'),
     ]
     assert st["message"].startswith('Pod "dups" is invalid: [spec.containers[1].name: Duplicate value: "c", '), st["message"]
@@ -247,7 +247,7 @@ def test_config_keys_and_size(cluster, ns):
     body = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "keys", "namespace": ns}, "data": {"bad key": "v"}}
     _, cs = invalid(cluster, f"/api/v1/namespaces/{ns}/configmaps", body)
     assert cs == [("data[bad key]", "FieldValueInvalid",
-                   """Invalid value: "bad key": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name', or 'KEY_NAME', or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')""")]
+                   """Invalid value: "bad key": a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')""")]
     big = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "big", "namespace": ns},
            "data": {"a": "x" * (600 * 1024), "b": "x" * (600 * 1024)}}
     st, cs = invalid(cluster, f"/api/v1/namespaces/{ns}/configmaps", big)

@@ -96,4 +96,12 @@ public struct Quantity: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     /// The spelling upstream serializes: the parsed text when it was canonical, else the canonical form.
     public var description: String { cached ?? canonical }
+
+    /// Rounded away from zero to a multiple of 10^`scale` (upstream's `RoundUp`); an exact value
+    /// keeps its spelling, a rounded one is written canonically.
+    public func roundedUp(toScale scale: Int) -> Quantity {
+        let (rounded, exact) = magnitude.roundedUp(toScale: scale)
+        if exact { return self }
+        return Quantity(negative: negative, magnitude: rounded, format: format)
+    }
 }

@@ -39,6 +39,7 @@ extension ResourceHandler {
             var object = try decodeObject(&request, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
             try checkName(object, name: name)
             try reconcileNamespace(&object, request)
+            ObjectDefaults.apply(to: &object, info: info)
             let candidate = object
             return try await writeUpdate(request, name: name) { current in
                 try mergeForUpdate(new: candidate, current: current, info: info, statusOnly: true)
@@ -54,7 +55,8 @@ extension ResourceHandler {
                 checked = base
                 let patched = try PatchApplier.apply(patchType, patch: body, to: current,
                                                   definition: info.definition, schemas: pruner.schemas)
-                let object = try checkObject(patched, &checked, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
+                var object = try checkObject(patched, &checked, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
+                ObjectDefaults.apply(to: &object, info: info)
                 return try mergeForUpdate(new: object, current: current, info: info, statusOnly: true)
             }
             request.warnings = checked.warnings

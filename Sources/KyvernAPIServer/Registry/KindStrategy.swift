@@ -39,12 +39,13 @@ public struct KindStrategy: Sendable {
         case ("", "services"):
             return ["loadBalancer": [:]]
         default:
-            return nil
+            return EmptyStatus.forNewObject(info)
         }
     }
 
     /// Kind-specific fields upstream fills in on create.
     public func prepareForCreate(_ object: inout JSONValue) {
+        ObjectDefaults.prepareForCreate(&object, info: info)
         switch (info.group, info.resource) {
         case ("", "namespaces"):
             let name = object[path: ["metadata", "name"]]?.stringValue ?? ""

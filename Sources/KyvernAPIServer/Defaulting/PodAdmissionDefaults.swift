@@ -1,0 +1,64 @@
+import KyvernAPI
+
+/// What the admission plugins every upstream cluster runs add to a new pod: the ServiceAccount
+/// plugin's account name, the Priority plugin's priority, and the DefaultTolerationSeconds
+/// plugin's tolerations. They act on create only, after defaulting.
+///
+/// The ServiceAccount plugin's token volume and mounts are not added here.
+enum PodAdmissionDefaults {
+    /// The priorities of the two built-in system classes.
+    static let systemPriorities: [String: Int64] = [
+        "system-node-critical": 2_000_001_000,
+        "system-cluster-critical": 2_000_000_000,
+    ]
+
+    /// Seconds a pod stays bound to a node that became not-ready or unreachable.
+    static let tolerationSeconds: Int64 = 300
+
+    static func applyOnCreate(to pod: inout JSONValue) {
+        pod.modify("spec") { spec in
+            serviceAccount(&spec)
+            priority(&spec)
+            tolerations(&spec)
+        }
+    }
+
+    static func serviceAccount(_ spec: inout JSONValue) {
+        PodSpecDefaults.mirrorServiceAccount(&spec)
+        if spec.isEmpty("serviceAccountName") {
+            spec["serviceAccountName"] = "default"
+        }
+        PodSpecDefaults.mirrorServiceAccount(&spec)
+    }
+
+    /// Without a class, priority 0 (no global default class is known here); a system class gets
+    /// its fixed value. A user-defined class is resolved by nothing yet, so it is left alone.
+    static func priority(_ spec: inout JSONValue) {
+        let className = spec["priorityClassName"]?.stringValue ?? ""
+        let value: Int64? = className.isEmpty ? 0 : systemPriorities[className]
+        guard let value else { return }
+        spec.defaultValue("priority", .int(value))
+        spec.defaultValue("preemptionPolicy", "PreemptLowerPriority")
+    }
+
+    /// Adds a NoExecute toleration of 300s for each of the not-ready and unreachable taints that
+    /// no toleration already covers.
+    static func tolerations(_ spec: inout JSONValue) {
+        var list = spec["tolerations"]?.arrayValue ?? []
+        func tolerated(_ key: String) -> Bool {
+            list.contains { toleration in
+                let tolerationKey = toleration["key"]?.stringValue ?? ""
+                let effect = toleration["effect"]?.stringValue ?? ""
+                return (tolerationKey == key || tolerationKey.isEmpty) && (effect == "NoExecute" || effect.isEmpty)
+            }
+        }
+        var added: [JSONValue] = []
+        for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] where !tolerated(key) {
+            added.append(["key": .string(key), "operator": "Exists", "effect": "NoExecute",
+                          "tolerationSeconds": .int(tolerationSeconds)])
+        }
+        guard !added.isEmpty else { return }
+        list.append(contentsOf: added)
+        spec["tolerations"] = .array(list)
+    }
+}
