@@ -36,7 +36,7 @@ def _yaml(*objs) -> str:
 
 
 def _get(cluster, ns, kind, name) -> dict:
-    return json.loads(cluster.kubectl("get", kind, name, "-n", ns, "-o", "json").stdout)
+    return json.loads(cluster.kubectl("get", kind, name, "-n", ns, "-o", "json", "--show-managed-fields").stdout)
 
 
 def _managers(obj) -> list[tuple]:
@@ -133,8 +133,13 @@ def test_kubectl_diff(cluster, ns):
     assert changed == ["-  replicas: 1", "+  replicas: 4"], cp.stdout
     # diff is a dry run: nothing changed.
     assert _get(cluster, ns, "deployment", "diffy")["spec"]["replicas"] == 1
+    # Server-side diff is a dry-run apply: the replicas belong to client-side apply, so it conflicts
+    # unless forced.
     cp = cluster.kubectl("diff", "--server-side", "-f", "-", input=_yaml(d), check=False)
+    assert cp.returncode > 1 and "Apply failed with 1 conflict" in cp.stderr, cp.stdout + cp.stderr
+    cp = cluster.kubectl("diff", "--server-side", "--force-conflicts", "-f", "-", input=_yaml(d), check=False)
     assert cp.returncode == 1 and "+  replicas: 4" in cp.stdout.splitlines(), cp.stdout + cp.stderr
+    assert _get(cluster, ns, "deployment", "diffy")["spec"]["replicas"] == 1
 
 
 # ---- server-side apply -----------------------------------------------------------------------
@@ -155,8 +160,6 @@ def test_server_side_apply_create_fields_and_idempotence(cluster, ns):
             },
         },
     }
-    # Defaulted fields are in the object but owned by nobody.
-    assert got["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] == "IfNotPresent"
     assert "last-applied-configuration" not in json.dumps(got["metadata"].get("annotations", {}))
 
     cp = cluster.kubectl("apply", "--server-side", "-f", "-", input=_yaml(d))
@@ -170,7 +173,7 @@ def test_server_side_apply_create_fields_and_idempotence(cluster, ns):
     d["spec"]["template"]["spec"]["containers"][0]["args"] = ["--serve"]
     cluster.kubectl("apply", "--server-side", "-f", "-", input=_yaml(d))
     after = _get(cluster, ns, "deployment", "ssa")
-    assert after["spec"]["replicas"] == 1  # removed, then defaulted
+    assert after["spec"].get("replicas", 1) == 1  # removed (then defaulted to 1 where defaults are applied)
     assert after["spec"]["template"]["spec"]["containers"][0]["args"] == ["--serve"]
     spec_fields = _fields(after, "kubectl", "Apply")["f:spec"]
     assert "f:replicas" not in spec_fields
@@ -193,10 +196,15 @@ def test_server_side_apply_conflict_with_client_side_apply(cluster, ns):
     assert cp.stdout.strip() == "deployment.apps/clash serverside-applied"
     got = _get(cluster, ns, "deployment", "clash")
     assert got["spec"]["replicas"] == 3
+    # kubectl then re-applies the last-applied annotation as "kubectl-last-applied" and migrates the
+    # client-side apply entry into its own (a JSON patch of managedFields).
     assert sorted(_managers(got)) == [("kubectl", "Apply", "apps/v1", None),
-                                      ("kubectl-client-side-apply", "Update", "apps/v1", None)]
+                                      ("kubectl-last-applied", "Apply", "apps/v1", None)]
     assert "f:replicas" in _fields(got, "kubectl", "Apply")["f:spec"]
-    assert "f:replicas" not in _fields(got, "kubectl-client-side-apply", "Update")["f:spec"]
+    last = json.loads(got["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"])
+    assert last["spec"]["replicas"] == 3
+    assert _fields(got, "kubectl-last-applied", "Apply") == {
+        "f:metadata": {"f:annotations": {"f:kubectl.kubernetes.io/last-applied-configuration": {}}}}
 
 
 def test_server_side_apply_conflict_between_two_managers(cluster, ns):

@@ -131,6 +131,7 @@ struct FieldManager: Sendable {
         if merged != liveObject || mine.time == nil { mine.time = now }
         if !mine.fields.isEmpty { entries.append(mine) }
         Self.store(entries, in: &merged)
+        LastAppliedSync.sync(&merged, applied: config, manager: manager)
         return merged
     }
 }
