@@ -269,6 +269,18 @@ def test_managed_fields_of_updates_and_status(cluster, ns):
     assert ("ctrl", "Update", "apps/v1", "status") in _managers(body)
     assert _fields(body, "ctrl", "Update") == {"f:status": {"f:observedGeneration": {}}}
 
+    # Server-side apply to the status subresource owns status fields only.
+    r = cluster.request("PATCH", base, params={"fieldManager": "status-applier", "force": "true"},
+                        data=json.dumps({"apiVersion": "apps/v1", "kind": "Deployment",
+                                         "metadata": {"name": "st", "namespace": ns},
+                                         "spec": {"replicas": 7}, "status": {"observedGeneration": 2, "replicas": 0}}),
+                        headers={"Content-Type": "application/apply-patch+yaml"})
+    body = cluster.ok_json(r, 200)
+    assert body["spec"]["replicas"] == 1 and body["status"]["observedGeneration"] == 2
+    assert ("status-applier", "Apply", "apps/v1", "status") in _managers(body)
+    assert _fields(body, "status-applier", "Apply") == {"f:status": {"f:observedGeneration": {}, "f:replicas": {}}}
+    assert ("ctrl", "Update", "apps/v1", "status") not in _managers(body)  # forced: its only field was taken
+
     # A single empty entry resets managed fields.
     r = cluster.request("PATCH", f"/api/v1/namespaces/{ns}/configmaps/cfg",
                         data=json.dumps({"metadata": {"managedFields": [{}]}}),

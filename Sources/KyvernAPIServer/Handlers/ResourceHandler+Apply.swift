@@ -3,7 +3,8 @@ import KyvernAPI
 import KyvernStore
 
 /// Server-side apply (`PATCH` with `application/apply-patch+yaml`): the configuration is merged into
-/// the live object by `FieldManager.apply`; an object that does not exist yet is created (201).
+/// the live object by `FieldManager.apply`; an object that does not exist yet is created (201). The
+/// status subresource applies too, owning only `status`.
 extension ResourceHandler {
     func applyPatch(_ request: inout ResourceRequest, name: String) async throws -> Reply {
         let info = request.info
@@ -36,7 +37,9 @@ extension ResourceHandler {
             try reconcileNamespace(&object, base)
             ObjectDefaults.apply(to: &object, info: info)
             try validateMeta(object, info)
-            let merged = try mergeForUpdate(new: object, current: current, info: info, statusOnly: false)
+            let statusOnly = base.target.subresource == "status"
+            var merged = try mergeForUpdate(new: object, current: current, info: info, statusOnly: statusOnly)
+            merged[path: ["metadata", "managedFields"]] = object[path: ["metadata", "managedFields"]]
             try validateObject(merged, old: current, info: info)
             return merged
         }
