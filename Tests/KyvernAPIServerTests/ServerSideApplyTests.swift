@@ -148,7 +148,17 @@ import Testing
         let config = Self.json(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"2"}}"#)
         let result = try fm.apply(live: live, config: config, manager: "kubectl", force: true, now: Self.now)
         #expect(result[path: ["metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"]]
-                == #"{"apiVersion":"v1","data":{"a":"2"},"kind":"ConfigMap","metadata":{"name":"c"}}"#)
+                == .string(#"{"apiVersion":"v1","data":{"a":"2"},"kind":"ConfigMap","metadata":{"name":"c"}}"# + "\n"))
+        // Client-side apply set `a`; kubectl takes it over without conflict while the annotation still
+        // describes it as it is, another manager conflicts.
+        let csa = Self.json(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"data\":{\"a\":\"1\"}}"}},"data":{"a":"1"}}"#)
+        let owned = fm.update(old: nil, new: csa, manager: "kubectl-client-side-apply", now: Self.now)
+        #expect(throws: APIError.self) { try fm.apply(live: owned, config: config, manager: "helm", force: false, now: Self.now) }
+        let upgraded = try fm.apply(live: owned, config: config, manager: "kubectl", force: false, now: Self.now)
+        #expect(upgraded["data"] == Self.json(#"{"a":"2"}"#))
+        var drifted = owned
+        drifted[path: ["data", "a"]] = "9"
+        #expect(throws: APIError.self) { try fm.apply(live: drifted, config: config, manager: "kubectl", force: false, now: Self.now) }
         let other = try fm.apply(live: live, config: config, manager: "helm", force: true, now: Self.now)
         #expect(other[path: ["metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"]] == "{}")
     }

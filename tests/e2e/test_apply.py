@@ -133,12 +133,11 @@ def test_kubectl_diff(cluster, ns):
     assert changed == ["-  replicas: 1", "+  replicas: 4"], cp.stdout
     # diff is a dry run: nothing changed.
     assert _get(cluster, ns, "deployment", "diffy")["spec"]["replicas"] == 1
-    # Server-side diff is a dry-run apply: the replicas belong to client-side apply, so it conflicts
-    # unless forced.
+    # Server-side diff is a dry-run apply by "kubectl", which takes over what client-side apply set.
     cp = cluster.kubectl("diff", "--server-side", "-f", "-", input=_yaml(d), check=False)
-    assert cp.returncode > 1 and "Apply failed with 1 conflict" in cp.stderr, cp.stdout + cp.stderr
-    cp = cluster.kubectl("diff", "--server-side", "--force-conflicts", "-f", "-", input=_yaml(d), check=False)
     assert cp.returncode == 1 and "+  replicas: 4" in cp.stdout.splitlines(), cp.stdout + cp.stderr
+    cp = cluster.kubectl("diff", "--server-side", "--field-manager=other", "-f", "-", input=_yaml(d), check=False)
+    assert cp.returncode > 1 and "Apply failed with 1 conflict" in cp.stderr, cp.stdout + cp.stderr
     assert _get(cluster, ns, "deployment", "diffy")["spec"]["replicas"] == 1
 
 
@@ -181,18 +180,21 @@ def test_server_side_apply_create_fields_and_idempotence(cluster, ns):
         ".": {}, "f:args": {}, "f:image": {}, "f:name": {}}
 
 
-def test_server_side_apply_conflict_with_client_side_apply(cluster, ns):
+def test_server_side_apply_after_client_side_apply(cluster, ns):
     d = _deploy(ns, "clash", replicas=2)
     cluster.kubectl("apply", "-f", "-", input=_yaml(d))
     d["spec"]["replicas"] = 3
-    cp = cluster.kubectl("apply", "--server-side", "-f", "-", input=_yaml(d), check=False)
+    # Another manager conflicts with what client-side apply set.
+    cp = cluster.kubectl("apply", "--server-side", "--field-manager=deployer", "-f", "-", input=_yaml(d), check=False)
     assert cp.returncode == 1
     assert cp.stderr.startswith(
         'error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas\n'
         "Please review the fields above--they currently have other managers."), cp.stderr
     assert _get(cluster, ns, "deployment", "clash")["spec"]["replicas"] == 2
 
-    cp = cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", "-", input=_yaml(d))
+    # kubectl itself upgrades from client-side apply without conflicts: the fields its last-applied
+    # annotation still describes are taken over.
+    cp = cluster.kubectl("apply", "--server-side", "-f", "-", input=_yaml(d))
     assert cp.stdout.strip() == "deployment.apps/clash serverside-applied"
     got = _get(cluster, ns, "deployment", "clash")
     assert got["spec"]["replicas"] == 3
@@ -205,6 +207,17 @@ def test_server_side_apply_conflict_with_client_side_apply(cluster, ns):
     assert last["spec"]["replicas"] == 3
     assert _fields(got, "kubectl-last-applied", "Apply") == {
         "f:metadata": {"f:annotations": {"f:kubectl.kubernetes.io/last-applied-configuration": {}}}}
+
+    # --force-conflicts takes the field from its owner.
+    d["spec"]["replicas"] = 4
+    cp = cluster.kubectl("apply", "--server-side", "--field-manager=deployer", "-f", "-", input=_yaml(d), check=False)
+    assert cp.returncode == 1 and 'conflict with "kubectl": .spec.replicas' in cp.stderr, cp.stderr
+    cp = cluster.kubectl("apply", "--server-side", "--field-manager=deployer", "--force-conflicts", "-f", "-", input=_yaml(d))
+    assert cp.stdout.strip() == "deployment.apps/clash serverside-applied"
+    got = _get(cluster, ns, "deployment", "clash")
+    assert got["spec"]["replicas"] == 4
+    assert "f:replicas" in _fields(got, "deployer", "Apply")["f:spec"]
+    assert "f:replicas" not in _fields(got, "kubectl", "Apply")["f:spec"]
 
 
 def test_server_side_apply_conflict_between_two_managers(cluster, ns):

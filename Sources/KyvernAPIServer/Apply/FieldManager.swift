@@ -97,6 +97,21 @@ struct FieldManager: Sendable {
         if config[path: ["metadata", "managedFields"]] != nil {
             throw APIError.badRequest("metadata.managedFields must be nil")
         }
+        do {
+            return try applyOnce(live: live, config: config, manager: manager, force: force, now: now)
+        } catch let conflict as ApplyConflict {
+            // kubectl moving from client-side to server-side apply takes over, without conflict,
+            // the fields its last-applied annotation still describes as they are.
+            guard manager == "kubectl", let allowed = LastAppliedSync.unchangedFields(of: live, manager: self) else {
+                throw conflict.error
+            }
+            let remaining = conflict.conflicts.filter { !allowed.contains($0.1) }
+            guard remaining.isEmpty else { throw ApplyConflict(conflicts: remaining).error }
+            return try applyOnce(live: live, config: config, manager: manager, force: true, now: now)
+        }
+    }
+
+    private func applyOnce(live: JSONValue?, config: JSONValue, manager: String, force: Bool, now: String) throws -> JSONValue {
         var entries = ManagedFieldsEntry.entries(of: live) ?? []
         let root = shapes.shape(type)
         var merged = ApplyMerge(shapes: shapes).merge(live, config, root)
@@ -119,7 +134,7 @@ struct FieldManager: Sendable {
             for path in entry.fields.intersection(changed).paths { conflicts.append((entry.identity, path)) }
         }
         if !conflicts.isEmpty && !force {
-            throw ApplyConflict.error(conflicts)
+            throw ApplyConflict(conflicts: conflicts)
         }
         for index in entries.indices {
             entries[index].fields = entries[index].fields.subtracting(changed).subtracting(removed)
@@ -136,9 +151,11 @@ struct FieldManager: Sendable {
     }
 }
 
-/// The 409 of an apply that would take fields other managers own.
-enum ApplyConflict {
-    static func error(_ conflicts: [(ManagedFieldsEntry.Identity, FieldPath)]) -> APIError {
+/// An apply that would take fields other managers own; `error` is its 409.
+struct ApplyConflict: Error {
+    var conflicts: [(ManagedFieldsEntry.Identity, FieldPath)]
+
+    var error: APIError {
         let sorted = conflicts.sorted { a, b in
             a.0.printed != b.0.printed ? a.0.printed < b.0.printed : a.1.lexicographicallyPrecedes(b.1)
         }

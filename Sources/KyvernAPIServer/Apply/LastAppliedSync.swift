@@ -7,7 +7,7 @@ enum LastAppliedSync {
     static let annotation = "kubectl.kubernetes.io/last-applied-configuration"
 
     /// Sets the annotation of `object` (when it has one) to `config` without the annotation itself,
-    /// as Go's `encoding/json` writes a map: keys sorted, compact.
+    /// as Go's `json.Encoder` writes a map: keys sorted, compact, a final newline.
     static func sync(_ object: inout JSONValue, applied config: JSONValue, manager: String) {
         guard manager == "kubectl", object[path: ["metadata", "annotations", annotation]] != nil else { return }
         var last = config
@@ -15,7 +15,19 @@ enum LastAppliedSync {
             annotations[annotation] = nil
             last[path: ["metadata", "annotations"]] = .object(annotations)
         }
-        object[path: ["metadata", "annotations", annotation]] = .string(sortedJSON(last))
+        // Written as Go's json.Encoder writes it, newline included.
+        object[path: ["metadata", "annotations", annotation]] = .string(sortedJSON(last) + "\n")
+    }
+
+    /// The fields the live object's last-applied annotation sets to the values the object still has
+    /// (upstream's `allowedConflictsFromLastApplied`); nil without a usable annotation.
+    static func unchangedFields(of live: JSONValue?, manager: FieldManager) -> FieldSet? {
+        guard let text = live?[path: ["metadata", "annotations", annotation]]?.stringValue, !text.isEmpty,
+              let live, let last = try? JSONValue.parse(Array(text.utf8)), case .object = last,
+              last["apiVersion"]?.stringValue == manager.apiVersion else { return nil }
+        let fields = FieldSetExtraction(shapes: manager.shapes).fieldSet(of: last, type: manager.type)
+        let comparison = ObjectComparison(old: last, new: live, type: manager.type, shapes: manager.shapes)
+        return fields.subtracting(comparison.modified).subtracting(comparison.added).subtracting(comparison.removed)
     }
 
     static func sortedJSON(_ value: JSONValue) -> String {
