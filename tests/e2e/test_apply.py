@@ -372,3 +372,13 @@ def test_python_client_server_side_apply(cluster, ns):
                                               _content_type="application/apply-patch+yaml")
     assert forced.data == {"x": "2"}
     assert [(e.manager, e.operation) for e in forced.metadata.managed_fields] == [("py-two", "Apply")]
+
+    # An update through the client sends the entries back (times as +00:00): they are kept as stored,
+    # and the write is recorded under the client's User-Agent product.
+    forced.data = {"x": "2", "y": "3"}
+    replaced = core.replace_namespaced_config_map("py", ns, forced)
+    by_manager = {(e.manager, e.operation): e for e in replaced.metadata.managed_fields}
+    assert sorted(by_manager) == [("OpenAPI-Generator", "Update"), ("py-two", "Apply")]
+    assert by_manager[("OpenAPI-Generator", "Update")].fields_v1 == {"f:data": {"f:y": {}}}
+    raw = cluster.ok_json(cluster.get(f"/api/v1/namespaces/{ns}/configmaps/py"), 200)
+    assert all(e["time"].endswith("Z") for e in raw["metadata"]["managedFields"])

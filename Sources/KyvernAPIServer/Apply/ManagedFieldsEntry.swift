@@ -58,8 +58,10 @@ struct ManagedFieldsEntry: Equatable, Sendable {
               let apiVersion = value["apiVersion"]?.stringValue, !apiVersion.isEmpty,
               value["fieldsType"]?.stringValue == "FieldsV1",
               let fields = FieldsV1.decode(value["fieldsV1"] ?? .object([:])) else { return nil }
+        // Times are stored as upstream writes them (UTC, seconds), whatever offset a client sent.
+        let time = value["time"]?.stringValue.map { Timestamp.parse($0).map(Timestamp.format) ?? $0 }
         self.init(manager: value["manager"]?.stringValue ?? "", operation: operation, apiVersion: apiVersion,
-                  time: value["time"]?.stringValue, subresource: value["subresource"]?.stringValue ?? "", fields: fields)
+                  time: time, subresource: value["subresource"]?.stringValue ?? "", fields: fields)
     }
 
     /// The entries of an object; nil when they cannot be decoded.
