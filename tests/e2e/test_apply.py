@@ -294,6 +294,13 @@ def test_managed_fields_of_updates_and_status(cluster, ns):
     assert _fields(body, "status-applier", "Apply") == {"f:status": {"f:observedGeneration": {}, "f:replicas": {}}}
     assert ("ctrl", "Update", "apps/v1", "status") not in _managers(body)  # forced: its only field was taken
 
+    # kubectl scale (no fieldManager: "kubectl" from its User-Agent) writes the scale subresource.
+    cluster.kubectl("scale", "deployment", "st", "-n", ns, "--replicas=2")
+    got = _get(cluster, ns, "deployment", "st")
+    scale = [e for e in got["metadata"]["managedFields"] if e.get("subresource") == "scale"]
+    assert [(e["manager"], e["operation"], e["fieldsV1"]) for e in scale] == [
+        ("kubectl", "Update", {"f:spec": {"f:replicas": {}}})], got["metadata"]["managedFields"]
+
     # A single empty entry resets managed fields.
     r = cluster.request("PATCH", f"/api/v1/namespaces/{ns}/configmaps/cfg",
                         data=json.dumps({"metadata": {"managedFields": [{}]}}),
