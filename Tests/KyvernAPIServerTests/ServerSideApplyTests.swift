@@ -43,6 +43,19 @@ import Testing
         """))
     }
 
+    @Test func portsWithoutProtocolAreTheDefaultedTCPItems() throws {
+        let fm = Self.manager("pods")
+        let live = Self.pod(#"{"containers":[{"name":"a","image":"1","ports":[{"containerPort":80,"protocol":"TCP"}]}]}"#)
+        let merged = try fm.apply(live: live, config: Self.pod(#"{"containers":[{"name":"a","ports":[{"containerPort":80,"name":"http"}]}]}"#),
+                                  manager: "m", force: false, now: Self.now)
+        #expect(merged[path: ["spec", "containers"]]?.arrayValue?.first?["ports"]
+                == Self.json(#"[{"containerPort":80,"protocol":"TCP","name":"http"}]"#))
+        #expect(Self.entries(merged)["m/Apply"] == Self.json("""
+        {"f:spec":{"f:containers":{"k:{\\"name\\":\\"a\\"}":{".":{},"f:name":{},
+          "f:ports":{"k:{\\"containerPort\\":80,\\"protocol\\":\\"TCP\\"}":{".":{},"f:containerPort":{},"f:name":{}}}}}}}
+        """))
+    }
+
     @Test func setsMergeByValueAndAtomicListsAreReplaced() throws {
         let fm = Self.manager("pods")
         let first = Self.pod(#"{"containers":[{"name":"a","image":"1","command":["sh","-c"]}]}"#,

@@ -110,6 +110,7 @@ struct ZeroObject {
     private static let embedded: Set<String> = [
         "metadata", "spec", "status", "template", "strategy", "updateStrategy", "jobTemplate", "loadBalancer",
         "daemonEndpoints", "kubeletEndpoint", "nodeInfo", "source", "involvedObject", "scaleTargetRef", "resources",
+        "conditions", "podAffinityTerm", "preference", "port",
     ]
 
     func value(of type: JSONValue?) -> JSONValue {
@@ -117,7 +118,7 @@ struct ZeroObject {
         let required = Set(definition(type)?["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
         var object: [String: JSONValue] = [:]
         for (name, child) in properties {
-            if Self.embedded.contains(name), case .structure = shapes.shape(child) {
+            if Self.embedded.contains(name) || required.contains(name), case .structure = shapes.shape(child) {
                 object[name] = value(of: child)
             } else if required.contains(name) {
                 object[name] = .null
@@ -131,15 +132,14 @@ struct ZeroObject {
     func normalized(_ input: JSONValue, type: JSONValue?) -> JSONValue {
         switch (shapes.shape(type), input) {
         case (.structure(let properties), .object(var object)):
-            let required = definition(type)?["required"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            for name in required where object[name] == nil && properties[name] != nil {
-                object[name] = .null
-            }
+            let required = Set(definition(type)?["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
             for (name, child) in properties {
                 if let present = object[name] {
                     if present != .null { object[name] = normalized(present, type: child) }
-                } else if Self.embedded.contains(name), case .structure = shapes.shape(child) {
+                } else if Self.embedded.contains(name) || required.contains(name), case .structure = shapes.shape(child) {
                     object[name] = value(of: child)
+                } else if required.contains(name) {
+                    object[name] = .null
                 }
             }
             return .object(object)

@@ -68,6 +68,11 @@ struct TypeShapes: Sendable {
         }
     }
 
+    /// Defaults of list-map key fields an item may omit (upstream's types declare `protocol` of
+    /// container and service ports as defaulting to TCP), so that `{containerPort: 80}` and the stored,
+    /// defaulted `{containerPort: 80, protocol: TCP}` are the same item.
+    static let keyDefaults: [String: JSONValue] = ["protocol": "TCP"]
+
     /// The element naming `item` in a list of kind `kind`; nil when it has no key.
     static func element(of item: JSONValue, kind: TypeShape.ListKind?) -> PathElement? {
         switch kind {
@@ -77,7 +82,7 @@ struct TypeShapes: Sendable {
             guard case .object(let object) = item else { return nil }
             var fields: [PathElement.KeyField] = []
             for key in keys.sorted() {
-                guard let value = object[key] else { continue }
+                guard let value = object[key] ?? keyDefaults[key] else { continue }
                 fields.append(.init(name: key, value: value))
             }
             return .key(fields)
