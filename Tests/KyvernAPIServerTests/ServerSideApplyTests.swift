@@ -142,6 +142,17 @@ import Testing
         #expect(Self.entries(forced)["bob/Apply"] == Self.json(#"{"f:data":{"f:a":{},"f:z":{}}}"#))
     }
 
+    @Test func statusInAnAppliedConfigurationIsIgnoredByTheMainEndpoint() throws {
+        let fm = Self.manager("deployments", group: "apps", resetsStatus: true)
+        let config = Self.json(#"{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"d"},"spec":{"replicas":1},"status":{"replicas":9}}"#)
+        let first = try fm.apply(live: nil, config: config, manager: "m", force: false, now: "2026-01-01T00:00:00Z")
+        #expect(first["status"] == nil)
+        #expect(Self.entries(first)["m/Apply"] == Self.json(#"{"f:spec":{"f:replicas":{}}}"#))
+        var live = first
+        live["status"] = ["replicas": 1]
+        #expect(try fm.apply(live: live, config: config, manager: "m", force: false, now: "2026-02-02T00:00:00Z") == live)
+    }
+
     @Test func applyingTheSameConfigurationTwiceChangesNothing() throws {
         let fm = Self.manager("configmaps")
         let config = Self.json(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","labels":{"x":"y"}},"data":{"a":"1"}}"#)

@@ -111,7 +111,11 @@ struct FieldManager: Sendable {
         }
     }
 
-    private func applyOnce(live: JSONValue?, config: JSONValue, manager: String, force: Bool, now: String) throws -> JSONValue {
+    private func applyOnce(live: JSONValue?, config sent: JSONValue, manager: String, force: Bool, now: String) throws -> JSONValue {
+        // What this endpoint resets is neither merged nor owned.
+        var config = sent
+        if resetsStatus { config["status"] = nil }
+        if subresource == "status" { config["spec"] = nil }
         var entries = ManagedFieldsEntry.entries(of: live) ?? []
         let root = shapes.shape(type)
         var merged = ApplyMerge(shapes: shapes).merge(live, config, root)
@@ -146,7 +150,7 @@ struct FieldManager: Sendable {
         if merged != liveObject || mine.time == nil { mine.time = now }
         if !mine.fields.isEmpty { entries.append(mine) }
         Self.store(entries, in: &merged)
-        LastAppliedSync.sync(&merged, applied: config, manager: manager)
+        LastAppliedSync.sync(&merged, applied: sent, manager: manager)
         return merged
     }
 }

@@ -18,6 +18,10 @@ extension ResourceHandler {
         var checked = request
         var config = try checkObject(decoded, &checked, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
         request.warnings = checked.warnings
+        // A configuration without a name applies to the object the URL names.
+        if (config[path: ["metadata", "name"]]?.stringValue ?? "").isEmpty {
+            config[path: ["metadata", "name"]] = .string(name)
+        }
         try checkName(config, name: name)
         try reconcileNamespace(&config, request)
         let fields = fieldManager(request)
