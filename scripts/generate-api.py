@@ -43,6 +43,7 @@ SERVED = [
     ("coordination.k8s.io", "v1"),
     ("discovery.k8s.io", "v1"),
     ("events.k8s.io", "v1"),
+    ("networking.k8s.io", "v1"),
     ("policy", "v1"),
     ("scheduling.k8s.io", "v1"),
     ("storage.k8s.io", "v1"),
@@ -55,6 +56,12 @@ SUBRESOURCES = ("status", "scale", "binding", "eviction")
 #: Names for resources the 1.28 discovery documents do not list (new since 1.28). Facts from
 #: the upstream registries of 1.36.
 DISCOVERY_SUPPLEMENT = {
+    ("networking.k8s.io", "v1", "ipaddresses"): {
+        "shortNames": ["ip"], "categories": [], "singularName": "ipaddress",
+    },
+    ("networking.k8s.io", "v1", "servicecidrs"): {
+        "shortNames": [], "categories": [], "singularName": "servicecidr",
+    },
     ("storage.k8s.io", "v1", "volumeattributesclasses"): {
         "shortNames": ["vac"], "categories": [], "singularName": "volumeattributesclass",
     },

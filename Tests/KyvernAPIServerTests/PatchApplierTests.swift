@@ -34,7 +34,7 @@ struct PatchApplierTests {
         #expect(PatchType(contentType: "application/strategic-merge-patch+json") == .strategicMergePatch)
         #expect(PatchType(contentType: "Application/Merge-Patch+JSON; charset=utf-8") == .mergePatch)
         #expect(PatchType(contentType: "application/json") == nil)
-        #expect(PatchType(contentType: "application/apply-patch+yaml") == nil)
+        #expect(PatchType(contentType: "application/apply-patch+yaml") == .apply)
         #expect(PatchType(contentType: nil) == nil)
     }
 

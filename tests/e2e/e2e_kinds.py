@@ -3,7 +3,7 @@
 The expected table is written out by hand from the group versions issue 2 names
 (core/v1, apps/v1, batch/v1, autoscaling/v2, coordination.k8s.io/v1,
 discovery.k8s.io/v1, events.k8s.io/v1, policy/v1, scheduling.k8s.io/v1,
-storage.k8s.io/v1, node.k8s.io/v1) as upstream Kubernetes 1.36 serves them:
+storage.k8s.io/v1, node.k8s.io/v1, and networking.k8s.io/v1, which `kubectl apply --prune` needs) as upstream Kubernetes 1.36 serves them:
 resource, kind, scope, short names, verbs and categories.
 """
 
@@ -101,6 +101,12 @@ EXPECTED_KINDS: tuple[Kind, ...] = (
     Kind("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True),
     # events.k8s.io/v1
     Kind("events.k8s.io", "v1", "events", "Event", True, ("ev",)),
+    # networking.k8s.io/v1
+    Kind("networking.k8s.io", "v1", "ingressclasses", "IngressClass", False),
+    Kind("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",), subresources=("status",)),
+    Kind("networking.k8s.io", "v1", "ipaddresses", "IPAddress", False, ("ip",)),
+    Kind("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",)),
+    Kind("networking.k8s.io", "v1", "servicecidrs", "ServiceCIDR", False, subresources=("status",)),
     # policy/v1
     Kind("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", True, ("pdb",), subresources=("status",)),
     # scheduling.k8s.io/v1
@@ -119,6 +125,7 @@ EXPECTED_KINDS: tuple[Kind, ...] = (
 EXPECTED_GROUP_VERSIONS = (
     "v1", "apps/v1", "batch/v1", "autoscaling/v2", "coordination.k8s.io/v1", "discovery.k8s.io/v1",
     "events.k8s.io/v1", "policy/v1", "scheduling.k8s.io/v1", "storage.k8s.io/v1", "node.k8s.io/v1",
+    "networking.k8s.io/v1",
 )
 
 BY_KEY = {k.key: k for k in EXPECTED_KINDS}
@@ -244,6 +251,17 @@ def manifest(kind: Kind, name: str, namespace: str | None) -> dict:
         obj.update({"driverName": "csi.example.com", "parameters": {"iops": "3000"}})
     elif r == "runtimeclasses.node.k8s.io":
         obj["handler"] = "runc"
+    elif r == "ingressclasses.networking.k8s.io":
+        obj["spec"] = {"controller": "example.com/ingress-controller"}
+    elif r == "ingresses.networking.k8s.io":
+        obj["spec"] = {"rules": [{"host": "shop.example.com", "http": {"paths": [
+            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}
+    elif r == "ipaddresses.networking.k8s.io":
+        obj["spec"] = {"parentRef": {"group": "", "resource": "services", "namespace": "default", "name": "web"}}
+    elif r == "networkpolicies.networking.k8s.io":
+        obj["spec"] = {"podSelector": {"matchLabels": sel}, "policyTypes": ["Ingress"]}
+    elif r == "servicecidrs.networking.k8s.io":
+        obj["spec"] = {"cidrs": ["10.200.0.0/16"]}
     else:  # pragma: no cover - a new kind in the table needs a manifest here
         raise KeyError(f"no manifest for {r}")
     return obj
@@ -254,4 +272,6 @@ def name_for(kind: Kind, suffix: str) -> str:
     base = f"e2e-{kind.kind.lower()}"
     if kind.key == "csidrivers.storage.k8s.io":
         return f"{suffix}.csi.example.com"  # a CSIDriver name is a DNS subdomain, conventionally a domain
+    if kind.key == "ipaddresses.networking.k8s.io":
+        return "192.0.2.%d" % (int.from_bytes(suffix.encode(), "big") % 254 + 1)  # an IPAddress is named by its IP
     return f"{base}-{suffix}" if not kind.namespaced else base

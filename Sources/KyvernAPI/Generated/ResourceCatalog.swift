@@ -27,7 +27,7 @@ public enum ResourceCatalog {
     // One statement per entry keeps type checking cheap as the catalog grows.
     private static func makeAll() -> [ResourceInfo] {
         var all: [ResourceInfo] = []
-        all.reserveCapacity(37)
+        all.reserveCapacity(42)
         all.append(r("", "v1", "bindings", "binding", "Binding", true, ["create"], [], [], [], "io.k8s.api.core.v1.Binding", false, false))
         all.append(r("", "v1", "componentstatuses", "componentstatus", "ComponentStatus", false, ["get", "list"], ["cs"], [], [], "io.k8s.api.core.v1.ComponentStatus", false, false))
         all.append(r("", "v1", "configmaps", "configmap", "ConfigMap", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["cm"], [], [], "io.k8s.api.core.v1.ConfigMap", false, false))
@@ -56,6 +56,11 @@ public enum ResourceCatalog {
         all.append(r("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.coordination.v1.Lease", true, false))
         all.append(r("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.discovery.v1.EndpointSlice", false, false))
         all.append(r("events.k8s.io", "v1", "events", "event", "Event", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["ev"], [], [], "io.k8s.api.events.v1.Event", false, false))
+        all.append(r("networking.k8s.io", "v1", "ingressclasses", "ingressclass", "IngressClass", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.networking.v1.IngressClass", true, false))
+        all.append(r("networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["ing"], [], [s("status", "Ingress", "networking.k8s.io", "v1", ["get", "patch", "update"])], "io.k8s.api.networking.v1.Ingress", true, true))
+        all.append(r("networking.k8s.io", "v1", "ipaddresses", "ipaddress", "IPAddress", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["ip"], [], [], "io.k8s.api.networking.v1.IPAddress", true, false))
+        all.append(r("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["netpol"], [], [], "io.k8s.api.networking.v1.NetworkPolicy", true, false))
+        all.append(r("networking.k8s.io", "v1", "servicecidrs", "servicecidr", "ServiceCIDR", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [s("status", "ServiceCIDR", "networking.k8s.io", "v1", ["get", "patch", "update"])], "io.k8s.api.networking.v1.ServiceCIDR", true, true))
         all.append(r("node.k8s.io", "v1", "runtimeclasses", "runtimeclass", "RuntimeClass", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.node.v1.RuntimeClass", false, false))
         all.append(r("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["pdb"], [], [s("status", "PodDisruptionBudget", "policy", "v1", ["get", "patch", "update"])], "io.k8s.api.policy.v1.PodDisruptionBudget", true, true))
         all.append(r("scheduling.k8s.io", "v1", "priorityclasses", "priorityclass", "PriorityClass", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["pc"], [], [], "io.k8s.api.scheduling.v1.PriorityClass", false, false))
@@ -75,6 +80,7 @@ public enum ResourceCatalog {
         GroupVersionInfo(group: "events.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "autoscaling", version: "v2", preferred: true),
         GroupVersionInfo(group: "batch", version: "v1", preferred: true),
+        GroupVersionInfo(group: "networking.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "policy", version: "v1", preferred: true),
         GroupVersionInfo(group: "storage.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "scheduling.k8s.io", version: "v1", preferred: true),

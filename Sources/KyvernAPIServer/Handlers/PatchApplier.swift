@@ -6,6 +6,8 @@ enum PatchType: Sendable {
     case jsonPatch
     case mergePatch
     case strategicMergePatch
+    /// Server-side apply (`FieldManager.apply`), not a patch document.
+    case apply
 
     init?(contentType: String?) {
         let media = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
@@ -13,6 +15,7 @@ enum PatchType: Sendable {
         case "application/json-patch+json": self = .jsonPatch
         case "application/merge-patch+json": self = .mergePatch
         case "application/strategic-merge-patch+json": self = .strategicMergePatch
+        case "application/apply-patch+yaml": self = .apply
         default: return nil
         }
     }
@@ -25,6 +28,10 @@ enum PatchType: Sendable {
 enum PatchApplier {
     static func apply(_ type: PatchType, patch: [UInt8], to object: JSONValue,
                       definition: String = "", schemas: SchemaSet = SchemaSet(definitions: [:])) throws -> JSONValue {
+        if type == .apply {
+            // Apply merges with ownership; the endpoints that support it call `FieldManager.apply`.
+            throw APIError.unsupportedMediaType("application/apply-patch+yaml")
+        }
         let document: JSONValue
         do {
             document = try JSONValue.parse(patch)
@@ -44,6 +51,8 @@ enum PatchApplier {
                 throw APIError.badRequest("the server rejected our request due to an error in our request: json patch must be an array")
             }
             return try JSONPatch.apply(operations, to: object)
+        case .apply:
+            return object
         }
     }
 

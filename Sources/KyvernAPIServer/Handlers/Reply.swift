@@ -25,6 +25,8 @@ struct ResourceRequest: Sendable {
     var body: [UInt8]
     var contentType: String?
     var accept: String?
+    /// The client's User-Agent: the field manager of a write that names none.
+    var userAgent: String?
     /// Warnings to return in `Warning` headers (e.g. unknown fields under fieldValidation=Warn).
     var warnings: [String] = []
 

@@ -48,6 +48,7 @@ extension ResourceHandler {
             guard let patchType = PatchType(contentType: request.contentType) else {
                 throw APIError.unsupportedMediaType(request.contentType ?? "")
             }
+            if patchType == .apply { return try await applyPatch(&request, name: name) }
             let body = request.body
             let base = request
             var checked = request

@@ -7,6 +7,7 @@ extension ResourceHandler {
 
     func create(_ request: inout ResourceRequest) async throws -> Reply {
         let info = request.info
+        try validateManagerOptions(request, options: "CreateOptions")
         var object = try decodeObject(&request, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
         try reconcileNamespace(&object, request)
         if (object[path: ["metadata", "name"]]?.stringValue ?? "").isEmpty,
@@ -18,6 +19,7 @@ extension ResourceHandler {
         try validateObject(object, old: nil, info: info)
         let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
         if info.namespaced { try await requireNamespace(request.namespace ?? "", forCreate: true) }
+        object = recordUpdate(request, old: nil, new: object)
         var prepared = prepareForCreate(object, info)
         let allocation = try await allocateServiceValues(&prepared, old: nil, info: info, dryRun: request.dryRun)
         if request.dryRun { return .object(prepared, status: 201) }
@@ -80,6 +82,7 @@ extension ResourceHandler {
 
     func update(_ request: inout ResourceRequest, name: String) async throws -> Reply {
         let info = request.info
+        try validateManagerOptions(request, options: "UpdateOptions")
         var object = try decodeObject(&request, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
         try checkName(object, name: name)
         try reconcileNamespace(&object, request)
@@ -102,11 +105,18 @@ extension ResourceHandler {
 
     /// Read-modify-write shared by update, patch and the status subresource.
     func writeUpdate(_ request: ResourceRequest, name: String,
-                     transform: @escaping (JSONValue) async throws -> JSONValue) async throws -> Reply {
+                     transform writeTransform: @escaping (JSONValue) async throws -> JSONValue) async throws -> Reply {
         let info = request.info
         let key = key(request, name: name)
+        // Every write but server-side apply (which keeps its own) records its manager's changes;
+        // values the server allocates afterwards (cluster IPs, node ports) are nobody's.
+        let records = !isApply(request)
+        let recording: (JSONValue) async throws -> JSONValue = { current in
+            let updated = try await writeTransform(current)
+            return records ? self.recordUpdate(request, old: current, new: updated) : updated
+        }
         let allocations = UpdateAllocations(handler: self, info: info, dryRun: request.dryRun)
-        let transform = allocations.wrap(transform)
+        let transform = allocations.wrap(recording)
         if request.dryRun {
             guard let current = try await storage.read(key: key) else {
                 throw APIError.notFound(group: info.group, resource: info.resource, name: name)
@@ -171,8 +181,10 @@ extension ResourceHandler {
         let patchType = PatchType(contentType: request.contentType)
         guard let patchType else {
             throw APIError(code: 415, reason: "UnsupportedMediaType",
-                           message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
+                           message: "the body of the request was in an unknown format - accepted media types include: application/apply-patch+yaml, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
         }
+        if patchType == .apply { return try await applyPatch(&request, name: name) }
+        try validateManagerOptions(request, options: "PatchOptions")
         let body = request.body
         let base = request
         var checked = request

@@ -119,6 +119,7 @@ struct APIResponder: HTTPResponder {
         var resourceRequest = ResourceRequest(
             method: request.method.rawValue, target: target, info: info, query: QueryParameters(request.uri.query),
             body: body, contentType: request.headers[.contentType], accept: accept)
+        resourceRequest.userAgent = request.headers[.userAgent]
         let reply = try await handler.handle(&resourceRequest)
         return response(for: reply, warnings: resourceRequest.warnings)
     }
