@@ -292,3 +292,42 @@ def test_eviction_of_a_scheduled_pod_is_graceful(cluster, ns):
                                              "deleteOptions": {"gracePeriodSeconds": 0}})
     assert r.status_code == 201, r.text
     assert cluster.get(f"{base}/ev").status_code == 404
+
+
+def test_namespace_finalize_subresource(cluster, suffix):
+    """PUT namespaces/{name}/finalize replaces only spec.finalizers; a terminating namespace held by
+    a custom finalizer goes once it is handed back with none; bad names are 422."""
+    name = f"e2e-fin-{suffix}"
+    cluster.create_namespace(name)
+    try:
+        ns = cluster.ok_json(cluster.get(f"/api/v1/namespaces/{name}"), 200)
+        ns["spec"]["finalizers"] = ["kubernetes", "example.com/hold"]
+        ns["metadata"]["labels"]["ignored"] = "yes"
+        out = cluster.ok_json(cluster.put(f"/api/v1/namespaces/{name}/finalize", ns), 200)
+        assert out["spec"]["finalizers"] == ["kubernetes", "example.com/hold"]
+        assert "ignored" not in out["metadata"]["labels"], "finalize must change nothing but spec.finalizers"
+
+        bad = dict(out, spec={"finalizers": ["hold"]})
+        r = cluster.put(f"/api/v1/namespaces/{name}/finalize", bad)
+        assert r.status_code == 422, r.text
+        st = status_of(r)
+        assert st["details"]["causes"] == [{"reason": "FieldValueInvalid", "field": "spec.finalizers[0]",
+                                            "message": 'Invalid value: "hold": name is neither a standard finalizer name nor is it fully qualified'}]
+
+        assert cluster.delete(f"/api/v1/namespaces/{name}").status_code == 200
+        # the namespace finalizer removes "kubernetes"; the custom one keeps it Terminating
+        def held():
+            got = cluster.ok_json(cluster.get(f"/api/v1/namespaces/{name}"), 200)
+            return got if got["spec"].get("finalizers") == ["example.com/hold"] else None
+        got = wait_for(held)
+        assert got and got["status"]["phase"] == "Terminating"
+
+        # handing it back with no finalizers deletes it, through the official client as a user would
+        from kubernetes import client as k8s
+        v1 = k8s.CoreV1Api(cluster.api_client)
+        body = v1.read_namespace(name)
+        body.spec.finalizers = []
+        v1.replace_namespace_finalize(name, body)
+        assert wait_for(lambda: cluster.get(f"/api/v1/namespaces/{name}").status_code == 404)
+    finally:
+        cluster.delete(f"/api/v1/namespaces/{name}")

@@ -23,6 +23,7 @@ extension ResourceHandler {
         case "scale": return try await scale(&request, name: name, verb: verb)
         case "binding": return try await bind(&request, podName: name)
         case "eviction": return try await evict(&request, podName: name)
+        case "finalize": return try await finalizeNamespace(&request, name: name)
         default:
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }
