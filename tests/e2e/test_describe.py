@@ -72,7 +72,9 @@ def test_describe_pod_shows_events(cluster, ns):
     _core_event(api, ns, "other.1", {**_ref(pod), "name": "other", "uid": "x"}, reason="Pulled", message="not mine")
 
     out = cluster.kubectl("describe", "pod", "web", "-n", ns).stdout
-    assert _fields(out)[:4] == ["Name: web", f"Namespace: {ns}", "Node: <none>", "Labels: app=web"]
+    # Priority and the service account come from upstream's admission defaults.
+    assert _fields(out)[:6] == ["Name: web", f"Namespace: {ns}", "Priority: 0", "Service Account: default",
+                                "Node: <none>", "Labels: app=web"]
     assert _events_section(out) == [
         "Events:",
         "Type Reason Age From Message",
@@ -187,7 +189,9 @@ def test_describe_namespace_shows_quota_limits_and_events(cluster, ns):
         "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m"}}]}}), 201)
     nsobj = cluster.ok_json(cluster.get(f"/api/v1/namespaces/{ns}"), 200)
     api = client.CoreV1Api(cluster.api_client)
-    _core_event(api, ns, "ns.1", _ref(nsobj), reason="Checked", message="namespace checked",
+    # Events about a cluster-scoped object live in "default", as upstream's recorders write them
+    # (and as upstream's validation demands of an event whose involvedObject has no namespace).
+    _core_event(api, "default", f"{ns}.1", _ref(nsobj), reason="Checked", message="namespace checked",
                 component="namespace-controller", first=1320, last=1320)
     out = cluster.kubectl("describe", "namespace", ns).stdout
     # kubectl's namespace describer prints quotas and limit ranges, and (unlike the others) no events.
@@ -197,7 +201,7 @@ def test_describe_namespace_shows_quota_limits_and_events(cluster, ns):
         "Resource Limits",
         "Type Resource Min Max Default Request Default Limit Max Limit/Request Ratio",
         "---- -------- --- --- --------------- ------------- -----------------------",
-        "Container cpu - - - 500m -",
+        "Container cpu - - 500m 500m -",  # defaultRequest defaulted from default, as upstream
     ]
 
 

@@ -412,6 +412,11 @@ WIDE_HEADERS = {
     "volumeattachments.storage.k8s.io": "NAME|ATTACHER|PV|NODE|ATTACHED|AGE",
     "volumeattributesclasses.storage.k8s.io": "NAME|DRIVERNAME|AGE",
     "runtimeclasses.node.k8s.io": "NAME|HANDLER|AGE",
+    "ingressclasses.networking.k8s.io": "NAME|CONTROLLER|PARAMETERS|AGE",
+    "ingresses.networking.k8s.io": "NAME|CLASS|HOSTS|ADDRESS|PORTS|AGE",
+    "ipaddresses.networking.k8s.io": "NAME|PARENTREF",
+    "networkpolicies.networking.k8s.io": "NAME|POD-SELECTOR|AGE",
+    "servicecidrs.networking.k8s.io": "NAME|CIDRS|AGE",
 }
 
 

@@ -39,6 +39,7 @@ enum ObjectDefaults {
         case ("", "resourcequotas"): ClusterDefaults.resourceQuota(&object)
         case ("scheduling.k8s.io", "priorityclasses"): ClusterDefaults.priorityClass(&object)
         case ("autoscaling", "horizontalpodautoscalers"): ClusterDefaults.horizontalPodAutoscaler(&object)
+        case ("", "events"): EventDefaults.event(&object)
         default:
             break
         }

@@ -42,6 +42,9 @@ enum ObjectValidation {
             return ScalingValidation.autoscaler(object)
         case ("policy", "poddisruptionbudgets"):
             return ScalingValidation.disruptionBudget(object)
+        case ("", "events"):
+            return EventValidation.legacy(object, namespace: object[path: ["metadata", "namespace"]]?.stringValue ?? "",
+                                          controllerField: "reportingComponent")
         default:
             return WorkloadValidation.validate(object, info: info)
         }
