@@ -227,6 +227,8 @@ def test_service_rules(cluster, ns):
     _, cs = invalid(cluster, f"/api/v1/namespaces/{ns}/services", svc)
     assert cs == [
         ("spec.ports[0].port", "FieldValueInvalid", "Invalid value: 70000: must be between 1 and 65535, inclusive"),
+        # targetPort is defaulted from port before validation, as upstream does
+        ("spec.ports[0].targetPort", "FieldValueInvalid", "Invalid value: 70000: must be between 1 and 65535, inclusive"),
         ("spec.ports[0].nodePort", "FieldValueInvalid",
          "Invalid value: 80: provided port is not in the valid range. The range of valid ports is 30000-32767"),
         ("spec.ports[1].name", "FieldValueDuplicate", 'Duplicate value: "a"'),
@@ -318,11 +320,11 @@ def test_frozen_config_and_secret_type(cluster, ns):
 def test_service_cluster_ip_and_job_template_are_immutable(cluster, ns):
     base = f"/api/v1/namespaces/{ns}/services"
     svc = cluster.ok_json(cluster.post(base, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": ns},
-                                              "spec": {"clusterIP": "10.96.0.50", "ports": [{"port": 80}]}}), 201)
-    svc["spec"]["clusterIP"] = "10.96.0.51"
+                                              "spec": {"clusterIP": "10.43.200.50", "ports": [{"port": 80}]}}), 201)
+    svc["spec"]["clusterIP"] = "10.43.200.51"
     svc["spec"].pop("clusterIPs", None)
     _, cs = invalid(cluster, f"{base}/s", svc, method="PUT")
-    assert cs == [("spec.clusterIPs[0]", "FieldValueInvalid", 'Invalid value: []string{"10.96.0.51"}: may not change once set')]
+    assert cs == [("spec.clusterIPs[0]", "FieldValueInvalid", 'Invalid value: []string{"10.43.200.51"}: may not change once set')]
     base = f"/apis/batch/v1/namespaces/{ns}/jobs"
     job = cluster.ok_json(cluster.post(base, workload("Job", ns, "j", {"completions": 2, "template": {
         "spec": {"restartPolicy": "Never", "containers": [dict(C)]}}})), 201)
