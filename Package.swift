@@ -88,6 +88,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(name: "KyvernScheduler", dependencies: ["KyvernAPI"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",
             dependencies: [
@@ -97,6 +98,7 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernAPITests", dependencies: ["KyvernAPI"], swiftSettings: settings),
+        .testTarget(name: "KyvernSchedulerTests", dependencies: ["KyvernScheduler", "KyvernAPI"], swiftSettings: settings),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
         .testTarget(
             name: "KyvernAPIServerTests",

@@ -1,0 +1,62 @@
+public import KyvernAPI
+
+/// A node as the scheduler sees it: its object plus the totals of the pods bound or assumed
+/// to it, so filters compare requests against what is left without walking every pod.
+public struct NodeInfo: Sendable {
+    /// A pod counted on the node, with its requests computed once.
+    public struct PodEntry: Sendable {
+        public var pod: JSONValue
+        public var requests: PodRequests
+        public var hostPorts: [HostPort]
+    }
+
+    public let node: JSONValue
+    public let name: String
+    public let labels: [String: String]
+    public let taints: [Taint]
+    public let allocatable: Resources
+    /// Sum of the pods' requests.
+    public private(set) var requested = Resources()
+    /// Sum of the pods' requests with scoring defaults for missing cpu/memory.
+    public private(set) var nonZeroRequested = Resources()
+    public private(set) var usedPorts: [HostPort] = []
+    /// Pods by "namespace/name".
+    public private(set) var pods: [String: PodEntry] = [:]
+
+    public init(node: JSONValue, pods: [JSONValue] = []) {
+        self.node = node
+        name = node[path: ["metadata", "name"]]?.stringValue ?? ""
+        labels = (node[path: ["metadata", "labels"]]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+        taints = (node[path: ["spec", "taints"]]?.arrayValue ?? []).map(Taint.init(json:))
+        allocatable = Resources(list: node[path: ["status", "allocatable"]])
+        for pod in pods { add(pod: pod) }
+    }
+
+    public var podCount: Int { pods.count }
+
+    public static func key(of pod: JSONValue) -> String {
+        let ns = pod[path: ["metadata", "namespace"]]?.stringValue ?? ""
+        let name = pod[path: ["metadata", "name"]]?.stringValue ?? ""
+        return ns + "/" + name
+    }
+
+    /// Counts a pod on this node (replacing an earlier copy of the same pod).
+    public mutating func add(pod: JSONValue) {
+        let key = Self.key(of: pod)
+        if pods[key] != nil { remove(podKey: key) }
+        let entry = PodEntry(pod: pod, requests: PodRequests(pod: pod), hostPorts: HostPort.of(pod: pod))
+        requested.add(entry.requests.requests)
+        nonZeroRequested.add(entry.requests.nonZero)
+        usedPorts += entry.hostPorts
+        pods[key] = entry
+    }
+
+    public mutating func remove(podKey key: String) {
+        guard let entry = pods.removeValue(forKey: key) else { return }
+        requested.subtract(entry.requests.requests)
+        nonZeroRequested.subtract(entry.requests.nonZero)
+        for port in entry.hostPorts {
+            if let i = usedPorts.firstIndex(of: port) { usedPorts.remove(at: i) }
+        }
+    }
+}

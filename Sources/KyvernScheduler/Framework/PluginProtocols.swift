@@ -1,0 +1,87 @@
+public import KyvernAPI
+
+/// Upstream's highest score a Score plugin may give a node (after NormalizeScore).
+public let maxNodeScore: Int64 = 100
+
+/// One scheduling plugin. Each extension point is its own small protocol so a plugin adopts
+/// exactly the points it needs and the framework finds them by conformance.
+public protocol Plugin: Sendable {
+    var name: String { get }
+}
+
+public protocol PreFilterPlugin: Plugin {
+    /// Computes per-pod state once; `.skip` removes this plugin's Filter for the pod.
+    func preFilter(state: inout CycleState, pod: JSONValue, nodes: [NodeInfo]) -> Status
+}
+
+public protocol FilterPlugin: Plugin {
+    func filter(state: CycleState, pod: JSONValue, node: NodeInfo) -> Status
+}
+
+/// Runs when no node passed the filters (preemption lives here).
+public protocol PostFilterPlugin: Plugin {
+    func postFilter(state: CycleState, pod: JSONValue, nodeStatuses: [String: Status])
+        -> (nominatedNodeName: String?, status: Status)
+}
+
+public protocol PreScorePlugin: Plugin {
+    /// Computes per-pod scoring state once; `.skip` removes this plugin's Score for the pod.
+    func preScore(state: inout CycleState, pod: JSONValue, nodes: [NodeInfo]) -> Status
+}
+
+/// A node's score from one plugin.
+public struct NodeScore: Sendable, Hashable {
+    public var name: String
+    public var score: Int64
+    public init(name: String, score: Int64) {
+        self.name = name
+        self.score = score
+    }
+}
+
+public protocol ScorePlugin: Plugin {
+    func score(state: CycleState, pod: JSONValue, node: NodeInfo) -> Int64
+    /// Brings raw scores into 0...``maxNodeScore``; the default leaves them as they are.
+    func normalizeScores(state: CycleState, pod: JSONValue, scores: inout [NodeScore])
+}
+
+extension ScorePlugin {
+    public func normalizeScores(state: CycleState, pod: JSONValue, scores: inout [NodeScore]) {}
+}
+
+public protocol ReservePlugin: Plugin {
+    /// Claims per-node resources the plugin tracks before binding; `unreserve` undoes it when a
+    /// later point fails.
+    func reserve(state: inout CycleState, pod: JSONValue, nodeName: String) -> Status
+    func unreserve(state: inout CycleState, pod: JSONValue, nodeName: String)
+}
+
+public protocol PermitPlugin: Plugin {
+    /// `.success`, a rejection, or `.wait` with how long to wait at most.
+    func permit(state: CycleState, pod: JSONValue, nodeName: String) -> (status: Status, timeout: Duration)
+}
+
+public protocol PreBindPlugin: Plugin {
+    func preBind(state: CycleState, pod: JSONValue, nodeName: String) async -> Status
+}
+
+public protocol BindPlugin: Plugin {
+    /// `.skip` passes the binding to the next Bind plugin.
+    func bind(state: CycleState, pod: JSONValue, nodeName: String) async -> Status
+}
+
+/// Upstream's `DefaultNormalizeScore`: scales scores so the highest becomes `maxPriority`,
+/// optionally reversed (for plugins whose raw score counts something bad, like taints).
+public func defaultNormalizeScore(_ maxPriority: Int64, reverse: Bool, scores: inout [NodeScore]) {
+    let highest = scores.map(\.score).max() ?? 0
+    if highest == 0 {
+        if reverse {
+            for i in scores.indices { scores[i].score = maxPriority }
+        }
+        return
+    }
+    for i in scores.indices {
+        let scaled = maxPriority * scores[i].score / highest
+        scores[i].score = reverse ? maxPriority - scaled : scaled
+    }
+}

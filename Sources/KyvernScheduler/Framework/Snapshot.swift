@@ -1,0 +1,36 @@
+public import KyvernAPI
+
+/// The nodes a scheduling cycle works on, frozen for the cycle so every plugin sees the same
+/// cluster. Order is stable (node name), which makes tie-breaking reproducible.
+public struct Snapshot: Sendable {
+    public private(set) var nodes: [NodeInfo]
+    private var index: [String: Int]
+
+    public init(nodes: [NodeInfo]) {
+        self.nodes = nodes.sorted { $0.name < $1.name }
+        index = Dictionary(uniqueKeysWithValues: self.nodes.enumerated().map { ($1.name, $0) })
+    }
+
+    /// Builds NodeInfos from node objects and the pods assigned to them by `spec.nodeName`.
+    public init(nodes: [JSONValue], pods: [JSONValue]) {
+        var byNode: [String: [JSONValue]] = [:]
+        for pod in pods {
+            if let node = pod[path: ["spec", "nodeName"]]?.stringValue, !node.isEmpty {
+                byNode[node, default: []].append(pod)
+            }
+        }
+        self.init(nodes: nodes.map { node in
+            NodeInfo(node: node, pods: byNode[node[path: ["metadata", "name"]]?.stringValue ?? ""] ?? [])
+        })
+    }
+
+    public subscript(name: String) -> NodeInfo? {
+        index[name].map { nodes[$0] }
+    }
+
+    /// Counts an assumed pod on its node before its binding lands.
+    public mutating func assume(pod: JSONValue, on nodeName: String) {
+        guard let i = index[nodeName] else { return }
+        nodes[i].add(pod: pod)
+    }
+}
