@@ -18,10 +18,13 @@ public struct HostPort: Sendable, Hashable {
         return ip == other.ip || ip == "0.0.0.0" || other.ip == "0.0.0.0"
     }
 
-    /// The host ports of every container (init containers included, as upstream) of a pod.
+    /// The host ports a pod holds while running: its containers' and its sidecars' (restartable
+    /// init containers keep running); a run-to-completion init container's ports are released
+    /// before the pod's containers start.
     public static func of(pod: JSONValue) -> [HostPort] {
-        let containers = (pod[path: ["spec", "initContainers"]]?.arrayValue ?? [])
-            + (pod[path: ["spec", "containers"]]?.arrayValue ?? [])
+        let sidecars = (pod[path: ["spec", "initContainers"]]?.arrayValue ?? [])
+            .filter { $0["restartPolicy"]?.stringValue == "Always" }
+        let containers = sidecars + (pod[path: ["spec", "containers"]]?.arrayValue ?? [])
         return containers.flatMap { container in
             (container["ports"]?.arrayValue ?? []).compactMap { port -> HostPort? in
                 guard let hostPort = port["hostPort"]?.intValue, hostPort > 0 else { return nil }
