@@ -5,6 +5,8 @@ public import KyvernAPI
 /// The runner is pure: it returns the chosen node (or why there is none) and leaves assuming,
 /// binding and requeueing to the caller, which keeps every decision unit-testable.
 public struct Framework: Sendable {
+    /// Every plugin of the profile, in configuration order.
+    public let plugins: [any Plugin]
     public let preFilters: [any PreFilterPlugin]
     public let filters: [any FilterPlugin]
     public let postFilters: [any PostFilterPlugin]
@@ -14,6 +16,7 @@ public struct Framework: Sendable {
     /// Registers each plugin at every extension point it conforms to; `weights` gives Score
     /// weights by plugin name (default 1).
     public init(plugins: [any Plugin], weights: [String: Int64] = [:]) {
+        self.plugins = plugins
         preFilters = plugins.compactMap { $0 as? any PreFilterPlugin }
         filters = plugins.compactMap { $0 as? any FilterPlugin }
         postFilters = plugins.compactMap { $0 as? any PostFilterPlugin }

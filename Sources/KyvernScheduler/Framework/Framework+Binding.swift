@@ -1,0 +1,68 @@
+public import KyvernAPI
+
+/// The extension points after a node is chosen: Reserve, Permit, PreBind and Bind.
+///
+/// Kept apart from ``Framework/schedule(pod:snapshot:)`` because they run in the binding cycle,
+/// which the scheduler may run concurrently with scheduling the next pod.
+extension Framework {
+    public var reservers: [any ReservePlugin] { plugins.compactMap { $0 as? any ReservePlugin } }
+    public var permitters: [any PermitPlugin] { plugins.compactMap { $0 as? any PermitPlugin } }
+    public var preBinders: [any PreBindPlugin] { plugins.compactMap { $0 as? any PreBindPlugin } }
+    public var binders: [any BindPlugin] { plugins.compactMap { $0 as? any BindPlugin } }
+
+    /// Runs every Reserve plugin in order; when one fails, every Reserve plugin is unreserved
+    /// in reverse order (as upstream, which unreserves all, not only those that succeeded).
+    public func reserve(state: inout CycleState, pod: JSONValue, nodeName: String) -> Status {
+        for plugin in reservers {
+            var status = plugin.reserve(state: &state, pod: pod, nodeName: nodeName)
+            if !status.isSuccess {
+                status.plugin = plugin.name
+                unreserve(state: &state, pod: pod, nodeName: nodeName)
+                return status
+            }
+        }
+        return .success
+    }
+
+    public func unreserve(state: inout CycleState, pod: JSONValue, nodeName: String) {
+        for plugin in reservers.reversed() {
+            plugin.unreserve(state: &state, pod: pod, nodeName: nodeName)
+        }
+    }
+
+    /// The Permit verdict: the first rejection wins; otherwise the plugins that asked to wait,
+    /// each with its own timeout (the pod is rejected when any of them times out).
+    public func permit(state: CycleState, pod: JSONValue, nodeName: String)
+        -> (status: Status, waits: [String: Duration]) {
+        var waits: [String: Duration] = [:]
+        for plugin in permitters {
+            var (status, timeout) = plugin.permit(state: state, pod: pod, nodeName: nodeName)
+            switch status.code {
+            case .success, .skip: continue
+            case .wait: waits[plugin.name] = timeout
+            default:
+                status.plugin = plugin.name
+                return (status, [:])
+            }
+        }
+        return (waits.isEmpty ? .success : Status(.wait), waits)
+    }
+
+    /// Runs PreBind plugins, then the first Bind plugin that does not skip.
+    public func bind(state: CycleState, pod: JSONValue, nodeName: String) async -> Status {
+        for plugin in preBinders {
+            var status = await plugin.preBind(state: state, pod: pod, nodeName: nodeName)
+            if !status.isSuccess {
+                status.plugin = plugin.name
+                return status
+            }
+        }
+        for plugin in binders {
+            var status = await plugin.bind(state: state, pod: pod, nodeName: nodeName)
+            if status.isSkip { continue }
+            status.plugin = plugin.name
+            return status
+        }
+        return Status(.error, ["no bind plugin bound the pod"])
+    }
+}
