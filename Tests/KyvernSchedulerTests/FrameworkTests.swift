@@ -54,7 +54,10 @@ import Testing
         statuses["b"] = .unschedulable("Insufficient cpu")
         let error = FitError(numAllNodes: 12, nodeStatuses: statuses)
         #expect(error.message == "0/12 nodes are available: 1 Too many pods, 10 Insufficient memory, 2 Insufficient cpu.")
-        #expect(FitError(numAllNodes: 0, nodeStatuses: [:]).message == "0/0 nodes are available:")
+        #expect(FitError(numAllNodes: 0, nodeStatuses: [:]).message == "no nodes available to schedule pods")
+        #expect(throws: FitError(numAllNodes: 0, nodeStatuses: [:])) {
+            try Framework(plugins: [NodeResourcesFit()]).schedule(pod: Fixtures.pod(), snapshot: Snapshot(nodes: []))
+        }
     }
 
     @Test func preFilterRejectionReplacesPerNodeReasonsAndPostFilterAppends() {

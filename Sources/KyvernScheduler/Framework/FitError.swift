@@ -11,7 +11,10 @@ public struct FitError: Error, Sendable, Hashable {
     /// "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node
     /// affinity/selector." — each reason counted over nodes, the "count reason" strings sorted
     /// as plain strings (so "10 x" sorts before "2 y", as upstream).
+    ///
+    /// With no nodes at all upstream reports its `ErrNoNodesAvailable` instead.
     public var message: String {
+        if numAllNodes == 0 { return "no nodes available to schedule pods" }
         var text = "0/\(numAllNodes) nodes are available:"
         if !preFilterMessage.isEmpty {
             text += " \(preFilterMessage)."
