@@ -20,6 +20,10 @@ public struct NodeInfo: Sendable {
     /// Sum of the pods' requests with scoring defaults for missing cpu/memory.
     public private(set) var nonZeroRequested = Resources()
     public private(set) var usedPorts: [HostPort] = []
+    /// Image sizes in bytes by every name the node lists for the image (`status.images`).
+    public let images: [String: Int64]
+    /// How many nodes of the snapshot hold each image; set by ``Snapshot`` (one shared copy).
+    public internal(set) var imageSpread = ImageSpread()
     /// Pods by "namespace/name".
     public private(set) var pods: [String: PodEntry] = [:]
 
@@ -29,6 +33,14 @@ public struct NodeInfo: Sendable {
         labels = (node[path: ["metadata", "labels"]]?.objectValue ?? [:]).compactMapValues(\.stringValue)
         taints = (node[path: ["spec", "taints"]]?.arrayValue ?? []).map(Taint.init(json:))
         allocatable = Resources(list: node[path: ["status", "allocatable"]])
+        var images: [String: Int64] = [:]
+        for image in node[path: ["status", "images"]]?.arrayValue ?? [] {
+            let size = image["sizeBytes"]?.intValue ?? 0
+            for name in image["names"]?.arrayValue ?? [] {
+                if let name = name.stringValue { images[name] = size }
+            }
+        }
+        self.images = images
         for pod in pods { add(pod: pod) }
     }
 

@@ -7,7 +7,10 @@ public struct Snapshot: Sendable {
     private var index: [String: Int]
 
     public init(nodes: [NodeInfo]) {
-        self.nodes = nodes.sorted { $0.name < $1.name }
+        var sorted = nodes.sorted { $0.name < $1.name }
+        let spread = ImageSpread(nodes: sorted)
+        for i in sorted.indices { sorted[i].imageSpread = spread }
+        self.nodes = sorted
         index = Dictionary(uniqueKeysWithValues: self.nodes.enumerated().map { ($1.name, $0) })
     }
 
