@@ -10,6 +10,9 @@ extension APIClient {
     /// itself) throws here. The stream pulls from the response body only as the consumer iterates
     /// (no task of its own), ends when the server closes the watch (its `timeoutSeconds`), and
     /// throws ``WatchError/expired(_:)`` when the resourceVersion is too old.
+    ///
+    /// Pass `timeoutSeconds`: a consumer that stops iterating early does not yet close the
+    /// connection, which then stays open until the server ends the watch.
     public func watch(_ ref: ResourceRef, namespace: String? = nil, resourceVersion: String? = nil,
                       labelSelector: String? = nil, fieldSelector: String? = nil, timeoutSeconds: Int? = nil,
                       allowWatchBookmarks: Bool = true) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
