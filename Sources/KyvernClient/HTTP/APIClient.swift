@@ -1,0 +1,157 @@
+import AsyncHTTPClient
+import Foundation
+public import KyvernAPI
+public import Logging
+public import NIOCore
+import NIOHTTP1
+
+/// The dynamic client: every verb of the API for any resource, objects as `JSONValue`.
+///
+/// One shared `HTTPClient` (and so one connection pool) serves all callers of a component, as the
+/// API is reached only through HTTP (principle 2) and components issue many small requests.
+/// Failures throw `APIError` carrying the server's `Status`; 429 answers are retried after the
+/// server's `Retry-After`, as upstream's client does.
+public struct APIClient: Sendable {
+    public let configuration: ClientConfiguration
+    let http: HTTPClient
+    let logger: Logger
+    /// How many times a 429 is retried before it is thrown.
+    public var maxThrottleRetries = 5
+    /// Bound on one non-watch request.
+    public var requestTimeout: TimeAmount = .seconds(60)
+    /// Largest response body accepted (a large list).
+    public var maxResponseBytes = 512 * 1024 * 1024
+
+    public init(configuration: ClientConfiguration, logger: Logger = Logger(label: "kyvern.client")) throws {
+        self.configuration = configuration
+        self.logger = logger
+        var httpConfig = HTTPClient.Configuration(
+            tlsConfiguration: try configuration.makeTLSConfiguration(),
+            // No read timeout: a watch may be quiet for minutes.
+            timeout: .init(connect: .seconds(10), read: nil))
+        httpConfig.httpVersion = .http1Only
+        httpConfig.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+        if configuration.tlsServerName != nil {
+            // Verifying against another name needs an SNI override the HTTP client lacks; refusing is
+            // safer than silently skipping hostname verification.
+            throw KubeconfigError("tls-server-name is not supported")
+        }
+        self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfig)
+    }
+
+    /// Closes the connection pool; call once when the component stops.
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    // MARK: verbs
+
+    public func get(_ ref: ResourceRef, namespace: String? = nil, name: String) async throws -> JSONValue {
+        try await send(Requests.get(ref, namespace: namespace, name: name))
+    }
+
+    /// One page of a list (the `*List` object); follow `metadata.continue` for the next page.
+    public func list(_ ref: ResourceRef, namespace: String? = nil, options: ListOptions = .init()) async throws -> JSONValue {
+        try await send(Requests.list(ref, namespace: namespace, options: options))
+    }
+
+    public func create(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue,
+                       options: WriteOptions = .init()) async throws -> JSONValue {
+        try await send(Requests.create(ref, namespace: namespace, body: object.serialized(), options: options))
+    }
+
+    public func update(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue,
+                       options: WriteOptions = .init()) async throws -> JSONValue {
+        try await send(Requests.update(ref, namespace: namespace, name: try Self.name(of: object),
+                                       body: object.serialized(), options: options))
+    }
+
+    /// PUT of the `status` subresource: only `status` changes, whatever else `object` holds.
+    public func updateStatus(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue,
+                             options: WriteOptions = .init()) async throws -> JSONValue {
+        try await send(Requests.update(ref, namespace: namespace, name: try Self.name(of: object), subresource: "status",
+                                       body: object.serialized(), options: options))
+    }
+
+    /// A patch of `type`; for `.apply`, `options.fieldManager` must be set and `patch` is the
+    /// applied configuration (JSON is valid YAML).
+    public func patch(_ ref: ResourceRef, namespace: String? = nil, name: String, subresource: String? = nil,
+                      type: PatchType, _ patch: JSONValue, options: WriteOptions = .init()) async throws -> JSONValue {
+        try await send(Requests.patch(ref, namespace: namespace, name: name, subresource: subresource,
+                                      type: type, body: patch.serialized(), options: options))
+    }
+
+    /// Returns the deleted object, or the object still terminating (finalizers, grace), or a
+    /// success `Status` — whichever the server answers.
+    @discardableResult
+    public func delete(_ ref: ResourceRef, namespace: String? = nil, name: String,
+                       options: DeleteOptions = .init()) async throws -> JSONValue {
+        try await send(Requests.delete(ref, namespace: namespace, name: name, options: options))
+    }
+
+    /// Binds a pod to a node through `pods/binding` (the scheduler's only write).
+    @discardableResult
+    public func bind(namespace: String, pod: String, uid: String? = nil, node: String) async throws -> JSONValue {
+        var metadata: [String: JSONValue] = ["name": .string(pod), "namespace": .string(namespace)]
+        if let uid { metadata["uid"] = .string(uid) }
+        let binding: JSONValue = [
+            "kind": "Binding", "apiVersion": "v1", "metadata": .object(metadata),
+            "target": ["kind": "Node", "apiVersion": "v1", "name": .string(node)],
+        ]
+        return try await send(Requests.create(.pods, namespace: namespace, body: binding.serialized(),
+                                              options: .init(), name: pod, subresource: "binding"))
+    }
+
+    // MARK: transport
+
+    static func name(of object: JSONValue) throws -> String {
+        guard let name = object[path: ["metadata", "name"]]?.stringValue, !name.isEmpty else {
+            throw APIError.badRequest("the object has no metadata.name")
+        }
+        return name
+    }
+
+    func makeRequest(_ target: RequestTarget) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: target.url(server: configuration.server))
+        request.method = HTTPMethod(rawValue: target.method)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: configuration.userAgent)
+        if let token = configuration.bearerToken {
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
+        if let body = target.body {
+            request.headers.add(name: "Content-Type", value: target.contentType ?? "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        return request
+    }
+
+    func send(_ target: RequestTarget) async throws -> JSONValue {
+        var attempt = 0
+        while true {
+            let response = try await http.execute(makeRequest(target), timeout: requestTimeout, logger: logger)
+            let buffer = try await response.body.collect(upTo: maxResponseBytes)
+            let bytes = Array(buffer.readableBytesView)
+            let code = Int(response.status.code)
+            if (200..<300).contains(code) {
+                return try JSONValue.parse(bytes)
+            }
+            let error = StatusMapping.error(httpCode: code, body: bytes)
+            if code == 429, attempt < maxThrottleRetries {
+                attempt += 1
+                let delay = Self.retryDelay(header: response.headers.first(name: "Retry-After"), error: error)
+                logger.debug("throttled by the server, retrying", metadata: ["path": "\(target.path)", "delay": "\(delay)"])
+                try await Task.sleep(for: .seconds(delay))
+                continue
+            }
+            throw error
+        }
+    }
+
+    /// Seconds to wait after a 429: the header, else the Status's `retryAfterSeconds`, else 1; at most 10.
+    static func retryDelay(header: String?, error: APIError) -> Int {
+        let seconds = header.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            ?? error.details?.retryAfterSeconds ?? 1
+        return min(max(seconds, 1), 10)
+    }
+}

@@ -1,0 +1,117 @@
+public import KyvernAPI
+
+/// Query options of a list (and of a watch's selection).
+public struct ListOptions: Sendable, Hashable {
+    public var labelSelector: String?
+    public var fieldSelector: String?
+    public var limit: Int?
+    public var continueToken: String?
+    public var resourceVersion: String?
+    /// "NotOlderThan" or "Exact"; only meaningful with `resourceVersion`.
+    public var resourceVersionMatch: String?
+    public var timeoutSeconds: Int?
+
+    public init(labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil,
+                continueToken: String? = nil, resourceVersion: String? = nil,
+                resourceVersionMatch: String? = nil, timeoutSeconds: Int? = nil) {
+        self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
+        self.limit = limit
+        self.continueToken = continueToken
+        self.resourceVersion = resourceVersion
+        self.resourceVersionMatch = resourceVersionMatch
+        self.timeoutSeconds = timeoutSeconds
+    }
+
+    var queryItems: [(String, String)] {
+        var items: [(String, String)] = []
+        if let labelSelector, !labelSelector.isEmpty { items.append(("labelSelector", labelSelector)) }
+        if let fieldSelector, !fieldSelector.isEmpty { items.append(("fieldSelector", fieldSelector)) }
+        if let limit, limit > 0 { items.append(("limit", String(limit))) }
+        if let continueToken, !continueToken.isEmpty { items.append(("continue", continueToken)) }
+        if let resourceVersion { items.append(("resourceVersion", resourceVersion)) }
+        if let resourceVersionMatch, resourceVersion != nil { items.append(("resourceVersionMatch", resourceVersionMatch)) }
+        if let timeoutSeconds { items.append(("timeoutSeconds", String(timeoutSeconds))) }
+        return items
+    }
+}
+
+/// Options shared by create, update and patch.
+public struct WriteOptions: Sendable, Hashable {
+    /// Identifies the writer in `managedFields`; required for apply.
+    public var fieldManager: String?
+    /// Validate and default without persisting (`dryRun=All`).
+    public var dryRun: Bool
+    /// "Strict", "Warn" or "Ignore".
+    public var fieldValidation: String?
+
+    public init(fieldManager: String? = nil, dryRun: Bool = false, fieldValidation: String? = nil) {
+        self.fieldManager = fieldManager
+        self.dryRun = dryRun
+        self.fieldValidation = fieldValidation
+    }
+
+    var queryItems: [(String, String)] {
+        var items: [(String, String)] = []
+        if dryRun { items.append(("dryRun", "All")) }
+        if let fieldManager, !fieldManager.isEmpty { items.append(("fieldManager", fieldManager)) }
+        if let fieldValidation { items.append(("fieldValidation", fieldValidation)) }
+        return items
+    }
+}
+
+/// The four patch formats the API accepts, each with its own content type.
+public enum PatchType: Sendable, Hashable {
+    case json
+    case merge
+    case strategicMerge
+    /// Server-side apply; `force` takes ownership of conflicting fields.
+    case apply(force: Bool)
+
+    public var contentType: String {
+        switch self {
+        case .json: "application/json-patch+json"
+        case .merge: "application/merge-patch+json"
+        case .strategicMerge: "application/strategic-merge-patch+json"
+        case .apply: "application/apply-patch+yaml"
+        }
+    }
+}
+
+/// The body of a DELETE: how long to wait, what must still hold, what happens to dependents.
+public struct DeleteOptions: Sendable, Hashable {
+    public enum PropagationPolicy: String, Sendable, Hashable {
+        case orphan = "Orphan"
+        case background = "Background"
+        case foreground = "Foreground"
+    }
+
+    public var gracePeriodSeconds: Int64?
+    public var preconditionUID: String?
+    public var preconditionResourceVersion: String?
+    public var propagationPolicy: PropagationPolicy?
+    public var dryRun: Bool
+
+    public init(gracePeriodSeconds: Int64? = nil, preconditionUID: String? = nil,
+                preconditionResourceVersion: String? = nil, propagationPolicy: PropagationPolicy? = nil,
+                dryRun: Bool = false) {
+        self.gracePeriodSeconds = gracePeriodSeconds
+        self.preconditionUID = preconditionUID
+        self.preconditionResourceVersion = preconditionResourceVersion
+        self.propagationPolicy = propagationPolicy
+        self.dryRun = dryRun
+    }
+
+    /// The `meta.k8s.io/v1 DeleteOptions` object sent as the request body.
+    public var body: JSONValue {
+        var o: [String: JSONValue] = ["kind": "DeleteOptions", "apiVersion": "v1"]
+        if let gracePeriodSeconds { o["gracePeriodSeconds"] = .int(gracePeriodSeconds) }
+        var pre: [String: JSONValue] = [:]
+        if let preconditionUID { pre["uid"] = .string(preconditionUID) }
+        if let preconditionResourceVersion { pre["resourceVersion"] = .string(preconditionResourceVersion) }
+        if !pre.isEmpty { o["preconditions"] = .object(pre) }
+        if let propagationPolicy { o["propagationPolicy"] = .string(propagationPolicy.rawValue) }
+        if dryRun { o["dryRun"] = ["All"] }
+        return .object(o)
+    }
+}

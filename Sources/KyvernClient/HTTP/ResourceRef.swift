@@ -1,0 +1,50 @@
+/// A resource as the API's URL space names it: `/api/v1/pods`, `/apis/apps/v1/deployments`.
+///
+/// The dynamic client is keyed by this rather than by Swift types so one client serves every kind,
+/// custom resources included; a subresource (`status`, `binding`, `scale`) is a path suffix.
+public struct ResourceRef: Sendable, Hashable, CustomStringConvertible {
+    /// "" for the core group.
+    public var group: String
+    public var version: String
+    /// Plural lower-case name, e.g. "pods".
+    public var resource: String
+    public var namespaced: Bool
+
+    public init(group: String, version: String, resource: String, namespaced: Bool) {
+        self.group = group
+        self.version = version
+        self.resource = resource
+        self.namespaced = namespaced
+    }
+
+    public var description: String { group.isEmpty ? "\(resource).\(version)" : "\(resource).\(version).\(group)" }
+
+    /// `/api/v1` or `/apis/<group>/<version>`.
+    public var groupVersionPath: String { group.isEmpty ? "/api/\(version)" : "/apis/\(group)/\(version)" }
+
+    /// The path of the collection, of one object, or of one object's subresource.
+    ///
+    /// A `nil` namespace on a namespaced resource means "across all namespaces" (list and watch only).
+    public func path(namespace: String? = nil, name: String? = nil, subresource: String? = nil) -> String {
+        var path = groupVersionPath
+        if namespaced, let namespace {
+            path += "/namespaces/" + QueryString.escapePathSegment(namespace)
+        }
+        path += "/" + resource
+        if let name {
+            path += "/" + QueryString.escapePathSegment(name)
+            if let subresource { path += "/" + subresource }
+        }
+        return path
+    }
+}
+
+extension ResourceRef {
+    public static let pods = ResourceRef(group: "", version: "v1", resource: "pods", namespaced: true)
+    public static let nodes = ResourceRef(group: "", version: "v1", resource: "nodes", namespaced: false)
+    public static let namespaces = ResourceRef(group: "", version: "v1", resource: "namespaces", namespaced: false)
+    public static let events = ResourceRef(group: "", version: "v1", resource: "events", namespaced: true)
+    public static let leases = ResourceRef(group: "coordination.k8s.io", version: "v1", resource: "leases", namespaced: true)
+    public static let replicaSets = ResourceRef(group: "apps", version: "v1", resource: "replicasets", namespaced: true)
+    public static let deployments = ResourceRef(group: "apps", version: "v1", resource: "deployments", namespaced: true)
+}

@@ -1,0 +1,75 @@
+import AsyncHTTPClient
+import KyvernAPI
+import NIOCore
+import NIOHTTP1
+
+extension APIClient {
+    /// Starts a watch and returns its events.
+    ///
+    /// The request is sent before returning, so a refused watch (403, 404, 410 on the request
+    /// itself) throws here. The stream pulls from the response body only as the consumer iterates
+    /// (no task of its own), ends when the server closes the watch (its `timeoutSeconds`), and
+    /// throws ``WatchError/expired(_:)`` when the resourceVersion is too old.
+    ///
+    /// Pass `timeoutSeconds`: a consumer that stops iterating early does not yet close the
+    /// connection, which then stays open until the server ends the watch.
+    public func watch(_ ref: ResourceRef, namespace: String? = nil, resourceVersion: String? = nil,
+                      labelSelector: String? = nil, fieldSelector: String? = nil, timeoutSeconds: Int? = nil,
+                      allowWatchBookmarks: Bool = true) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
+        let options = ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector,
+                                  resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds)
+        let target = Requests.watch(ref, namespace: namespace, options: options, allowWatchBookmarks: allowWatchBookmarks)
+        let deadline: NIODeadline = timeoutSeconds.map { .now() + .seconds(Int64($0) + 60) } ?? .distantFuture
+        let response = try await http.execute(makeRequest(target), deadline: deadline, logger: logger)
+        let code = Int(response.status.code)
+        guard (200..<300).contains(code) else {
+            let body = try await response.body.collect(upTo: 1024 * 1024)
+            let error = StatusMapping.error(httpCode: code, body: Array(body.readableBytesView))
+            if code == 410 { throw WatchError.expired(error) }
+            throw error
+        }
+        let reader = WatchReader(body: response.body.makeAsyncIterator())
+        return AsyncThrowingStream(unfolding: { try await reader.next() })
+    }
+}
+
+/// The pull side of one watch: body chunks in, decoded events out.
+///
+/// `AsyncThrowingStream(unfolding:)` calls `next()` strictly one at a time, which is what makes the
+/// unchecked sendability sound.
+final class WatchReader<Body: AsyncIteratorProtocol>: @unchecked Sendable where Body.Element == ByteBuffer {
+    private var body: Body
+    private var decoder = WatchDecoder()
+    private var ready: [WatchEvent] = []
+    private var finished = false
+
+    init(body: Body) {
+        self.body = body
+    }
+
+    func next() async throws -> WatchEvent? {
+        while ready.isEmpty {
+            if finished { return nil }
+            if let chunk = try await body.next() {
+                ready = try decoder.feed(chunk.readableBytesView)
+            } else {
+                finished = true
+                ready = try decoder.finish()
+            }
+        }
+        return ready.removeFirst()
+    }
+}
+
+/// Bytes of a watch response in, events out; I/O-free so chunking is testable.
+struct WatchDecoder: Sendable {
+    private var lines = LineSplitter()
+
+    mutating func feed(_ chunk: some Sequence<UInt8>) throws -> [WatchEvent] {
+        try lines.append(chunk).map { try WatchEvent.decode(line: $0) }
+    }
+
+    mutating func finish() throws -> [WatchEvent] {
+        try lines.finish().map { [try WatchEvent.decode(line: $0)] } ?? []
+    }
+}
