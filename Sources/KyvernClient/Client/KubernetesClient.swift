@@ -12,7 +12,8 @@ public protocol KubernetesClient: Sendable {
     /// One page of a list (the `*List` object); `metadata.continue` names the next page.
     func list(_ ref: ResourceRef, namespace: String?, options: ListOptions) async throws -> JSONValue
     /// Events after `options.resourceVersion`; the request is sent before this returns, so a refused
-    /// watch throws here. Stopping iteration (or cancelling the consuming task) ends the watch.
+    /// watch throws here. Cancelling the consuming task, or releasing the stream, ends the watch
+    /// and frees its connection.
     func watch(_ ref: ResourceRef, namespace: String?,
                options: ListOptions) async throws -> AsyncThrowingStream<WatchEvent, any Error>
     func create(_ ref: ResourceRef, namespace: String?, _ object: JSONValue,

@@ -11,8 +11,10 @@ extension APIClient {
     /// (no task of its own), ends when the server closes the watch (its `timeoutSeconds`), and
     /// throws ``WatchError/expired(_:)`` when the resourceVersion is too old.
     ///
-    /// Pass `timeoutSeconds`: a consumer that stops iterating early does not yet close the
-    /// connection, which then stays open until the server ends the watch.
+    /// Cancelling the consuming task ends the stream, and releasing the stream (the usual
+    /// `for try await` over a stream nothing else keeps) cancels the request; either way the
+    /// connection closes at once instead of when the server's `timeoutSeconds` ends the watch.
+    /// A stream kept after its consumer broke out holds the connection until it is released.
     public func watch(_ ref: ResourceRef, namespace: String?,
                       options: ListOptions) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
         let target = Requests.watch(ref, namespace: namespace, options: options,
