@@ -36,4 +36,16 @@ public struct Snapshot: Sendable {
         guard let i = index[nodeName] else { return }
         nodes[i].add(pod: pod)
     }
+
+    /// Swaps in a newer copy of a node already in the snapshot (its pods or object changed, its
+    /// images did not), keeping the snapshot-wide image spread. Lets a cache refresh only the
+    /// nodes that changed instead of rebuilding thousands each cycle. False when the node is not
+    /// in the snapshot.
+    public mutating func replace(_ info: NodeInfo) -> Bool {
+        guard let i = index[info.name] else { return false }
+        var info = info
+        info.imageSpread = nodes[i].imageSpread
+        nodes[i] = info
+        return true
+    }
 }
