@@ -27,7 +27,7 @@ public enum SchedulerRunner {
     /// upstream's default profile.
     static func profiles(configFile: String?) throws -> [String: Framework] {
         if let configFile {
-            throw SchedulerConfigError(message: "--config \(configFile): scheduler configuration files are not supported yet")
+            throw SchedulerStartError(message: "--config \(configFile): scheduler configuration files are not supported yet")
         }
         return Scheduler.defaultProfiles()
     }
@@ -70,7 +70,7 @@ public enum SchedulerRunner {
     }
 }
 
-public struct SchedulerConfigError: Error, CustomStringConvertible {
+public struct SchedulerStartError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
 }
