@@ -133,7 +133,12 @@ let package = Package(
         ),
         .testTarget(
             name: "KyvernClientTests",
-            dependencies: ["KyvernClient", "KyvernAPI", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "KyvernClient", "KyvernAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
