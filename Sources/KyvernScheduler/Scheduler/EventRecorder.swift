@@ -1,5 +1,6 @@
 import Foundation
 public import KyvernAPI
+public import KyvernClient
 public import Logging
 
 /// Writes events.k8s.io/v1 events in the background through a bounded buffer.
@@ -25,11 +26,11 @@ public struct EventRecorder: Sendable {
     }
 
     /// Drains the buffer into the API until cancelled; failed writes are logged and dropped.
-    public func run(client: any SchedulerClient, logger: Logger) async {
+    public func run(client: any KubernetesClient, logger: Logger) async {
         await withTaskCancellationHandler {
             for await (namespace, event) in stream {
                 do {
-                    try await client.createEvent(namespace: namespace, event)
+                    _ = try await client.create(.schedulerEvents, namespace: namespace, event, options: WriteOptions())
                 } catch {
                     logger.debug("dropping event", metadata: ["reason": "\(event["reason"]?.stringValue ?? "")",
                                                               "error": "\(error)"])

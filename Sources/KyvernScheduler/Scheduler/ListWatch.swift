@@ -16,11 +16,11 @@ public enum ResourceEvent: Sendable {
 /// connection, a server not up yet) is turned into the adds, updates and deletes that happened
 /// meanwhile. Failures are retried with backoff until the task is cancelled.
 public struct ListWatch: Sendable {
-    let client: any SchedulerClient
+    let client: any KubernetesClient
     let resource: ResourceRef
     let logger: Logger
 
-    public init(client: any SchedulerClient, resource: ResourceRef, logger: Logger) {
+    public init(client: any KubernetesClient, resource: ResourceRef, logger: Logger) {
         self.client = client
         self.resource = resource
         self.logger = logger
@@ -41,7 +41,8 @@ public struct ListWatch: Sendable {
                 }
                 delay = .milliseconds(200)
                 while !Task.isCancelled {
-                    let events = try await client.watch(resource, resourceVersion: resourceVersion, timeoutSeconds: 300)
+                    let events = try await client.watch(resource, namespace: nil, options: ListOptions(
+                        resourceVersion: resourceVersion, timeoutSeconds: 300))
                     for try await event in events {
                         if Task.isCancelled { return }
                         if let rv = try await apply(event, to: &known, handler: handler) { resourceVersion = rv }
@@ -66,7 +67,7 @@ public struct ListWatch: Sendable {
         var options = ListOptions(limit: 500)
         var resourceVersion = ""
         while true {
-            let page = try await client.list(resource, options: options)
+            let page = try await client.list(resource, namespace: nil, options: options)
             for item in page["items"]?.arrayValue ?? [] { items[Self.key(item)] = item }
             resourceVersion = page[path: ["metadata", "resourceVersion"]]?.stringValue ?? resourceVersion
             guard let next = page[path: ["metadata", "continue"]]?.stringValue, !next.isEmpty else { break }

@@ -1,5 +1,6 @@
 import Foundation
 import KyvernAPI
+import KyvernClient
 import Logging
 
 /// The scheduling cycle (one pod at a time, against a snapshot) and the binding cycle (many at
@@ -32,7 +33,7 @@ extension Scheduler {
                     case .bind(let binding): await self.bindingCycle(binding)
                     case .patchStatus(let namespace, let name, let patch):
                         do {
-                            try await self.client.patchPodStatus(namespace: namespace, name: name, patch)
+                            try await self.patchStatus(namespace: namespace, name: name, patch)
                         } catch {
                             self.logger.debug("could not update pod status", metadata: [
                                 "namespace": "\(namespace)", "name": "\(name)", "error": "\(error)"])
@@ -132,7 +133,7 @@ extension Scheduler {
         if case .patchStatus(let namespace, let name, let patch)? = await failed(
             binding.info, profile: binding.profile, message: message,
             plugins: Set([status.plugin].compactMap { $0 }), error: status.code == .error) {
-            try? await client.patchPodStatus(namespace: namespace, name: name, patch)
+            try? await patchStatus(namespace: namespace, name: name, patch)
         }
     }
 
@@ -148,6 +149,11 @@ extension Scheduler {
             for: pod, reason: error ? "SchedulerError" : "Unschedulable", message: message,
             nominatedNodeName: nominatedNodeName, now: Date()) else { return nil }
         return .patchStatus(namespace: Self.namespace(pod), name: Self.name(pod), patch: patch)
+    }
+
+    func patchStatus(namespace: String, name: String, _ patch: JSONValue) async throws {
+        _ = try await client.patch(.pods, namespace: namespace, name: name, subresource: "status",
+                                   type: .strategicMerge, patch, options: WriteOptions())
     }
 
     static func namespace(_ pod: JSONValue) -> String { pod[path: ["metadata", "namespace"]]?.stringValue ?? "" }

@@ -1,4 +1,4 @@
-import KyvernClient
+public import KyvernClient
 public import Logging
 public import Prometheus
 public import ServiceLifecycle
@@ -11,7 +11,7 @@ public import ServiceLifecycle
 /// ``bindConcurrency`` at once, so the next pod is scheduled while earlier bindings are in flight.
 public final class Scheduler: Service, Sendable {
     public let profiles: [String: Framework]
-    let client: any SchedulerClient
+    let client: any KubernetesClient
     let queue: SchedulingQueue
     let cache: SchedulerCache
     let recorder: EventRecorder
@@ -21,7 +21,7 @@ public final class Scheduler: Service, Sendable {
 
     /// `profiles` maps a `spec.schedulerName` to its framework; a profile without a Bind plugin
     /// gets DefaultBinder.
-    public init(client: any SchedulerClient, profiles: [String: Framework], registry: PrometheusCollectorRegistry,
+    public init(client: any KubernetesClient, profiles: [String: Framework], registry: PrometheusCollectorRegistry,
                 logger: Logger, bindConcurrency: Int = 16, queue: SchedulingQueue = SchedulingQueue(),
                 recorder: EventRecorder = EventRecorder()) {
         self.client = client
