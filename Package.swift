@@ -117,6 +117,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",
             dependencies: [
@@ -134,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "KyvernClientTests",
             dependencies: [
-                "KyvernClient", "KyvernAPI",
+                "KyvernClient", "KyvernAPI", "KyvernTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -31,6 +31,7 @@ extension Framework {
     public func withDefaultBinder(client: any KubernetesClient) -> Framework {
         guard binders.isEmpty else { return self }
         let weights = Dictionary(scorers.map { ($0.plugin.name, $0.weight) }, uniquingKeysWith: { a, _ in a })
-        return Framework(plugins: plugins + [DefaultBinder(client: client)], weights: weights)
+        return Framework(plugins: plugins + [DefaultBinder(client: client)], weights: weights,
+                         percentageOfNodesToScore: percentageOfNodesToScore)
     }
 }

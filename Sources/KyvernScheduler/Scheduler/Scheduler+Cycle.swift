@@ -11,6 +11,8 @@ extension Scheduler {
         case bind(Binding)
         /// Writes the pod's PodScheduled=False condition.
         case patchStatus(namespace: String, name: String, patch: JSONValue)
+        /// Evicts a pod so a higher-priority one fits (preemption).
+        case evict(victim: JSONValue, preemptor: JSONValue, nodeName: String, profile: String)
     }
 
     struct Binding: Sendable {
@@ -26,33 +28,41 @@ extension Scheduler {
         let slots = AsyncSemaphore(limit: bindConcurrency)
         await withDiscardingTaskGroup { group in
             while let info = await queue.pop() {
-                guard let followUp = await scheduleOne(info) else { continue }
-                await slots.acquire()
-                group.addTask {
-                    switch followUp {
-                    case .bind(let binding): await self.bindingCycle(binding)
-                    case .patchStatus(let namespace, let name, let patch):
-                        do {
-                            try await self.patchStatus(namespace: namespace, name: name, patch)
-                        } catch {
-                            self.logger.debug("could not update pod status", metadata: [
-                                "namespace": "\(namespace)", "name": "\(name)", "error": "\(error)"])
-                        }
+                for followUp in await scheduleOne(info) {
+                    await slots.acquire()
+                    group.addTask {
+                        await self.run(followUp)
+                        await slots.release()
                     }
-                    await slots.release()
                 }
             }
         }
     }
 
+    func run(_ followUp: FollowUp) async {
+        switch followUp {
+        case .bind(let binding):
+            await bindingCycle(binding)
+        case .patchStatus(let namespace, let name, let patch):
+            do {
+                try await patchStatus(namespace: namespace, name: name, patch)
+            } catch {
+                logger.debug("could not update pod status", metadata: [
+                    "namespace": "\(namespace)", "name": "\(name)", "error": "\(error)"])
+            }
+        case .evict(let victim, let preemptor, let nodeName, let profile):
+            await evict(victim, preemptor: preemptor, nodeName: nodeName, profile: profile)
+        }
+    }
+
     /// Runs the profile's framework for one pod, assumes the chosen node, reserves and permits.
-    func scheduleOne(_ info: QueuedPod) async -> FollowUp? {
+    func scheduleOne(_ info: QueuedPod) async -> [FollowUp] {
         let pod = info.pod
         let profile = Self.schedulerName(of: pod)
         guard let framework = profiles[profile], pod[path: ["metadata", "deletionTimestamp"]] == nil,
               await cache.nodeName(ofPod: info.key) == nil else {
             await queue.done(info.key)
-            return nil
+            return []
         }
         let clock = ContinuousClock()
         let start = clock.now
@@ -65,7 +75,14 @@ extension Scheduler {
             let plugins = Set(error.nodeStatuses.values.compactMap(\.plugin))
             logger.debug("pod is unschedulable", metadata: [
                 "namespace": "\(Self.namespace(pod))", "name": "\(Self.name(pod))", "reason": "\(error.message)"])
-            return await failed(info, profile: profile, message: error.message, plugins: plugins)
+            // Preemption found a node: evict its victims and nominate the pod there; the pod
+            // retries once the victims' deletions free the room.
+            let nominated = error.nominatedNodeName.flatMap { $0.isEmpty ? nil : $0 }
+            let evictions = nominated.map { node in
+                error.victims.map { FollowUp.evict(victim: $0, preemptor: pod, nodeName: node, profile: profile) }
+            } ?? []
+            return evictions + (await failed(info, profile: profile, message: error.message, plugins: plugins,
+                                             nominatedNodeName: nominated))
         }
         do {
             try await cache.assume(pod, on: result.nodeName)
@@ -94,8 +111,8 @@ extension Scheduler {
                                 plugins: Set([permit.plugin].compactMap { $0 }), error: !unschedulable)
         }
         metrics.attempt(result: "scheduled", profile: profile, duration: clock.now - start)
-        return .bind(Binding(info: info, profile: profile, framework: framework, state: state,
-                             nodeName: result.nodeName, waits: waits))
+        return [.bind(Binding(info: info, profile: profile, framework: framework, state: state,
+                              nodeName: result.nodeName, waits: waits))]
     }
 
     /// Waits out Permit, binds, and reports the outcome.
@@ -130,25 +147,51 @@ extension Scheduler {
             ? "running Bind plugin \"\(status.plugin ?? "")\": \(status.message)" : status.message
         logger.info("binding failed", metadata: ["namespace": "\(Self.namespace(pod))", "name": "\(Self.name(pod))",
                                                 "error": "\(message)"])
-        if case .patchStatus(let namespace, let name, let patch)? = await failed(
-            binding.info, profile: binding.profile, message: message,
-            plugins: Set([status.plugin].compactMap { $0 }), error: status.code == .error) {
-            try? await patchStatus(namespace: namespace, name: name, patch)
+        for followUp in await failed(binding.info, profile: binding.profile, message: message,
+                                     plugins: Set([status.plugin].compactMap { $0 }), error: status.code == .error) {
+            await run(followUp)
         }
     }
 
     /// Requeues the pod, records FailedScheduling and returns the condition write (if the pod
     /// does not already say so).
     func failed(_ info: QueuedPod, profile: String, message: String, plugins: Set<String>,
-                error: Bool = false, nominatedNodeName: String? = nil) async -> FollowUp? {
+                error: Bool = false, nominatedNodeName: String? = nil) async -> [FollowUp] {
         await queue.requeue(info.key, rejectedBy: plugins, error: error)
         let pod = info.pod
         recorder.record(regarding: pod, type: "Warning", reason: "FailedScheduling", action: "Scheduling",
                         note: message, controller: profile)
         guard let patch = UnschedulableStatus.patch(
             for: pod, reason: error ? "SchedulerError" : "Unschedulable", message: message,
-            nominatedNodeName: nominatedNodeName, now: Date()) else { return nil }
-        return .patchStatus(namespace: Self.namespace(pod), name: Self.name(pod), patch: patch)
+            nominatedNodeName: nominatedNodeName, now: Date()) else { return [] }
+        return [.patchStatus(namespace: Self.namespace(pod), name: Self.name(pod), patch: patch)]
+    }
+
+    /// Upstream's victim handling: a `DisruptionTarget` condition saying why, the `Preempted`
+    /// event, then the deletion (with the victim's UID as precondition, so a recreated pod of
+    /// the same name is left alone).
+    func evict(_ victim: JSONValue, preemptor: JSONValue, nodeName: String, profile: String) async {
+        let namespace = Self.namespace(victim), name = Self.name(victim)
+        let condition: JSONValue = ["status": ["conditions": [[
+            "type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler",
+            "message": .string("\(profile): preempting to accommodate a higher priority pod"),
+            "lastTransitionTime": .string(Timestamp.format(Date())),
+        ]]]]
+        try? await patchStatus(namespace: namespace, name: name, condition)
+        recorder.record(regarding: victim, related: preemptor, type: "Normal", reason: "Preempted",
+                        action: "Preempting",
+                        note: "Preempted by pod \(preemptor[path: ["metadata", "uid"]]?.stringValue ?? "") on node \(nodeName)",
+                        controller: profile)
+        do {
+            _ = try await client.delete(.pods, namespace: namespace, name: name, options: DeleteOptions(
+                preconditionUID: victim[path: ["metadata", "uid"]]?.stringValue))
+            logger.info("preempted pod", metadata: ["namespace": "\(namespace)", "name": "\(name)",
+                                                    "preemptor": "\(Self.namespace(preemptor))/\(Self.name(preemptor))",
+                                                    "node": "\(nodeName)"])
+        } catch {
+            logger.debug("could not delete victim", metadata: ["namespace": "\(namespace)", "name": "\(name)",
+                                                               "error": "\(error)"])
+        }
     }
 
     func patchStatus(namespace: String, name: String, _ patch: JSONValue) async throws {
