@@ -81,6 +81,9 @@ let package = Package(
                 "KyvernStore",
                 "KyvernStoreSQLite",
                 "KyvernAPIServer",
+                "KyvernClient",
+                "KyvernScheduler",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -89,7 +92,18 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .target(name: "KyvernScheduler", dependencies: ["KyvernAPI"], swiftSettings: settings),
+        .target(
+            name: "KyvernScheduler",
+            dependencies: [
+                "KyvernAPI",
+                "KyvernClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
         .target(
             name: "KyvernClient",
             dependencies: [
@@ -114,7 +128,11 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernAPITests", dependencies: ["KyvernAPI"], swiftSettings: settings),
-        .testTarget(name: "KyvernSchedulerTests", dependencies: ["KyvernScheduler", "KyvernAPI"], swiftSettings: settings),
+        .testTarget(
+            name: "KyvernSchedulerTests",
+            dependencies: ["KyvernScheduler", "KyvernAPI", "KyvernClient", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: settings
+        ),
         .testTarget(
             name: "KyvernClientTests",
             dependencies: [

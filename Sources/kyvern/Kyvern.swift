@@ -6,7 +6,7 @@ struct Kyvern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kyvern",
         abstract: "A Kubernetes-compatible container orchestrator in one binary.",
-        subcommands: [Server.self])
+        subcommands: [Server.self, Scheduler.self])
 }
 
 extension Kyvern {
@@ -38,6 +38,12 @@ extension Kyvern {
         @Option(name: .customLong("service-cidr"), help: "IPv4 range Service cluster IPs are allocated from.")
         var serviceCIDR: String = "10.43.0.0/16"
 
+        @Flag(help: "Run without the built-in scheduler.")
+        var disableScheduler = false
+
+        @Option(help: "KubeSchedulerConfiguration file for the built-in scheduler.")
+        var schedulerConfig: String?
+
         func validate() throws {
             guard ServerOptions.parseDuration(compactionInterval) != nil else {
                 throw ValidationError("--compaction-interval: not a duration: \(compactionInterval)")
@@ -61,7 +67,33 @@ extension Kyvern {
                 compactionInterval: ServerOptions.parseDuration(compactionInterval)!, logLevel: logLevel)
             options.serviceCIDR = serviceCIDR
             options.eventTTL = ServerOptions.parseDuration(eventTTL)!
+            options.disableScheduler = disableScheduler
+            options.schedulerConfig = schedulerConfig
             try await KyvernServer.run(options)
+        }
+    }
+}
+
+extension Kyvern {
+    struct Scheduler: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the scheduler alone against an API server.")
+
+        @Option(help: "Kubeconfig file with the API server's address and credentials.")
+        var kubeconfig: String
+
+        @Option(help: "KubeSchedulerConfiguration file (profiles, plugins, percentageOfNodesToScore).")
+        var config: String?
+
+        @Option(help: "host:port serving /metrics and /healthz over HTTP.")
+        var metricsBindAddress: String = "127.0.0.1:10259"
+
+        @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+        var logLevel: String = "info"
+
+        func run() async throws {
+            try await SchedulerRunner.run(SchedulerOptions(
+                kubeconfig: kubeconfig, configFile: config, metricsBindAddress: metricsBindAddress, logLevel: logLevel))
         }
     }
 }
