@@ -81,6 +81,8 @@ let package = Package(
                 "KyvernStore",
                 "KyvernStoreSQLite",
                 "KyvernAPIServer",
+                "KyvernClient",
+                "KyvernKubelet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -103,6 +105,17 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(
+            name: "KyvernKubelet",
+            dependencies: [
+                "KyvernClient",
+                "KyvernAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
         .executableTarget(
             name: "kyvern",
             dependencies: [
@@ -121,6 +134,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "KyvernKubeletTests",
+            dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI"],
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
