@@ -116,6 +116,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",
             dependencies: [
@@ -129,7 +130,7 @@ let package = Package(
         .testTarget(
             name: "KyvernClientTests",
             dependencies: [
-                "KyvernClient", "KyvernAPI",
+                "KyvernClient", "KyvernAPI", "KyvernTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -138,7 +139,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KyvernKubeletTests",
-            dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI"],
+            dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
