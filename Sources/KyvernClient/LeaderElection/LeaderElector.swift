@@ -138,10 +138,12 @@ public struct LeaderElector: Sendable {
     /// One try to acquire or renew, abandoned at `deadline`: true when this candidate now holds the Lease.
     func attempt(_ observation: inout LeaseObservation, deadline: ContinuousClock.Instant) async -> Bool {
         let before = observation
-        let result: LeaseObservation? = await withTaskGroup(of: LeaseObservation?.self) { group in
+        // What the attempt saw is kept even when it failed: the expiry clock runs from the first sighting.
+        let result: (LeaseObservation, Bool)? = await withTaskGroup(of: (LeaseObservation, Bool)?.self) { group in
             group.addTask {
                 var working = before
-                return await self.tryAcquireOrRenew(&working) ? working : .none
+                let held = await self.tryAcquireOrRenew(&working)
+                return (working, held)
             }
             group.addTask {
                 try? await Task.sleep(until: deadline, clock: .continuous)
@@ -151,9 +153,9 @@ public struct LeaderElector: Sendable {
             group.cancelAll()
             return first
         }
-        guard let result else { return false }
-        observation = result
-        return true
+        guard let (seen, held) = result else { return false }
+        observation = seen
+        return held
     }
 
     /// Upstream's tryAcquireOrRenew: a direct update of the cached Lease while this candidate leads,
