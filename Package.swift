@@ -84,6 +84,7 @@ let package = Package(
                 "KyvernClient",
                 "KyvernScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                "KyvernKubelet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -118,6 +119,17 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(
+            name: "KyvernKubelet",
+            dependencies: [
+                "KyvernClient",
+                "KyvernAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
         .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",
@@ -141,6 +153,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "KyvernKubeletTests",
+            dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
