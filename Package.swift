@@ -89,7 +89,15 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .target(name: "KyvernScheduler", dependencies: ["KyvernAPI"], swiftSettings: settings),
+        .target(
+            name: "KyvernScheduler",
+            dependencies: [
+                "KyvernAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: settings
+        ),
         .target(
             name: "KyvernClient",
             dependencies: [
