@@ -463,6 +463,23 @@ import Testing
         #expect(profiles.leaderElection.leaseDuration == .seconds(30))
     }
 
+    @Test func prioritySortMayBeNamedBecauseTheQueueDoesItsJob() throws {
+        let profiles = try load("""
+            profiles:
+            - schedulerName: a
+              plugins:
+                queueSort:
+                  enabled: [{name: PrioritySort}]
+                  disabled: [{name: "*"}]
+            - schedulerName: b
+              plugins:
+                queueSort:
+                  enabled: [{name: PrioritySort}]
+                  disabled: [{name: "*"}]
+            """)
+        #expect(profiles.profiles.map(\.schedulerName) == ["a", "b"])
+    }
+
     @Test func registryAcceptsPluginsBuiltElsewhere() throws {
         struct Binder: BindPlugin {
             let name = "DefaultBinder"

@@ -41,6 +41,10 @@ package struct PluginRegistry: Sendable {
     package static let upstreamNames: Set<String> = Set(PluginSets.upstreamDefaults.enabledNames)
         .union(["NodeResourcesFit", "InterPodAffinity", "PodTopologySpread", "DefaultPreemption"])
 
+    /// Upstream plugins whose job the scheduler does itself, so a file may name them: the queue
+    /// always orders pods by priority, then by arrival (PrioritySort).
+    package static let builtIn: Set<String> = ["PrioritySort"]
+
     /// Upstream's args type per plugin: a file's args are read and validated with it even when
     /// the plugin itself is missing here, as upstream validates them before building plugins.
     package static let upstreamArgs: [String: any PluginArgs.Type] = [

@@ -32,6 +32,7 @@ struct ProfileBuilder {
         var plugins: [String: any Plugin] = [:]
         for name in merged.enabledNames {
             guard let entry = registry.entries[name] else {
+                if PluginRegistry.builtIn.contains(name) { continue }
                 // Named by the file it was refused above; so it comes from upstream's defaults.
                 logger.debug("Default plugin not implemented; left out",
                              metadata: ["plugin": "\(name)", "profile": "\(profile.schedulerName ?? "")"])
@@ -78,7 +79,7 @@ struct ProfileBuilder {
             for (j, entry) in custom[point].enabled.enumerated() {
                 let entryPath = path.child("plugins", point.rawValue, "enabled").index(j)
                 if ConfigValidation.removedPlugins.contains(entry.name) { continue }  // reported by validation
-                if !registry.contains(entry.name) {
+                if !registry.contains(entry.name) && !PluginRegistry.builtIn.contains(entry.name) {
                     let detail = PluginRegistry.upstreamNames.contains(entry.name)
                         ? "plugin is not implemented by this scheduler" : "plugin does not exist"
                     causes.append(.invalid(entryPath.description, .string(entry.name), detail))
