@@ -111,6 +111,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",
             dependencies: [
@@ -123,7 +124,12 @@ let package = Package(
         .testTarget(name: "KyvernSchedulerTests", dependencies: ["KyvernScheduler", "KyvernAPI"], swiftSettings: settings),
         .testTarget(
             name: "KyvernClientTests",
-            dependencies: ["KyvernClient", "KyvernAPI", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "KyvernClient", "KyvernAPI", "KyvernTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
