@@ -34,11 +34,15 @@ import Testing
             #expect(profiles.podInitialBackoff == .seconds(1))
             #expect(profiles.podMaxBackoff == .seconds(10))
             #expect(profile.pluginNames[.filter] == ["NodeUnschedulable", "NodeName", "TaintToleration",
-                                                     "NodeAffinity", "NodePorts", "NodeResourcesFit"])
-            #expect(profile.pluginNames[.preFilter] == ["NodeAffinity", "NodePorts", "NodeResourcesFit"])
-            #expect(profile.pluginNames[.preScore] == ["TaintToleration", "NodeAffinity"])
-            #expect(profile.pluginNames[.score] == ["TaintToleration", "NodeAffinity", "NodeResourcesFit", "ImageLocality"])
-            #expect(weights(profile) == ["TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1, "ImageLocality": 1])
+                                                     "NodeAffinity", "NodePorts", "NodeResourcesFit", "InterPodAffinity"])
+            #expect(profile.pluginNames[.preFilter] == ["NodeAffinity", "NodePorts", "NodeResourcesFit", "InterPodAffinity"])
+            #expect(profile.pluginNames[.preScore] == ["TaintToleration", "NodeAffinity", "InterPodAffinity"])
+            #expect(profile.pluginNames[.score] == ["TaintToleration", "NodeAffinity", "NodeResourcesFit", "InterPodAffinity",
+                                                    "ImageLocality"])
+            #expect(weights(profile) == ["TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1,
+                                         "InterPodAffinity": 2, "ImageLocality": 1])
+            #expect(profile.framework.preFilterExtensions.map(\.name) == ["InterPodAffinity"])
+            #expect(profile.framework.percentageOfNodesToScore == nil)
             let fit = try #require(profile.framework.scorers.first { $0.plugin.name == "NodeResourcesFit" }?.plugin as? NodeResourcesFit)
             #expect(fit.strategy == .leastAllocated)
             #expect(fit.resources == [.init("cpu"), .init("memory")])
@@ -69,8 +73,9 @@ import Testing
                   - name: NodePorts
             """).profiles.first)
         #expect(profile.schedulerName == "default-scheduler")
-        #expect(profile.pluginNames[.filter] == ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity", "NodeResourcesFit"])
-        #expect(profile.pluginNames[.preFilter] == ["NodeAffinity", "NodePorts", "NodeResourcesFit"])
+        #expect(profile.pluginNames[.filter] == ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity",
+                                                 "NodeResourcesFit", "InterPodAffinity"])
+        #expect(profile.pluginNames[.preFilter] == ["NodeAffinity", "NodePorts", "NodeResourcesFit", "InterPodAffinity"])
     }
 
     @Test func starDisablesAllDefaultsOfAPointAndEnabledOnesGetTheirWeight() throws {
@@ -88,7 +93,7 @@ import Testing
         #expect(profile.pluginNames[.score] == ["NodeResourcesFit"])
         #expect(weights(profile) == ["NodeResourcesFit": 5])
         // PreScore keeps its defaults: only Score was switched off.
-        #expect(profile.pluginNames[.preScore] == ["TaintToleration", "NodeAffinity"])
+        #expect(profile.pluginNames[.preScore] == ["TaintToleration", "NodeAffinity", "InterPodAffinity"])
     }
 
     @Test func starOnMultiPointLeavesOnlyWhatTheFileEnables() throws {
@@ -115,8 +120,10 @@ import Testing
                   - name: NodeAffinity
                     weight: 9
             """).profiles.first)
-        #expect(profile.pluginNames[.score] == ["TaintToleration", "NodeAffinity", "NodeResourcesFit", "ImageLocality"])
-        #expect(weights(profile) == ["TaintToleration": 1, "NodeAffinity": 9, "NodeResourcesFit": 1, "ImageLocality": 1])
+        #expect(profile.pluginNames[.score] == ["TaintToleration", "NodeAffinity", "NodeResourcesFit", "InterPodAffinity",
+                                                "ImageLocality"])
+        #expect(weights(profile) == ["TaintToleration": 1, "NodeAffinity": 9, "NodeResourcesFit": 1,
+                                     "InterPodAffinity": 2, "ImageLocality": 1])
     }
 
     @Test func pointEntriesOverrideMultiPointAndComeFirst() throws {
@@ -131,10 +138,11 @@ import Testing
                   enabled:
                   - name: NodeResourcesFit
             """).profiles.first)
-        #expect(profile.pluginNames[.score] == ["ImageLocality", "TaintToleration", "NodeAffinity", "NodeResourcesFit"])
+        #expect(profile.pluginNames[.score] == ["ImageLocality", "TaintToleration", "NodeAffinity", "NodeResourcesFit",
+                                                "InterPodAffinity"])
         #expect(weights(profile)["ImageLocality"] == 7)
         #expect(profile.pluginNames[.filter] == ["NodeResourcesFit", "NodeUnschedulable", "NodeName", "TaintToleration",
-                                                 "NodeAffinity", "NodePorts"])
+                                                 "NodeAffinity", "NodePorts", "InterPodAffinity"])
     }
 
     // MARK: args
@@ -228,6 +236,21 @@ import Testing
         } catch {
             #expect(error.message == "0/1 nodes are available: 1 node(s) didn't match scheduler-enforced node affinity.")
         }
+    }
+
+    @Test func interPodAffinityArgsReachThePlugin() throws {
+        let profile = try #require(try load("""
+            profiles:
+            - pluginConfig:
+              - name: InterPodAffinity
+                args: {hardPodAffinityWeight: 7, ignorePreferredTermsOfExistingPods: true}
+            """).profiles.first)
+        let plugin = try #require(profile.framework.filters.first { $0.name == "InterPodAffinity" } as? InterPodAffinity)
+        #expect(plugin.hardPodAffinityWeight == 7)
+        #expect(plugin.ignorePreferredTermsOfExistingPods)
+        let defaults = try #require(try SchedulerProfiles.defaults().profiles[0].framework.filters
+            .first { $0.name == "InterPodAffinity" } as? InterPodAffinity)
+        #expect(defaults.hardPodAffinityWeight == 1)
     }
 
     @Test func argsOfPluginsNotBuiltHereAreStillDefaultedAndValidated() throws {
@@ -455,6 +478,8 @@ import Testing
         #expect(profiles.profiles.map(\.schedulerName) == ["default-scheduler", "fast"])
         #expect(profiles[schedulerName: "default-scheduler"]?.percentageOfNodesToScore == 30)
         #expect(profiles[schedulerName: "fast"]?.percentageOfNodesToScore == 5)
+        #expect(profiles.frameworks["default-scheduler"]?.percentageOfNodesToScore == 30)
+        #expect(profiles.frameworks["fast"]?.percentageOfNodesToScore == 5)
         #expect(profiles[schedulerName: "fast"]?.framework.scorers.isEmpty == true)
         #expect(profiles[schedulerName: "nobody"] == nil)
         #expect(profiles.parallelism == 4)

@@ -3,12 +3,15 @@
 extension Framework {
     init(all: [any Plugin], preFilters: [any PreFilterPlugin], filters: [any FilterPlugin],
          postFilters: [any PostFilterPlugin], preScores: [any PreScorePlugin],
-         scorers: [(plugin: any ScorePlugin, weight: Int64)]) {
+         scorers: [(plugin: any ScorePlugin, weight: Int64)], percentageOfNodesToScore: Int?) {
         self.plugins = all
         self.preFilters = preFilters
         self.filters = filters
         self.postFilters = postFilters
         self.preScores = preScores
         self.scorers = scorers
+        // Preemption keeps the state of exactly the PreFilters that run.
+        self.preFilterExtensions = preFilters.compactMap { $0 as? any PreFilterExtensions }
+        self.percentageOfNodesToScore = percentageOfNodesToScore
     }
 }

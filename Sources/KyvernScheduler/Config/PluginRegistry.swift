@@ -72,6 +72,10 @@ package struct PluginRegistry: Sendable {
                              ignoredResourceGroups: Set(args.ignoredResourceGroups))
         }
         registry.register("ImageLocality") { ImageLocality() }
+        registry.register("InterPodAffinity", args: InterPodAffinityArgs.self) { args in
+            InterPodAffinity(hardPodAffinityWeight: Int64(args.hardPodAffinityWeight),
+                             ignorePreferredTermsOfExistingPods: args.ignorePreferredTermsOfExistingPods)
+        }
         return registry
     }
 }

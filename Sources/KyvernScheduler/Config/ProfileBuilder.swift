@@ -22,7 +22,9 @@ struct ProfileBuilder {
         var names: [ExtensionPoint: [String]]
     }
 
-    func build(reader: inout ConfigReader, causes: inout [APIError.Cause]) -> Result? {
+    /// `percentageOfNodesToScore`: the profile's, else the file's (nil: adaptive).
+    func build(percentageOfNodesToScore: Int32?, reader: inout ConfigReader,
+               causes: inout [APIError.Cause]) -> Result? {
         let before = causes.count
         let custom = profile.plugins ?? PluginSets()
         let merged = custom.merged(onto: .upstreamDefaults)
@@ -69,7 +71,8 @@ struct ProfileBuilder {
             filters: (lists[.filter] ?? []).compactMap { $0 as? any FilterPlugin },
             postFilters: (lists[.postFilter] ?? []).compactMap { $0 as? any PostFilterPlugin },
             preScores: (lists[.preScore] ?? []).compactMap { $0 as? any PreScorePlugin },
-            scorers: (lists[.score] ?? []).compactMap { $0 as? any ScorePlugin }.map { ($0, weights[$0.name] ?? 1) })
+            scorers: (lists[.score] ?? []).compactMap { $0 as? any ScorePlugin }.map { ($0, weights[$0.name] ?? 1) },
+            percentageOfNodesToScore: percentageOfNodesToScore.map(Int.init))
         return Result(framework: framework, names: lists.mapValues { $0.map(\.name) })
     }
 

@@ -21,6 +21,11 @@ public struct SchedulerProfiles: Sendable {
     public var podMaxBackoff: Duration
     public var leaderElection: KubeSchedulerConfiguration.LeaderElection
 
+    /// Each profile's framework by scheduler name, as the scheduler looks them up.
+    public var frameworks: [String: Framework] {
+        Dictionary(profiles.map { ($0.schedulerName, $0.framework) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// The profile a pod asks for (an empty `spec.schedulerName` means the default scheduler).
     public subscript(schedulerName name: String) -> SchedulerProfile? {
         let wanted = name.isEmpty ? KubeSchedulerConfiguration.defaultSchedulerName : name
@@ -53,12 +58,13 @@ public struct SchedulerProfiles: Sendable {
         var built: [SchedulerProfile] = []
         for (i, profile) in config.profiles.enumerated() {
             let path = FieldPath("profiles").index(i)
-            var builder = ProfileBuilder(profile: profile, path: path, registry: registry, logger: logger)
-            if let result = builder.build(reader: &reader, causes: &causes) {
+            let builder = ProfileBuilder(profile: profile, path: path, registry: registry, logger: logger)
+            let percentage = profile.percentageOfNodesToScore ?? config.percentageOfNodesToScore
+            if let result = builder.build(percentageOfNodesToScore: percentage, reader: &reader, causes: &causes) {
                 built.append(SchedulerProfile(
                     schedulerName: profile.schedulerName ?? "",
                     framework: result.framework,
-                    percentageOfNodesToScore: profile.percentageOfNodesToScore ?? config.percentageOfNodesToScore,
+                    percentageOfNodesToScore: percentage,
                     pluginNames: result.names))
             }
         }
