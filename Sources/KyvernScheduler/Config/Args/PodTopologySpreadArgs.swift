@@ -21,6 +21,8 @@ package struct PodTopologySpreadArgs: PluginArgs, Hashable {
 
     package var defaultingType = "System"
     package var defaultConstraints: [Constraint] = []
+    /// The constraints as the file gives them, for the plugin that reads them as pod constraints.
+    package var defaultConstraintsJSON: [JSONValue] = []
 
     /// Upstream's system default constraints.
     package static let systemDefaultConstraints = [
@@ -40,6 +42,7 @@ package struct PodTopologySpreadArgs: PluginArgs, Hashable {
         let type = reader.string(fields["defaultingType"], path.child("defaultingType")) ?? ""
         defaultingType = type.isEmpty ? "System" : type
         let items = reader.array(fields["defaultConstraints"], path.child("defaultConstraints")) ?? []
+        defaultConstraintsJSON = items
         defaultConstraints = items.enumerated().map { i, item in
             let itemPath = path.child("defaultConstraints").index(i)
             let c = reader.object(item, itemPath, known: [
