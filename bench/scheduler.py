@@ -495,7 +495,7 @@ def main() -> int:
 
     work = Path(tempfile.mkdtemp(prefix="kyvern-sched-bench-"))
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
+                            text=True).stdout.strip() or "unknown"
     rep = {"date": dt.datetime.now().isoformat(timespec="seconds"), "binary": os.path.relpath(binary, ROOT),
            "commit": commit, "machine": {"cpus": os.cpu_count(), "platform": platform.platform()},
            "pods": args.pods, "results": [], "failed": []}

@@ -303,14 +303,18 @@ def test_higher_priority_pod_preempts_a_lower_priority_one(sim):
     low_nodes = {f"low-{i}": c.wait_bound("prio", f"low-{i}") for i in range(2)}
     assert sorted(low_nodes.values()) == c.node_names
 
+    # Every state the pod passes through, to see the nomination before the binding.
     events: list[dict] = []
     stream = c.api.watch_lines("/api/v1/namespaces/prio/pods", {"fieldSelector": "metadata.name=high",
-                                                                 "timeoutSeconds": "60"}, read_timeout=60)
+                                                                 "timeoutSeconds": str(BIND_TIMEOUT)},
+                               read_timeout=BIND_TIMEOUT + 5)
     c.create("prio", pod("high", cpu_m=share, priorityClassName="system-cluster-critical"))
     for ev in stream:
         events.append(ev["object"])
         if ev["object"]["spec"].get("nodeName"):
             break
+    assert events and events[-1]["spec"].get("nodeName"), (
+        "high-priority pod not bound: " + json.dumps([o.get("status") for o in events])[:2000])
     node = events[-1]["spec"]["nodeName"]
     nominated = [o["status"].get("nominatedNodeName") for o in events if o["status"].get("nominatedNodeName")]
     assert nominated and nominated[0] == node, [o["status"] for o in events]
