@@ -13,6 +13,7 @@ public struct RateLimiterConfiguration: Sendable, Hashable {
     /// Retries allowed at once before `qps` applies.
     public var burst: Int
 
+    /// Upstream's defaults unless given.
     public init(baseDelay: Duration = .milliseconds(5), maxDelay: Duration = .seconds(1000),
                 qps: Double = 10, burst: Int = 100) {
         self.baseDelay = baseDelay

@@ -14,6 +14,7 @@ import Synchronization
 ///
 /// Workers loop `while let key = await queue.get() { ...; await queue.done(key) }`.
 public actor WorkQueue<Key: Hashable & Sendable> {
+    /// For logs and metrics, e.g. "replicaset".
     public let name: String
     private var queue: Deque<Key> = []
     /// Keys that need processing: queued, or re-added while being processed.
@@ -27,6 +28,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     private let waiters = Waiters()
     private let clock = ContinuousClock()
 
+    /// An empty queue whose ``addRateLimited(_:)`` uses `rateLimiter`.
     public init(name: String = "", rateLimiter: RateLimiterConfiguration = .controllerDefault) {
         self.name = name
         self.limiter = RateLimiter(rateLimiter)
@@ -172,6 +174,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
         return readyAt.count
     }
 
+    /// Whether ``shutDown()`` was called.
     public var isShuttingDown: Bool { shuttingDown }
 
     // MARK: types
