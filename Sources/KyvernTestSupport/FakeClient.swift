@@ -21,6 +21,7 @@ import Synchronization
 public final class FakeClient: KubernetesClient, Sendable {
     let state = Mutex(FakeState())
 
+    /// An empty cluster at resourceVersion 0.
     public init() {}
 
     // MARK: test controls
@@ -31,6 +32,7 @@ public final class FakeClient: KubernetesClient, Sendable {
     /// The calls that could change something (everything but get, list and watch).
     public var writes: [Action] { actions.filter(\.isWrite) }
 
+    /// Forgets the recorded actions (e.g. after a test's setup).
     public func clearActions() {
         state.withLock { $0.actions.removeAll() }
     }
@@ -209,6 +211,14 @@ public final class FakeClient: KubernetesClient, Sendable {
         try perform(Action(verb: "create", resource: ref.resource, subresource: subresource, namespace: namespace,
                            name: name, body: body)) {
             try $0.createSubresource(ref, namespace: namespace, name: name, subresource: subresource, body)
+        }
+    }
+
+    public func updateSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
+                                  _ body: JSONValue, options: WriteOptions) async throws -> JSONValue {
+        try perform(Action(verb: "update", resource: ref.resource, subresource: subresource, namespace: namespace,
+                           name: name, body: body)) {
+            try $0.updateSubresource(ref, name: name, subresource: subresource, body, dryRun: options.dryRun)
         }
     }
 }
