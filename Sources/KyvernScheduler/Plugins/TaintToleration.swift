@@ -9,6 +9,7 @@ public struct TaintToleration: FilterPlugin, PreScorePlugin, ScorePlugin {
     static let stateKey = "PreScoreTaintToleration"
 
     public func filter(state: CycleState, pod: JSONValue, node: NodeInfo) -> Status {
+        if node.taints.isEmpty { return .success }
         let tolerations = Toleration.of(pod: pod)
         for taint in node.taints where taint.effect == "NoSchedule" || taint.effect == "NoExecute" {
             if !tolerations.tolerate(taint) {
@@ -27,6 +28,7 @@ public struct TaintToleration: FilterPlugin, PreScorePlugin, ScorePlugin {
 
     /// The number of untolerated PreferNoSchedule taints (reversed by normalization).
     public func score(state: CycleState, pod: JSONValue, node: NodeInfo) -> Int64 {
+        if node.taints.isEmpty { return 0 }
         let tolerations = state.read(Self.stateKey, as: [Toleration].self) ?? Toleration.of(pod: pod)
         return Int64(node.taints.count { $0.effect == "PreferNoSchedule" && !tolerations.tolerate($0) })
     }
