@@ -45,12 +45,9 @@ enum PodAdmissionDefaults {
     /// no toleration already covers.
     static func tolerations(_ spec: inout JSONValue) {
         var list = spec["tolerations"]?.arrayValue ?? []
+        let existing = list.map(Toleration.init(json:))
         func tolerated(_ key: String) -> Bool {
-            list.contains { toleration in
-                let tolerationKey = toleration["key"]?.stringValue ?? ""
-                let effect = toleration["effect"]?.stringValue ?? ""
-                return (tolerationKey == key || tolerationKey.isEmpty) && (effect == "NoExecute" || effect.isEmpty)
-            }
+            existing.contains { $0.matchesKeyAndEffect(of: Taint(key: key, effect: "NoExecute")) }
         }
         var added: [JSONValue] = []
         for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] where !tolerated(key) {

@@ -5,7 +5,11 @@
 /// change it while nodes are evaluated concurrently. Copying it is how preemption clones the
 /// state before simulating evictions on a node.
 public struct CycleState: Sendable {
-    private var storage: [String: any Sendable] = [:]
+    /// A handful of entries per cycle: a linear scan with string equality (literal keys compare
+    /// by identity first) is cheaper than hashing the key on every per-node read.
+    private var keys: [String] = []
+    private var keyLengths: [Int] = []
+    private var values: [any Sendable] = []
     /// The snapshot the cycle runs against, set by ``Framework`` before PreFilter: plugins that
     /// count over the whole cluster (inter-pod affinity, topology spread, preemption) need every
     /// node, not only the ones handed to them.
@@ -16,10 +20,18 @@ public struct CycleState: Sendable {
     }
 
     public func read<T: Sendable>(_ key: String, as type: T.Type = T.self) -> T? {
-        storage[key] as? T
+        let length = key.utf8.count
+        for i in keys.indices where keyLengths[i] == length && keys[i] == key { return values[i] as? T }
+        return nil
     }
 
     public mutating func write(_ key: String, _ value: any Sendable) {
-        storage[key] = value
+        if let i = keys.firstIndex(of: key) {
+            values[i] = value
+        } else {
+            keys.append(key)
+            keyLengths.append(key.utf8.count)
+            values.append(value)
+        }
     }
 }

@@ -80,20 +80,23 @@ public struct Framework: Sendable {
         let wanted = NodeSampling.numFeasibleNodesToFind(percentage: percentageOfNodesToScore,
                                                          numAllNodes: nodes.count)
         let start = rotation.start(count: nodes.count)
-        var feasible: [NodeInfo] = []
-        feasible.reserveCapacity(wanted)
+        var feasibleIndices: [Int] = []
+        feasibleIndices.reserveCapacity(min(wanted, nodes.count))
         var processed = 0
-        for offset in 0..<nodes.count {
-            let node = nodes[(start + offset) % nodes.count]
+        var index = start
+        for _ in 0..<nodes.count {
             processed += 1
-            let status = Self.runFilters(activeFilters, state: state, pod: pod, node: node)
+            let status = Self.runFilters(activeFilters, state: state, pod: pod, node: nodes[index])
             if status.isSuccess {
-                feasible.append(node)
-                if feasible.count >= wanted { break }
+                feasibleIndices.append(index)
+                if feasibleIndices.count >= wanted { break }
             } else {
-                fitError.nodeStatuses[node.name] = status
+                fitError.nodeStatuses[nodes[index].name] = status
             }
+            index += 1
+            if index == nodes.count { index = 0 }
         }
+        let feasible = feasibleIndices.map { nodes[$0] }
         rotation.advance(by: processed, count: nodes.count)
 
         if feasible.isEmpty {

@@ -32,42 +32,96 @@ public struct NodeInfo: Sendable {
         public var key: String { namespace + "/" + (pod[path: ["metadata", "name"]]?.stringValue ?? "") }
     }
 
-    public let node: JSONValue
-    public let name: String
-    public let labels: [String: String]
-    public let taints: [Taint]
-    public let allocatable: Resources
+    /// Every field lives in one reference-counted box, so copying a NodeInfo (the framework
+    /// hands nodes around by value thousands of times per pod) costs one retain; mutation copies
+    /// the box first when it is shared.
+    final class Storage: @unchecked Sendable {
+        let node: JSONValue
+        let name: String
+        let labels: [String: String]
+        let taints: [Taint]
+        let unschedulable: Bool
+        let allocatable: Resources
+        let images: [String: Int64]
+        var requested = Resources()
+        var nonZeroRequested = Resources()
+        var usedPorts: [HostPort] = []
+        var imageSpread = ImageSpread()
+        var pods: [String: PodEntry] = [:]
+        var affinityPodKeys: Set<String> = []
+        var requiredAntiAffinityPodKeys: Set<String> = []
+
+        init(node: JSONValue) {
+            self.node = node
+            name = node[path: ["metadata", "name"]]?.stringValue ?? ""
+            labels = (node[path: ["metadata", "labels"]]?.objectValue ?? [:]).compactMapValues(\.stringValue)
+            taints = (node[path: ["spec", "taints"]]?.arrayValue ?? []).map(Taint.init(json:))
+            unschedulable = node[path: ["spec", "unschedulable"]]?.boolValue == true
+            allocatable = Resources(list: node[path: ["status", "allocatable"]])
+            var images: [String: Int64] = [:]
+            for image in node[path: ["status", "images"]]?.arrayValue ?? [] {
+                let size = image["sizeBytes"]?.intValue ?? 0
+                for name in image["names"]?.arrayValue ?? [] {
+                    if let name = name.stringValue { images[name] = size }
+                }
+            }
+            self.images = images
+        }
+
+        init(copying other: Storage) {
+            node = other.node
+            name = other.name
+            labels = other.labels
+            taints = other.taints
+            unschedulable = other.unschedulable
+            allocatable = other.allocatable
+            images = other.images
+            requested = other.requested
+            nonZeroRequested = other.nonZeroRequested
+            usedPorts = other.usedPorts
+            imageSpread = other.imageSpread
+            pods = other.pods
+            affinityPodKeys = other.affinityPodKeys
+            requiredAntiAffinityPodKeys = other.requiredAntiAffinityPodKeys
+        }
+    }
+
+    private var storage: Storage
+
+    private mutating func unique() -> Storage {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(copying: storage) }
+        return storage
+    }
+
+    public var node: JSONValue { storage.node }
+    public var name: String { storage.name }
+    public var labels: [String: String] { storage.labels }
+    public var taints: [Taint] { storage.taints }
+    /// `spec.unschedulable` (cordoned).
+    public var unschedulable: Bool { storage.unschedulable }
+    public var allocatable: Resources { storage.allocatable }
     /// Sum of the pods' requests.
-    public private(set) var requested = Resources()
+    public var requested: Resources { storage.requested }
     /// Sum of the pods' requests with scoring defaults for missing cpu/memory.
-    public private(set) var nonZeroRequested = Resources()
-    public private(set) var usedPorts: [HostPort] = []
+    public var nonZeroRequested: Resources { storage.nonZeroRequested }
+    public var usedPorts: [HostPort] { storage.usedPorts }
     /// Image sizes in bytes by every name the node lists for the image (`status.images`).
-    public let images: [String: Int64]
+    public var images: [String: Int64] { storage.images }
     /// How many nodes of the snapshot hold each image; set by ``Snapshot`` (one shared copy).
-    public internal(set) var imageSpread = ImageSpread()
+    public internal(set) var imageSpread: ImageSpread {
+        get { storage.imageSpread }
+        set { unique().imageSpread = newValue }
+    }
     /// Pods by "namespace/name".
-    public private(set) var pods: [String: PodEntry] = [:]
+    public var pods: [String: PodEntry] { storage.pods }
     /// Keys of the pods with any inter-pod affinity or anti-affinity: scoring only has to look at
     /// these when the incoming pod has no preferences of its own.
-    public private(set) var affinityPodKeys: Set<String> = []
+    public var affinityPodKeys: Set<String> { storage.affinityPodKeys }
     /// Keys of the pods with required anti-affinity, which every incoming pod must respect.
-    public private(set) var requiredAntiAffinityPodKeys: Set<String> = []
+    public var requiredAntiAffinityPodKeys: Set<String> { storage.requiredAntiAffinityPodKeys }
 
     public init(node: JSONValue, pods: [JSONValue] = []) {
-        self.node = node
-        name = node[path: ["metadata", "name"]]?.stringValue ?? ""
-        labels = (node[path: ["metadata", "labels"]]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-        taints = (node[path: ["spec", "taints"]]?.arrayValue ?? []).map(Taint.init(json:))
-        allocatable = Resources(list: node[path: ["status", "allocatable"]])
-        var images: [String: Int64] = [:]
-        for image in node[path: ["status", "images"]]?.arrayValue ?? [] {
-            let size = image["sizeBytes"]?.intValue ?? 0
-            for name in image["names"]?.arrayValue ?? [] {
-                if let name = name.stringValue { images[name] = size }
-            }
-        }
-        self.images = images
+        storage = Storage(node: node)
         for pod in pods { add(pod: pod) }
     }
 
@@ -90,25 +144,28 @@ public struct NodeInfo: Sendable {
     /// Counts an already parsed pod (preemption puts reprieved victims back this way).
     public mutating func add(entry: PodEntry) {
         let key = entry.key
-        if pods[key] != nil { remove(podKey: key) }
+        if storage.pods[key] != nil { remove(podKey: key) }
+        let box = unique()
         if let affinity = entry.affinity {
-            affinityPodKeys.insert(key)
-            if !affinity.requiredAntiAffinity.isEmpty { requiredAntiAffinityPodKeys.insert(key) }
+            box.affinityPodKeys.insert(key)
+            if !affinity.requiredAntiAffinity.isEmpty { box.requiredAntiAffinityPodKeys.insert(key) }
         }
-        requested.add(entry.requests.requests)
-        nonZeroRequested.add(entry.requests.nonZero)
-        usedPorts += entry.hostPorts
-        pods[key] = entry
+        box.requested.add(entry.requests.requests)
+        box.nonZeroRequested.add(entry.requests.nonZero)
+        box.usedPorts += entry.hostPorts
+        box.pods[key] = entry
     }
 
     public mutating func remove(podKey key: String) {
-        guard let entry = pods.removeValue(forKey: key) else { return }
-        affinityPodKeys.remove(key)
-        requiredAntiAffinityPodKeys.remove(key)
-        requested.subtract(entry.requests.requests)
-        nonZeroRequested.subtract(entry.requests.nonZero)
+        guard storage.pods[key] != nil else { return }
+        let box = unique()
+        guard let entry = box.pods.removeValue(forKey: key) else { return }
+        box.affinityPodKeys.remove(key)
+        box.requiredAntiAffinityPodKeys.remove(key)
+        box.requested.subtract(entry.requests.requests)
+        box.nonZeroRequested.subtract(entry.requests.nonZero)
         for port in entry.hostPorts {
-            if let i = usedPorts.firstIndex(of: port) { usedPorts.remove(at: i) }
+            if let i = box.usedPorts.firstIndex(of: port) { box.usedPorts.remove(at: i) }
         }
     }
 }

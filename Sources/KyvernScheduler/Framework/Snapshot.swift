@@ -5,6 +5,10 @@ public import KyvernAPI
 public struct Snapshot: Sendable {
     public private(set) var nodes: [NodeInfo]
     private var index: [String: Int]
+    /// Indices of the nodes holding pods with (required anti-)affinity, kept so the affinity
+    /// plugins do not walk every node for every pod.
+    private var affinityNodes: Set<Int> = []
+    private var antiAffinityNodes: Set<Int> = []
     /// Namespaces, Services, controllers and PDBs for the plugins that need them.
     public var cluster = ClusterContext()
 
@@ -15,6 +19,12 @@ public struct Snapshot: Sendable {
         self.nodes = sorted
         self.cluster = cluster
         index = Dictionary(uniqueKeysWithValues: self.nodes.enumerated().map { ($1.name, $0) })
+        for i in self.nodes.indices { noteAffinity(i) }
+    }
+
+    private mutating func noteAffinity(_ i: Int) {
+        if !nodes[i].affinityPodKeys.isEmpty { affinityNodes.insert(i) }
+        if !nodes[i].requiredAntiAffinityPodKeys.isEmpty { antiAffinityNodes.insert(i) }
     }
 
     /// Builds NodeInfos from node objects and the pods assigned to them by `spec.nodeName`.
@@ -38,6 +48,7 @@ public struct Snapshot: Sendable {
     public mutating func assume(pod: JSONValue, on nodeName: String) {
         guard let i = index[nodeName] else { return }
         nodes[i].add(pod: pod)
+        noteAffinity(i)
     }
 
     /// Swaps in a newer copy of a node already in the snapshot (its pods or object changed, its
@@ -53,9 +64,7 @@ public struct Snapshot: Sendable {
     }
 
     /// Nodes holding a pod with inter-pod affinity or anti-affinity of any kind.
-    public var nodesWithAffinityPods: [NodeInfo] { nodes.filter { !$0.affinityPodKeys.isEmpty } }
+    public var nodesWithAffinityPods: [NodeInfo] { affinityNodes.sorted().map { nodes[$0] } }
     /// Nodes holding a pod with required anti-affinity.
-    public var nodesWithRequiredAntiAffinityPods: [NodeInfo] {
-        nodes.filter { !$0.requiredAntiAffinityPodKeys.isEmpty }
-    }
+    public var nodesWithRequiredAntiAffinityPods: [NodeInfo] { antiAffinityNodes.sorted().map { nodes[$0] } }
 }

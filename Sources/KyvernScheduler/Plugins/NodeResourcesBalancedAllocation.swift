@@ -25,35 +25,54 @@ public struct NodeResourcesBalancedAllocation: PreScorePlugin, ScorePlugin {
 
     static let stateKey = "PreScoreNodeResourcesBalancedAllocation"
 
+    /// Boxed so the per-node read costs one retain.
+    final class Boxed: Sendable {
+        let value: Resources
+        init(_ value: Resources) { self.value = value }
+    }
+
     static func isScalar(_ name: String) -> Bool {
-        !["cpu", "memory", "ephemeral-storage"].contains(name)
+        !NodeResourcesFit.isStandard(name)
     }
 
     public func preScore(state: inout CycleState, pod: JSONValue, nodes: [NodeInfo]) -> Status {
         let requests = PodRequests(pod: pod).requests
         if resources.allSatisfy({ requests[$0] == 0 }) { return Status(.skip) }
-        state.write(Self.stateKey, requests)
+        state.write(Self.stateKey, Boxed(requests))
         return .success
     }
 
     public func score(state: CycleState, pod: JSONValue, node: NodeInfo) -> Int64 {
-        let request = state.read(Self.stateKey, as: Resources.self) ?? PodRequests(pod: pod).requests
-        var fractions: [Double] = []
-        fractions.reserveCapacity(resources.count)
-        for resource in resources {
+        let request = state.read(Self.stateKey, as: Boxed.self)?.value ?? PodRequests(pod: pod).requests
+        // Two passes instead of an array: this runs for every feasible node.
+        func fraction(_ resource: String) -> Double? {
             let wanted = request[resource]
             // An extended resource the pod does not ask for is not compared.
-            if wanted == 0 && Self.isScalar(resource) { continue }
+            if wanted == 0 && Self.isScalar(resource) { return nil }
             let allocatable = node.allocatable[resource]
-            guard allocatable != 0 else { continue }
-            fractions.append(min(Double(node.requested[resource] + wanted) / Double(allocatable), 1))
+            guard allocatable != 0 else { return nil }
+            return min(Double(node.requested[resource] + wanted) / Double(allocatable), 1)
+        }
+        var count = 0
+        var sum = 0.0
+        var first = 0.0
+        var second = 0.0
+        for resource in resources {
+            guard let f = fraction(resource) else { continue }
+            if count == 0 { first = f } else if count == 1 { second = f }
+            count += 1
+            sum += f
         }
         var deviation = 0.0
-        if fractions.count == 2 {
-            deviation = abs(fractions[0] - fractions[1]) / 2
-        } else if fractions.count > 2 {
-            let mean = fractions.reduce(0, +) / Double(fractions.count)
-            deviation = sqrt(fractions.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(fractions.count))
+        if count == 2 {
+            deviation = abs(first - second) / 2
+        } else if count > 2 {
+            let mean = sum / Double(count)
+            var squares = 0.0
+            for resource in resources {
+                if let f = fraction(resource) { squares += (f - mean) * (f - mean) }
+            }
+            deviation = sqrt(squares / Double(count))
         }
         return Int64((1 - deviation) * Double(maxNodeScore))
     }

@@ -61,34 +61,57 @@ public struct NodeResourcesFit: PreFilterPlugin, FilterPlugin, ScorePlugin {
     static let stateKey = "PreFilterNodeResourcesFit"
 
     public func preFilter(state: inout CycleState, pod: JSONValue, nodes: [NodeInfo]) -> Status {
-        state.write(Self.stateKey, PodRequests(pod: pod))
+        state.write(Self.stateKey, Prepared(pod: pod, isIgnored: isIgnored))
         return .success
     }
 
+    /// The pod's requests, boxed so reading them for each node costs one retain.
+    final class Prepared: Sendable {
+        let requests: PodRequests
+        /// Extended resources the pod asks for, in the order reasons are reported.
+        let scalarNames: [String]
+
+        init(pod: JSONValue, isIgnored: (String) -> Bool) {
+            requests = PodRequests(pod: pod)
+            scalarNames = requests.requests.scalar.keys.sorted().filter { !isIgnored($0) }
+        }
+    }
+
+    private func prepared(_ state: CycleState, _ pod: JSONValue) -> Prepared {
+        state.read(Self.stateKey, as: Prepared.self) ?? Prepared(pod: pod, isIgnored: isIgnored)
+    }
+
     private func requests(_ state: CycleState, _ pod: JSONValue) -> PodRequests {
-        state.read(Self.stateKey, as: PodRequests.self) ?? PodRequests(pod: pod)
+        prepared(state, pod).requests
+    }
+
+    static func isStandard(_ name: String) -> Bool {
+        name == "cpu" || name == "memory" || name == "ephemeral-storage"
     }
 
     // MARK: Filter
 
     public func filter(state: CycleState, pod: JSONValue, node: NodeInfo) -> Status {
-        let request = requests(state, pod).requests
+        let prepared = prepared(state, pod)
+        let request = prepared.requests.requests
         var reasons: [String] = []
         var unresolvable = false
         if Int64(node.podCount) + 1 > node.allocatable.allowedPodNumber {
             reasons.append("Too many pods")
         }
-        var names = ["cpu", "memory", "ephemeral-storage"]
-        names += request.scalar.keys.sorted().filter { !isIgnored($0) }
-        for resource in names {
-            let wanted = request[resource]
-            guard wanted > 0 else { continue }
-            let total = node.allocatable[resource]
-            if wanted > total - node.requested[resource] {
-                reasons.append("Insufficient \(resource)")
-                // More than the whole node: no preemption can make room.
-                if wanted > total { unresolvable = true }
-            }
+        func check(_ resource: String, _ wanted: Int64, _ total: Int64, _ used: Int64) {
+            guard wanted > 0, wanted > total - used else { return }
+            reasons.append("Insufficient " + resource)
+            // More than the whole node: no preemption can make room.
+            if wanted > total { unresolvable = true }
+        }
+        let allocatable = node.allocatable
+        let used = node.requested
+        check("cpu", request.milliCPU, allocatable.milliCPU, used.milliCPU)
+        check("memory", request.memory, allocatable.memory, used.memory)
+        check("ephemeral-storage", request.ephemeralStorage, allocatable.ephemeralStorage, used.ephemeralStorage)
+        for resource in prepared.scalarNames {
+            check(resource, request[resource], allocatable[resource], used[resource])
         }
         if reasons.isEmpty { return .success }
         return Status(unresolvable ? .unschedulableAndUnresolvable : .unschedulable, reasons)
@@ -98,71 +121,51 @@ public struct NodeResourcesFit: PreFilterPlugin, FilterPlugin, ScorePlugin {
 
     public func score(state: CycleState, pod: JSONValue, node: NodeInfo) -> Int64 {
         let pod = requests(state, pod)
-        var requested: [Int64] = []
-        var allocatable: [Int64] = []
-        var weights: [Int64] = []
+        // Accumulated in place (no per-node arrays): this runs for every feasible node.
+        var total: Int64 = 0
+        var weightSum: Int64 = 0
         for resource in resources {
-            let isScalar = !["cpu", "memory", "ephemeral-storage"].contains(resource.name)
+            let isScalar = !Self.isStandard(resource.name)
             // An extended resource the pod does not ask for must not favour nodes lacking it.
             if isScalar && pod.requests[resource.name] == 0 { continue }
-            let alloc = node.allocatable[resource.name]
-            guard alloc != 0 else { continue }
+            let cap = node.allocatable[resource.name]
+            guard cap != 0 else { continue }
             let usesDefaults = resource.name == "cpu" || resource.name == "memory"
             let req = usesDefaults
                 ? node.nonZeroRequested[resource.name] + pod.nonZero[resource.name]
                 : node.requested[resource.name] + pod.requests[resource.name]
-            requested.append(req)
-            allocatable.append(alloc)
-            weights.append(resource.weight)
-        }
-        switch strategy {
-        case .leastAllocated:
-            return weightedAverage(requested, allocatable, weights) { req, cap in
-                cap == 0 || req > cap ? 0 : (cap - req) * maxNodeScore / cap
+            switch strategy {
+            case .leastAllocated:
+                total += (req > cap ? 0 : (cap - req) * maxNodeScore / cap) * resource.weight
+                weightSum += resource.weight
+            case .mostAllocated:
+                total += min(req, cap) * maxNodeScore / cap * resource.weight
+                weightSum += resource.weight
+            case .requestedToCapacityRatio(let shape):
+                let s = Self.curve(shape, req > cap ? 100 : req * 100 / cap)
+                if s > 0 {
+                    total += s * resource.weight
+                    weightSum += resource.weight
+                }
             }
-        case .mostAllocated:
-            return weightedAverage(requested, allocatable, weights) { req, cap in
-                cap == 0 ? 0 : min(req, cap) * maxNodeScore / cap
-            }
-        case .requestedToCapacityRatio(let shape):
-            return ratioScore(requested, allocatable, weights, shape: shape)
         }
+        guard weightSum != 0 else { return 0 }
+        if case .requestedToCapacityRatio = strategy {
+            return Int64((Double(total) / Double(weightSum)).rounded())
+        }
+        return total / weightSum
     }
 
-    private func weightedAverage(_ requested: [Int64], _ allocatable: [Int64], _ weights: [Int64],
-                                 _ scorer: (Int64, Int64) -> Int64) -> Int64 {
-        var total: Int64 = 0
-        var weightSum: Int64 = 0
-        for i in requested.indices {
-            total += scorer(requested[i], allocatable[i]) * weights[i]
-            weightSum += weights[i]
+    /// RequestedToCapacityRatio: upstream scales the shape's 0...10 scores to 0...100, leaves
+    /// resources scoring 0 out of the average, and rounds the average to nearest.
+    static func curve(_ shape: [ShapePoint], _ p: Int64) -> Int64 {
+        let scale = maxNodeScore / 10
+        for i in shape.indices where p <= shape[i].utilization {
+            if i == 0 { return shape[0].score * scale }
+            let (lo, hi) = (shape[i - 1], shape[i])
+            return lo.score * scale + (hi.score * scale - lo.score * scale) * (p - lo.utilization)
+                / (hi.utilization - lo.utilization)
         }
-        return weightSum == 0 ? 0 : total / weightSum
-    }
-
-    /// Upstream scales the shape's 0...10 scores to 0...100, skips resources scoring 0 from the
-    /// average, and rounds the average to nearest.
-    private func ratioScore(_ requested: [Int64], _ allocatable: [Int64], _ weights: [Int64],
-                            shape: [ShapePoint]) -> Int64 {
-        let points = shape.map { (utilization: $0.utilization, score: $0.score * maxNodeScore / 10) }
-        func curve(_ p: Int64) -> Int64 {
-            for i in points.indices where p <= points[i].utilization {
-                if i == 0 { return points[0].score }
-                let (lo, hi) = (points[i - 1], points[i])
-                return lo.score + (hi.score - lo.score) * (p - lo.utilization) / (hi.utilization - lo.utilization)
-            }
-            return points.last?.score ?? 0
-        }
-        var total: Int64 = 0
-        var weightSum: Int64 = 0
-        for i in requested.indices {
-            let (req, cap) = (requested[i], allocatable[i])
-            let s = req > cap ? curve(100) : curve(req * 100 / cap)
-            if s > 0 {
-                total += s * weights[i]
-                weightSum += weights[i]
-            }
-        }
-        return weightSum == 0 ? 0 : Int64((Double(total) / Double(weightSum)).rounded())
+        return (shape.last?.score ?? 0) * scale
     }
 }

@@ -9,7 +9,7 @@ public struct NodeUnschedulable: FilterPlugin {
     public init() {}
 
     public func filter(state: CycleState, pod: JSONValue, node: NodeInfo) -> Status {
-        guard node.node[path: ["spec", "unschedulable"]]?.boolValue == true else { return .success }
+        guard node.unschedulable else { return .success }
         return Toleration.of(pod: pod).tolerate(Self.taint) ? .success : .unresolvable(Self.reason)
     }
 }

@@ -1,5 +1,3 @@
-public import KyvernAPI
-
 /// A node taint.
 public struct Taint: Sendable, Hashable {
     public var key: String
@@ -12,14 +10,15 @@ public struct Taint: Sendable, Hashable {
         self.effect = effect
     }
 
-    init(json: JSONValue) {
+    public init(json: JSONValue) {
         key = json["key"]?.stringValue ?? ""
         value = json["value"]?.stringValue ?? ""
         effect = json["effect"]?.stringValue ?? ""
     }
 }
 
-/// A pod toleration; matching follows upstream's `ToleratesTaint`.
+/// A pod toleration, matched as upstream's `Toleration.ToleratesTaint`. Shared by the scheduler
+/// (filtering and scoring) and the API server's DefaultTolerationSeconds admission step.
 public struct Toleration: Sendable, Hashable {
     public var key: String
     public var op: String
@@ -33,7 +32,7 @@ public struct Toleration: Sendable, Hashable {
         self.effect = effect
     }
 
-    init(json: JSONValue) {
+    public init(json: JSONValue) {
         key = json["key"]?.stringValue ?? ""
         op = json["operator"]?.stringValue ?? "Equal"
         value = json["value"]?.stringValue ?? ""
@@ -44,10 +43,15 @@ public struct Toleration: Sendable, Hashable {
         (pod[path: ["spec", "tolerations"]]?.arrayValue ?? []).map(Toleration.init(json:))
     }
 
-    /// An empty effect tolerates every effect; an empty key with `Exists` tolerates every key.
+    /// Key and effect only: an empty effect matches every effect, an empty key every key. This is
+    /// all the DefaultTolerationSeconds admission plugin looks at.
+    public func matchesKeyAndEffect(of taint: Taint) -> Bool {
+        (effect.isEmpty || effect == taint.effect) && (key.isEmpty || key == taint.key)
+    }
+
+    /// Key, effect and value: `Exists` tolerates any value, `Equal` (or no operator) only its own.
     public func tolerates(_ taint: Taint) -> Bool {
-        if !effect.isEmpty, effect != taint.effect { return false }
-        if !key.isEmpty, key != taint.key { return false }
+        guard matchesKeyAndEffect(of: taint) else { return false }
         switch op {
         case "Exists": return true
         case "Equal", "": return value == taint.value
