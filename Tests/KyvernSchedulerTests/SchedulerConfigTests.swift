@@ -406,6 +406,12 @@ import Testing
          """, "profiles[0].plugins.filter.enabled[0]: Invalid value: \"EBSLimits\": was invalid in version \"kubescheduler.config.k8s.io/v1\" (KubeSchedulerConfiguration is version \"kubescheduler.config.k8s.io/v1\")"),
         ("""
          profiles:
+         - plugins:
+             multiPoint:
+               enabled: [{name: EBSLimits}]
+         """, "profiles[0].plugins.multiPoint.enabled[0]: Invalid value: \"EBSLimits\": plugin does not exist"),
+        ("""
+         profiles:
          - schedulerName: a
          - schedulerName: b
          - schedulerName: a
