@@ -81,6 +81,10 @@ let package = Package(
                 "KyvernStore",
                 "KyvernStoreSQLite",
                 "KyvernAPIServer",
+                "KyvernClient",
+                "KyvernScheduler",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                "KyvernKubelet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -93,7 +97,11 @@ let package = Package(
             name: "KyvernScheduler",
             dependencies: [
                 "KyvernAPI",
+                "KyvernClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: settings
@@ -102,12 +110,24 @@ let package = Package(
             name: "KyvernClient",
             dependencies: [
                 "KyvernAPI",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "KyvernKubelet",
+            dependencies: [
+                "KyvernClient",
+                "KyvernAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: settings
         ),
@@ -121,7 +141,11 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernAPITests", dependencies: ["KyvernAPI"], swiftSettings: settings),
-        .testTarget(name: "KyvernSchedulerTests", dependencies: ["KyvernScheduler", "KyvernAPI"], swiftSettings: settings),
+        .testTarget(
+            name: "KyvernSchedulerTests",
+            dependencies: ["KyvernScheduler", "KyvernAPI", "KyvernClient", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: settings
+        ),
         .testTarget(
             name: "KyvernClientTests",
             dependencies: [
@@ -130,6 +154,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "KyvernKubeletTests",
+            dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),

@@ -1,0 +1,87 @@
+import Foundation
+import KyvernClient
+public import KyvernScheduler
+public import Logging
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// What `kyvern scheduler` was asked to do.
+public struct SchedulerOptions: Sendable {
+    public var kubeconfig: String
+    public var configFile: String?
+    public var metricsBindAddress: String
+    public var logLevel: String
+
+    public init(kubeconfig: String, configFile: String?, metricsBindAddress: String, logLevel: String) {
+        self.kubeconfig = kubeconfig
+        self.configFile = configFile
+        self.metricsBindAddress = metricsBindAddress
+        self.logLevel = logLevel
+    }
+}
+
+/// Builds and runs the scheduler, alone or inside `kyvern server`.
+public enum SchedulerRunner {
+    /// The profiles to run: from the `--config` KubeSchedulerConfiguration file, else upstream's
+    /// default profile. DefaultBinder is registered here because it needs the client.
+    static func profiles(configFile: String?, client: any KubernetesClient, logger: Logger) throws -> [String: Framework] {
+        var plugins = PluginRegistry.inTree
+        plugins.register("DefaultBinder") { DefaultBinder(client: client) }
+        let logger = logger.withLabel("kyvern.scheduler.config")
+        guard let configFile else { return try SchedulerProfiles.defaults(registry: plugins, logger: logger).frameworks }
+        let text: String
+        do {
+            text = try String(contentsOfFile: configFile, encoding: .utf8)
+        } catch {
+            throw SchedulerStartError(message: "--config \(configFile): \(error.localizedDescription)")
+        }
+        do {
+            return try SchedulerProfiles.load(yaml: text, registry: plugins, logger: logger).frameworks
+        } catch {
+            throw SchedulerStartError(message: "--config \(configFile): invalid KubeSchedulerConfiguration: \(error)")
+        }
+    }
+
+    /// The scheduler as a service reaching the API server through `kubeconfig`.
+    static func makeScheduler(kubeconfig: String, configFile: String?, registry: PrometheusCollectorRegistry,
+                              logger: Logger) throws -> (Scheduler, APIClient) {
+        let configuration = try Kubeconfig.load(path: kubeconfig).configuration(
+            userAgent: "kyvern-scheduler/v1.36.0 (linux) kubernetes/kyvern")
+        let client = try APIClient(configuration: configuration, logger: logger.withLabel("kyvern.scheduler.client"))
+        let profiles = try profiles(configFile: configFile, client: client, logger: logger)
+        let scheduler = Scheduler(client: client, profiles: profiles, registry: registry, logger: logger)
+        return (scheduler, client)
+    }
+
+    /// `kyvern scheduler`: the scheduler and its metrics endpoint until SIGINT or SIGTERM.
+    public static func run(_ options: SchedulerOptions) async throws {
+        var logger = Logger(label: "kyvern.scheduler")
+        logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
+        let registry = PrometheusCollectorRegistry()
+        let (scheduler, client) = try makeScheduler(kubeconfig: options.kubeconfig, configFile: options.configFile,
+                                                    registry: registry, logger: logger)
+        let endpoint = try MetricsEndpoint(address: options.metricsBindAddress, registry: registry, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+}
+
+public struct SchedulerStartError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
