@@ -144,7 +144,11 @@ let package = Package(
         .testTarget(name: "KyvernAPITests", dependencies: ["KyvernAPI"], swiftSettings: settings),
         .testTarget(
             name: "KyvernSchedulerTests",
-            dependencies: ["KyvernScheduler", "KyvernAPI", "KyvernClient", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: [
+                "KyvernScheduler", "KyvernAPI", "KyvernClient", "KyvernTestSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(

@@ -453,7 +453,7 @@ def render(rep: dict) -> str:
          "| scheduler CPU s | placement |",
          "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rep["results"]:
-        L.append(f"| {r['description']} | {r['nodes']} | {r['pods']} | {r['bound']} | {fmt(r['sustained_pods_per_s'])} "
+        L.append(f"| `{r['workload']}`: {r['description']} | {r['nodes']} | {r['pods']} | {r['bound']} | {fmt(r['sustained_pods_per_s'])} "
                  f"| {fmt(r['overall_pods_per_s'])} | {fmt(r['attempt_p50_ms'])} | {fmt(r['attempt_p99_ms'])} "
                  f"| {fmt(r['scheduler_cpu_s'])} | {'; '.join(r['problems']) or 'ok'} |")
     for r in rep.get("failed", []):

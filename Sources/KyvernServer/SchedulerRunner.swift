@@ -12,35 +12,54 @@ public struct SchedulerOptions: Sendable {
     public var configFile: String?
     public var metricsBindAddress: String
     public var logLevel: String
+    /// Schedule only while holding the `kube-system/kube-scheduler` Lease (`--leader-elect`).
+    public var leaderElect: Bool
 
-    public init(kubeconfig: String, configFile: String?, metricsBindAddress: String, logLevel: String) {
+    public init(kubeconfig: String, configFile: String?, metricsBindAddress: String, logLevel: String,
+                leaderElect: Bool = false) {
         self.kubeconfig = kubeconfig
         self.configFile = configFile
         self.metricsBindAddress = metricsBindAddress
         self.logLevel = logLevel
+        self.leaderElect = leaderElect
     }
 }
 
 /// Builds and runs the scheduler, alone or inside `kyvern server`.
 public enum SchedulerRunner {
-    /// The profiles to run: from `--config` once configuration files are supported, else
-    /// upstream's default profile.
-    static func profiles(configFile: String?) throws -> [String: Framework] {
-        if let configFile {
-            throw SchedulerStartError(message: "--config \(configFile): scheduler configuration files are not supported yet")
+    /// The configuration to run: the `--config` file, else upstream's defaults; either way
+    /// validated as kube-scheduler does before anything starts.
+    static func configuration(file: String?, client: any KubernetesClient, logger: Logger) throws -> SchedulerProfiles {
+        let registry = PluginRegistry.running(client: client)
+        let logger = logger.withLabel("kyvern.scheduler.config")
+        guard let file else { return try SchedulerProfiles.defaults(registry: registry, logger: logger) }
+        let yaml: String
+        do {
+            yaml = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw SchedulerStartError(message: "--config \(file): \(error.localizedDescription)")
         }
-        return Scheduler.defaultProfiles()
+        do {
+            return try SchedulerProfiles.load(yaml: yaml, registry: registry, logger: logger)
+        } catch {
+            throw SchedulerStartError(message: "--config \(file): invalid KubeSchedulerConfiguration: \(error)")
+        }
     }
 
     /// The scheduler as a service reaching the API server through `kubeconfig`.
     static func makeScheduler(kubeconfig: String, configFile: String?, registry: PrometheusCollectorRegistry,
-                              logger: Logger) throws -> (Scheduler, APIClient) {
+                              logger: Logger) async throws -> (Scheduler, APIClient, SchedulerProfiles) {
         let configuration = try Kubeconfig.load(path: kubeconfig).configuration(
             userAgent: "kyvern-scheduler/v1.36.0 (linux) kubernetes/kyvern")
         let client = try APIClient(configuration: configuration, logger: logger.withLabel("kyvern.scheduler.client"))
-        let scheduler = Scheduler(client: client, profiles: try profiles(configFile: configFile), registry: registry,
-                                  logger: logger)
-        return (scheduler, client)
+        do {
+            let profiles = try Self.configuration(file: configFile, client: client, logger: logger)
+            let scheduler = Scheduler(client: client, configuration: profiles, registry: registry, logger: logger)
+            return (scheduler, client, profiles)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
     }
 
     /// `kyvern scheduler`: the scheduler and its metrics endpoint until SIGINT or SIGTERM.
@@ -48,12 +67,16 @@ public enum SchedulerRunner {
         var logger = Logger(label: "kyvern.scheduler")
         logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
         let registry = PrometheusCollectorRegistry()
-        let (scheduler, client) = try makeScheduler(kubeconfig: options.kubeconfig, configFile: options.configFile,
-                                                    registry: registry, logger: logger)
+        let (scheduler, client, profiles) = try await makeScheduler(
+            kubeconfig: options.kubeconfig, configFile: options.configFile, registry: registry, logger: logger)
+        let service: any Service = options.leaderElect
+            ? LeaderElectedService(service: scheduler, elector: LeaderElector(
+                client: client, config: leaderElectionConfig(profiles.leaderElection), logger: logger), logger: logger)
+            : scheduler
         let endpoint = try MetricsEndpoint(address: options.metricsBindAddress, registry: registry, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [
-                .init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup,
+                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
                 .init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup,
                       failureTerminationBehavior: .gracefullyShutdownGroup),
@@ -67,6 +90,38 @@ public enum SchedulerRunner {
             throw error
         }
         try await client.shutdown()
+    }
+}
+
+extension SchedulerRunner {
+    /// The Lease settings of the configuration's `leaderElection`, with upstream's identity:
+    /// the host name plus a unique suffix.
+    static func leaderElectionConfig(_ settings: KubeSchedulerConfiguration.LeaderElection) -> LeaderElectionConfig {
+        LeaderElectionConfig(namespace: settings.resourceNamespace, name: settings.resourceName,
+                             identity: ProcessInfo.processInfo.hostName + "_" + UUID().uuidString.lowercased(),
+                             leaseDuration: settings.leaseDuration, renewDeadline: settings.renewDeadline,
+                             retryPeriod: settings.retryPeriod)
+    }
+}
+
+/// Runs a service only while its elector holds the Lease; losing the Lease ends the process's
+/// group (as upstream's components exit), so a restart competes again from scratch.
+struct LeaderElectedService: Service {
+    let service: any Service
+    let elector: LeaderElector
+    let logger: Logger
+
+    func run() async throws {
+        let service = self.service
+        try await cancelWhenGracefulShutdown {
+            try await elector.run {
+                logger.info("acquired the lease, scheduling", metadata: ["lease": "\(elector.config.namespace)/\(elector.config.name)"])
+                try await service.run()
+            }
+        }
+        if !Task.isCancelled {
+            logger.error("leader election lost", metadata: ["lease": "\(elector.config.namespace)/\(elector.config.name)"])
+        }
     }
 }
 

@@ -18,9 +18,13 @@ extension Kyvern {
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: String = "info"
 
+        @Flag(help: "Schedule only while holding the Lease of the config's leaderElection (kube-system/kube-scheduler).")
+        var leaderElect = false
+
         func run() async throws {
             try await SchedulerRunner.run(SchedulerOptions(
-                kubeconfig: kubeconfig, configFile: config, metricsBindAddress: metricsBindAddress, logLevel: logLevel))
+                kubeconfig: kubeconfig, configFile: config, metricsBindAddress: metricsBindAddress, logLevel: logLevel,
+                leaderElect: leaderElect))
         }
     }
 }

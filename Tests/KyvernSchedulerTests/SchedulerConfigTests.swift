@@ -33,15 +33,19 @@ import Testing
             #expect(profiles.parallelism == 16)
             #expect(profiles.podInitialBackoff == .seconds(1))
             #expect(profiles.podMaxBackoff == .seconds(10))
-            #expect(profile.pluginNames[.filter] == ["NodeUnschedulable", "NodeName", "TaintToleration",
-                                                     "NodeAffinity", "NodePorts", "NodeResourcesFit", "InterPodAffinity"])
-            #expect(profile.pluginNames[.preFilter] == ["NodeAffinity", "NodePorts", "NodeResourcesFit", "InterPodAffinity"])
-            #expect(profile.pluginNames[.preScore] == ["TaintToleration", "NodeAffinity", "InterPodAffinity"])
-            #expect(profile.pluginNames[.score] == ["TaintToleration", "NodeAffinity", "NodeResourcesFit", "InterPodAffinity",
-                                                    "ImageLocality"])
-            #expect(weights(profile) == ["TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1,
-                                         "InterPodAffinity": 2, "ImageLocality": 1])
-            #expect(profile.framework.preFilterExtensions.map(\.name) == ["InterPodAffinity"])
+            #expect(profile.pluginNames[.filter] == ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity",
+                                                     "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity"])
+            #expect(profile.pluginNames[.preFilter] == ["NodeAffinity", "NodePorts", "NodeResourcesFit", "PodTopologySpread",
+                                                        "InterPodAffinity"])
+            #expect(profile.pluginNames[.postFilter] == ["DefaultPreemption"])
+            #expect(profile.pluginNames[.preScore] == ["TaintToleration", "NodeAffinity", "PodTopologySpread", "InterPodAffinity",
+                                                       "NodeResourcesBalancedAllocation"])
+            #expect(profile.pluginNames[.score] == ["TaintToleration", "NodeAffinity", "NodeResourcesFit", "PodTopologySpread",
+                                                    "InterPodAffinity", "NodeResourcesBalancedAllocation", "ImageLocality"])
+            #expect(weights(profile) == ["TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1, "PodTopologySpread": 2,
+                                         "InterPodAffinity": 2, "NodeResourcesBalancedAllocation": 1, "ImageLocality": 1])
+            #expect(profile.framework.preFilterExtensions.map(\.name) == ["PodTopologySpread", "InterPodAffinity"])
+            #expect(profile.pluginNames[.bind] == [])
             #expect(profile.framework.percentageOfNodesToScore == nil)
             let fit = try #require(profile.framework.scorers.first { $0.plugin.name == "NodeResourcesFit" }?.plugin as? NodeResourcesFit)
             #expect(fit.strategy == .leastAllocated)
@@ -74,8 +78,9 @@ import Testing
             """).profiles.first)
         #expect(profile.schedulerName == "default-scheduler")
         #expect(profile.pluginNames[.filter] == ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity",
-                                                 "NodeResourcesFit", "InterPodAffinity"])
-        #expect(profile.pluginNames[.preFilter] == ["NodeAffinity", "NodePorts", "NodeResourcesFit", "InterPodAffinity"])
+                                                 "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity"])
+        #expect(profile.pluginNames[.preFilter] == ["NodeAffinity", "NodePorts", "NodeResourcesFit", "PodTopologySpread",
+                                                    "InterPodAffinity"])
     }
 
     @Test func starDisablesAllDefaultsOfAPointAndEnabledOnesGetTheirWeight() throws {
@@ -93,7 +98,8 @@ import Testing
         #expect(profile.pluginNames[.score] == ["NodeResourcesFit"])
         #expect(weights(profile) == ["NodeResourcesFit": 5])
         // PreScore keeps its defaults: only Score was switched off.
-        #expect(profile.pluginNames[.preScore] == ["TaintToleration", "NodeAffinity", "InterPodAffinity"])
+        #expect(profile.pluginNames[.preScore] == ["TaintToleration", "NodeAffinity", "PodTopologySpread", "InterPodAffinity",
+                                                   "NodeResourcesBalancedAllocation"])
     }
 
     @Test func starOnMultiPointLeavesOnlyWhatTheFileEnables() throws {
@@ -120,10 +126,10 @@ import Testing
                   - name: NodeAffinity
                     weight: 9
             """).profiles.first)
-        #expect(profile.pluginNames[.score] == ["TaintToleration", "NodeAffinity", "NodeResourcesFit", "InterPodAffinity",
-                                                "ImageLocality"])
-        #expect(weights(profile) == ["TaintToleration": 1, "NodeAffinity": 9, "NodeResourcesFit": 1,
-                                     "InterPodAffinity": 2, "ImageLocality": 1])
+        #expect(profile.pluginNames[.score] == ["TaintToleration", "NodeAffinity", "NodeResourcesFit", "PodTopologySpread",
+                                                "InterPodAffinity", "NodeResourcesBalancedAllocation", "ImageLocality"])
+        #expect(weights(profile) == ["TaintToleration": 1, "NodeAffinity": 9, "NodeResourcesFit": 1, "PodTopologySpread": 2,
+                                     "InterPodAffinity": 2, "NodeResourcesBalancedAllocation": 1, "ImageLocality": 1])
     }
 
     @Test func pointEntriesOverrideMultiPointAndComeFirst() throws {
@@ -139,10 +145,10 @@ import Testing
                   - name: NodeResourcesFit
             """).profiles.first)
         #expect(profile.pluginNames[.score] == ["ImageLocality", "TaintToleration", "NodeAffinity", "NodeResourcesFit",
-                                                "InterPodAffinity"])
+                                                "PodTopologySpread", "InterPodAffinity", "NodeResourcesBalancedAllocation"])
         #expect(weights(profile)["ImageLocality"] == 7)
         #expect(profile.pluginNames[.filter] == ["NodeResourcesFit", "NodeUnschedulable", "NodeName", "TaintToleration",
-                                                 "NodeAffinity", "NodePorts", "InterPodAffinity"])
+                                                 "NodeAffinity", "NodePorts", "PodTopologySpread", "InterPodAffinity"])
     }
 
     // MARK: args
@@ -234,7 +240,8 @@ import Testing
             _ = try profile.framework.schedule(pod: Fixtures.pod(), snapshot: lone)
             Issue.record("scheduled")
         } catch {
-            #expect(error.message == "0/1 nodes are available: 1 node(s) didn't match scheduler-enforced node affinity.")
+            #expect(error.message == "0/1 nodes are available: 1 node(s) didn't match scheduler-enforced node affinity. "
+                + "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.")
         }
     }
 
@@ -251,6 +258,33 @@ import Testing
         let defaults = try #require(try SchedulerProfiles.defaults().profiles[0].framework.filters
             .first { $0.name == "InterPodAffinity" } as? InterPodAffinity)
         #expect(defaults.hardPodAffinityWeight == 1)
+    }
+
+    @Test func preemptionSpreadAndBalanceArgsReachThePlugins() throws {
+        let profile = try #require(try load("""
+            profiles:
+            - pluginConfig:
+              - name: DefaultPreemption
+                args: {minCandidateNodesPercentage: 20, minCandidateNodesAbsolute: 7}
+              - name: PodTopologySpread
+                args:
+                  defaultingType: List
+                  defaultConstraints:
+                  - {maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway}
+              - name: NodeResourcesBalancedAllocation
+                args:
+                  resources: [{name: cpu}, {name: example.com/gpu, weight: 1}]
+            """).profiles.first)
+        let preemption = try #require(profile.framework.postFilters.first as? DefaultPreemption)
+        #expect(preemption.minCandidateNodesPercentage == 20)
+        #expect(preemption.minCandidateNodesAbsolute == 7)
+        let spread = try #require(profile.framework.filters.first { $0.name == "PodTopologySpread" } as? PodTopologySpread)
+        #expect(spread.defaultingType == .list)
+        #expect(spread.defaultConstraints == [["maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                                               "whenUnsatisfiable": "ScheduleAnyway"]])
+        let balance = try #require(profile.framework.scorers.first { $0.plugin.name == "NodeResourcesBalancedAllocation" }?
+            .plugin as? NodeResourcesBalancedAllocation)
+        #expect(balance.resources == ["cpu", "example.com/gpu"])
     }
 
     @Test func argsOfPluginsNotBuiltHereAreStillDefaultedAndValidated() throws {
@@ -404,6 +438,12 @@ import Testing
              filter:
                enabled: [{name: EBSLimits}]
          """, "profiles[0].plugins.filter.enabled[0]: Invalid value: \"EBSLimits\": was invalid in version \"kubescheduler.config.k8s.io/v1\" (KubeSchedulerConfiguration is version \"kubescheduler.config.k8s.io/v1\")"),
+        ("""
+         profiles:
+         - plugins:
+             multiPoint:
+               enabled: [{name: EBSLimits}]
+         """, "profiles[0].plugins.multiPoint.enabled[0]: Invalid value: \"EBSLimits\": plugin does not exist"),
         ("""
          profiles:
          - schedulerName: a

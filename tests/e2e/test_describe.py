@@ -62,7 +62,9 @@ def _ref(obj: dict) -> dict:
 def test_describe_pod_shows_events(cluster, ns):
     pod = cluster.ok_json(cluster.post(f"/api/v1/namespaces/{ns}/pods", {
         "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "labels": {"app": "web"}},
-        "spec": {"containers": [{"name": "app", "image": "registry.example/app:1"}]}}), 201)
+        # A scheduler name nobody answers to: the built-in scheduler adds no events of its own.
+        "spec": {"schedulerName": "e2e-unscheduled",
+                 "containers": [{"name": "app", "image": "registry.example/app:1"}]}}), 201)
     api = client.CoreV1Api(cluster.api_client)
     _v1_event(cluster, ns, "web.1", _ref(pod), reason="Scheduled", note="Successfully assigned to node-1", ago=2700)
     _core_event(api, ns, "web.2", _ref(pod), reason="Pulled", message="Container image already present",
@@ -210,6 +212,7 @@ def test_describe_without_events(cluster, ns):
         "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "quiet"}, "data": {"a": "b"}}), 201)
     cluster.ok_json(cluster.post(f"/api/v1/namespaces/{ns}/pods", {
         "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "quiet"},
-        "spec": {"containers": [{"name": "app", "image": "registry.example/app:1"}]}}), 201)
+        "spec": {"schedulerName": "e2e-unscheduled",
+                 "containers": [{"name": "app", "image": "registry.example/app:1"}]}}), 201)
     out = cluster.kubectl("describe", "pod", "quiet", "-n", ns).stdout
     assert _fields(out)[-1] == "Events: <none>"

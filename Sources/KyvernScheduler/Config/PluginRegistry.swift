@@ -72,6 +72,17 @@ package struct PluginRegistry: Sendable {
                              ignoredResourceGroups: Set(args.ignoredResourceGroups))
         }
         registry.register("ImageLocality") { ImageLocality() }
+        registry.register("PodTopologySpread", args: PodTopologySpreadArgs.self) { args in
+            PodTopologySpread(defaultingType: args.defaultingType == "List" ? .list : .system,
+                              defaultConstraints: args.defaultConstraintsJSON)
+        }
+        registry.register("DefaultPreemption", args: DefaultPreemptionArgs.self) { args in
+            DefaultPreemption(minCandidateNodesPercentage: Int(args.minCandidateNodesPercentage),
+                              minCandidateNodesAbsolute: Int(args.minCandidateNodesAbsolute))
+        }
+        registry.register("NodeResourcesBalancedAllocation", args: NodeResourcesBalancedAllocationArgs.self) { args in
+            NodeResourcesBalancedAllocation(resources: args.resources.map(\.name))
+        }
         registry.register("InterPodAffinity", args: InterPodAffinityArgs.self) { args in
             InterPodAffinity(hardPodAffinityWeight: Int64(args.hardPodAffinityWeight),
                              ignorePreferredTermsOfExistingPods: args.ignorePreferredTermsOfExistingPods)

@@ -81,7 +81,8 @@ struct ProfileBuilder {
         for point in ExtensionPoint.allCases {
             for (j, entry) in custom[point].enabled.enumerated() {
                 let entryPath = path.child("plugins", point.rawValue, "enabled").index(j)
-                if ConfigValidation.removedPlugins.contains(entry.name) { continue }  // reported by validation
+                // Reported by validation, except under multiPoint, which upstream's validation skips.
+                if point != .multiPoint && ConfigValidation.removedPlugins.contains(entry.name) { continue }
                 if !registry.contains(entry.name) && !PluginRegistry.builtIn.contains(entry.name) {
                     let detail = PluginRegistry.upstreamNames.contains(entry.name)
                         ? "plugin is not implemented by this scheduler" : "plugin does not exist"

@@ -26,12 +26,22 @@ public struct DefaultBinder: BindPlugin {
 }
 
 extension Framework {
-    /// The profile with a DefaultBinder appended when none of its plugins binds, keeping the
-    /// configured Score weights.
+    /// The profile with a DefaultBinder appended when none of its plugins binds, every other
+    /// plugin kept at the extension points the profile placed it.
     public func withDefaultBinder(client: any KubernetesClient) -> Framework {
         guard binders.isEmpty else { return self }
-        let weights = Dictionary(scorers.map { ($0.plugin.name, $0.weight) }, uniquingKeysWith: { a, _ in a })
-        return Framework(plugins: plugins + [DefaultBinder(client: client)], weights: weights,
+        return Framework(all: plugins + [DefaultBinder(client: client)], preFilters: preFilters, filters: filters,
+                         postFilters: postFilters, preScores: preScores, scorers: scorers,
                          percentageOfNodesToScore: percentageOfNodesToScore)
+    }
+}
+
+extension PluginRegistry {
+    /// The in-tree plugins plus the binder, which needs the client and so is registered by
+    /// whoever runs the scheduler.
+    package static func running(client: any KubernetesClient) -> PluginRegistry {
+        var registry = PluginRegistry.inTree
+        registry.register("DefaultBinder") { DefaultBinder(client: client) }
+        return registry
     }
 }

@@ -34,12 +34,19 @@ public final class Scheduler: Service, Sendable {
         self.bindConcurrency = bindConcurrency
     }
 
-    /// The profile upstream runs when no configuration is given, from the plugins available.
+    /// Upstream's default profile (what runs without `--config`) from the plugins available.
     public static func defaultProfiles() -> [String: Framework] {
-        ["default-scheduler": Framework(plugins: [
-            NodeUnschedulable(), NodeName(), TaintToleration(), NodeAffinity(), NodePorts(),
-            NodeResourcesFit(), ImageLocality(),
-        ], weights: ["TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1, "ImageLocality": 1])]
+        // The defaults are built from fixed, valid settings; they cannot fail.
+        (try? SchedulerProfiles.defaults().frameworks) ?? [:]
+    }
+
+    /// The scheduler for a loaded configuration: its profiles and its pod backoff.
+    public convenience init(client: any KubernetesClient, configuration: SchedulerProfiles,
+                            registry: PrometheusCollectorRegistry, logger: Logger) {
+        let backoff = BackoffPolicy(initial: configuration.podInitialBackoff.seconds,
+                                    maximum: configuration.podMaxBackoff.seconds)
+        self.init(client: client, profiles: configuration.frameworks, registry: registry, logger: logger,
+                  queue: SchedulingQueue(backoff: backoff))
     }
 
     /// Runs until cancelled or the service group shuts down gracefully.
@@ -97,5 +104,11 @@ actor SyncLatch {
     func wait() async {
         if isOpen { return }
         await withCheckedContinuation { waiters.append($0) }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }
