@@ -82,6 +82,8 @@ let package = Package(
                 "KyvernStoreSQLite",
                 "KyvernAPIServer",
                 "KyvernClient",
+                "KyvernScheduler",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 "KyvernKubelet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -91,11 +93,24 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .target(name: "KyvernScheduler", dependencies: ["KyvernAPI"], swiftSettings: settings),
+        .target(
+            name: "KyvernScheduler",
+            dependencies: [
+                "KyvernAPI",
+                "KyvernClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: settings
+        ),
         .target(
             name: "KyvernClient",
             dependencies: [
                 "KyvernAPI",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -126,7 +141,11 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernAPITests", dependencies: ["KyvernAPI"], swiftSettings: settings),
-        .testTarget(name: "KyvernSchedulerTests", dependencies: ["KyvernScheduler", "KyvernAPI"], swiftSettings: settings),
+        .testTarget(
+            name: "KyvernSchedulerTests",
+            dependencies: ["KyvernScheduler", "KyvernAPI", "KyvernClient", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: settings
+        ),
         .testTarget(
             name: "KyvernClientTests",
             dependencies: [
