@@ -72,6 +72,8 @@ struct PodTrackerTests {
             return
         }
         #expect(status?["phase"] == "Succeeded")
+        // The event of our own status write asks for nothing more.
+        #expect(tracker.observe(PodStatusBuilderTests.pod(status: status, deleting: true), now: now) == nil)
         // A pod that never ran has no containers to stop: delete only.
         let neverRan = tracker.observe(PodStatusBuilderTests.pod(uid: "x", deleting: true), now: now)
         #expect(neverRan?.kind == .terminate(status: JSONValue?.none))

@@ -35,6 +35,9 @@ struct PodTracker: Sendable {
     private(set) var ips = PodIPAllocator()
     /// Pods seen on our nodes, by uid.
     private(set) var known: Set<String> = []
+    /// Pods whose deletion was already taken on: the events our own writes cause repeat nothing.
+    /// Cleared by a re-list, so a deletion that failed is tried again then.
+    private(set) var terminating: Set<String> = []
 
     init(config: SimulatedNodeConfig, indexByName: [String: Int]) {
         self.config = config
@@ -60,6 +63,7 @@ struct PodTracker: Sendable {
             let status = PodStatusBuilder.running(pod: pod, hostIP: NodeAddressing.internalIP(node), podIP: podIP, now: now)
             return PodJob(namespace: namespace, name: name, uid: uid, kind: .markRunning(status: status))
         case .terminate:
+            guard terminating.insert(uid).inserted else { return nil }
             let running = (pod[path: ["status", "containerStatuses"]]?.arrayValue ?? []).contains {
                 $0[path: ["state", "running"]] != nil
             }
@@ -75,12 +79,14 @@ struct PodTracker: Sendable {
     /// A pod was deleted: its address is free again.
     mutating func forget(_ pod: JSONValue) {
         guard let uid = pod[path: ["metadata", "uid"]]?.stringValue, known.remove(uid) != nil else { return }
+        terminating.remove(uid)
         ips.release(pod: uid)
     }
 
     /// After a fresh list: the jobs for every listed pod, and pods missing from the list forgotten.
     mutating func resync(_ pods: [JSONValue], now: Date) -> [PodJob] {
         let listed = Set(pods.compactMap { $0[path: ["metadata", "uid"]]?.stringValue })
+        terminating.removeAll()
         for uid in known.subtracting(listed) {
             known.remove(uid)
             ips.release(pod: uid)

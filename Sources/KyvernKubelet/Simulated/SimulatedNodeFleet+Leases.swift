@@ -5,14 +5,18 @@ import Logging
 import Prometheus
 
 extension SimulatedNodeFleet {
-    /// Renews every node's Lease once per `leaseRenewInterval`, the renewals spread evenly over the
-    /// interval (5,000 nodes at 10 s: one every 2 ms), as 5,000 kubelets on their own timers would.
+    /// Creates every node's Lease at once (as each kubelet does right after registering), then renews
+    /// each once per `leaseRenewInterval`, the renewals spread evenly over the interval (5,000 nodes
+    /// at 10 s: one every 2 ms), as 5,000 kubelets on their own timers would.
     func keepLeasesFresh(nodeUIDs: [String?]) async throws {
         let interval = config.leaseRenewInterval
+        var first = true
         while true {
             let round = ContinuousClock.now
             let failures = Locked(0)
-            await Pacing.run(count: config.count, spreadOver: interval, limit: config.concurrency) { index in
+            let spread: Duration? = first ? nil : interval
+            first = false
+            await Pacing.run(count: config.count, spreadOver: spread, limit: config.concurrency) { index in
                 if await !renewLease(index, nodeUID: nodeUIDs[index]) {
                     failures.withLock { $0 += 1 }
                 }
