@@ -50,7 +50,7 @@ public enum KyvernServer {
         // admin kubeconfig; it retries until the server is up.
         var schedulerClient: APIClient?
         if !options.disableScheduler {
-            let (scheduler, client) = try SchedulerRunner.makeScheduler(
+            let (scheduler, client) = try await SchedulerRunner.makeScheduler(
                 kubeconfig: kubeconfigPath, configFile: options.schedulerConfig, registry: registry,
                 logger: logger.withLabel("kyvern.scheduler"))
             schedulerClient = client

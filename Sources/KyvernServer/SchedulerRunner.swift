@@ -34,22 +34,29 @@ public enum SchedulerRunner {
         do {
             text = try String(contentsOfFile: configFile, encoding: .utf8)
         } catch {
-            throw SchedulerStartError(message: "--config \(configFile): \(error.localizedDescription)")
+            throw SchedulerStartError(message: "scheduler configuration \(configFile): \(error.localizedDescription)")
         }
         do {
             return try SchedulerProfiles.load(yaml: text, registry: plugins, logger: logger).frameworks
         } catch {
-            throw SchedulerStartError(message: "--config \(configFile): invalid KubeSchedulerConfiguration: \(error)")
+            throw SchedulerStartError(message: "scheduler configuration \(configFile): invalid KubeSchedulerConfiguration: \(error)")
         }
     }
 
     /// The scheduler as a service reaching the API server through `kubeconfig`.
     static func makeScheduler(kubeconfig: String, configFile: String?, registry: PrometheusCollectorRegistry,
-                              logger: Logger) throws -> (Scheduler, APIClient) {
+                              logger: Logger) async throws -> (Scheduler, APIClient) {
         let configuration = try Kubeconfig.load(path: kubeconfig).configuration(
             userAgent: "kyvern-scheduler/v1.36.0 (linux) kubernetes/kyvern")
         let client = try APIClient(configuration: configuration, logger: logger.withLabel("kyvern.scheduler.client"))
-        let profiles = try profiles(configFile: configFile, client: client, logger: logger)
+        let profiles: [String: Framework]
+        do {
+            profiles = try Self.profiles(configFile: configFile, client: client, logger: logger)
+        } catch {
+            // A refused configuration must not leave the client's connection pool running.
+            try? await client.shutdown()
+            throw error
+        }
         let scheduler = Scheduler(client: client, profiles: profiles, registry: registry, logger: logger)
         return (scheduler, client)
     }
@@ -59,7 +66,7 @@ public enum SchedulerRunner {
         var logger = Logger(label: "kyvern.scheduler")
         logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
         let registry = PrometheusCollectorRegistry()
-        let (scheduler, client) = try makeScheduler(kubeconfig: options.kubeconfig, configFile: options.configFile,
+        let (scheduler, client) = try await makeScheduler(kubeconfig: options.kubeconfig, configFile: options.configFile,
                                                     registry: registry, logger: logger)
         let endpoint = try MetricsEndpoint(address: options.metricsBindAddress, registry: registry, logger: logger)
         let group = ServiceGroup(configuration: .init(
