@@ -37,12 +37,12 @@ public enum SchedulerRunner {
         do {
             yaml = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw SchedulerStartError(message: "--config \(file): \(error.localizedDescription)")
+            throw SchedulerStartError(message: "scheduler configuration \(file): \(error.localizedDescription)")
         }
         do {
             return try SchedulerProfiles.load(yaml: yaml, registry: registry, logger: logger)
         } catch {
-            throw SchedulerStartError(message: "--config \(file): invalid KubeSchedulerConfiguration: \(error)")
+            throw SchedulerStartError(message: "scheduler configuration \(file): invalid KubeSchedulerConfiguration: \(error)")
         }
     }
 

@@ -360,3 +360,52 @@ def test_topology_spread_over_zones(sim):
     nodes = [c.wait_bound("spread", f"s-{i}") for i in range(6)]
     counts = {z: sum(1 for n in nodes if zone_of[n] == z) for z in zones}
     assert counts == {"zone-a": 2, "zone-b": 2, "zone-c": 2}, counts
+
+
+BAD_CONFIG = """\
+    apiVersion: kubescheduler.config.k8s.io/v1
+    kind: KubeSchedulerConfiguration
+    profiles:
+    - schedulerName: a
+      plugins:
+        score:
+          enabled: [{name: ImageLocality}, {name: Foo}]
+    - schedulerName: a
+    """
+
+
+def test_invalid_configuration_is_refused_with_field_paths(server_factory, tmp_path):
+    server = server_factory.new("--disable-scheduler")
+    path = tmp_path / "bad.yaml"
+    path.write_text(textwrap.dedent(BAD_CONFIG))
+    cp = subprocess.run([str(server.binary), "scheduler", "--kubeconfig", str(server.kubeconfig_path), "--config",
+                         str(path), "--metrics-bind-address", f"127.0.0.1:{free_port()}"],
+                        capture_output=True, text=True, timeout=30)
+    assert cp.returncode == 1, cp
+    assert cp.stderr.strip().splitlines()[-1] == (
+        f"Error: scheduler configuration {path}: invalid KubeSchedulerConfiguration: "
+        '[profiles[1].schedulerName: Duplicate value: "profiles[0].schedulerName", '
+        'profiles[0].plugins.score.enabled[1]: Invalid value: "Foo": plugin does not exist]'), cp.stderr
+
+
+def test_server_runs_its_scheduler_with_the_configured_profiles(server_factory, tmp_path):
+    path = tmp_path / "sched.yaml"
+    path.write_text(textwrap.dedent(PACK_AND_SPREAD))
+    server = server_factory.new("--scheduler-config", str(path))
+    api = server_factory.client(server)
+    agent = Component([str(server.binary), "agent", "--simulate", "2", "--kubeconfig", str(server.kubeconfig_path)],
+                      tmp_path / "agent.log")
+    try:
+        wait_until("2 nodes", lambda: len(api.ok_json(api.get("/api/v1/nodes"))["items"]) == 2, timeout=NODE_TIMEOUT)
+        api.create_namespace("prof")
+        for name in ("pack", "spread", "default-scheduler"):
+            api.ok_json(api.post("/api/v1/namespaces/prof/pods", pod(f"p-{name}", schedulerName=name)), 201)
+        for name in ("pack", "spread"):
+            wait_until(f"p-{name} bound", lambda: api.ok_json(api.get(f"/api/v1/namespaces/prof/pods/p-{name}"))[
+                "spec"].get("nodeName"))
+        # The file names no default-scheduler profile, so nobody schedules that pod.
+        time.sleep(2)
+        assert "nodeName" not in api.ok_json(api.get("/api/v1/namespaces/prof/pods/p-default-scheduler"))["spec"]
+    finally:
+        print(agent.tail())
+        agent.stop()
