@@ -121,8 +121,10 @@ def test_status_subresource_is_separate(cluster, ns):
 
 
 def test_pod_status_subresource_and_phase(cluster, ns):
+    # A scheduler name nobody answers to: no scheduler writes the pod between our read and write.
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": ns},
-           "spec": {"containers": [{"name": "c", "image": "registry.example/busybox"}]}}
+           "spec": {"schedulerName": "e2e-unscheduled",
+                    "containers": [{"name": "c", "image": "registry.example/busybox"}]}}
     p = cluster.ok_json(cluster.post(f"/api/v1/namespaces/{ns}/pods", pod), 201)
     assert p["status"]["phase"] == "Pending", p.get("status")
     assert p["status"]["qosClass"] == "BestEffort", p.get("status")
