@@ -103,6 +103,17 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(
+            name: "KyvernControllers",
+            dependencies: [
+                "KyvernAPI",
+                "KyvernClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
         .executableTarget(
             name: "kyvern",
             dependencies: [
@@ -116,6 +127,11 @@ let package = Package(
         .testTarget(
             name: "KyvernClientTests",
             dependencies: ["KyvernClient", "KyvernAPI", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "KyvernControllersTests",
+            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI"],
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
