@@ -114,6 +114,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",
             dependencies: [
@@ -126,7 +127,12 @@ let package = Package(
         .testTarget(name: "KyvernSchedulerTests", dependencies: ["KyvernScheduler", "KyvernAPI"], swiftSettings: settings),
         .testTarget(
             name: "KyvernClientTests",
-            dependencies: ["KyvernClient", "KyvernAPI", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "KyvernClient", "KyvernAPI", "KyvernTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(
