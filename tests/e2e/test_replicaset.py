@@ -189,16 +189,51 @@ def test_server_without_controller_manager_creates_no_pods(server_factory):
     assert _pods(c, "plain", "app=web") == []
 
 
+def test_simulated_nodes_run_the_pods_and_replace_deleted_ones(server_factory):
+    proc = server_factory.new()
+    c = server_factory.client(proc)
+    agent = subprocess.Popen([str(proc.binary), "agent", "--simulate", "2", "--kubeconfig", str(proc.kubeconfig_path)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        c.create_namespace("sim")
+        c.kubectl("apply", "-n", "sim", "-f", "-", input=_rs("web", 3))
+        st = _wait(lambda: (lambda s: s if s.get("readyReplicas") == 3 and s.get("availableReplicas") == 3 else None)(
+            _rs_json(c, "sim", "web").get("status", {})), timeout=40, what="3 ready replicas")
+        assert st["replicas"] == 3 and st["fullyLabeledReplicas"] == 3
+        pods = _wait_pods(c, "sim", "app=web", 3)
+        assert all(p["status"]["phase"] == "Running" and p["spec"]["nodeName"].startswith("sim-") for p in pods)
+        victim = pods[0]["metadata"]["name"]
+        c.kubectl("delete", "pod", victim, "-n", "sim", "--wait=false")
+        st = _wait(lambda: (lambda s: s if s.get("readyReplicas") == 3 and s.get("replicas") == 3 else None)(
+            _rs_json(c, "sim", "web").get("status", {})), timeout=40, what="ready again after a deletion")
+        names = {p["metadata"]["name"] for p in _live(_pods(c, "sim", "app=web"))}
+        assert victim not in names and len(names) == 3
+    finally:
+        agent.terminate()
+        agent.wait(timeout=15)
+
+
 def test_standalone_controller_manager(server_factory):
+    from e2e_harness import free_port
+    import requests
+
     proc = server_factory.new("--disable-controller-manager")
     c = server_factory.client(proc)
+    port = free_port()
     cm = subprocess.Popen([str(proc.binary), "controller-manager", "--kubeconfig", str(proc.kubeconfig_path),
-                           "--controllers", "replicaset", "--concurrent-replicaset-syncs", "2"],
+                           "--controllers", "replicaset", "--concurrent-replicaset-syncs", "2",
+                           "--metrics-bind-address", f"127.0.0.1:{port}"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         c.create_namespace("alone")
         c.kubectl("apply", "-n", "alone", "-f", "-", input=_rs("web", 2))
         _wait_pods(c, "alone", "app=web", 2)
+        lease = json.loads(c.kubectl("get", "lease", "kube-controller-manager", "-n", "kube-system", "-o", "json").stdout)
+        assert lease["spec"]["holderIdentity"]
+        metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert 'workqueue_adds_total{name="replicaset"}' in metrics
+        assert 'workqueue_work_duration_seconds_count{name="replicaset"}' in metrics
+        assert 'workqueue_depth{name="replicaset"}' in metrics
     finally:
         cm.terminate()
         rc = cm.wait(timeout=15)
