@@ -213,4 +213,12 @@ public final class FakeClient: KubernetesClient, Sendable {
             try $0.createSubresource(ref, namespace: namespace, name: name, subresource: subresource, body)
         }
     }
+
+    public func updateSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
+                                  _ body: JSONValue, options: WriteOptions) async throws -> JSONValue {
+        try perform(Action(verb: "update", resource: ref.resource, subresource: subresource, namespace: namespace,
+                           name: name, body: body)) {
+            try $0.updateSubresource(ref, name: name, subresource: subresource, body, dryRun: options.dryRun)
+        }
+    }
 }

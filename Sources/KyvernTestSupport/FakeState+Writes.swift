@@ -71,6 +71,11 @@ extension FakeState {
         object.deletionTimestamp = nil
         object.setMetadata("deletionGracePeriodSeconds", nil)
         object.setMetadata("generation", Self.tracksGeneration(ref) ? .int(1) : nil)
+        if Self.isNamespaces(ref) {
+            // Upstream's namespace strategy: the `kubernetes` finalizer and phase Active.
+            if object[path: ["spec", "finalizers"]] == nil { object[path: ["spec", "finalizers"]] = ["kubernetes"] }
+            object[path: ["status", "phase"]] = "Active"
+        }
         if dryRun { return object }
         return commit(ref, key, .added, old: nil, new: object)
     }
@@ -107,7 +112,8 @@ extension FakeState {
         var object = object
         object.resourceVersion = current.resourceVersion
         if object == current || dryRun { return object }
-        if object.deletionTimestamp != nil, object.finalizers.isEmpty, !isGracePending(ref, object) {
+        if object.deletionTimestamp != nil, object.finalizers.isEmpty, !isGracePending(ref, object),
+           !(Self.isNamespaces(ref) && !(object[path: ["spec", "finalizers"]]?.arrayValue ?? []).isEmpty) {
             return commit(ref, key, .deleted, old: current, new: object)
         }
         return commit(ref, key, .modified, old: current, new: object)
@@ -214,6 +220,15 @@ extension FakeState {
         case nil:
             break
         }
+        if Self.isNamespaces(ref) {
+            // Deleting a namespace marks it Terminating; it goes once the namespace controller
+            // emptied it and cleared `spec.finalizers` through `namespaces/finalize`.
+            if current.deletionTimestamp == nil { object.deletionTimestamp = Timestamp.format(now) }
+            object[path: ["status", "phase"]] = "Terminating"
+            object.setMetadata("finalizers", finalizers.isEmpty ? nil : .array(finalizers.map(JSONValue.string)))
+            if options.dryRun { return object }
+            return try write(ref, key, current: current, object, dryRun: false)
+        }
         if finalizers.isEmpty && grace == 0 {
             if options.dryRun { return current }
             return commit(ref, key, .deleted, old: current, new: current)
@@ -231,6 +246,23 @@ extension FakeState {
     }
 
     // MARK: subresources
+
+    static func isNamespaces(_ ref: ResourceRef) -> Bool { ref.group.isEmpty && ref.resource == "namespaces" }
+
+    /// PUT of `namespaces/finalize`: only `spec.finalizers` changes; a terminating namespace left
+    /// without finalizers is deleted.
+    mutating func updateSubresource(_ ref: ResourceRef, name: String, subresource: String, _ body: JSONValue,
+                                    dryRun: Bool) throws -> JSONValue {
+        guard Self.isNamespaces(ref), subresource == "finalize" else {
+            throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+        }
+        let key = key(ref, namespace: nil, name: name)
+        guard let current = stored(ref, key) else { throw notFound(ref, name) }
+        try checkResourceVersion(ref, sent: body.resourceVersion, stored: current, name: name)
+        var updated = current
+        updated[path: ["spec", "finalizers"]] = body[path: ["spec", "finalizers"]]
+        return try write(ref, key, current: current, updated, dryRun: dryRun)
+    }
 
     mutating func createSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
                                     _ body: JSONValue) throws -> JSONValue {

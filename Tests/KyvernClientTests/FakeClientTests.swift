@@ -316,3 +316,30 @@ import Testing
         try await fake.bind(namespace: "default", pod: "p", node: "n")
     }
 }
+
+@Suite struct FakeNamespaceTests {
+    @Test func namespaceTerminatesUntilFinalized() async throws {
+        let fake = FakeClient()
+        let created = try await fake.create(.namespaces, ["metadata": ["name": "team"]])
+        #expect(created[path: ["spec", "finalizers"]] == ["kubernetes"])
+        #expect(created[path: ["status", "phase"]] == "Active")
+        let terminating = try await fake.delete(.namespaces, name: "team")
+        #expect(terminating[path: ["status", "phase"]] == "Terminating")
+        #expect(terminating.deletionTimestamp != nil)
+        #expect(fake.object(.namespaces, name: "team") != nil)
+        var finalize = terminating
+        finalize[path: ["spec", "finalizers"]] = []
+        _ = try await fake.updateSubresource(.namespaces, namespace: nil, name: "team", subresource: "finalize",
+                                             finalize, options: .init())
+        #expect(fake.object(.namespaces, name: "team") == nil)
+        #expect(fake.writes.map(\.description) == ["create namespaces team", "delete namespaces team",
+                                                   "update namespaces/finalize team"])
+    }
+
+    @Test func otherConformersGetAMethodNotAllowedDefault() async throws {
+        let recorder = RecordingClient()
+        await #expect(throws: APIError.methodNotAllowed("the server does not allow this method on the requested resource")) {
+            _ = try await recorder.updateSubresource(.deployments, namespace: "n", name: "d", subresource: "scale", [:], options: .init())
+        }
+    }
+}

@@ -275,7 +275,8 @@ func eventually(_ seconds: Double = 5, _ what: String = "", _ condition: () asyn
             try await eventually(30) { seen.withLock { $0 } == count * 6 }
             let elapsed = clock.now - start
             print("informer load: \(count * 5) updates delivered in \(elapsed)")
-            #expect(elapsed < .seconds(10))
+            // About 1 s when the machine is idle; the bound leaves room for a loaded test machine.
+            #expect(elapsed < .seconds(20))
         }
         #expect(await informer.lister.byIndex(Indexers.nodeNameName, "node-7").count == 10)
     }

@@ -25,6 +25,44 @@ struct LiveServerTests {
         try await client.shutdown()
     }
 
+    /// An informer and a paged list against the real server: list, watch with bookmarks, continue tokens.
+    @Test func informerAndPagedListAgainstARealServer() async throws {
+        let client = try makeClient()
+        let label = "informer-test-\(UInt32.random(in: 0...UInt32.max))"
+        let ns = "default"
+        func configMap(_ i: Int) -> JSONValue {
+            ["apiVersion": "v1", "kind": "ConfigMap",
+             "metadata": ["name": .string("\(label)-\(i)"), "labels": ["test": .string(label)]], "data": ["i": .string(String(i))]]
+        }
+        do {
+            for i in 0..<3 { _ = try await client.create(Self.configMaps, namespace: ns, configMap(i)) }
+            let all = try await client.listAll(Self.configMaps, namespace: ns, options: .init(labelSelector: "test=\(label)", limit: 1))
+            #expect(all["items"]?.arrayValue?.count == 3)
+
+            let informer = Informer(client: client, resource: Self.configMaps, namespace: ns, labelSelector: "test=\(label)")
+            let log = EventLog()
+            await informer.addHandler { log.append(EventLog.describe($0)) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await informer.run() }
+                await informer.waitForSync()
+                #expect(log.all.sorted() == ["added \(label)-0", "added \(label)-1", "added \(label)-2"])
+                _ = try await client.patch(Self.configMaps, namespace: ns, name: "\(label)-1", type: .merge, ["data": ["i": "x"]])
+                try await client.delete(Self.configMaps, namespace: ns, name: "\(label)-2")
+                try await eventually(10) { log.all.count == 5 }
+                #expect(log.all.last == "deleted \(label)-2")
+                #expect(log.all[3].hasPrefix("updated \(label)-1"))
+                #expect(await informer.lister.get(namespace: ns, name: "\(label)-1")?[path: ["data", "i"]] == "x")
+                group.cancelAll()
+            }
+        } catch {
+            for i in 0..<3 { _ = try? await client.delete(Self.configMaps, namespace: ns, name: "\(label)-\(i)") }
+            try? await client.shutdown()
+            throw error
+        }
+        for i in 0..<2 { try await client.delete(Self.configMaps, namespace: ns, name: "\(label)-\(i)") }
+        try await client.shutdown()
+    }
+
     func exercise(_ client: APIClient) async throws {
         let name = "client-test-\(UInt32.random(in: 0...UInt32.max))"
         let ns = "default"

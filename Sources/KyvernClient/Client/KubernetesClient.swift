@@ -35,6 +35,17 @@ public protocol KubernetesClient: Sendable {
     @discardableResult
     func createSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
                            _ body: JSONValue) async throws -> JSONValue
+    /// PUT to a subresource other than `status`: `namespaces/finalize`, `deployments/scale`.
+    /// Has a default (405) so conformers written before it still compile.
+    func updateSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
+                           _ body: JSONValue, options: WriteOptions) async throws -> JSONValue
+}
+
+extension KubernetesClient {
+    public func updateSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
+                                  _ body: JSONValue, options: WriteOptions) async throws -> JSONValue {
+        throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+    }
 }
 
 // Defaulted arguments. Each overload leaves out a different argument label, so none of them has the

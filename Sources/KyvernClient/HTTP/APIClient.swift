@@ -92,6 +92,12 @@ public struct APIClient: KubernetesClient {
                                        name: name, subresource: subresource))
     }
 
+    public func updateSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
+                                  _ body: JSONValue, options: WriteOptions) async throws -> JSONValue {
+        try await send(Requests.update(ref, namespace: namespace, name: name, subresource: subresource,
+                                       body: body.serialized(), options: options))
+    }
+
     // MARK: transport
 
     static func name(of object: JSONValue) throws -> String {

@@ -4,8 +4,18 @@ public import KyvernAPI
 /// summed weights of the preferred terms they match.
 public struct NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin {
     public static let reason = "node(s) didn't match Pod's node affinity/selector"
+    /// Upstream's reason when the profile's added affinity rejects a node.
+    public static let enforcedReason = "node(s) didn't match scheduler-enforced node affinity"
     public let name = "NodeAffinity"
-    public init() {}
+    /// Required terms the profile adds to every pod (a node must match one); nil adds nothing.
+    public var addedRequired: [NodeSelectorTerm]?
+    /// Preferred terms the profile adds to every pod's own.
+    public var addedPreferred: [(weight: Int64, term: NodeSelectorTerm)]
+
+    public init(addedRequired: [NodeSelectorTerm]? = nil, addedPreferred: [(weight: Int64, term: NodeSelectorTerm)] = []) {
+        self.addedRequired = addedRequired
+        self.addedPreferred = addedPreferred.filter { $0.weight != 0 }
+    }
 
     /// The pod's parsed constraints, computed once per cycle.
     struct Required: Sendable {
@@ -34,12 +44,15 @@ public struct NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
 
     public func preFilter(state: inout CycleState, pod: JSONValue, nodes: [NodeInfo]) -> Status {
         let required = Self.required(pod)
-        if required.selector.isEmpty && required.terms == nil { return Status(.skip) }
+        if required.selector.isEmpty && required.terms == nil && addedRequired == nil { return Status(.skip) }
         state.write(Self.filterKey, required)
         return .success
     }
 
     public func filter(state: CycleState, pod: JSONValue, node: NodeInfo) -> Status {
+        if let addedRequired, !addedRequired.contains(where: { $0.matches(node) }) {
+            return .unresolvable(Self.enforcedReason)
+        }
         let required = state.read(Self.filterKey, as: Required.self) ?? Self.required(pod)
         return required.matches(node) ? .success : .unresolvable(Self.reason)
     }
@@ -59,14 +72,14 @@ public struct NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
     }
 
     public func preScore(state: inout CycleState, pod: JSONValue, nodes: [NodeInfo]) -> Status {
-        let terms = Self.preferred(pod)
+        let terms = addedPreferred + Self.preferred(pod)
         if terms.isEmpty { return Status(.skip) }
         state.write(Self.scoreKey, Preferred(terms: terms))
         return .success
     }
 
     public func score(state: CycleState, pod: JSONValue, node: NodeInfo) -> Int64 {
-        let terms = state.read(Self.scoreKey, as: Preferred.self)?.terms ?? Self.preferred(pod)
+        let terms = state.read(Self.scoreKey, as: Preferred.self)?.terms ?? (addedPreferred + Self.preferred(pod))
         return terms.reduce(0) { $0 + ($1.term.matches(node) ? $1.weight : 0) }
     }
 

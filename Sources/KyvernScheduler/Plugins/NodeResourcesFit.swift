@@ -39,11 +39,23 @@ public struct NodeResourcesFit: PreFilterPlugin, FilterPlugin, ScorePlugin {
     public let name = "NodeResourcesFit"
     public var strategy: Strategy
     public var resources: [ResourceWeight]
+    /// Extended resources the filter does not check (another component accounts for them),
+    /// by full name or by the group before the `/`.
+    public var ignoredResources: Set<String>
+    public var ignoredResourceGroups: Set<String>
 
     public init(strategy: Strategy = .leastAllocated,
-                resources: [ResourceWeight] = [ResourceWeight("cpu"), ResourceWeight("memory")]) {
+                resources: [ResourceWeight] = [ResourceWeight("cpu"), ResourceWeight("memory")],
+                ignoredResources: Set<String> = [], ignoredResourceGroups: Set<String> = []) {
         self.strategy = strategy
         self.resources = resources
+        self.ignoredResources = ignoredResources
+        self.ignoredResourceGroups = ignoredResourceGroups
+    }
+
+    private func isIgnored(_ resource: String) -> Bool {
+        guard let slash = resource.firstIndex(of: "/") else { return false }
+        return ignoredResources.contains(resource) || ignoredResourceGroups.contains(String(resource[..<slash]))
     }
 
     static let stateKey = "PreFilterNodeResourcesFit"
@@ -67,7 +79,7 @@ public struct NodeResourcesFit: PreFilterPlugin, FilterPlugin, ScorePlugin {
             reasons.append("Too many pods")
         }
         var names = ["cpu", "memory", "ephemeral-storage"]
-        names += request.scalar.keys.sorted()
+        names += request.scalar.keys.sorted().filter { !isIgnored($0) }
         for resource in names {
             let wanted = request[resource]
             guard wanted > 0 else { continue }
