@@ -85,6 +85,7 @@ let package = Package(
                 "KyvernScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "KyvernKubelet",
+                "KyvernControllers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -118,6 +119,17 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "KyvernControllers",
+            dependencies: [
+                "KyvernAPI",
+                "KyvernClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: settings
         ),
@@ -159,6 +171,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "KyvernControllersTests",
+            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI", "KyvernTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: settings
         ),
         .testTarget(
