@@ -51,8 +51,9 @@ public struct Snapshot: Sendable {
         noteAffinity(i)
     }
 
-    /// Nodes holding a pod with inter-pod affinity or anti-affinity of any kind.
-    public var nodesWithAffinityPods: [NodeInfo] { affinityNodes.sorted().map { nodes[$0] } }
+    /// Nodes holding a pod with inter-pod affinity or anti-affinity of any kind (in no particular
+    /// order: callers only count over them).
+    public var nodesWithAffinityPods: [NodeInfo] { affinityNodes.map { nodes[$0] } }
     /// Nodes holding a pod with required anti-affinity.
-    public var nodesWithRequiredAntiAffinityPods: [NodeInfo] { antiAffinityNodes.sorted().map { nodes[$0] } }
+    public var nodesWithRequiredAntiAffinityPods: [NodeInfo] { antiAffinityNodes.map { nodes[$0] } }
 }
