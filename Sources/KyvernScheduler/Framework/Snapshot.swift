@@ -52,19 +52,23 @@ public struct Snapshot: Sendable {
     }
 
     /// Swaps in a newer copy of a node already in the snapshot (its pods or object changed, its
-    /// images did not), keeping the snapshot-wide image spread. Lets a cache refresh only the
-    /// nodes that changed instead of rebuilding thousands each cycle. False when the node is not
-    /// in the snapshot.
+    /// images did not), keeping the snapshot-wide image spread and the affinity bookkeeping. Lets
+    /// a cache refresh only the nodes that changed instead of rebuilding thousands each cycle.
+    /// False when the node is not in the snapshot.
     public mutating func replace(_ info: NodeInfo) -> Bool {
         guard let i = index[info.name] else { return false }
         var info = info
         info.imageSpread = nodes[i].imageSpread
         nodes[i] = info
+        affinityNodes.remove(i)
+        antiAffinityNodes.remove(i)
+        noteAffinity(i)
         return true
     }
 
-    /// Nodes holding a pod with inter-pod affinity or anti-affinity of any kind.
-    public var nodesWithAffinityPods: [NodeInfo] { affinityNodes.sorted().map { nodes[$0] } }
+    /// Nodes holding a pod with inter-pod affinity or anti-affinity of any kind (in no particular
+    /// order: callers only count over them).
+    public var nodesWithAffinityPods: [NodeInfo] { affinityNodes.map { nodes[$0] } }
     /// Nodes holding a pod with required anti-affinity.
-    public var nodesWithRequiredAntiAffinityPods: [NodeInfo] { antiAffinityNodes.sorted().map { nodes[$0] } }
+    public var nodesWithRequiredAntiAffinityPods: [NodeInfo] { antiAffinityNodes.map { nodes[$0] } }
 }
