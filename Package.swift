@@ -103,6 +103,15 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(
+            name: "KyvernControllers",
+            dependencies: [
+                "KyvernAPI",
+                "KyvernClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
         .executableTarget(
             name: "kyvern",
             dependencies: [
@@ -118,6 +127,7 @@ let package = Package(
             dependencies: ["KyvernClient", "KyvernAPI", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: settings
         ),
+        .testTarget(name: "KyvernControllersTests", dependencies: ["KyvernControllers", "KyvernAPI"], swiftSettings: settings),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
         .testTarget(
             name: "KyvernAPIServerTests",
