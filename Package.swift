@@ -124,7 +124,12 @@ let package = Package(
         .testTarget(name: "KyvernSchedulerTests", dependencies: ["KyvernScheduler", "KyvernAPI"], swiftSettings: settings),
         .testTarget(
             name: "KyvernClientTests",
-            dependencies: ["KyvernClient", "KyvernAPI", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "KyvernClient", "KyvernAPI",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernControllersTests", dependencies: ["KyvernControllers", "KyvernAPI"], swiftSettings: settings),

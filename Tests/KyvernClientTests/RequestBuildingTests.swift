@@ -96,3 +96,83 @@ import Testing
         #expect(target.method == "POST")
     }
 }
+
+/// Records what the defaulted overloads of ``KubernetesClient`` forward to.
+final class RecordingClient: KubernetesClient, @unchecked Sendable {
+    var calls: [String] = []
+
+    func get(_ ref: ResourceRef, namespace: String?, name: String) async throws -> JSONValue {
+        calls.append("get \(ref.resource) \(namespace ?? "-") \(name)"); return [:]
+    }
+    func list(_ ref: ResourceRef, namespace: String?, options: ListOptions) async throws -> JSONValue {
+        calls.append("list \(ref.resource) \(namespace ?? "-") \(options.labelSelector ?? "-")"); return [:]
+    }
+    func watch(_ ref: ResourceRef, namespace: String?,
+               options: ListOptions) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
+        calls.append("watch \(ref.resource) \(namespace ?? "-") \(options.resourceVersion ?? "-")")
+        return AsyncThrowingStream { $0.finish() }
+    }
+    func create(_ ref: ResourceRef, namespace: String?, _ object: JSONValue, options: WriteOptions) async throws -> JSONValue {
+        calls.append("create \(ref.resource) \(namespace ?? "-") \(options.fieldManager ?? "-")"); return object
+    }
+    func update(_ ref: ResourceRef, namespace: String?, _ object: JSONValue, options: WriteOptions) async throws -> JSONValue {
+        calls.append("update \(ref.resource) \(namespace ?? "-") \(options.dryRun)"); return object
+    }
+    func updateStatus(_ ref: ResourceRef, namespace: String?, _ object: JSONValue, options: WriteOptions) async throws -> JSONValue {
+        calls.append("updateStatus \(ref.resource) \(namespace ?? "-")"); return object
+    }
+    func patch(_ ref: ResourceRef, namespace: String?, name: String, subresource: String?, type: PatchType,
+               _ patch: JSONValue, options: WriteOptions) async throws -> JSONValue {
+        calls.append("patch \(ref.resource) \(namespace ?? "-") \(name) \(subresource ?? "-") \(options.fieldManager ?? "-")")
+        return patch
+    }
+    func delete(_ ref: ResourceRef, namespace: String?, name: String, options: DeleteOptions) async throws -> JSONValue {
+        calls.append("delete \(ref.resource) \(namespace ?? "-") \(name) \(options.propagationPolicy?.rawValue ?? "-")")
+        return [:]
+    }
+    func createSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
+                           _ body: JSONValue) async throws -> JSONValue {
+        calls.append("post \(ref.resource) \(namespace ?? "-") \(name)/\(subresource)"); return body
+    }
+}
+
+@Suite struct ClientProtocolDefaultsTests {
+    @Test func defaultedOverloadsForwardToTheRequirements() async throws {
+        let recorder = RecordingClient()
+        let client: any KubernetesClient = recorder
+        _ = try await client.get(.nodes, name: "n1")
+        _ = try await client.list(.pods)
+        _ = try await client.list(.pods, namespace: "a")
+        _ = try await client.list(.pods, options: .init(labelSelector: "x=y"))
+        _ = try await client.watch(.pods, options: .init(resourceVersion: "5"))
+        _ = try await client.create(.pods, namespace: "a", ["metadata": ["name": "p"]])
+        _ = try await client.create(.nodes, ["metadata": ["name": "n"]], options: .init(fieldManager: "m"))
+        _ = try await client.update(.pods, namespace: "a", [:])
+        _ = try await client.update(.nodes, [:], options: .init(dryRun: true))
+        _ = try await client.updateStatus(.pods, namespace: "a", [:])
+        _ = try await client.patch(.pods, namespace: "a", name: "p", type: .merge, [:])
+        _ = try await client.patch(.pods, namespace: "a", name: "p", subresource: "status", type: .merge, [:])
+        _ = try await client.patch(.nodes, name: "n", subresource: "status", type: .apply(force: true), [:],
+                                   options: .init(fieldManager: "k"))
+        try await client.delete(.pods, namespace: "a", name: "p")
+        try await client.delete(.nodes, name: "n", options: .init(propagationPolicy: .orphan))
+        #expect(recorder.calls == [
+            "get nodes - n1", "list pods - -", "list pods a -", "list pods - x=y", "watch pods - 5",
+            "create pods a -", "create nodes - m", "update pods a false", "update nodes - true",
+            "updateStatus pods a", "patch pods a p - -", "patch pods a p status -", "patch nodes - n status k",
+            "delete pods a p -", "delete nodes - n Orphan",
+        ])
+    }
+
+    @Test func bindPostsABindingToThePodsBindingSubresource() async throws {
+        let recorder = RecordingClient()
+        let binding = try await recorder.bind(namespace: "ns", pod: "web-0", uid: "u1", node: "node-3")
+        #expect(recorder.calls == ["post pods ns web-0/binding"])
+        #expect(binding == [
+            "kind": "Binding", "apiVersion": "v1", "metadata": ["name": "web-0", "namespace": "ns", "uid": "u1"],
+            "target": ["kind": "Node", "apiVersion": "v1", "name": "node-3"],
+        ])
+        let noUID = try await recorder.bind(namespace: "ns", pod: "web-1", node: "node-3")
+        #expect(noUID[path: ["metadata", "uid"]] == nil)
+    }
+}

@@ -58,20 +58,11 @@ extension ResourceHandler {
             throw APIError(code: 415, reason: "UnsupportedMediaType",
                            message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json")
         }
-        let body = request.body
-        let base = request
-        var checked = request
-        let reply = try await writeEventsV1(core, name: name) { current in
-            checked = base
-            let patched = try PatchApplier.apply(patchType, patch: body, to: current,
-                                                 definition: external.definition, schemas: pruner.schemas)
-            let object = try checkObject(patched, &checked, kind: external.kind, groupVersion: external.groupVersion,
-                                         definition: external.definition)
-            try checkName(object, name: name)
-            return object
+        return try await applyingPatch(&request, type: patchType, as: external,
+                                       write: { _, change in try await writeEventsV1(core, name: name, change: change) }) { patched, _ in
+            try checkName(patched, name: name)
+            return patched
         }
-        request.warnings = checked.warnings
-        return reply
     }
 
     /// Update and patch: `change` makes the new events.k8s.io object from the current one; it is

@@ -50,19 +50,12 @@ extension ResourceHandler {
                 throw APIError.unsupportedMediaType(request.contentType ?? "")
             }
             if patchType == .apply { return try await applyPatch(&request, name: name) }
-            let body = request.body
-            let base = request
-            var checked = request
-            let reply = try await writeUpdate(request, name: name) { current in
-                checked = base
-                let patched = try PatchApplier.apply(patchType, patch: body, to: current,
-                                                  definition: info.definition, schemas: pruner.schemas)
-                var object = try checkObject(patched, &checked, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
+            return try await applyingPatch(&request, type: patchType, as: info,
+                                           write: { try await writeUpdate($0, name: name, transform: $1) }) { patched, current in
+                var object = patched
                 ObjectDefaults.apply(to: &object, info: info)
                 return try mergeForUpdate(new: object, current: current, info: info, statusOnly: true)
             }
-            request.warnings = checked.warnings
-            return reply
         }
     }
 

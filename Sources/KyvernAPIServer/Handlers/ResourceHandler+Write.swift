@@ -185,24 +185,18 @@ extension ResourceHandler {
         }
         if patchType == .apply { return try await applyPatch(&request, name: name) }
         try validateManagerOptions(request, options: "PatchOptions")
-        let body = request.body
         let base = request
-        var checked = request
-        let reply = try await writeUpdate(request, name: name) { current in
-            checked = base
-            let patched = try PatchApplier.apply(patchType, patch: body, to: current,
-                                                  definition: info.definition, schemas: pruner.schemas)
-            var object = try checkObject(patched, &checked, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
+        return try await applyingPatch(&request, type: patchType, as: info,
+                                       write: { try await writeUpdate($0, name: name, transform: $1) }) { patched, current in
+            var object = patched
             try checkName(object, name: name)
-            try reconcileNamespace(&object, checked)
+            try reconcileNamespace(&object, base)
             ObjectDefaults.apply(to: &object, info: info)
             try validateMeta(object, info)
             let merged = try mergeForUpdate(new: object, current: current, info: info, statusOnly: false)
             try validateObject(merged, old: current, info: info)
             return merged
         }
-        request.warnings = checked.warnings
-        return reply
     }
 }
 

@@ -31,36 +31,16 @@ struct PrintedRow: Sendable {
 /// Computes one row's cells, in the order of the resource's columns.
 typealias RowPrinter = @Sendable (_ object: JSONValue, _ context: PrintContext) -> PrintedRow
 
-/// Short reads of nested fields, with the zero values a Go printer sees for absent ones.
+/// Short reads of nested fields, with the zero values a Go printer sees for absent ones; all walk
+/// the path with KyvernAPI's `[path:]`, they only spare printers the `?? ""` at every cell.
 extension JSONValue {
-    func at(_ keys: String...) -> JSONValue? {
-        var current: JSONValue? = self
-        for key in keys { current = current?[key] }
-        return current
-    }
-
-    func text(_ keys: String...) -> String {
-        var current: JSONValue? = self
-        for key in keys { current = current?[key] }
-        return current?.stringValue ?? ""
-    }
-
-    func number(_ keys: String...) -> Int64 {
-        var current: JSONValue? = self
-        for key in keys { current = current?[key] }
-        return current?.intValue ?? 0
-    }
-
-    func list(_ keys: String...) -> [JSONValue] {
-        var current: JSONValue? = self
-        for key in keys { current = current?[key] }
-        return current?.arrayValue ?? []
-    }
+    func at(_ keys: String...) -> JSONValue? { self[path: keys] }
+    func text(_ keys: String...) -> String { self[path: keys]?.stringValue ?? "" }
+    func number(_ keys: String...) -> Int64 { self[path: keys]?.intValue ?? 0 }
+    func list(_ keys: String...) -> [JSONValue] { self[path: keys]?.arrayValue ?? [] }
 
     func count(_ keys: String...) -> Int {
-        var current: JSONValue? = self
-        for key in keys { current = current?[key] }
-        switch current {
+        switch self[path: keys] {
         case .array(let a)?: return a.count
         case .object(let o)?: return o.count
         default: return 0

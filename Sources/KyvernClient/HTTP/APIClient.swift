@@ -11,7 +11,7 @@ import NIOHTTP1
 /// API is reached only through HTTP (principle 2) and components issue many small requests.
 /// Failures throw `APIError` carrying the server's `Status`; 429 answers are retried after the
 /// server's `Retry-After`, as upstream's client does.
-public struct APIClient: Sendable {
+public struct APIClient: KubernetesClient {
     public let configuration: ClientConfiguration
     let http: HTTPClient
     let logger: Logger
@@ -46,60 +46,48 @@ public struct APIClient: Sendable {
 
     // MARK: verbs
 
-    public func get(_ ref: ResourceRef, namespace: String? = nil, name: String) async throws -> JSONValue {
+    public func get(_ ref: ResourceRef, namespace: String?, name: String) async throws -> JSONValue {
         try await send(Requests.get(ref, namespace: namespace, name: name))
     }
 
-    /// One page of a list (the `*List` object); follow `metadata.continue` for the next page.
-    public func list(_ ref: ResourceRef, namespace: String? = nil, options: ListOptions = .init()) async throws -> JSONValue {
+    public func list(_ ref: ResourceRef, namespace: String?, options: ListOptions) async throws -> JSONValue {
         try await send(Requests.list(ref, namespace: namespace, options: options))
     }
 
-    public func create(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue,
-                       options: WriteOptions = .init()) async throws -> JSONValue {
+    public func create(_ ref: ResourceRef, namespace: String?, _ object: JSONValue,
+                       options: WriteOptions) async throws -> JSONValue {
         try await send(Requests.create(ref, namespace: namespace, body: object.serialized(), options: options))
     }
 
-    public func update(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue,
-                       options: WriteOptions = .init()) async throws -> JSONValue {
+    public func update(_ ref: ResourceRef, namespace: String?, _ object: JSONValue,
+                       options: WriteOptions) async throws -> JSONValue {
         try await send(Requests.update(ref, namespace: namespace, name: try Self.name(of: object),
                                        body: object.serialized(), options: options))
     }
 
-    /// PUT of the `status` subresource: only `status` changes, whatever else `object` holds.
-    public func updateStatus(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue,
-                             options: WriteOptions = .init()) async throws -> JSONValue {
+    public func updateStatus(_ ref: ResourceRef, namespace: String?, _ object: JSONValue,
+                             options: WriteOptions) async throws -> JSONValue {
         try await send(Requests.update(ref, namespace: namespace, name: try Self.name(of: object), subresource: "status",
                                        body: object.serialized(), options: options))
     }
 
-    /// A patch of `type`; for `.apply`, `options.fieldManager` must be set and `patch` is the
-    /// applied configuration (JSON is valid YAML).
-    public func patch(_ ref: ResourceRef, namespace: String? = nil, name: String, subresource: String? = nil,
-                      type: PatchType, _ patch: JSONValue, options: WriteOptions = .init()) async throws -> JSONValue {
+    public func patch(_ ref: ResourceRef, namespace: String?, name: String, subresource: String?,
+                      type: PatchType, _ patch: JSONValue, options: WriteOptions) async throws -> JSONValue {
         try await send(Requests.patch(ref, namespace: namespace, name: name, subresource: subresource,
                                       type: type, body: patch.serialized(), options: options))
     }
 
-    /// Returns the deleted object, or the object still terminating (finalizers, grace), or a
-    /// success `Status` — whichever the server answers.
     @discardableResult
-    public func delete(_ ref: ResourceRef, namespace: String? = nil, name: String,
-                       options: DeleteOptions = .init()) async throws -> JSONValue {
+    public func delete(_ ref: ResourceRef, namespace: String?, name: String,
+                       options: DeleteOptions) async throws -> JSONValue {
         try await send(Requests.delete(ref, namespace: namespace, name: name, options: options))
     }
 
-    /// Binds a pod to a node through `pods/binding` (the scheduler's only write).
     @discardableResult
-    public func bind(namespace: String, pod: String, uid: String? = nil, node: String) async throws -> JSONValue {
-        var metadata: [String: JSONValue] = ["name": .string(pod), "namespace": .string(namespace)]
-        if let uid { metadata["uid"] = .string(uid) }
-        let binding: JSONValue = [
-            "kind": "Binding", "apiVersion": "v1", "metadata": .object(metadata),
-            "target": ["kind": "Node", "apiVersion": "v1", "name": .string(node)],
-        ]
-        return try await send(Requests.create(.pods, namespace: namespace, body: binding.serialized(),
-                                              options: .init(), name: pod, subresource: "binding"))
+    public func createSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
+                                  _ body: JSONValue) async throws -> JSONValue {
+        try await send(Requests.create(ref, namespace: namespace, body: body.serialized(), options: .init(),
+                                       name: name, subresource: subresource))
     }
 
     // MARK: transport

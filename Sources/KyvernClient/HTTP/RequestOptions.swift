@@ -10,10 +10,13 @@ public struct ListOptions: Sendable, Hashable {
     /// "NotOlderThan" or "Exact"; only meaningful with `resourceVersion`.
     public var resourceVersionMatch: String?
     public var timeoutSeconds: Int?
+    /// Watch only: ask for BOOKMARK events, so a re-watch can resume from a recent resourceVersion
+    /// even when nothing matching the selection changed.
+    public var allowWatchBookmarks: Bool
 
     public init(labelSelector: String? = nil, fieldSelector: String? = nil, limit: Int? = nil,
                 continueToken: String? = nil, resourceVersion: String? = nil,
-                resourceVersionMatch: String? = nil, timeoutSeconds: Int? = nil) {
+                resourceVersionMatch: String? = nil, timeoutSeconds: Int? = nil, allowWatchBookmarks: Bool = false) {
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
         self.limit = limit
@@ -21,6 +24,7 @@ public struct ListOptions: Sendable, Hashable {
         self.resourceVersion = resourceVersion
         self.resourceVersionMatch = resourceVersionMatch
         self.timeoutSeconds = timeoutSeconds
+        self.allowWatchBookmarks = allowWatchBookmarks
     }
 
     var queryItems: [(String, String)] {

@@ -11,15 +11,15 @@ extension APIClient {
     /// (no task of its own), ends when the server closes the watch (its `timeoutSeconds`), and
     /// throws ``WatchError/expired(_:)`` when the resourceVersion is too old.
     ///
-    /// Pass `timeoutSeconds`: a consumer that stops iterating early does not yet close the
-    /// connection, which then stays open until the server ends the watch.
-    public func watch(_ ref: ResourceRef, namespace: String? = nil, resourceVersion: String? = nil,
-                      labelSelector: String? = nil, fieldSelector: String? = nil, timeoutSeconds: Int? = nil,
-                      allowWatchBookmarks: Bool = true) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
-        let options = ListOptions(labelSelector: labelSelector, fieldSelector: fieldSelector,
-                                  resourceVersion: resourceVersion, timeoutSeconds: timeoutSeconds)
-        let target = Requests.watch(ref, namespace: namespace, options: options, allowWatchBookmarks: allowWatchBookmarks)
-        let deadline: NIODeadline = timeoutSeconds.map { .now() + .seconds(Int64($0) + 60) } ?? .distantFuture
+    /// Cancelling the consuming task ends the stream, and releasing the stream (the usual
+    /// `for try await` over a stream nothing else keeps) cancels the request; either way the
+    /// connection closes at once instead of when the server's `timeoutSeconds` ends the watch.
+    /// A stream kept after its consumer broke out holds the connection until it is released.
+    public func watch(_ ref: ResourceRef, namespace: String?,
+                      options: ListOptions) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
+        let target = Requests.watch(ref, namespace: namespace, options: options,
+                                    allowWatchBookmarks: options.allowWatchBookmarks)
+        let deadline: NIODeadline = options.timeoutSeconds.map { .now() + .seconds(Int64($0) + 60) } ?? .distantFuture
         let response = try await http.execute(makeRequest(target), deadline: deadline, logger: logger)
         let code = Int(response.status.code)
         guard (200..<300).contains(code) else {
@@ -30,6 +30,15 @@ extension APIClient {
         }
         let reader = WatchReader(body: response.body.makeAsyncIterator())
         return AsyncThrowingStream(unfolding: { try await reader.next() })
+    }
+
+    /// ``watch(_:namespace:options:)`` with the options spelled out; bookmarks are asked for by default.
+    public func watch(_ ref: ResourceRef, namespace: String? = nil, resourceVersion: String? = nil,
+                      labelSelector: String? = nil, fieldSelector: String? = nil, timeoutSeconds: Int? = nil,
+                      allowWatchBookmarks: Bool = true) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
+        try await watch(ref, namespace: namespace, options: ListOptions(
+            labelSelector: labelSelector, fieldSelector: fieldSelector, resourceVersion: resourceVersion,
+            timeoutSeconds: timeoutSeconds, allowWatchBookmarks: allowWatchBookmarks))
     }
 }
 

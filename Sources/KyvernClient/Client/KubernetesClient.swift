@@ -1,0 +1,136 @@
+public import KyvernAPI
+
+/// Every verb the components use, so controllers, the scheduler and the node agent can run against
+/// the HTTP ``APIClient`` in production and an in-memory fake in unit tests.
+///
+/// A `nil` namespace means the resource is cluster-scoped, or (list and watch) all namespaces.
+/// Failures throw `APIError` with the server's reason; a watch from a too-old resourceVersion
+/// throws ``WatchError/expired(_:)``.
+public protocol KubernetesClient: Sendable {
+    /// One object.
+    func get(_ ref: ResourceRef, namespace: String?, name: String) async throws -> JSONValue
+    /// One page of a list (the `*List` object); `metadata.continue` names the next page.
+    func list(_ ref: ResourceRef, namespace: String?, options: ListOptions) async throws -> JSONValue
+    /// Events after `options.resourceVersion`; the request is sent before this returns, so a refused
+    /// watch throws here. Cancelling the consuming task, or releasing the stream, ends the watch
+    /// and frees its connection.
+    func watch(_ ref: ResourceRef, namespace: String?,
+               options: ListOptions) async throws -> AsyncThrowingStream<WatchEvent, any Error>
+    func create(_ ref: ResourceRef, namespace: String?, _ object: JSONValue,
+                options: WriteOptions) async throws -> JSONValue
+    /// PUT of the whole object; `metadata.resourceVersion` (when set) must still be current.
+    func update(_ ref: ResourceRef, namespace: String?, _ object: JSONValue,
+                options: WriteOptions) async throws -> JSONValue
+    /// PUT of the `status` subresource: only `status` changes, whatever else `object` holds.
+    func updateStatus(_ ref: ResourceRef, namespace: String?, _ object: JSONValue,
+                      options: WriteOptions) async throws -> JSONValue
+    /// A patch of `type`; for `.apply`, `options.fieldManager` must be set.
+    func patch(_ ref: ResourceRef, namespace: String?, name: String, subresource: String?, type: PatchType,
+               _ patch: JSONValue, options: WriteOptions) async throws -> JSONValue
+    /// Returns the deleted object, the object still terminating (finalizers), or a success `Status`.
+    @discardableResult
+    func delete(_ ref: ResourceRef, namespace: String?, name: String,
+                options: DeleteOptions) async throws -> JSONValue
+    /// POST to a subresource that is not the object itself: `pods/binding`, `pods/eviction`.
+    @discardableResult
+    func createSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
+                           _ body: JSONValue) async throws -> JSONValue
+}
+
+// Defaulted arguments. Each overload leaves out a different argument label, so none of them has the
+// signature of a requirement (which would silently turn it into a default implementation).
+extension KubernetesClient {
+    public func get(_ ref: ResourceRef, name: String) async throws -> JSONValue {
+        try await get(ref, namespace: nil, name: name)
+    }
+
+    public func list(_ ref: ResourceRef, namespace: String? = nil) async throws -> JSONValue {
+        try await list(ref, namespace: namespace, options: ListOptions())
+    }
+
+    public func list(_ ref: ResourceRef, options: ListOptions) async throws -> JSONValue {
+        try await list(ref, namespace: nil, options: options)
+    }
+
+    public func watch(_ ref: ResourceRef, options: ListOptions) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
+        try await watch(ref, namespace: nil, options: options)
+    }
+
+    public func create(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue) async throws -> JSONValue {
+        try await create(ref, namespace: namespace, object, options: WriteOptions())
+    }
+
+    public func create(_ ref: ResourceRef, _ object: JSONValue, options: WriteOptions) async throws -> JSONValue {
+        try await create(ref, namespace: nil, object, options: options)
+    }
+
+    public func update(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue) async throws -> JSONValue {
+        try await update(ref, namespace: namespace, object, options: WriteOptions())
+    }
+
+    public func update(_ ref: ResourceRef, _ object: JSONValue, options: WriteOptions) async throws -> JSONValue {
+        try await update(ref, namespace: nil, object, options: options)
+    }
+
+    public func updateStatus(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue) async throws -> JSONValue {
+        try await updateStatus(ref, namespace: namespace, object, options: WriteOptions())
+    }
+
+    public func updateStatus(_ ref: ResourceRef, _ object: JSONValue, options: WriteOptions) async throws -> JSONValue {
+        try await updateStatus(ref, namespace: nil, object, options: options)
+    }
+
+    /// A patch of the object itself.
+    public func patch(_ ref: ResourceRef, namespace: String? = nil, name: String, type: PatchType, _ patch: JSONValue,
+                      options: WriteOptions = WriteOptions()) async throws -> JSONValue {
+        try await self.patch(ref, namespace: namespace, name: name, subresource: nil, type: type, patch, options: options)
+    }
+
+    public func patch(_ ref: ResourceRef, namespace: String? = nil, name: String, subresource: String?,
+                      type: PatchType, _ patch: JSONValue) async throws -> JSONValue {
+        try await self.patch(ref, namespace: namespace, name: name, subresource: subresource, type: type, patch,
+                             options: WriteOptions())
+    }
+
+    public func patch(_ ref: ResourceRef, name: String, subresource: String?, type: PatchType, _ patch: JSONValue,
+                      options: WriteOptions) async throws -> JSONValue {
+        try await self.patch(ref, namespace: nil, name: name, subresource: subresource, type: type, patch,
+                             options: options)
+    }
+
+    @discardableResult
+    public func delete(_ ref: ResourceRef, namespace: String? = nil, name: String) async throws -> JSONValue {
+        try await delete(ref, namespace: namespace, name: name, options: DeleteOptions())
+    }
+
+    @discardableResult
+    public func delete(_ ref: ResourceRef, name: String, options: DeleteOptions) async throws -> JSONValue {
+        try await delete(ref, namespace: nil, name: name, options: options)
+    }
+
+    @discardableResult
+    public func createSubresource(_ ref: ResourceRef, name: String, subresource: String,
+                                  _ body: JSONValue) async throws -> JSONValue {
+        try await createSubresource(ref, namespace: nil, name: name, subresource: subresource, body)
+    }
+
+    /// Binds a pod to a node through `pods/binding` (the scheduler's only write). With `uid`, the
+    /// server refuses the binding if the pod was meanwhile replaced by another of the same name.
+    @discardableResult
+    public func bind(namespace: String, pod: String, uid: String? = nil, node: String) async throws -> JSONValue {
+        try await createSubresource(.pods, namespace: namespace, name: pod, subresource: "binding",
+                                    Self.binding(namespace: namespace, pod: pod, uid: uid, node: node))
+    }
+}
+
+extension KubernetesClient {
+    /// The `Binding` object `pods/binding` takes.
+    static func binding(namespace: String, pod: String, uid: String?, node: String) -> JSONValue {
+        var metadata: [String: JSONValue] = ["name": .string(pod), "namespace": .string(namespace)]
+        if let uid { metadata["uid"] = .string(uid) }
+        return [
+            "kind": "Binding", "apiVersion": "v1", "metadata": .object(metadata),
+            "target": ["kind": "Node", "apiVersion": "v1", "name": .string(node)],
+        ]
+    }
+}
