@@ -109,6 +109,8 @@ let package = Package(
                 "KyvernAPI",
                 "KyvernClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: settings
         ),
@@ -132,7 +134,11 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "KyvernControllersTests", dependencies: ["KyvernControllers", "KyvernAPI"], swiftSettings: settings),
+        .testTarget(
+            name: "KyvernControllersTests",
+            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI"],
+            swiftSettings: settings
+        ),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
         .testTarget(
             name: "KyvernAPIServerTests",
