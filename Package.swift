@@ -114,6 +114,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",
             dependencies: [
@@ -127,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "KyvernClientTests",
             dependencies: [
-                "KyvernClient", "KyvernAPI",
+                "KyvernClient", "KyvernAPI", "KyvernTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -136,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KyvernControllersTests",
-            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI"],
+            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),

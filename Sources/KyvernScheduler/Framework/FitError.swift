@@ -1,3 +1,5 @@
+public import KyvernAPI
+
 /// Why a pod fits on no node, worded as upstream's `FitError` so `kubectl describe` and the
 /// `PodScheduled` condition read the same as with kube-scheduler.
 public struct FitError: Error, Sendable, Hashable {
@@ -7,6 +9,10 @@ public struct FitError: Error, Sendable, Hashable {
     /// Set when a PreFilter rejected the pod outright; then per-node reasons are not repeated.
     public var preFilterMessage: String = ""
     public var postFilterMessage: String = ""
+    /// Set when a PostFilter (preemption) found a node where the pod fits once `victims` are
+    /// evicted: the caller sets `status.nominatedNodeName` and deletes the victims.
+    public var nominatedNodeName: String? = nil
+    public var victims: [JSONValue] = []
 
     /// "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node
     /// affinity/selector." — each reason counted over nodes, the "count reason" strings sorted

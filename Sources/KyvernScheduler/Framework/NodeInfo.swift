@@ -8,6 +8,28 @@ public struct NodeInfo: Sendable {
         public var pod: JSONValue
         public var requests: PodRequests
         public var hostPorts: [HostPort]
+        public var namespace: String
+        public var labels: [String: String]
+        /// `spec.priority` (0 when unset).
+        public var priority: Int64
+        /// A pod being deleted no longer counts for topology spreading.
+        public var terminating: Bool
+        /// nil when the pod has no inter-pod affinity or anti-affinity.
+        public var affinity: PodAffinityInfo?
+
+        public init(pod: JSONValue) {
+            self.pod = pod
+            requests = PodRequests(pod: pod)
+            hostPorts = HostPort.of(pod: pod)
+            namespace = pod[path: ["metadata", "namespace"]]?.stringValue ?? ""
+            labels = PodFacts.labels(of: pod)
+            priority = PodFacts.priority(of: pod)
+            let deletion = pod[path: ["metadata", "deletionTimestamp"]]
+            terminating = deletion != nil && deletion != .null
+            affinity = PodAffinityInfo(pod: pod)
+        }
+
+        public var key: String { namespace + "/" + (pod[path: ["metadata", "name"]]?.stringValue ?? "") }
     }
 
     public let node: JSONValue
@@ -26,6 +48,11 @@ public struct NodeInfo: Sendable {
     public internal(set) var imageSpread = ImageSpread()
     /// Pods by "namespace/name".
     public private(set) var pods: [String: PodEntry] = [:]
+    /// Keys of the pods with any inter-pod affinity or anti-affinity: scoring only has to look at
+    /// these when the incoming pod has no preferences of its own.
+    public private(set) var affinityPodKeys: Set<String> = []
+    /// Keys of the pods with required anti-affinity, which every incoming pod must respect.
+    public private(set) var requiredAntiAffinityPodKeys: Set<String> = []
 
     public init(node: JSONValue, pods: [JSONValue] = []) {
         self.node = node
@@ -46,6 +73,9 @@ public struct NodeInfo: Sendable {
 
     public var podCount: Int { pods.count }
 
+    public var podsWithAffinity: [PodEntry] { affinityPodKeys.compactMap { pods[$0] } }
+    public var podsWithRequiredAntiAffinity: [PodEntry] { requiredAntiAffinityPodKeys.compactMap { pods[$0] } }
+
     public static func key(of pod: JSONValue) -> String {
         let ns = pod[path: ["metadata", "namespace"]]?.stringValue ?? ""
         let name = pod[path: ["metadata", "name"]]?.stringValue ?? ""
@@ -54,9 +84,17 @@ public struct NodeInfo: Sendable {
 
     /// Counts a pod on this node (replacing an earlier copy of the same pod).
     public mutating func add(pod: JSONValue) {
-        let key = Self.key(of: pod)
+        add(entry: PodEntry(pod: pod))
+    }
+
+    /// Counts an already parsed pod (preemption puts reprieved victims back this way).
+    public mutating func add(entry: PodEntry) {
+        let key = entry.key
         if pods[key] != nil { remove(podKey: key) }
-        let entry = PodEntry(pod: pod, requests: PodRequests(pod: pod), hostPorts: HostPort.of(pod: pod))
+        if let affinity = entry.affinity {
+            affinityPodKeys.insert(key)
+            if !affinity.requiredAntiAffinity.isEmpty { requiredAntiAffinityPodKeys.insert(key) }
+        }
         requested.add(entry.requests.requests)
         nonZeroRequested.add(entry.requests.nonZero)
         usedPorts += entry.hostPorts
@@ -65,6 +103,8 @@ public struct NodeInfo: Sendable {
 
     public mutating func remove(podKey key: String) {
         guard let entry = pods.removeValue(forKey: key) else { return }
+        affinityPodKeys.remove(key)
+        requiredAntiAffinityPodKeys.remove(key)
         requested.subtract(entry.requests.requests)
         nonZeroRequested.subtract(entry.requests.nonZero)
         for port in entry.hostPorts {

@@ -18,10 +18,69 @@ public protocol FilterPlugin: Plugin {
     func filter(state: CycleState, pod: JSONValue, node: NodeInfo) -> Status
 }
 
+/// Lets preemption keep a PreFilter plugin's per-cycle state right while it simulates removing
+/// pods from a node (and putting reprieved ones back) before re-running the filters.
+public protocol PreFilterExtensions: PreFilterPlugin {
+    func addPod(state: inout CycleState, pod: JSONValue, podToAdd: NodeInfo.PodEntry, node: NodeInfo)
+    func removePod(state: inout CycleState, pod: JSONValue, podToRemove: NodeInfo.PodEntry, node: NodeInfo)
+}
+
 /// Runs when no node passed the filters (preemption lives here).
+///
+/// A plugin implements either form: the short one only sees the node statuses; the one taking a
+/// ``PostFilterContext`` also gets the snapshot and the framework (to re-run filters) and may
+/// return victims. The framework calls the context form, which by default calls the short one.
 public protocol PostFilterPlugin: Plugin {
     func postFilter(state: CycleState, pod: JSONValue, nodeStatuses: [String: Status])
         -> (nominatedNodeName: String?, status: Status)
+    func postFilter(_ context: PostFilterContext) -> PostFilterResult
+}
+
+extension PostFilterPlugin {
+    public func postFilter(state: CycleState, pod: JSONValue, nodeStatuses: [String: Status])
+        -> (nominatedNodeName: String?, status: Status) {
+        (nil, Status(.unschedulable))
+    }
+
+    public func postFilter(_ context: PostFilterContext) -> PostFilterResult {
+        let (nominated, status) = postFilter(state: context.state, pod: context.pod,
+                                             nodeStatuses: context.nodeStatuses)
+        return PostFilterResult(nominatedNodeName: nominated, status: status)
+    }
+}
+
+/// What a PostFilter plugin works with.
+public struct PostFilterContext: Sendable {
+    public var state: CycleState
+    public var pod: JSONValue
+    /// Every node's Filter rejection, by node name.
+    public var nodeStatuses: [String: Status]
+    public var snapshot: Snapshot
+    /// The profile, so preemption can re-run its filters on a node with victims removed.
+    public var framework: Framework
+
+    public init(state: CycleState, pod: JSONValue, nodeStatuses: [String: Status],
+                snapshot: Snapshot, framework: Framework) {
+        self.state = state
+        self.pod = pod
+        self.nodeStatuses = nodeStatuses
+        self.snapshot = snapshot
+        self.framework = framework
+    }
+}
+
+/// A PostFilter outcome: on success, the node the pod is nominated to and the pods to evict
+/// (highest priority first) so it fits there.
+public struct PostFilterResult: Sendable, Hashable {
+    public var nominatedNodeName: String?
+    public var victims: [JSONValue]
+    public var status: Status
+
+    public init(nominatedNodeName: String? = nil, victims: [JSONValue] = [], status: Status) {
+        self.nominatedNodeName = nominatedNodeName
+        self.victims = victims
+        self.status = status
+    }
 }
 
 public protocol PreScorePlugin: Plugin {

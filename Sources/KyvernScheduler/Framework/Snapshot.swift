@@ -5,17 +5,20 @@ public import KyvernAPI
 public struct Snapshot: Sendable {
     public private(set) var nodes: [NodeInfo]
     private var index: [String: Int]
+    /// Namespaces, Services, controllers and PDBs for the plugins that need them.
+    public var cluster = ClusterContext()
 
-    public init(nodes: [NodeInfo]) {
+    public init(nodes: [NodeInfo], cluster: ClusterContext = ClusterContext()) {
         var sorted = nodes.sorted { $0.name < $1.name }
         let spread = ImageSpread(nodes: sorted)
         for i in sorted.indices { sorted[i].imageSpread = spread }
         self.nodes = sorted
+        self.cluster = cluster
         index = Dictionary(uniqueKeysWithValues: self.nodes.enumerated().map { ($1.name, $0) })
     }
 
     /// Builds NodeInfos from node objects and the pods assigned to them by `spec.nodeName`.
-    public init(nodes: [JSONValue], pods: [JSONValue]) {
+    public init(nodes: [JSONValue], pods: [JSONValue], cluster: ClusterContext = ClusterContext()) {
         var byNode: [String: [JSONValue]] = [:]
         for pod in pods {
             if let node = pod[path: ["spec", "nodeName"]]?.stringValue, !node.isEmpty {
@@ -24,7 +27,7 @@ public struct Snapshot: Sendable {
         }
         self.init(nodes: nodes.map { node in
             NodeInfo(node: node, pods: byNode[node[path: ["metadata", "name"]]?.stringValue ?? ""] ?? [])
-        })
+        }, cluster: cluster)
     }
 
     public subscript(name: String) -> NodeInfo? {
@@ -35,5 +38,12 @@ public struct Snapshot: Sendable {
     public mutating func assume(pod: JSONValue, on nodeName: String) {
         guard let i = index[nodeName] else { return }
         nodes[i].add(pod: pod)
+    }
+
+    /// Nodes holding a pod with inter-pod affinity or anti-affinity of any kind.
+    public var nodesWithAffinityPods: [NodeInfo] { nodes.filter { !$0.affinityPodKeys.isEmpty } }
+    /// Nodes holding a pod with required anti-affinity.
+    public var nodesWithRequiredAntiAffinityPods: [NodeInfo] {
+        nodes.filter { !$0.requiredAntiAffinityPodKeys.isEmpty }
     }
 }
