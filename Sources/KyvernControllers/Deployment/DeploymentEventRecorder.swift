@@ -26,9 +26,11 @@ struct DeploymentEventRecorder: Sendable {
         let time = now()
         let name = deployment.name ?? ""
         let namespace = deployment.namespace ?? "default"
-        let nanos = UInt64(max(0, time.timeIntervalSince1970 * 1_000_000_000))
+        // Named `<object>.<nanoseconds in hex>` as upstream's recorder names them, from the wall
+        // clock (not the injectable one) so events of one instant still get distinct names.
+        let nanos = UInt64(max(0, Date().timeIntervalSince1970 * 1_000_000_000))
         let stamp = Timestamp.format(time)
-        let event: JSONValue = [
+        var event: JSONValue = [
             "apiVersion": "v1", "kind": "Event",
             "metadata": ["name": .string("\(name).\(String(nanos, radix: 16))"), "namespace": .string(namespace)],
             "involvedObject": ["kind": "Deployment", "namespace": .string(namespace), "name": .string(name),
@@ -39,11 +41,17 @@ struct DeploymentEventRecorder: Sendable {
             "firstTimestamp": .string(stamp), "lastTimestamp": .string(stamp), "count": 1,
             "reportingComponent": .string(Self.component), "reportingInstance": "",
         ]
-        do {
-            _ = try await client.create(.events, namespace: namespace, event)
-        } catch {
-            logger.debug("could not record event", metadata: ["namespace": "\(namespace)", "name": "\(name)",
-                                                              "reason": "\(reason)", "error": "\(error)"])
+        for attempt in 1...3 {
+            do {
+                _ = try await client.create(.events, namespace: namespace, event)
+                return
+            } catch let error as APIError where error.code == 409 && attempt < 3 {
+                event.setMetadata("name", .string("\(name).\(String(nanos &+ UInt64(attempt), radix: 16))"))
+            } catch {
+                logger.debug("could not record event", metadata: ["namespace": "\(namespace)", "name": "\(name)",
+                                                                  "reason": "\(reason)", "error": "\(error)"])
+                return
+            }
         }
     }
 }

@@ -40,6 +40,9 @@ struct DeploymentSync: Sendable {
 struct Pass {
     let sync: DeploymentSync
     var d: DeploymentObject
+    /// The Deployment's ReplicaSets, each as last read or written in this pass, so a second write
+    /// of the same ReplicaSet carries its current resourceVersion.
+    var owned: [ReplicaSetObject] = []
     var outcome = DeploymentSync.Outcome()
 
     init(sync: DeploymentSync, deployment: DeploymentObject) {
@@ -62,9 +65,9 @@ struct Pass {
             }
             return outcome
         }
-        let rsList = try await claimReplicaSets(replicaSets)
+        owned = try await claimReplicaSets(replicaSets)
         if d.isBeingDeleted {
-            let (newRS, oldRSs) = try await replicaSetsAndSyncRevision(rsList, createIfMissing: false)
+            let (newRS, oldRSs) = try await replicaSetsAndSyncRevision(createIfMissing: false)
             try await syncStatus(allRSs: oldRSs + (newRS.map { [$0] } ?? []), newRS: newRS)
             return outcome
         }
@@ -72,18 +75,18 @@ struct Pass {
             try await writeStatus(status)
         }
         if d.paused {
-            try await scaleAndSyncStatus(rsList)
+            try await scaleAndSyncStatus()
             return outcome
         }
-        let (newRS, oldRSs) = try await replicaSetsAndSyncRevision(rsList, createIfMissing: false)
+        let (newRS, oldRSs) = try await replicaSetsAndSyncRevision(createIfMissing: false)
         if ReplicaSetSelection.isScalingEvent(d, newRS: newRS, oldRSs: oldRSs) {
-            try await scaleAndSyncStatus(rsList)
+            try await scaleAndSyncStatus()
             return outcome
         }
         if d.isRecreate {
-            try await rolloutRecreate(rsList, pods: pods)
+            try await rolloutRecreate(pods: pods)
         } else {
-            try await rolloutRolling(rsList)
+            try await rolloutRolling()
         }
         return outcome
     }
@@ -134,17 +137,25 @@ struct Pass {
 
     /// The new ReplicaSet (created if asked and missing) and the old ones, with the new one's
     /// revision raised above every old one and copied onto the Deployment.
-    mutating func replicaSetsAndSyncRevision(_ rsList: [ReplicaSetObject],
-                                             createIfMissing: Bool) async throws -> (ReplicaSetObject?, [ReplicaSetObject]) {
-        let oldRSs = ReplicaSetSelection.oldReplicaSets(of: d, in: rsList)
-        let newRS = try await newReplicaSet(rsList, oldRSs: oldRSs, createIfMissing: createIfMissing)
+    mutating func replicaSetsAndSyncRevision(createIfMissing: Bool) async throws -> (ReplicaSetObject?, [ReplicaSetObject]) {
+        let oldRSs = ReplicaSetSelection.oldReplicaSets(of: d, in: owned)
+        let newRS = try await newReplicaSet(oldRSs: oldRSs, createIfMissing: createIfMissing)
+        if let newRS { remember(newRS) }
         return (newRS, oldRSs)
     }
 
-    mutating func newReplicaSet(_ rsList: [ReplicaSetObject], oldRSs: [ReplicaSetObject],
-                                createIfMissing: Bool) async throws -> ReplicaSetObject? {
+    /// Records the latest version of a ReplicaSet of this Deployment.
+    mutating func remember(_ rs: ReplicaSetObject) {
+        if let i = owned.firstIndex(where: { $0.uid == rs.uid }) { owned[i] = rs } else { owned.append(rs) }
+    }
+
+    func latest(_ rs: ReplicaSetObject) -> ReplicaSetObject {
+        owned.first { $0.uid == rs.uid } ?? rs
+    }
+
+    mutating func newReplicaSet(oldRSs: [ReplicaSetObject], createIfMissing: Bool) async throws -> ReplicaSetObject? {
         let newRevision = RevisionAnnotations.maxRevision(oldRSs) + 1
-        if let existing = ReplicaSetSelection.newReplicaSet(of: d, in: rsList) {
+        if let existing = ReplicaSetSelection.newReplicaSet(of: d, in: owned) {
             var rs = existing
             let annotationsChanged = RevisionAnnotations.setNewReplicaSetAnnotations(deployment: d, rs: &rs,
                                                                                      newRevision: newRevision, exists: true)
@@ -270,12 +281,10 @@ struct Pass {
     /// Resizes ReplicaSets as `steps` say, in order, recording upstream's `ScalingReplicaSet` events.
     /// Returns whether any size changed.
     @discardableResult
-    mutating func execute(_ steps: [ScaleStep], in rsList: [ReplicaSetObject]) async throws -> Bool {
-        var latest: [String: ReplicaSetObject] = [:]
-        for rs in rsList { latest[rs.name] = rs }
+    mutating func execute(_ steps: [ScaleStep]) async throws -> Bool {
         var scaled = false
         for step in steps {
-            guard let rs = latest[step.name] else { continue }
+            guard let rs = owned.first(where: { $0.name == step.name }) else { continue }
             let operation: String
             if let proportional = step.proportionalOperation {
                 operation = proportional
@@ -285,7 +294,7 @@ struct Pass {
             }
             if let updated = try await scale(rs, to: step.to, operation: operation) {
                 if updated.replicas != rs.replicas { scaled = true }
-                latest[step.name] = updated
+                remember(updated)
             }
         }
         return scaled
@@ -310,47 +319,47 @@ struct Pass {
     }
 
     /// Upstream's `sync`: a scaling event or a paused Deployment resizes without rolling.
-    mutating func scaleAndSyncStatus(_ rsList: [ReplicaSetObject]) async throws {
-        let (newRS, oldRSs) = try await replicaSetsAndSyncRevision(rsList, createIfMissing: false)
-        try await execute(RolloutPlanner.scale(d, newRS: newRS, oldRSs: oldRSs), in: rsList + (newRS.map { [$0] } ?? []))
+    mutating func scaleAndSyncStatus() async throws {
+        let (newRS, oldRSs) = try await replicaSetsAndSyncRevision(createIfMissing: false)
+        try await execute(RolloutPlanner.scale(d, newRS: newRS, oldRSs: oldRSs))
         if d.paused { try await cleanupHistory(oldRSs) }
         try await syncStatus(allRSs: oldRSs + (newRS.map { [$0] } ?? []), newRS: newRS)
     }
 
     // MARK: strategies
 
-    mutating func rolloutRolling(_ rsList: [ReplicaSetObject]) async throws {
-        let (maybeNew, oldRSs) = try await replicaSetsAndSyncRevision(rsList, createIfMissing: true)
+    mutating func rolloutRolling() async throws {
+        let (maybeNew, oldRSs) = try await replicaSetsAndSyncRevision(createIfMissing: true)
         guard let newRS = maybeNew else { return }
         let allRSs = oldRSs + [newRS]
         if let step = RolloutPlanner.reconcileNewReplicaSet(d, allRSs: allRSs, newRS: newRS),
-           try await execute([step], in: allRSs) {
+           try await execute([step]) {
             return try await syncRolloutStatus(allRSs: allRSs, newRS: newRS)
         }
         let steps = RolloutPlanner.reconcileOldReplicaSets(d, allRSs: allRSs, oldRSs: oldRSs.active, newRS: newRS)
-        if try await execute(steps, in: allRSs) {
+        if try await execute(steps) {
             return try await syncRolloutStatus(allRSs: allRSs, newRS: newRS)
         }
         if DeploymentProgress.isComplete(d, d.status) { try await cleanupHistory(oldRSs) }
         try await syncRolloutStatus(allRSs: allRSs, newRS: newRS)
     }
 
-    mutating func rolloutRecreate(_ rsList: [ReplicaSetObject], pods: [JSONValue]) async throws {
-        var (newRS, oldRSs) = try await replicaSetsAndSyncRevision(rsList, createIfMissing: false)
+    mutating func rolloutRecreate(pods: [JSONValue]) async throws {
+        var (newRS, oldRSs) = try await replicaSetsAndSyncRevision(createIfMissing: false)
         var allRSs = oldRSs + (newRS.map { [$0] } ?? [])
         let down = oldRSs.active.map { ScaleStep($0, to: 0) }
-        if try await execute(down, in: allRSs) {
+        if try await execute(down) {
             return try await syncRolloutStatus(allRSs: allRSs, newRS: newRS)
         }
         if Self.oldPodsRunning(newRS: newRS, oldRSs: oldRSs, pods: pods) {
             return try await syncRolloutStatus(allRSs: allRSs, newRS: newRS)
         }
         if newRS == nil {
-            (newRS, oldRSs) = try await replicaSetsAndSyncRevision(rsList, createIfMissing: true)
+            (newRS, oldRSs) = try await replicaSetsAndSyncRevision(createIfMissing: true)
             allRSs = oldRSs + (newRS.map { [$0] } ?? [])
         }
         if let rs = newRS {
-            try await execute([ScaleStep(rs, to: d.replicas)], in: [rs])
+            try await execute([ScaleStep(rs, to: d.replicas)])
         }
         if DeploymentProgress.isComplete(d, d.status) { try await cleanupHistory(oldRSs) }
         try await syncRolloutStatus(allRSs: allRSs, newRS: newRS)
