@@ -81,6 +81,10 @@ let package = Package(
                 "KyvernStore",
                 "KyvernStoreSQLite",
                 "KyvernAPIServer",
+                "KyvernClient",
+                "KyvernScheduler",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                "KyvernKubelet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -89,11 +93,23 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .target(name: "KyvernScheduler", dependencies: ["KyvernAPI"], swiftSettings: settings),
+        .target(
+            name: "KyvernScheduler",
+            dependencies: [
+                "KyvernAPI",
+                "KyvernClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
         .target(
             name: "KyvernClient",
             dependencies: [
                 "KyvernAPI",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -114,6 +130,17 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(
+            name: "KyvernKubelet",
+            dependencies: [
+                "KyvernClient",
+                "KyvernAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
         .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",
@@ -124,7 +151,11 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernAPITests", dependencies: ["KyvernAPI"], swiftSettings: settings),
-        .testTarget(name: "KyvernSchedulerTests", dependencies: ["KyvernScheduler", "KyvernAPI"], swiftSettings: settings),
+        .testTarget(
+            name: "KyvernSchedulerTests",
+            dependencies: ["KyvernScheduler", "KyvernAPI", "KyvernClient", .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: settings
+        ),
         .testTarget(
             name: "KyvernClientTests",
             dependencies: [
@@ -138,6 +169,11 @@ let package = Package(
         .testTarget(
             name: "KyvernControllersTests",
             dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "KyvernKubeletTests",
+            dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),

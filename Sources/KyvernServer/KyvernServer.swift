@@ -1,4 +1,5 @@
 import Foundation
+import KyvernClient
 import KyvernAPIServer
 import KyvernStore
 import KyvernStoreSQLite
@@ -41,17 +42,33 @@ public enum KyvernServer {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",
                         metadata: ["kubeconfig": "\(kubeconfigPath)", "address": "https://\(serverHost):\(options.httpsPort)"])
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: apiServer, successTerminationBehavior: .gracefullyShutdownGroup,
+                  failureTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        // The scheduler reaches the API server like any client, over loopback HTTPS with the
+        // admin kubeconfig; it retries until the server is up.
+        var schedulerClient: APIClient?
+        if !options.disableScheduler {
+            let (scheduler, client) = try SchedulerRunner.makeScheduler(
+                kubeconfig: kubeconfigPath, configFile: options.schedulerConfig, registry: registry,
+                logger: logger.withLabel("kyvern.scheduler"))
+            schedulerClient = client
+            services.append(.init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: apiServer, successTerminationBehavior: .gracefullyShutdownGroup,
-                             failureTerminationBehavior: .gracefullyShutdownGroup)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {
             try await group.run()
         } catch {
+            try? await schedulerClient?.shutdown()
             try? await store.close()
             throw error
         }
+        try? await schedulerClient?.shutdown()
         try await store.close()
         logger.info("Kyvern stopped")
     }

@@ -13,6 +13,10 @@ public struct ServerOptions: Sendable {
     public var serviceCIDR: String = "10.43.0.0/16"
     /// How long an event lives after its last write (upstream's --event-ttl).
     public var eventTTL: Duration = .seconds(3600)
+    /// Runs without the built-in scheduler (`--disable-scheduler`).
+    public var disableScheduler = false
+    /// KubeSchedulerConfiguration file for the built-in scheduler (`--scheduler-config`).
+    public var schedulerConfig: String?
 
     public init(dataDirectory: String?, bindAddress: String, httpsPort: Int, tlsSANs: [String],
                 compactionInterval: Duration, logLevel: String) {

@@ -32,7 +32,10 @@ public struct FitError: Error, Sendable, Hashable {
             let histogram = counts.map { "\($0.value) \($0.key)" }.sorted()
             if !histogram.isEmpty { text += " \(histogram.joined(separator: ", "))." }
         }
-        if !postFilterMessage.isEmpty { text += " \(postFilterMessage)." }
+        // Preemption's message is itself a FitError message ending in "."; upstream shows one dot.
+        if !postFilterMessage.isEmpty {
+            text += " " + postFilterMessage + (postFilterMessage.hasSuffix(".") ? "" : ".")
+        }
         return text
     }
 }

@@ -40,6 +40,18 @@ public struct Snapshot: Sendable {
         nodes[i].add(pod: pod)
     }
 
+    /// Swaps in a newer copy of a node already in the snapshot (its pods or object changed, its
+    /// images did not), keeping the snapshot-wide image spread. Lets a cache refresh only the
+    /// nodes that changed instead of rebuilding thousands each cycle. False when the node is not
+    /// in the snapshot.
+    public mutating func replace(_ info: NodeInfo) -> Bool {
+        guard let i = index[info.name] else { return false }
+        var info = info
+        info.imageSpread = nodes[i].imageSpread
+        nodes[i] = info
+        return true
+    }
+
     /// Nodes holding a pod with inter-pod affinity or anti-affinity of any kind.
     public var nodesWithAffinityPods: [NodeInfo] { nodes.filter { !$0.affinityPodKeys.isEmpty } }
     /// Nodes holding a pod with required anti-affinity.

@@ -12,6 +12,13 @@ public struct NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
         var selector: [String: String]
         /// nil when the pod has no required affinity (distinct from an empty, unmatchable list).
         var terms: [NodeSelectorTerm]?
+
+        /// Upstream's `RequiredNodeAffinity.Match`: the selector and any of the terms.
+        func matches(_ node: NodeInfo) -> Bool {
+            for (key, value) in selector where node.labels[key] != value { return false }
+            if let terms, !terms.contains(where: { $0.matches(node) }) { return false }
+            return true
+        }
     }
 
     static let filterKey = "PreFilterNodeAffinity"
@@ -34,13 +41,7 @@ public struct NodeAffinity: PreFilterPlugin, FilterPlugin, PreScorePlugin, Score
 
     public func filter(state: CycleState, pod: JSONValue, node: NodeInfo) -> Status {
         let required = state.read(Self.filterKey, as: Required.self) ?? Self.required(pod)
-        for (key, value) in required.selector where node.labels[key] != value {
-            return .unresolvable(Self.reason)
-        }
-        if let terms = required.terms, !terms.contains(where: { $0.matches(node) }) {
-            return .unresolvable(Self.reason)
-        }
-        return .success
+        return required.matches(node) ? .success : .unresolvable(Self.reason)
     }
 
     /// Preferred terms with a zero weight are dropped, as upstream.

@@ -1,0 +1,75 @@
+import KyvernAPI
+
+/// Informer events into the queue (pods waiting for one of our profiles) and the cache (pods
+/// on nodes, and the nodes), plus the cluster events that may unpark unschedulable pods.
+extension Scheduler {
+    func handleNode(_ event: ResourceEvent) async {
+        switch event {
+        case .added(let node):
+            await cache.addNode(node)
+            await queue.clusterChanged([.nodeAdded])
+        case .updated(let old, let new):
+            await cache.updateNode(old: old, new: new)
+            await queue.clusterChanged(ClusterEvent.nodeUpdate(old: old, new: new))
+        case .deleted(let node):
+            await cache.removeNode(node)
+            await queue.clusterChanged([.nodeDeleted])
+        }
+    }
+
+    func handlePod(_ event: ResourceEvent) async {
+        switch event {
+        case .added(let pod):
+            if Self.isAssigned(pod) {
+                guard !Self.isTerminal(pod) else { return }
+                await cache.addPod(pod)
+                await queue.clusterChanged([.assignedPodAdded])
+            } else if isResponsible(for: pod) {
+                await queue.add(pod)
+            }
+        case .updated(let old, let new):
+            if Self.isAssigned(new) {
+                if !Self.isAssigned(old) { await queue.delete(old) }
+                if Self.isTerminal(new) {
+                    // A finished pod no longer holds its node's resources.
+                    await cache.removePod(new)
+                    await queue.clusterChanged([.assignedPodDeleted])
+                } else if !Self.isAssigned(old) {
+                    await cache.addPod(new)
+                    await queue.clusterChanged([.assignedPodAdded])
+                } else {
+                    await cache.updatePod(old: old, new: new)
+                    if PodUpdate.isUserUpdate(old: old, new: new) { await queue.clusterChanged([.assignedPodUpdated]) }
+                }
+            } else if isResponsible(for: new) {
+                await queue.update(old: old, new: new)
+            } else {
+                await queue.delete(new)
+            }
+        case .deleted(let pod):
+            await queue.delete(pod)
+            // Also drops a pod assumed but deleted before its binding showed up.
+            await cache.removePod(pod)
+            if Self.isAssigned(pod) { await queue.clusterChanged([.assignedPodDeleted]) }
+        }
+    }
+
+    static func isAssigned(_ pod: JSONValue) -> Bool {
+        !(pod[path: ["spec", "nodeName"]]?.stringValue ?? "").isEmpty
+    }
+
+    static func isTerminal(_ pod: JSONValue) -> Bool {
+        let phase = pod[path: ["status", "phase"]]?.stringValue
+        return phase == "Succeeded" || phase == "Failed"
+    }
+
+    /// Unassigned, not being deleted, and asking for one of our profiles.
+    func isResponsible(for pod: JSONValue) -> Bool {
+        pod[path: ["metadata", "deletionTimestamp"]] == nil
+            && profiles[Self.schedulerName(of: pod)] != nil
+    }
+
+    static func schedulerName(of pod: JSONValue) -> String {
+        pod[path: ["spec", "schedulerName"]]?.stringValue ?? "default-scheduler"
+    }
+}

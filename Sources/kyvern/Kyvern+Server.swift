@@ -1,0 +1,67 @@
+import ArgumentParser
+import KyvernServer
+
+extension Kyvern {
+    struct Server: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a single-node control plane: API server on an embedded store.")
+
+        @Option(help: "Where state, certificates and the kubeconfig live (default /var/lib/kyvern as root, ~/.kyvern otherwise).")
+        var dataDir: String?
+
+        @Option(help: "Address the API server listens on.")
+        var bindAddress: String = "127.0.0.1"
+
+        @Option(name: .customLong("https-listen-port"), help: "HTTPS port of the API server.")
+        var httpsListenPort: Int = 6443
+
+        @Option(name: .customLong("tls-san"), help: "Extra host name or IP for the serving certificate (repeatable).")
+        var tlsSAN: [String] = []
+
+        @Option(help: "How often store history is compacted, e.g. 5m, 30s.")
+        var compactionInterval: String = "5m"
+
+        @Option(help: "How long events are kept after their last write, e.g. 1h, 30m.")
+        var eventTTL: String = "1h"
+
+        @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+        var logLevel: String = "info"
+
+        @Option(name: .customLong("service-cidr"), help: "IPv4 range Service cluster IPs are allocated from.")
+        var serviceCIDR: String = "10.43.0.0/16"
+
+        @Flag(help: "Run without the built-in scheduler.")
+        var disableScheduler = false
+
+        @Option(help: "KubeSchedulerConfiguration file for the built-in scheduler.")
+        var schedulerConfig: String?
+
+        func validate() throws {
+            guard ServerOptions.parseDuration(compactionInterval) != nil else {
+                throw ValidationError("--compaction-interval: not a duration: \(compactionInterval)")
+            }
+            do {
+                try ServerOptions.validateServiceCIDR(serviceCIDR)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            guard ServerOptions.parseDuration(eventTTL) != nil else {
+                throw ValidationError("--event-ttl: not a duration: \(eventTTL)")
+            }
+            guard (1...65535).contains(httpsListenPort) else {
+                throw ValidationError("--https-listen-port must be between 1 and 65535")
+            }
+        }
+
+        func run() async throws {
+            var options = ServerOptions(
+                dataDirectory: dataDir, bindAddress: bindAddress, httpsPort: httpsListenPort, tlsSANs: tlsSAN,
+                compactionInterval: ServerOptions.parseDuration(compactionInterval)!, logLevel: logLevel)
+            options.serviceCIDR = serviceCIDR
+            options.eventTTL = ServerOptions.parseDuration(eventTTL)!
+            options.disableScheduler = disableScheduler
+            options.schedulerConfig = schedulerConfig
+            try await KyvernServer.run(options)
+        }
+    }
+}
