@@ -1,4 +1,5 @@
 import KyvernAPI
+import KyvernClient
 import Testing
 @testable import KyvernControllers
 

@@ -1,4 +1,5 @@
 import KyvernAPI
+import KyvernClient
 
 /// Which Deployments an informer event concerns (upstream's `addReplicaSet`, `updateReplicaSet`,
 /// `deleteReplicaSet`, `deletePod` handlers), as `namespace/name` keys. Pure, so it is testable
@@ -25,7 +26,7 @@ enum DeploymentEventRouting {
     }
 
     /// Keys to sync after a ReplicaSet event; `deployments` are those of the ReplicaSet's namespace.
-    static func keys(forReplicaSet event: InformerEventShape, deployments: [JSONValue]) -> [String] {
+    static func keys(forReplicaSet event: InformerEvent, deployments: [JSONValue]) -> [String] {
         switch event {
         case .added(let rs):
             if rs.deletionTimestamp != nil { return keys(forReplicaSet: .deleted(rs), deployments: deployments) }
@@ -62,12 +63,4 @@ enum DeploymentEventRouting {
               d[path: ["spec", "strategy", "type"]]?.stringValue == "Recreate" else { return nil }
         return key(d)
     }
-}
-
-/// The three shapes of an informer event, mirrored here so routing does not depend on the
-/// informer module's type (and tests build events directly).
-enum InformerEventShape: Sendable, Hashable {
-    case added(JSONValue)
-    case updated(old: JSONValue, new: JSONValue)
-    case deleted(JSONValue)
 }
