@@ -85,6 +85,7 @@ let package = Package(
                 "KyvernScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "KyvernKubelet",
+                "KyvernControllers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -110,6 +111,7 @@ let package = Package(
             dependencies: [
                 "KyvernAPI",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -168,7 +170,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KyvernControllersTests",
-            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
+            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI", "KyvernTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: settings
         ),
         .testTarget(

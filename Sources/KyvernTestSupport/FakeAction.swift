@@ -10,12 +10,14 @@ extension FakeClient {
         public var resource: String
         /// "status", "binding", "eviction", or nil for the object itself.
         public var subresource: String?
+        /// As the call named it (nil: all namespaces or cluster-scoped).
         public var namespace: String?
         /// nil for list and watch.
         public var name: String?
         /// What the call sent: the object (create, update), the patch, the subresource body.
         public var body: JSONValue?
 
+        /// An action to compare recorded ones against.
         public init(verb: String, resource: String, subresource: String? = nil, namespace: String? = nil,
                     name: String? = nil, body: JSONValue? = nil) {
             self.verb = verb

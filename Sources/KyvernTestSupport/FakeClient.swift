@@ -21,6 +21,7 @@ import Synchronization
 public final class FakeClient: KubernetesClient, Sendable {
     let state = Mutex(FakeState())
 
+    /// An empty cluster at resourceVersion 0.
     public init() {}
 
     // MARK: test controls
@@ -31,6 +32,7 @@ public final class FakeClient: KubernetesClient, Sendable {
     /// The calls that could change something (everything but get, list and watch).
     public var writes: [Action] { actions.filter(\.isWrite) }
 
+    /// Forgets the recorded actions (e.g. after a test's setup).
     public func clearActions() {
         state.withLock { $0.actions.removeAll() }
     }

@@ -118,3 +118,27 @@ import Testing
         #expect(throws: KubeconfigError("kubeconfig is not a mapping")) { try Kubeconfig.parse(yaml: "- a\n- b\n") }
     }
 }
+
+@Suite struct UserAgentTests {
+    @Test func componentUserAgentHasUpstreamsShape() {
+        let agent = UserAgent.make(component: "kyvern-scheduler")
+        #if os(Linux) && arch(x86_64)
+        #expect(agent == "kyvern/v1.36.0-kyvern (linux/amd64) kyvern-scheduler")
+        #endif
+        #expect(agent == "kyvern/\(UserAgent.version) (\(UserAgent.os)/\(UserAgent.arch)) kyvern-scheduler")
+        let config = ClientConfiguration(server: "https://h:1").withComponent("kyvern-controller-manager")
+        #expect(config.userAgent.hasSuffix(") kyvern-controller-manager"))
+        #expect(ClientConfiguration.defaultUserAgent == UserAgent.make(component: "kyvern"))
+    }
+
+    @Test func configurationFromAKubeconfigPath() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kc-\(UUID().uuidString)").path
+        try KubeconfigTests.yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let config = try ClientConfiguration(kubeconfigPath: path, component: "kyvern-kubelet")
+        #expect(config.server == "https://127.0.0.1:6443")
+        #expect(config.bearerToken == "abc.def")
+        #expect(config.userAgent == UserAgent.make(component: "kyvern-kubelet"))
+        #expect(try ClientConfiguration(kubeconfigPath: path, context: "cert@other").server == "https://10.0.0.1:443")
+    }
+}

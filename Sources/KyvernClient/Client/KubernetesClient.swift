@@ -40,42 +40,52 @@ public protocol KubernetesClient: Sendable {
 // Defaulted arguments. Each overload leaves out a different argument label, so none of them has the
 // signature of a requirement (which would silently turn it into a default implementation).
 extension KubernetesClient {
+    /// A cluster-scoped object.
     public func get(_ ref: ResourceRef, name: String) async throws -> JSONValue {
         try await get(ref, namespace: nil, name: name)
     }
 
+    /// One page of everything in `namespace` (or all namespaces, or a cluster-scoped resource).
     public func list(_ ref: ResourceRef, namespace: String? = nil) async throws -> JSONValue {
         try await list(ref, namespace: namespace, options: ListOptions())
     }
 
+    /// A list across all namespaces (or of a cluster-scoped resource) with options.
     public func list(_ ref: ResourceRef, options: ListOptions) async throws -> JSONValue {
         try await list(ref, namespace: nil, options: options)
     }
 
+    /// A watch across all namespaces (or of a cluster-scoped resource).
     public func watch(_ ref: ResourceRef, options: ListOptions) async throws -> AsyncThrowingStream<WatchEvent, any Error> {
         try await watch(ref, namespace: nil, options: options)
     }
 
+    /// Creates `object` with default options.
     public func create(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue) async throws -> JSONValue {
         try await create(ref, namespace: namespace, object, options: WriteOptions())
     }
 
+    /// Creates a cluster-scoped object with options.
     public func create(_ ref: ResourceRef, _ object: JSONValue, options: WriteOptions) async throws -> JSONValue {
         try await create(ref, namespace: nil, object, options: options)
     }
 
+    /// Replaces `object` with default options.
     public func update(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue) async throws -> JSONValue {
         try await update(ref, namespace: namespace, object, options: WriteOptions())
     }
 
+    /// Replaces a cluster-scoped object with options.
     public func update(_ ref: ResourceRef, _ object: JSONValue, options: WriteOptions) async throws -> JSONValue {
         try await update(ref, namespace: nil, object, options: options)
     }
 
+    /// Replaces the status of `object` with default options.
     public func updateStatus(_ ref: ResourceRef, namespace: String? = nil, _ object: JSONValue) async throws -> JSONValue {
         try await updateStatus(ref, namespace: namespace, object, options: WriteOptions())
     }
 
+    /// Replaces the status of a cluster-scoped object with options.
     public func updateStatus(_ ref: ResourceRef, _ object: JSONValue, options: WriteOptions) async throws -> JSONValue {
         try await updateStatus(ref, namespace: nil, object, options: options)
     }
@@ -86,28 +96,33 @@ extension KubernetesClient {
         try await self.patch(ref, namespace: namespace, name: name, subresource: nil, type: type, patch, options: options)
     }
 
+    /// A patch of a subresource (e.g. "status") with default options.
     public func patch(_ ref: ResourceRef, namespace: String? = nil, name: String, subresource: String?,
                       type: PatchType, _ patch: JSONValue) async throws -> JSONValue {
         try await self.patch(ref, namespace: namespace, name: name, subresource: subresource, type: type, patch,
                              options: WriteOptions())
     }
 
+    /// A patch of a cluster-scoped object's subresource with options.
     public func patch(_ ref: ResourceRef, name: String, subresource: String?, type: PatchType, _ patch: JSONValue,
                       options: WriteOptions) async throws -> JSONValue {
         try await self.patch(ref, namespace: nil, name: name, subresource: subresource, type: type, patch,
                              options: options)
     }
 
+    /// Deletes with default options (background propagation, the object's grace period).
     @discardableResult
     public func delete(_ ref: ResourceRef, namespace: String? = nil, name: String) async throws -> JSONValue {
         try await delete(ref, namespace: namespace, name: name, options: DeleteOptions())
     }
 
+    /// Deletes a cluster-scoped object with options.
     @discardableResult
     public func delete(_ ref: ResourceRef, name: String, options: DeleteOptions) async throws -> JSONValue {
         try await delete(ref, namespace: nil, name: name, options: options)
     }
 
+    /// POST to a subresource of a cluster-scoped object.
     @discardableResult
     public func createSubresource(_ ref: ResourceRef, name: String, subresource: String,
                                   _ body: JSONValue) async throws -> JSONValue {

@@ -12,23 +12,39 @@ public struct ClientConfiguration: Sendable, Hashable {
     public var insecureSkipTLSVerify: Bool
     /// TLS server name to verify instead of the URL's host (kubeconfig's `tls-server-name`).
     public var tlsServerName: String?
+    /// Sent as `Authorization: Bearer <token>`.
     public var bearerToken: String?
+    /// A client certificate the server authenticates (the admin kubeconfig's way).
     public var clientIdentity: ClientIdentity?
+    /// The `User-Agent` of every request; set per component with ``withComponent(_:)``.
     public var userAgent: String
 
     /// A client certificate and its private key, both PEM.
     public struct ClientIdentity: Sendable, Hashable {
+        /// The certificate (chain), PEM.
         public var certificatePEM: String
+        /// The private key of the certificate, PEM.
         public var privateKeyPEM: String
 
+        /// Both PEM texts as read from the kubeconfig.
         public init(certificatePEM: String, privateKeyPEM: String) {
             self.certificatePEM = certificatePEM
             self.privateKeyPEM = privateKeyPEM
         }
     }
 
-    public static let defaultUserAgent = "kyvern/v1.36.0 (linux) kubernetes/kyvern"
+    /// For requests not attributed to a component.
+    public static let defaultUserAgent = UserAgent.make(component: "kyvern")
 
+    /// This configuration with the user agent of `component` (e.g. "kyvern-scheduler"), so each
+    /// component built from one kubeconfig identifies itself.
+    public func withComponent(_ component: String) -> ClientConfiguration {
+        var copy = self
+        copy.userAgent = UserAgent.make(component: component)
+        return copy
+    }
+
+    /// A configuration given field by field (tests, flags); components use ``init(kubeconfigPath:context:component:)``.
     public init(server: String, certificateAuthorityPEM: String? = nil, insecureSkipTLSVerify: Bool = false,
                 tlsServerName: String? = nil, bearerToken: String? = nil, clientIdentity: ClientIdentity? = nil,
                 userAgent: String = ClientConfiguration.defaultUserAgent) {
@@ -39,5 +55,14 @@ public struct ClientConfiguration: Sendable, Hashable {
         self.bearerToken = bearerToken
         self.clientIdentity = clientIdentity
         self.userAgent = userAgent
+    }
+}
+
+extension ClientConfiguration {
+    /// Reads the kubeconfig at `path` and resolves `context` (default: its current context), with
+    /// the user agent of `component` when given.
+    public init(kubeconfigPath path: String, context: String? = nil, component: String? = nil) throws {
+        let userAgent = component.map { UserAgent.make(component: $0) } ?? ClientConfiguration.defaultUserAgent
+        self = try Kubeconfig.load(path: path).configuration(context: context, userAgent: userAgent)
     }
 }

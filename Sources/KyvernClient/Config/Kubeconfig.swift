@@ -9,17 +9,23 @@ import Yams
 public struct Kubeconfig: Sendable {
     /// The directory relative file paths (`certificate-authority`, `token-file`, ...) resolve against.
     public var baseDirectory: String
+    /// The context used when none is named.
     public var currentContext: String?
+    /// Contexts by name.
     public var contexts: [String: Context]
+    /// Clusters by name.
     public var clusters: [String: Cluster]
+    /// Users (credentials) by name.
     public var users: [String: User]
 
+    /// Which cluster, as which user, in which default namespace.
     public struct Context: Sendable, Hashable {
         public var cluster: String
         public var user: String?
         public var namespace: String?
     }
 
+    /// A server and how to trust it; `*Data` fields are base64, the others file paths.
     public struct Cluster: Sendable, Hashable {
         public var server: String
         public var certificateAuthorityData: String?
@@ -28,6 +34,7 @@ public struct Kubeconfig: Sendable {
         public var tlsServerName: String?
     }
 
+    /// Credentials: a token (inline or in a file) and/or a client certificate and key.
     public struct User: Sendable, Hashable {
         public var token: String?
         public var tokenFile: String?
@@ -49,6 +56,7 @@ public struct Kubeconfig: Sendable {
         return try parse(yaml: text, baseDirectory: directory.isEmpty ? "." : directory)
     }
 
+    /// Parses kubeconfig YAML; relative file paths inside resolve against `baseDirectory`.
     public static func parse(yaml: String, baseDirectory: String = ".") throws -> Kubeconfig {
         let root: Any?
         do {

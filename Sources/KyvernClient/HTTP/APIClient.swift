@@ -12,6 +12,7 @@ import NIOHTTP1
 /// Failures throw `APIError` carrying the server's `Status`; 429 answers are retried after the
 /// server's `Retry-After`, as upstream's client does.
 public struct APIClient: KubernetesClient {
+    /// Where and as whom requests go.
     public let configuration: ClientConfiguration
     let http: HTTPClient
     let logger: Logger
@@ -22,6 +23,7 @@ public struct APIClient: KubernetesClient {
     /// Largest response body accepted (a large list).
     public var maxResponseBytes = 512 * 1024 * 1024
 
+    /// Builds the TLS setup and connection pool; throws for an unusable configuration (bad PEM).
     public init(configuration: ClientConfiguration, logger: Logger = Logger(label: "kyvern.client")) throws {
         self.configuration = configuration
         self.logger = logger

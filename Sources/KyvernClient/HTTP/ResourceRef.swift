@@ -5,11 +5,14 @@
 public struct ResourceRef: Sendable, Hashable, CustomStringConvertible {
     /// "" for the core group.
     public var group: String
+    /// e.g. "v1".
     public var version: String
     /// Plural lower-case name, e.g. "pods".
     public var resource: String
+    /// Whether objects live in namespaces (pods) or not (nodes).
     public var namespaced: Bool
 
+    /// Any resource, custom ones included.
     public init(group: String, version: String, resource: String, namespaced: Bool) {
         self.group = group
         self.version = version
@@ -17,6 +20,7 @@ public struct ResourceRef: Sendable, Hashable, CustomStringConvertible {
         self.namespaced = namespaced
     }
 
+    /// `pods.v1` or `deployments.v1.apps`, as upstream logs it.
     public var description: String { group.isEmpty ? "\(resource).\(version)" : "\(resource).\(version).\(group)" }
 
     /// `/api/v1` or `/apis/<group>/<version>`.
@@ -40,6 +44,7 @@ public struct ResourceRef: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension ResourceRef {
+    /// The resources components use most.
     public static let pods = ResourceRef(group: "", version: "v1", resource: "pods", namespaced: true)
     public static let nodes = ResourceRef(group: "", version: "v1", resource: "nodes", namespaced: false)
     public static let namespaces = ResourceRef(group: "", version: "v1", resource: "namespaces", namespaced: false)
@@ -47,4 +52,15 @@ extension ResourceRef {
     public static let leases = ResourceRef(group: "coordination.k8s.io", version: "v1", resource: "leases", namespaced: true)
     public static let replicaSets = ResourceRef(group: "apps", version: "v1", resource: "replicasets", namespaced: true)
     public static let deployments = ResourceRef(group: "apps", version: "v1", resource: "deployments", namespaced: true)
+    public static let statefulSets = ResourceRef(group: "apps", version: "v1", resource: "statefulsets", namespaced: true)
+    public static let daemonSets = ResourceRef(group: "apps", version: "v1", resource: "daemonsets", namespaced: true)
+    public static let controllerRevisions = ResourceRef(group: "apps", version: "v1", resource: "controllerrevisions", namespaced: true)
+    public static let jobs = ResourceRef(group: "batch", version: "v1", resource: "jobs", namespaced: true)
+    public static let serviceAccounts = ResourceRef(group: "", version: "v1", resource: "serviceaccounts", namespaced: true)
+    public static let configMaps = ResourceRef(group: "", version: "v1", resource: "configmaps", namespaced: true)
+    public static let secrets = ResourceRef(group: "", version: "v1", resource: "secrets", namespaced: true)
+    public static let services = ResourceRef(group: "", version: "v1", resource: "services", namespaced: true)
+    public static let endpointSlices = ResourceRef(group: "discovery.k8s.io", version: "v1", resource: "endpointslices", namespaced: true)
+    public static let persistentVolumeClaims = ResourceRef(group: "", version: "v1", resource: "persistentvolumeclaims", namespaced: true)
+    public static let podDisruptionBudgets = ResourceRef(group: "policy", version: "v1", resource: "poddisruptionbudgets", namespaced: true)
 }

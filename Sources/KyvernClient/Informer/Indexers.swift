@@ -23,6 +23,7 @@ public enum Indexers {
         object.ownerReferences.compactMap { $0["uid"]?.stringValue }
     }
 
+    /// Conventional index names for the built-in indexers, for ``Lister/byIndex(_:_:)``.
     public static let namespaceName = "namespace"
     public static let nodeNameName = "nodeName"
     public static let ownerUIDName = "ownerUID"

@@ -14,7 +14,9 @@ public import Logging
 ///   registration order, each awaited, one event at a time;
 /// - with a resync period, every cached object is re-delivered as `updated(old: x, new: x)`.
 public final class Informer: Sendable {
+    /// What this informer lists and watches.
     public let resource: ResourceRef
+    /// The one namespace watched, or nil for all (and for cluster-scoped resources).
     public let namespace: String?
     let client: any KubernetesClient
     let labelSelector: String?
@@ -28,6 +30,7 @@ public final class Informer: Sendable {
     let initialBackoff: Duration
     let maxBackoff: Duration
 
+    /// An informer that does nothing until ``run()``; selectors narrow what is cached.
     public convenience init(client: any KubernetesClient, resource: ResourceRef, namespace: String? = nil,
                 labelSelector: String? = nil, fieldSelector: String? = nil, resyncPeriod: Duration? = nil,
                 indexers: [String: Indexer] = [:], logger: Logger = Logger(label: "kyvern.informer")) {

@@ -16,6 +16,7 @@ public final class SharedInformerFactory: Sendable {
         var started: AsyncStream<Informer>.Continuation?
     }
 
+    /// The client every informer of this factory uses.
     public let client: any KubernetesClient
     let defaultResync: Duration?
     let logger: Logger
