@@ -29,7 +29,9 @@ import Testing
         d["status"] = nil
         try fake.seed(.deployments, d)
         let factory = SharedInformerFactory(client: fake)
-        let controller = await DeploymentController(client: fake, informers: factory)
+        let controller = DeploymentController(client: fake, deployments: await factory.informer(for: .deployments),
+                                              replicaSets: await factory.informer(for: .replicaSets),
+                                              pods: await factory.informer(for: .pods))
         let keys = Keys()
         await controller.registerHandlers { keys.add($0) }
         let running = Task { try await factory.run() }

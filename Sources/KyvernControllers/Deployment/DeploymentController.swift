@@ -8,20 +8,32 @@ import Logging
 ///
 /// Pods are read only for Recreate Deployments (whether old pods are gone), so a large cluster's
 /// pod cache is not copied on every sync of a rolling Deployment.
-final class DeploymentController: Sendable {
+final class DeploymentController: Reconciler {
+    static let name = "deployment"
+
     let deployments: Informer
     let replicaSets: Informer
     let pods: Informer
     let sync: DeploymentSync
     let logger: Logger
+    /// Where a stuck rollout is put back to notice its progress deadline; nil in tests that call
+    /// ``reconcile(key:)`` directly.
+    let queue: ControllerQueue?
 
-    init(client: any KubernetesClient, informers: SharedInformerFactory,
-         logger: Logger = Logger(label: "kyvern.controllers.deployment")) async {
-        deployments = await informers.informer(for: .deployments)
-        replicaSets = await informers.informer(for: .replicaSets)
-        pods = await informers.informer(for: .pods)
-        sync = DeploymentSync(client: client, logger: logger)
+    init(client: any KubernetesClient, deployments: Informer, replicaSets: Informer, pods: Informer,
+         queue: ControllerQueue? = nil, logger: Logger = Logger(label: "kyvern.controllers.deployment")) {
+        self.deployments = deployments
+        self.replicaSets = replicaSets
+        self.pods = pods
+        self.queue = queue
+        self.sync = DeploymentSync(client: client, logger: logger)
         self.logger = logger
+    }
+
+    func reconcile(_ key: ObjectKey) async throws {
+        if let delay = try await reconcile(key: key.description) {
+            await queue?.addAfter(key, delay: delay)
+        }
     }
 
     /// Wires the informers' events to `enqueue` (a Deployment key, `namespace/name`).
