@@ -1,6 +1,6 @@
 /// Every controller `kyvern controller-manager` knows, in start order.
 public enum ControllerCatalog {
     public static var all: [ControllerDefinition] {
-        [ReplicaSetController.definition]
+        [ReplicaSetController.definition, DeploymentController.definition]
     }
 }

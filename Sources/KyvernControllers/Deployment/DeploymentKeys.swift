@@ -1,0 +1,39 @@
+/// The label, annotation and condition strings the deployment controller shares with kubectl and users.
+///
+/// `kubectl rollout history|undo|status` read exactly these keys, so they are upstream's spelling.
+enum DeploymentKeys {
+    /// Added to a ReplicaSet's selector, labels and pod template so sibling ReplicaSets never overlap.
+    static let podTemplateHash = "pod-template-hash"
+    static let revision = "deployment.kubernetes.io/revision"
+    /// Comma-separated revisions a ReplicaSet held before a rollback made it new again.
+    static let revisionHistory = "deployment.kubernetes.io/revision-history"
+    static let desiredReplicas = "deployment.kubernetes.io/desired-replicas"
+    static let maxReplicas = "deployment.kubernetes.io/max-replicas"
+    static let deprecatedRollbackTo = "deprecated.deployment.rollback.to"
+    static let lastAppliedConfiguration = "kubectl.kubernetes.io/last-applied-configuration"
+
+    /// Deployment annotations never copied onto ReplicaSets: the controller owns them per object.
+    static let annotationsNotCopied: Set<String> = [
+        lastAppliedConfiguration, revision, revisionHistory, desiredReplicas, maxReplicas, deprecatedRollbackTo,
+    ]
+
+    /// Upper bound of the `revision-history` annotation's length, as upstream caps it.
+    static let maxRevisionHistoryLength = 2000
+
+    /// `progressDeadlineSeconds` at this value means "no deadline" (upstream's MaxInt32 sentinel).
+    static let noProgressDeadline = Int(Int32.max)
+}
+
+/// Reasons of the Deployment's `Available` and `Progressing` conditions, as upstream words them.
+enum DeploymentReason {
+    static let minimumReplicasAvailable = "MinimumReplicasAvailable"
+    static let minimumReplicasUnavailable = "MinimumReplicasUnavailable"
+    static let newReplicaSetCreated = "NewReplicaSetCreated"
+    static let foundNewReplicaSet = "FoundNewReplicaSet"
+    static let replicaSetUpdated = "ReplicaSetUpdated"
+    static let newReplicaSetAvailable = "NewReplicaSetAvailable"
+    static let progressDeadlineExceeded = "ProgressDeadlineExceeded"
+    static let deploymentPaused = "DeploymentPaused"
+    static let deploymentResumed = "DeploymentResumed"
+    static let replicaSetCreateError = "ReplicaSetCreateError"
+}
