@@ -35,11 +35,12 @@ import Testing
             #expect(profiles.podMaxBackoff == .seconds(10))
             #expect(profile.pluginNames[.filter] == ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity",
                                                      "NodePorts", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity"])
-            #expect(profile.pluginNames[.preFilter] == ["NodeAffinity", "NodePorts", "NodeResourcesFit", "PodTopologySpread",
-                                                        "InterPodAffinity"])
+            // NodeName and TaintToleration also prepare per-pod state in PreFilter here (upstream's do not).
+            #expect(profile.pluginNames[.preFilter] == ["NodeName", "TaintToleration", "NodeAffinity", "NodePorts",
+                                                        "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity"])
             #expect(profile.pluginNames[.postFilter] == ["DefaultPreemption"])
             #expect(profile.pluginNames[.preScore] == ["TaintToleration", "NodeAffinity", "PodTopologySpread", "InterPodAffinity",
-                                                       "NodeResourcesBalancedAllocation"])
+                                                       "NodeResourcesBalancedAllocation", "ImageLocality"])
             #expect(profile.pluginNames[.score] == ["TaintToleration", "NodeAffinity", "NodeResourcesFit", "PodTopologySpread",
                                                     "InterPodAffinity", "NodeResourcesBalancedAllocation", "ImageLocality"])
             #expect(weights(profile) == ["TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1, "PodTopologySpread": 2,
@@ -79,8 +80,8 @@ import Testing
         #expect(profile.schedulerName == "default-scheduler")
         #expect(profile.pluginNames[.filter] == ["NodeUnschedulable", "NodeName", "TaintToleration", "NodeAffinity",
                                                  "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity"])
-        #expect(profile.pluginNames[.preFilter] == ["NodeAffinity", "NodePorts", "NodeResourcesFit", "PodTopologySpread",
-                                                    "InterPodAffinity"])
+        #expect(profile.pluginNames[.preFilter] == ["NodeName", "TaintToleration", "NodeAffinity", "NodePorts",
+                                                    "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity"])
     }
 
     @Test func starDisablesAllDefaultsOfAPointAndEnabledOnesGetTheirWeight() throws {
@@ -99,7 +100,7 @@ import Testing
         #expect(weights(profile) == ["NodeResourcesFit": 5])
         // PreScore keeps its defaults: only Score was switched off.
         #expect(profile.pluginNames[.preScore] == ["TaintToleration", "NodeAffinity", "PodTopologySpread", "InterPodAffinity",
-                                                   "NodeResourcesBalancedAllocation"])
+                                                   "NodeResourcesBalancedAllocation", "ImageLocality"])
     }
 
     @Test func starOnMultiPointLeavesOnlyWhatTheFileEnables() throws {
@@ -112,7 +113,7 @@ import Testing
             """).profiles.first)
         #expect(profile.pluginNames[.filter] == ["NodeName"])
         #expect(profile.pluginNames[.score] == ["ImageLocality"])
-        #expect(profile.pluginNames[.preFilter] == [])
+        #expect(profile.pluginNames[.preFilter] == ["NodeName"])
         #expect(weights(profile) == ["ImageLocality": 4])
     }
 

@@ -156,8 +156,10 @@ struct ProfileBuilder {
                     overrides.insert(entry.name)
                 } else if fromMultiPoint.contains(entry.name) {
                     let index = custom[.multiPoint].enabled.lastIndex { $0.name == entry.name } ?? 0
-                    causes.append(.duplicate(path.child("plugins", "multiPoint", "enabled").index(index).description,
-                                             .string(entry.name)))
+                    // Reported once, though the plugin may extend several points.
+                    let cause = APIError.Cause.duplicate(path.child("plugins", "multiPoint", "enabled").index(index).description,
+                                                         .string(entry.name))
+                    if !causes.contains(cause) { causes.append(cause) }
                     return nil
                 } else {
                     fromMultiPoint.append(entry.name)
