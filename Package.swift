@@ -122,6 +122,17 @@ let package = Package(
             swiftSettings: settings
         ),
         .target(
+            name: "KyvernControllers",
+            dependencies: [
+                "KyvernAPI",
+                "KyvernClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
             name: "KyvernKubelet",
             dependencies: [
                 "KyvernClient",
@@ -155,6 +166,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "KyvernControllersTests",
+            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI"],
             swiftSettings: settings
         ),
         .testTarget(
