@@ -170,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KyvernControllersTests",
-            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI"],
+            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
             swiftSettings: settings
         ),
         .testTarget(
