@@ -85,6 +85,7 @@ let package = Package(
                 "KyvernScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "KyvernKubelet",
+                "KyvernControllers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -170,7 +171,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KyvernControllersTests",
-            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
+            dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI", "KyvernTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: settings
         ),
         .testTarget(

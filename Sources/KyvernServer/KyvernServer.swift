@@ -1,6 +1,7 @@
 import Foundation
 import KyvernClient
 import KyvernAPIServer
+import KyvernControllers
 import KyvernStore
 import KyvernStoreSQLite
 public import Logging
@@ -57,6 +58,16 @@ public enum KyvernServer {
             services.append(.init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup,
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
         }
+        // The controller manager likewise; it waits for the server and for its leader Lease.
+        var controllerManagerClient: APIClient?
+        if !options.disableControllerManager {
+            let (manager, client) = try ControllerManagerRunner.makeControllerManager(
+                kubeconfig: kubeconfigPath, options: ControllerManagerOptions(), registry: registry,
+                logger: logger.withLabel("kyvern.controller-manager"))
+            controllerManagerClient = client
+            services.append(.init(service: manager, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -65,10 +76,12 @@ public enum KyvernServer {
             try await group.run()
         } catch {
             try? await schedulerClient?.shutdown()
+            try? await controllerManagerClient?.shutdown()
             try? await store.close()
             throw error
         }
         try? await schedulerClient?.shutdown()
+        try? await controllerManagerClient?.shutdown()
         try await store.close()
         logger.info("Kyvern stopped")
     }

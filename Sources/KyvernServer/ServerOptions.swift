@@ -17,6 +17,8 @@ public struct ServerOptions: Sendable {
     public var disableScheduler = false
     /// KubeSchedulerConfiguration file for the built-in scheduler (`--scheduler-config`).
     public var schedulerConfig: String?
+    /// Run without the embedded controller manager (`--disable-controller-manager`).
+    public var disableControllerManager = false
 
     public init(dataDirectory: String?, bindAddress: String, httpsPort: Int, tlsSANs: [String],
                 compactionInterval: Duration, logLevel: String) {

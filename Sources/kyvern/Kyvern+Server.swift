@@ -36,6 +36,9 @@ extension Kyvern {
         @Option(help: "KubeSchedulerConfiguration file for the built-in scheduler.")
         var schedulerConfig: String?
 
+        @Flag(help: "Run without the built-in controller manager (ReplicaSet, Deployment, … controllers).")
+        var disableControllerManager = false
+
         func validate() throws {
             guard ServerOptions.parseDuration(compactionInterval) != nil else {
                 throw ValidationError("--compaction-interval: not a duration: \(compactionInterval)")
@@ -61,6 +64,7 @@ extension Kyvern {
             options.eventTTL = ServerOptions.parseDuration(eventTTL)!
             options.disableScheduler = disableScheduler
             options.schedulerConfig = schedulerConfig
+            options.disableControllerManager = disableControllerManager
             try await KyvernServer.run(options)
         }
     }

@@ -28,7 +28,7 @@ enum ReplicaSetStatus {
             conditions.append([
                 "type": "ReplicaFailure", "status": "True",
                 "lastTransitionTime": .string(Timestamp.format(now)),
-                "reason": .string(reason), "message": .string(errorMessage(manageError)),
+                "reason": .string(reason), "message": .string(errorText(manageError)),
             ])
         } else if manageError == nil, hasFailure {
             conditions.removeAll { $0["type"]?.stringValue == "ReplicaFailure" }
@@ -52,10 +52,5 @@ enum ReplicaSetStatus {
         }
         if current["terminatingReplicas"]?.intValue != status["terminatingReplicas"]?.intValue { return true }
         return (current["conditions"]?.arrayValue ?? []) != (status["conditions"]?.arrayValue ?? [])
-    }
-
-    /// The text upstream's `err.Error()` gives: a Status error's message.
-    static func errorMessage(_ error: any Error) -> String {
-        (error as? APIError)?.message ?? "\(error)"
     }
 }

@@ -1,0 +1,76 @@
+import Foundation
+import KyvernAPI
+import KyvernClient
+import Logging
+
+extension ReplicaSetController {
+    /// Creates or deletes pods so `active` reaches `spec.replicas`, at most `burstReplicas` per
+    /// sync (upstream's `manageReplicas`). Returns the first failure, which also becomes the
+    /// `ReplicaFailure` condition.
+    func manageReplicas(_ rs: JSONValue, active: [JSONValue], key: ObjectKey) async -> (any Error)? {
+        let expectationKey = key.description
+        let replicas = Int(rs[path: ["spec", "replicas"]]?.intValue ?? 1)
+        let diff = active.count - replicas
+        if diff < 0 {
+            let count = min(-diff, Self.burstReplicas)
+            await expectations.expectCreations(expectationKey, count)
+            logger.debug("too few replicas, creating", metadata: [
+                "replicaset": "\(key)", "need": "\(replicas)", "creating": "\(count)",
+            ])
+            let template = rs[path: ["spec", "template"]]
+            let ref = ControllerRef(owner: rs, apiVersion: Self.apiVersion, kind: Self.kind)
+            let control = podControl
+            let (successes, error) = await slowStartBatch(count: count) { _ in
+                do {
+                    try await control.createPod(from: template, owner: rs, controllerRef: ref)
+                } catch where PodControl.isNamespaceTerminating(error) {
+                    // The namespace is going away; its pods go with it.
+                }
+            }
+            // Creations never attempted or refused will never be observed.
+            for _ in 0..<(count - successes) { await expectations.creationObserved(expectationKey) }
+            return error
+        }
+        if diff > 0 {
+            let count = min(diff, Self.burstReplicas)
+            let related = await relatedPods(of: rs)
+            let victims = Array(PodDeletionRanking.sorted(active, related: related, now: now()).prefix(count))
+            await expectations.expectDeletions(expectationKey, podKeys: victims.map(PodState.key))
+            logger.debug("too many replicas, deleting", metadata: [
+                "replicaset": "\(key)", "need": "\(replicas)", "deleting": "\(count)",
+            ])
+            let control = podControl
+            let expectations = self.expectations
+            return await withTaskGroup(of: (any Error)?.self) { group in
+                for pod in victims {
+                    group.addTask {
+                        do {
+                            try await control.deletePod(namespace: pod.namespace ?? "", name: pod.name ?? "", owner: rs)
+                            return nil
+                        } catch {
+                            // A failed delete is never observed; a 404 means it is already gone.
+                            await expectations.deletionObserved(expectationKey, podKey: PodState.key(pod))
+                            return (error as? APIError)?.code == 404 ? nil : error
+                        }
+                    }
+                }
+                var first: (any Error)?
+                for await case let error? in group where first == nil { first = error }
+                return first
+            }
+        }
+        return nil
+    }
+
+    /// Pods of this ReplicaSet and of its siblings (same controller, e.g. one Deployment's
+    /// revisions): their spread over nodes ranks pods for deletion. None for a lone ReplicaSet.
+    func relatedPods(of rs: JSONValue) async -> [JSONValue] {
+        guard let owner = ControllerRef(of: rs) else { return [] }
+        let siblings = Set(await replicaSets.list(namespace: rs.namespace)
+            .filter { ControllerRef(of: $0)?.uid == owner.uid }.compactMap(\.uid))
+        return await pods.list(namespace: rs.namespace).filter {
+            guard let uid = ControllerRef(of: $0)?.uid else { return false }
+            return siblings.contains(uid)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/// Every controller `kyvern controller-manager` knows, in start order.
+public enum ControllerCatalog {
+    public static var all: [ControllerDefinition] {
+        [
+            ReplicaSetController.definition,
+            NamespaceController.definition,
+            ServiceAccountsController.definition,
+            GarbageCollector.definition,
+        ]
+    }
+}

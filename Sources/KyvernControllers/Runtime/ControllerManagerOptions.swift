@@ -1,0 +1,36 @@
+/// What `kyvern controller-manager` (and the manager inside `kyvern server`) runs and how.
+public struct ControllerManagerOptions: Sendable {
+    /// Upstream's `--controllers` syntax: `*` enables every controller on by default, `name`
+    /// enables one, `-name` disables one.
+    public var controllers: [String] = ["*"]
+    /// Workers per controller by name: "replicaset" for `--concurrent-replicaset-syncs` …
+    public var concurrentSyncs: [String: Int] = [:]
+    /// Run controllers only while holding the leader Lease.
+    public var leaderElect: Bool = true
+    public var leaderElectionNamespace: String = "kube-system"
+    public var leaderElectionName: String = "kube-controller-manager"
+    /// This instance's name in the Lease; host name plus a random suffix when nil.
+    public var identity: String?
+
+    public init() {}
+
+    /// Workers for `controller`, 5 unless configured (upstream's default for most controllers).
+    public func workers(for controller: String) -> Int {
+        concurrentSyncs[controller] ?? 5
+    }
+
+    /// Whether `definition` runs under `controllers`.
+    public func isEnabled(_ definition: ControllerDefinition) -> Bool {
+        let names = Set([definition.name] + definition.aliases)
+        if controllers.contains(where: { $0.hasPrefix("-") && names.contains(String($0.dropFirst())) }) { return false }
+        if controllers.contains(where: { names.contains($0) }) { return true }
+        return controllers.contains("*") && definition.enabledByDefault
+    }
+
+    /// Names in `controllers` (without a leading `-`) that name no known controller.
+    public func unknownControllers(among known: [ControllerDefinition]) -> [String] {
+        let names = Set(known.flatMap { [$0.name] + $0.aliases })
+        return controllers.map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 }
+            .filter { $0 != "*" && !names.contains($0) }
+    }
+}

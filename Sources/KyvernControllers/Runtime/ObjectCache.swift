@@ -1,0 +1,11 @@
+public import KyvernAPI
+
+/// Read access to a local cache of one resource: what reconcilers read instead of the API.
+///
+/// An informer's lister provides it in production; tests hand a reconciler a fixed set of
+/// objects, so each behaviour is checked without a watch.
+public protocol ObjectCache: Sendable {
+    func get(namespace: String?, name: String) async -> JSONValue?
+    /// Every object of `namespace` (all namespaces for nil).
+    func list(namespace: String?) async -> [JSONValue]
+}

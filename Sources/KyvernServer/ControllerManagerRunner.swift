@@ -1,0 +1,93 @@
+import Foundation
+import KyvernClient
+public import KyvernControllers
+public import Logging
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// What `kyvern controller-manager` was asked to do, as its flags say it.
+public struct ControllerManagerProcessOptions: Sendable {
+    public var kubeconfig: String
+    /// `--controllers`, comma-separated.
+    public var controllers: String
+    public var leaderElect: Bool
+    /// `--concurrent-<name>-syncs` by controller name.
+    public var concurrentSyncs: [String: Int]
+    public var metricsBindAddress: String
+    public var logLevel: String
+
+    public init(kubeconfig: String, controllers: String, leaderElect: Bool, concurrentSyncs: [String: Int],
+                metricsBindAddress: String, logLevel: String) {
+        self.kubeconfig = kubeconfig
+        self.controllers = controllers
+        self.leaderElect = leaderElect
+        self.concurrentSyncs = concurrentSyncs
+        self.metricsBindAddress = metricsBindAddress
+        self.logLevel = logLevel
+    }
+
+    var manager: ControllerManagerOptions {
+        var options = ControllerManagerOptions()
+        options.controllers = controllers.split(separator: ",")
+            .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        options.leaderElect = leaderElect
+        options.concurrentSyncs = concurrentSyncs
+        return options
+    }
+
+    /// Refuses unknown controller names and worker counts below one, before anything starts.
+    public func validate() throws {
+        if let unknown = manager.unknownControllers(among: ControllerCatalog.all).first {
+            throw ControllerManagerStartError(message: "--controllers: \"\(unknown)\" is not in the list of known controllers")
+        }
+        for (name, value) in concurrentSyncs.sorted(by: { $0.key < $1.key }) where value < 1 {
+            throw ControllerManagerStartError(message: "--concurrent-\(name)-syncs must be at least 1")
+        }
+    }
+}
+
+/// Builds and runs the controller manager, alone or inside `kyvern server`.
+public enum ControllerManagerRunner {
+    /// The controller manager as a service reaching the API server through `kubeconfig`.
+    static func makeControllerManager(kubeconfig: String, options: ControllerManagerOptions,
+                                      registry: PrometheusCollectorRegistry,
+                                      logger: Logger) throws -> (ControllerManager, APIClient) {
+        let configuration = try ClientConfiguration(kubeconfigPath: kubeconfig, component: "kyvern-controller-manager")
+        let client = try APIClient(configuration: configuration,
+                                   logger: logger.withLabel("kyvern.controller-manager.client"))
+        let manager = ControllerManager(client: client, options: options, registry: registry, logger: logger)
+        return (manager, client)
+    }
+
+    /// `kyvern controller-manager`: the controllers and their metrics endpoint until SIGINT or SIGTERM.
+    public static func run(_ options: ControllerManagerProcessOptions) async throws {
+        var logger = Logger(label: "kyvern.controller-manager")
+        logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
+        let registry = PrometheusCollectorRegistry()
+        let (manager, client) = try makeControllerManager(kubeconfig: options.kubeconfig, options: options.manager,
+                                                          registry: registry, logger: logger)
+        let endpoint = try MetricsEndpoint(address: options.metricsBindAddress, registry: registry, logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [
+                .init(service: manager, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+                .init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup),
+            ],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+}
+
+public struct ControllerManagerStartError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import KyvernServer
+
+extension Kyvern {
+    struct ControllerManager: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "controller-manager",
+            abstract: "Run the controllers (ReplicaSet, Deployment, …) alone against an API server.")
+
+        @Option(help: "Kubeconfig file with the API server's address and credentials.")
+        var kubeconfig: String
+
+        @Flag(inversion: .prefixedNo,
+              help: "Run controllers only while holding the kube-system/kube-controller-manager Lease.")
+        var leaderElect = true
+
+        @Option(help: "Controllers to run, comma-separated: '*' for all on by default, 'name' to enable, '-name' to disable.")
+        var controllers: String = "*"
+
+        @Option(help: "ReplicaSets synced concurrently.")
+        var concurrentReplicasetSyncs: Int = 5
+
+        @Option(help: "Deployments synced concurrently.")
+        var concurrentDeploymentSyncs: Int = 5
+
+        @Option(help: "host:port serving /metrics and /healthz over HTTP.")
+        var metricsBindAddress: String = "127.0.0.1:10257"
+
+        @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+        var logLevel: String = "info"
+
+        var options: ControllerManagerProcessOptions {
+            ControllerManagerProcessOptions(
+                kubeconfig: kubeconfig, controllers: controllers, leaderElect: leaderElect,
+                concurrentSyncs: ["replicaset": concurrentReplicasetSyncs, "deployment": concurrentDeploymentSyncs],
+                metricsBindAddress: metricsBindAddress, logLevel: logLevel)
+        }
+
+        func validate() throws {
+            do {
+                try options.validate()
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+
+        func run() async throws {
+            try await ControllerManagerRunner.run(options)
+        }
+    }
+}
