@@ -157,18 +157,25 @@ def test_finalizers_hold_object_until_removed(cluster, ns):
 @pytest.mark.parametrize("policy,finalizer", [("Foreground", "foregroundDeletion"), ("Orphan", "orphan")])
 def test_propagation_policy_recorded_as_finalizer(cluster, ns, policy, finalizer):
     base = f"/apis/apps/v1/namespaces/{ns}/deployments"
-    d = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "dep"},
+    # A finalizer of our own holds the object, so the garbage collector's finalizer can be seen
+    # recorded (in the DELETE response) and then removed by the collector.
+    d = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "dep", "finalizers": ["example.com/hold"]},
          "spec": {"replicas": 1, "selector": {"matchLabels": {"a": "b"}},
                   "template": {"metadata": {"labels": {"a": "b"}},
                                "spec": {"containers": [{"name": "c", "image": "registry.example/app:1"}]}}}}
     made = cluster.ok_json(cluster.post(base, d), 201)
-    cp = cluster.kubectl("delete", "deployment", "dep", "-n", ns, f"--cascade={policy.lower()}", "--wait=false")
-    assert cp.stdout.strip() == f'deployment.apps "dep" deleted from {ns} namespace', cp.stdout
-    got = cluster.ok_json(cluster.get(f"{base}/dep"), 200)
-    assert got["metadata"]["finalizers"] == [finalizer]
+    got = cluster.ok_json(cluster.delete(f"{base}/dep", params={"propagationPolicy": policy}), 200)
+    assert got["metadata"]["finalizers"] == ["example.com/hold", finalizer]
     assert got["metadata"]["deletionTimestamp"] and got["metadata"]["deletionGracePeriodSeconds"] == 0
     assert got["metadata"]["generation"] == made["metadata"]["generation"] + 1
-    # a client (the garbage collector, later) removes the finalizer and the object goes
+    # the garbage collector (no dependents here) removes its finalizer; ours keeps the object
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        got = cluster.ok_json(cluster.get(f"{base}/dep"), 200)
+        if got["metadata"]["finalizers"] == ["example.com/hold"]:
+            break
+        time.sleep(0.2)
+    assert got["metadata"]["finalizers"] == ["example.com/hold"]
     cp = cluster.kubectl("patch", "deployment", "dep", "-n", ns, "--type=json",
                          "-p", '[{"op":"remove","path":"/metadata/finalizers"}]')
     assert cluster.get(f"{base}/dep").status_code == 404

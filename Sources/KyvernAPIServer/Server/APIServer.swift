@@ -65,8 +65,7 @@ public struct APIServer: Service {
                 try await EventExpiry(ttl: configuration.eventTTL, storage: storage, logger: logger).run()
             }
             group.addTask { try await app.run() }
-            // Both loop until cancelled, so neither ends the group early.
-            group.addTask { await NamespaceFinalizer(handler: handler, logger: logger).run() }
+            // Loops until cancelled, so it does not end the group early.
             group.addTask { await AllocationRepair(allocator: allocator, storage: storage, logger: logger).run() }
             group.addTask {
                 await KubernetesService.maintain(storage: storage, allocator: allocator, address: advertised,

@@ -32,7 +32,8 @@ public struct APIClient: KubernetesClient {
             // No read timeout: a watch may be quiet for minutes.
             timeout: .init(connect: .seconds(10), read: nil))
         httpConfig.httpVersion = .http1Only
-        httpConfig.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 16
+        // HTTP/1 holds one connection per watch; the garbage collector watches every resource.
+        httpConfig.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
         if configuration.tlsServerName != nil {
             // Verifying against another name needs an SNI override the HTTP client lacks; refusing is
             // safer than silently skipping hostname verification.

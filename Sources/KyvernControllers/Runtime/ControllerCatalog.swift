@@ -1,6 +1,12 @@
 /// Every controller `kyvern controller-manager` knows, in start order.
 public enum ControllerCatalog {
     public static var all: [ControllerDefinition] {
-        [ReplicaSetController.definition, DeploymentController.definition]
+        [
+            ReplicaSetController.definition,
+            DeploymentController.definition,
+            NamespaceController.definition,
+            ServiceAccountsController.definition,
+            GarbageCollector.definition,
+        ]
     }
 }
