@@ -61,8 +61,14 @@ public enum KyvernServer {
         // The controller manager likewise; it waits for the server and for its leader Lease.
         var controllerManagerClient: APIClient?
         if !options.disableControllerManager {
+            var managerOptions = ControllerManagerOptions()
+            managerOptions.controllers = options.controllers.split(separator: ",")
+                .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let unknown = managerOptions.unknownControllers(among: ControllerCatalog.all).first {
+                throw ControllerManagerStartError(message: "--controllers: \"\(unknown)\" is not in the list of known controllers")
+            }
             let (manager, client) = try ControllerManagerRunner.makeControllerManager(
-                kubeconfig: kubeconfigPath, options: ControllerManagerOptions(), registry: registry,
+                kubeconfig: kubeconfigPath, options: managerOptions, registry: registry,
                 logger: logger.withLabel("kyvern.controller-manager"))
             controllerManagerClient = client
             services.append(.init(service: manager, successTerminationBehavior: .gracefullyShutdownGroup,

@@ -19,6 +19,9 @@ public struct ServerOptions: Sendable {
     public var schedulerConfig: String?
     /// Run without the embedded controller manager (`--disable-controller-manager`).
     public var disableControllerManager = false
+    /// Which controllers the embedded controller manager runs (`--controllers`, upstream's syntax:
+    /// `*`, `name`, `-name`, comma separated).
+    public var controllers = "*"
 
     public init(dataDirectory: String?, bindAddress: String, httpsPort: Int, tlsSANs: [String],
                 compactionInterval: Duration, logLevel: String) {

@@ -39,6 +39,9 @@ extension Kyvern {
         @Flag(help: "Run without the built-in controller manager (ReplicaSet, Deployment, … controllers).")
         var disableControllerManager = false
 
+        @Option(help: "Controllers the built-in controller manager runs: * for all, name to add one, -name to leave one out (comma separated).")
+        var controllers: String = "*"
+
         func validate() throws {
             guard ServerOptions.parseDuration(compactionInterval) != nil else {
                 throw ValidationError("--compaction-interval: not a duration: \(compactionInterval)")
@@ -65,6 +68,7 @@ extension Kyvern {
             options.disableScheduler = disableScheduler
             options.schedulerConfig = schedulerConfig
             options.disableControllerManager = disableControllerManager
+            options.controllers = controllers
             try await KyvernServer.run(options)
         }
     }

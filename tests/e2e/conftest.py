@@ -41,7 +41,10 @@ def kyvern_bin() -> Path:
 def cluster(kyvern_bin, tmp_path_factory) -> Cluster:
     """THE shared server: one process for the whole session, in a temporary data dir on a free port."""
     root = Path(tempfile.mkdtemp(prefix="kyvern-e2e-shared-"))
-    proc = KyvernProcess(root / "data", binary=kyvern_bin)
+    # The API-behaviour tests on this server hand-make Deployments and ReplicaSets and compare them
+    # byte for byte, so their controllers stay off here (as in an API-server-only test bed); the
+    # controller tests run them on servers of their own.
+    proc = KyvernProcess(root / "data", binary=kyvern_bin, extra_args=("--controllers", "*,-deployment,-replicaset"))
     _SHARED["process"] = proc
     c = None
     try:
