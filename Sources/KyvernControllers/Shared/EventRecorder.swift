@@ -33,10 +33,10 @@ struct EventRecorder: Sendable {
     /// The Event upstream's recorder writes: named `<object>.<hex nanoseconds>`, in the object's
     /// namespace ("default" for cluster-scoped objects).
     func makeEvent(_ object: JSONValue, _ type: EventType, reason: String, message: String) -> JSONValue {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        let nanos = UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
-        let date = Date(timeIntervalSince1970: TimeInterval(spec.tv_sec))
+        let now = Date().timeIntervalSince1970
+        // A Double keeps about a quarter microsecond here: ample, as one object's events are written one at a time.
+        let nanos = UInt64(now * 1_000_000_000)
+        let date = Date(timeIntervalSince1970: now.rounded(.down))
         let namespace = object.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? "default"
         var involved: [String: JSONValue] = [
             "kind": .string(object.kind ?? ""), "name": .string(object.name ?? ""),
