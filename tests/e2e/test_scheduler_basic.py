@@ -139,11 +139,14 @@ def test_scheduler_metrics_on_server_metrics(server_factory):
     c.ok_json(c.post("/api/v1/namespaces/m/pods", _pod("web", "1")), 201)
     _wait(lambda: _pod_json(c, "m", "web")["spec"].get("nodeName"), what="web to be bound")
 
+    # The binding is visible to a reader a moment before the scheduler records the pod's SLI
+    # (recorded once the bind call has returned), so wait for both series.
     def metrics_text():
         text = c.get("/metrics").text
-        return text if 'scheduler_schedule_attempts_total{result="scheduled",profile="default-scheduler"} 1' in text \
-            else None
-    text = _wait(metrics_text, what="the attempts counter")
+        done = 'scheduler_schedule_attempts_total{result="scheduled",profile="default-scheduler"} 1' in text \
+            and 'scheduler_pod_scheduling_sli_duration_seconds_count{attempts="1"} 1' in text
+        return text if done else None
+    text = _wait(metrics_text, what="the attempts counter and the scheduling SLI")
     assert 'scheduler_pending_pods{queue="active"}' in text
     assert 'scheduler_scheduling_attempt_duration_seconds_count{result="scheduled",profile="default-scheduler"} 1' in text
-    assert "scheduler_pod_scheduling_sli_duration_seconds_count" in text
+    assert 'scheduler_pod_scheduling_sli_duration_seconds_bucket{attempts="1",le="+Inf"} 1' in text
