@@ -9,14 +9,14 @@ import NIOHTTP1
 ///
 /// One shared `HTTPClient` (and so one connection pool) serves all callers of a component, as the
 /// API is reached only through HTTP (principle 2) and components issue many small requests.
-/// Failures throw `APIError` carrying the server's `Status`; 429 answers are retried after the
-/// server's `Retry-After`, as upstream's client does.
+/// Failures throw `APIError` carrying the server's `Status`; 429 answers (and 5xx ones with a
+/// `Retry-After`) are retried after the server's `Retry-After`, for every verb, as upstream's client does.
 public struct APIClient: KubernetesClient {
     /// Where and as whom requests go.
     public let configuration: ClientConfiguration
     let http: HTTPClient
     let logger: Logger
-    /// How many times a 429 is retried before it is thrown.
+    /// How many times a throttled answer (429, or 5xx with `Retry-After`) is retried before it is thrown.
     public var maxThrottleRetries = 5
     /// Bound on one non-watch request.
     public var requestTimeout: TimeAmount = .seconds(60)
@@ -134,15 +134,22 @@ public struct APIClient: KubernetesClient {
                 return try JSONValue.parse(bytes)
             }
             let error = StatusMapping.error(httpCode: code, body: bytes)
-            if code == 429, attempt < maxThrottleRetries {
+            let retryAfter = response.headers.first(name: "Retry-After")
+            if Self.isThrottled(code: code, retryAfter: retryAfter), attempt < maxThrottleRetries {
                 attempt += 1
-                let delay = Self.retryDelay(header: response.headers.first(name: "Retry-After"), error: error)
+                let delay = Self.retryDelay(header: retryAfter, error: error)
                 logger.debug("throttled by the server, retrying", metadata: ["path": "\(target.path)", "delay": "\(delay)"])
                 try await Task.sleep(for: .seconds(delay))
                 continue
             }
             throw error
         }
+    }
+
+    /// Whether an answer asks to be retried later, for any verb, as upstream's client judges it: every
+    /// 429, and a 5xx (a server shedding load, 503) only when it says when with `Retry-After`.
+    static func isThrottled(code: Int, retryAfter: String?) -> Bool {
+        code == 429 || ((500...599).contains(code) && retryAfter != nil)
     }
 
     /// Seconds to wait after a 429: the header, else the Status's `retryAfterSeconds`, else 1; at most 10.

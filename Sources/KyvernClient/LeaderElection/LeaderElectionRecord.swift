@@ -21,34 +21,37 @@ public struct LeaderElectionRecord: Sendable, Hashable {
         self.leaseTransitions = leaseTransitions
     }
 
-    /// Reads `spec` of a coordination.k8s.io/v1 Lease; absent fields read as empty/zero.
+    /// Reads a Lease's spec; absent fields read as empty/zero.
+    public init(spec: CoordinationV1.LeaseSpec?) {
+        holderIdentity = spec?.holderIdentity ?? ""
+        leaseDurationSeconds = Int64(spec?.leaseDurationSeconds ?? 0)
+        acquireTime = spec?.acquireTime
+        renewTime = spec?.renewTime
+        leaseTransitions = Int64(spec?.leaseTransitions ?? 0)
+    }
+
+    /// Reads `spec` of a coordination.k8s.io/v1 Lease given as JSON; absent or malformed fields read as empty/zero.
     public init(lease: JSONValue) {
-        let spec = lease["spec"]
-        holderIdentity = spec?["holderIdentity"]?.stringValue ?? ""
-        leaseDurationSeconds = spec?["leaseDurationSeconds"]?.intValue ?? 0
-        acquireTime = spec?["acquireTime"]?.stringValue
-        renewTime = spec?["renewTime"]?.stringValue
-        leaseTransitions = spec?["leaseTransitions"]?.intValue ?? 0
+        self.init(spec: lease["spec"].flatMap { try? CoordinationV1.LeaseSpec(json: $0) })
     }
 
-    /// The Lease `spec` holding this record.
-    public var spec: JSONValue {
-        var spec: [String: JSONValue] = [
-            "holderIdentity": .string(holderIdentity),
-            "leaseDurationSeconds": .int(leaseDurationSeconds),
-            "leaseTransitions": .int(leaseTransitions),
-        ]
-        if let acquireTime { spec["acquireTime"] = .string(acquireTime) }
-        if let renewTime { spec["renewTime"] = .string(renewTime) }
-        return .object(spec)
+    /// The Lease spec holding this record (holder, duration and transitions always written).
+    public var leaseSpec: CoordinationV1.LeaseSpec {
+        CoordinationV1.LeaseSpec(acquireTime: acquireTime, holderIdentity: holderIdentity,
+                                 leaseDurationSeconds: Int32(clamping: leaseDurationSeconds),
+                                 leaseTransitions: Int32(clamping: leaseTransitions), renewTime: renewTime)
     }
 
-    /// A new Lease object carrying this record.
+    /// The Lease `spec` holding this record, as JSON.
+    public var spec: JSONValue { leaseSpec.json }
+
+    /// A new Lease carrying this record.
+    public func typedLease(namespace: String, name: String) -> CoordinationV1.Lease {
+        CoordinationV1.Lease(metadata: MetaV1.ObjectMeta(name: name, namespace: namespace), spec: leaseSpec)
+    }
+
+    /// A new Lease object carrying this record, as JSON.
     public func lease(namespace: String, name: String) -> JSONValue {
-        [
-            "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
-            "metadata": ["name": .string(name), "namespace": .string(namespace)],
-            "spec": spec,
-        ]
+        typedLease(namespace: namespace, name: name).json
     }
 }

@@ -10,12 +10,12 @@ public import Logging
 /// may consider the Lease expired (`leaseDuration`, measured on their own clocks from when they last
 /// saw the record change).
 public struct LeaderElector: Sendable {
-    let client: any KubernetesClient
+    let leases: TypedClient<CoordinationV1.Lease>
     public let config: LeaderElectionConfig
     let logger: Logger
 
     public init(client: any KubernetesClient, config: LeaderElectionConfig, logger: Logger) {
-        self.client = client
+        self.leases = client.resource(CoordinationV1.Lease.self)
         self.config = config
         var logger = logger
         logger[metadataKey: "lease"] = "\(config.namespace)/\(config.name)"
@@ -163,14 +163,12 @@ public struct LeaderElector: Sendable {
     func tryAcquireOrRenew(_ observation: inout LeaseObservation) async -> Bool {
         let now = ContinuousClock.now
         let wallNow = Date()
-        let ref = ResourceRef.leases
-
         if observation.isLeader, observation.leaseValid(at: now), let cached = observation.lease,
            let record = observation.claim(over: observation.record, wallNow: wallNow, now: now) {
             var lease = cached
-            lease["spec"] = record.spec
+            lease.spec = record.leaseSpec
             do {
-                let written = try await client.update(ref, namespace: config.namespace, lease, options: .init())
+                let written = try await leases.update(lease)
                 observation.observe(written, at: now)
                 return true
             } catch {
@@ -179,15 +177,13 @@ public struct LeaderElector: Sendable {
             }
         }
 
-        let current: JSONValue
+        let current: CoordinationV1.Lease
         do {
-            current = try await client.get(ref, namespace: config.namespace, name: config.name)
+            current = try await leases.get(namespace: config.namespace, name: config.name)
         } catch let error as APIError where error.code == 404 {
             guard let record = observation.claim(over: nil, wallNow: wallNow, now: now) else { return false }
             do {
-                let created = try await client.create(ref, namespace: config.namespace,
-                                                      record.lease(namespace: config.namespace, name: config.name),
-                                                      options: .init())
+                let created = try await leases.create(record.typedLease(namespace: config.namespace, name: config.name))
                 observation.observe(created, at: now)
                 return true
             } catch {
@@ -204,9 +200,9 @@ public struct LeaderElector: Sendable {
             return false
         }
         var lease = current
-        lease["spec"] = record.spec
+        lease.spec = record.leaseSpec
         do {
-            let written = try await client.update(ref, namespace: config.namespace, lease, options: .init())
+            let written = try await leases.update(lease)
             observation.observe(written, at: now)
             return true
         } catch {
@@ -221,13 +217,12 @@ public struct LeaderElector: Sendable {
     /// stops by cancellation (a cancelled task's requests fail at once).
     func release(_ observation: LeaseObservation) async {
         guard config.releaseOnCancel, observation.isLeader, var lease = observation.lease else { return }
-        lease["spec"] = observation.release(wallNow: Date()).spec
-        let client = client
-        let namespace = config.namespace
+        lease.spec = observation.release(wallNow: Date()).leaseSpec
+        let leases = leases
         let logger = logger
         await Task {
             do {
-                _ = try await client.update(.leases, namespace: namespace, lease, options: .init())
+                _ = try await leases.update(lease)
                 logger.info("released lease")
             } catch {
                 logger.warning("failed to release lease", metadata: ["error": "\(error)"])

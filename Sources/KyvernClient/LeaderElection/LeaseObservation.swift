@@ -1,5 +1,5 @@
 import Foundation
-public import KyvernAPI
+import KyvernAPI
 
 /// What one candidate has seen of the Lease, and the decisions that follow from it; no I/O.
 ///
@@ -11,8 +11,8 @@ struct LeaseObservation: Sendable {
     let leaseDurationSeconds: Int64
     /// The record last read or written.
     private(set) var record: LeaderElectionRecord?
-    /// The Lease object last read or written: its resourceVersion guards the next update.
-    private(set) var lease: JSONValue?
+    /// The Lease last read or written: its resourceVersion guards the next update.
+    private(set) var lease: CoordinationV1.Lease?
     /// When `record` last changed, by the local clock.
     private(set) var observedAt: ContinuousClock.Instant?
 
@@ -31,8 +31,8 @@ struct LeaseObservation: Sendable {
     }
 
     /// Takes in a Lease just read or written; the clock restarts only when the record changed.
-    mutating func observe(_ lease: JSONValue, at now: ContinuousClock.Instant) {
-        let seen = LeaderElectionRecord(lease: lease)
+    mutating func observe(_ lease: CoordinationV1.Lease, at now: ContinuousClock.Instant) {
+        let seen = LeaderElectionRecord(spec: lease.spec)
         if seen != record {
             record = seen
             observedAt = now

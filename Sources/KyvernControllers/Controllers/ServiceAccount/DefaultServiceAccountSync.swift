@@ -6,28 +6,30 @@ import KyvernClient
 struct DefaultServiceAccountSync: Sendable {
     static let accountName = "default"
 
-    let client: any KubernetesClient
+    let namespaces: TypedClient<CoreV1.Namespace>
+    let accounts: TypedClient<CoreV1.ServiceAccount>
+
+    init(client: any KubernetesClient) {
+        namespaces = client.resource(CoreV1.Namespace.self)
+        accounts = client.resource(CoreV1.ServiceAccount.self)
+    }
 
     /// Creates `default` in `namespace` unless the namespace is gone, terminating, or already has it.
-    func sync(namespace: String) async throws {
-        let object: JSONValue
+    func sync(namespace name: String) async throws {
+        let namespace: CoreV1.Namespace
         do {
-            object = try await client.get(.namespaces, namespace: nil, name: namespace)
+            namespace = try await namespaces.get(name: name)
         } catch let error as APIError where error.code == 404 {
             return
         }
-        guard object[path: ["metadata", "deletionTimestamp"]] == nil,
-              object[path: ["status", "phase"]]?.stringValue ?? "Active" == "Active" else { return }
+        guard namespace.metadata.deletionTimestamp == nil, (namespace.status?.phase ?? "Active") == "Active" else { return }
         do {
-            _ = try await client.get(.serviceAccounts, namespace: namespace, name: Self.accountName)
+            _ = try await accounts.get(namespace: name, name: Self.accountName)
             return
         } catch let error as APIError where error.code == 404 {}
-        let account: JSONValue = [
-            "apiVersion": "v1", "kind": "ServiceAccount",
-            "metadata": ["name": .string(Self.accountName), "namespace": .string(namespace)],
-        ]
+        let account = CoreV1.ServiceAccount(metadata: MetaV1.ObjectMeta(name: Self.accountName, namespace: name))
         do {
-            _ = try await client.create(.serviceAccounts, namespace: namespace, account, options: WriteOptions())
+            _ = try await accounts.create(account)
         } catch let error as APIError where error.code == 409 || error.reason == "Forbidden" {
             // Someone else created it, or the namespace started terminating meanwhile.
         }

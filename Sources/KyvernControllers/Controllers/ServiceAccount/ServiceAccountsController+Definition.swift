@@ -16,16 +16,15 @@ enum ServiceAccountsController {
         let namespaces = await context.informer(for: .namespaces)
         let accounts = await context.informer(for: .serviceAccounts)
         let queue = context.makeQueue()
-        await namespaces.addHandler { event in
+        await namespaces.addHandler(for: CoreV1.Namespace.self) { event in
             if case .deleted = event { return }
-            if let name = event.object[path: ["metadata", "name"]]?.stringValue {
+            if let name = event.object.metadata.name {
                 await queue.add(ObjectKey(namespace: nil, name: name))
             }
         }
-        await accounts.addHandler { event in
-            guard case .deleted(let account) = event,
-                  account[path: ["metadata", "name"]]?.stringValue == DefaultServiceAccountSync.accountName,
-                  let namespace = account[path: ["metadata", "namespace"]]?.stringValue else { return }
+        await accounts.addHandler(for: CoreV1.ServiceAccount.self) { event in
+            guard case .deleted(let account) = event, account.metadata.name == DefaultServiceAccountSync.accountName,
+                  let namespace = account.metadata.namespace else { return }
             await queue.add(ObjectKey(namespace: nil, name: namespace))
         }
         return context.runner(ServiceAccountsReconciler(sync: DefaultServiceAccountSync(client: context.client)),
