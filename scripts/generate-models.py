@@ -17,7 +17,7 @@ Outputs:
 Only the closure of the definitions reachable from ROOTS is generated, to keep compile times
 small. Each type is a Sendable, Equatable struct with an exact `JSONValue` form (`init(json:)`,
 `json`) and Codable through it. Field names are the wire names; fields the specification marks
-required are non-optional; a top-level kind's `metadata` is always present (upstream writes
+required are non-optional (times excepted: Go writes a zero one as null); a top-level kind's `metadata` is always present (upstream writes
 `"metadata": {}` for an empty one). Times are their wire strings, Quantity and IntOrString the
 hand-written types of `Sources/KyvernAPI/Models/`. The specification's description text is
 never written. The output is deterministic. Only the Python standard library is used.
@@ -200,7 +200,10 @@ def fields_of(name, definition):
     for wire in sorted(definition.get("properties", {})):
         schema = definition["properties"][wire]
         always = kind is not None and wire == "metadata" and schema.get("$ref", "").endswith(META + "ObjectMeta")
-        fields.append(Field(wire, schema, wire in required and not always, always))
+        # Go writes a zero time as null even where the field is required (events.k8s.io Event.eventTime
+        # of an event made through core/v1), so times are always optional.
+        nullable = schema.get("$ref", "").endswith((META + "Time", META + "MicroTime"))
+        fields.append(Field(wire, schema, wire in required and not always and not nullable, always))
     return fields
 
 

@@ -8,7 +8,7 @@ extension EventsV1 {
         public var deprecatedFirstTimestamp: String?
         public var deprecatedLastTimestamp: String?
         public var deprecatedSource: CoreV1.EventSource?
-        public var eventTime: String
+        public var eventTime: String?
         public var kind: String?
         public var metadata: MetaV1.ObjectMeta
         public var note: String?
@@ -27,7 +27,7 @@ extension EventsV1 {
             deprecatedFirstTimestamp: String? = nil,
             deprecatedLastTimestamp: String? = nil,
             deprecatedSource: CoreV1.EventSource? = nil,
-            eventTime: String,
+            eventTime: String? = nil,
             note: String? = nil,
             reason: String? = nil,
             regarding: CoreV1.ObjectReference? = nil,
@@ -66,7 +66,7 @@ extension EventsV1 {
             deprecatedFirstTimestamp = try fields.optional("deprecatedFirstTimestamp")
             deprecatedLastTimestamp = try fields.optional("deprecatedLastTimestamp")
             deprecatedSource = try fields.optional("deprecatedSource")
-            eventTime = try fields.required("eventTime")
+            eventTime = try fields.optional("eventTime")
             kind = try fields.optional("kind")
             metadata = try fields.optional("metadata") ?? .init()
             note = try fields.optional("note")
@@ -107,11 +107,11 @@ extension EventsV1 {
 
     public struct EventSeries: JSONRepresentable, Codable, Sendable, Equatable {
         public var count: Int32
-        public var lastObservedTime: String
+        public var lastObservedTime: String?
 
         public init(
             count: Int32,
-            lastObservedTime: String
+            lastObservedTime: String? = nil
         ) {
             self.count = count
             self.lastObservedTime = lastObservedTime
@@ -120,7 +120,7 @@ extension EventsV1 {
         public init(json: JSONValue) throws {
             let fields = try JSONFields(json, type: "EventSeries")
             count = try fields.required("count")
-            lastObservedTime = try fields.required("lastObservedTime")
+            lastObservedTime = try fields.optional("lastObservedTime")
         }
 
         public var json: JSONValue {

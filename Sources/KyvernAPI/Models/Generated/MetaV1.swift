@@ -2,7 +2,7 @@
 
 extension MetaV1 {
     public struct Condition: JSONRepresentable, Codable, Sendable, Equatable {
-        public var lastTransitionTime: String
+        public var lastTransitionTime: String?
         public var message: String
         public var observedGeneration: Int64?
         public var reason: String
@@ -10,7 +10,7 @@ extension MetaV1 {
         public var type: String
 
         public init(
-            lastTransitionTime: String,
+            lastTransitionTime: String? = nil,
             message: String,
             observedGeneration: Int64? = nil,
             reason: String,
@@ -27,7 +27,7 @@ extension MetaV1 {
 
         public init(json: JSONValue) throws {
             let fields = try JSONFields(json, type: "Condition")
-            lastTransitionTime = try fields.required("lastTransitionTime")
+            lastTransitionTime = try fields.optional("lastTransitionTime")
             message = try fields.required("message")
             observedGeneration = try fields.optional("observedGeneration")
             reason = try fields.required("reason")
