@@ -106,6 +106,27 @@ import Testing
         #expect(seen == ["added 2", "modified 4", "deleted web"])
     }
 
+    @Test func podsAreBoundAndEvictedWithTypedBodies() async throws {
+        let fake = FakeClient()
+        let pods = fake.resource(CoreV1.Pod.self)
+        let pod = try await pods.create(CoreV1.Pod(
+            metadata: MetaV1.ObjectMeta(name: "web", namespace: "default"),
+            spec: CoreV1.PodSpec(containers: [CoreV1.Container(image: "nginx", name: "c")])))
+        try await pods.bind(CoreV1.Binding(
+            metadata: MetaV1.ObjectMeta(name: "web", namespace: "default", uid: pod.metadata.uid),
+            target: CoreV1.ObjectReference(name: "node-1", kind: "Node")))
+        #expect(try await pods.get(namespace: "default", name: "web").spec?.nodeName == "node-1")
+        let binding = try #require(fake.actions.first { $0.subresource == "binding" }?.body)
+        #expect(binding == ["apiVersion": "v1", "kind": "Binding",
+                            "metadata": ["name": "web", "namespace": "default", "uid": .string(pod.metadata.uid ?? "")],
+                            "target": ["kind": "Node", "name": "node-1"]])
+
+        try await pods.evict(PolicyV1.Eviction(
+            metadata: MetaV1.ObjectMeta(name: "web", namespace: "default"),
+            deleteOptions: MetaV1.DeleteOptions(gracePeriodSeconds: 0)))
+        #expect(fake.object(.pods, namespace: "default", name: "web") == nil)
+    }
+
     @Test func anObjectThatIsNotTheKindThrowsADecodingError() async throws {
         let fake = FakeClient()
         try fake.seed(.deployments, ["apiVersion": "apps/v1", "kind": "Deployment",
