@@ -12,8 +12,9 @@ import Testing
 
     /// Runs a scheduler over `client` while `body` runs, then stops it.
     func withScheduler(_ client: FakeClient, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                       profiles: [String: Framework] = Scheduler.defaultProfiles(),
+                       profiles: [String: Framework]? = nil,
                        _ body: () async throws -> Void) async throws {
+        let profiles = try profiles ?? SchedulerProfiles.defaults(registry: .running(client: client)).frameworks
         let scheduler = Scheduler(client: client, profiles: profiles, registry: registry,
                                   logger: Logger(label: "test"), recorder: EventRecorder(instance: "test"))
         let task = Task { await scheduler.runComponents() }
