@@ -4,6 +4,7 @@ endpoint. A standalone `kyvern scheduler` against a throw-away server with simul
 from __future__ import annotations
 
 import re
+import time
 
 import requests
 
@@ -36,6 +37,7 @@ def test_preemption_prefers_the_victim_whose_budget_allows_a_disruption(sim):
     c.create("pdb", pod("spare", cpu_m=share, labels={"app": "spare"}))
     spare_node = c.wait_bound("pdb", "spare")
     wait_until("spare running", lambda: c.pod("pdb", "spare")["status"].get("phase") == "Running")
+    time.sleep(1.1)  # start times have one-second resolution
     c.create("pdb", pod("guarded", cpu_m=share, labels={"app": "guarded"}))
     guarded_node = c.wait_bound("pdb", "guarded")
     assert guarded_node != spare_node
