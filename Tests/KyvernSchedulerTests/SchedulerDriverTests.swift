@@ -140,4 +140,28 @@ import Testing
         #expect(failed.count == 1)
         #expect(failed.first?["note"]?.stringValue?.hasPrefix("running Bind plugin \"DefaultBinder\"") == true)
     }
+
+    /// The pod informer's watch breaks and a pod is deleted meanwhile: the re-list delivers the
+    /// deletion, which frees the node for the pod waiting on it.
+    @Test func aDeletionMissedByTheWatchArrivesWithTheRelist() async throws {
+        let client = FakeClient()
+        try client.seed(.nodes, Fixtures.node("a", cpu: "1"))
+        var old = pod("old", cpu: "1")
+        old[path: ["spec", "nodeName"]] = "a"
+        try client.seed(.pods, old, pod("new", cpu: "1"))
+        try await withScheduler(client) {
+            _ = try await eventually("new unschedulable") {
+                client.object(.pods, namespace: "default", name: "new")?[path: ["status", "conditions"]]?.arrayValue?
+                    .first { $0["type"] == "PodScheduled" }
+            }
+            // The next pod watch fails, so the informer lists again after its backoff.
+            client.failNext(1, verb: "watch", resource: "pods",
+                            with: APIError(code: 500, reason: "InternalError", message: "connection reset"))
+            client.closeWatches()
+            _ = try await client.delete(.pods, namespace: "default", name: "old", options: DeleteOptions(gracePeriodSeconds: 0))
+            let node = try await eventually("new bound after the re-list") { nodeName(client, "new") }
+            #expect(node == "a")
+        }
+        #expect(client.actions.filter { $0.verb == "list" && $0.resource == "pods" }.count >= 2)
+    }
 }
