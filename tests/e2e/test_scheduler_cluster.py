@@ -76,3 +76,47 @@ def test_simulated_agent_serves_its_metrics(server_factory):
         assert (health.status_code, health.text) == (200, "ok")
     finally:
         agent.stop()
+
+
+SPREAD_BY_DEFAULT = """
+apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+profiles:
+- schedulerName: default-scheduler
+  plugins:
+    score:
+      enabled:
+      - name: NodeResourcesFit
+        weight: 5
+  pluginConfig:
+  - name: NodeResourcesFit
+    args:
+      scoringStrategy:
+        type: MostAllocated
+  - name: PodTopologySpread
+    args:
+      defaultingType: List
+      defaultConstraints:
+      - maxSkew: 1
+        topologyKey: kubernetes.io/hostname
+        whenUnsatisfiable: DoNotSchedule
+"""
+
+
+def test_default_spreading_applies_to_the_pods_a_service_selects(sim):
+    c = sim(2, SPREAD_BY_DEFAULT)
+    first, second = c.node_names
+    cpu, _ = c.allocatable(first)
+    share = cpu * 3 // 10  # three fit on a node: only the constraint keeps web-1 off the first
+    c.create_namespace("svc")
+    c.api.ok_json(c.api.post("/api/v1/namespaces/svc/services", {
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}), 201)
+    c.create("svc", pod("web-0", cpu_m=share, labels={"app": "web"}, nodeName=first))
+    c.wait_bound("svc", "web-0")
+    # Bin-packing alone would put a pod beside web-0; outside the Service it does.
+    c.create("svc", pod("loner", cpu_m=share, labels={"app": "other"}))
+    assert c.wait_bound("svc", "loner") == first
+    # The Service's pods get the default constraint (hostname, maxSkew 1): web-1 must go elsewhere.
+    c.create("svc", pod("web-1", cpu_m=share, labels={"app": "web"}))
+    assert c.wait_bound("svc", "web-1") == second
