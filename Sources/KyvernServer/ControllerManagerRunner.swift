@@ -67,23 +67,8 @@ public enum ControllerManagerRunner {
         let registry = PrometheusCollectorRegistry()
         let (manager, client) = try makeControllerManager(kubeconfig: options.kubeconfig, options: options.manager,
                                                           registry: registry, logger: logger)
-        let endpoint = try MetricsEndpoint(address: options.metricsBindAddress, registry: registry, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: manager, successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
+        try await StandaloneRunner.run(manager, client: client, metricsBindAddress: options.metricsBindAddress,
+                                       registry: registry, logger: logger)
     }
 }
 

@@ -73,23 +73,8 @@ public enum SchedulerRunner {
             ? LeaderElectedService(service: scheduler, elector: LeaderElector(
                 client: client, config: leaderElectionConfig(profiles.leaderElection), logger: logger), logger: logger)
             : scheduler
-        let endpoint = try MetricsEndpoint(address: options.metricsBindAddress, registry: registry, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
+        try await StandaloneRunner.run(service, client: client, metricsBindAddress: options.metricsBindAddress,
+                                       registry: registry, logger: logger)
     }
 }
 

@@ -12,11 +12,14 @@ public struct SimulatedAgentOptions: Sendable {
     public var kubeconfigPath: String
     public var logLevel: String
     public var nodes: SimulatedNodeConfig
+    /// `--metrics-bind-address`: where the fleet's metrics are served; nil serves none.
+    public var metricsBindAddress: String?
 
-    public init(kubeconfigPath: String, logLevel: String, nodes: SimulatedNodeConfig) {
+    public init(kubeconfigPath: String, logLevel: String, nodes: SimulatedNodeConfig, metricsBindAddress: String? = nil) {
         self.kubeconfigPath = kubeconfigPath
         self.logLevel = logLevel
         self.nodes = nodes
+        self.metricsBindAddress = metricsBindAddress
     }
 }
 
@@ -26,7 +29,7 @@ extension SimulatedAgentOptions {
     public static func parse(
         kubeconfig: String?, logLevel: String, simulate count: Int, namePrefix: String, cpu: String, memory: String,
         maxPods: Int, ephemeralStorage: String, nodeLabels: String?, registerWithTaints: String?, zones: Int,
-        leaseRenewInterval: String, nodeStatusUpdateFrequency: String
+        leaseRenewInterval: String, nodeStatusUpdateFrequency: String, metricsBindAddress: String? = nil
     ) throws -> SimulatedAgentOptions {
         guard let kubeconfig, !kubeconfig.isEmpty else {
             throw SimulatedNodeConfigError("--kubeconfig is required: the agent reaches the server only through it")
@@ -59,7 +62,15 @@ extension SimulatedAgentOptions {
         nodes.leaseRenewInterval = try duration(leaseRenewInterval, "lease-renew-interval")
         nodes.statusUpdateFrequency = try duration(nodeStatusUpdateFrequency, "node-status-update-frequency")
         try nodes.validate()
-        return SimulatedAgentOptions(kubeconfigPath: kubeconfig, logLevel: logLevel, nodes: nodes)
+        if let metricsBindAddress {
+            do {
+                _ = try MetricsEndpoint(address: metricsBindAddress, registry: PrometheusCollectorRegistry(), logger: Logger(label: "kyvern.agent"))
+            } catch {
+                throw SimulatedNodeConfigError("\(error)")
+            }
+        }
+        return SimulatedAgentOptions(kubeconfigPath: kubeconfig, logLevel: logLevel, nodes: nodes,
+                                     metricsBindAddress: metricsBindAddress)
     }
 }
 
@@ -75,19 +86,9 @@ extension KyvernServer {
         try options.nodes.validate()
         let configuration = try Kubeconfig.load(path: options.kubeconfigPath).configuration(userAgent: agentUserAgent)
         let client = try APIClient(configuration: configuration, logger: logger.withLabel("kyvern.agent.client"))
-        let fleet = SimulatedNodeFleet(client: client, config: options.nodes, registry: PrometheusCollectorRegistry(),
-                                       logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: fleet, successTerminationBehavior: .gracefullyShutdownGroup,
-                             failureTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        do {
-            try await group.run()
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-        try await client.shutdown()
+        let registry = PrometheusCollectorRegistry()
+        let fleet = SimulatedNodeFleet(client: client, config: options.nodes, registry: registry, logger: logger)
+        try await StandaloneRunner.run(fleet, client: client, metricsBindAddress: options.metricsBindAddress,
+                                       registry: registry, logger: logger)
     }
 }

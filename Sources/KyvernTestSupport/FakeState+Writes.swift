@@ -275,24 +275,8 @@ extension FakeState {
                 throw APIError.invalid(group: "", kind: "Binding", name: name,
                                        causes: [.init(type: "FieldValueRequired", message: "Required value", field: "target.name")])
             }
-            if let uid = body[path: ["metadata", "uid"]]?.stringValue, !uid.isEmpty, uid != current.uid {
-                throw APIError.conflict(group: "", resource: "pods", name: name, reason: "the UID in the bind request does not match the pod")
-            }
-            if current.deletionTimestamp != nil {
-                throw APIError.conflict(group: "", resource: "pods", name: name,
-                                        reason: "pod \(name) is being deleted, cannot be assigned to a host")
-            }
-            if let assigned = current[path: ["spec", "nodeName"]]?.stringValue, !assigned.isEmpty {
-                throw APIError.conflict(group: "", resource: "pods", name: name,
-                                        reason: "pod \(name) is already assigned to node \"\(assigned)\"")
-            }
-            var updated = current
-            updated[path: ["spec", "nodeName"]] = .string(node)
-            var conditions = updated[path: ["status", "conditions"]]?.arrayValue ?? []
-            conditions.removeAll { $0["type"]?.stringValue == "PodScheduled" }
-            conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": .null,
-                               "lastTransitionTime": .string(Timestamp.format(Date()))])
-            updated[path: ["status", "conditions"]] = .array(conditions)
+            let updated = try PodBinding.bind(current, podName: name, node: node,
+                                              uid: body[path: ["metadata", "uid"]]?.stringValue)
             _ = try write(ref, key, current: current, updated, dryRun: false)
             return success
         case ("", "pods", "eviction"):

@@ -51,6 +51,9 @@ extension Kyvern {
         @Option(help: "How often each node's status heartbeat is refreshed, e.g. 5m.")
         var nodeStatusUpdateFrequency: String = "5m"
 
+        @Option(help: "host:port serving the simulated nodes' /metrics and /healthz over HTTP; not served when unset.")
+        var metricsBindAddress: String?
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: String = "info"
 
@@ -63,7 +66,8 @@ extension Kyvern {
                     kubeconfig: kubeconfig, logLevel: logLevel, simulate: simulate, namePrefix: nodeNamePrefix,
                     cpu: cpu, memory: memory, maxPods: maxPods, ephemeralStorage: ephemeralStorage,
                     nodeLabels: nodeLabels, registerWithTaints: registerWithTaints, zones: zones,
-                    leaseRenewInterval: leaseRenewInterval, nodeStatusUpdateFrequency: nodeStatusUpdateFrequency)
+                    leaseRenewInterval: leaseRenewInterval, nodeStatusUpdateFrequency: nodeStatusUpdateFrequency,
+                    metricsBindAddress: metricsBindAddress)
             } catch {
                 throw ValidationError("\(error)")
             }

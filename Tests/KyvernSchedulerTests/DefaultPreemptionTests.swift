@@ -46,7 +46,7 @@ import Testing
         let error = try #require(fitError(pod("new", cpu: "1", priority: 5), snapshot))
         #expect(error.nominatedNodeName == nil && error.victims.isEmpty)
         #expect(error.message == "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: "
-            + "3 No preemption victims found for incoming pod.")
+            + "3 No preemption victims found for incoming pod..")
     }
 
     @Test func unresolvableNodesAreNotCandidates() throws {
@@ -57,19 +57,19 @@ import Testing
         let error = try #require(fitError(wantsSSD, snapshot))
         #expect(error.nominatedNodeName == nil)
         #expect(error.message == "0/2 nodes are available: 1 Insufficient cpu, 1 node(s) didn't match Pod's node "
-            + "affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling.")
+            + "affinity/selector. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling..")
         // Resolvable but still too big after evicting everything: the filter's reason.
         let snapshot2 = Snapshot(nodes: [Fixtures.node("n1", cpu: "2")], pods: [pod("low", cpu: "1", priority: 0, node: "n1"),
                                                                                pod("sys", cpu: "1", priority: 100, node: "n1")])
         let error2 = try #require(fitError(pod("new", cpu: "2", priority: 10), snapshot2))
-        #expect(error2.message.hasSuffix("preemption: 0/1 nodes are available: 1 Insufficient cpu."))
+        #expect(error2.message.hasSuffix("preemption: 0/1 nodes are available: 1 Insufficient cpu.."))
     }
 
     @Test func preemptionPolicyNeverIsNotEligible() throws {
         let snapshot = Snapshot(nodes: [Fixtures.node("n1", cpu: "1")], pods: [pod("low", cpu: "1", priority: 0, node: "n1")])
         let error = try #require(fitError(pod("new", cpu: "1", priority: 10, spec: ["preemptionPolicy": "Never"]), snapshot))
         #expect(error.nominatedNodeName == nil)
-        #expect(error.message == "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.")
+        #expect(error.message == "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never..")
     }
 
     @Test func nodeChoiceFollowsUpstreamOrder() throws {

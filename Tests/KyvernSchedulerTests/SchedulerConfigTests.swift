@@ -242,7 +242,7 @@ import Testing
             Issue.record("scheduled")
         } catch {
             #expect(error.message == "0/1 nodes are available: 1 node(s) didn't match scheduler-enforced node affinity. "
-                + "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.")
+                + "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling..")
         }
     }
 

@@ -12,8 +12,9 @@ import Testing
 
     /// Runs a scheduler over `client` while `body` runs, then stops it.
     func withScheduler(_ client: FakeClient, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                       profiles: [String: Framework] = Scheduler.defaultProfiles(),
+                       profiles: [String: Framework]? = nil,
                        _ body: () async throws -> Void) async throws {
+        let profiles = try profiles ?? SchedulerProfiles.defaults(registry: .running(client: client)).frameworks
         let scheduler = Scheduler(client: client, profiles: profiles, registry: registry,
                                   logger: Logger(label: "test"), recorder: EventRecorder(instance: "test"))
         let task = Task { await scheduler.runComponents() }
@@ -138,5 +139,29 @@ import Testing
         let failed = client.objects(Self.events, namespace: "default").filter { $0["reason"] == "FailedScheduling" }
         #expect(failed.count == 1)
         #expect(failed.first?["note"]?.stringValue?.hasPrefix("running Bind plugin \"DefaultBinder\"") == true)
+    }
+
+    /// The pod informer's watch breaks and a pod is deleted meanwhile: the re-list delivers the
+    /// deletion, which frees the node for the pod waiting on it.
+    @Test func aDeletionMissedByTheWatchArrivesWithTheRelist() async throws {
+        let client = FakeClient()
+        try client.seed(.nodes, Fixtures.node("a", cpu: "1"))
+        var old = pod("old", cpu: "1")
+        old[path: ["spec", "nodeName"]] = "a"
+        try client.seed(.pods, old, pod("new", cpu: "1"))
+        try await withScheduler(client) {
+            _ = try await eventually("new unschedulable") {
+                client.object(.pods, namespace: "default", name: "new")?[path: ["status", "conditions"]]?.arrayValue?
+                    .first { $0["type"] == "PodScheduled" }
+            }
+            // The next pod watch fails, so the informer lists again after its backoff.
+            client.failNext(1, verb: "watch", resource: "pods",
+                            with: APIError(code: 500, reason: "InternalError", message: "connection reset"))
+            client.closeWatches()
+            _ = try await client.delete(.pods, namespace: "default", name: "old", options: DeleteOptions(gracePeriodSeconds: 0))
+            let node = try await eventually("new bound after the re-list") { nodeName(client, "new") }
+            #expect(node == "a")
+        }
+        #expect(client.actions.filter { $0.verb == "list" && $0.resource == "pods" }.count >= 2)
     }
 }

@@ -274,7 +274,7 @@ def test_pod_too_big_for_every_node_stays_pending_with_upstream_message(sim):
     c.create("big", pod("huge", cpu_m=cpu * 2))
     cond = c.wait_unschedulable("big", "huge")
     message = ("0/3 nodes are available: 3 Insufficient cpu. "
-               "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.")
+               "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling..")
     assert cond["reason"] == "Unschedulable"
     assert cond["message"] == message
     p = c.pod("big", "huge")
@@ -339,7 +339,7 @@ def test_required_anti_affinity_by_hostname_spreads_replicas_and_leaves_the_extr
     cond = c.wait_unschedulable("anti", "db-3")
     assert cond["reason"] == "Unschedulable"
     assert cond["message"] == ("0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. "
-                               "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.")
+                               "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..")
     # Freeing a node lets the extra replica in: the queue retries it on the deletion.
     c.api.kubectl("delete", "pod", "db-0", "-n", "anti", "--grace-period=0", "--force")
     assert c.wait_bound("anti", "db-3") == nodes[0]

@@ -7,7 +7,7 @@ import json
 import time
 
 TOO_BIG_MESSAGE = ("0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: "
-                   "2 Preemption is not helpful for scheduling.")
+                   "2 Preemption is not helpful for scheduling..")
 
 
 def _node(name: str, cpu: str, memory: str = "8Gi") -> dict:

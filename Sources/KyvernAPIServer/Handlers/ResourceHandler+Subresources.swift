@@ -158,25 +158,7 @@ extension ResourceHandler {
         let podKey = StorageKeys.key(info, namespace: request.namespace, name: podName)
         if request.dryRun { return .object(Self.successStatus(info: info, object: [:]), status: 201) }
         _ = try await storage.update(info, key: podKey, name: podName) { current in
-            if let uid = binding[path: ["metadata", "uid"]]?.stringValue, !uid.isEmpty,
-               uid != current[path: ["metadata", "uid"]]?.stringValue {
-                throw APIError.conflict(group: "", resource: "pods", name: podName, reason: "the UID in the bind request does not match the pod")
-            }
-            if current[path: ["metadata", "deletionTimestamp"]] != nil {
-                throw APIError.conflict(group: "", resource: "pods", name: podName, reason: "pod \(podName) is being deleted, cannot be assigned to a host")
-            }
-            if let assigned = current[path: ["spec", "nodeName"]]?.stringValue, !assigned.isEmpty {
-                throw APIError.conflict(group: "", resource: "pods", name: podName,
-                                        reason: "pod \(podName) is already assigned to node \"\(assigned)\"")
-            }
-            var updated = current
-            updated[path: ["spec", "nodeName"]] = .string(node)
-            var conditions = updated[path: ["status", "conditions"]]?.arrayValue ?? []
-            conditions.removeAll { $0["type"]?.stringValue == "PodScheduled" }
-            conditions.append(["type": "PodScheduled", "status": "True", "lastProbeTime": .null,
-                               "lastTransitionTime": .string(Timestamp.format(Date()))])
-            updated[path: ["status", "conditions"]] = .array(conditions)
-            return updated
+            try PodBinding.bind(current, podName: podName, node: node, uid: binding[path: ["metadata", "uid"]]?.stringValue)
         }
         return .object(["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "code": 201], status: 201)
     }

@@ -32,9 +32,10 @@ public struct FitError: Error, Sendable, Hashable {
             let histogram = counts.map { "\($0.value) \($0.key)" }.sorted()
             if !histogram.isEmpty { text += " \(histogram.joined(separator: ", "))." }
         }
-        // Preemption's message is itself a FitError message ending in "."; upstream shows one dot.
+        // Upstream appends " <message>." whatever the message ends with, so preemption's own
+        // FitError message shows two dots ("... for incoming pod..").
         if !postFilterMessage.isEmpty {
-            text += " " + postFilterMessage + (postFilterMessage.hasSuffix(".") ? "" : ".")
+            text += " " + postFilterMessage + "."
         }
         return text
     }

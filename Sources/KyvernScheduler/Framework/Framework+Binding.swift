@@ -31,12 +31,13 @@ extension Framework {
     }
 
     /// The Permit verdict: the first rejection wins; otherwise the plugins that asked to wait,
-    /// each with its own timeout (the pod is rejected when any of them times out).
+    /// each with its own timeout (the pod is rejected when any of them times out). A pod asked
+    /// to wait is registered in ``waitingPods`` by ``waitingPod(for:nodeName:waits:)``.
     public func permit(state: CycleState, pod: JSONValue, nodeName: String)
         -> (status: Status, waits: [String: Duration]) {
         var waits: [String: Duration] = [:]
         for plugin in permitters {
-            var (status, timeout) = plugin.permit(state: state, pod: pod, nodeName: nodeName)
+            var (status, timeout) = plugin.permit(state: state, pod: pod, nodeName: nodeName, waitingPods: waitingPods)
             switch status.code {
             case .success, .skip: continue
             case .wait: waits[plugin.name] = timeout
@@ -46,6 +47,22 @@ extension Framework {
             }
         }
         return (waits.isEmpty ? .success : Status(.wait), waits)
+    }
+
+    /// Registers a pod Permit asked to wait, so plugins can allow or reject it until
+    /// ``WaitingPod/wait()`` returns its verdict; nil when no plugin asked to wait.
+    public func waitingPod(for pod: JSONValue, nodeName: String, waits: [String: Duration]) -> WaitingPod? {
+        guard !waits.isEmpty else { return nil }
+        let waiting = WaitingPod(pod: pod, nodeName: nodeName, timeouts: waits)
+        waitingPods.add(waiting)
+        return waiting
+    }
+
+    /// Waits for a waiting pod's verdict and forgets it.
+    public func waitOnPermit(_ waiting: WaitingPod) async -> Status {
+        let status = await waiting.wait()
+        waitingPods.remove(uid: waiting.uid)
+        return status
     }
 
     /// Runs PreBind plugins, then the first Bind plugin that does not skip.

@@ -17,6 +17,8 @@ public struct Framework: Sendable {
     /// The profile's `percentageOfNodesToScore`; nil (or 0) is upstream's adaptive default.
     public let percentageOfNodesToScore: Int?
     let rotation = NodeRotation()
+    /// Pods of this profile held at Permit; shared by every copy of the framework.
+    public let waitingPods = WaitingPods()
 
     static let skippedFiltersKey = "FrameworkSkippedFilters"
 
@@ -72,8 +74,10 @@ public struct Framework: Sendable {
         state.write(Self.skippedFiltersKey, skippedFilters)
         let activeFilters = filters.filter { !skippedFilters.contains($0.name) }
 
+        let nominatedPods = snapshot.nominatedPods
         if let nominated = pod[path: ["status", "nominatedNodeName"]]?.stringValue, !nominated.isEmpty,
-           let node = snapshot[nominated], Self.runFilters(activeFilters, state: state, pod: pod, node: node).isSuccess {
+           let node = snapshot[nominated],
+           runFilters(activeFilters, state: state, pod: pod, node: node, nominated: nominatedPods).isSuccess {
             return Result(nodeName: nominated, totals: [:], state: state)
         }
 
@@ -86,7 +90,9 @@ public struct Framework: Sendable {
         var index = start
         for _ in 0..<nodes.count {
             processed += 1
-            let status = Self.runFilters(activeFilters, state: state, pod: pod, node: nodes[index])
+            let status = nominatedPods.isEmpty
+                ? Self.runFilters(activeFilters, state: state, pod: pod, node: nodes[index])
+                : runFilters(activeFilters, state: state, pod: pod, node: nodes[index], nominated: nominatedPods)
             if status.isSuccess {
                 feasibleIndices.append(index)
                 if feasibleIndices.count >= wanted { break }
@@ -117,11 +123,37 @@ public struct Framework: Sendable {
         return Result(nodeName: best, totals: totals, state: state)
     }
 
-    /// Runs the filters the pod's PreFilter did not skip; the first rejection wins, tagged with
-    /// its plugin. Preemption calls this on a node with victims removed.
+    /// Runs the filters the pod's PreFilter did not skip, holding room for the node's nominated
+    /// pods; the first rejection wins, tagged with its plugin. Preemption calls this on a node
+    /// with victims removed.
     public func runFilters(state: CycleState, pod: JSONValue, node: NodeInfo) -> Status {
         let skipped = state.read(Self.skippedFiltersKey, as: Set<String>.self) ?? []
         let active = skipped.isEmpty ? filters : filters.filter { !skipped.contains($0.name) }
+        return runFilters(active, state: state, pod: pod, node: node, nominated: state.snapshot?.nominatedPods ?? [:])
+    }
+
+    /// Upstream's `RunFilterPluginsWithNominatedPods`: first with the node's nominated pods of
+    /// equal or higher priority added (so their room stays theirs), then — when some were
+    /// added and the pod passed — again without them, because a pod with affinity to a
+    /// nominated pod must not rely on a pod that is not there yet.
+    func runFilters(_ active: [any FilterPlugin], state: CycleState, pod: JSONValue, node: NodeInfo,
+                    nominated: [String: [NodeInfo.PodEntry]]) -> Status {
+        guard let entries = nominated[node.name], !entries.isEmpty else {
+            return Self.runFilters(active, state: state, pod: pod, node: node)
+        }
+        let priority = PodFacts.priority(of: pod)
+        let key = NodeInfo.key(of: pod)
+        var withNominated = node
+        var stateWithNominated = state
+        var added = false
+        for entry in entries where entry.priority >= priority && entry.key != key {
+            withNominated.add(entry: entry)
+            runAddPod(state: &stateWithNominated, pod: pod, podToAdd: entry, node: withNominated)
+            added = true
+        }
+        guard added else { return Self.runFilters(active, state: state, pod: pod, node: node) }
+        let status = Self.runFilters(active, state: stateWithNominated, pod: pod, node: withNominated)
+        guard status.isSuccess else { return status }
         return Self.runFilters(active, state: state, pod: pod, node: node)
     }
 

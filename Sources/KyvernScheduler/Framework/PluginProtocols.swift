@@ -115,9 +115,26 @@ public protocol ReservePlugin: Plugin {
     func unreserve(state: inout CycleState, pod: JSONValue, nodeName: String)
 }
 
+/// A plugin implements either form; the framework calls the one with the profile's waiting
+/// pods, which by default calls the short one.
 public protocol PermitPlugin: Plugin {
     /// `.success`, a rejection, or `.wait` with how long to wait at most.
     func permit(state: CycleState, pod: JSONValue, nodeName: String) -> (status: Status, timeout: Duration)
+    /// The same, able to release pods already waiting (e.g. a gang's last member allowing the
+    /// others with ``WaitingPod/allow(_:)``).
+    func permit(state: CycleState, pod: JSONValue, nodeName: String, waitingPods: WaitingPods)
+        -> (status: Status, timeout: Duration)
+}
+
+extension PermitPlugin {
+    public func permit(state: CycleState, pod: JSONValue, nodeName: String) -> (status: Status, timeout: Duration) {
+        (.success, .zero)
+    }
+
+    public func permit(state: CycleState, pod: JSONValue, nodeName: String, waitingPods: WaitingPods)
+        -> (status: Status, timeout: Duration) {
+        permit(state: state, pod: pod, nodeName: nodeName)
+    }
 }
 
 public protocol PreBindPlugin: Plugin {

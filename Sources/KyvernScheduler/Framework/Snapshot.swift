@@ -11,6 +11,9 @@ public struct Snapshot: Sendable {
     private var antiAffinityNodes: Set<Int> = []
     /// Namespaces, Services, controllers and PDBs for the plugins that need them.
     public var cluster = ClusterContext()
+    /// Pods nominated to each node (by node name) and not bound yet: their room is held for
+    /// them against pods of equal or lower priority (see ``Framework/runFilters(state:pod:node:)``).
+    public var nominatedPods: [String: [NodeInfo.PodEntry]] = [:]
 
     public init(nodes: [NodeInfo], cluster: ClusterContext = ClusterContext()) {
         var sorted = nodes.sorted { $0.name < $1.name }

@@ -25,17 +25,6 @@ public struct DefaultBinder: BindPlugin {
     }
 }
 
-extension Framework {
-    /// The profile with a DefaultBinder appended when none of its plugins binds, every other
-    /// plugin kept at the extension points the profile placed it.
-    public func withDefaultBinder(client: any KubernetesClient) -> Framework {
-        guard binders.isEmpty else { return self }
-        return Framework(all: plugins + [DefaultBinder(client: client)], preFilters: preFilters, filters: filters,
-                         postFilters: postFilters, preScores: preScores, scorers: scorers,
-                         percentageOfNodesToScore: percentageOfNodesToScore)
-    }
-}
-
 extension PluginRegistry {
     /// The in-tree plugins plus the binder, which needs the client and so is registered by
     /// whoever runs the scheduler.

@@ -21,7 +21,8 @@ extension Scheduler {
         var framework: Framework
         var state: CycleState
         var nodeName: String
-        var waits: [String: Duration]
+        /// Set when Permit asked the pod to wait.
+        var waiting: WaitingPod?
     }
 
     func scheduleLoop() async {
@@ -66,7 +67,9 @@ extension Scheduler {
         }
         let clock = ContinuousClock()
         let start = clock.now
-        let snapshot = await cache.snapshot()
+        var snapshot = await cache.snapshot()
+        snapshot.cluster = clusterObjects.context
+        snapshot.nominatedPods = nominator.byNode
         let result: Framework.Result
         do {
             result = try framework.schedule(pod: pod, snapshot: snapshot)
@@ -78,6 +81,7 @@ extension Scheduler {
             // Preemption found a node: evict its victims and nominate the pod there; the pod
             // retries once the victims' deletions free the room.
             let nominated = error.nominatedNodeName.flatMap { $0.isEmpty ? nil : $0 }
+            if let nominated { nominator.add(pod, nodeName: nominated) }
             let evictions = nominated.map { node in
                 error.victims.map { FollowUp.evict(victim: $0, preemptor: pod, nodeName: node, profile: profile) }
             } ?? []
@@ -90,6 +94,7 @@ extension Scheduler {
             metrics.attempt(result: "error", profile: profile, duration: clock.now - start)
             return await failed(info, profile: profile, message: "\(error)", plugins: [], error: true)
         }
+        nominator.remove(info.key)
         var state = result.state
         let reserve = framework.reserve(state: &state, pod: pod, nodeName: result.nodeName)
         if !reserve.isSuccess {
@@ -111,8 +116,9 @@ extension Scheduler {
                                 plugins: Set([permit.plugin].compactMap { $0 }), error: !unschedulable)
         }
         metrics.attempt(result: "scheduled", profile: profile, duration: clock.now - start)
+        let waiting = framework.waitingPod(for: pod, nodeName: result.nodeName, waits: waits)
         return [.bind(Binding(info: info, profile: profile, framework: framework, state: state,
-                              nodeName: result.nodeName, waits: waits))]
+                              nodeName: result.nodeName, waiting: waiting))]
     }
 
     /// Waits out Permit, binds, and reports the outcome.
@@ -120,11 +126,8 @@ extension Scheduler {
         var state = binding.state
         let pod = binding.info.pod
         var status = Status.success
-        if let (plugin, timeout) = binding.waits.max(by: { $0.value < $1.value }) {
-            // No plugin here releases a waiting pod early, so waiting ends in the timeout.
-            try? await Task.sleep(for: timeout)
-            status = Status(.unschedulable, ["rejected due to timeout after waiting \(timeout) at plugin \(plugin)"],
-                            plugin: plugin)
+        if let waiting = binding.waiting {
+            status = await binding.framework.waitOnPermit(waiting)
         }
         if status.isSuccess {
             status = await binding.framework.bind(state: state, pod: pod, nodeName: binding.nodeName)

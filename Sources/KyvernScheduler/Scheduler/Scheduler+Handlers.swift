@@ -1,9 +1,10 @@
 import KyvernAPI
+import KyvernClient
 
 /// Informer events into the queue (pods waiting for one of our profiles) and the cache (pods
 /// on nodes, and the nodes), plus the cluster events that may unpark unschedulable pods.
 extension Scheduler {
-    func handleNode(_ event: ResourceEvent) async {
+    func handleNode(_ event: InformerEvent) async {
         switch event {
         case .added(let node):
             await cache.addNode(node)
@@ -17,7 +18,7 @@ extension Scheduler {
         }
     }
 
-    func handlePod(_ event: ResourceEvent) async {
+    func handlePod(_ event: InformerEvent) async {
         switch event {
         case .added(let pod):
             if Self.isAssigned(pod) {
@@ -25,11 +26,15 @@ extension Scheduler {
                 await cache.addPod(pod)
                 await queue.clusterChanged([.assignedPodAdded])
             } else if isResponsible(for: pod) {
+                nominator.update(old: nil, new: pod)
                 await queue.add(pod)
             }
         case .updated(let old, let new):
             if Self.isAssigned(new) {
-                if !Self.isAssigned(old) { await queue.delete(old) }
+                if !Self.isAssigned(old) {
+                    await queue.delete(old)
+                    nominator.remove(NodeInfo.key(of: new))
+                }
                 if Self.isTerminal(new) {
                     // A finished pod no longer holds its node's resources.
                     await cache.removePod(new)
@@ -42,12 +47,19 @@ extension Scheduler {
                     if PodUpdate.isUserUpdate(old: old, new: new) { await queue.clusterChanged([.assignedPodUpdated]) }
                 }
             } else if isResponsible(for: new) {
+                nominator.update(old: old, new: new)
                 await queue.update(old: old, new: new)
             } else {
+                nominator.remove(NodeInfo.key(of: new))
                 await queue.delete(new)
             }
         case .deleted(let pod):
             await queue.delete(pod)
+            nominator.remove(NodeInfo.key(of: pod))
+            // A pod waiting at Permit stops waiting (upstream rejects it as "removed").
+            if let uid = pod[path: ["metadata", "uid"]]?.stringValue {
+                profiles[Self.schedulerName(of: pod)]?.waitingPods.reject(uid: uid, message: "removed")
+            }
             // Also drops a pod assumed but deleted before its binding showed up.
             await cache.removePod(pod)
             if Self.isAssigned(pod) { await queue.clusterChanged([.assignedPodDeleted]) }

@@ -18,26 +18,26 @@ public final class Scheduler: Service, Sendable {
     let metrics: SchedulerMetrics
     let logger: Logger
     let bindConcurrency: Int
+    /// The shared informers the scheduler reads the cluster through (pods, nodes, and the
+    /// objects of ``ClusterObjects``); other components of the process may share it.
+    public let informers: SharedInformerFactory
+    let clusterObjects = ClusterObjects()
+    let nominator = PodNominator()
 
-    /// `profiles` maps a `spec.schedulerName` to its framework; a profile without a Bind plugin
-    /// gets DefaultBinder.
+    /// `profiles` maps a `spec.schedulerName` to its framework (each with its Bind plugin, as
+    /// built from a registry holding DefaultBinder: ``PluginRegistry/running(client:)``).
     public init(client: any KubernetesClient, profiles: [String: Framework], registry: PrometheusCollectorRegistry,
                 logger: Logger, bindConcurrency: Int = 16, queue: SchedulingQueue = SchedulingQueue(),
-                recorder: EventRecorder = EventRecorder()) {
+                recorder: EventRecorder = EventRecorder(), informers: SharedInformerFactory? = nil) {
         self.client = client
-        self.profiles = profiles.mapValues { $0.withDefaultBinder(client: client) }
+        self.profiles = profiles
         self.queue = queue
         self.cache = SchedulerCache()
         self.recorder = recorder
         self.metrics = SchedulerMetrics(registry: registry)
         self.logger = logger
         self.bindConcurrency = bindConcurrency
-    }
-
-    /// Upstream's default profile (what runs without `--config`) from the plugins available.
-    public static func defaultProfiles() -> [String: Framework] {
-        // The defaults are built from fixed, valid settings; they cannot fail.
-        (try? SchedulerProfiles.defaults().frameworks) ?? [:]
+        self.informers = informers ?? SharedInformerFactory(client: client, logger: logger)
     }
 
     /// The scheduler for a loaded configuration: its profiles and its pod backoff.
@@ -57,19 +57,9 @@ public final class Scheduler: Service, Sendable {
     }
 
     func runComponents() async {
+        let watched = await registerHandlers()
         await withDiscardingTaskGroup { group in
-            let podsSynced = SyncLatch()
-            let nodesSynced = SyncLatch()
-            group.addTask {
-                await ListWatch(client: self.client, resource: .nodes, logger: self.logger)
-                    .run(handler: { await self.handleNode($0) }, synced: { await nodesSynced.open() })
-                await nodesSynced.open()
-            }
-            group.addTask {
-                await ListWatch(client: self.client, resource: .pods, logger: self.logger)
-                    .run(handler: { await self.handlePod($0) }, synced: { await podsSynced.open() })
-                await podsSynced.open()
-            }
+            group.addTask { try? await self.informers.run() }
             group.addTask { await self.queue.run() }
             group.addTask { await self.recorder.run(client: self.client, logger: self.logger) }
             group.addTask {
@@ -79,8 +69,7 @@ public final class Scheduler: Service, Sendable {
                 }
             }
             group.addTask {
-                await nodesSynced.wait()
-                await podsSynced.wait()
+                for informer in watched { await informer.waitForSync() }
                 guard !Task.isCancelled else { return }
                 self.logger.info("scheduler caches synced, scheduling",
                                  metadata: ["profiles": "\(self.profiles.keys.sorted())"])
@@ -88,22 +77,28 @@ public final class Scheduler: Service, Sendable {
             }
         }
     }
-}
 
-/// Opens once; `wait` returns immediately after that.
-actor SyncLatch {
-    private var isOpen = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func open() {
-        isOpen = true
-        for waiter in waiters { waiter.resume() }
-        waiters = []
-    }
-
-    func wait() async {
-        if isOpen { return }
-        await withCheckedContinuation { waiters.append($0) }
+    /// Subscribes to every informer the scheduler needs; returns them, to wait for their sync.
+    func registerHandlers() async -> [Informer] {
+        let nodes = await informers.informer(for: .nodes)
+        await nodes.addHandler { await self.handleNode($0) }
+        let pods = await informers.informer(for: .pods)
+        await pods.addHandler { await self.handlePod($0) }
+        let objects = clusterObjects
+        let namespaces = await informers.informer(for: .namespaces)
+        await namespaces.addHandler { objects.handleNamespace($0) }
+        let services = await informers.informer(for: .services)
+        await services.addHandler { objects.handleService($0) }
+        var controllers: [Informer] = []
+        for (resource, kind) in [(ResourceRef.replicaSets, "ReplicaSet"), (.statefulSets, "StatefulSet"),
+                                 (.replicationControllers, "ReplicationController")] {
+            let informer = await informers.informer(for: resource)
+            await informer.addHandler { objects.handleController(kind: kind, $0) }
+            controllers.append(informer)
+        }
+        let budgets = await informers.informer(for: .podDisruptionBudgets)
+        await budgets.addHandler { objects.handleBudget($0) }
+        return [nodes, pods, namespaces, services, budgets] + controllers
     }
 }
 
