@@ -11,7 +11,7 @@ import Logging
 /// next step. Level-triggered: running it twice, or after a restart, converges the same way.
 struct DeploymentSync: Sendable {
     let client: any KubernetesClient
-    let events: DeploymentEventRecorder
+    let events: EventRecorder
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -20,7 +20,8 @@ struct DeploymentSync: Sendable {
         self.client = client
         self.logger = logger
         self.now = now
-        self.events = DeploymentEventRecorder(client: client, logger: logger, now: now)
+        self.events = EventRecorder(client: client, component: "deployment-controller", logger: logger,
+                                    fallbackKind: ("Deployment", "apps/v1"), now: now)
     }
 
     /// What the caller should do after a pass.
