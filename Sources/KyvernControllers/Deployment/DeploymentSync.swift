@@ -337,7 +337,7 @@ struct Pass {
            try await execute([step]) {
             return try await syncRolloutStatus(allRSs: allRSs, newRS: newRS)
         }
-        let steps = RolloutPlanner.reconcileOldReplicaSets(d, allRSs: allRSs, oldRSs: oldRSs.active, newRS: newRS)
+        let steps = try RolloutPlanner.reconcileOldReplicaSets(d, allRSs: allRSs, oldRSs: oldRSs.active, newRS: newRS)
         if try await execute(steps) {
             return try await syncRolloutStatus(allRSs: allRSs, newRS: newRS)
         }
