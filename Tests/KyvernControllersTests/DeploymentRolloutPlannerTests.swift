@@ -43,13 +43,18 @@ import Testing
         #expect(RolloutPlanner.newReplicaSetSize(F.deployment(replicas: 4, strategy: "Recreate"), allRSs: [old], newRS: new) == 4)
     }
 
+    /// The shrinks of the one old ReplicaSet `old` beside `new`.
+    func oldSteps(_ d: DeploymentObject, old: ReplicaSetObject, new: ReplicaSetObject) throws -> [ScaleStep] {
+        try RolloutPlanner.reconcileOldReplicaSets(d, allRSs: [old, new], oldRSs: [old], newRS: new)
+    }
+
     @Test func oldReplicaSetsWaitForNewPodsToBecomeAvailable() throws {
         let d = F.deployment(replicas: 3)
         let old = F.replicaSet("web-old", image: "nginx:1.26", replicas: 3)
         let unavailableNew = F.replicaSet("web-new", replicas: 1, available: 0)
-        #expect(try RolloutPlanner.reconcileOldReplicaSets(d, allRSs: [old, unavailableNew], oldRSs: [old], newRS: unavailableNew).isEmpty)
+        #expect(try oldSteps(d, old: old, new: unavailableNew).isEmpty)
         let availableNew = F.replicaSet("web-new", replicas: 1, available: 1)
-        let steps = try RolloutPlanner.reconcileOldReplicaSets(d, allRSs: [old, availableNew], oldRSs: [old], newRS: availableNew)
+        let steps = try oldSteps(d, old: old, new: availableNew)
         #expect(steps == [ScaleStep(old, to: 2)])
     }
 
@@ -57,7 +62,7 @@ import Testing
         let d = F.deployment(replicas: 3, maxSurge: 1, maxUnavailable: 0)
         let old = F.replicaSet("web-old", image: "nginx:1.26", replicas: 3, available: 1)
         let new = F.replicaSet("web-new", replicas: 1, available: 1)
-        let steps = try RolloutPlanner.reconcileOldReplicaSets(d, allRSs: [old, new], oldRSs: [old], newRS: new)
+        let steps = try oldSteps(d, old: old, new: new)
         #expect(steps == [ScaleStep(old, to: 2)])
     }
 
@@ -68,7 +73,7 @@ import Testing
         let old = F.replicaSet("web-old", image: "nginx:1.26", replicas: 1, available: 2)
         let new = F.replicaSet("web-new", replicas: 4, available: 3)
         #expect(throws: RolloutPlanner.InvalidCleanup(namespace: "default", name: "web-old", from: 1, to: 2)) {
-            try RolloutPlanner.reconcileOldReplicaSets(d, allRSs: [old, new], oldRSs: [old], newRS: new)
+            try oldSteps(d, old: old, new: new)
         }
     }
 

@@ -52,6 +52,17 @@ import Testing
                                  ["spec": ["template": ["spec": ["containers": [["name": "web", "image": .string(image)]]]]]])
     }
 
+    /// Brings `d` to a settled first revision, then sets a new image; returns the old ReplicaSet's name.
+    func rollOut(from d: DeploymentObject) async throws -> String {
+        try seedDeployment(d)
+        try await runSync()
+        try await settle()
+        try await runSync()
+        let oldName = try #require(replicaSets().first?.name)
+        try await setImage("nginx:1.28")
+        return oldName
+    }
+
     @Test func newDeploymentGetsAReplicaSetWithHashRevisionAndEvent() async throws {
         try seedDeployment()
         try await runSync()
@@ -84,12 +95,7 @@ import Testing
     }
 
     @Test func rollingUpdateStepsWithinSurgeAndUnavailability() async throws {
-        try seedDeployment(F.deployment(replicas: 3, maxSurge: 1, maxUnavailable: 0))
-        try await runSync()
-        try await settle()
-        try await runSync()
-        let oldName = try #require(replicaSets().first?.name)
-        try await setImage("nginx:1.28")
+        let oldName = try await rollOut(from: F.deployment(replicas: 3, maxSurge: 1, maxUnavailable: 0))
         try await runSync()
         var rsList = replicaSets()
         let newRS = try #require(rsList.first { $0.name != oldName })
@@ -126,12 +132,7 @@ import Testing
     /// must fail and leave every size alone instead of "cleaning up" the old one back to 2 (6 pods
     /// for replicas 4 + maxSurge 1); once the status catches up the rollout finishes within bounds.
     @Test func laggingOldStatusNeverScalesAnOldReplicaSetUp() async throws {
-        try seedDeployment(F.deployment(replicas: 4, maxSurge: 1, maxUnavailable: 1))
-        try await runSync()
-        try await settle()
-        try await runSync()
-        let oldName = try #require(replicaSets().first?.name)
-        try await setImage("nginx:1.28")
+        let oldName = try await rollOut(from: F.deployment(replicas: 4, maxSurge: 1, maxUnavailable: 1))
         func sizes() -> (old: Int, new: Int) {
             let list = replicaSets()
             return (list.first { $0.name == oldName }!.replicas, list.first { $0.name != oldName }?.replicas ?? 0)
@@ -217,12 +218,7 @@ import Testing
     }
 
     @Test func recreateScalesOldToZeroBeforeCreatingNew() async throws {
-        try seedDeployment(F.deployment(strategy: "Recreate"))
-        try await runSync()
-        try await settle()
-        try await runSync()
-        let oldName = try #require(replicaSets().first?.name)
-        try await setImage("nginx:1.28")
+        let oldName = try await rollOut(from: F.deployment(strategy: "Recreate"))
         try await runSync()
         #expect(replicaSets().count == 1)
         #expect(replicaSets().first?.replicas == 0)

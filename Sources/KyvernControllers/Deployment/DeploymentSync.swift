@@ -170,7 +170,7 @@ struct Pass {
             var statusChanged = false
             if d.hasProgressDeadline && status.condition("Progressing") == nil {
                 status.setCondition(DeploymentCondition(type: "Progressing", status: "True",
-                                                        reason: DeploymentReason.foundNewReplicaSet,
+                                                        reason: DeploymentReason.foundNewReplicaSet.text,
                                                         message: "Found new replica set \(goQuote(rs.name))",
                                                         now: Timestamp.format(now)))
                 statusChanged = true
@@ -228,11 +228,11 @@ struct Pass {
             if d.hasProgressDeadline {
                 var status = d.status
                 status.setCondition(DeploymentCondition(type: "Progressing", status: "False",
-                                                        reason: DeploymentReason.replicaSetCreateError,
+                                                        reason: DeploymentReason.replicaSetCreateError.text,
                                                         message: message, now: Timestamp.format(now)))
                 try? await writeStatus(status)
             }
-            await sync.events.warning(d.object, reason: DeploymentReason.replicaSetCreateError, message: message)
+            await sync.events.warning(d.object, reason: DeploymentReason.replicaSetCreateError.text, message: message)
             throw error
         }
         if !alreadyExists && size > 0 {
@@ -245,7 +245,7 @@ struct Pass {
         if !alreadyExists && d.hasProgressDeadline {
             var status = d.status
             status.setCondition(DeploymentCondition(type: "Progressing", status: "True",
-                                                    reason: DeploymentReason.newReplicaSetCreated,
+                                                    reason: DeploymentReason.newReplicaSetCreated.text,
                                                     message: "Created new replica set \(goQuote(created.name))",
                                                     now: Timestamp.format(now)))
             try await writeStatus(status)
