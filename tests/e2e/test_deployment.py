@@ -220,7 +220,9 @@ def test_rolling_update_holds_max_unavailable_and_surge(sim, dns):
     assert d["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "2"
     assert history_lines(sim, dns) == ["deployment.apps/web", "REVISION  CHANGE-CAUSE", "1         <none>",
                                        "2         <none>"]
-    events = [e["message"] for e in sim.ok_json(sim.get(f"/api/v1/namespaces/{dns}/events"), 200)["items"]
+    # From the tenth different scaling message on, upstream's recorder combines them into one Event.
+    events = [e["message"].removeprefix("(combined from similar events): ")
+              for e in sim.ok_json(sim.get(f"/api/v1/namespaces/{dns}/events"), 200)["items"]
               if e["reason"] == "ScalingReplicaSet"]
     new, old = rss[1]["metadata"]["name"], rss[0]["metadata"]["name"]
     assert f"Scaled up replica set {new} from 0 to 1" in events
@@ -309,7 +311,8 @@ def test_scale_up_and_down(sim, dns):
     d = wait_for(lambda: (lambda d: d if d["status"].get("replicas") == 2 else None)(deployment(sim, dns)),
                  "status.replicas 2")
     assert (d["status"]["replicas"], d["status"]["availableReplicas"], d["status"]["updatedReplicas"]) == (2, 2, 2)
-    msgs = [e["message"] for e in sim.ok_json(sim.get(f"/api/v1/namespaces/{dns}/events"), 200)["items"]
+    msgs = [e["message"].removeprefix("(combined from similar events): ")
+            for e in sim.ok_json(sim.get(f"/api/v1/namespaces/{dns}/events"), 200)["items"]
             if e["reason"] == "ScalingReplicaSet"]
     name = rs["metadata"]["name"]
     assert msgs == [f"Scaled up replica set {name} from 0 to 3", f"Scaled up replica set {name} from 3 to 10",
