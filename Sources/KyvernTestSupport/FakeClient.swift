@@ -113,7 +113,23 @@ public final class FakeClient: KubernetesClient, Sendable {
         }
     }
 
+    /// Serves `document` at `path` (e.g. the discovery documents `/api`, `/apis/apps/v1`);
+    /// nil stops serving it (a 404, as for a removed API group).
+    public func serve(_ path: String, _ document: JSONValue?) {
+        state.withLock { $0.documents[path] = document }
+    }
+
     // MARK: KubernetesClient
+
+    /// Recorded as a "get" whose resource is the path, so reactors can fail one path.
+    public func getPath(_ path: String) async throws -> JSONValue {
+        try perform(Action(verb: "get", resource: path)) { state in
+            guard let document = state.documents[path] else {
+                throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
+            }
+            return document
+        }
+    }
 
     /// Records the call, runs the first matching reactor, then (unless it answered) `body`.
     /// Reactors run outside the lock, so they may read the fake.

@@ -14,6 +14,8 @@ struct FakeState: Sendable {
     var nextWatcherID = 0
     var actions: [FakeClient.Action] = []
     var reactors: [FakeClient.Reactor] = []
+    /// Documents served at paths that name no resource (discovery), by path.
+    var documents: [String: JSONValue] = [:]
 
     static func resourceKey(_ ref: ResourceRef) -> String { ref.group + "/" + ref.resource }
 

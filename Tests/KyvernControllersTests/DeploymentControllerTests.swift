@@ -54,4 +54,31 @@ import Testing
         #expect(fake.objects(.replicaSets, namespace: "default").count == 1)
         #expect(try await controller.reconcile(key: "default/gone") == nil)
     }
+
+    /// A refusal because the namespace is terminating ends the sync without an error (no retry),
+    /// as upstream's handleErr forgets such keys; other errors still fail it.
+    @Test func aTerminatingNamespaceIsNotRetried() async throws {
+        let fake = FakeClient()
+        var d = DeploymentFixtures.deployment().object
+        d["status"] = nil
+        try fake.seed(.deployments, d)
+        let factory = SharedInformerFactory(client: fake)
+        let controller = DeploymentController(client: fake, deployments: await factory.informer(for: .deployments),
+                                              replicaSets: await factory.informer(for: .replicaSets),
+                                              pods: await factory.informer(for: .pods))
+        let running = Task { try await factory.run() }
+        defer { running.cancel() }
+        await factory.waitForSync()
+        let terminating = APIError(code: 403, reason: "Forbidden",
+                                   message: "replicasets.apps \"web-1\" is forbidden: unable to create new content in namespace default because it is being terminated",
+                                   details: .init(name: "web-1", group: "apps", kind: "replicasets", causes: [
+                                       .init(type: "NamespaceTerminating", message: "namespace default is being terminated",
+                                             field: "metadata.namespace")]))
+        fake.failNext(verb: "create", resource: "replicasets", with: terminating)
+        try await controller.reconcile(ObjectKey(namespace: "default", name: "web"))
+        fake.failNext(verb: "create", resource: "replicasets",
+                      with: APIError(code: 500, reason: "InternalError", message: "boom"))
+        await #expect(throws: APIError.self) { try await controller.reconcile(ObjectKey(namespace: "default", name: "web")) }
+        #expect(fake.objects(.replicaSets, namespace: "default").isEmpty)
+    }
 }

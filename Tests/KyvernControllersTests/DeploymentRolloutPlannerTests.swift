@@ -43,30 +43,46 @@ import Testing
         #expect(RolloutPlanner.newReplicaSetSize(F.deployment(replicas: 4, strategy: "Recreate"), allRSs: [old], newRS: new) == 4)
     }
 
-    @Test func oldReplicaSetsWaitForNewPodsToBecomeAvailable() {
+    /// The shrinks of the one old ReplicaSet `old` beside `new`.
+    func oldSteps(_ d: DeploymentObject, old: ReplicaSetObject, new: ReplicaSetObject) throws -> [ScaleStep] {
+        try RolloutPlanner.reconcileOldReplicaSets(d, allRSs: [old, new], oldRSs: [old], newRS: new)
+    }
+
+    @Test func oldReplicaSetsWaitForNewPodsToBecomeAvailable() throws {
         let d = F.deployment(replicas: 3)
         let old = F.replicaSet("web-old", image: "nginx:1.26", replicas: 3)
         let unavailableNew = F.replicaSet("web-new", replicas: 1, available: 0)
-        #expect(RolloutPlanner.reconcileOldReplicaSets(d, allRSs: [old, unavailableNew], oldRSs: [old], newRS: unavailableNew).isEmpty)
+        #expect(try oldSteps(d, old: old, new: unavailableNew).isEmpty)
         let availableNew = F.replicaSet("web-new", replicas: 1, available: 1)
-        let steps = RolloutPlanner.reconcileOldReplicaSets(d, allRSs: [old, availableNew], oldRSs: [old], newRS: availableNew)
+        let steps = try oldSteps(d, old: old, new: availableNew)
         #expect(steps == [ScaleStep(old, to: 2)])
     }
 
-    @Test func unhealthyOldReplicasAreCleanedUpFirst() {
+    @Test func unhealthyOldReplicasAreCleanedUpFirst() throws {
         let d = F.deployment(replicas: 3, maxSurge: 1, maxUnavailable: 0)
         let old = F.replicaSet("web-old", image: "nginx:1.26", replicas: 3, available: 1)
         let new = F.replicaSet("web-new", replicas: 1, available: 1)
-        let steps = RolloutPlanner.reconcileOldReplicaSets(d, allRSs: [old, new], oldRSs: [old], newRS: new)
+        let steps = try oldSteps(d, old: old, new: new)
         #expect(steps == [ScaleStep(old, to: 2)])
     }
 
-    @Test func scaleDownHonoursMaxUnavailableAcrossOldReplicaSetsOldestFirst() {
+    /// Status lags a scale-down: the old ReplicaSet asks for 1 pod but still counts 2 available.
+    /// Cleaning up "unhealthy" pods must not turn into growing it past replicas + maxSurge.
+    @Test func staleAvailableCountAboveSpecIsRefusedNotScaledUp() throws {
+        let d = F.deployment(replicas: 4, maxSurge: 1, maxUnavailable: 1)
+        let old = F.replicaSet("web-old", image: "nginx:1.26", replicas: 1, available: 2)
+        let new = F.replicaSet("web-new", replicas: 4, available: 3)
+        #expect(throws: RolloutPlanner.InvalidCleanup(namespace: "default", name: "web-old", from: 1, to: 2)) {
+            try oldSteps(d, old: old, new: new)
+        }
+    }
+
+    @Test func scaleDownHonoursMaxUnavailableAcrossOldReplicaSetsOldestFirst() throws {
         let d = F.deployment(replicas: 10, maxSurge: 0, maxUnavailable: 3)
         let older = F.replicaSet("web-a", image: "nginx:1.25", replicas: 2, created: "2026-11-26T09:00:00Z")
         let old = F.replicaSet("web-b", image: "nginx:1.26", replicas: 8, created: "2026-11-26T09:30:00Z")
         let new = F.replicaSet("web-new", replicas: 0)
-        let steps = RolloutPlanner.reconcileOldReplicaSets(d, allRSs: [old, older, new], oldRSs: [old, older], newRS: new)
+        let steps = try RolloutPlanner.reconcileOldReplicaSets(d, allRSs: [old, older, new], oldRSs: [old, older], newRS: new)
         #expect(steps == [ScaleStep(older, to: 0), ScaleStep(old, to: 7)])
     }
 

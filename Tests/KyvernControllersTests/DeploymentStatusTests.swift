@@ -106,4 +106,12 @@ import Testing
         #expect(s.condition("ReplicaFailure")?.reason == "FailedCreate")
         #expect(s.condition("ReplicaFailure")?.lastUpdateTime == "2026-11-26T10:05:00Z")
     }
+
+    @Test func reasonsAreSpelledAsUpstream() {
+        #expect(DeploymentReason.allCases.map(\.text) == [
+            "MinimumReplicasAvailable", "MinimumReplicasUnavailable", "NewReplicaSetCreated", "FoundNewReplicaSet",
+            "ReplicaSetUpdated", "NewReplicaSetAvailable", "ProgressDeadlineExceeded", "DeploymentPaused",
+            "DeploymentResumed", "ReplicaSetCreateError",
+        ])
+    }
 }

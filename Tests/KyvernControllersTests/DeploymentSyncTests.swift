@@ -52,6 +52,17 @@ import Testing
                                  ["spec": ["template": ["spec": ["containers": [["name": "web", "image": .string(image)]]]]]])
     }
 
+    /// Brings `d` to a settled first revision, then sets a new image; returns the old ReplicaSet's name.
+    func rollOut(from d: DeploymentObject) async throws -> String {
+        try seedDeployment(d)
+        try await runSync()
+        try await settle()
+        try await runSync()
+        let oldName = try #require(replicaSets().first?.name)
+        try await setImage("nginx:1.28")
+        return oldName
+    }
+
     @Test func newDeploymentGetsAReplicaSetWithHashRevisionAndEvent() async throws {
         try seedDeployment()
         try await runSync()
@@ -84,12 +95,7 @@ import Testing
     }
 
     @Test func rollingUpdateStepsWithinSurgeAndUnavailability() async throws {
-        try seedDeployment(F.deployment(replicas: 3, maxSurge: 1, maxUnavailable: 0))
-        try await runSync()
-        try await settle()
-        try await runSync()
-        let oldName = try #require(replicaSets().first?.name)
-        try await setImage("nginx:1.28")
+        let oldName = try await rollOut(from: F.deployment(replicas: 3, maxSurge: 1, maxUnavailable: 0))
         try await runSync()
         var rsList = replicaSets()
         let newRS = try #require(rsList.first { $0.name != oldName })
@@ -119,6 +125,42 @@ import Testing
         #expect(status.updatedReplicas == 3 && status.replicas == 3)
         #expect(events().contains("ScalingReplicaSet: Scaled down replica set \(oldName) from 3 to 2"))
         #expect(events().contains("ScalingReplicaSet: Scaled up replica set \(newRS.name) from 0 to 1"))
+    }
+
+    /// The lag seen under load: the old ReplicaSet was scaled down to 1 but its status (written by
+    /// the ReplicaSet controller, which has not caught up) still counts 2 available pods. The pass
+    /// must fail and leave every size alone instead of "cleaning up" the old one back to 2 (6 pods
+    /// for replicas 4 + maxSurge 1); once the status catches up the rollout finishes within bounds.
+    @Test func laggingOldStatusNeverScalesAnOldReplicaSetUp() async throws {
+        let oldName = try await rollOut(from: F.deployment(replicas: 4, maxSurge: 1, maxUnavailable: 1))
+        func sizes() -> (old: Int, new: Int) {
+            let list = replicaSets()
+            return (list.first { $0.name == oldName }!.replicas, list.first { $0.name != oldName }?.replicas ?? 0)
+        }
+        for _ in 0..<10 where sizes() != (1, 4) {
+            try await runSync()
+            #expect(sizes().old + sizes().new <= 5)
+            try await settle()
+        }
+        #expect(sizes() == (1, 4))
+        // The old ReplicaSet's status still reports its two former pods; one new pod is not ready.
+        let newName = try #require(replicaSets().first { $0.name != oldName }?.name)
+        for (name, replicas, available) in [(oldName, 2, 2), (newName, 4, 3)] {
+            var rs = try #require(fake.object(.replicaSets, namespace: "default", name: name))
+            rs["status"] = ["replicas": .int(Int64(replicas)), "availableReplicas": .int(Int64(available)),
+                            "readyReplicas": .int(Int64(available)), "observedGeneration": rs["metadata"]?["generation"] ?? 1]
+            _ = try await fake.updateStatus(.replicaSets, namespace: "default", rs)
+        }
+        fake.clearActions()
+        await #expect(throws: RolloutPlanner.InvalidCleanup.self) { try await runSync() }
+        #expect(fake.writes.filter { $0.resource == "replicasets" }.isEmpty)
+        #expect(sizes() == (1, 4))
+
+        try await settle()
+        try await runSync()
+        #expect(sizes() == (0, 4))
+        #expect(events().contains("ScalingReplicaSet: Scaled down replica set \(oldName) from 1 to 0"))
+        #expect(!events().contains("ScalingReplicaSet: Scaled up replica set \(oldName) from 1 to 2"))
     }
 
     @Test func scalingAStableDeploymentResizesItsReplicaSet() async throws {
@@ -176,12 +218,7 @@ import Testing
     }
 
     @Test func recreateScalesOldToZeroBeforeCreatingNew() async throws {
-        try seedDeployment(F.deployment(strategy: "Recreate"))
-        try await runSync()
-        try await settle()
-        try await runSync()
-        let oldName = try #require(replicaSets().first?.name)
-        try await setImage("nginx:1.28")
+        let oldName = try await rollOut(from: F.deployment(strategy: "Recreate"))
         try await runSync()
         #expect(replicaSets().count == 1)
         #expect(replicaSets().first?.replicas == 0)

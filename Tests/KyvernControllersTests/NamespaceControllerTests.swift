@@ -9,7 +9,7 @@ import Testing
     let client = FakeClient()
 
     func deleter(_ resources: [ResourceRef] = [.configMaps, .secrets]) -> NamespaceContentDeleter {
-        NamespaceContentDeleter(client: client, resources: { resources }, logger: Logger(label: "test"))
+        NamespaceContentDeleter(client: client, resources: { (resources, []) }, logger: Logger(label: "test"))
     }
 
     func condition(_ type: String) -> JSONValue? {

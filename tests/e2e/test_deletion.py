@@ -219,8 +219,26 @@ def test_namespace_terminates_asynchronously(cluster, suffix):
         assert r.status_code == 403, r.text
         st = status_of(r)
         assert st["reason"] == "Forbidden"
-        assert st["message"] == f"unable to create new content in namespace {name} because it is being terminated"
-        assert st["details"] == {"name": name, "kind": "namespaces"}
+        assert st["message"] == (f'configmaps "late" is forbidden: unable to create new content in namespace {name} '
+                                 "because it is being terminated")
+        assert st["details"] == {"name": "late", "kind": "configmaps", "causes": [
+            {"reason": "NamespaceTerminating", "message": f"namespace {name} is being terminated",
+             "field": "metadata.namespace"}]}
+        # a generated name is not known yet: the refusal names the prefix, as upstream's admission does
+        r = cluster.post(f"/api/v1/namespaces/{name}/pods", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"generateName": "web-"},
+            "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+        assert r.status_code == 403, r.text
+        st = status_of(r)
+        assert st["message"] == (f'pods "web-" is forbidden: unable to create new content in namespace {name} '
+                                 "because it is being terminated")
+        assert st["details"]["name"] == "web-" and st["details"]["kind"] == "pods"
+        assert st["details"]["causes"][0]["reason"] == "NamespaceTerminating"
+        # kubectl shows the same refusal
+        r = cluster.kubectl("-n", name, "create", "configmap", "late2", check=False)
+        assert r.returncode == 1
+        assert r.stderr == (f'error: failed to create configmap: configmaps "late2" is forbidden: unable to create new '
+                            f"content in namespace {name} because it is being terminated\n")
         # content goes, the finalizer-held object stays and the conditions say so
         def conditions():
             ns = cluster.ok_json(cluster.get(f"/api/v1/namespaces/{name}"), 200)

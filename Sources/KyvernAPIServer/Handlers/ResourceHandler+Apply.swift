@@ -56,7 +56,9 @@ extension ResourceHandler {
         ObjectDefaults.apply(to: &object, info: info)
         try validateMeta(object, info)
         try validateObject(object, old: nil, info: info)
-        if info.namespaced { try await requireNamespace(request.namespace ?? "", forCreate: true) }
+        if info.namespaced {
+            try await requireNamespace(request.namespace ?? "", forCreate: true, info: info, name: name)
+        }
         let prepared = prepareForCreate(object, info)
         if request.dryRun { return .object(prepared, status: 201) }
         let stored = try await storage.create(info, key: key(request, name: name), object: prepared)

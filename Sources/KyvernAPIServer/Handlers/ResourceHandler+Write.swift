@@ -10,6 +10,7 @@ extension ResourceHandler {
         try validateManagerOptions(request, options: "CreateOptions")
         var object = try decodeObject(&request, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
         try reconcileNamespace(&object, request)
+        let requestedName = Self.nameForAdmission(object)
         if (object[path: ["metadata", "name"]]?.stringValue ?? "").isEmpty,
            let prefix = object[path: ["metadata", "generateName"]]?.stringValue, !prefix.isEmpty {
             object[path: ["metadata", "name"]] = .string(NameGenerator.generate(prefix: prefix))
@@ -18,7 +19,9 @@ extension ResourceHandler {
         try validateMeta(object, info)
         try validateObject(object, old: nil, info: info)
         let name = object[path: ["metadata", "name"]]?.stringValue ?? ""
-        if info.namespaced { try await requireNamespace(request.namespace ?? "", forCreate: true) }
+        if info.namespaced {
+            try await requireNamespace(request.namespace ?? "", forCreate: true, info: info, name: requestedName)
+        }
         object = recordUpdate(request, old: nil, new: object)
         var prepared = prepareForCreate(object, info)
         let allocation = try await allocateServiceValues(&prepared, old: nil, info: info, dryRun: request.dryRun)
@@ -43,7 +46,11 @@ extension ResourceHandler {
         }
     }
 
-    func requireNamespace(_ namespace: String, forCreate: Bool) async throws {
+    /// Upstream's NamespaceLifecycle admission: the namespace must exist, and nothing new may be
+    /// created in one being terminated. The refusal names the object as admission saw it (its
+    /// name, or its generateName before a name is generated) and carries a `NamespaceTerminating`
+    /// cause, which controllers test for to stop retrying quietly.
+    func requireNamespace(_ namespace: String, forCreate: Bool, info: ResourceInfo? = nil, name: String = "") async throws {
         let nsInfo = ResourceCatalog.find(group: "", version: "v1", resource: "namespaces")!
         let nsKey = StorageKeys.key(nsInfo, namespace: nil, name: namespace)
         var found = await cache.get(key: nsKey)
@@ -53,10 +60,32 @@ extension ResourceHandler {
         }
         guard let found else { throw APIError.notFound(group: "", resource: "namespaces", name: namespace) }
         if forCreate, found.object[path: ["status", "phase"]]?.stringValue == "Terminating" {
-            throw APIError(code: 403, reason: "Forbidden",
-                           message: "unable to create new content in namespace \(namespace) because it is being terminated",
-                           details: .init(name: namespace, kind: "namespaces"))
+            throw Self.namespaceTerminating(namespace, group: info?.group ?? "", resource: info?.resource ?? "", name: name)
         }
+    }
+
+    /// The 403 for a create in a terminating namespace, worded as upstream's admission.NewForbidden.
+    static func namespaceTerminating(_ namespace: String, group: String, resource: String, name: String) -> APIError {
+        let qualified = group.isEmpty ? resource : "\(resource).\(group)"
+        let reason = "unable to create new content in namespace \(namespace) because it is being terminated"
+        let message: String
+        if qualified.isEmpty {
+            message = "forbidden: \(reason)"
+        } else if name.isEmpty {
+            message = "\(qualified) is forbidden: \(reason)"
+        } else {
+            message = "\(qualified) \"\(name)\" is forbidden: \(reason)"
+        }
+        let cause = APIError.Cause(type: "NamespaceTerminating", message: "namespace \(namespace) is being terminated",
+                                   field: "metadata.namespace")
+        return APIError(code: 403, reason: "Forbidden", message: message,
+                        details: .init(name: name, group: group.isEmpty ? nil : group, kind: resource, causes: [cause]))
+    }
+
+    /// The name admission reports for a create: `metadata.name`, else `metadata.generateName`.
+    static func nameForAdmission(_ object: JSONValue) -> String {
+        if let name = object[path: ["metadata", "name"]]?.stringValue, !name.isEmpty { return name }
+        return object[path: ["metadata", "generateName"]]?.stringValue ?? ""
     }
 
     func prepareForCreate(_ object: JSONValue, _ info: ResourceInfo) -> JSONValue {

@@ -39,12 +39,19 @@ public protocol KubernetesClient: Sendable {
     /// Has a default (405) so conformers written before it still compile.
     func updateSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
                            _ body: JSONValue, options: WriteOptions) async throws -> JSONValue
+    /// GET of a path that names no resource, e.g. the discovery documents `/api`, `/apis` and
+    /// `/apis/<group>/<version>`. Has a default (404) so conformers written before it still compile.
+    func getPath(_ path: String) async throws -> JSONValue
 }
 
 extension KubernetesClient {
     public func updateSubresource(_ ref: ResourceRef, namespace: String?, name: String, subresource: String,
                                   _ body: JSONValue, options: WriteOptions) async throws -> JSONValue {
         throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
+    }
+
+    public func getPath(_ path: String) async throws -> JSONValue {
+        throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
     }
 }
 

@@ -68,6 +68,10 @@ public struct APIClient: KubernetesClient {
                                        body: object.serialized(), options: options))
     }
 
+    public func getPath(_ path: String) async throws -> JSONValue {
+        try await send(RequestTarget(method: "GET", path: path))
+    }
+
     public func updateStatus(_ ref: ResourceRef, namespace: String?, _ object: JSONValue,
                              options: WriteOptions) async throws -> JSONValue {
         try await send(Requests.update(ref, namespace: namespace, name: try Self.name(of: object), subresource: "status",

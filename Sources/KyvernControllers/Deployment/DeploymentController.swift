@@ -31,9 +31,21 @@ final class DeploymentController: Reconciler {
     }
 
     func reconcile(_ key: ObjectKey) async throws {
-        if let delay = try await reconcile(key: key.description) {
-            await queue?.addAfter(key, delay: delay)
+        let delay: Duration?
+        do {
+            delay = try await reconcile(key: key.description)
+        } catch where Self.isNamespaceTerminating(error) {
+            // As upstream: nothing can be created there any more, and the namespace controller
+            // deletes the Deployment; retrying would only repeat the refusal.
+            logger.debug("namespace terminating; not retrying", metadata: ["key": "\(key)"])
+            return
         }
+        if let delay { await queue?.addAfter(key, delay: delay) }
+    }
+
+    /// The refusal of a create in a terminating namespace (the API server's `NamespaceTerminating` cause).
+    static func isNamespaceTerminating(_ error: any Error) -> Bool {
+        (error as? APIError)?.details?.causes.contains { $0.type == "NamespaceTerminating" } ?? false
     }
 
     /// Wires the informers' events to `enqueue` (a Deployment key, `namespace/name`).

@@ -24,16 +24,13 @@ enum DeploymentKeys {
     static let noProgressDeadline = Int(Int32.max)
 }
 
-/// Reasons of the Deployment's `Available` and `Progressing` conditions, as upstream words them.
-enum DeploymentReason {
-    static let minimumReplicasAvailable = "MinimumReplicasAvailable"
-    static let minimumReplicasUnavailable = "MinimumReplicasUnavailable"
-    static let newReplicaSetCreated = "NewReplicaSetCreated"
-    static let foundNewReplicaSet = "FoundNewReplicaSet"
-    static let replicaSetUpdated = "ReplicaSetUpdated"
-    static let newReplicaSetAvailable = "NewReplicaSetAvailable"
-    static let progressDeadlineExceeded = "ProgressDeadlineExceeded"
-    static let deploymentPaused = "DeploymentPaused"
-    static let deploymentResumed = "DeploymentResumed"
-    static let replicaSetCreateError = "ReplicaSetCreateError"
+/// Reasons of the Deployment's `Available` and `Progressing` conditions (and of its events). Upstream
+/// spells each as its case name with a capital first letter, so the spelling is written once, here.
+enum DeploymentReason: String, CaseIterable {
+    case minimumReplicasAvailable, minimumReplicasUnavailable, newReplicaSetCreated, foundNewReplicaSet,
+         replicaSetUpdated, newReplicaSetAvailable, progressDeadlineExceeded, deploymentPaused, deploymentResumed,
+         replicaSetCreateError
+
+    /// Upstream's spelling, e.g. "MinimumReplicasAvailable".
+    var text: String { rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
 }

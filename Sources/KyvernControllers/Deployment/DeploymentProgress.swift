@@ -23,11 +23,11 @@ enum DeploymentProgress {
         let stamp = Timestamp.format(now)
         if available >= deployment.replicas - deployment.maxUnavailable {
             status.setCondition(DeploymentCondition(type: "Available", status: "True",
-                                                    reason: DeploymentReason.minimumReplicasAvailable,
+                                                    reason: DeploymentReason.minimumReplicasAvailable.text,
                                                     message: "Deployment has minimum availability.", now: stamp))
         } else {
             status.setCondition(DeploymentCondition(type: "Available", status: "False",
-                                                    reason: DeploymentReason.minimumReplicasUnavailable,
+                                                    reason: DeploymentReason.minimumReplicasUnavailable.text,
                                                     message: "Deployment does not have minimum availability.", now: stamp))
         }
         return status
@@ -52,8 +52,8 @@ enum DeploymentProgress {
     static func isTimedOut(_ deployment: DeploymentObject, _ status: DeploymentStatus, now: Date) -> Bool {
         guard deployment.hasProgressDeadline, let seconds = deployment.progressDeadlineSeconds,
               let condition = status.condition("Progressing") else { return false }
-        if condition.reason == DeploymentReason.newReplicaSetAvailable { return false }
-        if condition.reason == DeploymentReason.progressDeadlineExceeded { return true }
+        if condition.reason == DeploymentReason.newReplicaSetAvailable.text { return false }
+        if condition.reason == DeploymentReason.progressDeadlineExceeded.text { return true }
         guard let from = Timestamp.parse(condition.lastUpdateTime) else { return false }
         return from.addingTimeInterval(TimeInterval(seconds)) < now
     }
@@ -67,16 +67,16 @@ enum DeploymentProgress {
         let current = deployment.status.condition("Progressing")
         let stamp = Timestamp.format(now)
         let isCompleteRollout = status.replicas == status.updatedReplicas
-            && current?.reason == DeploymentReason.newReplicaSetAvailable
+            && current?.reason == DeploymentReason.newReplicaSetAvailable.text
         if deployment.hasProgressDeadline && !isCompleteRollout {
             let subject = newRS.map { "ReplicaSet \(goQuote($0.name))" } ?? "Deployment \(goQuote(deployment.name))"
             if isComplete(deployment, status) {
                 status.setCondition(DeploymentCondition(type: "Progressing", status: "True",
-                                                        reason: DeploymentReason.newReplicaSetAvailable,
+                                                        reason: DeploymentReason.newReplicaSetAvailable.text,
                                                         message: "\(subject) has successfully progressed.", now: stamp))
             } else if isProgressing(deployment, status) {
                 var condition = DeploymentCondition(type: "Progressing", status: "True",
-                                                    reason: DeploymentReason.replicaSetUpdated,
+                                                    reason: DeploymentReason.replicaSetUpdated.text,
                                                     message: "\(subject) is progressing.", now: stamp)
                 if let current {
                     if current.status == "True" { condition.lastTransitionTime = current.lastTransitionTime }
@@ -85,7 +85,7 @@ enum DeploymentProgress {
                 status.setCondition(condition)
             } else if isTimedOut(deployment, status, now: now) {
                 status.setCondition(DeploymentCondition(type: "Progressing", status: "False",
-                                                        reason: DeploymentReason.progressDeadlineExceeded,
+                                                        reason: DeploymentReason.progressDeadlineExceeded.text,
                                                         message: "\(subject) has timed out progressing.", now: stamp))
             }
         }
@@ -117,7 +117,7 @@ enum DeploymentProgress {
     static func progressCheckDelay(_ deployment: DeploymentObject, _ status: DeploymentStatus, now: Date) -> Duration? {
         guard deployment.hasProgressDeadline, let seconds = deployment.progressDeadlineSeconds,
               let current = deployment.status.condition("Progressing") else { return nil }
-        if isComplete(deployment, status) || current.reason == DeploymentReason.progressDeadlineExceeded { return nil }
+        if isComplete(deployment, status) || current.reason == DeploymentReason.progressDeadlineExceeded.text { return nil }
         guard let from = Timestamp.parse(current.lastUpdateTime) else { return nil }
         let after = from.addingTimeInterval(TimeInterval(seconds)).timeIntervalSince(now)
         if after < 1 { return .zero }
@@ -132,16 +132,16 @@ enum DeploymentProgress {
         guard deployment.progressDeadlineSeconds != nil else { return nil }
         var status = deployment.status
         let current = status.condition("Progressing")
-        if current?.reason == DeploymentReason.progressDeadlineExceeded { return nil }
-        let pausedExists = current?.reason == DeploymentReason.deploymentPaused
+        if current?.reason == DeploymentReason.progressDeadlineExceeded.text { return nil }
+        let pausedExists = current?.reason == DeploymentReason.deploymentPaused.text
         let stamp = Timestamp.format(now)
         if deployment.paused && !pausedExists {
             status.setCondition(DeploymentCondition(type: "Progressing", status: "Unknown",
-                                                    reason: DeploymentReason.deploymentPaused,
+                                                    reason: DeploymentReason.deploymentPaused.text,
                                                     message: "Deployment is paused", now: stamp))
         } else if !deployment.paused && pausedExists {
             status.setCondition(DeploymentCondition(type: "Progressing", status: "Unknown",
-                                                    reason: DeploymentReason.deploymentResumed,
+                                                    reason: DeploymentReason.deploymentResumed.text,
                                                     message: "Deployment is resumed", now: stamp))
         } else {
             return nil

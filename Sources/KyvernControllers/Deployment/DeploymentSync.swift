@@ -11,7 +11,7 @@ import Logging
 /// next step. Level-triggered: running it twice, or after a restart, converges the same way.
 struct DeploymentSync: Sendable {
     let client: any KubernetesClient
-    let events: DeploymentEventRecorder
+    let events: EventRecorder
     let logger: Logger
     let now: @Sendable () -> Date
 
@@ -20,7 +20,8 @@ struct DeploymentSync: Sendable {
         self.client = client
         self.logger = logger
         self.now = now
-        self.events = DeploymentEventRecorder(client: client, logger: logger, now: now)
+        self.events = EventRecorder(client: client, component: "deployment-controller", logger: logger,
+                                    fallbackKind: ("Deployment", "apps/v1"), now: now)
     }
 
     /// What the caller should do after a pass.
@@ -169,7 +170,7 @@ struct Pass {
             var statusChanged = false
             if d.hasProgressDeadline && status.condition("Progressing") == nil {
                 status.setCondition(DeploymentCondition(type: "Progressing", status: "True",
-                                                        reason: DeploymentReason.foundNewReplicaSet,
+                                                        reason: DeploymentReason.foundNewReplicaSet.text,
                                                         message: "Found new replica set \(goQuote(rs.name))",
                                                         now: Timestamp.format(now)))
                 statusChanged = true
@@ -227,11 +228,11 @@ struct Pass {
             if d.hasProgressDeadline {
                 var status = d.status
                 status.setCondition(DeploymentCondition(type: "Progressing", status: "False",
-                                                        reason: DeploymentReason.replicaSetCreateError,
+                                                        reason: DeploymentReason.replicaSetCreateError.text,
                                                         message: message, now: Timestamp.format(now)))
                 try? await writeStatus(status)
             }
-            await sync.events.warning(d.object, reason: DeploymentReason.replicaSetCreateError, message: message)
+            await sync.events.warning(d.object, reason: DeploymentReason.replicaSetCreateError.text, message: message)
             throw error
         }
         if !alreadyExists && size > 0 {
@@ -244,7 +245,7 @@ struct Pass {
         if !alreadyExists && d.hasProgressDeadline {
             var status = d.status
             status.setCondition(DeploymentCondition(type: "Progressing", status: "True",
-                                                    reason: DeploymentReason.newReplicaSetCreated,
+                                                    reason: DeploymentReason.newReplicaSetCreated.text,
                                                     message: "Created new replica set \(goQuote(created.name))",
                                                     now: Timestamp.format(now)))
             try await writeStatus(status)
@@ -336,7 +337,7 @@ struct Pass {
            try await execute([step]) {
             return try await syncRolloutStatus(allRSs: allRSs, newRS: newRS)
         }
-        let steps = RolloutPlanner.reconcileOldReplicaSets(d, allRSs: allRSs, oldRSs: oldRSs.active, newRS: newRS)
+        let steps = try RolloutPlanner.reconcileOldReplicaSets(d, allRSs: allRSs, oldRSs: oldRSs.active, newRS: newRS)
         if try await execute(steps) {
             return try await syncRolloutStatus(allRSs: allRSs, newRS: newRS)
         }

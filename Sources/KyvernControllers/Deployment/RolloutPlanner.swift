@@ -23,12 +23,29 @@ enum RolloutPlanner {
         return size == newRS.replicas ? nil : ScaleStep(newRS, to: size)
     }
 
+    /// A "cleanup" that would grow a ReplicaSet: its status reports more available pods than its
+    /// spec now asks for (status lags a scale-down while the surplus pods terminate). Upstream
+    /// refuses the pass with this error and retries once the status caught up.
+    struct InvalidCleanup: Error, CustomStringConvertible, Equatable {
+        var namespace: String
+        var name: String
+        var from: Int
+        var to: Int
+        var description: String {
+            "when cleaning up unhealthy replicas, got invalid request to scale down \(namespace)/\(name) \(from) -> \(to)"
+        }
+    }
+
     /// Shrinks of old ReplicaSets that keep at least `replicas - maxUnavailable` pods available:
     /// first their unavailable pods (which cost no availability), then available ones down to that
     /// floor, oldest ReplicaSets first. Pods the new ReplicaSet has yet to make available count
     /// against the budget, so a broken new template cannot drain the old pods.
+    ///
+    /// Throws ``InvalidCleanup`` rather than plan a resize upwards: a ReplicaSet whose status still
+    /// counts more available pods than its spec would otherwise be "cleaned up" to a larger size,
+    /// pushing the total past `replicas + maxSurge`.
     static func reconcileOldReplicaSets(_ deployment: DeploymentObject, allRSs: [ReplicaSetObject],
-                                        oldRSs: [ReplicaSetObject], newRS: ReplicaSetObject) -> [ScaleStep] {
+                                        oldRSs: [ReplicaSetObject], newRS: ReplicaSetObject) throws(InvalidCleanup) -> [ScaleStep] {
         if oldRSs.totalReplicas == 0 { return [] }
         let allPods = allRSs.totalReplicas
         let minAvailable = deployment.replicas - deployment.maxUnavailable
@@ -44,6 +61,9 @@ enum RolloutPlanner {
             let rs = olds[i]
             if rs.replicas == 0 || rs.replicas == rs.availableReplicas { continue }
             let count = min(maxScaledDown - cleaned, rs.replicas - rs.availableReplicas)
+            if count < 0 {
+                throw InvalidCleanup(namespace: rs.namespace, name: rs.name, from: rs.replicas, to: rs.replicas - count)
+            }
             steps.append(ScaleStep(rs, to: rs.replicas - count))
             olds[i].replicas -= count
             cleaned += count

@@ -19,7 +19,8 @@ package actor GarbageCollector {
     }
 
     let client: any KubernetesClient
-    let resources: [GCResource]
+    /// Every resource watched so far; grows as discovery finds new ones (``add(_:)``).
+    private(set) var resources: [GCResource]
     let logger: Logger
     private(set) var graph = OwnerGraph()
 
@@ -28,6 +29,15 @@ package actor GarbageCollector {
         self.client = client
         self.resources = resources
         self.logger = logger
+    }
+
+    /// Adds resources not watched yet (by group and resource); returns those added, for the
+    /// caller to start watching.
+    package func add(_ discovered: [GCResource]) -> [GCResource] {
+        var known = Set(resources.map { "\($0.ref.group)/\($0.ref.resource)" })
+        let added = discovered.filter { known.insert("\($0.ref.group)/\($0.ref.resource)").inserted }
+        resources += added
+        return added
     }
 
     // MARK: Graph upkeep

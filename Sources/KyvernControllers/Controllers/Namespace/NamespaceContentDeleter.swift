@@ -11,8 +11,9 @@ struct NamespaceContentDeleter: Sendable {
     static let finalizer = "kubernetes"
 
     let client: any KubernetesClient
-    /// The namespaced resources that can be listed and deleted (from discovery).
-    let resources: @Sendable () async throws -> [ResourceRef]
+    /// The namespaced resources that can be listed and deleted (from discovery), and the group
+    /// versions discovery could not read (which keep the namespace from being finalized).
+    let resources: @Sendable () async throws -> (refs: [ResourceRef], failures: [String])
     let logger: Logger
 
     /// Whether the namespace still waits for its content (the caller retries it later).
@@ -31,7 +32,9 @@ struct NamespaceContentDeleter: Sendable {
         var conditions = NamespaceConditions()
         var refs: [ResourceRef] = []
         do {
-            refs = try await resources()
+            let found = try await resources()
+            refs = found.refs
+            conditions.discoveryFailures += found.failures
         } catch {
             conditions.discoveryFailures.append("\(error)")
         }

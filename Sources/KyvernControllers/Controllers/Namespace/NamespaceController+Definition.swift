@@ -24,7 +24,10 @@ enum NamespaceController {
                   let name = object[path: ["metadata", "name"]]?.stringValue else { return }
             await queue.add(ObjectKey(namespace: nil, name: name))
         }
-        let deleter = NamespaceContentDeleter(client: context.client, resources: { CatalogDiscovery.namespacedResources },
+        let deleter = NamespaceContentDeleter(client: context.client, resources: { [discovery = APIDiscovery(client: context.client)] in
+            let found = try await discovery.namespacedResources()
+            return (found.resources.map(\.ref), found.failures)
+        },
                                               logger: context.logger)
         return context.runner(NamespaceReconciler(deleter: deleter, queue: queue), queue: queue)
     }
