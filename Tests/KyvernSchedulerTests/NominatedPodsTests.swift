@@ -87,7 +87,9 @@ import Testing
     }
 
     @Test func allowedByEveryWaitingPluginItProceedsBeforeTheTimeout() async {
-        let pod = waiting(["A": .seconds(30), "B": .seconds(30)])
+        // Timeouts far beyond any scheduling delay on a loaded machine: success alone shows the release
+        // came from the plugins, not from a timeout.
+        let pod = waiting(["A": .seconds(600), "B": .seconds(600)])
         let clock = ContinuousClock()
         let start = clock.now
         Task {
@@ -98,7 +100,7 @@ import Testing
         }
         let status = await pod.wait()
         #expect(status.isSuccess)
-        #expect(clock.now - start < .seconds(5))
+        #expect(clock.now - start < .seconds(300))
     }
 
     @Test func rejectedItFailsWithThePluginsMessage() async {

@@ -4,7 +4,7 @@ extension ReplicaSetController {
     /// Wires the controller to the shared pod and ReplicaSet informers.
     static let definition = ControllerDefinition(name: name, aliases: ["replicaset-controller"]) { context in
         let rsInformer = await context.informer(for: .replicaSets)
-        let podInformer = await context.informer(for: .pods)
+        let podInformer = await context.informer(for: .pods, indexers: CacheIndex.indexers(ReplicaSetController.podIndexes))
         let queue = context.makeQueue()
         let expectations = ControllerExpectations()
         let handlers = ReplicaSetEventHandlers(replicaSets: rsInformer.lister, expectations: expectations, queue: queue)

@@ -66,11 +66,14 @@ extension ReplicaSetController {
     /// revisions): their spread over nodes ranks pods for deletion. None for a lone ReplicaSet.
     func relatedPods(of rs: JSONValue) async -> [JSONValue] {
         guard let owner = ControllerRef(of: rs) else { return [] }
-        let siblings = Set(await replicaSets.list(namespace: rs.namespace)
-            .filter { ControllerRef(of: $0)?.uid == owner.uid }.compactMap(\.uid))
-        return await pods.list(namespace: rs.namespace).filter {
-            guard let uid = ControllerRef(of: $0)?.uid else { return false }
-            return siblings.contains(uid)
+        let siblings = await replicaSets.list(namespace: rs.namespace)
+            .filter { ControllerRef(of: $0)?.uid == owner.uid }.compactMap(\.uid)
+        var related: [JSONValue] = []
+        for uid in Set(siblings) {
+            related += await pods.list(index: .ownerUID, value: uid).filter {
+                $0.namespace == rs.namespace && ControllerRef(of: $0)?.uid == uid
+            }
         }
+        return related
     }
 }

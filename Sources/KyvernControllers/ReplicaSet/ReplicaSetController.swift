@@ -15,6 +15,8 @@ struct ReplicaSetController: Reconciler {
     static let apiVersion = "apps/v1"
     /// Most pods created or deleted in one sync (upstream's `BurstReplicas`).
     static let burstReplicas = 500
+    /// The pod informer's indexes a sync reads through ``candidatePods(of:)``.
+    static let podIndexes: [CacheIndex] = [.ownerUID, .uncontrolledByNamespace]
 
     let client: any KubernetesClient
     let replicaSets: any ObjectCache
@@ -55,7 +57,7 @@ struct ReplicaSetController: Reconciler {
             logger.error("invalid selector", metadata: ["replicaset": "\(key)", "error": "\(error)"])
             return
         }
-        let all = await pods.list(namespace: key.namespace)
+        let all = await candidatePods(of: rs)
         let claimed = try await claimPods(rs, selector: selector, candidates: all.filter(PodState.isActive))
         let terminating = all.filter {
             PodState.isTerminating($0) && ControllerRef(of: $0)?.uid == rs.uid && selector.matches(labelsOf: $0)
@@ -78,6 +80,21 @@ struct ReplicaSetController: Reconciler {
             await queue?.addAfter(key, delay: .seconds(minReadySeconds))
         }
         if let manageError { throw manageError }
+    }
+
+    /// The pods a sync of `rs` must look at: those it owns and the uncontrolled ones of its
+    /// namespace it could adopt. Pods controlled by another owner would only be ignored (upstream
+    /// lists the whole namespace), so the indexes spare scanning thousands of them on every sync.
+    func candidatePods(of rs: JSONValue) async -> [JSONValue] {
+        let namespace = rs.namespace ?? ""
+        var seen = Set<String>()
+        var result: [JSONValue] = []
+        let owned = await pods.list(index: .ownerUID, value: rs.uid ?? "")
+        let uncontrolled = await pods.list(index: .uncontrolledByNamespace, value: namespace)
+        for pod in owned + uncontrolled where (pod.namespace ?? "") == namespace {
+            if seen.insert(pod.name ?? "").inserted { result.append(pod) }
+        }
+        return result
     }
 
     /// Writes `status` through the status subresource when it differs, retrying once on a
