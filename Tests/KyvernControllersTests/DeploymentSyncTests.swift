@@ -31,8 +31,17 @@ import Testing
 
     @discardableResult
     func runSync() async throws -> DeploymentSync.Outcome {
-        try await sync.sync(deployment: deployment(), replicaSets: fake.objects(.replicaSets, namespace: "default"),
-                            pods: fake.objects(.pods, namespace: "default"))
+        // Events are written asynchronously: wait for this pass's before the test reads them.
+        let sync = sync
+        do {
+            let outcome = try await sync.sync(deployment: deployment(), replicaSets: fake.objects(.replicaSets, namespace: "default"),
+                                              pods: fake.objects(.pods, namespace: "default"))
+            await sync.events.flush()
+            return outcome
+        } catch {
+            await sync.events.flush()
+            throw error
+        }
     }
 
     /// Plays the ReplicaSet controller: every ReplicaSet reports `spec.replicas` pods, all available

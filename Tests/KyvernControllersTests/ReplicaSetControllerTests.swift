@@ -47,6 +47,7 @@ import Testing
             #expect(pod.ownerReferences == [Pods.ref(to: rs)])
             #expect(pod["spec"] == rs[path: ["spec", "template", "spec"]])
         }
+        await controller.podControl.recorder.flush()  // events are written asynchronously
         #expect(events.map { $0["reason"] } == ["SuccessfulCreate", "SuccessfulCreate", "SuccessfulCreate"])
         #expect(Set(events.compactMap { $0["message"]?.stringValue }) == Set(pods.map { "Created pod: \($0.name!)" }))
         for event in events {
@@ -86,6 +87,7 @@ import Testing
         #expect(writes("create", "pods").count == 3)
         #expect(client.objects(.pods).count == 1)
         // The two identical refusals are one Event counted twice (upstream's event correlation).
+        await controller.podControl.recorder.flush()  // events are written asynchronously
         let failed = events.filter { $0["reason"] == "FailedCreate" }
         #expect(failed.count == 1)
         #expect(failed.first?["count"] == 2)
@@ -110,6 +112,7 @@ import Testing
         ] }
         try await controller.reconcile(key)
         #expect(Set(writes("delete", "pods").compactMap(\.name)) == ["unscheduled", "pending", "not-ready"])
+        await controller.podControl.recorder.flush()  // events are written asynchronously
         #expect(Set(events.filter { $0["reason"] == "SuccessfulDelete" }.compactMap { $0["message"]?.stringValue })
             == ["Deleted pod: unscheduled", "Deleted pod: pending", "Deleted pod: not-ready"])
         #expect(await expectations.pendingCounts("default/web")! == (0, 3))

@@ -14,6 +14,6 @@ extension DeploymentController {
             guard parts.count == 2 else { return }
             await queue.add(ObjectKey(namespace: parts[0], name: parts[1]))
         }
-        return context.runner(controller, queue: queue)
+        return context.runner(controller, queue: queue, companions: [{ await controller.sync.events.run() }])
     }
 }

@@ -13,6 +13,6 @@ extension ReplicaSetController {
         let controller = ReplicaSetController(
             client: context.client, replicaSets: rsInformer.lister, pods: podInformer.lister,
             expectations: expectations, queue: queue, logger: context.logger)
-        return context.runner(controller, queue: queue)
+        return context.runner(controller, queue: queue, companions: [{ await controller.podControl.recorder.run() }])
     }
 }

@@ -36,7 +36,10 @@ public struct ControllerContext: Sendable {
     }
 
     /// A runner for `reconciler` on `queue` with this controller's worker count.
-    public func runner(_ reconciler: any Reconciler, queue: ControllerQueue) -> ControllerRunner {
-        ControllerRunner(name: name, reconciler: reconciler, queue: queue, workers: workers, logger: logger)
+    /// `companions` run beside the workers and are cancelled with them.
+    public func runner(_ reconciler: any Reconciler, queue: ControllerQueue,
+                       companions: [@Sendable () async -> Void] = []) -> ControllerRunner {
+        ControllerRunner(name: name, reconciler: reconciler, queue: queue, workers: workers, logger: logger,
+                         companions: companions)
     }
 }

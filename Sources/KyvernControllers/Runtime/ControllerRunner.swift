@@ -1,3 +1,4 @@
+import KyvernAPI
 import KyvernClient
 public import Logging
 import Prometheus
@@ -13,9 +14,13 @@ public struct ControllerRunner: Sendable {
     let reconciler: any Reconciler
     let workers: Int
     let logger: Logger
+    /// Tasks that live as long as the workers, e.g. the controller's event writer.
+    let companions: [@Sendable () async -> Void]
 
-    public init(name: String, reconciler: any Reconciler, queue: ControllerQueue, workers: Int, logger: Logger) {
+    public init(name: String, reconciler: any Reconciler, queue: ControllerQueue, workers: Int, logger: Logger,
+                companions: [@Sendable () async -> Void] = []) {
         self.name = name
+        self.companions = companions
         self.reconciler = reconciler
         self.queue = queue
         self.workers = max(1, workers)
@@ -30,6 +35,9 @@ public struct ControllerRunner: Sendable {
                 // Turns cancellation into a queue shutdown, which wakes every waiting worker.
                 while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
                 await queue.queue.shutDown()
+            }
+            for companion in companions {
+                group.addTask { await companion() }
             }
             for _ in 0..<workers {
                 group.addTask { await worker() }
@@ -52,6 +60,11 @@ public struct ControllerRunner: Sendable {
             await queue.queue.forget(key)
         } catch is CancellationError {
             // Shutting down: the next leader resyncs everything anyway.
+        } catch let error as APIError where error.code == 409 && error.reason == "Conflict" {
+            // A write from a copy the cache had not yet refreshed: expected under load, not a
+            // failure. Sync again once the per-key backoff allows, with the newer copy.
+            logger.debug("conflict, will resync", metadata: ["controller": "\(name)", "key": "\(key)"])
+            await queue.retry(key)
         } catch {
             queue.metrics.errors.increment()
             logger.warning("sync failed, will retry", metadata: [

@@ -7,9 +7,12 @@ import Logging
 /// `kubectl get events`, through upstream's correlation (``EventCorrelator``): repeats raise the
 /// count of one Event, floods of similar messages are combined, and each object has a budget.
 ///
-/// Events are best effort as upstream's recorder makes them: a failed write is logged, never
-/// thrown, so an unreachable events API never stops a controller. One recorder per component;
-/// copies share its correlation state.
+/// Recording is asynchronous as upstream's broadcaster makes it: ``record(_:_:reason:message:)``
+/// only queues the Event, and ``run()`` — a child task of the controller's runner — writes the
+/// queue in order, so a sync never waits for an Event write. Events are best effort: a full queue
+/// drops the new Event (counted and logged), a failed write is logged, never thrown, so an
+/// unreachable events API never stops a controller. One recorder per component; copies share its
+/// queue and correlation state.
 struct EventRecorder: Sendable {
     let client: any KubernetesClient
     /// `source.component` and `reportingComponent`, e.g. "replicaset-controller".
@@ -21,6 +24,8 @@ struct EventRecorder: Sendable {
     /// events written in quick succession get distinct names.
     let now: @Sendable () -> Date
     private let sink: EventSink
+    /// Events queued and not yet written at most (upstream's `maxQueuedEvents`).
+    static let queueCapacity = 1000
 
     enum EventType: String, Sendable {
         case normal = "Normal"
@@ -29,13 +34,14 @@ struct EventRecorder: Sendable {
 
     init(client: any KubernetesClient, component: String, logger: Logger,
          fallbackKind: (kind: String, apiVersion: String)? = nil,
-         options: EventCorrelator.Options = .init(), now: @escaping @Sendable () -> Date = { Date() }) {
+         options: EventCorrelator.Options = .init(), capacity: Int = EventRecorder.queueCapacity,
+         now: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client
         self.component = component
         self.logger = logger
         self.fallbackKind = fallbackKind
         self.now = now
-        self.sink = EventSink(correlator: EventCorrelator(options: options))
+        self.sink = EventSink(correlator: EventCorrelator(options: options), capacity: capacity)
     }
 
     func normal(_ object: JSONValue, reason: String, message: String) async {
@@ -46,9 +52,27 @@ struct EventRecorder: Sendable {
         await record(object, .warning, reason: reason, message: message)
     }
 
+    /// Queues the Event for ``run()`` to write; returns without waiting for the API.
     func record(_ object: JSONValue, _ type: EventType, reason: String, message: String) async {
         let event = makeEvent(object, type, reason: reason, message: message)
-        await sink.write(event, client: client, now: now(), name: { Self.uniqueName(for: $0) }, logger: logger)
+        await sink.enqueue(event, at: now(), logger: logger)
+    }
+
+    /// Writes queued Events until the task is cancelled; Events still queued then are dropped,
+    /// as upstream's broadcaster drops them on shutdown.
+    func run() async {
+        await sink.run(client: client, logger: logger)
+    }
+
+    /// Writes every Event queued so far and returns once they are written, so a test can check
+    /// what a sync recorded; safe beside a running ``run()``, whose writes it waits for.
+    func flush() async {
+        await sink.flush(client: client, logger: logger)
+    }
+
+    /// Events dropped because the queue was full.
+    var dropped: Int {
+        get async { await sink.dropped }
     }
 
     /// The Event upstream's recorder writes: named `<object>.<hex nanoseconds>`, in the object's
@@ -83,21 +107,63 @@ struct EventRecorder: Sendable {
     }
 }
 
-/// Correlates and writes one component's events one at a time, as upstream's broadcaster does,
-/// so a repeat always finds the Event its predecessor created.
+/// Queues one component's events and correlates and writes them one at a time, as upstream's
+/// broadcaster does, so a repeat always finds the Event its predecessor created.
 private actor EventSink {
     var correlator: EventCorrelator
+    let capacity: Int
+    private(set) var dropped = 0
+    private var pending: [(event: JSONValue, time: Date)] = []
+    /// Wakes ``run(client:logger:)`` when an Event is queued; it ends when the task is cancelled.
+    private let signals: AsyncStream<Void>
+    private let signal: AsyncStream<Void>.Continuation
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    init(correlator: EventCorrelator) {
+    init(correlator: EventCorrelator, capacity: Int) {
         self.correlator = correlator
+        self.capacity = max(1, capacity)
+        (signals, signal) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    func write(_ event: JSONValue, client: any KubernetesClient, now: Date, name: (JSONValue) -> String,
-               logger: Logger) async {
+    func enqueue(_ event: JSONValue, at time: Date, logger: Logger) {
+        guard pending.count < capacity else {
+            dropped += 1
+            if dropped == 1 || dropped % 100 == 0 {
+                logger.warning("event queue full, dropping event", metadata: [
+                    "reason": "\(event["reason"]?.stringValue ?? "")", "dropped": "\(dropped)",
+                ])
+            }
+            return
+        }
+        pending.append((event, time))
+        signal.yield()
+    }
+
+    func run(client: any KubernetesClient, logger: Logger) async {
+        for await _ in signals {
+            while !Task.isCancelled, await writeNext(client: client, logger: logger) {}
+        }
+    }
+
+    func flush(client: any KubernetesClient, logger: Logger) async {
+        while await writeNext(client: client, logger: logger) {}
+    }
+
+    /// Writes the oldest queued Event; false when none was queued. Holding the write lock while
+    /// taking it from the queue keeps the order and lets ``flush(client:logger:)`` wait for a
+    /// write ``run(client:logger:)`` has in flight.
+    private func writeNext(client: any KubernetesClient, logger: Logger) async -> Bool {
         await acquire()
         defer { release() }
+        guard !pending.isEmpty else { return false }
+        let next = pending.removeFirst()
+        await write(next.event, client: client, now: next.time, name: { EventRecorder.uniqueName(for: $0) }, logger: logger)
+        return true
+    }
+
+    private func write(_ event: JSONValue, client: any KubernetesClient, now: Date, name: (JSONValue) -> String,
+               logger: Logger) async {
         let decision = correlator.correlate(event, now: now, name: name)
         do {
             let stored: JSONValue
