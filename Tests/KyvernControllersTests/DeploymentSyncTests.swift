@@ -72,6 +72,18 @@ import Testing
         return oldName
     }
 
+    @Test func aSettledDeploymentIsNotWrittenAgain() async throws {
+        try seedDeployment()
+        try await runSync()
+        try await settle()
+        try await runSync()
+        #expect(DeploymentObject(deployment()).status.availableReplicas == 3)
+        let before = fake.writes.count
+        // Nothing changed since: no status write, which could only conflict or churn watchers.
+        try await runSync()
+        #expect(fake.writes.count == before)
+    }
+
     @Test func newDeploymentGetsAReplicaSetWithHashRevisionAndEvent() async throws {
         try seedDeployment()
         try await runSync()

@@ -33,6 +33,20 @@ import Testing
 
     var events: [JSONValue] { client.objects(.events, namespace: "default") }
 
+    @Test func anUnchangedStatusIsNotWrittenAgain() async throws {
+        let (controller, _) = try setUp(Pods.replicaSet("web", replicas: 0))
+        try await controller.reconcile(key)
+        let statusWrites = client.writes.filter { $0.subresource == "status" }
+        #expect(statusWrites.count == 1)
+        // The cache now holds the written status: a second pass has nothing to write.
+        let (again, _) = (ReplicaSetController(
+            client: client, replicaSets: StaticCache(objects: client.objects(.replicaSets)),
+            pods: StaticCache(objects: client.objects(.pods)), queue: nil, logger: Logger(label: "test"),
+            now: { Self.now }), ())
+        try await again.reconcile(key)
+        #expect(client.writes.filter { $0.subresource == "status" }.count == 1)
+    }
+
     @Test func createsMissingPodsFromTemplateWithControllerRef() async throws {
         let expectations = ControllerExpectations()
         let (controller, rs) = try setUp(Pods.replicaSet("web", replicas: 3), expectations: expectations)
