@@ -360,7 +360,8 @@ struct WatchCacheTests {
         }
         let elapsed = ContinuousClock.now - start
         #expect(elapsed >= .milliseconds(50))
-        #expect(elapsed < .seconds(5))
+        // Only "it gave up instead of waiting forever": a loaded machine can stall a task for seconds.
+        #expect(elapsed < .seconds(60))
     }
 
     @Test("waitUntil returns once another task applies the revision")

@@ -1,5 +1,6 @@
 import KyvernAPI
 import Logging
+import Synchronization
 
 /// A running watch: initial events (if any), then the cache's events filtered for one client,
 /// with bookmarks and a deadline.
@@ -22,8 +23,30 @@ public struct WatchResponse: Sendable {
     let bookmarkInterval: Duration
 
     enum Item: Sendable {
-        case event(CacheEvent)
+        /// Events are waiting in the ``Pending`` box.
+        case events
         case tick
+    }
+
+    /// Events received but not yet written. A store commit delivers its events in a burst; taking
+    /// them all at once writes them as one chunk (one TLS record, one syscall) instead of one each.
+    final class Pending: Sendable {
+        private let events = Mutex<[CacheEvent]>([])
+
+        /// Adds `event`; true when the box was empty (the writer must be woken).
+        func add(_ event: CacheEvent) -> Bool {
+            events.withLock { events in
+                events.append(event)
+                return events.count == 1
+            }
+        }
+
+        func takeAll() -> [CacheEvent] {
+            events.withLock { events in
+                defer { events = [] }
+                return events
+            }
+        }
     }
 
     /// Writes the watch as newline-delimited JSON `{"type":..,"object":..}` until the timeout,
@@ -53,9 +76,10 @@ public struct WatchResponse: Sendable {
         if !buffer.isEmpty { try await write(&buffer) }
 
         let (items, continuation) = AsyncStream<Item>.makeStream()
+        let pending = Pending()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await event in events { continuation.yield(.event(event)) }
+                for await event in events where pending.add(event) { continuation.yield(.events) }
                 continuation.finish()
             }
             group.addTask {
@@ -70,10 +94,13 @@ public struct WatchResponse: Sendable {
             }
             for await item in items {
                 switch item {
-                case .event(let event):
-                    lastRevision = max(lastRevision, event.revision)
-                    guard let type = filtered(event) else { continue }
-                    try appendEvent(type, event.object, into: &buffer, sentColumns: &sentColumns)
+                case .events:
+                    for event in pending.takeAll() {
+                        lastRevision = max(lastRevision, event.revision)
+                        guard let type = filtered(event) else { continue }
+                        try appendEvent(type, event.object, into: &buffer, sentColumns: &sentColumns)
+                    }
+                    if buffer.isEmpty { continue }
                 case .tick:
                     guard bookmarks else { continue }
                     appendBookmark(lastRevision, initialEnd: false, into: &buffer)

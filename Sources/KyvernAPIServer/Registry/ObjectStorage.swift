@@ -50,8 +50,18 @@ public struct ObjectStorage: Sendable {
     ///
     /// `transform` gets the current object and returns the new one; returning an object equal to the
     /// current one writes nothing and keeps the resourceVersion, as upstream does for no-op updates.
+    ///
+    /// The first attempt starts from the watch cache's copy, which spares a store read and a decode
+    /// on every write (bindings, status reports, lease renewals). That copy may lag the store, so it
+    /// is only trusted to be written over: the store's revision precondition rejects it if stale.
+    /// Any other outcome that depends on the copy being current (a no-op, or `transform` refusing
+    /// it) is settled again from the store, as upstream's GuaranteedUpdate does with its cache.
     public func update(_ info: ResourceInfo, key: String, name: String,
                        transform: (JSONValue) async throws -> JSONValue) async throws -> (object: CachedObject, changed: Bool) {
+        if let cached = await cache.get(key: key),
+           let written = try await writeOver(cached, info: info, key: key, transform: transform) {
+            return (written, true)
+        }
         for _ in 0..<100 {
             guard let current = try await read(key: key) else {
                 throw APIError.notFound(group: info.group, resource: info.resource, name: name)
@@ -74,6 +84,25 @@ public struct ObjectStorage: Sendable {
         }
         throw APIError.conflict(group: info.group, resource: info.resource, name: name,
                                 reason: "too many concurrent updates; please try again")
+    }
+
+    /// One optimistic write starting from `cached`: the written object, or nil when the store
+    /// must be asked (the copy was stale, the write would change nothing, or `transform` threw).
+    private func writeOver(_ cached: CachedObject, info: ResourceInfo, key: String,
+                           transform: (JSONValue) async throws -> JSONValue) async throws -> CachedObject? {
+        guard var updated = try? await transform(cached.object) else { return nil }
+        updated[path: ["metadata", "resourceVersion"]] = cached.object[path: ["metadata", "resourceVersion"]]
+        if updated == cached.object { return nil }
+        do {
+            let kv = try await store.update(key: key, value: Self.encodeForStorage(updated),
+                                            expectedRevision: cached.modRevision)
+            updated[path: ["metadata", "resourceVersion"]] = .string(String(kv.modRevision))
+            return CachedObject(key: key, object: updated, bytes: updated.serialized(), modRevision: kv.modRevision)
+        } catch StoreError.conflict, StoreError.notFound {
+            return nil
+        } catch let error as StoreError {
+            throw Self.apiError(error)
+        }
     }
 
     /// Deletes at the object's current revision after `check` approves it (preconditions).

@@ -96,7 +96,7 @@ public struct APIServer: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 for try await batch in store.watch(prefix: StorageKeys.root, startRevision: next).cancelOnGracefulShutdown() {
-                    await cache.apply(batch)
+                    await cache.apply(decoded: WatchCache.decode(batch))
                     if let last = batch.last { next = last.revision + 1 }
                 }
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }

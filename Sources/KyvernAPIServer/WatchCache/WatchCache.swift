@@ -58,7 +58,29 @@ public actor WatchCache {
 
     /// Applies a batch of store events in revision order.
     public func apply(_ events: [StoreEvent]) {
-        for event in events {
+        apply(decoded: Self.decode(events))
+    }
+
+    /// A store event with its object already decoded (nil for a delete, or a value that did not decode).
+    public struct DecodedEvent: Sendable {
+        var event: StoreEvent
+        var object: CachedObject?
+    }
+
+    /// Decodes a batch's objects; call it outside the actor (the feeder does) so that parsing and
+    /// encoding every written object does not hold up the reads and watches the actor serves.
+    public nonisolated static func decode(_ events: [StoreEvent]) -> [DecodedEvent] {
+        events.map { event in
+            guard event.kind == .put else { return DecodedEvent(event: event, object: nil) }
+            return DecodedEvent(event: event, object: try? CachedObject.decode(key: event.kv.key, value: event.kv.value,
+                                                                                revision: event.kv.modRevision))
+        }
+    }
+
+    /// Applies a batch decoded by ``decode(_:)``, in revision order.
+    public func apply(decoded events: [DecodedEvent]) {
+        for decoded in events {
+            let event = decoded.event
             guard event.revision > revision else { continue }
             revision = event.revision
             guard let bucketKey = StorageKeys.bucket(ofKey: event.kv.key).map(String.init) else { continue }
@@ -66,8 +88,7 @@ public actor WatchCache {
             let cacheEvent: CacheEvent
             switch event.kind {
             case .put:
-                guard let object = try? CachedObject.decode(key: event.kv.key, value: event.kv.value,
-                                                            revision: event.kv.modRevision) else {
+                guard let object = decoded.object else {
                     logger.error("undecodable object in store", metadata: ["key": "\(event.kv.key)"])
                     continue
                 }

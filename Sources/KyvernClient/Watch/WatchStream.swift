@@ -49,7 +49,9 @@ extension APIClient {
 final class WatchReader<Body: AsyncIteratorProtocol>: @unchecked Sendable where Body.Element == ByteBuffer {
     private var body: Body
     private var decoder = WatchDecoder()
+    /// Decoded events not yet handed out, from `readyIndex` on (a chunk may hold many).
     private var ready: [WatchEvent] = []
+    private var readyIndex = 0
     private var finished = false
 
     init(body: Body) {
@@ -57,8 +59,9 @@ final class WatchReader<Body: AsyncIteratorProtocol>: @unchecked Sendable where 
     }
 
     func next() async throws -> WatchEvent? {
-        while ready.isEmpty {
+        while readyIndex == ready.count {
             if finished { return nil }
+            readyIndex = 0
             if let chunk = try await body.next() {
                 ready = try decoder.feed(chunk.readableBytesView)
             } else {
@@ -66,7 +69,8 @@ final class WatchReader<Body: AsyncIteratorProtocol>: @unchecked Sendable where 
                 ready = try decoder.finish()
             }
         }
-        return ready.removeFirst()
+        defer { readyIndex += 1 }
+        return ready[readyIndex]
     }
 }
 
