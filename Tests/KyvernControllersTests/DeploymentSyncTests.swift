@@ -184,6 +184,31 @@ import Testing
         #expect(!events().contains("ScalingReplicaSet: Scaled up replica set \(oldName) from 1 to 2"))
     }
 
+    /// The lag seen under load: the old ReplicaSet was scaled down from 4 to 3, but the ReplicaSet
+    /// controller has not deleted the pod yet (its status still counts 4). The new ReplicaSet must
+    /// not grow into that room: 4 old pods + 2 new would exceed replicas 4 + maxSurge 1.
+    @Test func newReplicaSetWaitsForTheOldOnesPodsToGo() async throws {
+        let oldName = try await rollOut(from: F.deployment(replicas: 4, maxSurge: 1, maxUnavailable: 1))
+        func sizes() -> (old: Int, new: Int) {
+            let list = replicaSets()
+            return (list.first { $0.name == oldName }!.replicas, list.first { $0.name != oldName }?.replicas ?? 0)
+        }
+        try await runSync()
+        #expect(sizes() == (3, 1))
+        // Not settled: the old status still reports 4 pods, the new one none yet.
+        _ = try? await runSync()
+        #expect(sizes() == (3, 1))
+        let pods = replicaSets().reduce(0) { $0 + max($1.replicas, $1.statusReplicas) }
+        #expect(pods <= 5)
+
+        // The old pod is gone (the new one not yet available): now the new ReplicaSet may grow.
+        let newName = try #require(replicaSets().first { $0.name != oldName }?.name)
+        try await settle(available: [newName: 0])
+        try await runSync()
+        #expect(sizes() == (3, 2))
+        #expect(events().contains("ScalingReplicaSet: Scaled up replica set \(newName) from 1 to 2"))
+    }
+
     @Test func scalingAStableDeploymentResizesItsReplicaSet() async throws {
         try seedDeployment()
         try await runSync()

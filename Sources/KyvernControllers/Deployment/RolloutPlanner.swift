@@ -6,9 +6,14 @@ enum RolloutPlanner {
 
     /// The size the new ReplicaSet may grow to now: up to `replicas + maxSurge` pods in all, never
     /// above `replicas`. Recreate goes straight to `replicas`.
+    ///
+    /// Each ReplicaSet counts as the larger of its size and the pods its status still reports:
+    /// right after an old ReplicaSet is scaled down its pods live on until the ReplicaSet
+    /// controller deletes them, and growing the new one into that room before then would run
+    /// more than `replicas + maxSurge` pods (seen under load as 75 pods for 50 + 13).
     static func newReplicaSetSize(_ deployment: DeploymentObject, allRSs: [ReplicaSetObject], newRS: ReplicaSetObject) -> Int {
         guard deployment.isRollingUpdate else { return deployment.replicas }
-        let current = allRSs.totalReplicas
+        let current = allRSs.reduce(0) { $0 + max($1.replicas, $1.statusReplicas) }
         let maxTotal = deployment.replicas + deployment.maxSurge
         if current >= maxTotal { return newRS.replicas }
         let scaleUp = min(maxTotal - current, deployment.replicas - newRS.replicas)
