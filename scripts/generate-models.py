@@ -30,8 +30,6 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SWAGGER = os.environ.get("KYVERN_SWAGGER") or os.path.join(ROOT, "..", "shared", "k8s-openapi", "swagger.json")
-if not os.path.exists(SWAGGER):
-    SWAGGER = "/work/shared/k8s-openapi/swagger.json"
 MODELS_DIR = os.path.join(ROOT, "Sources", "KyvernAPI", "Models", "Generated")
 KINDS_FILE = os.path.join(ROOT, "Sources", "KyvernClient", "Typed", "Generated", "KubernetesObject+Kinds.swift")
 
