@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
     ],
     targets: [
         .target(
@@ -85,6 +86,7 @@ let package = Package(
                 "KyvernScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "KyvernKubelet",
+                "KyvernRuntime",
                 "KyvernControllers",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -134,9 +136,18 @@ let package = Package(
             swiftSettings: settings
         ),
         .target(
+            name: "KyvernRuntime",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
             name: "KyvernKubelet",
             dependencies: [
                 "KyvernClient",
+                "KyvernRuntime",
                 "KyvernAPI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -144,7 +155,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI"], swiftSettings: settings),
+        .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI", "KyvernRuntime"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",
             dependencies: [
@@ -182,6 +193,11 @@ let package = Package(
         .testTarget(
             name: "KyvernKubeletTests",
             dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "KyvernRuntimeTests",
+            dependencies: ["KyvernRuntime", "KyvernTestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
