@@ -88,6 +88,7 @@ let package = Package(
                 "KyvernKubelet",
                 "KyvernRuntime",
                 "KyvernControllers",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -113,6 +114,7 @@ let package = Package(
             name: "KyvernClient",
             dependencies: [
                 "KyvernAPI",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
