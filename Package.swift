@@ -137,9 +137,11 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(name: "CKyvernLinux"),
         .target(
             name: "KyvernRuntime",
             dependencies: [
+                "CKyvernLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
@@ -162,6 +164,7 @@ let package = Package(
             name: "kyvern",
             dependencies: [
                 "KyvernServer",
+                "KyvernRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
