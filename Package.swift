@@ -153,6 +153,11 @@ let package = Package(
                 "KyvernClient",
                 "KyvernRuntime",
                 "KyvernAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -197,7 +202,9 @@ let package = Package(
         ),
         .testTarget(
             name: "KyvernKubeletTests",
-            dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
+            dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI", "KyvernTestSupport", "KyvernRuntime",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: settings
         ),
         .testTarget(
