@@ -1,0 +1,58 @@
+import Foundation
+
+/// How the real node agent runs, in `kyvern server` (its own node) or alone (`kyvern agent`).
+public struct AgentOptions: Sendable {
+    /// Which container runtime runs the pods (`--runtime`).
+    public enum RuntimeChoice: String, Sendable, CaseIterable {
+        /// runc where it works (root and a `runc` on PATH), else the process runtime.
+        case auto
+        /// Real, isolated OCI containers.
+        case runc
+        /// Plain processes, no isolation: for machines without root or runc.
+        case process
+    }
+
+    /// The server's data directory; the agent keeps `agent/`, `images/` and `runtime/` below it.
+    public var dataDirectory: String
+    public var nodeName: String
+    public var runtime: RuntimeChoice = .auto
+    /// Port of the agent's HTTPS endpoint (logs, exec, stats), published in the Node's daemonEndpoints.
+    public var kubeletPort = 10250
+    /// Pods' IPv4 range on this node (bridge CNI); the node's spec.podCIDR wins when set.
+    public var podCIDR = "10.88.0.0/16"
+    public var logLevel = "info"
+
+    public init(dataDirectory: String, nodeName: String? = nil) {
+        self.dataDirectory = dataDirectory
+        self.nodeName = nodeName ?? Self.defaultNodeName()
+    }
+
+    /// The host name, lower-cased and cut at the first dot, as a valid node name.
+    public static func defaultNodeName() -> String {
+        let host = ProcessInfo.processInfo.hostName.lowercased()
+        let first = host.split(separator: ".").first.map(String.init) ?? host
+        let cleaned = String(first.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
+        return cleaned.isEmpty ? "kyvern-node" : cleaned
+    }
+
+    /// The runtime `auto` resolves to on this machine, and why.
+    public static func resolve(_ choice: RuntimeChoice, runcPath: String? = findRunc()) -> (RuntimeChoice, reason: String) {
+        switch choice {
+        case .runc, .process: return (choice, "chosen with --runtime")
+        case .auto:
+            if getuid() != 0 { return (.process, "not running as root") }
+            guard runcPath != nil else { return (.process, "no runc on PATH") }
+            return (.runc, "root and runc present")
+        }
+    }
+
+    /// `runc` on PATH, if any.
+    public static func findRunc() -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/runc"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+}
