@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import KyvernRuntime
+
+/// Real containers through runc; only as root with runc and the kyvern binary built.
+@Suite(.serialized, .enabled(if: RuncTestEnvironment.available))
+struct RuncIntegrationTests {
+    func container(_ name: String, _ command: [String], resources: LinuxResources = .init()) -> ContainerConfig {
+        ContainerConfig(metadata: .init(name: name), image: "busybox", command: command, logPath: "\(name)/0.log", resources: resources)
+    }
+
+    @Test func outputGoesToTheLogAndExitCodeIsReported() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, _ in
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: container("echo", ["sh", "-c", "echo hello; echo oops >&2; exit 3"]),
+                                                       sandboxConfig: sandbox)
+            #expect(try await runtime.containerStatus(id: id).state == .created)
+            try await runtime.startContainer(id: id)
+            let status = try await waitForExit(runtime, id)
+            #expect(status.state == .exited)
+            #expect(status.exitCode == 3)
+            #expect(status.reason == "Error")
+            #expect(status.logPath == sandbox.logDirectory + "/echo/0.log")
+            let lines = try String(contentsOfFile: status.logPath, encoding: .utf8).split(separator: "\n")
+            #expect(lines.map { $0.split(separator: " ", maxSplits: 1)[1] }.sorted() == ["stderr F oops", "stdout F hello"])
+            #expect(lines.allSatisfy { $0.firstMatch(of: #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z /#) != nil })
+        }
+    }
+
+    @Test func memoryHogOverItsLimitIsOOMKilled() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, _ in
+            let hog = container("hog", ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"],
+                                resources: .init(memoryLimitInBytes: 20 << 20))
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: hog, sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let status = try await waitForExit(runtime, id)
+            #expect(status.exitCode == 137)
+            #expect(status.reason == "OOMKilled")
+        }
+    }
+
+    @Test func execSeesOnlyTheContainersProcessesAndAdoptionKeepsThePid() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, root in
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: container("sleeper", ["sleep", "60"]), sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let running = try await runtime.containerStatus(id: id)
+            #expect(running.state == .running)
+            let ps = try await runtime.execSync(id: id, command: ["ps", "-o", "pid,comm"], timeout: .seconds(10))
+            #expect(ps.exitCode == 0)
+            let rows = String(decoding: ps.stdout, as: UTF8.self).split(separator: "\n").dropFirst()
+                .map { $0.split(separator: " ").map(String.init) }
+            #expect(rows.map { $0.last ?? "" }.sorted() == ["ps", "sleep"])
+            #expect(rows.first { $0.last == "sleep" }?.first == "1")
+            let hostname = try await runtime.execSync(id: id, command: ["hostname"], timeout: .seconds(10))
+            #expect(String(decoding: hostname.stdout, as: UTF8.self) == sandbox.hostname + "\n")
+
+            // A second instance on the same state directory (an agent restart) adopts the container.
+            let again = try RuncRuntime(stateDirectory: root + "/state", layerSource: BusyboxLayerSource.shared!,
+                                        shimExecutable: RuncTestEnvironment.kyvernBinary)
+            let adopted = try await again.containerStatus(id: id)
+            #expect(adopted.state == .running)
+            #expect(adopted.pid == running.pid)
+            #expect(try await again.listPodSandboxes().map(\.id) == [sandboxID])
+            let stats = try await again.containerStats(id: id)
+            #expect(stats.memoryUsageBytes > 0)
+
+            let clock = ContinuousClock()
+            let started = clock.now
+            let slow = try await again.execSync(id: id, command: ["sleep", "5"], timeout: .milliseconds(300))
+            #expect(slow.timedOut)
+            #expect(clock.now - started < .seconds(3))
+        }
+    }
+
+    @Test func stopSendsSIGTERMFirst() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, _ in
+            let script = "trap 'echo bye; exit 7' TERM; echo ready; while true; do sleep 0.1; done"
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: container("trap", ["sh", "-c", script]), sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            // Wait until the trap is installed.
+            let logPath = try await runtime.containerStatus(id: id).logPath
+            for _ in 0..<100 where !((try? String(contentsOfFile: logPath, encoding: .utf8))?.contains("ready") ?? false) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let clock = ContinuousClock()
+            let started = clock.now
+            try await runtime.stopContainer(id: id, gracePeriod: .seconds(20))
+            #expect(clock.now - started < .seconds(5))
+            let status = try await runtime.containerStatus(id: id)
+            #expect(status.exitCode == 7)
+            #expect(try String(contentsOfFile: logPath, encoding: .utf8).contains("stdout F bye"))
+        }
+    }
+
+    @Test func streamingExecRelaysStdin() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, _ in
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: container("cat", ["sleep", "60"]), sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let (input, feed) = AsyncStream<[UInt8]>.makeStream()
+            let collected = Collected()
+            feed.yield(Array("abc\n".utf8))
+            feed.finish()
+            let code = try await runtime.exec(id: id, command: ["sh", "-c", "cat; echo err >&2; exit 4"], tty: false,
+                                              io: StreamIO(stdin: input, stdout: { await collected.add("out", $0) },
+                                                           stderr: { await collected.add("err", $0) }))
+            #expect(code == 4)
+            #expect(await collected.text == ["out": "abc\n", "err": "err\n"])
+        }
+    }
+}
+
+actor Collected {
+    var text: [String: String] = [:]
+    func add(_ key: String, _ bytes: [UInt8]) { text[key, default: ""] += String(decoding: bytes, as: UTF8.self) }
+}
