@@ -89,6 +89,10 @@ private struct Shim {
 
         var writer = CRILogWriter { bytes in _ = ChildProcess.writeAll(logFD, bytes) }
         var open: [Int32: CRILogWriter.Stream] = [out.read: .stdout, err.read: .stderr]
+        var stdinWrite = input?.write
+        let listener = try? UnixSockets.listen(AttachChannel.address(containerID: spec.containerID))
+        var clients: [Int32] = []
+        var readers: Set<Int32> = []
         var exitedAt: timespec? = nil
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -100,6 +104,8 @@ private struct Shim {
             }
             var polls = [pollfd(fd: signals.read, events: Int16(POLLIN), revents: 0)]
             polls += open.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if let listener { polls.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
+            polls += readers.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&polls, nfds_t(polls.count), exitedAt == nil ? -1 : 100)
             if ready < 0 && errno != EINTR { break }
             for entry in polls where entry.revents != 0 {
@@ -107,10 +113,42 @@ private struct Shim {
                     while buffer.withUnsafeMutableBytes({ read(signals.read, $0.baseAddress, $0.count) }) > 0 {}
                     continue
                 }
+                if entry.fd == listener {
+                    let client = kyvern_accept(entry.fd)
+                    if client >= 0 {
+                        clients.append(client)
+                        readers.insert(client)
+                    }
+                    continue
+                }
+                if readers.contains(entry.fd) {
+                    // Input from an attached client goes to the container's stdin.
+                    let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
+                    if count > 0, let stdinWrite {
+                        _ = ChildProcess.writeAll(stdinWrite, Array(buffer[0..<count]))
+                    } else if count == 0 || (count < 0 && errno != EINTR) {
+                        readers.remove(entry.fd)
+                        if spec.stdinOnce, let fd = stdinWrite {
+                            close(fd)
+                            stdinWrite = nil
+                        }
+                        if count < 0 {
+                            close(entry.fd)
+                            clients.removeAll { $0 == entry.fd }
+                        }
+                    }
+                    continue
+                }
                 guard let stream = open[entry.fd] else { continue }
                 let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
                 if count > 0 {
                     writer.append(buffer[0..<count], from: stream)
+                    let frame = AttachChannel.frame(stream, buffer[0..<count])
+                    clients.removeAll { client in
+                        let sent = frame.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                        if sent != frame.count { close(client) }
+                        return sent != frame.count
+                    }
                 } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
                     writer.finish(stream)
                     close(entry.fd)
@@ -120,6 +158,8 @@ private struct Shim {
         }
         for stream in open.values { writer.finish(stream) }
         close(logFD)
+        clients.forEach { close($0) }
+        if let listener { close(listener) }
 
         let exitCode = exitStatuses[containerPID] ?? 137
         var oomKilled = false
