@@ -26,6 +26,38 @@ struct RuncIntegrationTests {
         }
     }
 
+    @Test func sandboxHasItsNetworkCgroupAndFiles() async throws {
+        let network = RecordingNetwork()
+        var cgroup = ""
+        var namespacePath = ""
+        try await withSandbox(network: network) { runtime, sandboxID, sandbox, _ in
+            let status = try await runtime.podSandboxStatus(id: sandboxID)
+            #expect(status.state == .ready)
+            #expect(status.ips == ["10.1.2.3"])
+            namespacePath = status.networkNamespacePath
+            #expect(FileManager.default.fileExists(atPath: namespacePath))
+            cgroup = sandbox.cgroupParent
+            #expect(FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory" + cgroup))
+            #expect(FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified" + cgroup))
+            let config = ContainerConfig(metadata: .init(name: "net"), image: "busybox",
+                                         command: ["sh", "-c", "cat /etc/hosts; ip -o link; tty"], logPath: "net/0.log", tty: true)
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let exited = try await waitForExit(runtime, id)
+            let log = try String(contentsOfFile: exited.logPath, encoding: .utf8)
+            #expect(log.contains("10.1.2.3\t\(sandbox.hostname)"))
+            #expect(log.contains(": lo: <LOOPBACK,UP,LOWER_UP>"))
+            #expect(!log.contains("eth0"))
+            #expect(log.contains("stdout F /dev/pts/0"))
+            try await runtime.stopPodSandbox(id: sandboxID)
+            #expect(try await runtime.podSandboxStatus(id: sandboxID).state == .notReady)
+        }
+        #expect(await network.calls == ["setUp true", "tearDown true"])
+        #expect(!FileManager.default.fileExists(atPath: namespacePath))
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory" + cgroup))
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified" + cgroup))
+    }
+
     @Test func memoryHogOverItsLimitIsOOMKilled() async throws {
         try await withSandbox { runtime, sandboxID, sandbox, _ in
             let hog = container("hog", ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"],

@@ -64,12 +64,13 @@ enum RuncTestEnvironment {
 
 /// One runtime on a fresh state directory with one sandbox; everything is removed afterwards,
 /// also when the body throws.
-func withSandbox(_ body: (RuncRuntime, String, PodSandboxConfig, String) async throws -> Void) async throws {
+func withSandbox(network: (any PodNetworkPlugin)? = nil,
+                 _ body: (RuncRuntime, String, PodSandboxConfig, String) async throws -> Void) async throws {
     let root = NSTemporaryDirectory() + "kyvern-runc-test-" + UUID().uuidString.prefix(8)
     let short = String(UUID().uuidString.prefix(8)).lowercased()
     let config = PodSandboxConfig(metadata: .init(name: "t-\(short)", namespace: "default", uid: short), hostname: "t-\(short)",
                                   logDirectory: root + "/logs", cgroupParent: "/kyvern-test-\(short)")
-    let runtime = try RuncRuntime(stateDirectory: root + "/state", layerSource: BusyboxLayerSource.shared!,
+    let runtime = try RuncRuntime(stateDirectory: root + "/state", layerSource: BusyboxLayerSource.shared!, network: network,
                                   shimExecutable: RuncTestEnvironment.kyvernBinary)
     var sandboxID: String? = nil
     do {
@@ -91,5 +92,19 @@ func waitForExit(_ runtime: RuncRuntime, _ id: String, within limit: Duration = 
         let status = try await runtime.containerStatus(id: id)
         if status.state == .exited || ContinuousClock.now > deadline { return status }
         try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+/// Records what the runtime asks of its network plugin and hands out a fixed address.
+actor RecordingNetwork: PodNetworkPlugin {
+    var calls: [String] = []
+
+    func setUp(sandboxID: String, networkNamespacePath: String, config: PodSandboxConfig) async throws -> [String] {
+        calls.append("setUp \(FileManager.default.fileExists(atPath: networkNamespacePath))")
+        return ["10.1.2.3"]
+    }
+
+    func tearDown(sandboxID: String, networkNamespacePath: String, config: PodSandboxConfig) async throws {
+        calls.append("tearDown \(FileManager.default.fileExists(atPath: networkNamespacePath))")
     }
 }

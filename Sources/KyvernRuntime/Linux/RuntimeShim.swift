@@ -69,7 +69,21 @@ private struct Shim {
         var descriptors: [Int32: Int32] = [1: out.write, 2: err.write]
         if let input { descriptors[0] = input.read }
         let containerPID: pid_t
+        var terminal: Int32? = nil
         switch spec.mode {
+        case .runc where spec.tty:
+            // runc sends the terminal's master side over the console socket during create; the
+            // message waits in the socket's queue until we accept.
+            let socketAddress = "@kyvern-console-" + spec.containerID
+            guard let console = try? UnixSockets.listen(socketAddress) else { return fail("console socket") }
+            guard let pid = startWithRunc(descriptors: [2: err.write], errRead: err.read, consoleSocket: socketAddress) else { return 1 }
+            let connection = kyvern_accept(console)
+            let master = connection >= 0 ? kyvern_receive_fd(connection) : -1
+            if connection >= 0 { close(connection) }
+            close(console)
+            guard master >= 0 else { return fail("runc sent no terminal") }
+            terminal = master
+            containerPID = pid
         case .runc:
             guard let pid = startWithRunc(descriptors: descriptors, errRead: err.read) else { return 1 }
             containerPID = pid
@@ -90,6 +104,13 @@ private struct Shim {
         var writer = CRILogWriter { bytes in _ = ChildProcess.writeAll(logFD, bytes) }
         var open: [Int32: CRILogWriter.Stream] = [out.read: .stdout, err.read: .stderr]
         var stdinWrite = input?.write
+        if let terminal {
+            close(out.read)
+            close(err.read)
+            open = [terminal: .stdout]
+            if let input { close(input.write) }
+            stdinWrite = spec.stdin ? dup(terminal) : nil
+        }
         let listener = try? UnixSockets.listen(AttachChannel.address(containerID: spec.containerID))
         var clients: [Int32] = []
         var readers: Set<Int32> = []
@@ -176,8 +197,9 @@ private struct Shim {
     }
 
     /// `runc create` with the container's stdio on our pipes, then `runc start`; returns the pid.
-    mutating func startWithRunc(descriptors: [Int32: Int32], errRead: Int32) -> pid_t? {
-        let create = runc(["create", "--bundle", spec.bundle, "--pid-file", files.pidFile, spec.containerID],
+    mutating func startWithRunc(descriptors: [Int32: Int32], errRead: Int32, consoleSocket: String? = nil) -> pid_t? {
+        let console = consoleSocket.map { ["--console-socket", $0] } ?? []
+        let create = runc(["create", "--bundle", spec.bundle, "--pid-file", files.pidFile] + console + [spec.containerID],
                           descriptors: descriptors)
         guard create == 0 else {
             fcntl(errRead, F_SETFL, O_NONBLOCK)

@@ -103,7 +103,7 @@ struct OCISpecBuilder: Sendable {
         var resources = Self.resources(config.resources)
         if security.privileged { resources.devices = [OCISpec.DeviceRule(allow: true, access: "rwm")] }
         return OCISpec(
-            process: .init(user: user, args: process.arguments, env: process.environment, cwd: process.workingDirectory,
+            process: .init(terminal: config.tty, user: user, args: process.arguments, env: process.environment, cwd: process.workingDirectory,
                            capabilities: .init(bounding: capabilities, effective: capabilities, permitted: capabilities),
                            rlimits: [.init(type: "RLIMIT_NOFILE", hard: 1024, soft: 1024)],
                            noNewPrivileges: security.noNewPrivileges),
