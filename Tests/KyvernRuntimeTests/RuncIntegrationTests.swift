@@ -30,7 +30,7 @@ struct RuncIntegrationTests {
         let network = RecordingNetwork()
         var cgroup = ""
         var namespacePath = ""
-        try await withSandbox(network: network) { runtime, sandboxID, sandbox, _ in
+        try await withSandbox(network: network, resources: .init(memoryLimitInBytes: 64 << 20)) { runtime, sandboxID, sandbox, _ in
             let status = try await runtime.podSandboxStatus(id: sandboxID)
             #expect(status.state == .ready)
             #expect(status.ips == ["10.1.2.3"])
@@ -39,6 +39,7 @@ struct RuncIntegrationTests {
             cgroup = sandbox.cgroupParent
             #expect(FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory" + cgroup))
             #expect(FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified" + cgroup))
+            #expect(try String(contentsOfFile: "/sys/fs/cgroup/memory" + cgroup + "/memory.limit_in_bytes", encoding: .utf8) == "\(64 << 20)\n")
             let config = ContainerConfig(metadata: .init(name: "net"), image: "busybox",
                                          command: ["sh", "-c", "cat /etc/hosts; ip -o link; tty"], logPath: "net/0.log", tty: true)
             let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
@@ -56,6 +57,27 @@ struct RuncIntegrationTests {
         #expect(!FileManager.default.fileExists(atPath: namespacePath))
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/memory" + cgroup))
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified" + cgroup))
+    }
+
+    @Test func securityContextUserReadOnlyRootAndMounts() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, root in
+            let data = root + "/data"
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            try "from the node\n".write(toFile: data + "/file", atomically: true, encoding: .utf8)
+            var config = ContainerConfig(
+                metadata: .init(name: "sec"), image: "busybox",
+                command: ["sh", "-c", "id -u; id -g; cat /data/file; touch /x || echo rootfs-ro; touch /data/y || echo mount-ro; echo $GREETING; pwd"],
+                workingDir: "/tmp", env: [.init(name: "GREETING", value: "hi")],
+                mounts: [.init(containerPath: "/data", hostPath: data, readOnly: true)], logPath: "sec/0.log")
+            config.securityContext = .init(runAsUser: 65534, readOnlyRootFilesystem: true)
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let status = try await waitForExit(runtime, id)
+            #expect(status.exitCode == 0)
+            let stdout = try String(contentsOfFile: status.logPath, encoding: .utf8).split(separator: "\n")
+                .filter { $0.contains(" stdout F ") }.map { String($0.split(separator: " ", maxSplits: 3)[3]) }
+            #expect(stdout == ["65534", "65534", "from the node", "rootfs-ro", "mount-ro", "hi", "/tmp"])
+        }
     }
 
     @Test func memoryHogOverItsLimitIsOOMKilled() async throws {
@@ -94,6 +116,11 @@ struct RuncIntegrationTests {
             #expect(try await again.listPodSandboxes().map(\.id) == [sandboxID])
             let stats = try await again.containerStats(id: id)
             #expect(stats.memoryUsageBytes > 0)
+            #expect(stats.memoryWorkingSetBytes <= stats.memoryUsageBytes)
+
+            try await again.updateContainerResources(id: id, resources: .init(memoryLimitInBytes: 48 << 20))
+            let limitFile = "/sys/fs/cgroup/memory" + sandbox.cgroupParent + "/" + id + "/memory.limit_in_bytes"
+            #expect(try String(contentsOfFile: limitFile, encoding: .utf8) == "\(48 << 20)\n")
 
             let clock = ContinuousClock()
             let started = clock.now

@@ -64,12 +64,12 @@ enum RuncTestEnvironment {
 
 /// One runtime on a fresh state directory with one sandbox; everything is removed afterwards,
 /// also when the body throws.
-func withSandbox(network: (any PodNetworkPlugin)? = nil,
+func withSandbox(network: (any PodNetworkPlugin)? = nil, resources: LinuxResources? = nil,
                  _ body: (RuncRuntime, String, PodSandboxConfig, String) async throws -> Void) async throws {
     let root = NSTemporaryDirectory() + "kyvern-runc-test-" + UUID().uuidString.prefix(8)
     let short = String(UUID().uuidString.prefix(8)).lowercased()
     let config = PodSandboxConfig(metadata: .init(name: "t-\(short)", namespace: "default", uid: short), hostname: "t-\(short)",
-                                  logDirectory: root + "/logs", cgroupParent: "/kyvern-test-\(short)")
+                                  logDirectory: root + "/logs", cgroupParent: "/kyvern-test-\(short)", resources: resources)
     let runtime = try RuncRuntime(stateDirectory: root + "/state", layerSource: BusyboxLayerSource.shared!, network: network,
                                   shimExecutable: RuncTestEnvironment.kyvernBinary)
     var sandboxID: String? = nil
