@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CKyvernLinux.h"
 #include <fcntl.h>
+#include <stddef.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -57,4 +58,92 @@ int kyvern_receive_fd(int socket) {
 int kyvern_set_window_size(int fd, unsigned short rows, unsigned short columns) {
     struct winsize size = { .ws_row = rows, .ws_col = columns };
     return ioctl(fd, TIOCSWINSZ, &size);
+}
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/un.h>
+
+static int unix_address(const char *path, struct sockaddr_un *address, socklen_t *length) {
+    memset(address, 0, sizeof(*address));
+    address->sun_family = AF_UNIX;
+    size_t size = strlen(path);
+    if (size >= sizeof(address->sun_path)) return -ENAMETOOLONG;
+    memcpy(address->sun_path, path, size);
+    if (path[0] == '@') address->sun_path[0] = 0;
+    *length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + size + (path[0] == '@' ? 0 : 1));
+    return 0;
+}
+
+int kyvern_unix_listen(const char *path) {
+    struct sockaddr_un address;
+    socklen_t length;
+    int result = unix_address(path, &address, &length);
+    if (result < 0) return result;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    if (path[0] != '@') unlink(path);
+    if (bind(fd, (struct sockaddr *)&address, length) < 0 || listen(fd, 16) < 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+int kyvern_unix_connect(const char *path) {
+    struct sockaddr_un address;
+    socklen_t length;
+    int result = unix_address(path, &address, &length);
+    if (result < 0) return result;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    if (connect(fd, (struct sockaddr *)&address, length) < 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+int kyvern_connect_loopback_in_netns(const char *netns, int port) {
+    int original = -1, target = -1, fd = -1, error = 0;
+    if (netns && netns[0]) {
+        original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        target = open(netns, O_RDONLY | O_CLOEXEC);
+        if (original < 0 || target < 0) { error = errno; goto done; }
+        if (setns(target, CLONE_NEWNET) < 0) { error = errno; goto done; }
+    }
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) error = errno;
+    if (original >= 0 && setns(original, CLONE_NEWNET) < 0 && error == 0) error = errno;
+    if (fd >= 0 && error == 0) {
+        struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (connect(fd, (struct sockaddr *)&address, sizeof(address)) < 0) error = errno;
+    }
+done:
+    if (original >= 0) close(original);
+    if (target >= 0) close(target);
+    if (error) {
+        if (fd >= 0) close(fd);
+        return -error;
+    }
+    return fd;
+}
+
+int kyvern_accept(int listener) { return accept4(listener, NULL, NULL, SOCK_CLOEXEC); }
+
+#include <stdlib.h>
+
+int kyvern_open_pty(char *name, size_t length) {
+    int fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    if (grantpt(fd) < 0 || unlockpt(fd) < 0 || ptsname_r(fd, name, length) != 0) {
+        int error = errno;
+        close(fd);
+        return -error;
+    }
+    return fd;
 }

@@ -19,7 +19,19 @@ int kyvern_setns(int fd);
 int kyvern_send_fd(int socket, int fd);
 /// Receives one fd sent with SCM_RIGHTS; returns it, or -1.
 int kyvern_receive_fd(int socket);
+/// accept4 with SOCK_CLOEXEC.
+int kyvern_accept(int listener);
+/// A new pseudo-terminal master (close-on-exec); its slave path goes to name. -errno on failure.
+int kyvern_open_pty(char *name, size_t length);
 /// TIOCSWINSZ.
 int kyvern_set_window_size(int fd, unsigned short rows, unsigned short columns);
+
+/// A listening unix stream socket at path ("@name" for the abstract namespace); -errno on failure.
+int kyvern_unix_listen(const char *path);
+/// A connected unix stream socket; -errno on failure.
+int kyvern_unix_connect(const char *path);
+/// A TCP connection to 127.0.0.1:port made inside the network namespace at netns (empty: this one).
+/// Must run on a thread of its own: it switches the calling thread's namespace and back.
+int kyvern_connect_loopback_in_netns(const char *netns, int port);
 
 #endif

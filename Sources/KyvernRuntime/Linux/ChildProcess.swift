@@ -16,6 +16,8 @@ enum ChildProcess {
         var newSession = false
         var environment: [String]? = nil
         var workingDirectory: String? = nil
+        /// Opened as 0, 1 and 2 after the new session starts, so it becomes the controlling terminal.
+        var terminalPath: String? = nil
 
         init(descriptors: [Int32: Int32] = [:], newSession: Bool = false, environment: [String]? = nil,
                      workingDirectory: String? = nil) {
@@ -46,7 +48,11 @@ enum ChildProcess {
             staged.append((entry.key, temporary))
         }
         for target in Int32(0)...2 where options.descriptors[target] == nil {
-            posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
+            if let terminal = options.terminalPath {
+                posix_spawn_file_actions_addopen(&actions, target, terminal, O_RDWR, 0)
+            } else {
+                posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
+            }
         }
         for entry in staged {
             posix_spawn_file_actions_adddup2(&actions, entry.temporary, entry.target)

@@ -23,8 +23,8 @@ struct CommandOutput: Sendable {
 enum CommandRunner {
     /// Runs `arguments`; with a timeout, `onTimeout` is called (to kill what the command started)
     /// and then the command itself gets SIGKILL.
-    static func run(_ arguments: [String], stdin: [UInt8]? = nil, timeout: Duration? = nil,
-                            onTimeout: (@Sendable () -> Void)? = nil) async throws -> CommandOutput {
+    static func run(_ arguments: [String], stdin: [UInt8]? = nil, timeout: Duration? = nil, environment: [String]? = nil,
+                    workingDirectory: String? = nil, onTimeout: (@Sendable () -> Void)? = nil) async throws -> CommandOutput {
         let out = try ChildProcess.pipe()
         let err = try ChildProcess.pipe()
         var input: (read: Int32, write: Int32)? = nil
@@ -33,7 +33,8 @@ enum CommandRunner {
         if let input { descriptors[0] = input.read }
         let pid: pid_t
         do {
-            pid = try ChildProcess.spawn(arguments, options: .init(descriptors: descriptors))
+            pid = try ChildProcess.spawn(arguments, options: .init(descriptors: descriptors, environment: environment,
+                                                                   workingDirectory: workingDirectory))
         } catch {
             [out.read, out.write, err.read, err.write].forEach { close($0) }
             if let input { close(input.read); close(input.write) }

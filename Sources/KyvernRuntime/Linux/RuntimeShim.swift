@@ -69,7 +69,21 @@ private struct Shim {
         var descriptors: [Int32: Int32] = [1: out.write, 2: err.write]
         if let input { descriptors[0] = input.read }
         let containerPID: pid_t
+        var terminal: Int32? = nil
         switch spec.mode {
+        case .runc where spec.tty:
+            // runc sends the terminal's master side over the console socket during create; the
+            // message waits in the socket's queue until we accept.
+            let socketAddress = "@kyvern-console-" + spec.containerID
+            guard let console = try? UnixSockets.listen(socketAddress) else { return fail("console socket") }
+            guard let pid = startWithRunc(descriptors: [2: err.write], errRead: err.read, consoleSocket: socketAddress) else { return 1 }
+            let connection = kyvern_accept(console)
+            let master = connection >= 0 ? kyvern_receive_fd(connection) : -1
+            if connection >= 0 { close(connection) }
+            close(console)
+            guard master >= 0 else { return fail("runc sent no terminal") }
+            terminal = master
+            containerPID = pid
         case .runc:
             guard let pid = startWithRunc(descriptors: descriptors, errRead: err.read) else { return 1 }
             containerPID = pid
@@ -89,6 +103,17 @@ private struct Shim {
 
         var writer = CRILogWriter { bytes in _ = ChildProcess.writeAll(logFD, bytes) }
         var open: [Int32: CRILogWriter.Stream] = [out.read: .stdout, err.read: .stderr]
+        var stdinWrite = input?.write
+        if let terminal {
+            close(out.read)
+            close(err.read)
+            open = [terminal: .stdout]
+            if let input { close(input.write) }
+            stdinWrite = spec.stdin ? dup(terminal) : nil
+        }
+        let listener = try? UnixSockets.listen(AttachChannel.address(containerID: spec.containerID))
+        var clients: [Int32] = []
+        var readers: Set<Int32> = []
         var exitedAt: timespec? = nil
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -100,6 +125,8 @@ private struct Shim {
             }
             var polls = [pollfd(fd: signals.read, events: Int16(POLLIN), revents: 0)]
             polls += open.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            if let listener { polls.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
+            polls += readers.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let ready = poll(&polls, nfds_t(polls.count), exitedAt == nil ? -1 : 100)
             if ready < 0 && errno != EINTR { break }
             for entry in polls where entry.revents != 0 {
@@ -107,10 +134,42 @@ private struct Shim {
                     while buffer.withUnsafeMutableBytes({ read(signals.read, $0.baseAddress, $0.count) }) > 0 {}
                     continue
                 }
+                if entry.fd == listener {
+                    let client = kyvern_accept(entry.fd)
+                    if client >= 0 {
+                        clients.append(client)
+                        readers.insert(client)
+                    }
+                    continue
+                }
+                if readers.contains(entry.fd) {
+                    // Input from an attached client goes to the container's stdin.
+                    let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
+                    if count > 0, let stdinWrite {
+                        _ = ChildProcess.writeAll(stdinWrite, Array(buffer[0..<count]))
+                    } else if count == 0 || (count < 0 && errno != EINTR) {
+                        readers.remove(entry.fd)
+                        if spec.stdinOnce, let fd = stdinWrite {
+                            close(fd)
+                            stdinWrite = nil
+                        }
+                        if count < 0 {
+                            close(entry.fd)
+                            clients.removeAll { $0 == entry.fd }
+                        }
+                    }
+                    continue
+                }
                 guard let stream = open[entry.fd] else { continue }
                 let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
                 if count > 0 {
                     writer.append(buffer[0..<count], from: stream)
+                    let frame = AttachChannel.frame(stream, buffer[0..<count])
+                    clients.removeAll { client in
+                        let sent = frame.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                        if sent != frame.count { close(client) }
+                        return sent != frame.count
+                    }
                 } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
                     writer.finish(stream)
                     close(entry.fd)
@@ -120,6 +179,8 @@ private struct Shim {
         }
         for stream in open.values { writer.finish(stream) }
         close(logFD)
+        clients.forEach { close($0) }
+        if let listener { close(listener) }
 
         let exitCode = exitStatuses[containerPID] ?? 137
         var oomKilled = false
@@ -136,8 +197,9 @@ private struct Shim {
     }
 
     /// `runc create` with the container's stdio on our pipes, then `runc start`; returns the pid.
-    mutating func startWithRunc(descriptors: [Int32: Int32], errRead: Int32) -> pid_t? {
-        let create = runc(["create", "--bundle", spec.bundle, "--pid-file", files.pidFile, spec.containerID],
+    mutating func startWithRunc(descriptors: [Int32: Int32], errRead: Int32, consoleSocket: String? = nil) -> pid_t? {
+        let console = consoleSocket.map { ["--console-socket", $0] } ?? []
+        let create = runc(["create", "--bundle", spec.bundle, "--pid-file", files.pidFile] + console + [spec.containerID],
                           descriptors: descriptors)
         guard create == 0 else {
             fcntl(errRead, F_SETFL, O_NONBLOCK)

@@ -18,6 +18,8 @@ struct ShimSpec: Codable, Sendable, Hashable {
     var logPath: String
     var stdin: Bool = false
     var stdinOnce: Bool = false
+    /// runc mode: the container has a terminal; its master side carries stdout and stdin.
+    var tty: Bool = false
     /// The container's cgroup (relative to the hierarchy roots), read for OOM kills after exit.
     var cgroupPath: String?
 

@@ -7,13 +7,14 @@ import Foundation
 
 /// Runs a command with its standard I/O relayed to a `StreamIO` (non-terminal `exec`).
 enum StreamingCommand {
-    static func run(_ arguments: [String], io: StreamIO) async throws -> Int32 {
+    static func run(_ arguments: [String], io: StreamIO, environment: [String]? = nil, workingDirectory: String? = nil) async throws -> Int32 {
         let out = try ChildProcess.pipe()
         let err = try ChildProcess.pipe()
         let input = io.stdin == nil ? nil : try ChildProcess.pipe()
         var descriptors: [Int32: Int32] = [1: out.write, 2: err.write]
         if let input { descriptors[0] = input.read }
-        let pid = try ChildProcess.spawn(arguments, options: .init(descriptors: descriptors))
+        let pid = try ChildProcess.spawn(arguments, options: .init(descriptors: descriptors, environment: environment,
+                                                                   workingDirectory: workingDirectory))
         close(out.write)
         close(err.write)
         if let input { close(input.read) }

@@ -103,9 +103,9 @@ struct OCISpecBuilder: Sendable {
         var resources = Self.resources(config.resources)
         if security.privileged { resources.devices = [OCISpec.DeviceRule(allow: true, access: "rwm")] }
         return OCISpec(
-            process: .init(user: user, args: process.arguments, env: process.environment, cwd: process.workingDirectory,
+            process: .init(terminal: config.tty, user: user, args: process.arguments, env: process.environment, cwd: process.workingDirectory,
                            capabilities: .init(bounding: capabilities, effective: capabilities, permitted: capabilities),
-                           rlimits: [.init(type: "RLIMIT_NOFILE", hard: 1_048_576, soft: 1_048_576)],
+                           rlimits: [.init(type: "RLIMIT_NOFILE", hard: 1024, soft: 1024)],
                            noNewPrivileges: security.noNewPrivileges),
             root: .init(path: "rootfs", readonly: security.readOnlyRootFilesystem),
             hostname: hostNetwork || sandbox.hostname.isEmpty ? nil : sandbox.hostname,

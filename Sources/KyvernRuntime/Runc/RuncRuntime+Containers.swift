@@ -38,6 +38,7 @@ extension RuncRuntime {
             shim.bundle = directory
             shim.stdin = config.stdin
             shim.stdinOnce = config.stdinOnce
+            shim.tty = config.tty
             shim.cgroupPath = cgroupPath
             try StateFile.write(shim, to: store.files(id).spec)
             try store.save(ContainerRecord(id: id, sandboxID: sandboxID, config: config, createdAt: Date(), imageID: image.info.id,

@@ -22,20 +22,20 @@ extension RuncRuntime {
     public func exec(id: String, command: [String], tty: Bool, io: StreamIO) async throws -> Int32 {
         try requireRunning(id)
         if tty {
-            throw RuntimeError.unsupported("exec with a terminal")
+            return try await TerminalSession.run(runc(["exec", "--tty"]), containerID: id, command: command, io: io)
         }
         return try await StreamingCommand.run(runc(["exec", id] + command), io: io)
     }
 
     public func attach(id: String, tty: Bool, io: StreamIO) async throws {
         try requireRunning(id)
-        throw RuntimeError.unsupported("attach")
+        try await AttachClient.attach(containerID: id, io: io)
     }
 
     public func portForward(sandboxID: String, port: Int, io: ByteStream) async throws {
         let sandbox = try store.sandbox(sandboxID)
         guard sandbox.state == .ready else { throw RuntimeError.invalidState(id: sandboxID, state: sandbox.state.rawValue) }
-        throw RuntimeError.unsupported("port forwarding")
+        try await PortForwarder.forward(networkNamespacePath: sandbox.networkNamespacePath, port: port, io: io)
     }
 
     func requireRunning(_ id: String) throws {

@@ -78,6 +78,9 @@ extension RuncRuntime {
             try await stopContainer(id: container.id, gracePeriod: .zero)
         }
         await releaseNetwork(record)
+        // Released once: removal must not tear the network down again.
+        record.networkNamespaceName = ""
+        record.networkNamespacePath = ""
         record.state = .notReady
         try store.save(record)
     }

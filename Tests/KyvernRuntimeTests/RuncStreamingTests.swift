@@ -1,0 +1,156 @@
+import Foundation
+import Testing
+@testable import KyvernRuntime
+
+/// attach, terminal exec and port forwarding on real containers; only as root with runc.
+@Suite(.serialized, .enabled(if: RuncTestEnvironment.available))
+struct RuncStreamingTests {
+    @Test func attachRelaysStdinAndOutput() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, _ in
+            let config = ContainerConfig(metadata: .init(name: "cat"), image: "busybox", command: ["cat"], logPath: "cat/0.log",
+                                         stdin: true, stdinOnce: true)
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let (input, feed) = AsyncStream<[UInt8]>.makeStream()
+            let collected = Collected()
+            let attach = Task {
+                try await runtime.attach(id: id, tty: false, io: StreamIO(stdin: input, stdout: { await collected.add("out", $0) }))
+            }
+            feed.yield(Array("hi there\n".utf8))
+            for _ in 0..<200 where await collected.text["out"] == nil { try await Task.sleep(for: .milliseconds(10)) }
+            feed.finish()
+            // stdinOnce: closing stdin ends cat, the container and the attach session.
+            try await attach.value
+            #expect(await collected.text["out"] == "hi there\n")
+            let status = try await waitForExit(runtime, id)
+            #expect(status.exitCode == 0)
+            #expect(try String(contentsOfFile: status.logPath, encoding: .utf8).hasSuffix(" stdout F hi there\n"))
+        }
+    }
+
+    @Test func terminalExecGetsAPty() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, _ in
+            let config = ContainerConfig(metadata: .init(name: "s"), image: "busybox", command: ["sleep", "60"], logPath: "s/0.log")
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let collected = Collected()
+            let (resize, resizes) = AsyncStream<TerminalSize>.makeStream()
+            resizes.yield(TerminalSize(width: 123, height: 45))
+            let (input, feed) = AsyncStream<[UInt8]>.makeStream()
+            feed.yield(Array("sleep 0.2; tty; stty size; exit 5\n".utf8))
+            let code = try await runtime.exec(id: id, command: ["sh"], tty: true,
+                                              io: StreamIO(stdin: input, stdout: { await collected.add("out", $0) }, resize: resize))
+            feed.finish()
+            resizes.finish()
+            #expect(code == 5)
+            let output = await collected.text["out"] ?? ""
+            #expect(output.contains("/dev/pts/0\r\n"))
+            #expect(output.contains("45 123\r\n"))
+        }
+    }
+
+    @Test func portForwardReachesTheSandboxLoopback() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, _ in
+            let config = ContainerConfig(metadata: .init(name: "nc"), image: "busybox", command: ["sh", "-c", "echo pong | nc -l -p 8080"],
+                                         logPath: "nc/0.log")
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let collected = Collected()
+            var connected = false
+            for _ in 0..<100 where !connected {
+                let (incoming, feed) = AsyncStream<[UInt8]>.makeStream()
+                feed.yield(Array("ping\n".utf8))
+                feed.finish()
+                do {
+                    try await runtime.portForward(sandboxID: sandboxID, port: 8080,
+                                                  io: ByteStream(incoming: incoming, outgoing: { await collected.add("out", $0) }))
+                    connected = true
+                } catch {
+                    try await Task.sleep(for: .milliseconds(20))  // not listening yet
+                }
+            }
+            #expect(connected)
+            #expect(await collected.text["out"] == "pong\n")
+            let status = try await waitForExit(runtime, id)
+            #expect(try String(contentsOfFile: status.logPath, encoding: .utf8).contains("stdout F ping"))
+        }
+    }
+
+    /// create + start + exit of `true`, beside `runc run` of the same bundle (the floor).
+    @Test func startLatencyStaysNearTheRuncFloor() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, root in
+            var ours: [Duration] = []
+            var creates: [Duration] = []
+            var starts: [Duration] = []
+            var floor: [Duration] = []
+            let clock = ContinuousClock()
+            for index in 0..<8 {
+                let config = ContainerConfig(metadata: .init(name: "t\(index)"), image: "busybox", command: ["true"], logPath: "t\(index)/0.log")
+                let started = clock.now
+                let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
+                let created = clock.now
+                try await runtime.startContainer(id: id)
+                starts.append(clock.now - created)
+                creates.append(created - started)
+                let status = try await waitForExit(runtime, id)
+                ours.append(clock.now - started)
+                #expect(status.exitCode == 0)
+
+                let floorID = "floor-\(UUID().uuidString.prefix(8))"
+                let bundle = root + "/state/containers/" + id
+                let floorStart = clock.now
+                let run = try await CommandRunner.run(["runc", "--root", root + "/floor", "run", "--bundle", bundle, floorID])
+                floor.append(clock.now - floorStart)
+                #expect(run.exitCode == 0)
+                try await runtime.removeContainer(id: id)
+            }
+            let medianOurs = ours.sorted()[ours.count / 2]
+            let medianFloor = floor.sorted()[floor.count / 2]
+            print("start latency: create+start+exit median \(medianOurs) (create \(creates.sorted()[4]), start \(starts.sorted()[4])), runc run median \(medianFloor)")
+            #expect(medianOurs < medianFloor + .milliseconds(500))
+        }
+    }
+}
+
+@Suite(.serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: RuncTestEnvironment.kyvernBinary)))
+struct ProcessRuntimeTests {
+    @Test func plainProcessesLogExitAndExec() async throws {
+        let root = NSTemporaryDirectory() + "kyvern-process-test-" + UUID().uuidString.prefix(8)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let runtime = try ProcessRuntime(stateDirectory: root + "/state", layerSource: BusyboxLayerSource.shared!,
+                                         shimExecutable: RuncTestEnvironment.kyvernBinary)
+        let sandbox = PodSandboxConfig(metadata: .init(name: "p", namespace: "default", uid: "p1"), hostname: "p",
+                                       logDirectory: root + "/logs", cgroupParent: "")
+        let sandboxID = try await runtime.runPodSandbox(sandbox)
+        do {
+            let config = ContainerConfig(metadata: .init(name: "c"), image: "busybox", command: ["sh", "-c", "echo $FOO; exec sleep 30"],
+                                         env: [.init(name: "FOO", value: "bar")], logPath: "c/0.log")
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let running = try await runtime.containerStatus(id: id)
+            #expect(running.state == .running)
+            let echo = try await runtime.execSync(id: id, command: ["sh", "-c", "echo $FOO"], timeout: .seconds(5))
+            #expect(String(decoding: echo.stdout, as: UTF8.self) == "bar\n")
+            // A new instance adopts the running process.
+            let again = try ProcessRuntime(stateDirectory: root + "/state", layerSource: BusyboxLayerSource.shared!,
+                                           shimExecutable: RuncTestEnvironment.kyvernBinary)
+            #expect(try await again.containerStatus(id: id).pid == running.pid)
+            try await again.stopContainer(id: id, gracePeriod: .seconds(5))
+            let stopped = try await again.containerStatus(id: id)
+            #expect(stopped.exitCode == 143)
+            #expect(try String(contentsOfFile: stopped.logPath, encoding: .utf8).hasSuffix(" stdout F bar\n"))
+        } catch {
+            try? await runtime.removePodSandbox(id: sandboxID)
+            throw error
+        }
+        try await runtime.removePodSandbox(id: sandboxID)
+        #expect(try await runtime.listPodSandboxes().isEmpty)
+    }
+
+    @Test func procStatParsing() {
+        let usage = ProcessUsage.parse(stat: "42 (my (odd) name) S 1 42 42 0 -1 4194560 100 0 0 0 150 50 0 0 20 0 1 0 5 1000 200",
+                                       statm: "1000 200 100 1 0 50 0", ticksPerSecond: 100, pageSize: 4096)
+        #expect(usage?.cpuNanoseconds == 2_000_000_000)
+        #expect(usage?.residentBytes == 200 * 4096)
+    }
+}
