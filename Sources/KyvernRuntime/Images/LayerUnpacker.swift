@@ -47,13 +47,16 @@ enum LayerUnpacker {
         for marker in markers {
             let dir = (marker as NSString).deletingLastPathComponent
             let name = (marker as NSString).lastPathComponent
+            if name.hasPrefix(".wh..wh.") && name != ".wh..wh..opq" {
+                // AUFS bookkeeping (`.wh..wh.plnk`, `.wh..wh.aufs`), meaningless to overlayfs.
+                try? FileManager.default.removeItem(atPath: marker)
+                continue
+            }
             guard unlink(marker) == 0 else { throw posixError("removing \(marker)") }
             if name == ".wh..wh..opq" {
                 guard let setxattr = Self.setxattr else { throw ImageError(.unavailable, "setxattr is not available") }
                 let rc = "y".withCString { setxattr(dir, "trusted.overlay.opaque", UnsafeRawPointer($0), 1, 0) }
                 guard rc == 0 else { throw posixError("marking \(dir) opaque") }
-            } else if name.hasPrefix(".wh..wh.") {
-                continue  // AUFS bookkeeping (`.wh..wh.plnk`, `.wh..wh.aufs`): meaningless to overlayfs.
             } else {
                 let target = dir + "/" + String(name.dropFirst(4))
                 _ = unlink(target)
@@ -76,6 +79,7 @@ enum LayerUnpacker {
         for name in entries {
             let path = dir + "/" + name
             try visit(path, name)
+            if name.hasPrefix(".wh.") { continue }
             var st = stat()
             if lstat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { try walk(path, visit) }
         }
