@@ -89,8 +89,9 @@ def _write_blob(layout: Path, data: bytes) -> dict:
 
 
 def build_layout(layout: Path, layers: list[bytes], name: str | None = "docker.io/library/busybox:e2e",
-                 cmd: tuple[str, ...] = ("sh",)) -> dict:
+                 cmd: tuple[str, ...] = ("sh",), claimed_diff_ids: list[str] | None = None) -> dict:
     """Writes an OCI image layout of `layers` (uncompressed tars, bottom first, gzipped here).
+    `claimed_diff_ids` puts other diffIDs in the config than the layers have (a lying image).
     Returns {"manifest": digest, "config": digest, "layers": [compressed digests], "diff_ids": [...]}."""
     layout.mkdir(parents=True, exist_ok=True)
     (layout / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
@@ -103,7 +104,7 @@ def build_layout(layout: Path, layers: list[bytes], name: str | None = "docker.i
         "architecture": "amd64",
         "os": "linux",
         "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": list(cmd)},
-        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "rootfs": {"type": "layers", "diff_ids": claimed_diff_ids or diff_ids},
     }
     config_desc = {"mediaType": CONFIG_TYPE, **_write_blob(layout, json.dumps(config).encode())}
     manifest = {"schemaVersion": 2, "mediaType": MANIFEST_TYPE, "config": config_desc, "layers": descriptors}

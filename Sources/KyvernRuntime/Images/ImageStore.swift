@@ -318,8 +318,14 @@ public actor ImageStore: ImageService, ImageLayerSource {
     /// already present needs no registry), then fetches what is missing and unpacks its layers.
     private func pull(_ ref: ImageReference, credentials: [RegistryCredential]) async throws -> String {
         let index = try ReferenceIndex.load(from: indexPath)
-        if ref.digest != nil, let id = try Self.resolve(ref.description, in: index),
+        if let digest = ref.digest, let id = try Self.resolve(ref.description, in: index),
            (try? await layerDirectories(for: ref.description)) != nil {
+            // Present under another name: the digest reference names it too from now on.
+            let pinned = ref.pinned(to: digest).description
+            if index.references[ref.description] == nil,
+               let entry = index.references.values.first(where: { $0.config == id && $0.repoDigest == pinned }) {
+                try register(names: [ref], entry: entry)
+            }
             return id
         }
         let client = RegistryClient(reference: ref, transport: transport, credentials: credentials)
