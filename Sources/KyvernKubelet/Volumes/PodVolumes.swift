@@ -190,9 +190,11 @@ public actor PodVolumes {
     }
 
     private func makeTmpfs(_ directory: String, pod: JSONValue, sizeLimit: JSONValue?) async throws {
+        let size = MemoryVolumeSize.bytes(pod: pod, sizeLimit: sizeLimit, allocatable: await nodeAllocatable(pod))
+        // No suspension between the check and the mount: a concurrent setUp of the same pod
+        // (the actor is reentrant at awaits) cannot mount a second tmpfs over the first.
         try makeDirectory(directory)
         if MountTable.isMountPoint(directory) { return }
-        let size = MemoryVolumeSize.bytes(pod: pod, sizeLimit: sizeLimit, allocatable: await nodeAllocatable(pod))
         try MountTable.mountTmpfs(at: directory, sizeBytes: size)
     }
 
