@@ -88,6 +88,7 @@ let package = Package(
                 "KyvernKubelet",
                 "KyvernRuntime",
                 "KyvernControllers",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -113,6 +114,7 @@ let package = Package(
             name: "KyvernClient",
             dependencies: [
                 "KyvernAPI",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -135,9 +137,11 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(name: "CKyvernLinux"),
         .target(
             name: "KyvernRuntime",
             dependencies: [
+                "CKyvernLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
@@ -149,6 +153,11 @@ let package = Package(
                 "KyvernClient",
                 "KyvernRuntime",
                 "KyvernAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,6 +184,7 @@ let package = Package(
             name: "kyvern",
             dependencies: [
                 "KyvernServer",
+                "KyvernRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -207,7 +217,9 @@ let package = Package(
         ),
         .testTarget(
             name: "KyvernKubeletTests",
-            dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI", "KyvernTestSupport"],
+            dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI", "KyvernTestSupport", "KyvernRuntime",
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: settings
         ),
         .testTarget(

@@ -34,10 +34,12 @@ public enum KyvernServer {
         let store = try SQLiteStore(path: (dataDirectory as NSString).appendingPathComponent("state.db"),
                                     logger: logger.withLabel("kyvern.store"))
         let registry = PrometheusCollectorRegistry()
+        let nodeToken = try NodeTokenFile.loadOrCreate(dataDirectory: dataDirectory, caPEM: pki.caCertificatePEM)
         var configuration = APIServerConfiguration(
             bindAddress: options.bindAddress, port: options.httpsPort, tls: try pki.makeServerTLSConfiguration(),
-            authenticator: BearerTokenAuthenticator(adminToken: pki.adminToken),
+            authenticator: BearerTokenAuthenticator(tokens: [pki.adminToken: .clusterAdmin, nodeToken.text: .nodeAgent]),
             compactionInterval: options.compactionInterval, eventTTL: options.eventTTL)
+        configuration.caCertificatePEM = pki.caCertificatePEM
         configuration.serviceRanges = ServiceRanges(clusterIPs: try ServiceRanges.parseCIDR(options.serviceCIDR))
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",

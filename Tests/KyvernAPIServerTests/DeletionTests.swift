@@ -143,4 +143,17 @@ struct DeletionTests {
         finalized[path: ["spec", "finalizers"]] = nil
         #expect(ResourceHandler.isFinalized(finalized, info: nsInfo))
     }
+
+    @Test func anUpdateRemovesAMarkedObjectOnlyWhenItsGracePeriodIsOver() {
+        let pods = info("", "pods")
+        let graceful: JSONValue = ["metadata": ["name": "p", "deletionTimestamp": "2026-11-26T17:00:00Z",
+                                                "deletionGracePeriodSeconds": 30]]
+        #expect(!ResourceHandler.isFinalized(graceful, info: pods), "a pod terminating gracefully stays through updates")
+        var immediate = graceful
+        immediate[path: ["metadata", "deletionGracePeriodSeconds"]] = 0
+        #expect(ResourceHandler.isFinalized(immediate, info: pods))
+        var held = immediate
+        held[path: ["metadata", "finalizers"]] = ["example.com/hold"]
+        #expect(!ResourceHandler.isFinalized(held, info: pods), "a finalizer still holds it")
+    }
 }

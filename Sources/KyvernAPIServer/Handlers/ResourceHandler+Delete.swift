@@ -44,6 +44,7 @@ extension ResourceHandler {
         let grace = try rules.beforeDelete(&probe, now: Date())
         if grace == .pending { return .remains(current) }
         var wrote = false
+        var lastWritten = current
         if rules.needsUpdate(current.object, grace: grace) {
             if options.dryRun {
                 switch try rules.step(for: current.object, now: Date()) {
@@ -63,21 +64,31 @@ extension ResourceHandler {
             }
             switch step {
             case .alreadyDeleting, .mark: return .remains(updated)
-            case .markThenDelete: wrote = true
+            case .markThenDelete:
+                wrote = true
+                lastWritten = updated
             case .deleteNow: break
             }
         } else if options.dryRun {
             return .deleted(current)
         }
-        let (deleted, _) = try await storage.delete(info, key: key, name: name) { object in
-            // Our own write just changed the resourceVersion; the uid still has to match.
-            if wrote {
-                var uidOnly = options
-                uidOnly.preconditionResourceVersion = nil
-                try DeletionRules(info: info, options: uidOnly).checkPreconditions(object)
-            } else {
-                try rules.checkPreconditions(object)
+        let deleted: CachedObject
+        do {
+            (deleted, _) = try await storage.delete(info, key: key, name: name) { object in
+                // Our own write just changed the resourceVersion; the uid still has to match.
+                if wrote {
+                    var uidOnly = options
+                    uidOnly.preconditionResourceVersion = nil
+                    try DeletionRules(info: info, options: uidOnly).checkPreconditions(object)
+                } else {
+                    try rules.checkPreconditions(object)
+                }
             }
+        } catch let error as APIError where error.code == 404 && wrote {
+            // Once marked with a grace period of 0 and no finalizers, any other write removes the
+            // object (a finalized object goes on update), so another writer may have deleted it
+            // between our two steps — as upstream, the deletion we started has happened.
+            return .deleted(lastWritten)
         }
         await releaseAllocations(of: deleted.object, info: info)
         return .deleted(deleted)
@@ -98,15 +109,17 @@ extension ResourceHandler {
         return ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "details": details]
     }
 
-    /// An object marked for deletion goes once nothing holds it any more: no finalizers and,
-    /// for a namespace, no `spec.finalizers` either.
+    /// An object marked for deletion goes on an update once nothing holds it any more: no
+    /// finalizers and, for a namespace, no `spec.finalizers` either. Like upstream's
+    /// shouldDeleteDuringUpdate, only when its grace period is 0: a pod still in its graceful
+    /// termination stays through its status updates until its node deletes it.
     static func isFinalized(_ object: JSONValue, info: ResourceInfo) -> Bool {
         guard object[path: ["metadata", "deletionTimestamp"]] != nil,
               (object[path: ["metadata", "finalizers"]]?.arrayValue ?? []).isEmpty else { return false }
         if info.group.isEmpty && info.resource == "namespaces" {
             return (object[path: ["spec", "finalizers"]]?.arrayValue ?? []).isEmpty
         }
-        return true
+        return (object[path: ["metadata", "deletionGracePeriodSeconds"]]?.intValue ?? 0) == 0
     }
 
     // MARK: namespaces

@@ -15,4 +15,11 @@ public struct UserInfo: Hashable, Sendable {
         name: "kyvern-admin",
         groups: ["system:masters", "system:authenticated"]
     )
+
+    /// The holder of the node join token (`DATA/node-token`): node agents, in `system:nodes` as
+    /// upstream's kubelets are. Until authorization exists (RBAC, issue 12) it may do everything.
+    public static let nodeAgent = UserInfo(
+        name: "system:node:kyvern-agent",
+        groups: ["system:nodes", "system:authenticated"]
+    )
 }

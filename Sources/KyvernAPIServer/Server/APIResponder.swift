@@ -18,6 +18,7 @@ struct APIResponder: HTTPResponder {
     let metrics: APIMetrics
     let version: JSONValue
     let readiness: Readiness
+    let caCertificatePEM: String?
     let logger: Logger
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -39,7 +40,10 @@ struct APIResponder: HTTPResponder {
                        resource: target?.resource ?? "", subresource: target?.subresource ?? "",
                        code: response.status.code, duration: ContinuousClock.now - start)
         if logger.logLevel <= .debug {
-            logger.debug("request", metadata: ["verb": "\(verb)", "path": "\(path)", "code": "\(response.status.code)"])
+            logger.debug("request", metadata: [
+                "verb": "\(verb)", "path": "\(path)", "code": "\(response.status.code)",
+                "userAgent": "\(request.headers[.userAgent] ?? "")",
+            ])
         }
         return response
     }
@@ -65,6 +69,11 @@ struct APIResponder: HTTPResponder {
             return await health(first, query: QueryParameters(request.uri.query))
         case "version" where segments.count == 1:
             return Self.json(version.serialized())
+        case "cacerts" where segments.count == 1:
+            // Public by design: a joining node checks it against the hash in its token.
+            guard let caCertificatePEM else { throw APIError.notFound(group: "", resource: "", name: "cacerts") }
+            return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: caCertificatePEM)))
         default:
             break
         }

@@ -44,7 +44,8 @@ public struct APIServer: Service {
             discovery: DiscoveryDocuments(catalog: ResourceCatalog.all, groupVersions: ResourceCatalog.groupVersions,
                                           serverAddress: "\(configuration.bindAddress):\(configuration.port)"),
             openAPI: openAPI, authenticator: configuration.authenticator, metrics: APIMetrics(registry: registry),
-            version: ServedVersion.document, readiness: readiness, logger: logger)
+            version: ServedVersion.document, readiness: readiness, caCertificatePEM: configuration.caCertificatePEM,
+            logger: logger)
 
         let onReady = self.onReady
         let app = Application(

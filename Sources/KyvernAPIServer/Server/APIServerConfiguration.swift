@@ -15,6 +15,9 @@ public struct APIServerConfiguration: Sendable {
     public var serviceRanges: ServiceRanges = .default
     /// How long an event lives after its last write (upstream's --event-ttl, default 1 hour).
     public var eventTTL: Duration
+    /// The cluster CA, served without authentication at `/cacerts` so that a joining node can
+    /// fetch it and check it against the hash in its join token (as k3s does).
+    public var caCertificatePEM: String?
 
     public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
                 compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000,

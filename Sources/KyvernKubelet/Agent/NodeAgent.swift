@@ -1,0 +1,152 @@
+import AsyncHTTPClient
+import NIOSSL
+import Foundation
+public import KyvernAPI
+public import KyvernClient
+public import KyvernRuntime
+public import Logging
+public import Prometheus
+public import ServiceLifecycle
+
+/// The node agent: registers this machine as a Node, keeps its Lease and status fresh, and runs
+/// the pods bound to it as real containers through a ``ContainerRuntime`` — pod workers,
+/// probes, restarts, graceful termination, status and events — reaching the cluster only
+/// through the client.
+///
+/// On graceful shutdown the agent stops its loops but leaves containers running: the next agent
+/// adopts them, as a restarted kubelet does.
+public struct NodeAgent: Service {
+    let client: any KubernetesClient
+    let runtime: any ContainerRuntime
+    let images: any ImageService
+    let volumes: any PodVolumeManaging
+    let environment: any ContainerEnvironmentResolving
+    let nodeName: String
+    let dataDirectory: String
+    let kubeletPort: Int
+    let metrics: AgentMetrics
+    let logger: Logger
+    let clock: any AgentClock
+    /// Name servers for dnsPolicy ClusterFirst (the cluster DNS Service), and the cluster domain.
+    public var clusterDNS: [String] = []
+    public var clusterDomain = "cluster.local"
+    public var kubeletVersion = "v1.36.0"
+    /// How often every pod worker re-reads its containers.
+    public var relistInterval: Duration = .seconds(1)
+
+    public init(client: any KubernetesClient, runtime: any ContainerRuntime, images: any ImageService,
+                volumes: any PodVolumeManaging, environment: any ContainerEnvironmentResolving, nodeName: String,
+                dataDirectory: String, kubeletPort: Int = 10250,
+                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                logger: Logger = Logger(label: "kyvern.agent"), clock: any AgentClock = SystemAgentClock()) {
+        self.client = client
+        self.runtime = runtime
+        self.images = images
+        self.volumes = volumes
+        self.environment = environment
+        self.nodeName = nodeName
+        self.dataDirectory = dataDirectory
+        self.kubeletPort = kubeletPort
+        self.metrics = AgentMetrics(registry: registry)
+        self.logger = logger
+        self.clock = clock
+    }
+
+    public func run() async throws {
+        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: Self.probeHTTPConfiguration)
+        do {
+            try await cancelWhenGracefulShutdown { try await runAgent(http: http) }
+        } catch {
+            try? await http.shutdown()
+            guard Task.isCancelled || Task.isShuttingDownGracefully else { throw error }
+            logger.info("node agent stopped; containers keep running", metadata: ["node": "\(nodeName)"])
+            return
+        }
+        try? await http.shutdown()
+    }
+
+    /// Probes do not verify TLS and follow redirects, as upstream's prober.
+    static var probeHTTPConfiguration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = .makeClientConfiguration()
+        configuration.tlsConfiguration?.certificateVerification = .none
+        configuration.redirectConfiguration = .follow(max: 10, allowCycles: false)
+        return configuration
+    }
+
+    func runAgent(http: HTTPClient) async throws {
+        let machine = MachineReader.read(dataDirectory: dataDirectory, nodeName: nodeName)
+        let version = try await Retry.run(attempts: nil, logger: logger, "reading the runtime version") {
+            try await runtime.version()
+        }
+        let builder = NodeObjectBuilder(nodeName: nodeName, machine: machine, runtimeVersion: version.nodeInfoString,
+                                        kubeletVersion: kubeletVersion, kubeletPort: kubeletPort)
+        let dataDirectory = dataDirectory
+        let reporter = NodeStatusReporter(client: client, runtime: runtime, builder: builder, clock: clock, logger: logger,
+                                          readings: { NodeReadings.sample(dataDirectory: dataDirectory) })
+        try await reporter.register()
+
+        let events = PodEventRecorder(client: client, nodeName: nodeName, clock: clock, logger: logger)
+        let minor = kubeletVersion.split(separator: ".").prefix(2).joined(separator: ".").dropFirst()
+        let prober = Prober(runtime: runtime, http: http, userAgent: "kube-probe/\(minor)")
+        let probes = ProbeManager(prober: prober, clock: clock, events: events, metrics: metrics, logger: logger)
+        let hostDNS = SandboxConfigBuilder.parseResolvConf(MachineReader.readFile("/etc/resolv.conf") ?? "")
+        let context = PodContext(
+            client: client, runtime: runtime, images: images, volumes: volumes, environment: environment, events: events,
+            probes: probes, prober: prober, clock: clock,
+            sandboxes: SandboxConfigBuilder(logRoot: dataDirectory + "/agent/logs", clusterDNS: clusterDNS,
+                                            clusterDomain: clusterDomain, hostDNS: hostDNS, nodeName: nodeName),
+            nodeName: nodeName, nodeIP: machine.internalIP, runtimeName: version.runtimeName, metrics: metrics, logger: logger)
+        let workers = PodWorkers(context: context)
+        let informer = Informer(client: client, resource: .pods, fieldSelector: "spec.nodeName=\(nodeName)", logger: logger)
+        await informer.addHandler { event in
+            switch event {
+            case .added(let pod), .updated(_, let pod): await workers.update(pod)
+            case .deleted(let pod): await workers.remove(pod)
+            }
+        }
+        defer { Task { await workers.stopAll(); await probes.removeAll() } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await informer.run() }
+            group.addTask { try await reporter.leaseLoop() }
+            group.addTask { try await reporter.statusLoop() }
+            group.addTask {
+                await informer.waitForSync()
+                await removeOrphans(known: informer.lister, workers: workers)
+                var ticks = 0
+                while true {
+                    try await clock.sleep(for: relistInterval)
+                    await workers.tick()
+                    ticks += 1
+                    if ticks % 10 == 0 { await updateGauges(workers: workers) }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Sandboxes of pods the API no longer binds to this node (deleted while the agent was down):
+    /// stopped and removed with their volumes.
+    func removeOrphans(known: Lister, workers: PodWorkers) async {
+        do {
+            let uids = Set(await known.list().compactMap { $0[path: ["metadata", "uid"]]?.stringValue })
+            for sandbox in try await runtime.listPodSandboxes() {
+                guard let uid = sandbox.labels[RuntimeLabels.podUID], !uids.contains(uid) else { continue }
+                logger.info("removing the sandbox of a pod that is gone", metadata: ["pod": "\(uid)", "sandbox": "\(sandbox.id)"])
+                try? await runtime.stopPodSandbox(id: sandbox.id)
+                try? await runtime.removePodSandbox(id: sandbox.id)
+                try? await volumes.tearDown(podUID: uid)
+            }
+        } catch {
+            logger.warning("listing sandboxes for clean-up failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func updateGauges(workers: PodWorkers) async {
+        guard let sandboxes = try? await runtime.listPodSandboxes(),
+              let running = try? await runtime.listContainers(ContainerFilter(state: .running)) else { return }
+        metrics.runningPods.record(Int64(sandboxes.filter { $0.state == .ready }.count))
+        metrics.runningContainers.record(Int64(running.count))
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import KyvernAPI
+import KyvernClient
+import Logging
+
+/// Writes core/v1 Events about pods the way upstream's kubelet does (`source.component: kubelet`,
+/// `involvedObject.fieldPath` naming the container). A repeat of the same event on the same
+/// object raises the count of the Event already written instead of writing another, as
+/// upstream's correlator does. Best effort: failures are logged, never thrown.
+actor PodEventRecorder {
+    let client: any KubernetesClient
+    let nodeName: String
+    let clock: any AgentClock
+    let logger: Logger
+    /// Event name and count by (pod uid, fieldPath, type, reason, message).
+    private var written: [String: (namespace: String, name: String, count: Int64)] = [:]
+    private var order: [String] = []
+    static let remembered = 4096
+
+    init(client: any KubernetesClient, nodeName: String, clock: any AgentClock, logger: Logger) {
+        self.client = client
+        self.nodeName = nodeName
+        self.clock = clock
+        self.logger = logger
+    }
+
+    func normal(_ pod: JSONValue, container: String? = nil, reason: String, message: String) async {
+        await record(pod, container: container, type: "Normal", reason: reason, message: message)
+    }
+
+    func warning(_ pod: JSONValue, container: String? = nil, reason: String, message: String) async {
+        await record(pod, container: container, type: "Warning", reason: reason, message: message)
+    }
+
+    func record(_ pod: JSONValue, container: String?, type: String, reason: String, message: String) async {
+        let facts = PodFacts(pod: pod)
+        let fieldPath = container.map { facts.fieldPath(of: $0) }
+        let key = [facts.uid, fieldPath ?? "", type, reason, message].joined(separator: "\u{0}")
+        let now = clock.now()
+        let stamp = JSONValue.string(Timestamp.format(now))
+        do {
+            if let previous = written[key] {
+                let count = previous.count + 1
+                _ = try await client.patch(.events, namespace: previous.namespace, name: previous.name, subresource: nil,
+                                           type: .merge, ["count": .int(count), "lastTimestamp": stamp], options: .init())
+                written[key]?.count = count
+                return
+            }
+            var involved: JSONValue = [
+                "kind": "Pod", "apiVersion": "v1", "namespace": .string(facts.namespace), "name": .string(facts.name),
+                "uid": .string(facts.uid),
+            ]
+            if let fieldPath { involved["fieldPath"] = .string(fieldPath) }
+            let nanos = UInt64(max(0, Date().timeIntervalSince1970 * 1e9))
+            let name = "\(facts.name).\(String(nanos, radix: 16))"
+            let event: JSONValue = [
+                "apiVersion": "v1", "kind": "Event",
+                "metadata": ["name": .string(name), "namespace": .string(facts.namespace)],
+                "involvedObject": involved,
+                "reason": .string(reason), "message": .string(message), "type": .string(type),
+                "source": ["component": "kubelet", "host": .string(nodeName)],
+                "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
+                "eventTime": .null,
+                "reportingComponent": "kubelet", "reportingInstance": .string(nodeName),
+            ]
+            _ = try await client.create(.events, namespace: facts.namespace, event, options: .init())
+            written[key] = (facts.namespace, name, 1)
+            order.append(key)
+            if order.count > Self.remembered { written[order.removeFirst()] = nil }
+        } catch {
+            logger.debug("failed to write event", metadata: ["reason": "\(reason)", "error": "\(error)"])
+        }
+    }
+}
