@@ -168,6 +168,21 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .target(
+            name: "KyvernNetwork",
+            dependencies: [
+                "KyvernRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "KyvernNetworkTests",
+            dependencies: ["KyvernNetwork", "KyvernRuntime", .product(name: "Logging", package: "swift-log"),
+                           .product(name: "Subprocess", package: "swift-subprocess")],
+            swiftSettings: settings
+        ),
         .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI", "KyvernRuntime"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",

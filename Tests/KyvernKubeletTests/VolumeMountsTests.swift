@@ -29,6 +29,7 @@ struct VolumeMountsTests {
             let pod = volumePod(volumes: volumes, containers: [container])
             try await podVolumes.setUp(pod: pod)
             let mounts = try await podVolumes.mounts(pod: pod, container: container)
+            #expect(try await podVolumes.mounts(pod: pod, container: container, environment: []) == mounts)
             let base = "\(root)/pod-uid-1/volumes"
             #expect(mounts == [
                 Mount(containerPath: "/data", hostPath: "\(base)/kubernetes.io~empty-dir/scratch", readOnly: false),
@@ -58,6 +59,12 @@ struct VolumeMountsTests {
             #expect(mounts[1].hostPath.hasSuffix("/app.conf"))
             #expect(readText(mounts[1].hostPath) == "x")
             #expect(mounts[2].hostPath == scratch + "/pods/web")
+
+            // Through the agent's entry point, the environment comes from the pod itself.
+            let downward: JSONValue = ["name": "app", "env": [["name": "POD_NAME", "valueFrom": ["fieldRef": ["fieldPath": "metadata.name"]]]],
+                                       "volumeMounts": [["name": "scratch", "mountPath": "/per-pod", "subPathExpr": "by-name/$(POD_NAME)"]]]
+            let viaAgent = try await (podVolumes as any PodVolumeManaging).mounts(pod: pod, container: downward)
+            #expect(viaAgent.map(\.hostPath) == [scratch + "/by-name/web"])
 
             // Escapes and bad references.
             try FileManager.default.createSymbolicLink(atPath: scratch + "/escape", withDestinationPath: "/etc")

@@ -47,6 +47,19 @@ struct VolumeTmpfsTests {
         }
     }
 
+    @Test func concurrentSetUpsMountOneTmpfs() async throws {
+        try await withPodVolumes(client: try fake()) { volumes, root in
+            let pod = volumePod(volumes: [["name": "creds", "secret": ["secretName": "creds"]]])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 { group.addTask { try await volumes.setUp(pod: pod) } }
+                try await group.waitForAll()
+            }
+            let path = "\(root)/pod-uid-1/volumes/kubernetes.io~secret/creds"
+            #expect(MountTable.mountPoints().filter { $0 == MountTable.canonical(path) }.count == 1)
+            #expect(readText(path + "/user") == "admin")
+        }
+    }
+
     @Test func missingSecretFailsWithUpstreamMessages() async throws {
         try await withPodVolumes(client: try fake()) { volumes, _ in
             await #expect(throws: VolumeError(volumeName: "s", message: "secret \"gone\" not found")) {

@@ -5,7 +5,7 @@ public import KyvernRuntime
 /// A container's environment as upstream's kubelet builds it: `envFrom` sources first (each
 /// ConfigMap or Secret's keys, prefixed), then `env` in declaration order, each value either
 /// expanded (`$(VAR)` against what is defined so far) or taken from its `valueFrom` source.
-public struct ContainerEnvironment: Sendable {
+public struct ContainerEnvironment: ContainerEnvironmentResolving {
     /// The environment and the warnings upstream records as `InvalidEnvironmentVariableNames`
     /// events (keys of an `envFrom` source skipped because they cannot be variable names).
     public struct Resolved: Sendable, Hashable {

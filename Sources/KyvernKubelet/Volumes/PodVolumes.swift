@@ -10,7 +10,7 @@ public import Logging
 ///
 /// The agent calls ``setUp(pod:)`` before starting a pod's containers and again periodically
 /// (at most a minute apart), which is how a ConfigMap or Secret change reaches running containers.
-public actor PodVolumes {
+public actor PodVolumes: PodVolumeManaging {
     let client: any KubernetesClient
     let rootDirectory: String
     let logger: Logger
@@ -48,10 +48,24 @@ public actor PodVolumes {
         if let firstError { throw firstError }
     }
 
+    /// The container's volumeMounts as runtime mounts (subPath resolved, readOnly kept); a
+    /// `subPathExpr` is expanded against the container's environment, resolved here from the
+    /// pod's own fields when some mount needs it.
+    public func mounts(pod: JSONValue, container: JSONValue) async throws -> [Mount] {
+        let needsEnvironment = (container["volumeMounts"]?.arrayValue ?? []).contains {
+            !($0["subPathExpr"]?.stringValue ?? "").isEmpty
+        }
+        guard needsEnvironment else { return try mounts(pod: pod, container: container, environment: []) }
+        let environment = try await ContainerEnvironment(client: client).resolve(
+            pod: pod, container: container, nodeName: pod[path: ["spec", "nodeName"]]?.stringValue ?? "",
+            nodeIP: pod[path: ["status", "hostIP"]]?.stringValue ?? "", podIP: pod[path: ["status", "podIP"]]?.stringValue ?? "")
+        return try mounts(pod: pod, container: container, environment: environment)
+    }
+
     /// The container's volumeMounts as runtime mounts: `subPath` (or `subPathExpr`, expanded
     /// against `environment`) resolved inside the volume, `readOnly` kept, and the volumes the
     /// kubelet writes itself always read-only.
-    public func mounts(pod: JSONValue, container: JSONValue, environment: [EnvVar] = []) throws -> [Mount] {
+    public func mounts(pod: JSONValue, container: JSONValue, environment: [EnvVar]) throws -> [Mount] {
         let uid = pod[path: ["metadata", "uid"]]?.stringValue ?? ""
         let containerName = container["name"]?.stringValue ?? ""
         var volumes: [String: JSONValue] = [:]
@@ -190,9 +204,11 @@ public actor PodVolumes {
     }
 
     private func makeTmpfs(_ directory: String, pod: JSONValue, sizeLimit: JSONValue?) async throws {
+        let size = MemoryVolumeSize.bytes(pod: pod, sizeLimit: sizeLimit, allocatable: await nodeAllocatable(pod))
+        // No suspension between the check and the mount: a concurrent setUp of the same pod
+        // (the actor is reentrant at awaits) cannot mount a second tmpfs over the first.
         try makeDirectory(directory)
         if MountTable.isMountPoint(directory) { return }
-        let size = MemoryVolumeSize.bytes(pod: pod, sizeLimit: sizeLimit, allocatable: await nodeAllocatable(pod))
         try MountTable.mountTmpfs(at: directory, sizeBytes: size)
     }
 
