@@ -107,6 +107,9 @@ struct VolumeSetUpTests {
             try await setUp(host, "Directory")
             try await setUp(host + "/file", "File")
             try await setUp(host + "/not-there", "")
+            var isDirectory: ObjCBool = false
+            #expect(FileManager.default.fileExists(atPath: host + "/not-there", isDirectory: &isDirectory) && isDirectory.boolValue)
+            try await setUp(host + "/file", "")
             let failures: [(String, String, String)] = [
                 (host + "/file", "Directory", "hostPath type check failed: \(host)/file is not a directory"),
                 (host, "File", "hostPath type check failed: \(host) is not a file"),

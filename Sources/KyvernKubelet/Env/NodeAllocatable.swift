@@ -24,9 +24,8 @@ struct NodeAllocatable: Sendable, Hashable {
 
     /// This machine's cores, memory and root filesystem size.
     static func machine() -> NodeAllocatable {
-        var storage: Int64 = 0
-        var stats = statvfs()
-        if statvfs("/", &stats) == 0 { storage = Int64(stats.f_blocks) * Int64(stats.f_frsize) }
+        let filesystem = try? FileManager.default.attributesOfFileSystem(forPath: "/")
+        let storage = (filesystem?[.systemSize] as? NSNumber)?.int64Value ?? 0
         return NodeAllocatable(cpu: Quantity(Int64(ProcessInfo.processInfo.activeProcessorCount)),
                                memory: Quantity(Int64(ProcessInfo.processInfo.physicalMemory), format: .binarySI),
                                ephemeralStorage: Quantity(storage, format: .binarySI))

@@ -1,5 +1,4 @@
 import Foundation
-import CoreFoundation
 import Glibc
 
 /// Writes a volume's files the way upstream's kubelet does, so a running container never sees a
@@ -74,11 +73,11 @@ struct AtomicWriter {
         var payload: Payload = [:]
         while let relative = enumerator.nextObject() as? String {
             let full = base + "/" + relative
-            var info = stat()
-            guard lstat(full, &info) == 0 else { return nil }
-            if info.st_mode & S_IFMT == S_IFDIR { continue }
-            guard let data = FileManager.default.contents(atPath: full) else { return nil }
-            payload[relative] = FileProjection(data: Array(data), mode: UInt32(info.st_mode & 0o7777))
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: full) else { return nil }
+            if attributes[.type] as? FileAttributeType == .typeDirectory { continue }
+            guard let data = FileManager.default.contents(atPath: full),
+                  let mode = (attributes[.posixPermissions] as? NSNumber)?.uint32Value else { return nil }
+            payload[relative] = FileProjection(data: Array(data), mode: mode & 0o7777)
         }
         return payload
     }

@@ -1,5 +1,4 @@
 import Foundation
-import CoreFoundation
 import Glibc
 import KyvernAPI
 import KyvernRuntime
@@ -40,8 +39,8 @@ enum SubPath {
     static func prepare(_ subPath: String, in volumePath: String, mountName: String, containerName: String) throws -> String {
         let joined = volumePath + "/" + subPath
         if !FileManager.default.fileExists(atPath: joined) {
-            var info = stat()
-            let mode = stat(volumePath, &info) == 0 ? Int(info.st_mode & 0o7777) : 0o755
+            let attributes = try? FileManager.default.attributesOfItem(atPath: MountTable.canonical(volumePath))
+            let mode = (attributes?[.posixPermissions] as? NSNumber)?.intValue ?? 0o755
             do {
                 try FileManager.default.createDirectory(atPath: joined, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: mode])
