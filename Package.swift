@@ -87,6 +87,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "KyvernKubelet",
                 "KyvernRuntime",
+                "KyvernNetwork",
                 "KyvernControllers",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -69,7 +69,10 @@ class Server:
     def start(self, timeout: float = 30) -> float:
         """Launch and return seconds until /readyz answered 200."""
         argv = [str(self.binary), "server", "--data-dir", str(self.data_dir), "--bind-address", "127.0.0.1",
-                "--https-listen-port", str(self.port), "--log-level", "warning", *self.extra]
+                "--https-listen-port", str(self.port), "--log-level", "warning",
+                # no real node agent: benchmarks run on simulated nodes
+                *([] if "--agent" in self.extra else ["--disable-agent"]),
+                *[a for a in self.extra if a != "--agent"]]
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE

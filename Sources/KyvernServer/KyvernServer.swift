@@ -76,6 +76,18 @@ public enum KyvernServer {
             services.append(.init(service: manager, successTerminationBehavior: .gracefullyShutdownGroup,
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
         }
+        // The node agent of the server's own machine, also a plain client of the API.
+        var agentClient: APIClient?
+        if !options.disableAgent {
+            let agentLogger = logger.withLabel("kyvern.agent")
+            let configuration = try Kubeconfig.load(path: kubeconfigPath).configuration(userAgent: agentUserAgent)
+            let client = try APIClient(configuration: configuration, logger: agentLogger.withLabel("kyvern.agent.client"))
+            agentClient = client
+            let agent = try AgentRunner.makeAgent(client: client, options: options.agent, registry: registry,
+                                                  logger: agentLogger)
+            services.append(.init(service: agent, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -85,11 +97,13 @@ public enum KyvernServer {
         } catch {
             try? await schedulerClient?.shutdown()
             try? await controllerManagerClient?.shutdown()
+            try? await agentClient?.shutdown()
             try? await store.close()
             throw error
         }
         try? await schedulerClient?.shutdown()
         try? await controllerManagerClient?.shutdown()
+        try? await agentClient?.shutdown()
         try await store.close()
         logger.info("Kyvern stopped")
     }

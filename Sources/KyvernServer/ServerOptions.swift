@@ -22,6 +22,10 @@ public struct ServerOptions: Sendable {
     /// Which controllers the embedded controller manager runs (`--controllers`, upstream's syntax:
     /// `*`, `name`, `-name`, comma separated).
     public var controllers = "*"
+    /// Runs without the built-in node agent (`--disable-agent`): no node, no containers.
+    public var disableAgent = false
+    /// The built-in node agent's settings (`--runtime`, `--node-name`, `--kubelet-port`, `--pod-cidr`).
+    public var agent: AgentOptions
 
     public init(dataDirectory: String?, bindAddress: String, httpsPort: Int, tlsSANs: [String],
                 compactionInterval: Duration, logLevel: String) {
@@ -31,6 +35,8 @@ public struct ServerOptions: Sendable {
         self.tlsSANs = tlsSANs
         self.compactionInterval = compactionInterval
         self.logLevel = logLevel
+        self.agent = AgentOptions(dataDirectory: self.dataDirectory)
+        self.agent.logLevel = logLevel
     }
 
     /// `/var/lib/kyvern` for root, `~/.kyvern` otherwise.

@@ -4,9 +4,12 @@ import KyvernServer
 extension Kyvern {
     struct Agent: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a node agent; for now only simulated nodes (--simulate N).",
+            abstract: "Join this machine to a server as a node, or simulate N nodes (--simulate N).",
             discussion: """
-                The real node agent (containers through a runtime) is not built yet; use --simulate N.
+                Without --simulate, runs the node agent: registers this machine as a Node and runs the \
+                pods bound to it as containers (runc, or plain processes with --runtime process). It \
+                joins with --server https://HOST:PORT --token-file F, where F holds the server's \
+                DATA/node-token, or with --kubeconfig F.
 
                 With --simulate N, one process registers N nodes named <prefix>-0 ... <prefix>-(N-1) and \
                 behaves like N kubelets as the API sees them: the nodes are Ready, their Leases in \
@@ -20,6 +23,18 @@ extension Kyvern {
 
         @Option(help: "Kubeconfig of the server to join.")
         var kubeconfig: String?
+
+        @Option(help: "URL of the server to join, with --token-file.")
+        var server: String?
+
+        @Option(help: "File holding the server's join token (its DATA/node-token).")
+        var tokenFile: String?
+
+        @Option(help: "Where the agent keeps images, containers and volumes (default /var/lib/kyvern-agent as root, ~/.kyvern-agent otherwise).")
+        var dataDir: String?
+
+        @OptionGroup(title: "Node agent")
+        var agent: AgentFlags
 
         @Option(help: "Simulated node names are <prefix>-<i>.")
         var nodeNamePrefix: String = "sim"
@@ -57,9 +72,12 @@ extension Kyvern {
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: String = "info"
 
-        func options() throws -> SimulatedAgentOptions {
+        func options() throws -> SimulatedAgentOptions? {
             guard let simulate else {
-                throw ValidationError("the real node agent is not built yet; use --simulate N")
+                if kubeconfig == nil && (server == nil || tokenFile == nil) {
+                    throw ValidationError("give --kubeconfig, or --server with --token-file (the server's DATA/node-token)")
+                }
+                return nil
             }
             do {
                 return try SimulatedAgentOptions.parse(
@@ -78,7 +96,14 @@ extension Kyvern {
         }
 
         func run() async throws {
-            try await KyvernServer.runSimulatedAgent(try options())
+            if let simulated = try options() {
+                try await KyvernServer.runSimulatedAgent(simulated)
+                return
+            }
+            let directory = dataDir ?? ServerOptions.defaultDataDirectory() + "-agent"
+            try await KyvernServer.runAgent(agent.options(dataDirectory: directory, logLevel: logLevel),
+                                            server: server, tokenFile: tokenFile, kubeconfig: kubeconfig,
+                                            metricsBindAddress: metricsBindAddress)
         }
     }
 }

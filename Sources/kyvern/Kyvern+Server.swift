@@ -4,7 +4,7 @@ import KyvernServer
 extension Kyvern {
     struct Server: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a single-node control plane: API server on an embedded store.")
+            abstract: "Run a single-node cluster: API server on an embedded store, scheduler, controllers and a node agent.")
 
         @Option(help: "Where state, certificates and the kubeconfig live (default /var/lib/kyvern as root, ~/.kyvern otherwise).")
         var dataDir: String?
@@ -42,6 +42,12 @@ extension Kyvern {
         @Option(help: "Controllers the built-in controller manager runs: * for all, name to add one, -name to leave one out (comma separated).")
         var controllers: String = "*"
 
+        @Flag(help: "Run without the built-in node agent (no node, no containers on this machine).")
+        var disableAgent = false
+
+        @OptionGroup(title: "Node agent")
+        var agent: AgentFlags
+
         func validate() throws {
             guard ServerOptions.parseDuration(compactionInterval) != nil else {
                 throw ValidationError("--compaction-interval: not a duration: \(compactionInterval)")
@@ -69,6 +75,8 @@ extension Kyvern {
             options.schedulerConfig = schedulerConfig
             options.disableControllerManager = disableControllerManager
             options.controllers = controllers
+            options.disableAgent = disableAgent
+            options.agent = agent.options(dataDirectory: options.dataDirectory, logLevel: logLevel)
             try await KyvernServer.run(options)
         }
     }

@@ -77,8 +77,13 @@ class KyvernProcess:
 
     @property
     def argv(self) -> list[str]:
+        # Servers run without their node agent unless a test asks for one (`--agent`): a real node
+        # would take every pod the API tests create and start containers for them.
+        args = [a for a in self.extra_args if a != "--agent"]
+        if "--agent" not in self.extra_args:
+            args.append("--disable-agent")
         return [str(self.binary), "server", "--data-dir", str(self.data_dir), "--bind-address", "127.0.0.1",
-                "--https-listen-port", str(self.port), "--log-level", self.log_level, *self.extra_args]
+                "--https-listen-port", str(self.port), "--log-level", self.log_level, *args]
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,100 @@
+import Foundation
+import KyvernClient
+import KyvernKubelet
+import KyvernNetwork
+import KyvernRuntime
+import Logging
+import Prometheus
+
+/// Builds the real node agent from its parts: the image store, a runtime (runc or plain
+/// processes), pod networking through CNI (runc only), volumes and the environment resolver.
+enum AgentRunner {
+    /// Directories under the data dir, fixed so a restarted agent finds its containers again.
+    struct Layout {
+        var agent: String
+        var images: String
+        var runtime: String
+        var cniConfig: String
+        var cniState: String
+
+        init(dataDirectory: String) {
+            func sub(_ name: String) -> String { (dataDirectory as NSString).appendingPathComponent(name) }
+            agent = sub("agent")
+            images = sub("images")
+            runtime = sub("runtime")
+            cniConfig = sub("cni/net.d")
+            cniState = sub("cni/state")
+        }
+    }
+
+    static func makeAgent(client: any KubernetesClient, options: AgentOptions, registry: PrometheusCollectorRegistry,
+                          logger: Logger) throws -> NodeAgent {
+        let layout = Layout(dataDirectory: options.dataDirectory)
+        for directory in [layout.agent, layout.images, layout.runtime, layout.cniConfig, layout.cniState] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        }
+        let images = try ImageStore(root: layout.images, logger: logger.withLabel("kyvern.images"))
+        let (choice, reason) = AgentOptions.resolve(options.runtime)
+        let runtime: any ContainerRuntime
+        switch choice {
+        case .runc, .auto:
+            let network = CNINetwork(podCIDR: options.podCIDR, configDirectory: layout.cniConfig,
+                                     stateDirectory: layout.cniState, logger: logger.withLabel("kyvern.cni"))
+            runtime = try RuncRuntime(stateDirectory: layout.runtime, layerSource: images, network: network,
+                                      runcPath: AgentOptions.findRunc() ?? "runc",
+                                      logger: logger.withLabel("kyvern.runtime.runc"))
+        case .process:
+            runtime = try ProcessRuntime(stateDirectory: layout.runtime, layerSource: images,
+                                         logger: logger.withLabel("kyvern.runtime.process"))
+        }
+        logger.info("node agent runtime chosen", metadata: [
+            "runtime": "\(choice.rawValue)", "reason": "\(reason)", "node": "\(options.nodeName)",
+        ])
+        let volumes = PodVolumes(client: client, rootDirectory: (layout.agent as NSString).appendingPathComponent("pods"),
+                                 logger: logger.withLabel("kyvern.volumes"))
+        return NodeAgent(client: client, runtime: runtime, images: images, volumes: volumes,
+                         environment: ContainerEnvironment(client: client), nodeName: options.nodeName,
+                         dataDirectory: layout.agent, kubeletPort: options.kubeletPort, registry: registry,
+                         logger: logger)
+    }
+}
+
+extension KyvernServer {
+    /// `kyvern agent` without `--simulate`: joins this machine to a server as a node, with a join
+    /// token (`--server URL --token-file F`) or a kubeconfig.
+    public static func runAgent(_ options: AgentOptions, server: String?, tokenFile: String?, kubeconfig: String?,
+                                metricsBindAddress: String?) async throws {
+        var logger = Logger(label: "kyvern.agent")
+        logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
+        let configuration: ClientConfiguration
+        if let kubeconfig {
+            configuration = try Kubeconfig.load(path: kubeconfig).configuration(userAgent: agentUserAgent)
+        } else if let server, let tokenFile {
+            let token = try JoinToken(parsing: try String(contentsOfFile: tokenFile, encoding: .utf8))
+            configuration = try await token.bootstrap(server: server, userAgent: agentUserAgent)
+        } else {
+            throw AgentStartError(message: "give --kubeconfig, or --server with --token-file (the server's DATA/node-token)")
+        }
+        try FileManager.default.createDirectory(atPath: options.dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let client = try APIClient(configuration: configuration, logger: logger.withLabel("kyvern.agent.client"))
+        let registry = PrometheusCollectorRegistry()
+        let agent: NodeAgent
+        do {
+            agent = try AgentRunner.makeAgent(client: client, options: options, registry: registry, logger: logger)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await StandaloneRunner.run(agent, client: client, metricsBindAddress: metricsBindAddress,
+                                       registry: registry, logger: logger)
+    }
+
+}
+
+/// Why `kyvern agent` could not start.
+public struct AgentStartError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
