@@ -149,3 +149,21 @@ def pytest_runtest_makereport(item, call):
         f = getattr(item, "_kyvern_factory", None)
         if f is not None and f.procs:
             rep.sections.append(("kyvern own server logs", f.logs()))
+
+
+@pytest.fixture(scope="session")
+def node_cluster(kyvern_bin):
+    """A server with its real node agent (runc, CNI) and the busybox test image, shared by the node
+    agent's tests; skipped where runc cannot run. Stopped and cleaned (containers, mounts, network
+    namespaces, cgroups, bridge) at the end of the session, also after failures."""
+    from node_cluster import NodeCluster, runc_available
+
+    ok, why = runc_available()
+    if not ok:
+        pytest.skip(why)
+    nc = NodeCluster(kyvern_bin)
+    try:
+        nc.start()
+        yield nc
+    finally:
+        nc.stop()

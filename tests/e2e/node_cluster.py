@@ -1,0 +1,145 @@
+"""A server with its real node agent (runc), for the node agent's end-to-end tests.
+
+`NodeCluster.start()` imports the busybox test image into the server's image store, starts
+`kyvern server --agent` on free ports and waits for its node to be Ready. `stop()` deletes what the
+tests left, stops the server and removes every container, shim, mount, network namespace, cgroup
+and bridge the agent made, also when a test failed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import images
+from e2e_harness import Cluster, KyvernProcess, free_port
+
+IMAGE = "docker.io/library/busybox:e2e"
+
+
+def runc_available() -> tuple[bool, str]:
+    if os.geteuid() != 0:
+        return False, "the node agent's runc runtime needs root"
+    if shutil.which("runc") is None:
+        return False, "runc is not installed"
+    if not Path("/usr/lib/cni/bridge").exists():
+        return False, "CNI plugins are not installed (/usr/lib/cni)"
+    return True, ""
+
+
+class NodeCluster:
+    def __init__(self, binary: Path, pod_cidr: str = "10.89.0.0/16"):
+        self.root = Path(tempfile.mkdtemp(prefix="kyvern-e2e-node-"))
+        self.binary = binary
+        self.kubelet_port = free_port()
+        self.pod_cidr = pod_cidr
+        self.proc = KyvernProcess(self.root / "data", binary=binary, extra_args=(
+            "--agent", "--node-name", "e2e-node", "--kubelet-port", str(self.kubelet_port),
+            "--pod-cidr", pod_cidr))
+        self.cluster: Cluster | None = None
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    def start(self) -> "NodeCluster":
+        layout = self.root / "busybox-layout"
+        images.build_busybox_layout(layout, name=IMAGE)
+        r = subprocess.run([str(self.binary), "image", "import", "--data-dir", str(self.data), str(layout)],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise RuntimeError(f"kyvern image import failed: {r.stdout}{r.stderr}")
+        self.proc.start()
+        self.cluster = Cluster(self.proc, self.root / "client")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            r = self.cluster.get("/api/v1/nodes/e2e-node")
+            if r.status_code == 200 and any(c["type"] == "Ready" and c["status"] == "True"
+                                            for c in r.json().get("status", {}).get("conditions", [])):
+                return self
+            time.sleep(0.3)
+        raise RuntimeError(f"node e2e-node never became Ready\n{self.proc.log_tail(40)}")
+
+    def restart_server(self) -> None:
+        """SIGTERM and start again on the same data dir and ports (containers keep running)."""
+        rc = self.proc.stop()
+        assert rc == 0, f"server exited with {rc}\n{self.proc.log_tail(30)}"
+        self.proc.start()
+
+    def stop(self) -> None:
+        try:
+            if self.cluster is not None and self.proc.proc is not None and self.proc.proc.poll() is None:
+                self._delete_all_pods()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+            self.proc.stop()
+            self._clean_node()
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def _delete_all_pods(self) -> None:
+        c = self.cluster
+        for item in c.get("/api/v1/pods").json().get("items", []):
+            md = item["metadata"]
+            c.delete(f"/api/v1/namespaces/{md['namespace']}/pods/{md['name']}", params={"gracePeriodSeconds": "0"})
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and c.get("/api/v1/pods").json().get("items"):
+            time.sleep(0.3)
+
+    def _clean_node(self) -> None:
+        """Whatever the agent left: containers and their shims, overlay and tmpfs mounts, network
+        namespaces, pod cgroups, the CNI bridge and its iptables rules."""
+        runtime = self.data / "runtime"
+        runc_root = runtime / "runc"
+        if runc_root.exists():
+            r = subprocess.run(["runc", "--root", str(runc_root), "list", "--format", "json"],
+                               capture_output=True, text=True)
+            for c in json.loads(r.stdout or "null") or []:
+                subprocess.run(["runc", "--root", str(runc_root), "kill", c["id"], "KILL"], capture_output=True)
+                subprocess.run(["runc", "--root", str(runc_root), "delete", "--force", c["id"]], capture_output=True)
+        r = subprocess.run(["pgrep", "-f", f"runtime-shim.*{runtime}"], capture_output=True, text=True)
+        for pid in r.stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        with open("/proc/self/mounts") as f:
+            mounts = [line.split()[1] for line in f]
+        for m in sorted((m for m in mounts if m.startswith(str(self.root))), key=len, reverse=True):
+            subprocess.run(["umount", "-l", m], capture_output=True)
+        sandboxes = runtime / "sandboxes"
+        ids = [p.name for p in sandboxes.iterdir()] if sandboxes.exists() else []
+        r = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+        for line in r.stdout.splitlines():
+            name = (line.split() or [""])[0]
+            if name.startswith("kyvern-") and any(name == "kyvern-" + i[:16] for i in ids):
+                subprocess.run(["ip", "netns", "delete", name], capture_output=True)
+        # Pod cgroups with no process left (a pod the agent did not finish removing).
+        for parent in Path("/sys/fs/cgroup").glob("*/kyvern/pod*"):
+            dirs = [d for d in parent.rglob("*") if d.is_dir()] + [parent]
+            for d in sorted(dirs, key=lambda p: len(str(p)), reverse=True):
+                try:
+                    d.rmdir()
+                except OSError:
+                    pass
+        # NAT rules and per-pod chains the CNI plugins made for this cluster's pod range.
+        rules = subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True).stdout.splitlines()
+        chains = set()
+        for rule in rules:
+            parts = shlex.split(rule)
+            if rule.startswith("-A POSTROUTING") and "-s" in parts and self.pod_cidr.split(".")[:2] == \
+                    parts[parts.index("-s") + 1].split(".")[:2] and "-j" in parts:
+                chains.add(parts[parts.index("-j") + 1])
+                subprocess.run(["iptables", "-t", "nat", *(["-D"] + parts[1:])], capture_output=True)
+        for chain in chains:
+            if chain.startswith("CNI-"):
+                subprocess.run(["iptables", "-t", "nat", "-F", chain], capture_output=True)
+                subprocess.run(["iptables", "-t", "nat", "-X", chain], capture_output=True)
+        subprocess.run(["ip", "link", "delete", "kyvern0"], capture_output=True)
