@@ -118,7 +118,15 @@ private struct Shim {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             reap()
-            if exitedAt == nil, exitStatuses[containerPID] != nil { exitedAt = CRILogWriter.now() }
+            if exitedAt == nil, exitStatuses[containerPID] != nil {
+                exitedAt = CRILogWriter.now()
+                note("container exited")
+                // Whatever the container left behind in its cgroup (processes joined by exec, or
+                // children when the pid namespace is the node's) would hold its output open.
+                if let cgroup = spec.cgroupPath, !open.isEmpty {
+                    for pid in CgroupV1().processes(cgroup) { kill(pid, SIGKILL) }
+                }
+            }
             if let exitedAt {
                 // The container is gone; a straggler still holding its output gets two seconds.
                 if open.isEmpty || CRILogWriter.now().tv_sec - exitedAt.tv_sec >= 2 { break }
@@ -177,6 +185,7 @@ private struct Shim {
                 }
             }
         }
+        note("output closed")
         for stream in open.values { writer.finish(stream) }
         close(logFD)
         clients.forEach { close($0) }
@@ -190,6 +199,7 @@ private struct Shim {
         if spec.mode == .runc {
             _ = runc(["delete", "--force", spec.containerID])
         }
+        note("runc delete done")
         let record = ShimExit(exitCode: exitCode, finishedAt: Date(), reason: ShimExit.reason(exitCode: exitCode, oomKilled: oomKilled),
                               oomKilled: oomKilled)
         try? StateFile.write(record, to: files.exit)
@@ -253,6 +263,14 @@ private struct Shim {
             if pid <= 0 { return }
             exitStatuses[pid] = ChildProcess.exitCode(fromWaitStatus: status)
         }
+    }
+
+    /// Appends a timestamped line to shim.log (what the shim did, for diagnosing slow stops).
+    func note(_ message: String) {
+        let fd = open(files.shimLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { return }
+        _ = ChildProcess.writeAll(fd, Array((CRILogWriter.timestamp(CRILogWriter.now()) + " " + message + "\n").utf8))
+        close(fd)
     }
 
     func fail(_ message: String) -> Int32 {
