@@ -52,8 +52,8 @@ private struct Shim {
         signal(SIGINT, SIG_IGN)
         signal(SIGHUP, SIG_IGN)
         guard let signals = try? ChildProcess.pipe() else { return fail("pipe") }
-        fcntl(signals.read, F_SETFL, O_NONBLOCK)
-        fcntl(signals.write, F_SETFL, O_NONBLOCK)
+        _ = fcntl(signals.read, F_SETFL, O_NONBLOCK)
+        _ = fcntl(signals.write, F_SETFL, O_NONBLOCK)
         childSignalPipe = signals.write
         signal(SIGCHLD) { _ in
             var byte: UInt8 = 1
@@ -212,7 +212,7 @@ private struct Shim {
         let create = runc(["create", "--bundle", spec.bundle, "--pid-file", files.pidFile] + console + [spec.containerID],
                           descriptors: descriptors)
         guard create == 0 else {
-            fcntl(errRead, F_SETFL, O_NONBLOCK)
+            _ = fcntl(errRead, F_SETFL, O_NONBLOCK)
             var buffer = [UInt8](repeating: 0, count: 16384)
             let count = buffer.withUnsafeMutableBytes { read(errRead, $0.baseAddress, $0.count) }
             let output = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-public import Foundation
+import Foundation
 
 extension RuncRuntime {
     public func execSync(id: String, command: [String], timeout: Duration) async throws -> ExecResult {
