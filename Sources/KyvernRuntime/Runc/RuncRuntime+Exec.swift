@@ -12,9 +12,10 @@ extension RuncRuntime {
         defer { unlink(pidFile) }
         let output = try await CommandRunner.run(runc(["exec", "--pid-file", pidFile, id] + command), timeout: timeout) {
             // runc does not pass SIGKILL on: kill the command itself.
-            if let text = FileSystem.readString(pidFile), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                kill(pid, SIGKILL)
+            guard let text = FileSystem.readString(pidFile), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                return false
             }
+            return kill(pid, SIGKILL) == 0
         }
         return ExecResult(exitCode: output.exitCode, stdout: output.stdout, stderr: output.stderr, timedOut: output.timedOut)
     }
