@@ -99,6 +99,8 @@ private struct Shim {
         close(out.write)
         close(err.write)
         if let input { close(input.read) }
+        // Listening before the ready report, so an attach right after start finds the socket.
+        let listener = try? UnixSockets.listen(AttachChannel.address(containerID: spec.containerID))
         RuntimeShim.report(ShimReady(pid: containerPID))
 
         var writer = CRILogWriter { bytes in _ = ChildProcess.writeAll(logFD, bytes) }
@@ -111,7 +113,6 @@ private struct Shim {
             if let input { close(input.write) }
             stdinWrite = spec.stdin ? dup(terminal) : nil
         }
-        let listener = try? UnixSockets.listen(AttachChannel.address(containerID: spec.containerID))
         var clients: [Int32] = []
         var readers: Set<Int32> = []
         var exitedAt: timespec? = nil
