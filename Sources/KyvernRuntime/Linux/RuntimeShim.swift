@@ -72,7 +72,7 @@ private struct Shim {
         var terminal: Int32? = nil
         switch spec.mode {
         case .runc where spec.tty:
-            // runc sends the terminal's master side over the console socket during create; the
+            // runc sends the terminal's master side over the console socket while it runs; the
             // message waits in the socket's queue until we accept.
             let socketAddress = "@kyvern-console-" + spec.containerID
             guard let console = try? UnixSockets.listen(socketAddress) else { return fail("console socket") }
@@ -207,47 +207,33 @@ private struct Shim {
         return 0
     }
 
-    /// `runc create` with the container's stdio on our pipes, then `runc start`; returns the pid.
+    /// `runc run --detach` (create and start in one runc process) with the container's stdio on our
+    /// pipes; returns the container's pid, which is then our child as subreaper.
     mutating func startWithRunc(descriptors: [Int32: Int32], errRead: Int32, consoleSocket: String? = nil) -> pid_t? {
         let console = consoleSocket.map { ["--console-socket", $0] } ?? []
-        let create = runc(["create", "--bundle", spec.bundle, "--pid-file", files.pidFile] + console + [spec.containerID],
-                          descriptors: descriptors)
-        guard create == 0 else {
+        let run = runc(["run", "--detach", "--bundle", spec.bundle, "--pid-file", files.pidFile] + console + [spec.containerID],
+                       descriptors: descriptors)
+        guard run == 0 else {
             _ = fcntl(errRead, F_SETFL, O_NONBLOCK)
             var buffer = [UInt8](repeating: 0, count: 16384)
             let count = buffer.withUnsafeMutableBytes { read(errRead, $0.baseAddress, $0.count) }
             let output = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
-            _ = fail("runc create exited with \(create): \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            _ = runc(["delete", "--force", spec.containerID])
+            _ = fail("runc run exited with \(run): \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
             return nil
         }
         guard let text = FileSystem.readString(files.pidFile),
               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            _ = fail("runc create wrote no pid")
+            _ = fail("runc run wrote no pid")
             return nil
         }
-        let errors = try? ChildProcess.pipe()
-        let start = runc(["start", spec.containerID], descriptors: errors.map { [2: $0.write] } ?? [:]) {
-            if let errors { close(errors.write) }
-        }
-        guard start == 0 else {
-            var output = ""
-            if let errors {
-                output = String(decoding: ChildProcess.readAll(errors.read), as: UTF8.self)
-                close(errors.read)
-            }
-            _ = runc(["delete", "--force", spec.containerID])
-            _ = fail("runc start exited with \(start): \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
-            return nil
-        }
-        if let errors { close(errors.read) }
         return pid
     }
 
     /// Runs runc to completion, collecting other children's exits meanwhile.
-    mutating func runc(_ arguments: [String], descriptors: [Int32: Int32] = [:], afterSpawn: () -> Void = {}) -> Int32 {
+    mutating func runc(_ arguments: [String], descriptors: [Int32: Int32] = [:]) -> Int32 {
         let command = [spec.runcPath, "--root", spec.runcRoot] + arguments
         guard let pid = try? ChildProcess.spawn(command, options: .init(descriptors: descriptors)) else { return -1 }
-        afterSpawn()
         while true {
             var status: Int32 = 0
             let reaped = waitpid(pid, &status, 0)
