@@ -80,6 +80,23 @@ struct RuncIntegrationTests {
         }
     }
 
+    @Test func aMissingExecutableFailsTheStartWithRuncsMessage() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, root in
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: container("missing", ["/no/such/program"]),
+                                                       sandboxConfig: sandbox)
+            await #expect {
+                try await runtime.startContainer(id: id)
+            } throws: { error in
+                "\(error)".contains("/no/such/program") && "\(error)".contains("no such file or directory")
+            }
+            #expect(try await runtime.containerStatus(id: id).state == .created)
+            try await runtime.removeContainer(id: id)
+            #expect(try await runtime.listContainers(.init()).isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: root + "/state/containers/" + id))
+            #expect(!FileManager.default.fileExists(atPath: root + "/state/runc/" + id))
+        }
+    }
+
     @Test func memoryHogOverItsLimitIsOOMKilled() async throws {
         try await withSandbox { runtime, sandboxID, sandbox, _ in
             let hog = container("hog", ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"],

@@ -114,6 +114,11 @@ struct CgroupV1: Sendable {
         return (usage, usage > inactive ? usage - inactive : 0)
     }
 
+    /// The processes in the cgroup (from the memory hierarchy).
+    func processes(_ cgroup: String) -> [pid_t] {
+        (FileSystem.readString(path("memory", cgroup) + "/cgroup.procs") ?? "").split(separator: "\n").compactMap { pid_t($0) }
+    }
+
     /// How many processes the kernel's OOM killer has killed in this memory cgroup.
     func oomKillCount(_ cgroup: String) -> UInt64 {
         FileSystem.readString(path("memory", cgroup) + "/memory.oom_control").flatMap { Self.statValue($0, key: "oom_kill") } ?? 0

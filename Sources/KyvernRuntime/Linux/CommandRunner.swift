@@ -21,10 +21,10 @@ struct CommandOutput: Sendable {
 }
 
 enum CommandRunner {
-    /// Runs `arguments`; with a timeout, `onTimeout` is called (to kill what the command started)
-    /// and then the command itself gets SIGKILL.
+    /// Runs `arguments`; with a timeout, `onTimeout` is called (to kill what the command started;
+    /// true when it did) and then the command itself gets SIGKILL if it is still there.
     static func run(_ arguments: [String], stdin: [UInt8]? = nil, timeout: Duration? = nil, environment: [String]? = nil,
-                    workingDirectory: String? = nil, onTimeout: (@Sendable () -> Void)? = nil) async throws -> CommandOutput {
+                    workingDirectory: String? = nil, onTimeout: (@Sendable () -> Bool)? = nil) async throws -> CommandOutput {
         let out = try ChildProcess.pipe()
         let err = try ChildProcess.pipe()
         var input: (read: Int32, write: Int32)? = nil
@@ -55,7 +55,11 @@ enum CommandRunner {
             Task.detached {
                 try? await Task.sleep(for: timeout)
                 if timer.fire() {
-                    onTimeout?()
+                    // When `onTimeout` killed what the command started, the command gets a moment to
+                    // collect it and exit by itself (runc exec then reaps its child cleanly).
+                    if onTimeout?() == true {
+                        try? await Task.sleep(for: .seconds(1))
+                    }
                     kill(pid, SIGKILL)
                 }
             }

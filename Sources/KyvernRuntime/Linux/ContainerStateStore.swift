@@ -63,7 +63,7 @@ struct ContainerStateStore: Sendable {
     func exited(_ id: String) -> ShimExit? { StateFile.read(ShimExit.self, from: files(id).exit) }
 
     /// The container's state from its records: exited once the shim wrote `exit.json`, running while
-    /// its shim lives, exited with an unknown code if the shim vanished without a record.
+    /// its shim or its process lives, exited with an unknown code if both vanished without a record.
     func status(_ record: ContainerRecord) -> ContainerStatus {
         var status = ContainerStatus(id: record.id, sandboxID: record.sandboxID, metadata: record.config.metadata, state: .created,
                                      createdAt: record.createdAt, image: record.config.image, imageID: record.imageID,
@@ -75,7 +75,9 @@ struct ContainerStateStore: Sendable {
             status.exitCode = exit.exitCode
             status.finishedAt = exit.finishedAt
             status.reason = exit.reason
-        } else if ChildProcess.isAlive(started.shimPID) {
+        } else if ChildProcess.isAlive(started.shimPID) || ChildProcess.isAlive(started.pid) {
+            // A container whose shim was killed still runs (unmonitored): report it as running so
+            // that it is stopped, not started a second time.
             status.state = .running
             status.pid = started.pid
         } else {

@@ -52,8 +52,8 @@ private struct Shim {
         signal(SIGINT, SIG_IGN)
         signal(SIGHUP, SIG_IGN)
         guard let signals = try? ChildProcess.pipe() else { return fail("pipe") }
-        fcntl(signals.read, F_SETFL, O_NONBLOCK)
-        fcntl(signals.write, F_SETFL, O_NONBLOCK)
+        _ = fcntl(signals.read, F_SETFL, O_NONBLOCK)
+        _ = fcntl(signals.write, F_SETFL, O_NONBLOCK)
         childSignalPipe = signals.write
         signal(SIGCHLD) { _ in
             var byte: UInt8 = 1
@@ -72,7 +72,7 @@ private struct Shim {
         var terminal: Int32? = nil
         switch spec.mode {
         case .runc where spec.tty:
-            // runc sends the terminal's master side over the console socket during create; the
+            // runc sends the terminal's master side over the console socket while it runs; the
             // message waits in the socket's queue until we accept.
             let socketAddress = "@kyvern-console-" + spec.containerID
             guard let console = try? UnixSockets.listen(socketAddress) else { return fail("console socket") }
@@ -99,6 +99,8 @@ private struct Shim {
         close(out.write)
         close(err.write)
         if let input { close(input.read) }
+        // Listening before the ready report, so an attach right after start finds the socket.
+        let listener = try? UnixSockets.listen(AttachChannel.address(containerID: spec.containerID))
         RuntimeShim.report(ShimReady(pid: containerPID))
 
         var writer = CRILogWriter { bytes in _ = ChildProcess.writeAll(logFD, bytes) }
@@ -111,14 +113,21 @@ private struct Shim {
             if let input { close(input.write) }
             stdinWrite = spec.stdin ? dup(terminal) : nil
         }
-        let listener = try? UnixSockets.listen(AttachChannel.address(containerID: spec.containerID))
         var clients: [Int32] = []
         var readers: Set<Int32> = []
         var exitedAt: timespec? = nil
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             reap()
-            if exitedAt == nil, exitStatuses[containerPID] != nil { exitedAt = CRILogWriter.now() }
+            if exitedAt == nil, exitStatuses[containerPID] != nil {
+                exitedAt = CRILogWriter.now()
+                note("container exited")
+                // Whatever the container left behind in its cgroup (processes joined by exec, or
+                // children when the pid namespace is the node's) would hold its output open.
+                if let cgroup = spec.cgroupPath, !open.isEmpty {
+                    for pid in CgroupV1().processes(cgroup) { kill(pid, SIGKILL) }
+                }
+            }
             if let exitedAt {
                 // The container is gone; a straggler still holding its output gets two seconds.
                 if open.isEmpty || CRILogWriter.now().tv_sec - exitedAt.tv_sec >= 2 { break }
@@ -177,6 +186,7 @@ private struct Shim {
                 }
             }
         }
+        note("output closed")
         for stream in open.values { writer.finish(stream) }
         close(logFD)
         clients.forEach { close($0) }
@@ -190,53 +200,40 @@ private struct Shim {
         if spec.mode == .runc {
             _ = runc(["delete", "--force", spec.containerID])
         }
+        note("runc delete done")
         let record = ShimExit(exitCode: exitCode, finishedAt: Date(), reason: ShimExit.reason(exitCode: exitCode, oomKilled: oomKilled),
                               oomKilled: oomKilled)
         try? StateFile.write(record, to: files.exit)
         return 0
     }
 
-    /// `runc create` with the container's stdio on our pipes, then `runc start`; returns the pid.
+    /// `runc run --detach` (create and start in one runc process) with the container's stdio on our
+    /// pipes; returns the container's pid, which is then our child as subreaper.
     mutating func startWithRunc(descriptors: [Int32: Int32], errRead: Int32, consoleSocket: String? = nil) -> pid_t? {
         let console = consoleSocket.map { ["--console-socket", $0] } ?? []
-        let create = runc(["create", "--bundle", spec.bundle, "--pid-file", files.pidFile] + console + [spec.containerID],
-                          descriptors: descriptors)
-        guard create == 0 else {
-            fcntl(errRead, F_SETFL, O_NONBLOCK)
+        let run = runc(["run", "--detach", "--bundle", spec.bundle, "--pid-file", files.pidFile] + console + [spec.containerID],
+                       descriptors: descriptors)
+        guard run == 0 else {
+            _ = fcntl(errRead, F_SETFL, O_NONBLOCK)
             var buffer = [UInt8](repeating: 0, count: 16384)
             let count = buffer.withUnsafeMutableBytes { read(errRead, $0.baseAddress, $0.count) }
             let output = count > 0 ? String(decoding: buffer[0..<count], as: UTF8.self) : ""
-            _ = fail("runc create exited with \(create): \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
+            _ = runc(["delete", "--force", spec.containerID])
+            _ = fail("runc run exited with \(run): \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
             return nil
         }
         guard let text = FileSystem.readString(files.pidFile),
               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            _ = fail("runc create wrote no pid")
+            _ = fail("runc run wrote no pid")
             return nil
         }
-        let errors = try? ChildProcess.pipe()
-        let start = runc(["start", spec.containerID], descriptors: errors.map { [2: $0.write] } ?? [:]) {
-            if let errors { close(errors.write) }
-        }
-        guard start == 0 else {
-            var output = ""
-            if let errors {
-                output = String(decoding: ChildProcess.readAll(errors.read), as: UTF8.self)
-                close(errors.read)
-            }
-            _ = runc(["delete", "--force", spec.containerID])
-            _ = fail("runc start exited with \(start): \(output.trimmingCharacters(in: .whitespacesAndNewlines))")
-            return nil
-        }
-        if let errors { close(errors.read) }
         return pid
     }
 
     /// Runs runc to completion, collecting other children's exits meanwhile.
-    mutating func runc(_ arguments: [String], descriptors: [Int32: Int32] = [:], afterSpawn: () -> Void = {}) -> Int32 {
+    mutating func runc(_ arguments: [String], descriptors: [Int32: Int32] = [:]) -> Int32 {
         let command = [spec.runcPath, "--root", spec.runcRoot] + arguments
         guard let pid = try? ChildProcess.spawn(command, options: .init(descriptors: descriptors)) else { return -1 }
-        afterSpawn()
         while true {
             var status: Int32 = 0
             let reaped = waitpid(pid, &status, 0)
@@ -253,6 +250,14 @@ private struct Shim {
             if pid <= 0 { return }
             exitStatuses[pid] = ChildProcess.exitCode(fromWaitStatus: status)
         }
+    }
+
+    /// Appends a timestamped line to shim.log (what the shim did, for diagnosing slow stops).
+    func note(_ message: String) {
+        let fd = open(files.shimLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { return }
+        _ = ChildProcess.writeAll(fd, Array((CRILogWriter.timestamp(CRILogWriter.now()) + " " + message + "\n").utf8))
+        close(fd)
     }
 
     func fail(_ message: String) -> Int32 {

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-public import Foundation
+import Foundation
 public import Logging
 
 /// A `ContainerRuntime` for machines without root or runc: each container is a plain process on the

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-public import Foundation
+import Foundation
 
 extension RuncRuntime {
     public func execSync(id: String, command: [String], timeout: Duration) async throws -> ExecResult {
@@ -12,9 +12,10 @@ extension RuncRuntime {
         defer { unlink(pidFile) }
         let output = try await CommandRunner.run(runc(["exec", "--pid-file", pidFile, id] + command), timeout: timeout) {
             // runc does not pass SIGKILL on: kill the command itself.
-            if let text = FileSystem.readString(pidFile), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                kill(pid, SIGKILL)
+            guard let text = FileSystem.readString(pidFile), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                return false
             }
+            return kill(pid, SIGKILL) == 0
         }
         return ExecResult(exitCode: output.exitCode, stdout: output.stdout, stderr: output.stderr, timedOut: output.timedOut)
     }

@@ -1,5 +1,5 @@
 import Logging
-public import Foundation
+import Foundation
 
 extension RuncRuntime {
     public func runPodSandbox(_ config: PodSandboxConfig) async throws -> String {

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-public import Foundation
+import Foundation
 public import Logging
 
 /// The default `ContainerRuntime`: one OCI bundle per container on an overlayfs root, run by runc
