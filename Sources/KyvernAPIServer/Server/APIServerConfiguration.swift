@@ -15,6 +15,8 @@ public struct APIServerConfiguration: Sendable {
     public var serviceRanges: ServiceRanges = .default
     /// How long an event lives after its last write (upstream's --event-ttl, default 1 hour).
     public var eventTTL: Duration
+    /// The bearer token presented to node agents' HTTPS endpoints (logs, exec, stats).
+    public var nodeAgentToken: String = ""
 
     public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
                 compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000,
