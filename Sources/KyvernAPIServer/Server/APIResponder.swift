@@ -20,6 +20,8 @@ struct APIResponder: HTTPResponder {
     let readiness: Readiness
     let caCertificatePEM: String?
     let logger: Logger
+    /// Routes relayed to node agents (logs, exec, attach, port-forward, metrics.k8s.io).
+    var nodeProxy: NodeProxyRoutes? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -112,6 +114,7 @@ struct APIResponder: HTTPResponder {
             break
         }
         guard let target else { throw Self.notFoundPath }
+        if let nodeProxy, let response = try await nodeProxy.respond(to: request, target: target) { return response }
         guard let info = ResourceCatalog.find(group: target.group, version: target.version, resource: target.resource) else {
             throw Self.notFoundPath
         }

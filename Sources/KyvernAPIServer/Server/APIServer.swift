@@ -39,19 +39,23 @@ public struct APIServer: Service {
         let readiness = Readiness()
         let handler = ResourceHandler(storage: storage, pruner: SchemaPruner(schemas: schemas), logger: logger,
                                       serviceRanges: configuration.serviceRanges)
+        let nodeProxy = NodeProxyRoutes(storage: storage, token: configuration.nodeAgentToken,
+                                        authenticator: configuration.authenticator, logger: logger)
         let responder = APIResponder(
             handler: handler,
-            discovery: DiscoveryDocuments(catalog: ResourceCatalog.all, groupVersions: ResourceCatalog.groupVersions,
+            discovery: DiscoveryDocuments(catalog: StreamingCatalog.extend(ResourceCatalog.all),
+                                          groupVersions: StreamingCatalog.extend(ResourceCatalog.groupVersions),
                                           serverAddress: "\(configuration.bindAddress):\(configuration.port)"),
             openAPI: openAPI, authenticator: configuration.authenticator, metrics: APIMetrics(registry: registry),
             version: ServedVersion.document, readiness: readiness, caCertificatePEM: configuration.caCertificatePEM,
-            logger: logger)
+            logger: logger, nodeProxy: nodeProxy)
 
         let onReady = self.onReady
         let app = Application(
             responder: responder,
-            server: try .http2Upgrade(tlsConfiguration: configuration.tls,
-                                      configuration: .init(idleTimeout: nil, gracefulCloseTimeout: .seconds(5))),
+            server: .streaming(tlsConfiguration: configuration.tls,
+                               configuration: .init(idleTimeout: nil, gracefulCloseTimeout: .seconds(5)),
+                               shouldUpgrade: { request, _, _ in await nodeProxy.shouldUpgrade(request) }),
             configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
             onServerRunning: { _ in
                 await readiness.markReady()

@@ -18,6 +18,8 @@ public struct APIServerConfiguration: Sendable {
     /// The cluster CA, served without authentication at `/cacerts` so that a joining node can
     /// fetch it and check it against the hash in its join token (as k3s does).
     public var caCertificatePEM: String?
+    /// The bearer token presented to node agents' HTTPS endpoints (logs, exec, stats).
+    public var nodeAgentToken: String = ""
 
     public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
                 compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000,

@@ -1,0 +1,78 @@
+import HTTPTypes
+import HummingbirdCore
+import HummingbirdHTTP2
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+import NIOHTTP2
+import NIOSSL
+import NIOTLS
+
+/// The API server's connections: TLS, then HTTP/2 when ALPN picks `h2`, or HTTP/1.1 that may
+/// upgrade to WebSocket (exec, attach, port-forward: kubectl dials those over HTTP/1.1).
+/// Hummingbird's own HTTP/2 channel offers no WebSocket upgrade on its HTTP/1.1 side.
+struct StreamingServerChannel: ServerChildChannel {
+    typealias Upgrader = @Sendable (HTTPRequest, any Channel, Logger) async throws
+        -> ShouldUpgradeResult<WebSocketDataHandler<HTTP1WebSocketUpgradeChannel.Context>>
+
+    struct Value: ServerChildChannelValue {
+        let negotiated: EventLoopFuture<NIONegotiatedHTTPVersion<HTTP1WebSocketUpgradeChannel.Value, HTTP2Channel.Value>>
+        let channel: any Channel
+    }
+
+    let sslContext: NIOSSLContext
+    let http1: HTTP1WebSocketUpgradeChannel
+    let http2: HTTP2Channel
+
+    init(tlsConfiguration: TLSConfiguration, configuration: HTTP2ChannelConfiguration,
+         responder: @escaping HTTPChannelHandler.Responder, shouldUpgrade: @escaping Upgrader) throws {
+        var tls = tlsConfiguration
+        tls.applicationProtocols = NIOHTTP2SupportedALPNProtocols
+        sslContext = try NIOSSLContext(configuration: tls)
+        http1 = HTTP1WebSocketUpgradeChannel(responder: responder,
+                                             configuration: .init(http1: configuration.streamConfiguration),
+                                             shouldUpgrade: shouldUpgrade)
+        http2 = HTTP2Channel(responder: responder, configuration: configuration)
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let http1 = self.http1, http2 = self.http2
+        return channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+            let alpn = NIOTypedApplicationProtocolNegotiationHandler<NIONegotiatedHTTPVersion<HTTP1WebSocketUpgradeChannel.Value, HTTP2Channel.Value>> { result in
+                switch result {
+                case .negotiated("h2"):
+                    return http2.setup(channel: channel, logger: logger).map { .http2($0) }
+                case .negotiated("http/1.1"), .fallback:
+                    return http1.setup(channel: channel, logger: logger).map { .http1_1($0) }
+                case .negotiated:
+                    return channel.close().flatMap { channel.eventLoop.makeFailedFuture(NIOHTTP2Errors.invalidALPNToken()) }
+                }
+            }
+            try channel.pipeline.syncOperations.addHandler(alpn)
+            return Value(negotiated: alpn.protocolNegotiationResult, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.negotiated.get() {
+            case .http1_1(let connection): await http1.handle(value: connection, logger: logger)
+            case .http2(let connection): await http2.handle(value: connection, logger: logger)
+            }
+        } catch {
+            logger.debug("protocol negotiation failed: \(error)")
+        }
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTPS with HTTP/2 and HTTP/1.1, the latter able to upgrade to WebSocket.
+    static func streaming(tlsConfiguration: TLSConfiguration, configuration: HTTP2ChannelConfiguration,
+                          shouldUpgrade: @escaping StreamingServerChannel.Upgrader) -> HTTPServerBuilder {
+        .init { responder in
+            try StreamingServerChannel(tlsConfiguration: tlsConfiguration, configuration: configuration,
+                                       responder: responder, shouldUpgrade: shouldUpgrade)
+        }
+    }
+}
