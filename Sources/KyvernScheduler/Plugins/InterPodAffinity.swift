@@ -107,11 +107,6 @@ public struct InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlug
             return n
         }
 
-        /// The topology keys some existing pod's anti-affinity (or a simulated change) counts on.
-        var existingAntiAffinityKeys: Set<String> {
-            Set(existingAntiAffinity.keys).union(existingAntiAffinityDelta.keys.map(\.key))
-        }
-
         mutating func recomputeAffinityPodsExist() {
             let terms = incoming.info.requiredAffinity
             if affinityDelta.isEmpty {
@@ -201,8 +196,13 @@ public struct InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlug
             }
         }
         if !filterState.existingAntiAffinity.isEmpty || !filterState.existingAntiAffinityDelta.isEmpty {
-            for key in filterState.existingAntiAffinityKeys {
+            for key in filterState.existingAntiAffinity.keys {
                 if let value = node.labels[key], filterState.existingAntiAffinityCount(key, value) > 0 {
+                    return .unschedulable(Self.existingAntiAffinityReason)
+                }
+            }
+            for pair in filterState.existingAntiAffinityDelta.keys where filterState.existingAntiAffinity[pair.key] == nil {
+                if let value = node.labels[pair.key], filterState.existingAntiAffinityCount(pair.key, value) > 0 {
                     return .unschedulable(Self.existingAntiAffinityReason)
                 }
             }
