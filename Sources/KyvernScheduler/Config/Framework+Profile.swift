@@ -13,5 +13,9 @@ extension Framework {
         // Preemption keeps the state of exactly the PreFilters that run.
         self.preFilterExtensions = preFilters.compactMap { $0 as? any PreFilterExtensions }
         self.percentageOfNodesToScore = percentageOfNodesToScore
+        reservers = all.compactMap { $0 as? any ReservePlugin }
+        permitters = all.compactMap { $0 as? any PermitPlugin }
+        preBinders = all.compactMap { $0 as? any PreBindPlugin }
+        binders = all.compactMap { $0 as? any BindPlugin }
     }
 }

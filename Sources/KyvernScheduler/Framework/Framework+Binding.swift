@@ -5,11 +5,6 @@ public import KyvernAPI
 /// Kept apart from ``Framework/schedule(pod:snapshot:)`` because they run in the binding cycle,
 /// which the scheduler may run concurrently with scheduling the next pod.
 extension Framework {
-    public var reservers: [any ReservePlugin] { plugins.compactMap { $0 as? any ReservePlugin } }
-    public var permitters: [any PermitPlugin] { plugins.compactMap { $0 as? any PermitPlugin } }
-    public var preBinders: [any PreBindPlugin] { plugins.compactMap { $0 as? any PreBindPlugin } }
-    public var binders: [any BindPlugin] { plugins.compactMap { $0 as? any BindPlugin } }
-
     /// Runs every Reserve plugin in order; when one fails, every Reserve plugin is unreserved
     /// in reverse order (as upstream, which unreserves all, not only those that succeeded).
     public func reserve(state: inout CycleState, pod: JSONValue, nodeName: String) -> Status {

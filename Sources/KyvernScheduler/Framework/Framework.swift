@@ -14,6 +14,10 @@ public struct Framework: Sendable {
     public let preScores: [any PreScorePlugin]
     public let scorers: [(plugin: any ScorePlugin, weight: Int64)]
     let preFilterExtensions: [any PreFilterExtensions]
+    public let reservers: [any ReservePlugin]
+    public let permitters: [any PermitPlugin]
+    public let preBinders: [any PreBindPlugin]
+    public let binders: [any BindPlugin]
     /// The profile's `percentageOfNodesToScore`; nil (or 0) is upstream's adaptive default.
     public let percentageOfNodesToScore: Int?
     let rotation = NodeRotation()
@@ -32,6 +36,10 @@ public struct Framework: Sendable {
         preScores = plugins.compactMap { $0 as? any PreScorePlugin }
         scorers = plugins.compactMap { $0 as? any ScorePlugin }.map { ($0, weights[$0.name] ?? 1) }
         preFilterExtensions = plugins.compactMap { $0 as? any PreFilterExtensions }
+        reservers = plugins.compactMap { $0 as? any ReservePlugin }
+        permitters = plugins.compactMap { $0 as? any PermitPlugin }
+        preBinders = plugins.compactMap { $0 as? any PreBindPlugin }
+        binders = plugins.compactMap { $0 as? any BindPlugin }
         self.percentageOfNodesToScore = percentageOfNodesToScore
     }
 

@@ -50,6 +50,8 @@ public struct NodeInfo: Sendable {
         var pods: [String: PodEntry] = [:]
         var affinityPodKeys: Set<String> = []
         var requiredAntiAffinityPodKeys: Set<String> = []
+        var groupCounts: [PodGroupKey: Int] = [:]
+        var termCounts: [ExistingTermKey: Int] = [:]
 
         init(node: JSONValue) {
             self.node = node
@@ -83,6 +85,8 @@ public struct NodeInfo: Sendable {
             pods = other.pods
             affinityPodKeys = other.affinityPodKeys
             requiredAntiAffinityPodKeys = other.requiredAntiAffinityPodKeys
+            groupCounts = other.groupCounts
+            termCounts = other.termCounts
         }
     }
 
@@ -119,6 +123,18 @@ public struct NodeInfo: Sendable {
     public var affinityPodKeys: Set<String> { storage.affinityPodKeys }
     /// Keys of the pods with required anti-affinity, which every incoming pod must respect.
     public var requiredAntiAffinityPodKeys: Set<String> { storage.requiredAntiAffinityPodKeys }
+    /// The node's pods per ``PodGroupKey``: selectors match groups, so counting matching pods
+    /// looks at a few groups instead of every pod.
+    public var groupCounts: [PodGroupKey: Int] { storage.groupCounts }
+    /// The node's pods' inter-pod affinity terms, each with how many pods carry it.
+    public var termCounts: [ExistingTermKey: Int] { storage.termCounts }
+
+    /// Pods on the node that `matches` accepts, counted by group.
+    public func countPods(where matches: (PodGroupKey) -> Bool) -> Int {
+        var n = 0
+        for (group, count) in storage.groupCounts where matches(group) { n += count }
+        return n
+    }
 
     public init(node: JSONValue, pods: [JSONValue] = []) {
         storage = Storage(node: node)
@@ -149,7 +165,9 @@ public struct NodeInfo: Sendable {
         if let affinity = entry.affinity {
             box.affinityPodKeys.insert(key)
             if !affinity.requiredAntiAffinity.isEmpty { box.requiredAntiAffinityPodKeys.insert(key) }
+            for term in entry.existingTerms { box.termCounts[term, default: 0] += 1 }
         }
+        box.groupCounts[entry.groupKey, default: 0] += 1
         box.requested.add(entry.requests.requests)
         box.nonZeroRequested.add(entry.requests.nonZero)
         box.usedPorts += entry.hostPorts
@@ -162,6 +180,13 @@ public struct NodeInfo: Sendable {
         guard let entry = box.pods.removeValue(forKey: key) else { return }
         box.affinityPodKeys.remove(key)
         box.requiredAntiAffinityPodKeys.remove(key)
+        let group = entry.groupKey
+        box.groupCounts[group, default: 0] -= 1
+        if box.groupCounts[group] == 0 { box.groupCounts[group] = nil }
+        for term in entry.existingTerms {
+            box.termCounts[term, default: 0] -= 1
+            if box.termCounts[term] == 0 { box.termCounts[term] = nil }
+        }
         box.requested.subtract(entry.requests.requests)
         box.nonZeroRequested.subtract(entry.requests.nonZero)
         for port in entry.hostPorts {

@@ -9,6 +9,8 @@ public struct Snapshot: Sendable {
     /// plugins do not walk every node for every pod.
     private var affinityNodes: Set<Int> = []
     private var antiAffinityNodes: Set<Int> = []
+    /// Pods per topology domain, for the plugins that count over the whole cluster.
+    public private(set) var topology = TopologyIndex()
     /// Namespaces, Services, controllers and PDBs for the plugins that need them.
     public var cluster = ClusterContext()
     /// Pods nominated to each node (by node name) and not bound yet: their room is held for
@@ -22,7 +24,10 @@ public struct Snapshot: Sendable {
         self.nodes = sorted
         self.cluster = cluster
         index = Dictionary(uniqueKeysWithValues: self.nodes.enumerated().map { ($1.name, $0) })
-        for i in self.nodes.indices { noteAffinity(i) }
+        for i in self.nodes.indices {
+            noteAffinity(i)
+            topology.add(self.nodes[i])
+        }
     }
 
     private mutating func noteAffinity(_ i: Int) {
@@ -50,7 +55,9 @@ public struct Snapshot: Sendable {
     /// Counts an assumed pod on its node before its binding lands.
     public mutating func assume(pod: JSONValue, on nodeName: String) {
         guard let i = index[nodeName] else { return }
+        topology.remove(nodes[i])
         nodes[i].add(pod: pod)
+        topology.add(nodes[i])
         noteAffinity(i)
     }
 
@@ -62,7 +69,9 @@ public struct Snapshot: Sendable {
         guard let i = index[info.name] else { return false }
         var info = info
         info.imageSpread = nodes[i].imageSpread
+        topology.remove(nodes[i])
         nodes[i] = info
+        topology.add(info)
         affinityNodes.remove(i)
         antiAffinityNodes.remove(i)
         noteAffinity(i)
@@ -72,6 +81,8 @@ public struct Snapshot: Sendable {
     /// Nodes holding a pod with inter-pod affinity or anti-affinity of any kind (in no particular
     /// order: callers only count over them).
     public var nodesWithAffinityPods: [NodeInfo] { affinityNodes.map { nodes[$0] } }
+    /// Whether any node holds a pod with required anti-affinity.
+    public var hasRequiredAntiAffinityPods: Bool { !antiAffinityNodes.isEmpty }
     /// Nodes holding a pod with required anti-affinity.
     public var nodesWithRequiredAntiAffinityPods: [NodeInfo] { antiAffinityNodes.map { nodes[$0] } }
 }

@@ -5,8 +5,9 @@ public import KyvernAPI
 /// against it), preferred terms score them, and existing pods' required affinity counts
 /// `hardPodAffinityWeight` toward the domains that hold them.
 ///
-/// Counting is done once per cycle over the whole snapshot in PreFilter/PreScore into
-/// (topology key, value) tallies, so per-node work is a few label look-ups.
+/// PreFilter/PreScore read the snapshot's ``TopologyIndex`` (pods per group and existing terms
+/// per topology domain, kept as pods come and go), so a cycle costs the number of distinct pod
+/// groups and terms, not of pods; per-node work is a few label look-ups.
 public struct InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlugin, PreScorePlugin, ScorePlugin {
     public static let affinityReason = "node(s) didn't match pod affinity rules"
     public static let antiAffinityReason = "node(s) didn't match pod anti-affinity rules"
@@ -58,24 +59,88 @@ public struct InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlug
         func selects(_ entry: NodeInfo.PodEntry, _ term: AffinityTerm) -> Bool {
             term.matches(namespace: entry.namespace, labels: entry.labels, namespaceLabels: namespaceLabels)
         }
+
+        /// Whether the incoming pod's term selects a group of existing pods.
+        func selects(_ group: PodGroupKey, _ term: AffinityTerm) -> Bool {
+            term.matches(namespace: group.namespace, labels: group.labels, namespaceLabels: namespaceLabels)
+        }
     }
 
+    /// Counts per topology domain, read from the snapshot's ``TopologyIndex`` (shared tables,
+    /// not copies) plus the changes preemption's simulation and nominated pods make.
     struct FilterState: Sendable {
         var incoming: Incoming
-        /// Domains holding an existing pod whose required anti-affinity selects the incoming pod.
-        var existingAntiAffinity: [TopologyPair: Int] = [:]
-        /// Domains holding pods that match all of the incoming pod's required affinity terms.
-        var affinity: [TopologyPair: Int] = [:]
-        /// Domains holding pods matched by the incoming pod's required anti-affinity terms.
-        var antiAffinity: [TopologyPair: Int] = [:]
+        /// Per topology key, the value counts of each existing required anti-affinity term
+        /// that selects the incoming pod.
+        var existingAntiAffinity: [String: [[String: Int]]] = [:]
+        /// Per required affinity term, the value counts of the pods matching all those terms.
+        var affinity: [[String: Int]] = []
+        /// Per required anti-affinity term, the value counts of the pods it selects.
+        var antiAffinity: [[String: Int]] = []
+        var existingAntiAffinityDelta: [TopologyPair: Int] = [:]
+        var affinityDelta: [TopologyPair: Int] = [:]
+        var antiAffinityDelta: [TopologyPair: Int] = [:]
+        /// Whether some domain holds pods matching all required affinity terms.
+        var affinityPodsExist = false
 
+        /// Pods in the domain whose required anti-affinity selects the incoming pod.
+        func existingAntiAffinityCount(_ key: String, _ value: String) -> Int {
+            var n = existingAntiAffinityDelta[TopologyPair(key: key, value: value)] ?? 0
+            for counts in existingAntiAffinity[key] ?? [] { n += counts[value] ?? 0 }
+            return n
+        }
+
+        /// Matching pods counted once per term with this topology key, as upstream's pair map.
+        func affinityCount(_ key: String, _ value: String) -> Int {
+            var n = affinityDelta[TopologyPair(key: key, value: value)] ?? 0
+            for (i, term) in incoming.info.requiredAffinity.enumerated() where term.topologyKey == key {
+                n += affinity[i][value] ?? 0
+            }
+            return n
+        }
+
+        func antiAffinityCount(_ key: String, _ value: String) -> Int {
+            var n = antiAffinityDelta[TopologyPair(key: key, value: value)] ?? 0
+            for (i, term) in incoming.info.requiredAntiAffinity.enumerated() where term.topologyKey == key {
+                n += antiAffinity[i][value] ?? 0
+            }
+            return n
+        }
+
+        mutating func recomputeAffinityPodsExist() {
+            let terms = incoming.info.requiredAffinity
+            if affinityDelta.isEmpty {
+                affinityPodsExist = affinity.contains { !$0.isEmpty }
+                return
+            }
+            var pairs: Set<TopologyPair> = Set(affinityDelta.keys)
+            for (i, term) in terms.enumerated() {
+                for value in affinity[i].keys { pairs.insert(TopologyPair(key: term.topologyKey, value: value)) }
+            }
+            affinityPodsExist = pairs.contains { affinityCount($0.key, $0.value) > 0 }
+        }
+
+        /// A pod added to (delta 1) or removed from (-1) `node` for this cycle only.
         mutating func update(with entry: NodeInfo.PodEntry, node: NodeInfo, delta: Int) {
             for term in entry.affinity?.requiredAntiAffinity ?? [] where incoming.isSelected(by: term) {
                 if let value = node.labels[term.topologyKey] {
-                    existingAntiAffinity[TopologyPair(key: term.topologyKey, value: value), default: 0] += delta
+                    existingAntiAffinityDelta[TopologyPair(key: term.topologyKey, value: value), default: 0] += delta
                 }
             }
-            updateOwnTerms(with: entry, node: node, delta: delta)
+            let required = incoming.info.requiredAffinity
+            if !required.isEmpty && required.allSatisfy({ incoming.selects(entry, $0) }) {
+                for term in required {
+                    if let value = node.labels[term.topologyKey] {
+                        affinityDelta[TopologyPair(key: term.topologyKey, value: value), default: 0] += delta
+                    }
+                }
+            }
+            for term in incoming.info.requiredAntiAffinity where incoming.selects(entry, term) {
+                if let value = node.labels[term.topologyKey] {
+                    antiAffinityDelta[TopologyPair(key: term.topologyKey, value: value), default: 0] += delta
+                }
+            }
+            recomputeAffinityPodsExist()
         }
     }
 
@@ -84,26 +149,26 @@ public struct InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlug
 
     // MARK: PreFilter / Filter
 
+    /// Reads the snapshot's per-domain tallies: distinct existing terms and pod groups, not
+    /// every pod, are looked at.
     public func preFilter(state: inout CycleState, pod: JSONValue, nodes: [NodeInfo]) -> Status {
         let snapshot = state.snapshot ?? Snapshot(nodes: nodes)
         var filterState = FilterState(incoming: Incoming(pod: pod, namespaceLabels: snapshot.cluster.namespaceLabels))
-        let withAntiAffinity = snapshot.nodesWithRequiredAntiAffinityPods
-        if !filterState.incoming.info.hasRequired && withAntiAffinity.isEmpty { return Status(.skip) }
-
-        for node in withAntiAffinity {
-            for entry in node.podsWithRequiredAntiAffinity {
-                for term in entry.affinity?.requiredAntiAffinity ?? [] where filterState.incoming.isSelected(by: term) {
-                    if let value = node.labels[term.topologyKey] {
-                        filterState.existingAntiAffinity[TopologyPair(key: term.topologyKey, value: value), default: 0] += 1
-                    }
-                }
-            }
+        let incoming = filterState.incoming
+        if !incoming.info.hasRequired && !snapshot.hasRequiredAntiAffinityPods { return Status(.skip) }
+        let index = snapshot.topology
+        for (key, counts) in index.existingTerms where key.kind == .requiredAntiAffinity && incoming.isSelected(by: key.term) {
+            filterState.existingAntiAffinity[key.term.topologyKey, default: []].append(counts.byValue)
         }
-        if filterState.incoming.info.hasRequired {
-            for node in snapshot.nodes {
-                for entry in node.pods.values { filterState.updateOwnTerms(with: entry, node: node, delta: 1) }
-            }
+        let required = incoming.info.requiredAffinity
+        if !required.isEmpty {
+            let groups = index.groups { group in required.allSatisfy { incoming.selects(group, $0) } }
+            filterState.affinity = required.map { groups.counts(of: $0.topologyKey) }
         }
+        filterState.antiAffinity = incoming.info.requiredAntiAffinity.map { term in
+            index.groups { incoming.selects($0, term) }.counts(of: term.topologyKey)
+        }
+        filterState.recomputeAffinityPodsExist()
         state.write(Self.filterKey, filterState)
         return .success
     }
@@ -126,15 +191,20 @@ public struct InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlug
         guard let filterState = state.read(Self.filterKey, as: FilterState.self) else { return .success }
         if !satisfiesAffinity(filterState, node) { return .unresolvable(Self.affinityReason) }
         for term in filterState.incoming.info.requiredAntiAffinity {
-            if let value = node.labels[term.topologyKey],
-               filterState.antiAffinity[TopologyPair(key: term.topologyKey, value: value), default: 0] > 0 {
+            if let value = node.labels[term.topologyKey], filterState.antiAffinityCount(term.topologyKey, value) > 0 {
                 return .unschedulable(Self.antiAffinityReason)
             }
         }
-        if !filterState.existingAntiAffinity.isEmpty {
-            for (key, value) in node.labels
-            where filterState.existingAntiAffinity[TopologyPair(key: key, value: value), default: 0] > 0 {
-                return .unschedulable(Self.existingAntiAffinityReason)
+        if !filterState.existingAntiAffinity.isEmpty || !filterState.existingAntiAffinityDelta.isEmpty {
+            for key in filterState.existingAntiAffinity.keys {
+                if let value = node.labels[key], filterState.existingAntiAffinityCount(key, value) > 0 {
+                    return .unschedulable(Self.existingAntiAffinityReason)
+                }
+            }
+            for pair in filterState.existingAntiAffinityDelta.keys where filterState.existingAntiAffinity[pair.key] == nil {
+                if let value = node.labels[pair.key], filterState.existingAntiAffinityCount(pair.key, value) > 0 {
+                    return .unschedulable(Self.existingAntiAffinityReason)
+                }
             }
         }
         return .success
@@ -148,14 +218,11 @@ public struct InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlug
         var podsExist = true
         for term in terms {
             guard let value = node.labels[term.topologyKey] else { return false }
-            if filterState.affinity[TopologyPair(key: term.topologyKey, value: value), default: 0] <= 0 {
-                podsExist = false
-            }
+            if filterState.affinityCount(term.topologyKey, value) <= 0 { podsExist = false }
         }
         if podsExist { return true }
         let incoming = filterState.incoming
-        return filterState.affinity.values.allSatisfy { $0 <= 0 }
-            && terms.allSatisfy { incoming.isSelected(by: $0) }
+        return !filterState.affinityPodsExist && terms.allSatisfy { incoming.isSelected(by: $0) }
     }
 
     // MARK: PreScore / Score
@@ -164,56 +231,47 @@ public struct InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlug
         /// Score per topology key and value.
         var topology: [String: [String: Int64]] = [:]
 
-        mutating func add(_ term: AffinityTerm, weight: Int64, node: NodeInfo, matches: Bool) {
-            guard matches, let value = node.labels[term.topologyKey] else { return }
-            topology[term.topologyKey, default: [:]][value, default: 0] += weight
+        /// Credits `weight` for each of `counts` pods to their domains of `key`.
+        mutating func add(_ key: String, weight: Int64, counts: [String: Int]) {
+            for (value, n) in counts { topology[key, default: [:]][value, default: 0] += weight * Int64(n) }
         }
     }
 
+    /// Upstream's `processExistingPod` over the snapshot's tallies: the incoming pod's
+    /// preferences toward the pod groups, and the existing pods' required affinity and
+    /// preferences toward the incoming pod, credited to the domains that hold them.
     public func preScore(state: inout CycleState, pod: JSONValue, nodes: [NodeInfo]) -> Status {
         let snapshot = state.snapshot ?? Snapshot(nodes: nodes)
         let incoming = Incoming(pod: pod, namespaceLabels: snapshot.cluster.namespaceLabels)
         let hasConstraints = incoming.info.hasPreferred
         if ignorePreferredTermsOfExistingPods && !hasConstraints { return Status(.skip) }
-        let candidates = hasConstraints ? snapshot.nodes : snapshot.nodesWithAffinityPods
+        let index = snapshot.topology
         var scoreState = ScoreState()
-        for node in candidates where !node.labels.isEmpty {
-            let entries = hasConstraints ? Array(node.pods.values) : node.podsWithAffinity
-            for entry in entries {
-                process(existing: entry, node: node, incoming: incoming, into: &scoreState)
+        if hasConstraints {
+            let own = incoming.info.preferredAffinity.map { ($0.term, $0.weight) }
+                + incoming.info.preferredAntiAffinity.map { ($0.term, -$0.weight) }
+            for (term, weight) in own {
+                for group in index.groups(where: { incoming.selects($0, term) }) {
+                    scoreState.add(term.topologyKey, weight: weight, counts: group.byKey[term.topologyKey]?.byValue ?? [:])
+                }
             }
+        }
+        for (key, counts) in index.existingTerms {
+            let weight: Int64
+            switch key.kind {
+            case .requiredAntiAffinity: continue
+            case .requiredAffinity:
+                guard hardPodAffinityWeight > 0 else { continue }
+                weight = hardPodAffinityWeight
+            case .preferredAffinity: weight = key.weight
+            case .preferredAntiAffinity: weight = -key.weight
+            }
+            guard incoming.isSelected(by: key.term) else { continue }
+            scoreState.add(key.term.topologyKey, weight: weight, counts: counts.byValue)
         }
         if scoreState.topology.isEmpty { return Status(.skip) }
         state.write(Self.scoreKey, scoreState)
         return .success
-    }
-
-    /// Upstream's `processExistingPod`: the incoming pod's preferences toward the existing pod,
-    /// and the existing pod's required affinity and preferences toward the incoming pod, all
-    /// credited to the existing pod's domains.
-    func process(existing entry: NodeInfo.PodEntry, node: NodeInfo, incoming: Incoming, into scoreState: inout ScoreState) {
-        for weighted in incoming.info.preferredAffinity {
-            scoreState.add(weighted.term, weight: weighted.weight, node: node,
-                           matches: incoming.selects(entry, weighted.term))
-        }
-        for weighted in incoming.info.preferredAntiAffinity {
-            scoreState.add(weighted.term, weight: -weighted.weight, node: node,
-                           matches: incoming.selects(entry, weighted.term))
-        }
-        guard let theirs = entry.affinity else { return }
-        if hardPodAffinityWeight > 0 {
-            for term in theirs.requiredAffinity {
-                scoreState.add(term, weight: hardPodAffinityWeight, node: node, matches: incoming.isSelected(by: term))
-            }
-        }
-        for weighted in theirs.preferredAffinity {
-            scoreState.add(weighted.term, weight: weighted.weight, node: node,
-                           matches: incoming.isSelected(by: weighted.term))
-        }
-        for weighted in theirs.preferredAntiAffinity {
-            scoreState.add(weighted.term, weight: -weighted.weight, node: node,
-                           matches: incoming.isSelected(by: weighted.term))
-        }
     }
 
     public func score(state: CycleState, pod: JSONValue, node: NodeInfo) -> Int64 {
@@ -235,25 +293,6 @@ public struct InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlug
             scores[i].score = spread > 0
                 ? Int64(Double(maxNodeScore) * (Double(scores[i].score - lowest) / Double(spread)))
                 : 0
-        }
-    }
-}
-
-extension InterPodAffinity.FilterState {
-    /// Counts an existing pod toward the incoming pod's own required terms only.
-    mutating func updateOwnTerms(with entry: NodeInfo.PodEntry, node: NodeInfo, delta: Int) {
-        let required = incoming.info.requiredAffinity
-        if !required.isEmpty && required.allSatisfy({ incoming.selects(entry, $0) }) {
-            for term in required {
-                if let value = node.labels[term.topologyKey] {
-                    affinity[.init(key: term.topologyKey, value: value), default: 0] += delta
-                }
-            }
-        }
-        for term in incoming.info.requiredAntiAffinity where incoming.selects(entry, term) {
-            if let value = node.labels[term.topologyKey] {
-                antiAffinity[.init(key: term.topologyKey, value: value), default: 0] += delta
-            }
         }
     }
 }

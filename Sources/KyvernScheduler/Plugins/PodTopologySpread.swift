@@ -67,12 +67,13 @@ public struct PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlu
         /// (an empty selector counts nothing, as upstream).
         func count(_ node: NodeInfo, namespace: String) -> Int {
             if selector.isEmpty || selector.matchesNothing { return 0 }
-            var n = 0
-            for entry in node.pods.values where !entry.terminating && entry.namespace == namespace
-                && selector.matches(entry.labels) {
-                n += 1
-            }
-            return n
+            return node.countPods { matches($0, namespace: namespace) }
+        }
+
+        /// Whether the constraint counts the pods of `group`.
+        func matches(_ group: PodGroupKey, namespace: String) -> Bool {
+            !selector.isEmpty && !selector.matchesNothing && !group.terminating
+                && group.namespace == namespace && selector.matches(group.labels)
         }
 
         func matches(_ entry: NodeInfo.PodEntry, namespace: String) -> Bool {
@@ -89,6 +90,12 @@ public struct PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlu
         init(pod: JSONValue) {
             nodeAffinity = NodeAffinity.required(pod)
             tolerations = Toleration.of(pod: pod)
+        }
+
+        /// Whether the policies let every node count, whatever its labels and taints.
+        func includesEveryNode(for constraint: Constraint) -> Bool {
+            !constraint.honorTaints
+                && (!constraint.honorNodeAffinity || (nodeAffinity.selector.isEmpty && nodeAffinity.terms == nil))
         }
 
         func includes(_ node: NodeInfo, for constraint: Constraint) -> Bool {
@@ -154,6 +161,16 @@ public struct PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlu
         constraints.allSatisfy { node.labels[$0.topologyKey] != nil }
     }
 
+    /// True when every node of the snapshot carries every constraint's key and the inclusion
+    /// policies exclude none: then a domain's count is the snapshot's tally for it, with no walk
+    /// over the nodes.
+    static func everyNodeCounts(_ constraints: [Constraint], _ inclusion: Inclusion, _ snapshot: Snapshot) -> Bool {
+        constraints.allSatisfy {
+            inclusion.includesEveryNode(for: $0)
+                && snapshot.topology.nodeCount(withKey: $0.topologyKey) == snapshot.nodes.count
+        }
+    }
+
     // MARK: PreFilter / Filter
 
     struct FilterState: Sendable {
@@ -162,18 +179,23 @@ public struct PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlu
         var selfMatch: [Bool]
         /// Matching pods per domain value, per constraint; a domain exists once an eligible node
         /// carries its value.
+        /// Domains missing from a table hold no matching pod.
         var counts: [[String: Int]]
+        /// How many domains each constraint has.
+        var domains: [Int]
         var minimum: [Int]
 
         mutating func recomputeMinimum() {
             for i in constraints.indices {
-                minimum[i] = counts[i].values.min() ?? Int.max
+                var lowest = counts[i].values.min() ?? Int.max
+                if counts[i].count < domains[i] { lowest = min(lowest, 0) }
+                minimum[i] = lowest
             }
         }
 
         /// The global minimum, or 0 while fewer domains exist than `minDomains` asks for.
         func minMatch(_ i: Int) -> Int {
-            counts[i].count < constraints[i].minDomains ? 0 : minimum[i]
+            domains[i] < constraints[i].minDomains ? 0 : minimum[i]
         }
     }
 
@@ -188,16 +210,28 @@ public struct PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlu
         let labels = PodFacts.labels(of: pod)
         let inclusion = Inclusion(pod: pod)
         var counts = [[String: Int]](repeating: [:], count: constraints.count)
-        for node in snapshot.nodes where Self.hasAllKeys(node, constraints) {
-            for (i, constraint) in constraints.enumerated() where inclusion.includes(node, for: constraint) {
-                let value = node.labels[constraint.topologyKey] ?? ""
-                counts[i][value, default: 0] += constraint.count(node, namespace: namespace)
+        var domains = [Int](repeating: 0, count: constraints.count)
+        let index = snapshot.topology
+        if Self.everyNodeCounts(constraints, inclusion, snapshot) {
+            // Every node is a member of its domains: the snapshot's tallies are the counts.
+            for (i, constraint) in constraints.enumerated() {
+                domains[i] = index.nodesByLabel[constraint.topologyKey]?.byValue.count ?? 0
+                counts[i] = index.groups { constraint.matches($0, namespace: namespace) }
+                    .counts(of: constraint.topologyKey)
             }
+        } else {
+            for node in snapshot.nodes where Self.hasAllKeys(node, constraints) {
+                for (i, constraint) in constraints.enumerated() where inclusion.includes(node, for: constraint) {
+                    let value = node.labels[constraint.topologyKey] ?? ""
+                    counts[i][value, default: 0] += constraint.count(node, namespace: namespace)
+                }
+            }
+            domains = counts.map(\.count)
         }
         var filterState = FilterState(
             constraints: constraints, namespace: namespace,
             selfMatch: constraints.map { !$0.selector.matchesNothing && $0.selector.matches(labels) },
-            counts: counts, minimum: Array(repeating: 0, count: constraints.count))
+            counts: counts, domains: domains, minimum: Array(repeating: 0, count: constraints.count))
         filterState.recomputeMinimum()
         state.write(Self.filterKey, filterState)
         return .success
@@ -276,6 +310,15 @@ public struct PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlu
             return Self.normalizingWeight(size)
         }
         let inclusion = Inclusion(pod: pod)
+        if Self.everyNodeCounts(constraints, inclusion, snapshot) {
+            for (i, constraint) in constraints.enumerated() where constraint.topologyKey != Self.hostnameKey {
+                let tally = snapshot.topology.groups { constraint.matches($0, namespace: namespace) }
+                    .counts(of: constraint.topologyKey)
+                for value in scoreState.counts[i].keys { scoreState.counts[i][value]! += tally[value] ?? 0 }
+            }
+            state.write(Self.scoreKey, scoreState)
+            return .success
+        }
         for node in snapshot.nodes {
             if requireAllTopologies && !Self.hasAllKeys(node, constraints) { continue }
             for (i, constraint) in constraints.enumerated() where constraint.topologyKey != Self.hostnameKey {

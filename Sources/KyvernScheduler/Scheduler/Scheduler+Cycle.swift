@@ -116,6 +116,9 @@ extension Scheduler {
                                 plugins: Set([permit.plugin].compactMap { $0 }), error: !unschedulable)
         }
         metrics.attempt(result: "scheduled", profile: profile, duration: clock.now - start)
+        // The binding cycle needs no snapshot; holding it while bindings are in flight would make
+        // the cache copy its nodes (and topology tallies) on the next cycle's update.
+        state.snapshot = nil
         let waiting = framework.waitingPod(for: pod, nodeName: result.nodeName, waits: waits)
         return [.bind(Binding(info: info, profile: profile, framework: framework, state: state,
                               nodeName: result.nodeName, waiting: waiting))]

@@ -1,0 +1,59 @@
+/// Pods that every selector treats alike: same namespace, same labels, same terminating state.
+///
+/// Affinity terms and spread constraints select pods by namespace and labels only, so the
+/// snapshot counts pods per group instead of walking them; the pods of one Deployment or
+/// ReplicaSet are a single group however many there are.
+public struct PodGroupKey: Sendable, Hashable {
+    public var namespace: String
+    public var labels: [String: String]
+    /// Terminating pods still count for inter-pod affinity but not for topology spreading.
+    public var terminating: Bool
+}
+
+/// An existing pod's inter-pod (anti-)affinity term, as the incoming pod meets it: which kind,
+/// with which weight (preferred terms; 0 for required ones).
+public struct ExistingTermKey: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case requiredAffinity, requiredAntiAffinity, preferredAffinity, preferredAntiAffinity
+    }
+
+    public var kind: Kind
+    public var weight: Int64
+    public var term: AffinityTerm
+}
+
+/// How many pods of something sit in each topology domain of one node label key.
+public struct DomainCounts: Sendable, Equatable {
+    /// Pods on nodes that carry the key.
+    public var total = 0
+    /// Pods by the key's value; values whose count drops to zero are removed.
+    public var byValue: [String: Int] = [:]
+
+    mutating func add(_ value: String, _ count: Int) {
+        total += count
+        let updated = byValue[value, default: 0] + count
+        byValue[value] = updated == 0 ? nil : updated
+    }
+}
+
+extension NodeInfo.PodEntry {
+    public var groupKey: PodGroupKey {
+        PodGroupKey(namespace: namespace, labels: labels, terminating: terminating)
+    }
+
+    /// Each of the pod's affinity terms once per occurrence (a pod repeating a term counts twice,
+    /// as upstream's walk over the pod's terms would).
+    var existingTerms: [ExistingTermKey] {
+        guard let affinity else { return [] }
+        var keys: [ExistingTermKey] = []
+        for term in affinity.requiredAffinity { keys.append(.init(kind: .requiredAffinity, weight: 0, term: term)) }
+        for term in affinity.requiredAntiAffinity { keys.append(.init(kind: .requiredAntiAffinity, weight: 0, term: term)) }
+        for weighted in affinity.preferredAffinity {
+            keys.append(.init(kind: .preferredAffinity, weight: weighted.weight, term: weighted.term))
+        }
+        for weighted in affinity.preferredAntiAffinity {
+            keys.append(.init(kind: .preferredAntiAffinity, weight: weighted.weight, term: weighted.term))
+        }
+        return keys
+    }
+}
