@@ -27,8 +27,10 @@ enum AgentRunner {
         }
     }
 
-    static func makeAgent(client: any KubernetesClient, options: AgentOptions, registry: PrometheusCollectorRegistry,
-                          logger: Logger) throws -> NodeAgent {
+    /// The agent and its HTTPS endpoint (logs, exec, attach, port-forward, stats), which the API
+    /// server reaches with `endpointToken` (the node join token).
+    static func makeAgent(client: any KubernetesClient, options: AgentOptions, endpointToken: String,
+                          registry: PrometheusCollectorRegistry, logger: Logger) throws -> (NodeAgent, KubeletServer) {
         let layout = Layout(dataDirectory: options.dataDirectory)
         for directory in [layout.agent, layout.images, layout.runtime, layout.cniConfig, layout.cniState] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
@@ -53,10 +55,17 @@ enum AgentRunner {
         ])
         let volumes = PodVolumes(client: client, rootDirectory: (layout.agent as NSString).appendingPathComponent("pods"),
                                  logger: logger.withLabel("kyvern.volumes"))
-        return NodeAgent(client: client, runtime: runtime, images: images, volumes: volumes,
-                         environment: ContainerEnvironment(client: client), nodeName: options.nodeName,
-                         dataDirectory: layout.agent, kubeletPort: options.kubeletPort, registry: registry,
-                         logger: logger)
+        let agent = NodeAgent(client: client, runtime: runtime, images: images, volumes: volumes,
+                              environment: ContainerEnvironment(client: client), nodeName: options.nodeName,
+                              dataDirectory: layout.agent, kubeletPort: options.kubeletPort, registry: registry,
+                              logger: logger)
+        let identity = try ServingIdentity.selfSigned(nodeName: options.nodeName, addresses: ["127.0.0.1"])
+        let endpoint = KubeletServer(
+            configuration: KubeletServerConfiguration(port: options.kubeletPort, identity: identity,
+                                                      token: endpointToken, nodeName: options.nodeName),
+            runtime: runtime, lookup: RuntimeContainerLookup(runtime: runtime),
+            logger: logger.withLabel("kyvern.agent.endpoint"))
+        return (agent, endpoint)
     }
 }
 
@@ -80,14 +89,17 @@ extension KyvernServer {
                                                 attributes: [.posixPermissions: 0o700])
         let client = try APIClient(configuration: configuration, logger: logger.withLabel("kyvern.agent.client"))
         let registry = PrometheusCollectorRegistry()
-        let agent: NodeAgent
+        let parts: (NodeAgent, KubeletServer)
         do {
-            agent = try AgentRunner.makeAgent(client: client, options: options, registry: registry, logger: logger)
+            // The API server reaches this agent's endpoint with the node join token.
+            parts = try AgentRunner.makeAgent(client: client, options: options,
+                                              endpointToken: configuration.bearerToken ?? "", registry: registry,
+                                              logger: logger)
         } catch {
             try? await client.shutdown()
             throw error
         }
-        try await StandaloneRunner.run(agent, client: client, metricsBindAddress: metricsBindAddress,
+        try await StandaloneRunner.run([parts.0, parts.1], client: client, metricsBindAddress: metricsBindAddress,
                                        registry: registry, logger: logger)
     }
 

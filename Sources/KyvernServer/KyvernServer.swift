@@ -40,6 +40,7 @@ public enum KyvernServer {
             authenticator: BearerTokenAuthenticator(tokens: [pki.adminToken: .clusterAdmin, nodeToken.text: .nodeAgent]),
             compactionInterval: options.compactionInterval, eventTTL: options.eventTTL)
         configuration.caCertificatePEM = pki.caCertificatePEM
+        configuration.nodeAgentToken = nodeToken.text
         configuration.serviceRanges = ServiceRanges(clusterIPs: try ServiceRanges.parseCIDR(options.serviceCIDR))
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",
@@ -83,10 +84,13 @@ public enum KyvernServer {
             let configuration = try Kubeconfig.load(path: kubeconfigPath).configuration(userAgent: agentUserAgent)
             let client = try APIClient(configuration: configuration, logger: agentLogger.withLabel("kyvern.agent.client"))
             agentClient = client
-            let agent = try AgentRunner.makeAgent(client: client, options: options.agent, registry: registry,
-                                                  logger: agentLogger)
-            services.append(.init(service: agent, successTerminationBehavior: .gracefullyShutdownGroup,
-                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+            let (agent, endpoint) = try AgentRunner.makeAgent(client: client, options: options.agent,
+                                                              endpointToken: nodeToken.text, registry: registry,
+                                                              logger: agentLogger)
+            for service in [agent, endpoint] as [any Service] {
+                services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                                      failureTerminationBehavior: .gracefullyShutdownGroup))
+            }
         }
         let group = ServiceGroup(configuration: .init(
             services: services,

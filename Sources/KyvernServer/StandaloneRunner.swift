@@ -11,11 +11,17 @@ enum StandaloneRunner {
     /// `metricsBindAddress` nil runs no endpoint.
     static func run(_ component: any Service, client: APIClient, metricsBindAddress: String?,
                     registry: PrometheusCollectorRegistry, logger: Logger) async throws {
+        try await run([component], client: client, metricsBindAddress: metricsBindAddress, registry: registry, logger: logger)
+    }
+
+    /// Several services of one component (the node agent and its endpoint) in one group.
+    static func run(_ components: [any Service], client: APIClient, metricsBindAddress: String?,
+                    registry: PrometheusCollectorRegistry, logger: Logger) async throws {
         do {
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-                .init(service: component, successTerminationBehavior: .gracefullyShutdownGroup,
-                      failureTerminationBehavior: .gracefullyShutdownGroup),
-            ]
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = components.map {
+                .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                      failureTerminationBehavior: .gracefullyShutdownGroup)
+            }
             if let metricsBindAddress {
                 let endpoint = try MetricsEndpoint(address: metricsBindAddress, registry: registry, logger: logger)
                 services.append(.init(service: endpoint, successTerminationBehavior: .gracefullyShutdownGroup,
