@@ -50,6 +50,9 @@ class NodeCluster:
         return self.root / "data"
 
     def start(self) -> "NodeCluster":
+        # A bridge left with another range (an earlier server with another --pod-cidr) would make
+        # the CNI bridge plugin fail; start from none.
+        subprocess.run(["ip", "link", "delete", "kyvern0"], capture_output=True)
         layout = self.root / "busybox-layout"
         images.build_busybox_layout(layout, name=IMAGE)
         r = subprocess.run([str(self.binary), "image", "import", "--data-dir", str(self.data), str(layout)],

@@ -1,14 +1,11 @@
 """kubectl logs / exec / top through the API server's proxy to node agents.
 
 The checks the API server makes itself (container choice, upstream's messages, discovery of
-metrics.k8s.io) run everywhere; the ones that need containers on a real runtime are skipped
-until the server's own node runs one (KYVERN_E2E_RUNTIME=runc)."""
+metrics.k8s.io) run here on the shared server; the ones on real containers are in
+test_agent_streaming.py (a server with its runc node agent)."""
 import json
-import os
 
 import pytest
-
-REAL_RUNTIME = os.environ.get("KYVERN_E2E_RUNTIME") == "runc"
 
 
 def _pod(ns: str, name: str, containers: list[str], node: str = "ghost-node") -> str:
@@ -42,19 +39,3 @@ def test_exec_into_pod_without_status(cluster, ns):
     cp = cluster.kubectl("exec", "one", "-n", ns, "--", "true", check=False)
     assert cp.returncode != 0
     assert 'container "c" in pod "one" is not available' in cp.stderr
-
-
-@pytest.mark.skipif(not REAL_RUNTIME, reason="needs the server's node on a real runtime")
-def test_logs_and_exec_on_real_container(cluster, ns):
-    pod = {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "talker", "namespace": ns},
-        "spec": {"containers": [{"name": "c", "image": "busybox", "command": ["sh", "-c", "echo hello; sleep 3600"]}]},
-    }
-    cluster.kubectl("create", "-f", "-", input=json.dumps(pod))
-    cluster.kubectl("wait", "--for=condition=Ready", "pod/talker", "-n", ns, "--timeout=60s")
-    assert cluster.kubectl("logs", "talker", "-n", ns).stdout == "hello\n"
-    assert cluster.kubectl("exec", "talker", "-n", ns, "--", "echo", "hi").stdout == "hi\n"
-    cp = cluster.kubectl("exec", "talker", "-n", ns, "--", "sh", "-c", "exit 3", check=False)
-    assert cp.returncode == 3
-    cp = cluster.kubectl("exec", "-i", "talker", "-n", ns, "--", "cat", input="piped\n")
-    assert cp.stdout == "piped\n"
