@@ -92,16 +92,19 @@ def node_rows(c) -> list[str]:
     return c.kubectl("get", "nodes").stdout.splitlines()
 
 
-def test_agent_without_simulate_refuses_and_says_so(kyvern_bin):
-    cp = subprocess.run([str(kyvern_bin), "agent", "--kubeconfig", "/nonexistent"], capture_output=True, text=True,
-                        timeout=30)
+def test_agent_without_simulate_or_a_server_refuses_and_says_so(kyvern_bin):
+    cp = subprocess.run([str(kyvern_bin), "agent"], capture_output=True, text=True, timeout=30)
     assert cp.returncode != 0
-    assert "the real node agent is not built yet; use --simulate N" in cp.stderr, cp.stderr
+    assert "give --kubeconfig, or --server with --token-file (the server's DATA/node-token)" in cp.stderr, cp.stderr
+    cp = subprocess.run([str(kyvern_bin), "agent", "--kubeconfig", "/nonexistent", "--runtime", "process"],
+                        capture_output=True, text=True, timeout=30)
+    assert cp.returncode != 0 and "cannot read kubeconfig /nonexistent" in cp.stderr, cp.stderr
     helptext = subprocess.run([str(kyvern_bin), "agent", "--help"], capture_output=True, text=True, timeout=30)
     assert helptext.returncode == 0
     flat = " ".join(helptext.stdout.split())
-    assert "The real node agent (containers through a runtime) is not built yet; use --simulate N." in flat, flat
-    for flag in ("--simulate", "--kubeconfig", "--node-name-prefix", "--cpu", "--memory", "--max-pods",
+    assert "Without --simulate, runs the node agent" in flat, flat
+    for flag in ("--simulate", "--kubeconfig", "--server", "--token-file", "--runtime", "--node-name",
+                 "--kubelet-port", "--pod-cidr", "--node-name-prefix", "--cpu", "--memory", "--max-pods",
                  "--ephemeral-storage", "--node-labels", "--register-with-taints", "--zones",
                  "--lease-renew-interval", "--node-status-update-frequency", "--log-level"):
         assert flag in helptext.stdout, flag

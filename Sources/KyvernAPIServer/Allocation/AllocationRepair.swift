@@ -49,6 +49,20 @@ struct AllocationRepair: Sendable {
             }
         }
         var released: [Reservation] = []
+        // A service deleted (and its values released) while this pass walked its snapshot must not
+        // keep what the pass re-reserved for it.
+        if !reserved.isEmpty {
+            try await storage.syncCache()
+            let live = Set(await storage.cache.list(bucket: bucket, keyPrefix: bucket).items
+                .map { ReservationOwner(service: $0.object).uid })
+            for (uid, held) in owners where !live.contains(uid) {
+                for reservation in held where reserved.contains(reservation) {
+                    try await allocator.reservations.release(reservation, heldBy: uid)
+                    reserved.removeAll { $0 == reservation }
+                    released.append(reservation)
+                }
+            }
+        }
         for pool in Reservation.Pool.allCases {
             for stored in try await allocator.reservations.all(pool) {
                 if owners[stored.owner.uid]?.contains(stored.reservation) == true { continue }
