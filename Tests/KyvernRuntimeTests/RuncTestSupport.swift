@@ -53,7 +53,10 @@ enum RuncTestEnvironment {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
             directory = directory.deletingLastPathComponent()
         }
-        return "/work/main/.build/debug/kyvern"
+        // Else the package's own debug build: <package>/Tests/KyvernRuntimeTests/<this file>.
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return package.appendingPathComponent(".build/debug/kyvern").path
     }
 
     static var available: Bool {

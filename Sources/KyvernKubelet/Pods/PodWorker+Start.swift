@@ -84,7 +84,7 @@ extension PodWorker {
         let policy = spec["imagePullPolicy"]?.stringValue ?? Self.defaultPullPolicy(image)
         let present = try? await context.images.imageStatus(image)
         if let present { imageIDs[image] = present.repoDigests.first ?? present.id }
-        let quoted = GoQuoted.quote(image)
+        let quoted = GoQuote.quote(image)
         if policy == "Never" || (policy == "IfNotPresent" && present != nil) {
             guard present != nil else {
                 let message = "Container image \(quoted) is not present with pull policy of Never"

@@ -21,7 +21,7 @@ enum GRPCHealthCheck {
                 .channelInitializer { channel in channel.pipeline.addHandler(collector) }
                 .connect(host: host, port: port).get()
         } catch {
-            return .failure("timeout: failed to connect service \(GoQuoted.quote(authority)) within \(timeoutText)")
+            return .failure("timeout: failed to connect service \(GoQuote.quote(authority)) within \(timeoutText)")
         }
         defer { channel.close(promise: nil) }
         do {
@@ -40,7 +40,7 @@ enum GRPCHealthCheck {
                 case 0x0 where frame.stream == 1:  // DATA: the response message
                     if let status = responseStatus(frame.payload) {
                         let name = statusNames[status] ?? "UNKNOWN"
-                        return status == 1 ? .success : .failure("service unhealthy (responded with \(GoQuoted.quote(name)))")
+                        return status == 1 ? .success : .failure("service unhealthy (responded with \(GoQuote.quote(name)))")
                     }
                 case 0x1 where frame.stream == 1 && frame.flags & 0x1 != 0:  // HEADERS ending the stream, no message
                     return .failure("rpc error: the health check ended without a response")

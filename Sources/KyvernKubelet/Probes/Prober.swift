@@ -33,7 +33,7 @@ struct Prober: Sendable {
         do {
             let result = try await runtime.execSync(id: containerID, command: command, timeout: timeout)
             if result.timedOut {
-                return .failure("command \(GoQuoted.quote(command.joined(separator: " "))) timed out")
+                return .failure("command \(GoQuote.quote(command.joined(separator: " "))) timed out")
             }
             if result.exitCode == 0 { return .success }
             return .failure(String(decoding: result.stdout + result.stderr, as: UTF8.self))
@@ -64,9 +64,9 @@ struct Prober: Sendable {
             if (200..<400).contains(code) { return .success }
             return .failure("HTTP probe failed with statuscode: \(code)")
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            return .failure("Get \(GoQuoted.quote(url)): context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
+            return .failure("Get \(GoQuote.quote(url)): context deadline exceeded (Client.Timeout exceeded while awaiting headers)")
         } catch {
-            return .failure("Get \(GoQuoted.quote(url)): \(Self.describe(error, host: host, port: port))")
+            return .failure("Get \(GoQuote.quote(url)): \(Self.describe(error, host: host, port: port))")
         }
     }
 
@@ -94,22 +94,5 @@ struct Prober: Sendable {
         if error is ChannelError { return "dial tcp \(address): i/o timeout" }
         if let http = error as? HTTPClientError, http == .connectTimeout { return "dial tcp \(address): i/o timeout" }
         return "dial tcp \(address): \(error)"
-    }
-}
-
-/// Go's `%q` for the strings probe messages quote.
-enum GoQuoted {
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
