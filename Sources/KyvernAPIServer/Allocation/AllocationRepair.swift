@@ -1,5 +1,6 @@
 import Foundation
 import KyvernAPI
+import KyvernStore
 import Logging
 
 /// Keeps reservations and Services in agreement, as upstream's repair loops do: a Service whose
@@ -52,9 +53,13 @@ struct AllocationRepair: Sendable {
         // A service deleted (and its values released) while this pass walked its snapshot must not
         // keep what the pass re-reserved for it.
         if !reserved.isEmpty {
-            try await storage.syncCache()
-            let live = Set(await storage.cache.list(bucket: bucket, keyPrefix: bucket).items
-                .map { ReservationOwner(service: $0.object).uid })
+            // Read from the store itself: the question is what exists now, not what the cache has seen.
+            let current = try await storage.mapStoreErrors {
+                try await storage.store.range(prefix: bucket, startKey: nil, limit: nil, revision: nil)
+            }
+            let live = Set(try current.items.map {
+                ReservationOwner(service: try CachedObject.decode(key: $0.key, value: $0.value, revision: $0.modRevision).object).uid
+            })
             for (uid, held) in owners where !live.contains(uid) {
                 for reservation in held where reserved.contains(reservation) {
                     try await allocator.reservations.release(reservation, heldBy: uid)
