@@ -257,6 +257,18 @@ struct WatchCacheTests {
         #expect(count == 0)
     }
 
+    @Test("after closeAll a new watch ends at once: a stopping server holds no stream open")
+    func watchAfterCloseEnds() async throws {
+        let cache = makeCache()
+        await cache.load([Self.kv("ns", "a", rev: 1)], revision: 1)
+        await cache.closeAll()
+        let late = try await cache.watch(prefix: Self.bucket, afterRevision: 1)
+        #expect(await cache.watcherCount == 0)
+        var count = 0
+        for await _ in late.events { count += 1 }
+        #expect(count == 0)
+    }
+
     // MARK: 410 Gone
 
     @Test("watch from before the start of history is 410")

@@ -70,10 +70,20 @@ class NodeCluster:
             time.sleep(0.3)
         raise RuntimeError(f"node e2e-node never became Ready\n{self.proc.log_tail(40)}")
 
-    def restart_server(self) -> None:
-        """Kill the server (and with it the agent) with SIGKILL and start it again on the same data dir
-        and ports: the containers, under their shims, keep running and must be adopted."""
-        self.proc.kill9()
+    def restart_server(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the server (and with it the agent) with `sig` (SIGKILL: a crash) and start it again on
+        the same data dir and ports: the containers, under their shims, keep running and must be adopted."""
+        if sig == signal.SIGKILL:
+            self.proc.kill9()
+        else:
+            took = time.monotonic()
+            rc = self.proc.stop(sig, timeout=15)
+            took = time.monotonic() - took
+            tail = self.proc.log_tail(30)
+            self.proc.start()  # first, so that a failed check leaves the shared cluster running
+            assert rc == 0, f"server exited {rc} on {signal.Signals(sig).name}\n{tail}"
+            assert took < 10, f"shutdown with the agent took {took:.1f}s\n{tail}"
+            return
         self.proc.start()
 
     def stop(self) -> None:

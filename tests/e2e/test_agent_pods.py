@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 import uuid
@@ -178,13 +179,14 @@ def test_a_secret_volume_is_readable_inside_and_kept_off_the_node_disk(node_clus
     assert secret_mounts and all(m[2] == "tmpfs" for m in secret_mounts), secret_mounts
 
 
-def test_containers_are_adopted_when_the_agent_restarts(node_cluster, nns):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_containers_are_adopted_when_the_agent_restarts(node_cluster, nns, sig):
     c = node_cluster.cluster
     c.ok_json(c.post(f"/api/v1/namespaces/{nns}/pods", pod("stay", "sleep 3600")), 201)
     cs = wait_until("running", lambda: (lambda s: s if s and "running" in s["state"] else None)(
         container_status(c, nns, "stay")))
     pid = runc_pid(node_cluster, cs["containerID"])
-    node_cluster.restart_server()
+    node_cluster.restart_server(sig)
     after = wait_until("status after restart", lambda: (lambda s: s if s and s.get("ready") else None)(
         container_status(c, nns, "stay")))
     time.sleep(3)  # a few sync rounds of the new agent

@@ -28,6 +28,9 @@ struct StreamingServerChannel: ServerChildChannel {
          responder: @escaping HTTPChannelHandler.Responder, shouldUpgrade: @escaping Upgrader) throws {
         var tls = tlsConfiguration
         tls.applicationProtocols = NIOHTTP2SupportedALPNProtocols
+        // Closing an idle keep-alive connection at shutdown need not wait the default 5 s for a
+        // peer's close_notify that an idle client (python-requests, curl) never sends.
+        tls.shutdownTimeout = .milliseconds(200)
         sslContext = try NIOSSLContext(configuration: tls)
         http1 = HTTP1WebSocketUpgradeChannel(responder: responder,
                                              configuration: .init(http1: configuration.streamConfiguration),
@@ -39,6 +42,7 @@ struct StreamingServerChannel: ServerChildChannel {
         let http1 = self.http1, http2 = self.http2
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+            try channel.pipeline.syncOperations.addHandler(QuiesceIdleConnectionHandler())
             let alpn = NIOTypedApplicationProtocolNegotiationHandler<NIONegotiatedHTTPVersion<HTTP1WebSocketUpgradeChannel.Value, HTTP2Channel.Value>> { result in
                 switch result {
                 case .negotiated("h2"):
@@ -55,13 +59,19 @@ struct StreamingServerChannel: ServerChildChannel {
     }
 
     func handle(value: Value, logger: Logger) async {
-        do {
-            switch try await value.negotiated.get() {
-            case .http1_1(let connection): await http1.handle(value: connection, logger: logger)
-            case .http2(let connection): await http2.handle(value: connection, logger: logger)
+        // Waiting on a future ignores cancellation; closing the channel ends every wait, so a
+        // server cancelled after its drain period does not wait on a silent client.
+        await withTaskCancellationHandler {
+            do {
+                switch try await value.negotiated.get() {
+                case .http1_1(let connection): await http1.handle(value: connection, logger: logger)
+                case .http2(let connection): await http2.handle(value: connection, logger: logger)
+                }
+            } catch {
+                logger.debug("protocol negotiation failed: \(error)")
             }
-        } catch {
-            logger.debug("protocol negotiation failed: \(error)")
+        } onCancel: { [channel = value.channel] in
+            channel.close(promise: nil)
         }
     }
 }

@@ -63,21 +63,45 @@ public struct APIServer: Service {
             },
             logger: logger)
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await feed(cache, from: revision) }
-            group.addTask { try await compact(cache) }
+        // Graceful shutdown: every watch ends (and a new one ends at once), so the HTTP server can
+        // drain its in-flight requests while the cache is still fed for their consistent reads;
+        // when the server has stopped, the background loops are cancelled.
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask { [logger, drain = configuration.shutdownDrainTimeout] in
+                try await withThrowingTaskGroup(of: Void.self) { server in
+                    server.addTask { try await app.run() }
+                    server.addTask {
+                        // Past the drain period, cancelling the server closes what is still open.
+                        do { try await gracefulShutdown() } catch { return }
+                        try? await Task.sleep(for: drain)
+                        if !Task.isCancelled {
+                            logger.warning("connections still open after the shutdown drain period; closing them",
+                                           metadata: ["drain": "\(drain)"])
+                        }
+                    }
+                    try await server.next()
+                    server.cancelAll()
+                }
+                return true
+            }
+            group.addTask { try await feed(cache, from: revision); return false }
+            group.addTask {
+                try? await gracefulShutdown()
+                await cache.closeAll()
+                return false
+            }
+            group.addTask { try await compact(cache); return false }
             group.addTask { [configuration, logger] in
                 try await EventExpiry(ttl: configuration.eventTTL, storage: storage, logger: logger).run()
+                return false
             }
-            group.addTask { try await app.run() }
-            // Loops until cancelled, so it does not end the group early.
-            group.addTask { await AllocationRepair(allocator: allocator, storage: storage, logger: logger).run() }
+            group.addTask { await AllocationRepair(allocator: allocator, storage: storage, logger: logger).run(); return false }
             group.addTask {
                 await KubernetesService.maintain(storage: storage, allocator: allocator, address: advertised,
                                                  port: configuration.port, logger: logger)
+                return false
             }
-            // The HTTP server ends on graceful shutdown; then the feeder and compactor stop too.
-            try await group.next()
+            while let serverStopped = try await group.next(), !serverStopped {}
             group.cancelAll()
             while let _ = try? await group.next() {}
         }
@@ -94,17 +118,17 @@ public struct APIServer: Service {
         return all.revision
     }
 
-    /// Follows the store's changes into the cache; after a gap (compaction under a slow feeder)
+    /// Follows the store's changes into the cache until cancelled; after a gap (compaction under a slow feeder)
     /// it re-lists, and the cache closes its watchers so clients re-list too.
     private func feed(_ cache: WatchCache, from revision: Int64) async throws {
         var next = revision + 1
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        while !Task.isCancelled {
             do {
-                for try await batch in store.watch(prefix: StorageKeys.root, startRevision: next).cancelOnGracefulShutdown() {
+                for try await batch in store.watch(prefix: StorageKeys.root, startRevision: next) {
                     await cache.apply(decoded: WatchCache.decode(batch))
                     if let last = batch.last { next = last.revision + 1 }
                 }
-                if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                if Task.isCancelled { break }
             } catch StoreError.compacted {
                 logger.warning("store watch fell behind compaction; reloading the cache")
                 next = try await loadCache(cache) + 1

@@ -20,6 +20,9 @@ public struct APIServerConfiguration: Sendable {
     public var caCertificatePEM: String?
     /// The bearer token presented to node agents' HTTPS endpoints (logs, exec, stats).
     public var nodeAgentToken: String = ""
+    /// How long a graceful shutdown waits for connections to finish before closing them: watches
+    /// end at once, so only a request in flight or a connection caught mid-handshake waits.
+    public var shutdownDrainTimeout: Duration = .seconds(4)
 
     public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
                 compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000,

@@ -27,6 +27,8 @@ public actor WatchCache {
     public private(set) var revision: Int64 = 0
     private var watchers: [Int: Watcher] = [:]
     private var nextWatcherID = 0
+    /// Set by `closeAll`: the server is stopping, so a watch begun now ends at once.
+    private var closed = false
     private let logger: Logger
     /// Bound of a watcher's queue; a watcher this far behind is closed and must re-watch.
     private let watcherBuffer = 20_000
@@ -190,7 +192,11 @@ public actor WatchCache {
         }
         let id = nextWatcherID
         nextWatcherID += 1
-        watchers[id] = Watcher(prefix: prefix, continuation: continuation)
+        if closed {
+            continuation.finish()
+        } else {
+            watchers[id] = Watcher(prefix: prefix, continuation: continuation)
+        }
         return (id, stream)
     }
 
@@ -201,8 +207,9 @@ public actor WatchCache {
 
     public var watcherCount: Int { watchers.count }
 
-    /// Ends every watch (shutdown).
+    /// Ends every watch, and every one begun later (shutdown).
     public func closeAll() {
+        closed = true
         for (_, watcher) in watchers { watcher.continuation.finish() }
         watchers = [:]
     }

@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import NIOCore
 import NIOSSL
 import SwiftASN1
 import X509
@@ -48,6 +49,9 @@ public struct ServingIdentity: Sendable {
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
                                                                      privateKey: .privateKey(key))
         configuration.applicationProtocols = ["http/1.1"]
+        // A closing connection does not wait the default 5 s for an idle peer's close_notify:
+        // shutdown closes idle keep-alive connections, and a stopping agent must not linger.
+        configuration.shutdownTimeout = .milliseconds(200)
         return configuration
     }
 
