@@ -31,7 +31,7 @@ public struct ObjectStorage: Sendable {
             let kv = try await store.create(key: key, value: Self.encodeForStorage(object))
             var stamped = object
             stamped[path: ["metadata", "resourceVersion"]] = .string(String(kv.modRevision))
-            return CachedObject(key: key, object: stamped, bytes: stamped.serialized(), modRevision: kv.modRevision)
+            return handedToCache(CachedObject(key: key, object: stamped, bytes: stamped.serialized(), modRevision: kv.modRevision))
         } catch StoreError.keyExists {
             throw APIError.alreadyExists(group: info.group, resource: info.resource,
                                          name: object[path: ["metadata", "name"]]?.stringValue ?? "")
@@ -73,7 +73,7 @@ public struct ObjectStorage: Sendable {
                 let kv = try await store.update(key: key, value: Self.encodeForStorage(updated),
                                                 expectedRevision: current.modRevision)
                 updated[path: ["metadata", "resourceVersion"]] = .string(String(kv.modRevision))
-                return (CachedObject(key: key, object: updated, bytes: updated.serialized(), modRevision: kv.modRevision), true)
+                return (handedToCache(CachedObject(key: key, object: updated, bytes: updated.serialized(), modRevision: kv.modRevision)), true)
             } catch StoreError.conflict {
                 continue
             } catch StoreError.notFound {
@@ -97,7 +97,7 @@ public struct ObjectStorage: Sendable {
             let kv = try await store.update(key: key, value: Self.encodeForStorage(updated),
                                             expectedRevision: cached.modRevision)
             updated[path: ["metadata", "resourceVersion"]] = .string(String(kv.modRevision))
-            return CachedObject(key: key, object: updated, bytes: updated.serialized(), modRevision: kv.modRevision)
+            return handedToCache(CachedObject(key: key, object: updated, bytes: updated.serialized(), modRevision: kv.modRevision))
         } catch StoreError.conflict, StoreError.notFound {
             return nil
         } catch let error as StoreError {
@@ -126,6 +126,12 @@ public struct ObjectStorage: Sendable {
         }
         throw APIError.conflict(group: info.group, resource: info.resource, name: name,
                                 reason: "too many concurrent updates; please try again")
+    }
+
+    /// Gives a just-written object to the cache's feeder (see ``WrittenObjects``) and returns it.
+    private func handedToCache(_ object: CachedObject) -> CachedObject {
+        cache.written.add(object)
+        return object
     }
 
     /// Upstream's answers for store failures.

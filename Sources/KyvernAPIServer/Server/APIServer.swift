@@ -125,7 +125,7 @@ public struct APIServer: Service {
         while !Task.isCancelled {
             do {
                 for try await batch in store.watch(prefix: StorageKeys.root, startRevision: next) {
-                    await cache.apply(decoded: WatchCache.decode(batch))
+                    await cache.apply(decoded: WatchCache.decode(batch, written: cache.written))
                     if let last = batch.last { next = last.revision + 1 }
                 }
                 if Task.isCancelled { break }

@@ -30,6 +30,8 @@ public actor WatchCache {
     /// Set by `closeAll`: the server is stopping, so a watch begun now ends at once.
     private var closed = false
     private let logger: Logger
+    /// Objects this server wrote, so the feeder need not decode them again.
+    public nonisolated let written = WrittenObjects()
     /// Bound of a watcher's queue; a watcher this far behind is closed and must re-watch.
     private let watcherBuffer = 20_000
 
@@ -71,12 +73,19 @@ public actor WatchCache {
 
     /// Decodes a batch's objects; call it outside the actor (the feeder does) so that parsing and
     /// encoding every written object does not hold up the reads and watches the actor serves.
-    public nonisolated static func decode(_ events: [StoreEvent]) -> [DecodedEvent] {
-        events.map { event in
+    ///
+    /// An object this server wrote comes from `written` instead of being parsed again.
+    public nonisolated static func decode(_ events: [StoreEvent], written: WrittenObjects? = nil) -> [DecodedEvent] {
+        let decoded = events.map { event in
             guard event.kind == .put else { return DecodedEvent(event: event, object: nil) }
+            if let object = written?.take(key: event.kv.key, revision: event.kv.modRevision) {
+                return DecodedEvent(event: event, object: object)
+            }
             return DecodedEvent(event: event, object: try? CachedObject.decode(key: event.kv.key, value: event.kv.value,
                                                                                 revision: event.kv.modRevision))
         }
+        if let written, let last = events.last { written.forget(through: last.revision) }
+        return decoded
     }
 
     /// Applies a batch decoded by ``decode(_:)``, in revision order.
