@@ -68,6 +68,8 @@ struct PodStreamingProxy: Sendable {
 
     private struct Stream: Sendable {
         var url: String
+        /// The agent URL without the query (port-forward over SPDY adds a port per connection).
+        var path: String
         var subprotocol: String
     }
 
@@ -91,7 +93,7 @@ struct PodStreamingProxy: Sendable {
             agentQuery = ports.isEmpty ? [] : [("port", ports.joined(separator: ","))]
             let address = try await agentAddress(nodeName: nodeName)
             path = "\(address.webSocketBaseURL)/portForward/\(Self.escape(namespace))/\(Self.escape(name))"
-            protocols = Self.portForwardProtocols
+            protocols = [PortForwardTunnel.subprotocol] + Self.portForwardProtocols
         default:
             let purpose: PodStreamTarget.Purpose = sub == "exec" ? .exec : .attach
             let resolved = try PodStreamTarget.resolve(pod: pod, container: query["container"], purpose: purpose)
@@ -108,7 +110,7 @@ struct PodStreamingProxy: Sendable {
             throw APIError.badRequest("Upgrade request required")
         }
         let queryText = agentQuery.map { "\($0.0)=\(Self.escape($0.1))" }.joined(separator: "&")
-        return Stream(url: queryText.isEmpty ? path : "\(path)?\(queryText)", subprotocol: chosen)
+        return Stream(url: queryText.isEmpty ? path : "\(path)?\(queryText)", path: path, subprotocol: chosen)
     }
 
     static func offeredProtocols(_ fields: HTTPFields) -> [String] {
@@ -129,6 +131,11 @@ struct PodStreamingProxy: Sendable {
             return .dontUpgrade
         }
         let agents = self.agents, logger = self.logger
+        if stream.subprotocol == PortForwardTunnel.subprotocol {
+            return .upgrade([.secWebSocketProtocol: stream.subprotocol]) { inbound, outbound, _ in
+                await PortForwardTunnel.run(inbound: inbound, outbound: outbound, agentURL: stream.path, token: agents.token, logger: logger)
+            }
+        }
         return .upgrade([.secWebSocketProtocol: stream.subprotocol]) { inbound, outbound, _ in
             await WebSocketRelay.run(client: (inbound, outbound), agentURL: stream.url, subprotocol: stream.subprotocol,
                                      token: agents.token, logger: logger)
