@@ -13,6 +13,8 @@ struct PortForwardTunnelConnection: Sendable {
     /// What kubectl sent on the data stream.
     enum Input: Sendable { case bytes([UInt8]), fin }
 
+    static let agentChunk = 8192
+
     let request: PortForwardStreamPairs.Request
     /// The agent's port-forward URL for the pod, without the query.
     let agentURL: String
@@ -35,7 +37,12 @@ struct PortForwardTunnelConnection: Sendable {
                         try? await outbound.write(.binary(ByteBuffer(bytes: [0] + prefix)))
                         for await item in input {
                             switch item {
-                            case .bytes(let bytes): try? await outbound.write(.binary(ByteBuffer(bytes: [0] + bytes)))
+                            case .bytes(let bytes):
+                                // The agent's WebSocket server takes frames up to 16 KiB; kubectl's are larger.
+                                for start in stride(from: 0, to: bytes.count, by: Self.agentChunk) {
+                                    let piece = bytes[start..<min(start + Self.agentChunk, bytes.count)]
+                                    try? await outbound.write(.binary(ByteBuffer(bytes: [0] + piece)))
+                                }
                             case .fin: try? await outbound.write(.binary(ByteBuffer(bytes: [255, 0])))
                             }
                         }
