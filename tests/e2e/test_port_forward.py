@@ -17,7 +17,9 @@ SERVERS = ("printf '#!/bin/sh\\nread line\\necho \"hello $line\"\\n' > /tmp/gree
 
 
 def start_servers(c, ns, name="web"):
-    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", pod(name, SERVERS)), 201)
+    body = pod(name, SERVERS)
+    body["metadata"]["labels"] = {"app": name}
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", body), 201)
     wait_until(f"{name} Running", lambda: get_pod(c, ns, name)["status"].get("phase") == "Running")
     wait_until("both ports listening", lambda: {":8080", ":8081"} <= set(
         re.findall(r":808[01]", " ".join(listening(c, ns, name)))))
@@ -109,6 +111,20 @@ def test_forwards_connections_to_the_pods_ports(node_cluster, nns):
         handled = [line for line in fwd.lines if line.startswith("Handling connection for ")]
         assert len(handled) == 5, fwd.lines
         wait_until("no connection left in the pod", lambda: established(c, nns, "web") == [])
+    finally:
+        fwd.stop()
+
+
+def test_forwards_through_a_service_to_its_pods_target_port(node_cluster, nns):
+    c = node_cluster.cluster
+    start_servers(c, nns)
+    c.ok_json(c.post(f"/api/v1/namespaces/{nns}/services", {
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "greeter"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]}}), 201)
+    fwd = Forward(c, "svc/greeter", ":80", "-n", nns)
+    try:
+        assert fwd.wait_ports(1) == [8080], fwd.lines
+        assert exchange(fwd.ports[0], b"service\n", half_close=False) == b"hello service\n"
     finally:
         fwd.stop()
 

@@ -23,6 +23,9 @@ enum PortForwardTunnel {
                     guard let bytes = try? encoder.encode(frame) else { break }
                     do { try await outbound.write(.binary(ByteBuffer(bytes: bytes))) } catch { break }
                 }
+                // The session is over (kubectl's GOAWAY, its close, or ours): kubectl's connection
+                // ends when it reads our close, whatever forwarded connections are still winding down.
+                try? await outbound.close(.normalClosure, reason: nil)
             }
             var inputs: [UInt32: AsyncStream<PortForwardTunnelConnection.Input>.Continuation] = [:]
             var pairs = PortForwardStreamPairs()
@@ -58,6 +61,7 @@ enum PortForwardTunnel {
                         case .ping(let id):
                             sendFrame(.ping(id: id))
                         case .goAway:
+                            // kubectl closes with GOAWAY; like spdystream's server, the session ends.
                             throw CancellationError()
                         case .synReply, .settings, .headers, .windowUpdate:
                             continue
