@@ -171,3 +171,25 @@ def test_pods_that_cannot_forward(node_cluster, nns):
     assert (cp.returncode, cp.stderr) == (1, "error: unable to forward port because pod is not running. Current status=Pending\n")
     cp = c.kubectl("port-forward", "pod/nope", ":8080", "-n", nns, check=False, timeout=30)
     assert (cp.returncode, cp.stderr) == (1, 'Error from server (NotFound): pods "nope" not found\n')
+
+
+def test_python_client_forwards_over_plain_websocket(node_cluster, nns):
+    """The official client speaks WebSocket `portforward.k8s.io`, relayed unchanged to the agent."""
+    from kubernetes import client
+    from kubernetes.stream import portforward
+
+    c = node_cluster.cluster
+    start_servers(c, nns)
+    api = client.CoreV1Api(c.api_client)
+    pf = portforward(api.connect_get_namespaced_pod_portforward, "web", nns, ports="8080")
+    sock = pf.socket(8080)
+    sock.setblocking(True)
+    sock.settimeout(20)
+    sock.sendall(b"python\n")
+    received = b""
+    while chunk := sock.recv(1024):
+        received += chunk
+    sock.close()
+    assert received == b"hello python\n"
+    assert pf.error(8080) is None
+    pf.close()

@@ -21,7 +21,9 @@ struct PodStreamingProxy: Sendable {
     static let streamingSubresources: Set<String> = ["log", "exec", "attach", "portforward"]
     /// The WebSocket subprotocols relayed, in this side's order of preference.
     static let channelProtocols = ["v5.channel.k8s.io", "v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "channel.k8s.io"]
-    static let portForwardProtocols = ["portforward.k8s.io"]
+    /// Port-forward's WebSocket protocols: upstream's kubelet also takes `v4.channel.k8s.io` (what
+    /// the official Python client offers) with the same framing, so both go to the agent as the first.
+    static let portForwardProtocols = ["portforward.k8s.io", "v4.channel.k8s.io"]
 
     static func handles(_ target: RequestTarget) -> Bool {
         target.group.isEmpty && target.version == "v1" && target.resource == "pods" && target.name != nil
@@ -71,6 +73,8 @@ struct PodStreamingProxy: Sendable {
         /// The agent URL without the query (port-forward over SPDY adds a port per connection).
         var path: String
         var subprotocol: String
+        /// What the agent is asked to speak (the same framing under the agent's name for it).
+        var agentSubprotocol: String
     }
 
     /// Checks a streaming request and names the agent URL it goes to; throws upstream's errors.
@@ -110,7 +114,9 @@ struct PodStreamingProxy: Sendable {
             throw APIError.badRequest("Upgrade request required")
         }
         let queryText = agentQuery.map { "\($0.0)=\(Self.escape($0.1))" }.joined(separator: "&")
-        return Stream(url: queryText.isEmpty ? path : "\(path)?\(queryText)", path: path, subprotocol: chosen)
+        let agentSubprotocol = sub == "portforward" ? Self.portForwardProtocols[0] : chosen
+        return Stream(url: queryText.isEmpty ? path : "\(path)?\(queryText)", path: path, subprotocol: chosen,
+                      agentSubprotocol: agentSubprotocol)
     }
 
     static func offeredProtocols(_ fields: HTTPFields) -> [String] {
@@ -137,7 +143,7 @@ struct PodStreamingProxy: Sendable {
             }
         }
         return .upgrade([.secWebSocketProtocol: stream.subprotocol]) { inbound, outbound, _ in
-            await WebSocketRelay.run(client: (inbound, outbound), agentURL: stream.url, subprotocol: stream.subprotocol,
+            await WebSocketRelay.run(client: (inbound, outbound), agentURL: stream.url, subprotocol: stream.agentSubprotocol,
                                      token: agents.token, logger: logger)
         }
     }
