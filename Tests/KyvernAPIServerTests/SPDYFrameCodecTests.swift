@@ -127,3 +127,46 @@ struct PortForwardStreamPairsTests {
             == .rejected("data stream already assigned for requestID 9"))
     }
 }
+
+@Suite("SPDY frame queue")
+struct SPDYFrameQueueTests {
+    /// Frames leave in queue order, encoded on one zlib stream; `write` returns once sent.
+    @Test func sendsInOrderAndAcknowledgesWrites() async throws {
+        let queue = SPDYFrameQueue()
+        queue.post(.synReply(streamID: 1, flags: 0, headers: []))
+        let sent = await withTaskGroup(of: [[UInt8]].self) { group in
+            group.addTask {
+                var sent: [[UInt8]] = []
+                await queue.drain { sent.append($0) }
+                return sent
+            }
+            await queue.write(.data(streamID: 1, fin: false, payload: [7]))
+            queue.post(.synReply(streamID: 3, flags: 0, headers: []))
+            queue.finish()
+            return await group.next() ?? []
+        }
+        var decoder = try SPDYFrameDecoder()
+        var frames: [SPDYFrame] = []
+        for bytes in sent {
+            decoder.append(bytes)
+            while let frame = try decoder.next() { frames.append(frame) }
+        }
+        #expect(frames == [.synReply(streamID: 1, flags: 0, headers: []), .data(streamID: 1, fin: false, payload: [7]),
+                           .synReply(streamID: 3, flags: 0, headers: [])])
+        // After the end, writers do not wait.
+        await queue.write(.ping(id: 1))
+    }
+
+    struct Gone: Error {}
+
+    /// A failed send (kubectl gone) still releases every waiting writer.
+    @Test func failedSendReleasesWriters() async {
+        let queue = SPDYFrameQueue()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await queue.drain { _ in throw Gone() } }
+            await queue.write(.data(streamID: 1, fin: false, payload: [1]))
+            await queue.write(.data(streamID: 1, fin: false, payload: [2]))
+            queue.finish()
+        }
+    }
+}

@@ -11,9 +11,13 @@ import time
 
 from test_agent_pods import get_pod, nns, pod, wait_until  # noqa: F401 (nns is a fixture)
 
-# Port 8080 greets one line and closes; port 8081 echoes until the client half-closes.
+# Port 8080 greets one line and closes; port 8081 echoes until the client half-closes; port 8082
+# sends the numbers 1 to 400000, one a line (2.6 MB), and closes.
 SERVERS = ("printf '#!/bin/sh\\nread line\\necho \"hello $line\"\\n' > /tmp/greet && busybox chmod +x /tmp/greet"
+           " && printf '#!/bin/sh\\nexec busybox seq 1 400000\\n' > /tmp/count && busybox chmod +x /tmp/count"
+           " && (busybox nc -ll -p 8082 -e /tmp/count &)"
            " && (busybox nc -ll -p 8081 -e /bin/cat &) && exec busybox nc -ll -p 8080 -e /tmp/greet")
+NUMBERS = "".join(f"{i}\n" for i in range(1, 400001)).encode()
 
 
 def start_servers(c, ns, name="web"):
@@ -21,8 +25,8 @@ def start_servers(c, ns, name="web"):
     body["metadata"]["labels"] = {"app": name}
     c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", body), 201)
     wait_until(f"{name} Running", lambda: get_pod(c, ns, name)["status"].get("phase") == "Running")
-    wait_until("both ports listening", lambda: {":8080", ":8081"} <= set(
-        re.findall(r":808[01]", " ".join(listening(c, ns, name)))))
+    wait_until("the ports listening", lambda: {":8080", ":8081", ":8082"} <= set(
+        re.findall(r":808[012]", " ".join(listening(c, ns, name)))))
 
 
 def listening(c, ns, name):
@@ -108,9 +112,26 @@ def test_forwards_connections_to_the_pods_ports(node_cluster, nns):
             s.close()
         assert results == {0: b"first done", 1: b"second finished"}
         assert fwd.proc.poll() is None
+        assert fwd.proc.poll() is None
         handled = [line for line in fwd.lines if line.startswith("Handling connection for ")]
         assert len(handled) == 5, fwd.lines
         wait_until("no connection left in the pod", lambda: established(c, nns, "web") == [])
+    finally:
+        fwd.stop()
+
+
+def test_a_large_download_arrives_whole_and_in_order(node_cluster, nns):
+    c = node_cluster.cluster
+    start_servers(c, nns)
+    fwd = Forward(c, "pod/web", ":8082", "-n", nns)
+    try:
+        fwd.wait_ports(1)
+        with socket.create_connection(("127.0.0.1", fwd.ports[0]), timeout=30) as s:
+            received = b""
+            while chunk := s.recv(4096):
+                received += chunk
+                time.sleep(0.0005)  # a slow reader: the pod's side must wait, not the API server's memory
+        assert len(received) == len(NUMBERS) and received == NUMBERS
     finally:
         fwd.stop()
 

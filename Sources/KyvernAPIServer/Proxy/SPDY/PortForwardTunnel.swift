@@ -13,16 +13,10 @@ enum PortForwardTunnel {
 
     static func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, agentURL: String,
                     token: String, logger: Logger) async {
-        let (frames, send) = AsyncStream<SPDYFrame>.makeStream()
-        let sendFrame: @Sendable (SPDYFrame) -> Void = { send.yield($0) }
+        let queue = SPDYFrameQueue()
         await withDiscardingTaskGroup { group in
             group.addTask {
-                // One writer: header blocks share one zlib stream, so frames go out in encoding order.
-                guard let encoder = try? SPDYFrameEncoder() else { return }
-                for await frame in frames {
-                    guard let bytes = try? encoder.encode(frame) else { break }
-                    do { try await outbound.write(.binary(ByteBuffer(bytes: bytes))) } catch { break }
-                }
+                await queue.drain { try await outbound.write(.binary(ByteBuffer(bytes: $0))) }
                 // The session is over (kubectl's GOAWAY, its close, or ours): kubectl's connection
                 // ends when it reads our close, whatever forwarded connections are still winding down.
                 try? await outbound.close(.normalClosure, reason: nil)
@@ -42,15 +36,15 @@ enum PortForwardTunnel {
                             switch pairs.open(streamID: streamID, headers: headers) {
                             case .rejected(let reason):
                                 logger.debug("port-forward stream refused", metadata: ["reason": "\(reason)"])
-                                sendFrame(.rstStream(streamID: streamID, status: SPDYFrame.ResetStatus.protocolError))
+                                queue.post(.rstStream(streamID: streamID, status: SPDYFrame.ResetStatus.protocolError))
                             case .waiting:
-                                sendFrame(.synReply(streamID: streamID, flags: 0, headers: []))
+                                queue.post(.synReply(streamID: streamID, flags: 0, headers: []))
                             case .ready(let request):
-                                sendFrame(.synReply(streamID: streamID, flags: 0, headers: []))
+                                queue.post(.synReply(streamID: streamID, flags: 0, headers: []))
                                 let (input, feed) = AsyncStream<PortForwardTunnelConnection.Input>.makeStream()
                                 inputs[request.dataStream] = feed
                                 let connection = PortForwardTunnelConnection(request: request, agentURL: agentURL, token: token, logger: logger)
-                                group.addTask { await connection.run(input: input, send: sendFrame) }
+                                group.addTask { await connection.run(input: input, queue: queue) }
                             }
                         case .data(let streamID, let fin, let payload):
                             guard let feed = inputs[streamID] else { continue }
@@ -59,7 +53,7 @@ enum PortForwardTunnel {
                         case .rstStream(let streamID, _):
                             inputs.removeValue(forKey: streamID)?.finish()
                         case .ping(let id):
-                            sendFrame(.ping(id: id))
+                            queue.post(.ping(id: id))
                         case .goAway:
                             // kubectl closes with GOAWAY; like spdystream's server, the session ends.
                             throw CancellationError()
@@ -70,12 +64,12 @@ enum PortForwardTunnel {
                 }
             } catch let error as SPDYError {
                 logger.debug("port-forward tunnel ended", metadata: ["error": "\(error)"])
-                sendFrame(.goAway(lastStreamID: lastStream, status: SPDYFrame.GoAwayStatus.protocolError))
+                queue.post(.goAway(lastStreamID: lastStream, status: SPDYFrame.GoAwayStatus.protocolError))
             } catch {}
             // kubectl left (or the connection failed): every forwarded connection ends with it
             // (its agent session is closed), and the writer ends once what is queued is sent.
             inputs.values.forEach { $0.finish() }
-            send.finish()
+            queue.finish()
         }
         try? await outbound.close(.normalClosure, reason: nil)
     }

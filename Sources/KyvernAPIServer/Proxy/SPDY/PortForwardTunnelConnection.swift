@@ -21,7 +21,7 @@ struct PortForwardTunnelConnection: Sendable {
     let token: String
     let logger: Logger
 
-    func run(input: AsyncStream<Input>, send: @escaping @Sendable (SPDYFrame) -> Void) async {
+    func run(input: AsyncStream<Input>, queue: SPDYFrameQueue) async {
         let request = self.request
         var configuration = WebSocketClientConfiguration()
         configuration.additionalHeaders = [.authorization: "Bearer \(token)", .secWebSocketProtocol: "portforward.k8s.io"]
@@ -50,7 +50,7 @@ struct PortForwardTunnelConnection: Sendable {
                         try? await outbound.close(.normalClosure, reason: nil)
                     }
                     group.addTask {
-                        await relayAgent(inbound, send: send)
+                        await relayAgent(inbound, queue: queue)
                     }
                     await group.next()
                     group.cancelAll()
@@ -58,14 +58,14 @@ struct PortForwardTunnelConnection: Sendable {
             }
         } catch {
             logger.debug("port-forward to the node agent failed", metadata: ["url": "\(agentURL)", "error": "\(error)"])
-            send(.data(streamID: request.errorStream, fin: false, payload: Array("error dialing backend: \(error)".utf8)))
+            queue.post(.data(streamID: request.errorStream, fin: false, payload: Array("error dialing backend: \(error)".utf8)))
         }
-        send(.data(streamID: request.dataStream, fin: true, payload: []))
-        send(.data(streamID: request.errorStream, fin: true, payload: []))
+        queue.post(.data(streamID: request.dataStream, fin: true, payload: []))
+        queue.post(.data(streamID: request.errorStream, fin: true, payload: []))
     }
 
     /// The agent's messages: each stream's first message is the port prefix, the rest payload.
-    private func relayAgent(_ inbound: WebSocketInboundStream, send: @escaping @Sendable (SPDYFrame) -> Void) async {
+    private func relayAgent(_ inbound: WebSocketInboundStream, queue: SPDYFrameQueue) async {
         var prefixed: Set<UInt8> = []
         do {
             for try await message in inbound.messages(maxSize: 1 << 24) {
@@ -74,7 +74,7 @@ struct PortForwardTunnelConnection: Sendable {
                 if prefixed.insert(stream).inserted { continue }
                 let payload = Array(bytes.dropFirst())
                 guard !payload.isEmpty else { continue }
-                send(.data(streamID: stream == 0 ? request.dataStream : request.errorStream, fin: false, payload: payload))
+                await queue.write(.data(streamID: stream == 0 ? request.dataStream : request.errorStream, fin: false, payload: payload))
             }
         } catch {}
     }
