@@ -57,6 +57,7 @@ let package = Package(
             dependencies: [
                 "KyvernAPI",
                 "KyvernStore",
+                "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -143,6 +144,8 @@ let package = Package(
             swiftSettings: settings
         ),
         .target(name: "CKyvernLinux"),
+        // zlib for SPDY/3 header blocks (port-forward): its dictionary calls are not in Foundation.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "KyvernRuntime",
             dependencies: [

@@ -21,7 +21,9 @@ struct PodStreamingProxy: Sendable {
     static let streamingSubresources: Set<String> = ["log", "exec", "attach", "portforward"]
     /// The WebSocket subprotocols relayed, in this side's order of preference.
     static let channelProtocols = ["v5.channel.k8s.io", "v4.channel.k8s.io", "v3.channel.k8s.io", "v2.channel.k8s.io", "channel.k8s.io"]
-    static let portForwardProtocols = ["portforward.k8s.io"]
+    /// Port-forward's WebSocket protocols: upstream's kubelet also takes `v4.channel.k8s.io` (what
+    /// the official Python client offers) with the same framing, so both go to the agent as the first.
+    static let portForwardProtocols = ["portforward.k8s.io", "v4.channel.k8s.io"]
 
     static func handles(_ target: RequestTarget) -> Bool {
         target.group.isEmpty && target.version == "v1" && target.resource == "pods" && target.name != nil
@@ -68,7 +70,11 @@ struct PodStreamingProxy: Sendable {
 
     private struct Stream: Sendable {
         var url: String
+        /// The agent URL without the query (port-forward over SPDY adds a port per connection).
+        var path: String
         var subprotocol: String
+        /// What the agent is asked to speak (the same framing under the agent's name for it).
+        var agentSubprotocol: String
     }
 
     /// Checks a streaming request and names the agent URL it goes to; throws upstream's errors.
@@ -91,7 +97,7 @@ struct PodStreamingProxy: Sendable {
             agentQuery = ports.isEmpty ? [] : [("port", ports.joined(separator: ","))]
             let address = try await agentAddress(nodeName: nodeName)
             path = "\(address.webSocketBaseURL)/portForward/\(Self.escape(namespace))/\(Self.escape(name))"
-            protocols = Self.portForwardProtocols
+            protocols = [PortForwardTunnel.subprotocol] + Self.portForwardProtocols
         default:
             let purpose: PodStreamTarget.Purpose = sub == "exec" ? .exec : .attach
             let resolved = try PodStreamTarget.resolve(pod: pod, container: query["container"], purpose: purpose)
@@ -108,7 +114,9 @@ struct PodStreamingProxy: Sendable {
             throw APIError.badRequest("Upgrade request required")
         }
         let queryText = agentQuery.map { "\($0.0)=\(Self.escape($0.1))" }.joined(separator: "&")
-        return Stream(url: queryText.isEmpty ? path : "\(path)?\(queryText)", subprotocol: chosen)
+        let agentSubprotocol = sub == "portforward" ? Self.portForwardProtocols[0] : chosen
+        return Stream(url: queryText.isEmpty ? path : "\(path)?\(queryText)", path: path, subprotocol: chosen,
+                      agentSubprotocol: agentSubprotocol)
     }
 
     static func offeredProtocols(_ fields: HTTPFields) -> [String] {
@@ -129,8 +137,13 @@ struct PodStreamingProxy: Sendable {
             return .dontUpgrade
         }
         let agents = self.agents, logger = self.logger
+        if stream.subprotocol == PortForwardTunnel.subprotocol {
+            return .upgrade([.secWebSocketProtocol: stream.subprotocol]) { inbound, outbound, _ in
+                await PortForwardTunnel.run(inbound: inbound, outbound: outbound, agentURL: stream.path, token: agents.token, logger: logger)
+            }
+        }
         return .upgrade([.secWebSocketProtocol: stream.subprotocol]) { inbound, outbound, _ in
-            await WebSocketRelay.run(client: (inbound, outbound), agentURL: stream.url, subprotocol: stream.subprotocol,
+            await WebSocketRelay.run(client: (inbound, outbound), agentURL: stream.url, subprotocol: stream.agentSubprotocol,
                                      token: agents.token, logger: logger)
         }
     }

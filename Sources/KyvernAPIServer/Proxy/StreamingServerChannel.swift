@@ -33,7 +33,9 @@ struct StreamingServerChannel: ServerChildChannel {
         tls.shutdownTimeout = .milliseconds(200)
         sslContext = try NIOSSLContext(configuration: tls)
         http1 = HTTP1WebSocketUpgradeChannel(responder: responder,
-                                             configuration: .init(http1: configuration.streamConfiguration),
+                                             // kubectl's port-forward tunnel sends SPDY frames in WebSocket frames
+                                             // larger than the 16 KiB default.
+                                             configuration: .init(http1: configuration.streamConfiguration, ws: .init(maxFrameSize: 1 << 20)),
                                              shouldUpgrade: shouldUpgrade)
         http2 = HTTP2Channel(responder: responder, configuration: configuration)
     }

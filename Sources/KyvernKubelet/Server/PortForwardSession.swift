@@ -5,11 +5,16 @@ import NIOCore
 import NIOWebSocket
 
 /// One WebSocket port-forward: one connection into the sandbox per requested port, relayed on
-/// that port's data stream until either side closes.
+/// that port's data stream. A message `[255, stream]` (v5.channel.k8s.io's close signal) half-
+/// closes that data stream towards the pod, which is how the API server passes on a SPDY FIN.
+/// The session ends when every port's connection has ended (the WebSocket is then closed, so the
+/// client sees the pod's EOF) or when the client goes away (every connection is then shut down).
 struct PortForwardSession: Sendable {
     let runtime: any ContainerRuntime
     let sandboxID: String
     let ports: [Int]
+
+    static let closeSignal: UInt8 = 255
 
     func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let send: @Sendable (UInt8, [UInt8]) async -> Void = { stream, payload in
@@ -25,6 +30,7 @@ struct PortForwardSession: Sendable {
             await send(UInt8(index * 2 + 1), PortForwardProtocol.portPrefix(port))
         }
         let continuations = inputs
+        let incomingStreams = streams
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 // Each data stream's first client message is the port prefix, not payload.
@@ -32,28 +38,39 @@ struct PortForwardSession: Sendable {
                 do {
                     for try await message in inbound.messages(maxSize: 1 << 20) {
                         guard case .binary(var buffer) = message, let bytes = buffer.readBytes(length: buffer.readableBytes),
-                              let (stream, payload) = ChannelProtocol.split(bytes), stream % 2 == 0 else { continue }
+                              let (stream, payload) = ChannelProtocol.split(bytes) else { continue }
+                        if stream == Self.closeSignal, let closed = payload.first, closed % 2 == 0, Int(closed / 2) < continuations.count {
+                            continuations[Int(closed / 2)].finish()
+                            continue
+                        }
                         let index = Int(stream / 2)
-                        guard index < continuations.count else { continue }
+                        guard stream % 2 == 0, index < continuations.count else { continue }
                         if seen.insert(index).inserted && payload.count == 2 { continue }
                         continuations[index].yield(Array(payload))
                     }
                 } catch {}
                 continuations.forEach { $0.finish() }
             }
-            for (index, port) in ports.enumerated() {
-                let incoming = streams[index]
-                group.addTask { [runtime, sandboxID] in
-                    do {
-                        try await runtime.portForward(sandboxID: sandboxID, port: port, io: ByteStream(
-                            incoming: incoming, outgoing: { await send(UInt8(index * 2), $0) }))
-                    } catch {
-                        await send(UInt8(index * 2 + 1), Array("error forwarding port \(port) to pod \(sandboxID): \(error)".utf8))
+            group.addTask { [runtime, sandboxID, ports] in
+                await withTaskGroup(of: Void.self) { connections in
+                    for (index, port) in ports.enumerated() {
+                        let incoming = incomingStreams[index]
+                        connections.addTask {
+                            do {
+                                try await runtime.portForward(sandboxID: sandboxID, port: port, io: ByteStream(
+                                    incoming: incoming, outgoing: { await send(UInt8(index * 2), $0) }))
+                            } catch {
+                                await send(UInt8(index * 2 + 1), Array("error forwarding port \(port) to pod \(sandboxID): \(error)".utf8))
+                            }
+                        }
                     }
                 }
+                // Closing tells the client that the pod's side is done; its close ends the reader.
+                try? await outbound.close(.normalClosure, reason: nil)
             }
+            // Either every connection ended or the client left: the other side is of no more use.
             await group.next()
-            await group.waitForAll()
+            group.cancelAll()
         }
         try? await outbound.close(.normalClosure, reason: nil)
     }

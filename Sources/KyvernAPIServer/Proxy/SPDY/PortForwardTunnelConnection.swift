@@ -1,0 +1,81 @@
+import HTTPTypes
+import HummingbirdWebSocket
+import HummingbirdWSClient
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// One forwarded connection of a SPDY port-forward, bridged to its own WebSocket
+/// `portforward.k8s.io` session on the node agent for that one port: the SPDY data stream maps to
+/// the agent's stream 0, the error stream to its stream 1. The agent closing (the pod's side of the
+/// connection ended) becomes FIN on both SPDY streams.
+struct PortForwardTunnelConnection: Sendable {
+    /// What kubectl sent on the data stream.
+    enum Input: Sendable { case bytes([UInt8]), fin }
+
+    static let agentChunk = 8192
+
+    let request: PortForwardStreamPairs.Request
+    /// The agent's port-forward URL for the pod, without the query.
+    let agentURL: String
+    let token: String
+    let logger: Logger
+
+    func run(input: AsyncStream<Input>, queue: SPDYFrameQueue) async {
+        let request = self.request
+        var configuration = WebSocketClientConfiguration()
+        configuration.additionalHeaders = [.authorization: "Bearer \(token)", .secWebSocketProtocol: "portforward.k8s.io"]
+        configuration.maxFrameSize = 1 << 20
+        configuration.validateUTF8 = false
+        configuration.sniHostname = "kubelet"
+        let prefix: [UInt8] = [UInt8(truncatingIfNeeded: request.port), UInt8(truncatingIfNeeded: request.port >> 8)]
+        do {
+            try await WebSocketClient.connect(url: "\(agentURL)?port=\(request.port)", configuration: configuration,
+                                              tlsConfiguration: NodeAgentClient.insecureTLS, logger: logger) { inbound, outbound, _ in
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try? await outbound.write(.binary(ByteBuffer(bytes: [0] + prefix)))
+                        for await item in input {
+                            switch item {
+                            case .bytes(let bytes):
+                                // The agent's WebSocket server takes frames up to 16 KiB; kubectl's are larger.
+                                for start in stride(from: 0, to: bytes.count, by: Self.agentChunk) {
+                                    let piece = bytes[start..<min(start + Self.agentChunk, bytes.count)]
+                                    try? await outbound.write(.binary(ByteBuffer(bytes: [0] + piece)))
+                                }
+                            case .fin: try? await outbound.write(.binary(ByteBuffer(bytes: [255, 0])))
+                            }
+                        }
+                        // kubectl reset the stream or left: the agent shuts the pod's connection.
+                        try? await outbound.close(.normalClosure, reason: nil)
+                    }
+                    group.addTask {
+                        await relayAgent(inbound, queue: queue)
+                    }
+                    await group.next()
+                    group.cancelAll()
+                }
+            }
+        } catch {
+            logger.debug("port-forward to the node agent failed", metadata: ["url": "\(agentURL)", "error": "\(error)"])
+            queue.post(.data(streamID: request.errorStream, fin: false, payload: Array("error dialing backend: \(error)".utf8)))
+        }
+        queue.post(.data(streamID: request.dataStream, fin: true, payload: []))
+        queue.post(.data(streamID: request.errorStream, fin: true, payload: []))
+    }
+
+    /// The agent's messages: each stream's first message is the port prefix, the rest payload.
+    private func relayAgent(_ inbound: WebSocketInboundStream, queue: SPDYFrameQueue) async {
+        var prefixed: Set<UInt8> = []
+        do {
+            for try await message in inbound.messages(maxSize: 1 << 24) {
+                guard case .binary(var buffer) = message, let bytes = buffer.readBytes(length: buffer.readableBytes),
+                      let stream = bytes.first, stream <= 1 else { continue }
+                if prefixed.insert(stream).inserted { continue }
+                let payload = Array(bytes.dropFirst())
+                guard !payload.isEmpty else { continue }
+                await queue.write(.data(streamID: stream == 0 ? request.dataStream : request.errorStream, fin: false, payload: payload))
+            }
+        } catch {}
+    }
+}
