@@ -240,6 +240,45 @@ def summarize(size: int, runs: list[dict]) -> dict:
 
 
 # --------------------------------------------------------------------------------------------------
+# the agent's own timings (its Prometheus histograms, served by the server's /metrics)
+
+AGENT_HISTOGRAMS = ("kubelet_runtime_operations_duration_seconds", "kubelet_pod_start_duration_seconds")
+
+
+def scrape_agent(creds: Creds) -> dict[str, tuple[float, float]]:
+    """(sum seconds, count) per agent histogram series: runtime operations by type, pod start."""
+    c = Client(creds)
+    try:
+        status, data = c.call("GET", "/metrics")
+    finally:
+        c.close()
+    out: dict[str, tuple[float, float]] = {}
+    if status != 200:
+        return out
+    for line in data.decode(errors="replace").splitlines():
+        for metric in AGENT_HISTOGRAMS:
+            for suffix, slot in (("_sum", 0), ("_count", 1)):
+                if not line.startswith(metric + suffix):
+                    continue
+                head, _, value = line.rpartition(" ")
+                label = head.split('operation_type="', 1)[1].split('"', 1)[0] if "operation_type=" in head else "pod_start"
+                pair = list(out.get(label, (0.0, 0.0)))
+                pair[slot] = float(value)
+                out[label] = (pair[0], pair[1])
+    return out
+
+
+def agent_means(before: dict, after: dict) -> dict[str, dict]:
+    """Mean ms and count per series over an interval."""
+    means = {}
+    for label, (total, count) in after.items():
+        t0, c0 = before.get(label, (0.0, 0.0))
+        if count - c0 > 0:
+            means[label] = {"mean_ms": round((total - t0) / (count - c0) * 1000, 2), "count": int(count - c0)}
+    return means
+
+
+# --------------------------------------------------------------------------------------------------
 # the runc floor
 
 
@@ -382,6 +421,17 @@ def render_markdown(rep: dict) -> str:
     L.append(f"Overlay mount of the image for the floor: {fmt(f['overlay_mount_ms'])} ms (not in the floor). "
              f"\"bound\" = create request → the watch event showing the pod on the node (scheduler).")
     L.append("")
+    ops = sorted({k for r in rep["rounds"] for k in r.get("agent_ms", {})})
+    if ops:
+        L.append("Where the time goes, from the agent's own histograms (mean ms per operation over the round; "
+                 "pod_start = the agent first seeing the pod → all its containers running):")
+        L.append("")
+        L.append("| pods | " + " | ".join(ops) + " |")
+        L.append("|---:|" + "---:|" * len(ops))
+        for r in rep["rounds"]:
+            L.append(f"| {r['pods']} | " + " | ".join(fmt(r.get("agent_ms", {}).get(k, {}).get("mean_ms", float("nan")))
+                                                    for k in ops) + " |")
+        L.append("")
     L.append("| target | measured | goal | |")
     L.append("|---|---|---|---|")
     for t in rep["targets"]:
@@ -486,12 +536,16 @@ def main() -> int:
             repeats = min(20, max(1, math.ceil(args.min_samples / size)))
             progress(f"== {size} pod(s) at once, {repeats} time(s)")
             runs = []
+            before = scrape_agent(creds)
             for i in range(repeats):
                 r = run_round(creds, watch, size, i, args.timeout)
                 runs.append(r)
                 progress(f"  round {i + 1}/{repeats}: p50 {pct(r['latency_ms'], 50):.0f} ms, "
                          f"max {max(r['latency_ms']):.0f} ms, all Ready in {r['wall_s']:.2f} s, deleted in {r['delete_s']:.2f} s")
-            rep["rounds"].append(summarize(size, runs))
+            summary = summarize(size, runs)
+            summary["agent_ms"] = agent_means(before, scrape_agent(creds))
+            progress("  agent means: " + ", ".join(f"{k} {v['mean_ms']:.1f} ms" for k, v in summary["agent_ms"].items()))
+            rep["rounds"].append(summary)
         rep["targets"] = targets(rep)
     finally:
         if watch is not None:
