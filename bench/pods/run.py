@@ -330,25 +330,52 @@ class Floor:
         linux["namespaces"] = [{"type": ns["type"]} for ns in linux.get("namespaces", [])]
         self.spec = spec
 
-    def run_once(self) -> float:
-        cid = f"podbench-floor-{uuid.uuid4().hex[:8]}"
-        self.spec["linux"]["cgroupsPath"] = f"/{FLOOR_CGROUP}/{cid}"
-        (self.bundle / "config.json").write_text(json.dumps(self.spec))
+    def _bundle(self, cid: str) -> Path:
+        """A bundle of its own (its cgroup) on the shared rootfs."""
+        bundle = self.work / "bundles" / cid
+        bundle.mkdir(parents=True)
+        spec = json.loads(json.dumps(self.spec))
+        spec["root"]["path"] = str(self.rootfs)
+        spec["linux"]["cgroupsPath"] = f"/{FLOOR_CGROUP}/{cid}"
+        (bundle / "config.json").write_text(json.dumps(spec))
         self.ids.append(cid)
+        return bundle
+
+    def run_batch(self, count: int) -> list[float]:
+        """`count` × `runc run --detach` started at once; each one's time from the common start to
+        its runc exiting (the container running), in ms."""
+        cids = [f"podbench-floor-{uuid.uuid4().hex[:10]}" for _ in range(count)]
+        bundles = [self._bundle(cid) for cid in cids]
         # runc hands its stdio to the container: a pipe would stay open as long as it runs.
-        with open(self.work / "runc-stderr.log", "w+b") as err:
+        errs = [open(self.work / "bundles" / cid / "runc-stderr.log", "w+b") for cid in cids]
+        done: list[float] = [0.0] * count
+        try:
             t0 = time.perf_counter()
-            r = subprocess.run(["runc", "--root", str(self.runc_root), "run", "--detach", "--bundle", str(self.bundle),
-                                cid], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, timeout=60)
-            took = (time.perf_counter() - t0) * 1000
-            if r.returncode != 0:
-                err.seek(0)
-                raise RuntimeError(f"runc run failed: {err.read().decode(errors='replace')[-500:]}")
-        state = subprocess.run(["runc", "--root", str(self.runc_root), "state", cid], capture_output=True, text=True)
-        if json.loads(state.stdout or "{}").get("status") != "running":
-            raise RuntimeError(f"the floor container is not running: {state.stdout}{state.stderr}")
-        self._delete(cid)
-        return took
+            procs = [subprocess.Popen(["runc", "--root", str(self.runc_root), "run", "--detach", "--bundle", str(b), cid],
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+                     for cid, b, err in zip(cids, bundles, errs)]
+
+            def wait(i: int) -> None:
+                procs[i].wait(timeout=120)
+                done[i] = (time.perf_counter() - t0) * 1000
+
+            with ThreadPoolExecutor(min(count, 64)) as pool:
+                list(pool.map(wait, range(count)))
+            for p, err in zip(procs, errs):
+                if p.returncode != 0:
+                    err.seek(0)
+                    raise RuntimeError(f"runc run failed: {err.read().decode(errors='replace')[-500:]}")
+        finally:
+            for err in errs:
+                err.close()
+        for cid in cids:
+            state = subprocess.run(["runc", "--root", str(self.runc_root), "state", cid], capture_output=True, text=True)
+            if json.loads(state.stdout or "{}").get("status") != "running":
+                raise RuntimeError(f"the floor container is not running: {state.stdout}{state.stderr}")
+        for cid in cids:
+            self._delete(cid)
+        shutil.rmtree(self.work / "bundles", ignore_errors=True)
+        return done
 
     def _delete(self, cid: str) -> None:
         subprocess.run(["runc", "--root", str(self.runc_root), "delete", "--force", cid], capture_output=True, timeout=30)
@@ -374,26 +401,35 @@ class Floor:
                 pass
 
 
-def measure_floor(creds: Creds, watch: PodWatch, data: Path, work: Path, runs: int, timeout: float) -> dict:
+def measure_floor(creds: Creds, watch: PodWatch, data: Path, work: Path, runs: int, batches: list[int],
+                  timeout: float) -> dict:
     """Starts one reference pod (its bundle and sandbox files stay while the floor runs), then times
-    `runc run --detach` of that bundle `runs` times."""
+    `runc run --detach` of that bundle `runs` times one after the other, and once for each batch
+    size with the whole batch started at once (the floor of a round of that many pods)."""
     names = ["floor-reference"]
     created = create_pods(creds, names)
     watch.wait(names, "ready", timeout, "Running and Ready")
     first_ms = (watch.ready[names[0]] - created[names[0]][0]) * 1000
     floor = Floor(work / "floor", agent_bundle(data))
+    batch_results: dict[int, list[float]] = {}
     try:
         times = []
         for i in range(runs):
-            times.append(floor.run_once())
+            times.extend(floor.run_batch(1))
             if (i + 1) % 10 == 0 or i + 1 == runs:
                 progress(f"    runc run --detach: {i + 1}/{runs}, p50 so far {pct(times, 50):.1f} ms")
+        for size in batches:
+            batch_results[size] = floor.run_batch(size)
+            progress(f"    {size} × runc run --detach at once: p50 {pct(batch_results[size], 50):.0f} ms, "
+                     f"p99 {pct(batch_results[size], 99):.0f} ms")
     finally:
         floor.cleanup()
         delete_pods(creds, watch, names, timeout)
     return {"runs": runs, "p50_ms": pct(times, 50), "p99_ms": pct(times, 99), "max_ms": max(times),
             "min_ms": min(times), "overlay_mount_ms": floor.overlay_mount_ms, "first_pod_ms": first_ms,
-            "times_ms": [round(t, 2) for t in times]}
+            "times_ms": [round(t, 2) for t in times],
+            "batches": [{"containers": n, "p50_ms": pct(v, 50), "p99_ms": pct(v, 99), "max_ms": max(v),
+                         "times_ms": [round(t, 2) for t in v]} for n, v in batch_results.items()]}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -411,8 +447,11 @@ def render_markdown(rep: dict) -> str:
     f = rep["floor"]
     L.append("| what | samples | p50 ms | p99 ms | max ms | p50 − floor ms | bound p50 ms | round wall s |")
     L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-    L.append(f"| runc floor: `runc run --detach` of the agent's bundle | {f['runs']} | {fmt(f['p50_ms'])} | "
+    L.append(f"| runc floor: `runc run --detach` of the agent's bundle, one at a time | {f['runs']} | {fmt(f['p50_ms'])} | "
              f"{fmt(f['p99_ms'])} | {fmt(f['max_ms'])} | | | |")
+    for b in f.get("batches", []):
+        L.append(f"| runc floor: {b['containers']} × `runc run --detach` started at once | {b['containers']} | "
+                 f"{fmt(b['p50_ms'])} | {fmt(b['p99_ms'])} | {fmt(b['max_ms'])} | | | |")
     for r in rep["rounds"]:
         L.append(f"| {r['pods']} pod{'s' if r['pods'] > 1 else ''} × {r['repeats']} | {r['samples']} | {fmt(r['p50_ms'])} | "
                  f"{fmt(r['p99_ms'])} | {fmt(r['max_ms'])} | {fmt(r['p50_ms'] - f['p50_ms'])} | "
@@ -445,6 +484,9 @@ def print_table(rep: dict) -> None:
     progress("")
     progress(f"{'what':<34}{'samples':>8}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}{'p50-floor':>11}")
     progress(f"{'runc run --detach (floor)':<34}{f['runs']:>8}{fmt(f['p50_ms']):>10}{fmt(f['p99_ms']):>10}{fmt(f['max_ms']):>10}")
+    for b in f.get("batches", []):
+        label = f"{b['containers']} x runc run at once (floor)"
+        progress(f"{label:<34}{b['containers']:>8}{fmt(b['p50_ms']):>10}{fmt(b['p99_ms']):>10}{fmt(b['max_ms']):>10}")
     for r in rep["rounds"]:
         label = f"{r['pods']} pod(s) at once x {r['repeats']}"
         progress(f"{label:<34}{r['samples']:>8}{fmt(r['p50_ms']):>10}{fmt(r['p99_ms']):>10}{fmt(r['max_ms']):>10}"
@@ -527,7 +569,8 @@ def main() -> int:
         watch = PodWatch(creds, json.loads(body)["metadata"]["resourceVersion"])
 
         progress(f"== floor: a reference pod, then runc run --detach of its bundle × {args.floor_runs}")
-        rep["floor"] = measure_floor(creds, watch, node.data, node.root, args.floor_runs, args.timeout)
+        rep["floor"] = measure_floor(creds, watch, node.data, node.root, args.floor_runs,
+                                     [n for n in sizes if n > 1], args.timeout)
         progress(f"  floor p50 {rep['floor']['p50_ms']:.1f} ms, p99 {rep['floor']['p99_ms']:.1f} ms "
                  f"(the reference pod took {rep['floor']['first_pod_ms']:.0f} ms)")
 
