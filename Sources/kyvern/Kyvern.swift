@@ -1,4 +1,5 @@
 import ArgumentParser
+import KyvernRuntime
 import KyvernServer
 
 @main
@@ -7,4 +8,14 @@ struct Kyvern: AsyncParsableCommand {
         commandName: "kyvern",
         abstract: "A Kubernetes-compatible container orchestrator in one binary.",
         subcommands: [Server.self, Scheduler.self, ControllerManager.self, Agent.self, Image.self, RuntimeShimCommand.self])
+
+    /// The runtime starts one shim per container start, on the pod's start-up path: it goes
+    /// straight to the shim instead of through the parsing of every subcommand's options.
+    static func main() async {
+        let arguments = CommandLine.arguments
+        if arguments.count == 3, arguments[1] == RuntimeShim.subcommand, !arguments[2].hasPrefix("-") {
+            RuntimeShim.main(stateDirectory: arguments[2])
+        }
+        await main(nil)
+    }
 }

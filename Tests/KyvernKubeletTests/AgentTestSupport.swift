@@ -127,9 +127,10 @@ struct AgentHarness {
         stored(pod)?[path: ["status", "conditions"]]?.arrayValue?.first { $0["type"]?.stringValue == type }
     }
 
-    /// (reason, message) of every Event written, in order.
-    var events: [(String, String)] {
-        client.objects(.events).sorted {
+    /// (reason, message) of every Event written, in order, once the recorder's queue is written.
+    func events() async -> [(String, String)] {
+        await context.events.flush()
+        return client.objects(.events).sorted {
             ($0[path: ["metadata", "resourceVersion"]]?.stringValue.flatMap { Int($0) } ?? 0)
                 < ($1[path: ["metadata", "resourceVersion"]]?.stringValue.flatMap { Int($0) } ?? 0)
         }.map { ($0["reason"]?.stringValue ?? "", $0["message"]?.stringValue ?? "") }

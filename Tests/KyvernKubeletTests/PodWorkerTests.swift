@@ -62,10 +62,10 @@ struct PodWorkerTests {
         #expect(h.condition("Initialized")?["status"] == "True")
         #expect(h.condition("PodReadyToStartContainers")?["status"] == "True")
         #expect(h.condition("PodScheduled")?["lastTransitionTime"] == "2027-01-15T08:00:00Z")
-        #expect(h.events.map(\.0) == ["Pulled", "Created", "Started"])
-        #expect(h.events.first?.1 == "Container image \"127.0.0.1:5000/busybox:1.36\" already present on machine")
-        #expect(h.events[1].1 == "Created container: app")
-        #expect(h.events[2].1 == "Started container app")
+        #expect(await h.events().map(\.0) == ["Pulled", "Created", "Started"])
+        #expect(await h.events().first?.1 == "Container image \"127.0.0.1:5000/busybox:1.36\" already present on machine")
+        #expect(await h.events()[1].1 == "Created container: app")
+        #expect(await h.events()[2].1 == "Started container app")
 
         // A second sync with nothing changed writes nothing and starts nothing.
         h.client.clearActions()
@@ -108,7 +108,7 @@ struct PodWorkerTests {
         #expect(waiting["restartCount"] == 1)
         #expect(h.stored()?[path: ["status", "phase"]] == "Running")
         #expect(h.condition("Ready")?["message"] == "containers with unready status: [app]")
-        #expect(h.events.contains { $0 == ("BackOff", "Back-off restarting failed container app in pod web_default(\(uid))") })
+        #expect(await h.events().contains { $0 == ("BackOff", "Back-off restarting failed container app in pod web_default(\(uid))") })
 
         h.clock.advance(5)
         await h.sync(worker)
@@ -193,8 +193,8 @@ struct PodWorkerTests {
         await h.sync(worker)
         #expect(h.containerStatus("app")?[path: ["state", "waiting"]] == ["reason": "ErrImagePull", "message": .string("manifest unknown")])
         #expect(h.stored()?[path: ["status", "phase"]] == "Pending")
-        #expect(h.events.contains { $0 == ("Failed", "Failed to pull image \"\(image)\": manifest unknown") })
-        #expect(h.events.contains { $0 == ("Failed", "Error: ErrImagePull") })
+        #expect(await h.events().contains { $0 == ("Failed", "Failed to pull image \"\(image)\": manifest unknown") })
+        #expect(await h.events().contains { $0 == ("Failed", "Error: ErrImagePull") })
         h.clock.advance(5)
         await h.sync(worker)
         #expect(h.containerStatus("app")?[path: ["state", "waiting"]]
@@ -205,7 +205,7 @@ struct PodWorkerTests {
         await h.sync(worker)
         #expect(h.runtime.calls("pullImage").count == 2)
         #expect(h.containerStatus("app")?[path: ["state", "running"]] != nil)
-        #expect(h.events.contains { $0.0 == "Pulled" && $0.1.hasPrefix("Successfully pulled image \"\(image)\" in ") })
+        #expect(await h.events().contains { $0.0 == "Pulled" && $0.1.hasPrefix("Successfully pulled image \"\(image)\" in ") })
 
         let never = AgentHarness()
         defer { Task { await never.shutdown() } }
@@ -307,7 +307,7 @@ struct PodWorkerTests {
         #expect(h.runtime.container(named: "app")?.metadata.attempt == 1)
         #expect(h.containerStatus("app")?["restartCount"] == 1)
         #expect(h.containerStatus("app")?["ready"] == false)  // the new container's readiness starts over
-        #expect(h.events.contains { $0 == ("Killing", "Container app failed liveness probe, will be restarted") })
+        #expect(await h.events().contains { $0 == ("Killing", "Container app failed liveness probe, will be restarted") })
     }
 
     @Test func configErrorIsReportedAsCreateContainerConfigError() async throws {
@@ -318,7 +318,7 @@ struct PodWorkerTests {
         await h.sync(h.worker(for: pod))
         #expect(h.containerStatus("app")?[path: ["state", "waiting"]]
             == ["reason": "CreateContainerConfigError", "message": "configmap \"settings\" not found"])
-        #expect(h.events.contains { $0 == ("Failed", "Error: configmap \"settings\" not found") })
+        #expect(await h.events().contains { $0 == ("Failed", "Error: configmap \"settings\" not found") })
         #expect(h.runtime.calls("createContainer").isEmpty)
     }
 
@@ -370,6 +370,6 @@ struct PodWorkerTests {
         let writes = h.client.writes.map(\.description)
         #expect(writes.contains("patch pods/status default/web"))
         #expect(writes.last == "delete pods default/web")
-        #expect(h.events.contains { $0 == ("Killing", "Stopping container app") })
+        #expect(await h.events().contains { $0 == ("Killing", "Stopping container app") })
     }
 }

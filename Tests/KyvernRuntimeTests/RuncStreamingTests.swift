@@ -77,41 +77,6 @@ struct RuncStreamingTests {
             #expect(try String(contentsOfFile: status.logPath, encoding: .utf8).contains("stderr F served"))
         }
     }
-
-    /// create + start + exit of `true`, beside `runc run` of the same bundle (the floor).
-    @Test func startLatencyStaysNearTheRuncFloor() async throws {
-        try await withSandbox { runtime, sandboxID, sandbox, root in
-            var ours: [Duration] = []
-            var creates: [Duration] = []
-            var starts: [Duration] = []
-            var floor: [Duration] = []
-            let clock = ContinuousClock()
-            for index in 0..<8 {
-                let config = ContainerConfig(metadata: .init(name: "t\(index)"), image: "busybox", command: ["true"], logPath: "t\(index)/0.log")
-                let started = clock.now
-                let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
-                let created = clock.now
-                try await runtime.startContainer(id: id)
-                starts.append(clock.now - created)
-                creates.append(created - started)
-                let status = try await waitForExit(runtime, id)
-                ours.append(clock.now - started)
-                #expect(status.exitCode == 0)
-
-                let floorID = "floor-\(UUID().uuidString.prefix(8))"
-                let bundle = root + "/state/containers/" + id
-                let floorStart = clock.now
-                let run = try await CommandRunner.run(["runc", "--root", root + "/floor", "run", "--bundle", bundle, floorID])
-                floor.append(clock.now - floorStart)
-                #expect(run.exitCode == 0)
-                try await runtime.removeContainer(id: id)
-            }
-            let medianOurs = ours.sorted()[ours.count / 2]
-            let medianFloor = floor.sorted()[floor.count / 2]
-            print("start latency: create+start+exit median \(medianOurs) (create \(creates.sorted()[4]), start \(starts.sorted()[4])), runc run median \(medianFloor)")
-            #expect(medianOurs < medianFloor + .milliseconds(500))
-        }
-    }
 }
 
 @Suite(.serialized, .enabled(if: FileManager.default.isExecutableFile(atPath: RuncTestEnvironment.kyvernBinary)))

@@ -7,6 +7,10 @@ import Logging
 /// `involvedObject.fieldPath` naming the container). A repeat of the same event on the same
 /// object raises the count of the Event already written instead of writing another, as
 /// upstream's correlator does. Best effort: failures are logged, never thrown.
+///
+/// Recording only queues: one writer posts the queue in order, so a pod worker never waits for
+/// an Event's round trip before it starts the container or reports its status (upstream's
+/// broadcaster is asynchronous too).
 actor PodEventRecorder {
     let client: any KubernetesClient
     let nodeName: String
@@ -16,6 +20,19 @@ actor PodEventRecorder {
     private var written: [String: (namespace: String, name: String, count: Int64)] = [:]
     private var order: [String] = []
     static let remembered = 4096
+    /// Events waiting for the writer, oldest first; beyond `pendingLimit` the oldest are dropped.
+    private var pending: [Pending] = []
+    private var writer: Task<Void, Never>?
+    static let pendingLimit = 1024
+
+    struct Pending: Sendable {
+        var pod: JSONValue
+        var container: String?
+        var type: String
+        var reason: String
+        var message: String
+        var at: Date
+    }
 
     init(client: any KubernetesClient, nodeName: String, clock: any AgentClock, logger: Logger) {
         self.client = client
@@ -25,19 +42,43 @@ actor PodEventRecorder {
     }
 
     func normal(_ pod: JSONValue, container: String? = nil, reason: String, message: String) async {
-        await record(pod, container: container, type: "Normal", reason: reason, message: message)
+        record(pod, container: container, type: "Normal", reason: reason, message: message)
     }
 
     func warning(_ pod: JSONValue, container: String? = nil, reason: String, message: String) async {
-        await record(pod, container: container, type: "Warning", reason: reason, message: message)
+        record(pod, container: container, type: "Warning", reason: reason, message: message)
     }
 
-    func record(_ pod: JSONValue, container: String?, type: String, reason: String, message: String) async {
+    /// Queues the event (stamped now) for the writer.
+    func record(_ pod: JSONValue, container: String?, type: String, reason: String, message: String) {
+        if pending.count >= Self.pendingLimit {
+            let dropped = pending.removeFirst()
+            logger.debug("event queue full; dropped the oldest", metadata: ["reason": "\(dropped.reason)"])
+        }
+        pending.append(Pending(pod: pod, container: container, type: type, reason: reason, message: message, at: clock.now()))
+        if writer == nil {
+            writer = Task { await self.drain() }
+        }
+    }
+
+    /// Returns once every event recorded so far has been written (or has failed).
+    func flush() async {
+        while let writer { await writer.value }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            await write(pending.removeFirst())
+        }
+        writer = nil
+    }
+
+    private func write(_ event: Pending) async {
+        let (pod, container, type, reason, message) = (event.pod, event.container, event.type, event.reason, event.message)
         let facts = PodFacts(pod: pod)
         let fieldPath = container.map { facts.fieldPath(of: $0) }
         let key = [facts.uid, fieldPath ?? "", type, reason, message].joined(separator: "\u{0}")
-        let now = clock.now()
-        let stamp = JSONValue.string(Timestamp.format(now))
+        let stamp = JSONValue.string(Timestamp.format(event.at))
         do {
             if let previous = written[key] {
                 let count = previous.count + 1

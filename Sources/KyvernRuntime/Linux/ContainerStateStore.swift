@@ -9,6 +9,8 @@ import Foundation
 /// directory sees every sandbox and container (the shims keep running without the agent).
 struct ContainerStateStore: Sendable {
     let root: String
+    /// Sandbox and container records as decoded last, while their files are unchanged.
+    let records = RecordCache()
 
     init(root: String) throws {
         self.root = root
@@ -28,35 +30,39 @@ struct ContainerStateStore: Sendable {
     // MARK: Sandboxes
 
     func sandbox(_ id: String) throws -> SandboxRecord {
-        guard isSafeID(id), let record = StateFile.read(SandboxRecord.self, from: sandboxDirectory(id) + "/sandbox.json") else {
+        guard isSafeID(id), let record = records.read(SandboxRecord.self, from: sandboxDirectory(id) + "/sandbox.json") else {
             throw RuntimeError.sandboxNotFound(id)
         }
         return record
     }
 
     func save(_ record: SandboxRecord) throws {
-        try StateFile.write(record, to: sandboxDirectory(record.id) + "/sandbox.json")
+        try records.write(record, to: sandboxDirectory(record.id) + "/sandbox.json")
     }
 
     func sandboxes() -> [SandboxRecord] {
-        FileSystem.listDirectory(root + "/sandboxes").compactMap { try? sandbox($0) }.sorted { $0.createdAt < $1.createdAt }
+        let ids = FileSystem.listDirectory(root + "/sandboxes")
+        records.retain(under: root + "/sandboxes/", keep: Set(ids.map { sandboxDirectory($0) + "/sandbox.json" }))
+        return ids.compactMap { try? sandbox($0) }.sorted { $0.createdAt < $1.createdAt }
     }
 
     // MARK: Containers
 
     func container(_ id: String) throws -> ContainerRecord {
-        guard isSafeID(id), let record = StateFile.read(ContainerRecord.self, from: containerDirectory(id) + "/container.json") else {
+        guard isSafeID(id), let record = records.read(ContainerRecord.self, from: containerDirectory(id) + "/container.json") else {
             throw RuntimeError.containerNotFound(id)
         }
         return record
     }
 
     func save(_ record: ContainerRecord) throws {
-        try StateFile.write(record, to: containerDirectory(record.id) + "/container.json")
+        try records.write(record, to: containerDirectory(record.id) + "/container.json")
     }
 
     func containers() -> [ContainerRecord] {
-        FileSystem.listDirectory(root + "/containers").compactMap { try? container($0) }.sorted { $0.createdAt < $1.createdAt }
+        let ids = FileSystem.listDirectory(root + "/containers")
+        records.retain(under: root + "/containers/", keep: Set(ids.map { containerDirectory($0) + "/container.json" }))
+        return ids.compactMap { try? container($0) }.sorted { $0.createdAt < $1.createdAt }
     }
 
     func started(_ id: String) -> StartedRecord? { StateFile.read(StartedRecord.self, from: files(id).started) }
