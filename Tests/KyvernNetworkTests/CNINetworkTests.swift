@@ -58,6 +58,7 @@ struct CNINetworkTests {
         try? await scratch.network().tearDown(sandboxID: scratch.sandboxID, networkNamespacePath: scratch.namespacePath,
                                               config: scratch.config())
         try? await IptablesCleanup.removeRules(containerID: scratch.sandboxID)
+        _ = try? await IptablesCleanup.iptables(["-t", "nat", "-D", "POSTROUTING"] + scratch.network().masquerade.ruleSpecification)
         _ = try? await Self.run(["ip", "netns", "del", scratch.namespace])
         _ = try? await Self.run(["ip", "link", "del", scratch.bridge])
         try? FileManager.default.removeItem(atPath: scratch.directory)
@@ -83,6 +84,22 @@ struct CNINetworkTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         return ""
+    }
+
+    @Test("pods leaving the node are masqueraded by one node-wide rule, added once")
+    func oneMasqueradeRuleForThePodRange() async throws {
+        try await withScratch { scratch in
+            let masquerade = PodMasquerade(podCIDR: scratch.subnet, recheckInterval: 0)
+            try await masquerade.ensure()
+            try await masquerade.ensure()
+            let rules = try await IptablesCleanup.iptables(["-t", "nat", "-S", "POSTROUTING"]).split(separator: "\n")
+                .filter { $0.contains(scratch.subnet) && $0.contains("MASQUERADE") }
+            #expect(rules.count == 1, "\(rules)")
+            _ = try await scratch.network().setUp(sandboxID: scratch.sandboxID, networkNamespacePath: scratch.namespacePath,
+                                                  config: scratch.config())
+            // the bridge plugin adds no per-pod masquerade chain of its own any more
+            #expect(try await IptablesCleanup.rulesMentioning(scratch.sandboxID).filter { $0.contains("MASQUERADE") }.isEmpty)
+        }
     }
 
     @Test func setUpGivesAReachableAddressAndTearDownReleasesIt() async throws {

@@ -3,8 +3,9 @@ public import KyvernRuntime
 public import Logging
 
 /// Networks pod sandboxes with the standard CNI plugins (from Debian's
-/// containernetworking-plugins): loopback, a `bridge` (gateway and masquerade on the host) with
-/// host-local IPAM on the node's pod CIDR, and `portmap` for hostPorts.
+/// containernetworking-plugins): loopback, a `bridge` (the pods' gateway on the host) with
+/// host-local IPAM on the node's pod CIDR, and `portmap` for hostPorts; one node-wide
+/// masquerade rule (``PodMasquerade``) lets pods reach beyond the node.
 ///
 /// Each ADD result is cached under the state directory, as libcni does, so DEL and CHECK can
 /// hand plugins their `prevResult` even after an agent restart.
@@ -15,6 +16,7 @@ public struct CNINetwork: PodNetworkPlugin {
     let runner: PluginRunner
     let configDirectory: String
     let stateDirectory: String
+    let masquerade: PodMasquerade
     let logger: Logger
 
     /// - Parameters:
@@ -30,6 +32,7 @@ public struct CNINetwork: PodNetworkPlugin {
         self.runner = PluginRunner(pluginDirectory: pluginDirectory)
         self.configDirectory = configDirectory
         self.stateDirectory = stateDirectory
+        self.masquerade = PodMasquerade(podCIDR: podCIDR)
         self.logger = logger
     }
 
@@ -44,6 +47,7 @@ public struct CNINetwork: PodNetworkPlugin {
         if config.namespaceOptions.hostNetwork { return [] }
         let list = configList
         try list.write(to: configDirectory)
+        try await masquerade.ensure()
         var invocation = PluginRunner.Invocation(command: "ADD", containerID: sandboxID, networkNamespace: networkNamespacePath,
                                                  interface: "lo", arguments: Self.arguments(sandboxID: sandboxID, config: config))
         do {

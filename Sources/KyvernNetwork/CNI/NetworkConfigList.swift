@@ -15,7 +15,7 @@ struct NetworkConfigList: Sendable {
     /// The plugins in order; `capabilities` says which runtimeConfig keys each accepts.
     var plugins: [[String: Any]] {
         [
-            ["type": "bridge", "bridge": bridge, "isGateway": true, "ipMasq": true, "hairpinMode": true,
+            ["type": "bridge", "bridge": bridge, "isGateway": true, "ipMasq": false, "hairpinMode": true,
              "ipam": ["type": "host-local", "ranges": [[["subnet": podCIDR]]],
                       "routes": [["dst": "0.0.0.0/0"]], "dataDir": ipamDataDirectory] as [String: Any]],
             ["type": "portmap", "capabilities": ["portMappings": true], "snat": true],
