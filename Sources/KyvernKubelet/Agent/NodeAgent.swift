@@ -105,7 +105,19 @@ public struct NodeAgent: Service {
             case .deleted(let pod): await workers.remove(pod)
             }
         }
-        defer { Task { await workers.stopAll(); await probes.removeAll() } }
+        // Pod workers and probes stop with the agent (their containers keep running).
+        do {
+            try await runLoops(informer: informer, reporter: reporter, workers: workers)
+        } catch {
+            await workers.stopAll()
+            await probes.removeAll()
+            throw error
+        }
+        await workers.stopAll()
+        await probes.removeAll()
+    }
+
+    private func runLoops(informer: Informer, reporter: NodeStatusReporter, workers: PodWorkers) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await informer.run() }
             group.addTask { try await reporter.leaseLoop() }
