@@ -49,6 +49,29 @@ struct RuncStreamingTests {
         }
     }
 
+    @Test func attachToATerminalContainerResizesIt() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, _ in
+            let config = ContainerConfig(metadata: .init(name: "t"), image: "busybox", command: ["sh"], logPath: "t/0.log",
+                                         stdin: true, tty: true)
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let collected = Collected()
+            let (resize, resizes) = AsyncStream<TerminalSize>.makeStream()
+            resizes.yield(TerminalSize(width: 98, height: 21))
+            let (input, feed) = AsyncStream<[UInt8]>.makeStream()
+            let attach = Task {
+                try await runtime.attach(id: id, tty: true,
+                                         io: StreamIO(stdin: input, stdout: { await collected.add("out", $0) }, resize: resize))
+            }
+            feed.yield(Array("sleep 0.2; stty size; exit 0\n".utf8))
+            try await attach.value
+            feed.finish()
+            resizes.finish()
+            #expect((await collected.text["out"] ?? "").contains("21 98\r\n"))
+            #expect(try await waitForExit(runtime, id).exitCode == 0)
+        }
+    }
+
     @Test func portForwardReachesTheSandboxLoopback() async throws {
         try await withSandbox { runtime, sandboxID, sandbox, _ in
             let config = ContainerConfig(metadata: .init(name: "nc"), image: "busybox", command: ["sh", "-c", "nc -l -p 8080 -e sh -c 'cat; echo served >&2'"],
