@@ -14,6 +14,7 @@ import termios
 import time
 from pathlib import Path
 
+from node_cluster import IMAGE
 from test_agent_pods import get_pod, nns, pod, wait_until  # noqa: F401 (nns is a fixture)
 
 ROWS, COLS = 33, 111
@@ -231,6 +232,23 @@ def test_attach_with_a_tty(node_cluster, nns):
     assert f"{ROWS} {COLS}" in out, out
     # the shell is still alive after kubectl went away
     assert get_pod(c, nns, "shell")["status"]["containerStatuses"][0]["restartCount"] == 0
+
+
+def test_run_rm_it_attaches_then_deletes_the_pod(node_cluster, nns):
+    c = node_cluster.cluster
+    term = Terminal(c, "run", "oneoff", "-n", nns, "--image", IMAGE, "--image-pull-policy", "IfNotPresent",
+                    "--restart", "Never", "--rm", "-it", "--", "sh")
+    try:
+        term.read_until("If you don't see a command prompt, try pressing enter.", timeout=60)
+        term.send("echo twice=$((2*21))\n")
+        term.read_until("twice=42")
+        term.send("exit 0\n")
+        rc, out = term.finish(timeout=60)
+    finally:
+        term.close()
+    assert rc == 0, (rc, out)
+    assert f'pod "oneoff" deleted from {nns} namespace' in out, out
+    wait_until("the pod gone", lambda: c.get(f"/api/v1/namespaces/{nns}/pods/oneoff").status_code == 404)
 
 
 # ---- ConfigMap volume refresh -------------------------------------------------------------------
