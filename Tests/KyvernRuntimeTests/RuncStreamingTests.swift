@@ -49,6 +49,50 @@ struct RuncStreamingTests {
         }
     }
 
+    @Test func terminalExecStartsWithTheClientsFirstSize() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, _ in
+            let config = ContainerConfig(metadata: .init(name: "s"), image: "busybox", command: ["sleep", "60"], logPath: "s/0.log")
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let collected = Collected()
+            let (resize, resizes) = AsyncStream<TerminalSize>.makeStream()
+            // The size arrives a little after the session starts, as over the network.
+            let late = Task {
+                try? await Task.sleep(for: .milliseconds(150))
+                resizes.yield(TerminalSize(width: 34, height: 12))
+            }
+            let code = try await runtime.exec(id: id, command: ["stty", "size"], tty: true,
+                                              io: StreamIO(stdout: { await collected.add("out", $0) }, resize: resize))
+            await late.value
+            resizes.finish()
+            #expect(code == 0)
+            #expect(await collected.text["out"] == "12 34\r\n")
+        }
+    }
+
+    @Test func attachToATerminalContainerResizesIt() async throws {
+        try await withSandbox { runtime, sandboxID, sandbox, _ in
+            let config = ContainerConfig(metadata: .init(name: "t"), image: "busybox", command: ["sh"], logPath: "t/0.log",
+                                         stdin: true, tty: true)
+            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
+            try await runtime.startContainer(id: id)
+            let collected = Collected()
+            let (resize, resizes) = AsyncStream<TerminalSize>.makeStream()
+            resizes.yield(TerminalSize(width: 98, height: 21))
+            let (input, feed) = AsyncStream<[UInt8]>.makeStream()
+            let attach = Task {
+                try await runtime.attach(id: id, tty: true,
+                                         io: StreamIO(stdin: input, stdout: { await collected.add("out", $0) }, resize: resize))
+            }
+            feed.yield(Array("sleep 0.2; stty size; exit 0\n".utf8))
+            try await attach.value
+            feed.finish()
+            resizes.finish()
+            #expect((await collected.text["out"] ?? "").contains("21 98\r\n"))
+            #expect(try await waitForExit(runtime, id).exitCode == 0)
+        }
+    }
+
     @Test func portForwardReachesTheSandboxLoopback() async throws {
         try await withSandbox { runtime, sandboxID, sandbox, _ in
             let config = ContainerConfig(metadata: .init(name: "nc"), image: "busybox", command: ["sh", "-c", "nc -l -p 8080 -e sh -c 'cat; echo served >&2'"],

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 BUSYBOX = Path("/bin/busybox")
-APPLETS = ("sh", "ls", "cat", "echo", "sleep", "true", "false", "ps", "env", "wget", "id")
+# tar (kubectl cp runs it in the container), tty/stty (exec -it), mkdir/head/date: symlinks, no size cost.
+APPLETS = ("sh", "ls", "cat", "echo", "sleep", "true", "false", "ps", "env", "wget", "id", "tar", "mkdir",
+           "tty", "stty", "head", "date")
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"

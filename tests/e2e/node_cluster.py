@@ -136,7 +136,10 @@ class NodeCluster:
                 subprocess.run(["ip", "netns", "delete", name], capture_output=True)
         # Pod cgroups with no process left (a pod the agent did not finish removing).
         for parent in Path("/sys/fs/cgroup").glob("*/kyvern/pod*"):
-            dirs = [d for d in parent.rglob("*") if d.is_dir()] + [parent]
+            try:
+                dirs = [d for d in parent.rglob("*") if d.is_dir()] + [parent]
+            except FileNotFoundError:  # a shim's `runc delete` removed part of it meanwhile
+                dirs = [parent]
             for d in sorted(dirs, key=lambda p: len(str(p)), reverse=True):
                 try:
                     d.rmdir()

@@ -5,8 +5,6 @@ metrics.k8s.io) run here on the shared server; the ones on real containers are i
 test_agent_streaming.py (a server with its runc node agent)."""
 import json
 
-import pytest
-
 
 def _pod(ns: str, name: str, containers: list[str], node: str = "ghost-node") -> str:
     return json.dumps({
@@ -31,9 +29,6 @@ def test_log_container_choice_messages(cluster, ns):
     assert "container x is not valid for pod two" in cp.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="after the refused WebSocket upgrade kubectl retries with an SPDY upgrade, "
-                   "and the HTTP/1.1 WebSocket channel closes a connection asking for an unknown upgrade instead "
-                   "of answering it with the Status")
 def test_exec_into_pod_without_status(cluster, ns):
     cluster.kubectl("create", "-f", "-", input=_pod(ns, "one", ["c"]))
     cp = cluster.kubectl("exec", "one", "-n", ns, "--", "true", check=False)

@@ -4,6 +4,7 @@ import HummingbirdHTTP2
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTP2
 import NIOSSL
 import NIOTLS
@@ -50,7 +51,12 @@ struct StreamingServerChannel: ServerChildChannel {
                 case .negotiated("h2"):
                     return http2.setup(channel: channel, logger: logger).map { .http2($0) }
                 case .negotiated("http/1.1"), .fallback:
-                    return http1.setup(channel: channel, logger: logger).map { .http1_1($0) }
+                    return http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
+                        // Right behind the request decoder, ahead of the upgrade handler.
+                        let decoder = try channel.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+                        try channel.pipeline.syncOperations.addHandler(UnknownUpgradeFilter(), position: .after(decoder))
+                        return .http1_1(value)
+                    }
                 case .negotiated:
                     return channel.close().flatMap { channel.eventLoop.makeFailedFuture(NIOHTTP2Errors.invalidALPNToken()) }
                 }

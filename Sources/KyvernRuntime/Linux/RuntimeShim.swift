@@ -113,8 +113,11 @@ private struct Shim {
             if let input { close(input.write) }
             stdinWrite = spec.stdin ? dup(terminal) : nil
         }
+        // Its own descriptor: the output side closes `terminal` at end of file.
+        let sizer = terminal.map { dup($0) }
         var clients: [Int32] = []
         var readers: Set<Int32> = []
+        var inputs: [Int32: AttachChannel.Decoder] = [:]
         var exitedAt: timespec? = nil
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -154,10 +157,21 @@ private struct Shim {
                 if readers.contains(entry.fd) {
                     // Input from an attached client goes to the container's stdin.
                     let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
-                    if count > 0, let stdinWrite {
-                        _ = ChildProcess.writeAll(stdinWrite, Array(buffer[0..<count]))
+                    if count > 0 {
+                        for frame in inputs[entry.fd, default: .init()].feedFrames(Array(buffer[0..<count])) {
+                            switch frame.kind {
+                            case AttachChannel.stdinKind:
+                                if let stdinWrite { _ = ChildProcess.writeAll(stdinWrite, frame.payload) }
+                            case AttachChannel.resizeKind:
+                                if let sizer, let size = AttachChannel.terminalSize(frame.payload) {
+                                    kyvern_set_window_size(sizer, size.rows, size.columns)
+                                }
+                            default: break
+                            }
+                        }
                     } else if count == 0 || (count < 0 && errno != EINTR) {
                         readers.remove(entry.fd)
+                        inputs[entry.fd] = nil
                         if spec.stdinOnce, let fd = stdinWrite {
                             close(fd)
                             stdinWrite = nil

@@ -72,25 +72,44 @@ enum TerminalSession {
         let master = kyvern_open_pty(&name, name.count)
         guard master >= 0 else { throw SystemError("open a pseudo-terminal", code: -master) }
         let slavePath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let writer = dup(master)
+        let (applied, appliedInput) = AsyncStream<Void>.makeStream()
+        let resizer = Task {
+            if let resize = io.resize {
+                for await size in resize {
+                    kyvern_set_window_size(writer, size.height, size.width)
+                    appliedInput.yield(())
+                }
+            }
+            appliedInput.finish()
+        }
+        // A client with a terminal sends its size right after connecting; runc copies the size of
+        // its own terminal when the command starts, so wait for it (up to 1 s: the proxy and agent
+        // relay it, on a loaded node too) rather than start at 0x0.
+        if io.resize != nil {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { for await _ in applied { return } }
+                group.addTask { try? await Task.sleep(for: .seconds(1)) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
         let pid: pid_t
         do {
             var options = ChildProcess.Options(newSession: true)
             options.terminalPath = slavePath
             pid = try ChildProcess.spawn(runcCommand + [containerID] + command, options: options)
         } catch {
+            resizer.cancel()
+            close(writer)
             close(master)
             throw error
         }
-        let writer = dup(master)
         let feeder = Task {
             guard let stdin = io.stdin else { return }
             for await chunk in stdin {
                 if await !Relay.write(writer, chunk) { break }
             }
-        }
-        let resizer = Task {
-            guard let resize = io.resize else { return }
-            for await size in resize { kyvern_set_window_size(writer, size.height, size.width) }
         }
         // The master reads EIO once runc and the command have closed the terminal.
         await Relay.pump(master, to: io.stdout)
