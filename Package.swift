@@ -188,14 +188,22 @@ let package = Package(
             name: "KyvernNetwork",
             dependencies: [
                 "KyvernRuntime",
+                "KyvernClient",
+                "KyvernAPI",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: settings
         ),
         .testTarget(
             name: "KyvernNetworkTests",
-            dependencies: ["KyvernNetwork", "KyvernRuntime", .product(name: "Logging", package: "swift-log"),
+            dependencies: ["KyvernNetwork", "KyvernRuntime", "KyvernClient", "KyvernAPI", "KyvernTestSupport",
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log"),
                            .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: settings
         ),
