@@ -107,7 +107,7 @@ public struct NodeAgent: Service {
         }
         // Pod workers and probes stop with the agent (their containers keep running).
         do {
-            try await runLoops(informer: informer, reporter: reporter, workers: workers)
+            try await runLoops(informer: informer, reporter: reporter, workers: workers, events: events)
         } catch {
             await workers.stopAll()
             await probes.removeAll()
@@ -117,8 +117,11 @@ public struct NodeAgent: Service {
         await probes.removeAll()
     }
 
-    private func runLoops(informer: Informer, reporter: NodeStatusReporter, workers: PodWorkers) async throws {
+    private func runLoops(informer: Informer, reporter: NodeStatusReporter, workers: PodWorkers,
+                          events: PodEventRecorder) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await events.run() }
+            group.addTask { await workers.run() }
             group.addTask { try await informer.run() }
             group.addTask { try await reporter.leaseLoop() }
             group.addTask { try await reporter.statusLoop() }
