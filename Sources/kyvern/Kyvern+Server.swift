@@ -77,6 +77,7 @@ extension Kyvern {
             options.controllers = controllers
             options.disableAgent = disableAgent
             options.agent = agent.options(dataDirectory: options.dataDirectory, logLevel: logLevel)
+            options.agent.serviceCIDR = serviceCIDR
             try await KyvernServer.run(options)
         }
     }
