@@ -28,6 +28,8 @@ public struct AgentOptions: Sendable {
     /// the Service range, as k3s and kubeadm choose it.
     public var clusterDNS: String?
     public var clusterDomain = "cluster.local"
+    /// The node's InternalIP (`--node-ip`): the address other nodes route this node's pods through.
+    public var nodeIP: String?
     public var logLevel = "info"
 
     /// The cluster DNS address pods get, or nil for none.

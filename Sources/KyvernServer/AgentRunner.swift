@@ -69,6 +69,7 @@ enum AgentRunner {
                               environment: ContainerEnvironment(client: client), nodeName: options.nodeName,
                               dataDirectory: layout.agent, kubeletPort: options.kubeletPort, registry: registry,
                               logger: logger)
+        agent.nodeIP = options.nodeIP
         if nodeNetwork != nil, let clusterDNS = options.resolvedClusterDNS {
             agent.clusterDNS = [clusterDNS]
             agent.clusterDomain = options.clusterDomain

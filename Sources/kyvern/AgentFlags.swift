@@ -18,6 +18,9 @@ struct AgentFlags: ParsableArguments {
     @Option(name: .customLong("cluster-dns"), help: "Address of the cluster DNS Service that pods resolve with (default: the 10th address of the Service range, 10.43.0.10); none for no cluster DNS.")
     var clusterDNS: String?
 
+    @Option(name: .customLong("node-ip"), help: "This node's InternalIP, which other nodes route its pods through (default: the first non-loopback IPv4 address).")
+    var nodeIP: String?
+
     @Option(name: .customLong("cluster-domain"), help: "The cluster's DNS domain.")
     var clusterDomain: String = "cluster.local"
 
@@ -28,6 +31,9 @@ struct AgentFlags: ParsableArguments {
         guard (1...65535).contains(kubeletPort) else { throw ValidationError("--kubelet-port must be between 1 and 65535") }
         if let podCIDR, !AgentOptions.isIPv4CIDR(podCIDR) {
             throw ValidationError("--pod-cidr: not an IPv4 CIDR: \(podCIDR)")
+        }
+        if let nodeIP, !AgentOptions.isIPv4Address(nodeIP) {
+            throw ValidationError("--node-ip: not an IPv4 address: \(nodeIP)")
         }
         if let clusterDNS, clusterDNS != "none", !AgentOptions.isIPv4Address(clusterDNS) {
             throw ValidationError("--cluster-dns: not an IPv4 address: \(clusterDNS)")
@@ -41,6 +47,7 @@ struct AgentFlags: ParsableArguments {
         options.podCIDR = podCIDR
         options.clusterDNS = clusterDNS
         options.clusterDomain = clusterDomain
+        options.nodeIP = nodeIP
         options.logLevel = logLevel
         return options
     }

@@ -7,7 +7,7 @@ public import KyvernAPI
 public struct ClusterDNSObjects: Sendable {
     public static let namespace = "kube-system"
     public static let serviceName = "kube-dns"
-    public static let managedBy = "kyvern.io/node-agent"
+    public static let managedBy = "node-agent.kyvern.io"
 
     public var clusterIP: String
     public var nodeName: String
