@@ -209,3 +209,37 @@ def test_a_service_without_ready_endpoints_refuses_connections_at_once(node_clus
             return None
     took = wait_until("the connection refused", refused, timeout=10, interval=0.2)
     assert took < 0.5, took
+
+
+def test_host_network_and_host_port_pods_are_reached_on_the_node(node_cluster, nns):
+    c = node_cluster.cluster
+    host_port = 31000 + int(time.time()) % 700
+    net_port = host_port + 700
+    pods = [
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "on-host"},
+         "spec": {"hostNetwork": True, "terminationGracePeriodSeconds": 1,
+                  "containers": [{"name": "httpd", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
+                                  "command": ["sh", "-c", f"mkdir -p /www && echo host-network > /www/index.html && exec httpd -f -p 127.0.0.1:{net_port} -h /www"]}]}},
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "mapped"},
+         "spec": {"terminationGracePeriodSeconds": 1,
+                  "containers": [{"name": "httpd", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
+                                  "command": ["sh", "-c", HTTPD],
+                                  "ports": [{"containerPort": 8080, "hostPort": host_port}]}]}},
+    ]
+    c.kubectl("apply", "-n", nns, "-f", "-", input="\n---\n".join(json.dumps(p) for p in pods))
+    for name in ("on-host", "mapped"):
+        c.kubectl("wait", "-n", nns, f"pod/{name}", "--for=condition=Ready", "--timeout=60s")
+    on_host = json.loads(c.kubectl("get", "pod", "on-host", "-n", nns, "-o", "json").stdout)
+    assert on_host["status"]["podIP"] == on_host["status"]["hostIP"], on_host["status"]
+    assert wait_until("the host-network pod's server", lambda: _try(f"http://127.0.0.1:{net_port}/")) == "host-network"
+    mapped = json.loads(c.kubectl("get", "pod", "mapped", "-n", nns, "-o", "json").stdout)
+    assert mapped["status"]["podIP"] != mapped["status"]["hostIP"]
+    host_ip = mapped["status"]["hostIP"]
+    assert wait_until("the hostPort", lambda: _try(f"http://{host_ip}:{host_port}/")) == "mapped"
+
+
+def _try(url):
+    try:
+        return fetch(url, timeout=1.0)
+    except OSError:
+        return None
