@@ -24,6 +24,8 @@ public struct AgentOptions: Sendable {
     public var podCIDR: String?
     /// The Service range, routed to the pod bridge so virtual IPs never leave by the default route.
     public var serviceCIDR = "10.43.0.0/16"
+    /// The cluster's pod range: the Service proxy masquerades traffic from outside it.
+    public var clusterCIDR = "10.42.0.0/16"
     /// The cluster DNS Service's address (`none`: no cluster DNS); nil means the 10th address of
     /// the Service range, as k3s and kubeadm choose it.
     public var clusterDNS: String?

@@ -39,6 +39,9 @@ extension Kyvern {
         @Option(name: .customLong("service-cidr"), help: "The server's Service range (routed to the pod bridge; its 10th address is the default cluster DNS).")
         var serviceCIDR: String = "10.43.0.0/16"
 
+        @Option(name: .customLong("cluster-cidr"), help: "The cluster's pod range (the Service proxy masquerades traffic from outside it).")
+        var clusterCIDR: String = "10.42.0.0/16"
+
         @Option(help: "Simulated node names are <prefix>-<i>.")
         var nodeNamePrefix: String = "sim"
 
@@ -97,6 +100,7 @@ extension Kyvern {
         func validate() throws {
             _ = try options()
             guard AgentOptions.isIPv4CIDR(serviceCIDR) else { throw ValidationError("--service-cidr: not an IPv4 CIDR: \(serviceCIDR)") }
+            guard AgentOptions.isIPv4CIDR(clusterCIDR) else { throw ValidationError("--cluster-cidr: not an IPv4 CIDR: \(clusterCIDR)") }
         }
 
         func run() async throws {
@@ -107,6 +111,7 @@ extension Kyvern {
             let directory = dataDir ?? ServerOptions.defaultDataDirectory() + "-agent"
             var options = agent.options(dataDirectory: directory, logLevel: logLevel)
             options.serviceCIDR = serviceCIDR
+            options.clusterCIDR = clusterCIDR
             try await KyvernServer.runAgent(options,
                                             server: server, tokenFile: tokenFile, kubeconfig: kubeconfig,
                                             metricsBindAddress: metricsBindAddress)

@@ -9,6 +9,9 @@ struct NodeNetworkTests {
         #expect(network.description == "10.42.3.0/24")
         #expect(network.gateway == "10.42.3.1")
         #expect(network.contains("10.42.3.200") && !network.contains("10.42.4.1"))
+        let cluster = try #require(IPv4Network("10.42.0.0/16"))
+        #expect(cluster.contains(network) && !network.contains(cluster))
+        #expect(!cluster.contains(try #require(IPv4Network("10.89.0.0/16"))))
         for bad in ["10.42.0.0", "10.42.0.0/33", "10.42.0/24", "10.42.0.256/24", "x/8", "10.42.0.0/-1"] {
             #expect(IPv4Network(bad) == nil, "\(bad)")
         }

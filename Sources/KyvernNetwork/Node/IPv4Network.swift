@@ -21,6 +21,11 @@ public struct IPv4Network: Sendable, Hashable, CustomStringConvertible {
         return value & Self.mask(prefixLength) == base
     }
 
+    /// Whether `other` lies wholly inside this network.
+    public func contains(_ other: IPv4Network) -> Bool {
+        other.prefixLength >= prefixLength && other.base & Self.mask(prefixLength) == base
+    }
+
     static func mask(_ prefix: Int) -> UInt32 { prefix == 0 ? 0 : UInt32.max << UInt32(32 - prefix) }
 
     public static func parseAddress(_ text: String) -> UInt32? {
