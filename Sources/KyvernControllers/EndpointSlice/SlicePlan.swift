@@ -59,7 +59,6 @@ struct SlicePlan: Sendable {
                 continue
             }
             var slice = toCreate.removeLast()
-            slice[path: ["metadata", "generateName"]] = nil
             slice[path: ["metadata", "name"]] = victim["metadata"]?["name"]
             slice[path: ["metadata", "resourceVersion"]] = victim["metadata"]?["resourceVersion"]
             if let annotations = victim[path: ["metadata", "annotations"]] {
