@@ -249,3 +249,30 @@ extension EndpointSliceControllerTests {
         #expect(Set(endpoints(client.managedSlices(of: "web")[0]).keys) == ["a"])
     }
 }
+
+@Suite struct SliceWriteTrackerTests {
+    let service = ObjectKey(namespace: "default", name: "web")
+
+    func slice(_ name: String, _ version: String) -> JSONValue {
+        ["metadata": ["name": .string(name), "resourceVersion": .string(version)]]
+    }
+
+    @Test func aCacheBehindOurWritesIsStaleUntilItCatchesUp() async {
+        let tracker = SliceWriteTracker()
+        await tracker.wrote(slice("web-a", "7"), service: service)
+        await tracker.deleted("web-b", service: service)
+        #expect(await tracker.isStale(service: service, cached: [slice("web-b", "3")]))
+        #expect(await tracker.isStale(service: service, cached: [slice("web-a", "6")]))
+        #expect(!(await tracker.isStale(service: service, cached: [slice("web-a", "7")])))
+        // Settled expectations are forgotten.
+        #expect(!(await tracker.isStale(service: service, cached: [])))
+    }
+
+    @Test func aSliceDeletedBeforeTheCacheSawOurWriteSettlesIt() async {
+        let tracker = SliceWriteTracker()
+        await tracker.wrote(slice("web-a", "7"), service: service)
+        #expect(await tracker.isStale(service: service, cached: []))
+        await tracker.observedDeletion(of: "web-a", service: service)
+        #expect(!(await tracker.isStale(service: service, cached: [])))
+    }
+}

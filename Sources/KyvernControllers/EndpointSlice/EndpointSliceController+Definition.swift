@@ -9,6 +9,7 @@ extension EndpointSliceController {
         let nodeInformer = await context.informer(for: .nodes)
         let sliceInformer = await context.informer(for: .endpointSlices, indexers: CacheIndex.indexers([sliceIndex]))
         let queue = context.makeQueue()
+        let tracker = SliceWriteTracker()
         let routing = ServiceEventRouting(services: serviceInformer.lister, queue: queue)
         await serviceInformer.addHandler { await routing.serviceEvent($0) }
         await podInformer.addHandler { await routing.podEvent($0) }
@@ -22,12 +23,18 @@ extension EndpointSliceController {
             keys.formUnion(sliceIndex.indexer(event.object))
             for key in keys {
                 let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-                if parts.count == 2 { await queue.add(ObjectKey(namespace: parts[0], name: parts[1])) }
+                guard parts.count == 2 else { continue }
+                let service = ObjectKey(namespace: parts[0], name: parts[1])
+                if case .deleted(let slice) = event, let name = slice.name {
+                    await tracker.observedDeletion(of: name, service: service)
+                }
+                await queue.add(service)
             }
         }
-        let controller = EndpointSliceController(
+        var controller = EndpointSliceController(
             client: context.client, services: serviceInformer.lister, pods: podInformer.lister,
             slices: sliceInformer.lister, nodes: nodeInformer.lister, queue: queue, logger: context.logger)
+        controller.tracker = tracker
         return context.runner(controller, queue: queue)
     }
 }

@@ -29,7 +29,7 @@ struct EndpointSliceController: Reconciler {
     let queue: ControllerQueue?
     let logger: Logger
     let triggerTimes = TriggerTimeTracker()
-    let tracker = SliceWriteTracker()
+    var tracker = SliceWriteTracker()
 
     func reconcile(_ key: ObjectKey) async throws {
         let cached = await slices.list(index: Self.sliceIndex, value: key.description)
