@@ -241,3 +241,17 @@ def test_nodes_get_a_pod_range_from_the_cluster_cidr(cluster, suffix):
         assert get_json(c, "node", preset)["spec"]["podCIDRs"] == ["10.99.7.0/24"]
     finally:
         c.kubectl("delete", "node", fresh, preset, "--ignore-not-found", "--wait=false")
+
+
+def test_cluster_cidr_flag_is_validated(kyvern_bin, tmp_path):
+    import subprocess
+
+    for sub in (["server", "--data-dir", str(tmp_path / "d")], ["controller-manager", "--kubeconfig", "/nonexistent"]):
+        for value, message in [("10.42.0.0/25", "--cluster-cidr: 10.42.0.0/25 is smaller than one node's /24 pod range"),
+                               ("10.42.0/16", "--cluster-cidr: invalid CIDR address: 10.42.0/16"),
+                               ("fd00::/48", "--cluster-cidr: only IPv4 ranges are supported, got fd00::/48")]:
+            cp = subprocess.run([str(kyvern_bin), *sub, "--cluster-cidr", value], capture_output=True, text=True,
+                                timeout=30)
+            assert cp.returncode != 0 and message in cp.stderr, (sub, value, cp.stderr)
+    helptext = subprocess.run([str(kyvern_bin), "server", "--help"], capture_output=True, text=True, timeout=30).stdout
+    assert "--cluster-cidr" in helptext and "10.42.0.0/16" in helptext, helptext
