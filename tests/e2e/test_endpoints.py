@@ -157,6 +157,10 @@ def test_slices_and_endpoints_follow_pods_and_their_readiness(cluster, ns, node)
     row = c.kubectl("get", "endpoints", "web", "-n", ns).stdout.splitlines()[1].split()
     assert row[0] == "web" and set(row[1].split(",")) == {f"{ip}:8080" for ip in ips.values()}, row
 
+    described = c.kubectl("describe", "service", "web", "-n", ns).stdout
+    line = next(l for l in described.splitlines() if l.startswith("Endpoints:"))
+    assert set(line.split()[1].split(",")) == {f"{ip}:8080" for ip in ips.values()}, described
+
     # Nothing changes, so nothing is written again.
     slice_rv, eps_rv = s["metadata"]["resourceVersion"], eps["metadata"]["resourceVersion"]
     time.sleep(2)
