@@ -16,6 +16,8 @@ public struct ControllerManagerProcessOptions: Sendable {
     public var concurrentSyncs: [String: Int]
     public var metricsBindAddress: String
     public var logLevel: String
+    /// `--cluster-cidr`: where node pod ranges come from.
+    public var clusterCIDR = "10.42.0.0/16"
 
     public init(kubeconfig: String, controllers: String, leaderElect: Bool, concurrentSyncs: [String: Int],
                 metricsBindAddress: String, logLevel: String) {
@@ -33,6 +35,7 @@ public struct ControllerManagerProcessOptions: Sendable {
             .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         options.leaderElect = leaderElect
         options.concurrentSyncs = concurrentSyncs
+        options.clusterCIDR = clusterCIDR
         return options
     }
 
@@ -40,6 +43,11 @@ public struct ControllerManagerProcessOptions: Sendable {
     public func validate() throws {
         if let unknown = manager.unknownControllers(among: ControllerCatalog.all).first {
             throw ControllerManagerStartError(message: "--controllers: \"\(unknown)\" is not in the list of known controllers")
+        }
+        do {
+            _ = try ClusterCIDR(parsing: clusterCIDR)
+        } catch {
+            throw ControllerManagerStartError(message: error.description)
         }
         for (name, value) in concurrentSyncs.sorted(by: { $0.key < $1.key }) where value < 1 {
             throw ControllerManagerStartError(message: "--concurrent-\(name)-syncs must be at least 1")

@@ -67,6 +67,7 @@ public enum KyvernServer {
             var managerOptions = ControllerManagerOptions()
             managerOptions.controllers = options.controllers.split(separator: ",")
                 .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            managerOptions.clusterCIDR = options.clusterCIDR
             if let unknown = managerOptions.unknownControllers(among: ControllerCatalog.all).first {
                 throw ControllerManagerStartError(message: "--controllers: \"\(unknown)\" is not in the list of known controllers")
             }

@@ -1,5 +1,6 @@
 import Foundation
 public import KyvernAPIServer
+import KyvernControllers
 
 /// What `kyvern server` was asked to do; parsed by the executable, used by the composition root.
 public struct ServerOptions: Sendable {
@@ -11,6 +12,8 @@ public struct ServerOptions: Sendable {
     public var logLevel: String
     /// The range Service cluster IPs come from (`--service-cidr`).
     public var serviceCIDR: String = "10.43.0.0/16"
+    /// The range node pod ranges come from, a /24 per node (`--cluster-cidr`).
+    public var clusterCIDR: String = "10.42.0.0/16"
     /// How long an event lives after its last write (upstream's --event-ttl).
     public var eventTTL: Duration = .seconds(3600)
     /// Runs without the built-in scheduler (`--disable-scheduler`).
@@ -68,6 +71,13 @@ extension ServerOptions {
         } catch {
             throw ServiceCIDRError(message: "--service-cidr: \(error)")
         }
+    }
+}
+
+extension ServerOptions {
+    /// Refuses a `--cluster-cidr` the node IPAM controller could not allocate from.
+    public static func validateClusterCIDR(_ text: String) throws {
+        _ = try ClusterCIDR(parsing: text)
     }
 }
 

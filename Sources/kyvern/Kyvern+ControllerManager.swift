@@ -23,6 +23,9 @@ extension Kyvern {
         @Option(help: "Deployments synced concurrently.")
         var concurrentDeploymentSyncs: Int = 5
 
+        @Option(name: .customLong("cluster-cidr"), help: "IPv4 range node pod ranges (a /24 each) are allocated from.")
+        var clusterCIDR: String = "10.42.0.0/16"
+
         @Option(help: "host:port serving /metrics and /healthz over HTTP.")
         var metricsBindAddress: String = "127.0.0.1:10257"
 
@@ -30,10 +33,12 @@ extension Kyvern {
         var logLevel: String = "info"
 
         var options: ControllerManagerProcessOptions {
-            ControllerManagerProcessOptions(
+            var options = ControllerManagerProcessOptions(
                 kubeconfig: kubeconfig, controllers: controllers, leaderElect: leaderElect,
                 concurrentSyncs: ["replicaset": concurrentReplicasetSyncs, "deployment": concurrentDeploymentSyncs],
                 metricsBindAddress: metricsBindAddress, logLevel: logLevel)
+            options.clusterCIDR = clusterCIDR
+            return options
         }
 
         func validate() throws {

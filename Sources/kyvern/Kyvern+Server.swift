@@ -30,6 +30,9 @@ extension Kyvern {
         @Option(name: .customLong("service-cidr"), help: "IPv4 range Service cluster IPs are allocated from.")
         var serviceCIDR: String = "10.43.0.0/16"
 
+        @Option(name: .customLong("cluster-cidr"), help: "IPv4 range node pod ranges (a /24 each) are allocated from.")
+        var clusterCIDR: String = "10.42.0.0/16"
+
         @Flag(help: "Run without the built-in scheduler.")
         var disableScheduler = false
 
@@ -54,6 +57,7 @@ extension Kyvern {
             }
             do {
                 try ServerOptions.validateServiceCIDR(serviceCIDR)
+                try ServerOptions.validateClusterCIDR(clusterCIDR)
             } catch {
                 throw ValidationError("\(error)")
             }
@@ -70,6 +74,7 @@ extension Kyvern {
                 dataDirectory: dataDir, bindAddress: bindAddress, httpsPort: httpsListenPort, tlsSANs: tlsSAN,
                 compactionInterval: ServerOptions.parseDuration(compactionInterval)!, logLevel: logLevel)
             options.serviceCIDR = serviceCIDR
+            options.clusterCIDR = clusterCIDR
             options.eventTTL = ServerOptions.parseDuration(eventTTL)!
             options.disableScheduler = disableScheduler
             options.schedulerConfig = schedulerConfig

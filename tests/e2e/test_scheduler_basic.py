@@ -29,6 +29,8 @@ def _add_node(c, node: dict) -> None:
     created = c.ok_json(c.post("/api/v1/nodes", node), 201)
     # The status a kubelet reports; set through the status subresource as a kubelet does.
     created["status"] = node["status"]
+    # Unconditional (no resourceVersion): the node IPAM controller may have set spec.podCIDR meanwhile.
+    created["metadata"].pop("resourceVersion", None)
     c.ok_json(c.put(f"/api/v1/nodes/{node['metadata']['name']}/status", created), 200)
 
 

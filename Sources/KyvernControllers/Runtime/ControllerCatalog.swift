@@ -7,6 +7,9 @@ public enum ControllerCatalog {
             NamespaceController.definition,
             ServiceAccountsController.definition,
             GarbageCollector.definition,
+            EndpointsController.definition,
+            EndpointSliceController.definition,
+            NodeIPAMController.definition,
         ]
     }
 }

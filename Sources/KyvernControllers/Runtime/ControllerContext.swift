@@ -10,11 +10,15 @@ public struct ControllerContext: Sendable {
     public let registry: PrometheusCollectorRegistry
     public let workers: Int
     public let logger: Logger
+    /// The manager's options, for controllers with settings of their own (`--cluster-cidr`).
+    public let options: ControllerManagerOptions
     let informers: SharedInformerFactory
 
     init(name: String, client: any KubernetesClient, informers: SharedInformerFactory,
-         registry: PrometheusCollectorRegistry, workers: Int, logger: Logger) {
+         registry: PrometheusCollectorRegistry, workers: Int, logger: Logger,
+         options: ControllerManagerOptions = ControllerManagerOptions()) {
         self.name = name
+        self.options = options
         self.client = client
         self.informers = informers
         self.registry = registry

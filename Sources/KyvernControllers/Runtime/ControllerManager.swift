@@ -85,7 +85,7 @@ public struct ControllerManager: Service {
         for definition in enabled {
             let context = ControllerContext(
                 name: definition.name, client: client, informers: factory, registry: registry,
-                workers: options.workers(for: definition.name), logger: logger)
+                workers: options.workers(for: definition.name), logger: logger, options: options)
             runners.append(try await definition.start(context))
         }
         logger.info("starting controllers", metadata: ["controllers": "\(runners.map(\.name).joined(separator: ","))"])

@@ -11,6 +11,8 @@ public struct ControllerManagerOptions: Sendable {
     public var leaderElectionName: String = "kube-controller-manager"
     /// This instance's name in the Lease; host name plus a random suffix when nil.
     public var identity: String?
+    /// The range node pod ranges come from (`--cluster-cidr`), a /24 per node.
+    public var clusterCIDR: String = "10.42.0.0/16"
 
     public init() {}
 
