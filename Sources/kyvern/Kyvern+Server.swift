@@ -83,6 +83,7 @@ extension Kyvern {
             options.disableAgent = disableAgent
             options.agent = agent.options(dataDirectory: options.dataDirectory, logLevel: logLevel)
             options.agent.serviceCIDR = serviceCIDR
+            options.agent.clusterCIDR = clusterCIDR
             try await KyvernServer.run(options)
         }
     }
