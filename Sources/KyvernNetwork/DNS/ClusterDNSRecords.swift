@@ -1,5 +1,5 @@
-public import KyvernAPI
-public import KyvernClient
+import KyvernAPI
+package import KyvernClient
 import Synchronization
 
 /// The live ``ClusterDNSState``: informer handlers write it, queries take a snapshot.
@@ -8,8 +8,24 @@ import Synchronization
 /// and the NIO handlers never wait behind an actor's queue.
 package final class ClusterDNSRecords: Sendable {
     private let state = Mutex(ClusterDNSState())
+    private let synced: Mutex<Bool>
 
-    package init() {}
+    /// `synced` starts true for a fixed state (tests); the server opens it after the informers' first list.
+    package init(synced: Bool = false) {
+        self.synced = Mutex(synced)
+    }
+
+    /// Whether the first lists of Services and EndpointSlices have arrived.
+    package var isSynced: Bool { synced.withLock { $0 } }
+
+    package func markSynced() {
+        synced.withLock { $0 = true }
+    }
+
+    /// Changes the state directly (tests seed a fixed cluster this way).
+    package func update(_ change: (inout ClusterDNSState) -> Void) {
+        state.withLock { change(&$0) }
+    }
 
     package var snapshot: ClusterDNSState { state.withLock { $0 } }
 

@@ -1,4 +1,4 @@
-public import KyvernAPI
+package import KyvernAPI
 
 /// What DNS needs of a discovery.k8s.io/v1 EndpointSlice: its Service, ports and endpoints.
 package struct ClusterEndpointSliceEntry: Sendable, Hashable {

@@ -1,4 +1,4 @@
-public import KyvernAPI
+package import KyvernAPI
 
 /// What DNS needs of a Service, read once from the object when the informer delivers it.
 package struct ClusterServiceEntry: Sendable, Hashable {
