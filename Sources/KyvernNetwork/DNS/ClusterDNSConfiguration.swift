@@ -25,5 +25,6 @@ public struct ClusterDNSConfiguration: Sendable {
 /// A configuration the server cannot start with.
 public struct ClusterDNSConfigurationError: Error, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

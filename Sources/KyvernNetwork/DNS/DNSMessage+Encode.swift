@@ -7,8 +7,7 @@ extension DNSMessage {
         writer.write(id)
         writer.write(UInt16(0)) // flags, set last (TC may change)
         writer.write(UInt16(questions.count))
-        for _ in 0..<3 { writer.write(UInt16(0)) }
-        writer.write(UInt16(0))
+        for _ in 0..<3 { writer.write(UInt16(0)) } // section counts, set last
         for question in questions {
             writer.write(question.name)
             writer.write(question.type.rawValue)

@@ -10,6 +10,9 @@ package struct DNSMetrics: Sendable {
         self.factory = factory
     }
 
+    /// Metrics that go nowhere (tests).
+    package static var disabled: DNSMetrics { DNSMetrics(factory: NOOPMetricsHandler.instance) }
+
     /// One answered (or dropped) request. Types outside the known set count as "other".
     func request(type: DNSRecordType?, rcode: String, transport: DNSTransport, duration: Duration) {
         Counter(label: "kyvern_dns_requests_total",
