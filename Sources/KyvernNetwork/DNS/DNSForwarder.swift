@@ -68,7 +68,7 @@ package struct DNSForwarder: Sendable {
         return answer
     }
 
-    private static func udpExchange(_ bytes: [UInt8], id: UInt16, upstream: SocketAddress,
+    static func udpExchange(_ bytes: [UInt8], id: UInt16, upstream: SocketAddress,
                                     group: any EventLoopGroup) async throws -> [UInt8] {
         let channel = try await DatagramBootstrap(group: group)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65535))
@@ -90,7 +90,7 @@ package struct DNSForwarder: Sendable {
         }
     }
 
-    private static func tcpExchange(_ bytes: [UInt8], upstream: SocketAddress,
+    static func tcpExchange(_ bytes: [UInt8], upstream: SocketAddress,
                                     group: any EventLoopGroup) async throws -> [UInt8] {
         let channel = try await ClientBootstrap(group: group)
             .connect(to: upstream) { channel in
