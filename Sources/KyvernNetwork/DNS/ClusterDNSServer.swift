@@ -59,19 +59,23 @@ public struct ClusterDNSServer: Service {
             "upstreams": "\(upstreams.map(\.description))",
         ])
         let (udpListeners, tcpListeners) = (udp, tcp)
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await informers.run() }
-                group.addTask { [records, logger] in
-                    await informers.waitForSync()
-                    if !Task.isCancelled {
-                        records.markSynced()
-                        logger.info("cluster DNS synced Services and EndpointSlices")
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { try await informers.run() }
+                    group.addTask { [records, logger] in
+                        await informers.waitForSync()
+                        if !Task.isCancelled {
+                            records.markSynced()
+                            logger.info("cluster DNS synced Services and EndpointSlices")
+                        }
                     }
+                    for listener in udpListeners { group.addTask { try await listener.run(handler) } }
+                    for listener in tcpListeners { group.addTask { try await listener.run(handler) } }
                 }
-                for listener in udpListeners { group.addTask { try await listener.run(handler) } }
-                for listener in tcpListeners { group.addTask { try await listener.run(handler) } }
             }
+        } catch is CancellationError {
+            // Graceful shutdown cancels the listeners' iteration; that is a clean stop, not a failure.
         }
         logger.info("cluster DNS stopped")
     }
