@@ -27,6 +27,9 @@ struct DNSClusterZoneTests {
         state.upsert(ClusterServiceEntry(namespace: "default", name: "ext", externalName: "example.com"))
         state.upsert(ClusterServiceEntry(namespace: "other", name: "alias", externalName: "web.default.svc.cluster.local"))
         state.upsert(ClusterServiceEntry(namespace: "kube-system", name: "kube-dns", clusterIPs: [[10, 43, 0, 10]]))
+        state.upsert(ClusterServiceEntry(namespace: "default", name: "empty", isHeadless: true))
+        state.upsert(ClusterServiceEntry(namespace: "default", name: "mixed", clusterIPs: [[10, 43, 0, 30]],
+                                         ports: [.init(name: "", proto: "tcp", port: 81), .init(name: "web", proto: "tcp", port: 82)]))
         return state
     }
 
@@ -82,6 +85,17 @@ struct DNSClusterZoneTests {
         #expect(answer.answers.map(\.data) == [.a([10, 42, 0, 5]), .a([10, 42, 0, 6])])
         let published = try #require(Self.ask("pub.default.svc.cluster.local", .a))
         #expect(published.answers.map(\.data) == [.a([10, 42, 0, 8])])
+    }
+
+    @Test func headlessServiceWithoutReadyEndpointsIsNXDomain() throws {
+        #expect(Self.ask("empty.default.svc.cluster.local", .a)?.rcode == .nameError)
+        #expect(Self.ask("empty.default.svc.cluster.local", .srv)?.rcode == .nameError)
+    }
+
+    @Test func unnamedPortsHaveNoSRV() throws {
+        let all = try #require(Self.ask("mixed.default.svc.cluster.local", .srv))
+        #expect(all.answers.map(\.data) == [.srv(.init(priority: 0, weight: 100, port: 82, target: Self.name("mixed.default.svc.cluster.local")))])
+        #expect(Self.ask("_._tcp.mixed.default.svc.cluster.local", .srv)?.rcode == .nameError)
     }
 
     @Test func endpointsAnswerByHostnameOrDashedAddress() throws {

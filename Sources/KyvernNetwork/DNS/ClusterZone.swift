@@ -104,6 +104,9 @@ package struct ClusterZone: Sendable {
             }
             return answer
         }
+        let addresses = serviceAddresses(service, in: state)
+        // Specification 2.4.1: a headless Service without ready endpoints answers NXDOMAIN.
+        if service.isHeadless && addresses.isEmpty { return nameError(state) }
         switch question.type {
         case .srv:
             let ports = ports(of: service, in: state)
@@ -116,7 +119,7 @@ package struct ClusterZone: Sendable {
             }
             return answer.answers.isEmpty ? noData(state) : reweighted(answer)
         default:
-            return addressAnswer(question, serviceAddresses(service, in: state), state)
+            return addressAnswer(question, addresses, state)
         }
     }
 
@@ -141,6 +144,7 @@ package struct ClusterZone: Sendable {
 
     private func srvAnswer(_ question: DNSQuestion, _ service: ClusterServiceEntry, port: String, proto: String,
                            in state: ClusterDNSState, owner: DNSName? = nil) -> ClusterZoneAnswer {
+        guard !port.isEmpty else { return nameError(state) }
         let owner = owner ?? question.name
         let serviceName = serviceDomain(service)
         var answer = ClusterZoneAnswer()
@@ -246,10 +250,11 @@ package struct ClusterZone: Sendable {
         }
     }
 
-    /// The ports SRV names are made of: the Service's, or for headless Services the endpoints'.
+    /// The ports SRV names are made of: the Service's, or for headless Services the endpoints';
+    /// only named ones (specification 2.3.2: unnamed ports have no SRV record).
     private func ports(of service: ClusterServiceEntry, in state: ClusterDNSState) -> [ClusterServiceEntry.Port] {
-        guard service.isHeadless else { return service.ports }
-        return state.slices(ofService: service.namespace, service.name).flatMap(\.ports)
+        let ports = service.isHeadless ? state.slices(ofService: service.namespace, service.name).flatMap(\.ports) : service.ports
+        return ports.filter { !$0.name.isEmpty }
     }
 
     private func record(_ name: DNSName, _ data: DNSRecordData) -> DNSRecord {
