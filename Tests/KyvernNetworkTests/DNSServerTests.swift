@@ -188,6 +188,24 @@ struct DNSServerTests {
         }
     }
 
+    @Test func listenersBindBeforeTheirAddressExists() async throws {
+        // The node's bridge address appears only with the first pod; binding must not wait for it.
+        let udp = try await DNSUDPListener.bind(host: "10.254.254.254", port: 0)
+        let tcp = try await DNSTCPListener.bind(host: "10.254.254.254", port: 0)
+        #expect(udp.localAddress?.ipAddress == "10.254.254.254")
+        #expect(tcp.localAddress?.ipAddress == "10.254.254.254")
+        try await udp.channel.channel.close()
+        try await tcp.channel.channel.close()
+    }
+
+    @Test func theInFlightLimitAdmitsUpToItsSize() {
+        let limit = DNSInFlightLimit(2)
+        #expect(limit.enter() && limit.enter())
+        #expect(!limit.enter())
+        limit.leave()
+        #expect(limit.enter())
+    }
+
     @Test func theServerNeverForwardsToItself() throws {
         let listener = try SocketAddress(ipAddress: "10.42.0.1", port: 53)
         let wildcard = try SocketAddress(ipAddress: "0.0.0.0", port: 53)

@@ -14,6 +14,7 @@ package struct DNSTCPListener: Sendable {
                                           + idleTimeout.components.attoseconds / 1_000_000_000)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(DNSSocketOptions.freeBind, value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations

@@ -1,5 +1,6 @@
 package import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The UDP side of the server: one socket, each datagram answered in its own child task.
 package struct DNSUDPListener: Sendable {
@@ -14,6 +15,7 @@ package struct DNSUDPListener: Sendable {
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> DNSUDPListener {
         let channel = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(DNSSocketOptions.freeBind, value: 1)
             // EDNS clients may send up to 4096 bytes and more; the default 2 KiB would cut them.
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65535))
             .bind(host: host, port: port) { channel in
@@ -24,12 +26,17 @@ package struct DNSUDPListener: Sendable {
         return DNSUDPListener(channel: channel)
     }
 
-    /// Answers datagrams until the task is cancelled, then closes the socket.
-    package func run(_ handler: DNSQueryHandler) async throws {
+    /// Answers datagrams until the task is cancelled, then closes the socket. At most
+    /// `maxInFlight` queries are worked on at once; datagrams beyond that are dropped (the client
+    /// retries), so a flood cannot grow tasks and upstream sockets without bound.
+    package func run(_ handler: DNSQueryHandler, maxInFlight: Int = 1024) async throws {
+        let inFlight = DNSInFlightLimit(maxInFlight)
         try await channel.executeThenClose { inbound, outbound in
             try await withThrowingDiscardingTaskGroup { group in
                 for try await envelope in inbound {
+                    guard inFlight.enter() else { continue }
                     group.addTask {
+                        defer { inFlight.leave() }
                         let query = Array(envelope.data.readableBytesView)
                         guard let response = await handler.respond(to: query, transport: .udp) else { return }
                         try? await outbound.write(Envelope(remoteAddress: envelope.remoteAddress,
@@ -38,5 +45,27 @@ package struct DNSUDPListener: Sendable {
                 }
             }
         }
+    }
+}
+
+/// Counts queries being worked on, refusing entry beyond a limit.
+final class DNSInFlightLimit: Sendable {
+    private let count = Mutex(0)
+    let limit: Int
+
+    init(_ limit: Int) {
+        self.limit = limit
+    }
+
+    func enter() -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() {
+        count.withLock { $0 -= 1 }
     }
 }
