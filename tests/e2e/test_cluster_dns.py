@@ -146,7 +146,7 @@ def start(server_factory, upstream: FakeUpstream):
             if r.rcode() == dns.rcode.NOERROR:
                 assert texts(r, "TXT") == ['"1.1.0"']
                 break
-        except dns.exception.Timeout:
+        except (dns.exception.Timeout, OSError):
             pass
         assert time.monotonic() < deadline, "cluster DNS did not answer within 20 s"
         time.sleep(0.1)
@@ -277,10 +277,10 @@ spec:
   ports: [{name: redis, port: 6379}]
 """ + "---" + slice_manifest % "10.42.0.20")
 
-    def until(predicate, what):
+    def until(predicate, what, name="cache.live.svc.cluster.local"):
         t0 = time.monotonic()
         while True:
-            r = ask(port, "cache.live.svc.cluster.local")
+            r = ask(port, name)
             if predicate(r):
                 return time.monotonic() - t0
             assert time.monotonic() - t0 < 1.0, f"{what}: still {r.to_text()} after 1 s"
@@ -291,6 +291,10 @@ spec:
     until(lambda r: texts(r) == ["10.42.0.21"], "moved endpoint")
     api.kubectl("delete", "service", "cache", "-n", "live")
     until(lambda r: r.rcode() == dns.rcode.NXDOMAIN, "deleted Service")
+    # A new ClusterIP Service is answered within a second of its creation.
+    api.kubectl("create", "service", "clusterip", "late", "--tcp=80:8080", "-n", "live")
+    late_ip = api.kubectl("get", "service", "late", "-n", "live", "-o", "jsonpath={.spec.clusterIP}").stdout
+    until(lambda r: texts(r) == [late_ip], "new Service", name="late.live.svc.cluster.local")
 
 
 def test_other_names_are_forwarded_to_the_upstream(server_factory, upstream):
