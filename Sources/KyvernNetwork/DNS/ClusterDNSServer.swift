@@ -37,7 +37,7 @@ public struct ClusterDNSServer: Service {
         var udp: [DNSUDPListener] = []
         var tcp: [DNSTCPListener] = []
         for host in configuration.listenAddresses {
-            udp.append(try await DNSUDPListener.bind(host: host, port: configuration.port))
+            udp.append(try await DNSUDPListener.bind(host: host, port: configuration.port, logger: logger))
             tcp.append(try await DNSTCPListener.bind(host: host, port: configuration.port,
                                                      idleTimeout: configuration.tcpIdleTimeout))
         }

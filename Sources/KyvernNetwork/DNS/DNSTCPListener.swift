@@ -44,5 +44,6 @@ package struct DNSTCPListener: Sendable {
                 }
             }
         }
+        if !Task.isCancelled { throw DNSListenerClosedError(address: "tcp \(localAddress.map(\.description) ?? "?")") }
     }
 }

@@ -1,3 +1,4 @@
+package import Logging
 package import NIOCore
 import NIOPosix
 import Synchronization
@@ -11,7 +12,7 @@ package struct DNSUDPListener: Sendable {
     package var localAddress: SocketAddress? { channel.channel.localAddress }
 
     /// Binds the socket; throws when the address is taken or not the machine's.
-    package static func bind(host: String, port: Int,
+    package static func bind(host: String, port: Int, logger: Logger = Logger(label: "kyvern.dns"),
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> DNSUDPListener {
         let channel = try await DatagramBootstrap(group: group)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -20,7 +21,8 @@ package struct DNSUDPListener: Sendable {
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65535))
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try NIOAsyncChannel<Envelope, Envelope>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(DNSErrorLogger(logger: logger))
+                    return try NIOAsyncChannel<Envelope, Envelope>(wrappingChannelSynchronously: channel)
                 }
             }
         return DNSUDPListener(channel: channel)
@@ -45,6 +47,7 @@ package struct DNSUDPListener: Sendable {
                 }
             }
         }
+        if !Task.isCancelled { throw DNSListenerClosedError(address: "udp \(localAddress.map(\.description) ?? "?")") }
     }
 }
 
