@@ -1,4 +1,5 @@
 import Foundation
+import KyvernNetwork
 
 /// How the real node agent runs, in `kyvern server` (its own node) or alone (`kyvern agent`).
 public struct AgentOptions: Sendable {
@@ -18,9 +19,28 @@ public struct AgentOptions: Sendable {
     public var runtime: RuntimeChoice = .auto
     /// Port of the agent's HTTPS endpoint (logs, exec, stats), published in the Node's daemonEndpoints.
     public var kubeletPort = 10250
-    /// Pods' IPv4 range on this node (bridge CNI); the node's spec.podCIDR wins when set.
-    public var podCIDR = "10.88.0.0/16"
+    /// Pods' IPv4 range on this node (bridge CNI) when given by hand; otherwise the Node's
+    /// `spec.podCIDR`, which the controller manager assigns from the cluster range.
+    public var podCIDR: String?
+    /// The Service range, routed to the pod bridge so virtual IPs never leave by the default route.
+    public var serviceCIDR = "10.43.0.0/16"
+    /// The cluster DNS Service's address (`none`: no cluster DNS); nil means the 10th address of
+    /// the Service range, as k3s and kubeadm choose it.
+    public var clusterDNS: String?
+    public var clusterDomain = "cluster.local"
+    /// The node's InternalIP (`--node-ip`): the address other nodes route this node's pods through.
+    public var nodeIP: String?
     public var logLevel = "info"
+
+    /// The cluster DNS address pods get, or nil for none.
+    public var resolvedClusterDNS: String? {
+        if let clusterDNS { return clusterDNS == "none" ? nil : clusterDNS }
+        guard let range = IPv4Network(serviceCIDR) else { return nil }
+        return IPv4Network.format(range.base &+ 10)
+    }
+
+    public static func isIPv4CIDR(_ text: String) -> Bool { IPv4Network(text) != nil }
+    public static func isIPv4Address(_ text: String) -> Bool { IPv4Network.parseAddress(text) != nil }
 
     public init(dataDirectory: String, nodeName: String? = nil) {
         self.dataDirectory = dataDirectory

@@ -5,6 +5,7 @@ import KyvernNetwork
 import KyvernRuntime
 import Logging
 import Prometheus
+import ServiceLifecycle
 
 /// Builds the real node agent from its parts: the image store, a runtime (runc or plain
 /// processes), pod networking through CNI (runc only), volumes and the environment resolver.
@@ -27,10 +28,11 @@ enum AgentRunner {
         }
     }
 
-    /// The agent and its HTTPS endpoint (logs, exec, attach, port-forward, stats), which the API
-    /// server reaches with `endpointToken` (the node join token).
+    /// The agent, its HTTPS endpoint (logs, exec, attach, port-forward, stats), which the API
+    /// server reaches with `endpointToken` (the node join token), and with runc the node's network
+    /// (pod range, bridge, routes to other nodes, the Service proxy and cluster DNS).
     static func makeAgent(client: any KubernetesClient, options: AgentOptions, endpointToken: String,
-                          registry: PrometheusCollectorRegistry, logger: Logger) throws -> (NodeAgent, KubeletServer) {
+                          registry: PrometheusCollectorRegistry, logger: Logger) throws -> [any Service] {
         let layout = Layout(dataDirectory: options.dataDirectory)
         for directory in [layout.agent, layout.images, layout.runtime, layout.cniConfig, layout.cniState] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
@@ -39,9 +41,17 @@ enum AgentRunner {
         let images = try ImageStore(root: layout.images, logger: logger.withLabel("kyvern.images"))
         let (choice, reason) = AgentOptions.resolve(options.runtime)
         let runtime: any ContainerRuntime
+        var nodeNetwork: NodeNetwork?
         switch choice {
         case .runc, .auto:
-            let network = CNINetwork(podCIDR: options.podCIDR, configDirectory: layout.cniConfig,
+            let podRange = PodCIDRSource(options.podCIDR)
+            var configuration = NodeNetworkConfiguration(nodeName: options.nodeName, podCIDR: options.podCIDR,
+                                                         serviceCIDR: options.serviceCIDR, clusterDNS: options.resolvedClusterDNS)
+            configuration.bridge = CNINetwork.defaultBridge
+            nodeNetwork = NodeNetwork(client: client, configuration: configuration, podRange: podRange,
+                                      logger: logger.withLabel("kyvern.network"),
+                                      dependents: { facts in try NodeNetworkServices.make(client: client, facts: facts, options: options, logger: logger) })
+            let network = CNINetwork(podRange: podRange, configDirectory: layout.cniConfig,
                                      stateDirectory: layout.cniState, logger: logger.withLabel("kyvern.cni"))
             runtime = try RuncRuntime(stateDirectory: layout.runtime, layerSource: images, network: network,
                                       runcPath: AgentOptions.findRunc() ?? "runc",
@@ -55,17 +65,22 @@ enum AgentRunner {
         ])
         let volumes = PodVolumes(client: client, rootDirectory: (layout.agent as NSString).appendingPathComponent("pods"),
                                  logger: logger.withLabel("kyvern.volumes"))
-        let agent = NodeAgent(client: client, runtime: runtime, images: images, volumes: volumes,
+        var agent = NodeAgent(client: client, runtime: runtime, images: images, volumes: volumes,
                               environment: ContainerEnvironment(client: client), nodeName: options.nodeName,
                               dataDirectory: layout.agent, kubeletPort: options.kubeletPort, registry: registry,
                               logger: logger)
+        agent.nodeIP = options.nodeIP
+        if nodeNetwork != nil, let clusterDNS = options.resolvedClusterDNS {
+            agent.clusterDNS = [clusterDNS]
+            agent.clusterDomain = options.clusterDomain
+        }
         let identity = try ServingIdentity.selfSigned(nodeName: options.nodeName, addresses: ["127.0.0.1"])
         let endpoint = KubeletServer(
             configuration: KubeletServerConfiguration(port: options.kubeletPort, identity: identity,
                                                       token: endpointToken, nodeName: options.nodeName),
             runtime: runtime, lookup: RuntimeContainerLookup(runtime: runtime),
             logger: logger.withLabel("kyvern.agent.endpoint"))
-        return (agent, endpoint)
+        return [agent, endpoint] + (nodeNetwork.map { [$0] } ?? [])
     }
 }
 
@@ -89,7 +104,7 @@ extension KyvernServer {
                                                 attributes: [.posixPermissions: 0o700])
         let client = try APIClient(configuration: configuration, logger: logger.withLabel("kyvern.agent.client"))
         let registry = PrometheusCollectorRegistry()
-        let parts: (NodeAgent, KubeletServer)
+        let parts: [any Service]
         do {
             // The API server reaches this agent's endpoint with the node join token.
             parts = try AgentRunner.makeAgent(client: client, options: options,
@@ -99,7 +114,7 @@ extension KyvernServer {
             try? await client.shutdown()
             throw error
         }
-        try await StandaloneRunner.run([parts.0, parts.1], client: client, metricsBindAddress: metricsBindAddress,
+        try await StandaloneRunner.run(parts, client: client, metricsBindAddress: metricsBindAddress,
                                        registry: registry, logger: logger)
     }
 

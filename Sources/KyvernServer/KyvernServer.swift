@@ -84,10 +84,10 @@ public enum KyvernServer {
             let configuration = try Kubeconfig.load(path: kubeconfigPath).configuration(userAgent: agentUserAgent)
             let client = try APIClient(configuration: configuration, logger: agentLogger.withLabel("kyvern.agent.client"))
             agentClient = client
-            let (agent, endpoint) = try AgentRunner.makeAgent(client: client, options: options.agent,
-                                                              endpointToken: nodeToken.text, registry: registry,
-                                                              logger: agentLogger)
-            for service in [agent, endpoint] as [any Service] {
+            let parts = try AgentRunner.makeAgent(client: client, options: options.agent,
+                                                  endpointToken: nodeToken.text, registry: registry,
+                                                  logger: agentLogger)
+            for service in parts {
                 services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                                       failureTerminationBehavior: .gracefullyShutdownGroup))
             }

@@ -12,14 +12,32 @@ struct AgentFlags: ParsableArguments {
     @Option(help: "Port of the node agent's HTTPS endpoint (logs, exec, attach, port-forward, stats).")
     var kubeletPort: Int = 10250
 
-    @Option(name: .customLong("pod-cidr"), help: "IPv4 range of this node's pod addresses.")
-    var podCIDR: String = "10.88.0.0/16"
+    @Option(name: .customLong("pod-cidr"), help: "IPv4 range of this node's pod addresses (default: the Node's spec.podCIDR, assigned from the server's --cluster-cidr).")
+    var podCIDR: String?
+
+    @Option(name: .customLong("cluster-dns"), help: "Address of the cluster DNS Service that pods resolve with (default: the 10th address of the Service range, 10.43.0.10); none for no cluster DNS.")
+    var clusterDNS: String?
+
+    @Option(name: .customLong("node-ip"), help: "This node's InternalIP, which other nodes route its pods through (default: the first non-loopback IPv4 address).")
+    var nodeIP: String?
+
+    @Option(name: .customLong("cluster-domain"), help: "The cluster's DNS domain.")
+    var clusterDomain: String = "cluster.local"
 
     func validate() throws {
         guard AgentOptions.RuntimeChoice(rawValue: runtime) != nil else {
             throw ValidationError("--runtime must be one of: auto, runc, process")
         }
         guard (1...65535).contains(kubeletPort) else { throw ValidationError("--kubelet-port must be between 1 and 65535") }
+        if let podCIDR, !AgentOptions.isIPv4CIDR(podCIDR) {
+            throw ValidationError("--pod-cidr: not an IPv4 CIDR: \(podCIDR)")
+        }
+        if let nodeIP, !AgentOptions.isIPv4Address(nodeIP) {
+            throw ValidationError("--node-ip: not an IPv4 address: \(nodeIP)")
+        }
+        if let clusterDNS, clusterDNS != "none", !AgentOptions.isIPv4Address(clusterDNS) {
+            throw ValidationError("--cluster-dns: not an IPv4 address: \(clusterDNS)")
+        }
     }
 
     func options(dataDirectory: String, logLevel: String) -> AgentOptions {
@@ -27,6 +45,9 @@ struct AgentFlags: ParsableArguments {
         options.runtime = AgentOptions.RuntimeChoice(rawValue: runtime) ?? .auto
         options.kubeletPort = kubeletPort
         options.podCIDR = podCIDR
+        options.clusterDNS = clusterDNS
+        options.clusterDomain = clusterDomain
+        options.nodeIP = nodeIP
         options.logLevel = logLevel
         return options
     }

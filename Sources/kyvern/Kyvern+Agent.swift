@@ -36,6 +36,9 @@ extension Kyvern {
         @OptionGroup(title: "Node agent")
         var agent: AgentFlags
 
+        @Option(name: .customLong("service-cidr"), help: "The server's Service range (routed to the pod bridge; its 10th address is the default cluster DNS).")
+        var serviceCIDR: String = "10.43.0.0/16"
+
         @Option(help: "Simulated node names are <prefix>-<i>.")
         var nodeNamePrefix: String = "sim"
 
@@ -93,6 +96,7 @@ extension Kyvern {
 
         func validate() throws {
             _ = try options()
+            guard AgentOptions.isIPv4CIDR(serviceCIDR) else { throw ValidationError("--service-cidr: not an IPv4 CIDR: \(serviceCIDR)") }
         }
 
         func run() async throws {
@@ -101,7 +105,9 @@ extension Kyvern {
                 return
             }
             let directory = dataDir ?? ServerOptions.defaultDataDirectory() + "-agent"
-            try await KyvernServer.runAgent(agent.options(dataDirectory: directory, logLevel: logLevel),
+            var options = agent.options(dataDirectory: directory, logLevel: logLevel)
+            options.serviceCIDR = serviceCIDR
+            try await KyvernServer.runAgent(options,
                                             server: server, tokenFile: tokenFile, kubeconfig: kubeconfig,
                                             metricsBindAddress: metricsBindAddress)
         }

@@ -85,6 +85,7 @@ extension Kyvern {
             options.clusterDNSListen = clusterDNSListen
             options.clusterDNSUpstreams = clusterDNSUpstream.isEmpty ? nil : clusterDNSUpstream
             options.agent = agent.options(dataDirectory: options.dataDirectory, logLevel: logLevel)
+            options.agent.serviceCIDR = serviceCIDR
             try await KyvernServer.run(options)
         }
     }

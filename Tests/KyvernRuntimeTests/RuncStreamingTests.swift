@@ -7,10 +7,8 @@ import Testing
 struct RuncStreamingTests {
     @Test func attachRelaysStdinAndOutput() async throws {
         try await withSandbox { runtime, sandboxID, sandbox, _ in
-            let config = ContainerConfig(metadata: .init(name: "cat"), image: "busybox", command: ["cat"], logPath: "cat/0.log",
-                                         stdin: true, stdinOnce: true)
-            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
-            try await runtime.startContainer(id: id)
+            let id = try await startContainer(runtime, sandboxID, sandbox, ContainerConfig(metadata: .init(name: "cat"), image: "busybox", command: ["cat"], logPath: "cat/0.log",
+                                         stdin: true, stdinOnce: true))
             let (input, feed) = AsyncStream<[UInt8]>.makeStream()
             let collected = Collected()
             let attach = Task {
@@ -30,9 +28,7 @@ struct RuncStreamingTests {
 
     @Test func terminalExecGetsAPty() async throws {
         try await withSandbox { runtime, sandboxID, sandbox, _ in
-            let config = ContainerConfig(metadata: .init(name: "s"), image: "busybox", command: ["sleep", "60"], logPath: "s/0.log")
-            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
-            try await runtime.startContainer(id: id)
+            let id = try await startContainer(runtime, sandboxID, sandbox, ContainerConfig(metadata: .init(name: "s"), image: "busybox", command: ["sleep", "60"], logPath: "s/0.log"))
             let collected = Collected()
             let (resize, resizes) = AsyncStream<TerminalSize>.makeStream()
             resizes.yield(TerminalSize(width: 123, height: 45))
@@ -51,9 +47,7 @@ struct RuncStreamingTests {
 
     @Test func terminalExecStartsWithTheClientsFirstSize() async throws {
         try await withSandbox { runtime, sandboxID, sandbox, _ in
-            let config = ContainerConfig(metadata: .init(name: "s"), image: "busybox", command: ["sleep", "60"], logPath: "s/0.log")
-            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
-            try await runtime.startContainer(id: id)
+            let id = try await startContainer(runtime, sandboxID, sandbox, ContainerConfig(metadata: .init(name: "s"), image: "busybox", command: ["sleep", "60"], logPath: "s/0.log"))
             let collected = Collected()
             let (resize, resizes) = AsyncStream<TerminalSize>.makeStream()
             // The size arrives a little after the session starts, as over the network.
@@ -72,10 +66,8 @@ struct RuncStreamingTests {
 
     @Test func attachToATerminalContainerResizesIt() async throws {
         try await withSandbox { runtime, sandboxID, sandbox, _ in
-            let config = ContainerConfig(metadata: .init(name: "t"), image: "busybox", command: ["sh"], logPath: "t/0.log",
-                                         stdin: true, tty: true)
-            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
-            try await runtime.startContainer(id: id)
+            let id = try await startContainer(runtime, sandboxID, sandbox, ContainerConfig(metadata: .init(name: "t"), image: "busybox", command: ["sh"], logPath: "t/0.log",
+                                         stdin: true, tty: true))
             let collected = Collected()
             let (resize, resizes) = AsyncStream<TerminalSize>.makeStream()
             resizes.yield(TerminalSize(width: 98, height: 21))
@@ -95,10 +87,8 @@ struct RuncStreamingTests {
 
     @Test func portForwardReachesTheSandboxLoopback() async throws {
         try await withSandbox { runtime, sandboxID, sandbox, _ in
-            let config = ContainerConfig(metadata: .init(name: "nc"), image: "busybox", command: ["sh", "-c", "nc -l -p 8080 -e sh -c 'cat; echo served >&2'"],
-                                         logPath: "nc/0.log")
-            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
-            try await runtime.startContainer(id: id)
+            let id = try await startContainer(runtime, sandboxID, sandbox, ContainerConfig(metadata: .init(name: "nc"), image: "busybox", command: ["sh", "-c", "nc -l -p 8080 -e sh -c 'cat; echo served >&2'"],
+                                         logPath: "nc/0.log"))
             let collected = Collected()
             var connected = false
             for _ in 0..<100 where !connected {
@@ -134,10 +124,8 @@ struct ProcessRuntimeTests {
                                        logDirectory: root + "/logs", cgroupParent: "")
         let sandboxID = try await runtime.runPodSandbox(sandbox)
         do {
-            let config = ContainerConfig(metadata: .init(name: "c"), image: "busybox", command: ["sh", "-c", "echo $FOO; exec sleep 30"],
-                                         env: [.init(name: "FOO", value: "bar")], logPath: "c/0.log")
-            let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
-            try await runtime.startContainer(id: id)
+            let id = try await startContainer(runtime, sandboxID, sandbox, ContainerConfig(metadata: .init(name: "c"), image: "busybox", command: ["sh", "-c", "echo $FOO; exec sleep 30"],
+                                         env: [.init(name: "FOO", value: "bar")], logPath: "c/0.log"))
             let running = try await runtime.containerStatus(id: id)
             #expect(running.state == .running)
             let echo = try await runtime.execSync(id: id, command: ["sh", "-c", "echo $FOO"], timeout: .seconds(5))

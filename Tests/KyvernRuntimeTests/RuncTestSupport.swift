@@ -88,6 +88,14 @@ func withSandbox(network: (any PodNetworkPlugin)? = nil, resources: LinuxResourc
     try? FileManager.default.removeItem(atPath: root)
 }
 
+/// Creates and starts one container in the sandbox; returns its ID.
+func startContainer(_ runtime: some ContainerRuntime, _ sandboxID: String, _ sandbox: PodSandboxConfig,
+                    _ config: ContainerConfig) async throws -> String {
+    let id = try await runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandbox)
+    try await runtime.startContainer(id: id)
+    return id
+}
+
 /// Polls until the container has exited (bounded).
 func waitForExit(_ runtime: RuncRuntime, _ id: String, within limit: Duration = .seconds(10)) async throws -> ContainerStatus {
     let deadline = ContinuousClock.now + limit

@@ -153,4 +153,37 @@ import Testing
         var state = CycleState(snapshot: snapshot)
         #expect(listed.preFilter(state: &state, pod: pod, nodes: snapshot.nodes) == .success)
     }
+
+    @Test func scoresFromTheTalliesEqualScoresFromWalkingTheNodes() throws {
+        // Pods spread unevenly, some on the node without a zone; the system-default shape (zone and
+        // host name, ScheduleAnyway). Honouring taints (there are none) makes the plugin walk every
+        // node instead of reading the snapshot's tallies: both must give the same scores.
+        let pods = [web("w1", on: "a1"), web("w2", on: "a1"), web("w3", on: "b1"), web("w4", on: "x"), web("w5", on: "x"),
+                    web("w6", on: "x"), Fixtures.labeledPod("db", labels: ["app": "db"], node: "c1")]
+        let snapshot = Fixtures.snapshot(nodes(), pods: pods)
+        for feasible in [snapshot.nodes, snapshot.nodes.filter { $0.name != "a2" }] {
+            func scores(_ extra: [String: JSONValue]) throws -> [String: Int64] {
+                let pod = web("new", constraints: [constraint(zone, maxSkew: 5, when: "ScheduleAnyway", extra: extra),
+                                                   constraint(host, maxSkew: 3, when: "ScheduleAnyway", extra: extra)])
+                return try #require(Fixtures.scoreAll(plugin, pod: pod, snapshot: snapshot, nodes: feasible))
+            }
+            let tallied = try scores([:])
+            let walked = try scores(["nodeTaintsPolicy": "Honor"])
+            #expect(tallied == walked)
+            #expect(tallied["c1"]! > tallied["a1"]!)
+        }
+    }
+
+    @Test func systemDefaultsCountPodsOnNodesWithoutAZoneTowardTheEmptyValue() throws {
+        let cluster = ClusterContext(serviceSelectors: ["default": [["app": "web"]]])
+        let pods = [web("w1", on: "a1"), web("w2", on: "a1"), web("w3", on: "b1"), web("w4", on: "x"), web("w5", on: "x"),
+                    web("w6", on: "x"), Fixtures.labeledPod("db", labels: ["app": "db"], node: "c1")]
+        let snapshot = Fixtures.snapshot(nodes(), pods: pods, cluster: cluster)
+        var state = CycleState(snapshot: snapshot)
+        #expect(plugin.preScore(state: &state, pod: web("new"), nodes: snapshot.nodes) == .success)
+        let scoreState = try #require(state.read(PodTopologySpread.scoreKey, as: PodTopologySpread.ScoreState.self))
+        let byKey = Dictionary(uniqueKeysWithValues: zip(scoreState.constraints.map(\.topologyKey), scoreState.counts))
+        #expect(byKey[zone] == ["a": 2, "b": 1, "c": 0, "": 3])
+        #expect(byKey[host] == ["a1": 2, "b1": 1, "x": 3])
+    }
 }

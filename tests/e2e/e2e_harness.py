@@ -64,8 +64,9 @@ class KyvernProcess:
     """One `kyvern server` process on a data dir and a port. Restartable on the same dir/port."""
 
     def __init__(self, data_dir: Path, port: int | None = None, extra_args: tuple[str, ...] = (),
-                 log_level: str = "info", binary: Path | None = None):
+                 log_level: str = "info", binary: Path | None = None, bind_address: str = "127.0.0.1"):
         self.binary = binary or kyvern_binary()
+        self.bind_address = bind_address
         self.data_dir = Path(data_dir)
         self.port = port or free_port()
         self.extra_args = tuple(extra_args)
@@ -82,7 +83,7 @@ class KyvernProcess:
         args = [a for a in self.extra_args if a != "--agent"]
         if "--agent" not in self.extra_args:
             args.append("--disable-agent")
-        return [str(self.binary), "server", "--data-dir", str(self.data_dir), "--bind-address", "127.0.0.1",
+        return [str(self.binary), "server", "--data-dir", str(self.data_dir), "--bind-address", self.bind_address,
                 "--https-listen-port", str(self.port), "--log-level", self.log_level, *args]
 
     @property

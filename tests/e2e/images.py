@@ -26,7 +26,8 @@ from pathlib import Path
 BUSYBOX = Path("/bin/busybox")
 # tar (kubectl cp runs it in the container), tty/stty (exec -it), mkdir/head/date: symlinks, no size cost.
 APPLETS = ("sh", "ls", "cat", "echo", "sleep", "true", "false", "ps", "env", "wget", "id", "tar", "mkdir",
-           "tty", "stty", "head", "date")
+           "tty", "stty", "head", "date", "httpd", "nslookup", "nc", "hostname", "seq", "grep", "sort", "uniq", "wc",
+           "timeout")
 MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_TYPE = "application/vnd.oci.image.config.v1+json"
 LAYER_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"

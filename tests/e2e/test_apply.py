@@ -389,3 +389,26 @@ def test_python_client_server_side_apply(cluster, ns):
     assert by_manager[("OpenAPI-Generator", "Update")].fields_v1 == {"f:data": {"f:y": {}}}
     raw = cluster.ok_json(cluster.get(f"/api/v1/namespaces/{ns}/configmaps/py"), 200)
     assert all(e["time"].endswith("Z") for e in raw["metadata"]["managedFields"])
+
+
+def test_apply_of_a_kind_list_file_validates_with_openapi_v2(cluster, ns):
+    """kubectl validates a `kind: List` file against /openapi/v2, which it reads only as protocol buffers."""
+    listing = {"apiVersion": "v1", "kind": "List", "items": [
+        _cm(ns, "listed", {"a": "b"}),
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "listed", "namespace": ns},
+         "spec": {"selector": {"app": "listed"}, "ports": [{"port": 80}]}},
+    ]}
+    out = cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump(listing)).stdout
+    assert out.splitlines() == ["configmap/listed created", "service/listed created"], out
+    bad = {"apiVersion": "v1", "kind": "List", "items": [dict(_cm(ns, "typo", {"a": "b"}), bogus=1)]}
+    r = cluster.kubectl("apply", "-f", "-", input=yaml.safe_dump(bad), check=False)
+    assert r.returncode == 1
+    assert 'ValidationError(ConfigMap): unknown field "bogus" in io.k8s.api.core.v1.ConfigMap' in r.stderr, r.stderr
+    assert cluster.get(f"/api/v1/namespaces/{ns}/configmaps/typo").status_code == 404
+    # the JSON form stays the default
+    r = cluster.get("/openapi/v2")
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/json" and r.json()["swagger"] == "2.0"
+    r = cluster.get("/openapi/v2", headers={"Accept": "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"})
+    assert r.status_code == 200
+    assert r.headers["Content-Type"] == "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+    assert r.content[:5] == b"\x0a\x032.0"  # field 1 (swagger) = "2.0"

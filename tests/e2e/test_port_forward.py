@@ -63,6 +63,12 @@ class Forward:
         self.ports = [int(m.group(1)) for m in matches]
         return [int(m.group(2)) for m in matches]
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
@@ -84,8 +90,7 @@ def exchange(port, payload: bytes, half_close: bool) -> bytes:
 def test_forwards_connections_to_the_pods_ports(node_cluster, nns):
     c = node_cluster.cluster
     start_servers(c, nns)
-    fwd = Forward(c, "pod/web", ":8080", ":8081", "-n", nns)
-    try:
+    with Forward(c, "pod/web", ":8080", ":8081", "-n", nns) as fwd:
         assert fwd.wait_ports(2) == [8080, 8081], fwd.lines
         greet, echo = fwd.ports
         # The pod's server closes after its answer: the end reaches the client as EOF.
@@ -112,19 +117,15 @@ def test_forwards_connections_to_the_pods_ports(node_cluster, nns):
             s.close()
         assert results == {0: b"first done", 1: b"second finished"}
         assert fwd.proc.poll() is None
-        assert fwd.proc.poll() is None
         handled = [line for line in fwd.lines if line.startswith("Handling connection for ")]
         assert len(handled) == 5, fwd.lines
         wait_until("no connection left in the pod", lambda: established(c, nns, "web") == [])
-    finally:
-        fwd.stop()
 
 
 def test_a_large_download_arrives_whole_and_in_order(node_cluster, nns):
     c = node_cluster.cluster
     start_servers(c, nns)
-    fwd = Forward(c, "pod/web", ":8082", "-n", nns)
-    try:
+    with Forward(c, "pod/web", ":8082", "-n", nns) as fwd:
         fwd.wait_ports(1)
         with socket.create_connection(("127.0.0.1", fwd.ports[0]), timeout=30) as s:
             received = b""
@@ -132,8 +133,6 @@ def test_a_large_download_arrives_whole_and_in_order(node_cluster, nns):
                 received += chunk
                 time.sleep(0.0005)  # a slow reader: the pod's side must wait, not the API server's memory
         assert len(received) == len(NUMBERS) and received == NUMBERS
-    finally:
-        fwd.stop()
 
 
 def test_forwards_through_a_service_to_its_pods_target_port(node_cluster, nns):
@@ -142,26 +141,20 @@ def test_forwards_through_a_service_to_its_pods_target_port(node_cluster, nns):
     c.ok_json(c.post(f"/api/v1/namespaces/{nns}/services", {
         "apiVersion": "v1", "kind": "Service", "metadata": {"name": "greeter"},
         "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]}}), 201)
-    fwd = Forward(c, "svc/greeter", ":80", "-n", nns)
-    try:
+    with Forward(c, "svc/greeter", ":80", "-n", nns) as fwd:
         assert fwd.wait_ports(1) == [8080], fwd.lines
         assert exchange(fwd.ports[0], b"service\n", half_close=False) == b"hello service\n"
-    finally:
-        fwd.stop()
 
 
 def test_killing_kubectl_closes_the_pods_connections(node_cluster, nns):
     c = node_cluster.cluster
     start_servers(c, nns)
-    fwd = Forward(c, "pod/web", ":8081", "-n", nns)
-    try:
+    with Forward(c, "pod/web", ":8081", "-n", nns) as fwd:
         fwd.wait_ports(1)
         held = socket.create_connection(("127.0.0.1", fwd.ports[0]), timeout=20)
         held.sendall(b"ping")
         assert held.recv(4) == b"ping"
         assert len(established(c, nns, "web")) == 2  # the agent's socket and cat's, in the pod
-    finally:
-        fwd.stop()
     # kubectl is gone: the API server's tunnel ends, and with it the agent's connection into the pod.
     wait_until("the pod's connection closed", lambda: established(c, nns, "web") == [])
     held.close()
@@ -170,8 +163,7 @@ def test_killing_kubectl_closes_the_pods_connections(node_cluster, nns):
 def test_port_nothing_listens_on(node_cluster, nns):
     c = node_cluster.cluster
     start_servers(c, nns)
-    fwd = Forward(c, "pod/web", ":9999", "-n", nns)
-    try:
+    with Forward(c, "pod/web", ":9999", "-n", nns) as fwd:
         fwd.wait_ports(1)
         assert exchange(fwd.ports[0], b"x", half_close=False) == b""
         # kubectl 1.37 logs the error from the error stream and ends the forward.
@@ -181,8 +173,6 @@ def test_port_nothing_listens_on(node_cluster, nns):
         assert "An error occurred forwarding" in err and "error forwarding port 9999 to pod" in err, err
         assert "connection refused" in err.lower(), err
         assert err.rstrip().endswith("error: lost connection to pod"), err
-    finally:
-        fwd.stop()
 
 
 def test_pods_that_cannot_forward(node_cluster, nns):

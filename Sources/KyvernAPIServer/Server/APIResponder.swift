@@ -109,7 +109,7 @@ struct APIResponder: HTTPResponder {
             guard let list = discovery.resourceLists["\(segments[1])/\(segments[2])"] else { throw Self.notFoundPath }
             return Self.json(list)
         case ("openapi", _):
-            return try openAPIResponse(segments)
+            return try openAPIResponse(segments, accept: accept)
         default:
             break
         }
@@ -180,10 +180,14 @@ struct APIResponder: HTTPResponder {
         return Self.text(text, status: status)
     }
 
-    private func openAPIResponse(_ segments: [Substring]) throws -> Response {
+    private func openAPIResponse(_ segments: [Substring], accept: String?) throws -> Response {
         guard segments.count >= 2 else { throw Self.notFoundPath }
         switch segments[1] {
         case "v2" where segments.count == 2:
+            // kubectl asks for protocol buffers only (it validates `kind: List` files with v2).
+            if OpenAPIDocuments.wantsProtobuf(accept) {
+                return Self.json(openAPI.v2Protobuf, contentType: OpenAPIDocuments.v2ProtobufType)
+            }
             return Self.json(openAPI.v2)
         case "v3" where segments.count == 2:
             return Self.json(openAPI.v3Index)

@@ -30,6 +30,8 @@ public struct NodeAgent: Service {
     /// Name servers for dnsPolicy ClusterFirst (the cluster DNS Service), and the cluster domain.
     public var clusterDNS: [String] = []
     public var clusterDomain = "cluster.local"
+    /// The node's InternalIP when given (`--node-ip`); otherwise the first non-loopback address.
+    public var nodeIP: String?
     public var kubeletVersion = "v1.36.0"
     /// How often every pod worker re-reads its containers.
     public var relistInterval: Duration = .seconds(1)
@@ -75,7 +77,8 @@ public struct NodeAgent: Service {
     }
 
     func runAgent(http: HTTPClient) async throws {
-        let machine = MachineReader.read(dataDirectory: dataDirectory, nodeName: nodeName)
+        var machine = MachineReader.read(dataDirectory: dataDirectory, nodeName: nodeName)
+        if let nodeIP { machine.internalIP = nodeIP }
         let version = try await Retry.run(attempts: nil, logger: logger, "reading the runtime version") {
             try await runtime.version()
         }
@@ -107,7 +110,7 @@ public struct NodeAgent: Service {
         }
         // Pod workers and probes stop with the agent (their containers keep running).
         do {
-            try await runLoops(informer: informer, reporter: reporter, workers: workers)
+            try await runLoops(informer: informer, reporter: reporter, workers: workers, events: events)
         } catch {
             await workers.stopAll()
             await probes.removeAll()
@@ -117,8 +120,11 @@ public struct NodeAgent: Service {
         await probes.removeAll()
     }
 
-    private func runLoops(informer: Informer, reporter: NodeStatusReporter, workers: PodWorkers) async throws {
+    private func runLoops(informer: Informer, reporter: NodeStatusReporter, workers: PodWorkers,
+                          events: PodEventRecorder) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await events.run() }
+            group.addTask { await workers.run() }
             group.addTask { try await informer.run() }
             group.addTask { try await reporter.leaseLoop() }
             group.addTask { try await reporter.statusLoop() }

@@ -8,9 +8,9 @@ import Logging
 /// object raises the count of the Event already written instead of writing another, as
 /// upstream's correlator does. Best effort: failures are logged, never thrown.
 ///
-/// Recording only queues: one writer posts the queue in order, so a pod worker never waits for
-/// an Event's round trip before it starts the container or reports its status (upstream's
-/// broadcaster is asynchronous too).
+/// Recording only queues: ``run()`` — a child task of the agent's loops — posts the queue in
+/// order, so a pod worker never waits for an Event's round trip before it starts the container or
+/// reports its status (upstream's broadcaster is asynchronous too).
 actor PodEventRecorder {
     let client: any KubernetesClient
     let nodeName: String
@@ -22,8 +22,12 @@ actor PodEventRecorder {
     static let remembered = 4096
     /// Events waiting for the writer, oldest first; beyond `pendingLimit` the oldest are dropped.
     private var pending: [Pending] = []
-    private var writer: Task<Void, Never>?
     static let pendingLimit = 1024
+    /// Set while one caller writes the queue; others wait for it, so writes stay in order.
+    private var draining = false
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    private let wakes: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
 
     struct Pending: Sendable {
         var pod: JSONValue
@@ -39,6 +43,7 @@ actor PodEventRecorder {
         self.nodeName = nodeName
         self.clock = clock
         self.logger = logger
+        (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     func normal(_ pod: JSONValue, container: String? = nil, reason: String, message: String) async {
@@ -56,21 +61,36 @@ actor PodEventRecorder {
             logger.debug("event queue full; dropped the oldest", metadata: ["reason": "\(dropped.reason)"])
         }
         pending.append(Pending(pod: pod, container: container, type: type, reason: reason, message: message, at: clock.now()))
-        if writer == nil {
-            writer = Task { await self.drain() }
+        wake.yield()
+    }
+
+    /// Writes queued events as they come, until the task is cancelled (events still queued then
+    /// are dropped, as upstream's broadcaster drops them on shutdown).
+    func run() async {
+        for await _ in wakes {
+            await drain()
         }
     }
 
-    /// Returns once every event recorded so far has been written (or has failed).
+    /// Returns once every event recorded so far has been written (or has failed); safe beside a
+    /// running ``run()``, whose writes it waits for.
     func flush() async {
-        while let writer { await writer.value }
+        await drain()
     }
 
     private func drain() async {
+        if draining {
+            await withCheckedContinuation { idleWaiters.append($0) }
+            return
+        }
+        draining = true
         while !pending.isEmpty {
             await write(pending.removeFirst())
         }
-        writer = nil
+        draining = false
+        let waiters = idleWaiters
+        idleWaiters = []
+        for waiter in waiters { waiter.resume() }
     }
 
     private func write(_ event: Pending) async {

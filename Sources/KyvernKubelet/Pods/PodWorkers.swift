@@ -4,17 +4,23 @@ import KyvernClient
 import KyvernRuntime
 import Logging
 
-/// One ``PodWorker`` per pod bound to this node, each running its syncs in its own task: an
-/// informer event or a probe verdict wakes the pod's worker, and a tick every second makes
-/// every worker look at its containers again (upstream's PLEG relist, by polling the runtime).
-/// Wakes coalesce, so a busy pod never queues more than one sync.
+/// One ``PodWorker`` per pod bound to this node, each running its syncs in its own child task of
+/// ``run()``: an informer event or a probe verdict wakes the pod's worker, and a tick every second
+/// makes every worker look at its containers again (upstream's PLEG relist, by polling the
+/// runtime). Wakes coalesce, so a busy pod never queues more than one sync.
 actor PodWorkers {
     struct Entry {
         var worker: PodWorker
         var latest: JSONValue
         var gone = false
         var wake: AsyncStream<Void>.Continuation
-        var task: Task<Void, Never>?
+    }
+
+    /// A worker for ``run()`` to start.
+    struct Start: Sendable {
+        var uid: String
+        var worker: PodWorker
+        var wakes: AsyncStream<Void>
     }
 
     let context: PodContext
@@ -23,8 +29,22 @@ actor PodWorkers {
     private var finished: Set<String> = []
     private var finishedOrder: [String] = []
 
+    private let starts: AsyncStream<Start>
+    private let start: AsyncStream<Start>.Continuation
+
     init(context: PodContext) {
         self.context = context
+        (starts, start) = AsyncStream.makeStream(of: Start.self)
+    }
+
+    /// Runs every pod's worker as a child task until cancelled; then the workers end after their
+    /// current sync (their containers keep running).
+    func run() async {
+        await withDiscardingTaskGroup { group in
+            for await start in starts {
+                group.addTask { await self.run(uid: start.uid, worker: start.worker, wakes: start.wakes) }
+            }
+        }
     }
 
     var count: Int { entries.count }
@@ -40,7 +60,7 @@ actor PodWorkers {
             let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
             let worker = PodWorker(context: context, uid: uid, wake: { continuation.yield() })
             entries[uid] = Entry(worker: worker, latest: pod, wake: continuation)
-            entries[uid]?.task = Task { await self.run(uid: uid, worker: worker, wakes: stream) }
+            start.yield(Start(uid: uid, worker: worker, wakes: stream))
         }
         entries[uid]?.latest = pod
         entries[uid]?.wake.yield()
@@ -60,12 +80,11 @@ actor PodWorkers {
         for entry in entries.values { entry.wake.yield() }
     }
 
+    /// Ends every worker's wakes (after ``run()`` has ended, nothing is left to stop).
     func stopAll() {
-        for entry in entries.values {
-            entry.task?.cancel()
-            entry.wake.finish()
-        }
+        for entry in entries.values { entry.wake.finish() }
         entries.removeAll()
+        start.finish()
     }
 
     private func current(_ uid: String) -> (JSONValue, Bool)? {

@@ -10,8 +10,10 @@ public import Logging
 /// Each ADD result is cached under the state directory, as libcni does, so DEL and CHECK can
 /// hand plugins their `prevResult` even after an agent restart.
 public struct CNINetwork: PodNetworkPlugin {
-    public let podCIDR: String
+    /// This node's pod range; a sandbox waits until it is known.
+    public let podRange: PodCIDRSource
     public let bridge: String
+    public static let defaultBridge = "kyvern0"
     public let networkName: String
     let runner: PluginRunner
     let configDirectory: String
@@ -26,18 +28,27 @@ public struct CNINetwork: PodNetworkPlugin {
     public init(podCIDR: String = "10.88.0.0/16", bridge: String = "kyvern0", networkName: String = "kyvern",
                 pluginDirectory: String = "/usr/lib/cni", configDirectory: String, stateDirectory: String,
                 logger: Logger) {
-        self.podCIDR = podCIDR
+        self.init(podRange: PodCIDRSource(podCIDR), bridge: bridge, networkName: networkName, pluginDirectory: pluginDirectory,
+                  configDirectory: configDirectory, stateDirectory: stateDirectory, logger: logger)
+    }
+
+    /// A network whose range becomes known later (the Node's `spec.podCIDR`, see ``NodeNetwork``).
+    public init(podRange: PodCIDRSource, bridge: String = "kyvern0", networkName: String = "kyvern",
+                pluginDirectory: String = "/usr/lib/cni", configDirectory: String, stateDirectory: String,
+                logger: Logger) {
+        self.podRange = podRange
         self.bridge = bridge
         self.networkName = networkName
         self.runner = PluginRunner(pluginDirectory: pluginDirectory)
         self.configDirectory = configDirectory
         self.stateDirectory = stateDirectory
-        self.masquerade = PodMasquerade(podCIDR: podCIDR)
+        self.masquerade = PodMasquerade(podRange: podRange)
         self.logger = logger
     }
 
-    var configList: NetworkConfigList {
-        NetworkConfigList(name: networkName, bridge: bridge, podCIDR: podCIDR, ipamDataDirectory: stateDirectory + "/ipam")
+    func configList() async throws -> NetworkConfigList {
+        NetworkConfigList(name: networkName, bridge: bridge, podCIDR: try await podRange.value(),
+                          ipamDataDirectory: stateDirectory + "/ipam")
     }
 
     /// host-local's lease files for this network (one per IP in use).
@@ -45,7 +56,7 @@ public struct CNINetwork: PodNetworkPlugin {
 
     public func setUp(sandboxID: String, networkNamespacePath: String, config: PodSandboxConfig) async throws -> [String] {
         if config.namespaceOptions.hostNetwork { return [] }
-        let list = configList
+        let list = try await configList()
         try list.write(to: configDirectory)
         try await masquerade.ensure()
         var invocation = PluginRunner.Invocation(command: "ADD", containerID: sandboxID, networkNamespace: networkNamespacePath,
@@ -77,7 +88,7 @@ public struct CNINetwork: PodNetworkPlugin {
 
     public func tearDown(sandboxID: String, networkNamespacePath: String, config: PodSandboxConfig) async throws {
         if config.namespaceOptions.hostNetwork { return }
-        let list = configList
+        let list = try await configList()
         let cached = cachedResult(sandboxID: sandboxID)
         // A namespace already gone is passed as empty: plugins then release only host-side state.
         let namespace = FileManager.default.fileExists(atPath: networkNamespacePath) ? networkNamespacePath : ""
@@ -106,7 +117,7 @@ public struct CNINetwork: PodNetworkPlugin {
     /// CNI CHECK: whether the sandbox's interfaces, addresses and rules are still as ADD made them.
     public func check(sandboxID: String, networkNamespacePath: String, config: PodSandboxConfig) async throws {
         if config.namespaceOptions.hostNetwork { return }
-        let list = configList
+        let list = try await configList()
         guard let cached = cachedResult(sandboxID: sandboxID) else {
             throw CNIError(plugin: "bridge", command: "CHECK", message: "no cached result for sandbox \(sandboxID)")
         }

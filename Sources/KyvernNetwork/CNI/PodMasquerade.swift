@@ -8,27 +8,36 @@ import Synchronization
 /// The rule is checked at most once per `recheckInterval`, so a start that follows a recent check
 /// spawns no iptables at all; a rule removed by hand comes back within that interval.
 final class PodMasquerade: Sendable {
-    let podCIDR: String
+    let podRange: PodCIDRSource
     let recheckInterval: TimeInterval
     private let lastEnsured = Mutex<Date?>(nil)
 
     static let comment = "kyvern: masquerade traffic leaving the pod network"
 
-    init(podCIDR: String, recheckInterval: TimeInterval = 30) {
-        self.podCIDR = podCIDR
+    init(podRange: PodCIDRSource, recheckInterval: TimeInterval = 30) {
+        self.podRange = podRange
         self.recheckInterval = recheckInterval
+    }
+
+    convenience init(podCIDR: String, recheckInterval: TimeInterval = 30) {
+        self.init(podRange: PodCIDRSource(podCIDR), recheckInterval: recheckInterval)
     }
 
     /// The rule's words after the chain name (for `-C`, `-A` and `-D`).
     var ruleSpecification: [String] {
+        Self.ruleSpecification(podRange.current ?? "")
+    }
+
+    static func ruleSpecification(_ podCIDR: String) -> [String] {
         ["-s", podCIDR, "!", "-d", podCIDR, "-m", "comment", "--comment", Self.comment, "-j", "MASQUERADE"]
     }
 
     /// Adds the rule unless it is there.
     func ensure(now: Date = Date()) async throws {
         if let last = lastEnsured.withLock({ $0 }), now.timeIntervalSince(last) < recheckInterval { return }
-        if (try? await IptablesCleanup.iptables(["-t", "nat", "-C", "POSTROUTING"] + ruleSpecification)) == nil {
-            try await IptablesCleanup.iptables(["-t", "nat", "-A", "POSTROUTING"] + ruleSpecification)
+        let rule = Self.ruleSpecification(try await podRange.value())
+        if (try? await IptablesCleanup.iptables(["-t", "nat", "-C", "POSTROUTING"] + rule)) == nil {
+            try await IptablesCleanup.iptables(["-t", "nat", "-A", "POSTROUTING"] + rule)
         }
         lastEnsured.withLock { $0 = now }
     }

@@ -278,7 +278,7 @@ public struct PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlu
         var namespace: String
         /// Nodes lacking a topology key of the pod's own constraints: scored 0.
         var ignored: Set<String> = []
-        /// Matching pods per (constraint index, domain value), for non-hostname keys.
+        /// Matching pods per (constraint index, domain value); for the host name key, per node.
         var counts: [[String: Int]]
         var weights: [Double]
     }
@@ -310,22 +310,37 @@ public struct PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlu
             return Self.normalizingWeight(size)
         }
         let inclusion = Inclusion(pod: pod)
-        if Self.everyNodeCounts(constraints, inclusion, snapshot) {
-            for (i, constraint) in constraints.enumerated() where constraint.topologyKey != Self.hostnameKey {
-                let tally = snapshot.topology.groups { constraint.matches($0, namespace: namespace) }
-                    .counts(of: constraint.topologyKey)
-                for value in scoreState.counts[i].keys { scoreState.counts[i][value]! += tally[value] ?? 0 }
-            }
-            state.write(Self.scoreKey, scoreState)
-            return .success
+        let everyNodeHasAllKeys = constraints.allSatisfy {
+            snapshot.topology.nodeCount(withKey: $0.topologyKey) == snapshot.nodes.count
         }
-        for node in snapshot.nodes {
-            if requireAllTopologies && !Self.hasAllKeys(node, constraints) { continue }
-            for (i, constraint) in constraints.enumerated() where constraint.topologyKey != Self.hostnameKey {
-                guard inclusion.includes(node, for: constraint) else { continue }
-                let value = node.labels[constraint.topologyKey] ?? ""
-                guard scoreState.counts[i][value] != nil else { continue }
-                scoreState.counts[i][value]! += constraint.count(node, namespace: namespace)
+        // Constraints the snapshot's tallies answer are read from them; the rest walk the nodes.
+        var walked: [Int] = []
+        for (i, constraint) in constraints.enumerated() {
+            let groups = snapshot.topology.groups { constraint.matches($0, namespace: namespace) }
+            if constraint.topologyKey == Self.hostnameKey {
+                // One node per host name: the tallies are each node's own count (score reads them).
+                scoreState.counts[i] = groups.counts(of: Self.hostnameKey)
+            } else if inclusion.includesEveryNode(for: constraint) && (everyNodeHasAllKeys || !requireAllTopologies) {
+                let tally = groups.counts(of: constraint.topologyKey)
+                // Pods on nodes without the key count toward the empty value, as upstream's map look-up.
+                let unlabelled = groups.reduce(0) { $0 + $1.pods } - tally.values.reduce(0, +)
+                for value in scoreState.counts[i].keys {
+                    scoreState.counts[i][value]! += (tally[value] ?? 0) + (value.isEmpty ? unlabelled : 0)
+                }
+            } else {
+                walked.append(i)
+            }
+        }
+        if !walked.isEmpty {
+            for node in snapshot.nodes {
+                if requireAllTopologies && !Self.hasAllKeys(node, constraints) { continue }
+                for i in walked {
+                    let constraint = constraints[i]
+                    guard inclusion.includes(node, for: constraint) else { continue }
+                    let value = node.labels[constraint.topologyKey] ?? ""
+                    guard scoreState.counts[i][value] != nil else { continue }
+                    scoreState.counts[i][value]! += constraint.count(node, namespace: namespace)
+                }
             }
         }
         state.write(Self.scoreKey, scoreState)
@@ -344,9 +359,7 @@ public struct PodTopologySpread: PreFilterPlugin, PreFilterExtensions, FilterPlu
         var total = 0.0
         for (i, constraint) in scoreState.constraints.enumerated() {
             guard let value = node.labels[constraint.topologyKey] else { continue }
-            let count = constraint.topologyKey == Self.hostnameKey
-                ? constraint.count(node, namespace: scoreState.namespace)
-                : scoreState.counts[i][value] ?? 0
+            let count = scoreState.counts[i][value] ?? 0
             total += Double(count) * scoreState.weights[i] + Double(constraint.maxSkew - 1)
         }
         return Int64(total.rounded())

@@ -25,28 +25,11 @@ final class SPDYHeaderDeflater {
     }
 
     func compress(_ block: [UInt8]) throws(SPDYError) -> [UInt8] {
-        var input = block
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        let stream = self.stream
-        let result: Int32 = input.withUnsafeMutableBufferPointer { inBuffer in
-            stream.pointee.next_in = inBuffer.baseAddress
-            stream.pointee.avail_in = uInt(inBuffer.count)
-            while true {
-                let (status, produced) = chunk.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
-                    stream.pointee.next_out = out.baseAddress
-                    stream.pointee.avail_out = uInt(out.count)
-                    let status = deflate(stream, Z_SYNC_FLUSH)
-                    return (status, out.count - Int(stream.pointee.avail_out))
-                }
-                output += chunk[0..<produced]
-                guard status == Z_OK else { return status }
-                if stream.pointee.avail_out != 0 { return Z_OK }
-            }
+        try ZlibPump.run(stream, over: block, step: { deflate($0, Z_SYNC_FLUSH) }) { stream, status, _ in
+            guard status == Z_OK else { return .fail("deflate failed: \(status)") }
+            // Output space left over means deflate has flushed everything it was given.
+            return stream.pointee.avail_out != 0 ? .done : .more
         }
-        stream.pointee.next_in = nil
-        guard result == Z_OK else { throw .compression("deflate failed: \(result)") }
-        return output
     }
 }
 
@@ -69,10 +52,35 @@ final class SPDYHeaderInflater {
 
     /// Inflates one block; the peer's first block asks for the dictionary (Z_NEED_DICT).
     func decompress(_ block: [UInt8], limit: Int = 1 << 20) throws(SPDYError) -> [UInt8] {
+        try ZlibPump.run(stream, over: block, step: { inflate($0, Z_SYNC_FLUSH) }) { stream, status, produced in
+            if produced > limit { return .fail("header block larger than \(limit) bytes") }
+            switch status {
+            case Z_NEED_DICT:
+                let dictionary = SPDYDictionary.bytes
+                let set = dictionary.withUnsafeBufferPointer { inflateSetDictionary(stream, $0.baseAddress, uInt($0.count)) }
+                return set == Z_OK ? .more : .fail("inflateSetDictionary failed: \(set)")
+            case Z_OK:
+                return stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 ? .done : .more
+            case Z_BUF_ERROR where stream.pointee.avail_in == 0:
+                return .done
+            default:
+                return .fail("inflate failed: \(status)")
+            }
+        }
+    }
+}
+
+/// Feeds one block through a zlib stream 4 KiB of output at a time; deflate and inflate differ
+/// only in the step they take and in when a block is finished, which `decide` tells.
+private enum ZlibPump {
+    enum Next { case more, done, fail(String) }
+
+    static func run(_ stream: UnsafeMutablePointer<z_stream>, over block: [UInt8],
+                    step: (UnsafeMutablePointer<z_stream>) -> Int32,
+                    decide: (UnsafeMutablePointer<z_stream>, _ status: Int32, _ produced: Int) -> Next) throws(SPDYError) -> [UInt8] {
         var input = block
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
-        let stream = self.stream
         let failure: String? = input.withUnsafeMutableBufferPointer { inBuffer in
             stream.pointee.next_in = inBuffer.baseAddress
             stream.pointee.avail_in = uInt(inBuffer.count)
@@ -80,22 +88,14 @@ final class SPDYHeaderInflater {
                 let (status, produced) = chunk.withUnsafeMutableBufferPointer { out -> (Int32, Int) in
                     stream.pointee.next_out = out.baseAddress
                     stream.pointee.avail_out = uInt(out.count)
-                    let status = inflate(stream, Z_SYNC_FLUSH)
+                    let status = step(stream)
                     return (status, out.count - Int(stream.pointee.avail_out))
                 }
                 output += chunk[0..<produced]
-                if output.count > limit { return "header block larger than \(limit) bytes" }
-                switch status {
-                case Z_NEED_DICT:
-                    let dictionary = SPDYDictionary.bytes
-                    let set = dictionary.withUnsafeBufferPointer { inflateSetDictionary(stream, $0.baseAddress, uInt($0.count)) }
-                    if set != Z_OK { return "inflateSetDictionary failed: \(set)" }
-                case Z_OK:
-                    if stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 { return nil }
-                case Z_BUF_ERROR where stream.pointee.avail_in == 0:
-                    return nil
-                default:
-                    return "inflate failed: \(status)"
+                switch decide(stream, status, output.count) {
+                case .more: continue
+                case .done: return nil
+                case .fail(let message): return message
                 }
             }
         }
