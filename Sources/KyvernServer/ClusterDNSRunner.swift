@@ -1,6 +1,7 @@
 public import KyvernClient
 public import KyvernNetwork
 public import Logging
+import Metrics
 public import Prometheus
 
 /// Builds the cluster DNS server for the node agent's composition (and `kyvern server`'s testing
@@ -9,15 +10,16 @@ public enum ClusterDNSRunner {
     /// The DNS server as a service: listens on every address in `listenAddresses` at `port` (UDP
     /// and TCP), answers `domain` from the cluster through `client`, forwards other names to
     /// `upstreams` ("ip" or "ip:port"; nil: /etc/resolv.conf), and reports `kyvern_dns_*` metrics
-    /// into `registry`.
+    /// into `registry` (nil: swift-metrics' global factory).
     public static func makeServer(client: any KubernetesClient, listenAddresses: [String], port: Int = 53,
                                   domain: String = "cluster.local", upstreams: [String]? = nil,
-                                  registry: PrometheusCollectorRegistry, logger: Logger) throws -> ClusterDNSServer {
+                                  registry: PrometheusCollectorRegistry? = nil, logger: Logger) throws -> ClusterDNSServer {
         var configuration = ClusterDNSConfiguration(listenAddresses: listenAddresses, port: port, domain: domain,
                                                     upstreams: upstreams)
         configuration.ttl = 5
         return try ClusterDNSServer(client: client, configuration: configuration,
-                                    metricsFactory: PrometheusMetricsFactory(registry: registry), logger: logger)
+                                    metricsFactory: registry.map { PrometheusMetricsFactory(registry: $0) } ?? MetricsSystem.factory,
+                                    logger: logger)
     }
 
     /// Splits "ADDR:PORT" or "[V6ADDR]:PORT".
