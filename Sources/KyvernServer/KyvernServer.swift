@@ -93,6 +93,20 @@ public enum KyvernServer {
                                       failureTerminationBehavior: .gracefullyShutdownGroup))
             }
         }
+        // Cluster DNS on a chosen address (tests); in a cluster the node agent runs it on its bridge.
+        var dnsClient: APIClient?
+        if let listen = options.clusterDNSListen {
+            let (host, port) = try ClusterDNSRunner.parseListen(listen)
+            let dnsLogger = logger.withLabel("kyvern.dns")
+            let configuration = try Kubeconfig.load(path: kubeconfigPath).configuration(userAgent: "kyvern-dns/v1.36.0 (linux) kubernetes/kyvern")
+            let client = try APIClient(configuration: configuration, logger: dnsLogger.withLabel("kyvern.dns.client"))
+            dnsClient = client
+            let dns = try ClusterDNSRunner.makeServer(client: client, listenAddresses: [host], port: port,
+                                                      upstreams: options.clusterDNSUpstreams, registry: registry,
+                                                      logger: dnsLogger)
+            services.append(.init(service: dns, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -103,12 +117,14 @@ public enum KyvernServer {
             try? await schedulerClient?.shutdown()
             try? await controllerManagerClient?.shutdown()
             try? await agentClient?.shutdown()
+            try? await dnsClient?.shutdown()
             try? await store.close()
             throw error
         }
         try? await schedulerClient?.shutdown()
         try? await controllerManagerClient?.shutdown()
         try? await agentClient?.shutdown()
+        try? await dnsClient?.shutdown()
         try await store.close()
         logger.info("Kyvern stopped")
     }

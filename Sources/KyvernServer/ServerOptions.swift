@@ -27,6 +27,10 @@ public struct ServerOptions: Sendable {
     public var controllers = "*"
     /// Runs without the built-in node agent (`--disable-agent`): no node, no containers.
     public var disableAgent = false
+    /// Runs the cluster DNS server at "ADDR:PORT" (`--cluster-dns-listen`, for tests; the node agent runs it in a cluster).
+    public var clusterDNSListen: String?
+    /// Its upstream resolvers (`--cluster-dns-upstream`, repeatable); nil: /etc/resolv.conf.
+    public var clusterDNSUpstreams: [String]?
     /// The built-in node agent's settings (`--runtime`, `--node-name`, `--kubelet-port`, `--pod-cidr`).
     public var agent: AgentOptions
 

@@ -48,6 +48,12 @@ extension Kyvern {
         @Flag(help: "Run without the built-in node agent (no node, no containers on this machine).")
         var disableAgent = false
 
+        @Option(name: .customLong("cluster-dns-listen"), help: .hidden)
+        var clusterDNSListen: String?
+
+        @Option(name: .customLong("cluster-dns-upstream"), help: .hidden)
+        var clusterDNSUpstream: [String] = []
+
         @OptionGroup(title: "Node agent")
         var agent: AgentFlags
 
@@ -81,6 +87,8 @@ extension Kyvern {
             options.disableControllerManager = disableControllerManager
             options.controllers = controllers
             options.disableAgent = disableAgent
+            options.clusterDNSListen = clusterDNSListen
+            options.clusterDNSUpstreams = clusterDNSUpstream.isEmpty ? nil : clusterDNSUpstream
             options.agent = agent.options(dataDirectory: options.dataDirectory, logLevel: logLevel)
             options.agent.serviceCIDR = serviceCIDR
             options.agent.clusterCIDR = clusterCIDR
