@@ -50,7 +50,10 @@ enum AgentRunner {
             configuration.bridge = CNINetwork.defaultBridge
             nodeNetwork = NodeNetwork(client: client, configuration: configuration, podRange: podRange,
                                       logger: logger.withLabel("kyvern.network"),
-                                      dependents: { facts in try NodeNetworkServices.make(client: client, facts: facts, options: options, logger: logger) })
+                                      dependents: { facts in
+                                          try NodeNetworkServices.make(client: client, facts: facts, options: options,
+                                                                       registry: registry, logger: logger)
+                                      })
             let network = CNINetwork(podRange: podRange, configDirectory: layout.cniConfig,
                                      stateDirectory: layout.cniState, logger: logger.withLabel("kyvern.cni"))
             runtime = try RuncRuntime(stateDirectory: layout.runtime, layerSource: images, network: network,

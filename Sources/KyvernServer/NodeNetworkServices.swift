@@ -1,13 +1,29 @@
 import KyvernClient
 import KyvernNetwork
 import Logging
+import Prometheus
 import ServiceLifecycle
 
 /// The services a node runs once its pod network is set up: they need the node's pod range and
 /// bridge address, which ``NodeNetwork`` learns first.
 enum NodeNetworkServices {
     static func make(client: any KubernetesClient, facts: NodeNetworkFacts, options: AgentOptions,
-                     logger: Logger) throws -> [any Service] {
-        []
+                     registry: PrometheusCollectorRegistry, logger: Logger) throws -> [any Service] {
+        var services: [any Service] = []
+        if options.resolvedClusterDNS != nil {
+            // Each node answers its own pods on the bridge; the kube-dns Service (internal traffic
+            // policy Local) sends 10.43.0.10 here.
+            services.append(try ClusterDNSRunner.makeServer(client: client, listenAddresses: [facts.bridgeAddress], port: 53,
+                                                            domain: options.clusterDomain, registry: registry,
+                                                            logger: logger.withLabel("kyvern.dns")))
+        }
+        return services
+    }
+
+    /// The range the proxy treats as the cluster's pods: the cluster range when this node's pods
+    /// lie in it, else (a node given another range by hand) the node's own.
+    static func clusterBoundary(options: AgentOptions, facts: NodeNetworkFacts) -> String {
+        if let cluster = IPv4Network(options.clusterCIDR), cluster.contains(facts.podRange) { return cluster.description }
+        return facts.podRange.description
     }
 }

@@ -10,14 +10,10 @@ import Darwin
 enum IPAddressText {
     /// The 4 bytes of an IPv4 address or the 16 of an IPv6 one; nil for anything else.
     static func bytes(_ text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            return withUnsafeBytes(of: &v6) { Array($0) }
-        }
+        // Plain byte buffers rather than in_addr/in6_addr, whose initializers several C modules declare.
+        var buffer = [UInt8](repeating: 0, count: 16)
+        if inet_pton(AF_INET, text, &buffer) == 1 { return Array(buffer.prefix(4)) }
+        if inet_pton(AF_INET6, text, &buffer) == 1 { return buffer }
         return nil
     }
 
