@@ -73,6 +73,7 @@ enum AgentRunner {
                               dataDirectory: layout.agent, kubeletPort: options.kubeletPort, registry: registry,
                               logger: logger)
         agent.nodeIP = options.nodeIP
+        if nodeNetwork != nil { agent.podCIDR = options.podCIDR }
         if nodeNetwork != nil, let clusterDNS = options.resolvedClusterDNS {
             agent.clusterDNS = [clusterDNS]
             agent.clusterDomain = options.clusterDomain

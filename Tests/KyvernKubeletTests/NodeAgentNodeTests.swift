@@ -27,6 +27,14 @@ struct NodeAgentNodeTests {
                                   readings: { readings.value.withLock { $0 } })
     }
 
+    @Test func aHandGivenPodRangeIsRegisteredWithTheNode() {
+        var builder = NodeObjectBuilder(nodeName: "node-1", machine: Self.machine, runtimeVersion: "", kubeletVersion: "v1.36.0",
+                                        kubeletPort: 10250)
+        #expect(builder.node(conditions: [])["spec"] == [:])
+        builder.podCIDR = "10.89.0.0/16"
+        #expect(builder.node(conditions: [])["spec"] == ["podCIDR": "10.89.0.0/16", "podCIDRs": ["10.89.0.0/16"]])
+    }
+
     @Test func registersTheMachineAsItIs() async throws {
         let client = FakeClient()
         let clock = ManualClock()

@@ -32,6 +32,8 @@ public struct NodeAgent: Service {
     public var clusterDomain = "cluster.local"
     /// The node's InternalIP when given (`--node-ip`); otherwise the first non-loopback address.
     public var nodeIP: String?
+    /// This node's pod range when given by hand (`--pod-cidr`), registered with the Node.
+    public var podCIDR: String?
     public var kubeletVersion = "v1.36.0"
     /// How often every pod worker re-reads its containers.
     public var relistInterval: Duration = .seconds(1)
@@ -82,8 +84,9 @@ public struct NodeAgent: Service {
         let version = try await Retry.run(attempts: nil, logger: logger, "reading the runtime version") {
             try await runtime.version()
         }
-        let builder = NodeObjectBuilder(nodeName: nodeName, machine: machine, runtimeVersion: version.nodeInfoString,
+        var builder = NodeObjectBuilder(nodeName: nodeName, machine: machine, runtimeVersion: version.nodeInfoString,
                                         kubeletVersion: kubeletVersion, kubeletPort: kubeletPort)
+        builder.podCIDR = podCIDR
         let dataDirectory = dataDirectory
         let reporter = NodeStatusReporter(client: client, runtime: runtime, builder: builder, clock: clock, logger: logger,
                                           readings: { NodeReadings.sample(dataDirectory: dataDirectory) })

@@ -10,6 +10,8 @@ struct NodeObjectBuilder: Sendable {
     var kubeletPort: Int
     var maxPods = 110
     var thresholds = EvictionThresholds()
+    /// `--pod-cidr`: registered with the Node, so the controller manager never assigns another.
+    var podCIDR: String?
 
     static let architecture = "amd64"
 
@@ -24,7 +26,7 @@ struct NodeObjectBuilder: Sendable {
                     "volumes.kubernetes.io/controller-managed-attach-detach": "true",
                 ],
             ],
-            "spec": [:],
+            "spec": podCIDR.map { ["podCIDR": .string($0), "podCIDRs": [.string($0)]] } ?? [:],
             "status": status(conditions: conditions),
         ]
     }
