@@ -4,10 +4,32 @@
 /// snapshot counts pods per group instead of walking them; the pods of one Deployment or
 /// ReplicaSet are a single group however many there are.
 public struct PodGroupKey: Sendable, Hashable {
-    public var namespace: String
-    public var labels: [String: String]
+    public let namespace: String
+    public let labels: [String: String]
     /// Terminating pods still count for inter-pod affinity but not for topology spreading.
-    public var terminating: Bool
+    public let terminating: Bool
+    /// Hashing a label dictionary hashes every pair; the snapshot looks groups up for every pod
+    /// of every changed node, so the hash is computed once.
+    private let hash: Int
+
+    public init(namespace: String, labels: [String: String], terminating: Bool) {
+        self.namespace = namespace
+        self.labels = labels
+        self.terminating = terminating
+        var hasher = Hasher()
+        hasher.combine(namespace)
+        hasher.combine(labels)
+        hasher.combine(terminating)
+        hash = hasher.finalize()
+    }
+
+    public static func == (a: PodGroupKey, b: PodGroupKey) -> Bool {
+        a.hash == b.hash && a.terminating == b.terminating && a.namespace == b.namespace && a.labels == b.labels
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(hash)
+    }
 }
 
 /// An existing pod's inter-pod (anti-)affinity term, as the incoming pod meets it: which kind,

@@ -55,9 +55,9 @@ public struct Snapshot: Sendable {
     /// Counts an assumed pod on its node before its binding lands.
     public mutating func assume(pod: JSONValue, on nodeName: String) {
         guard let i = index[nodeName] else { return }
-        topology.remove(nodes[i])
+        let old = nodes[i]
         nodes[i].add(pod: pod)
-        topology.add(nodes[i])
+        topology.replace(old, with: nodes[i])
         noteAffinity(i)
     }
 
@@ -69,9 +69,8 @@ public struct Snapshot: Sendable {
         guard let i = index[info.name] else { return false }
         var info = info
         info.imageSpread = nodes[i].imageSpread
-        topology.remove(nodes[i])
+        topology.replace(nodes[i], with: info)
         nodes[i] = info
-        topology.add(info)
         affinityNodes.remove(i)
         antiAffinityNodes.remove(i)
         noteAffinity(i)

@@ -26,6 +26,31 @@ public struct TopologyIndex: Sendable, Equatable {
     mutating func add(_ node: NodeInfo) { apply(node, sign: 1) }
     mutating func remove(_ node: NodeInfo) { apply(node, sign: -1) }
 
+    /// `old` became `new` (a pod assumed, bound or gone): with the same labels only the groups
+    /// and terms whose counts moved are touched, not every pod group of the node twice.
+    mutating func replace(_ old: NodeInfo, with new: NodeInfo) {
+        guard old.labels == new.labels else {
+            remove(old)
+            add(new)
+            return
+        }
+        let labels = new.labels
+        let before = old.groupCounts, after = new.groupCounts
+        for (group, count) in after where before[group] != count {
+            applyGroup(group, delta: count - (before[group] ?? 0), labels: labels)
+        }
+        for (group, count) in before where after[group] == nil {
+            applyGroup(group, delta: -count, labels: labels)
+        }
+        let termsBefore = old.termCounts, termsAfter = new.termCounts
+        for (term, count) in termsAfter where termsBefore[term] != count {
+            applyTerm(term, delta: count - (termsBefore[term] ?? 0), labels: labels)
+        }
+        for (term, count) in termsBefore where termsAfter[term] == nil {
+            applyTerm(term, delta: -count, labels: labels)
+        }
+    }
+
     private mutating func apply(_ node: NodeInfo, sign: Int) {
         let labels = node.labels
         for (key, value) in labels {
@@ -33,21 +58,27 @@ public struct TopologyIndex: Sendable, Equatable {
             if nodesByLabel[key]!.byValue.isEmpty { nodesByLabel[key] = nil }
         }
         for (group, count) in node.groupCounts {
-            let delta = sign * count
-            groups[group, default: Group()].pods += delta
-            if groups[group]!.pods == 0 {
-                groups[group] = nil
-                continue
-            }
-            for (key, value) in labels {
-                groups[group]!.byKey[key, default: DomainCounts()].add(value, delta)
-            }
+            applyGroup(group, delta: sign * count, labels: labels)
         }
         for (term, count) in node.termCounts {
-            guard let value = labels[term.term.topologyKey] else { continue }
-            existingTerms[term, default: DomainCounts()].add(value, sign * count)
-            if existingTerms[term]!.byValue.isEmpty { existingTerms[term] = nil }
+            applyTerm(term, delta: sign * count, labels: labels)
         }
+    }
+
+    private mutating func applyGroup(_ group: PodGroupKey, delta: Int, labels: [String: String]) {
+        var entry = groups.removeValue(forKey: group) ?? Group()
+        entry.pods += delta
+        guard entry.pods != 0 else { return }
+        for (key, value) in labels {
+            entry.byKey[key, default: DomainCounts()].add(value, delta)
+        }
+        groups[group] = entry
+    }
+
+    private mutating func applyTerm(_ term: ExistingTermKey, delta: Int, labels: [String: String]) {
+        guard let value = labels[term.term.topologyKey] else { return }
+        existingTerms[term, default: DomainCounts()].add(value, delta)
+        if existingTerms[term]!.byValue.isEmpty { existingTerms[term] = nil }
     }
 
     /// Nodes carrying `key`.
