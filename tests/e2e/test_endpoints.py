@@ -226,6 +226,62 @@ def test_selectorless_service_keeps_its_manual_endpoints(cluster, ns):
     assert get_json(c, "endpoints", "external", "-n", ns)["metadata"]["resourceVersion"] == created["metadata"]["resourceVersion"]
 
 
+MIRROR_MANAGER = "endpointslicemirroring-controller.k8s.io"
+
+
+def mirrored_slices(c, ns: str, service: str) -> list[dict]:
+    items = get_json(c, "endpointslices", "-n", ns, "-l", f"kubernetes.io/service-name={service}")["items"]
+    return [s for s in items if s["metadata"]["labels"].get("endpointslice.kubernetes.io/managed-by") == MIRROR_MANAGER]
+
+
+def test_manual_endpoints_of_a_selectorless_service_are_mirrored(cluster, ns):
+    c = cluster
+    make_service(c, ns, name="ext")
+
+    def apply_endpoints(subsets):
+        manual = {"apiVersion": "v1", "kind": "Endpoints",
+                  "metadata": {"name": "ext", "namespace": ns, "labels": {"team": "a"}}, "subsets": subsets}
+        c.kubectl("apply", "-f", "-", input=json.dumps(manual))
+        return get_json(c, "endpoints", "ext", "-n", ns)
+
+    ports = [{"name": "http", "port": 8080, "appProtocol": "http"}]
+    eps = apply_endpoints([{"addresses": [{"ip": "192.168.10.1", "hostname": "a"}],
+                            "notReadyAddresses": [{"ip": "192.168.10.2"}], "ports": ports}])
+    slices = wait_for("mirrored slice", lambda: mirrored_slices(c, ns, "ext"))
+    assert len(slices) == 1
+    first = slices[0]
+    meta = first["metadata"]
+    assert re.fullmatch(r"ext-[a-z0-9]{5}", meta["name"]) and meta["generateName"] == "ext-"
+    assert meta["labels"] == {"team": "a", "kubernetes.io/service-name": "ext",
+                              "endpointslice.kubernetes.io/managed-by": MIRROR_MANAGER}
+    # kubectl's last-applied-configuration describes the Endpoints object, so it is not mirrored.
+    assert "annotations" not in meta
+    assert meta["ownerReferences"] == [{"apiVersion": "v1", "kind": "Endpoints", "name": "ext",
+                                        "uid": eps["metadata"]["uid"], "controller": True,
+                                        "blockOwnerDeletion": True}]
+    assert first["addressType"] == "IPv4"
+    assert first["ports"] == [{"name": "http", "port": 8080, "protocol": "TCP", "appProtocol": "http"}]
+    assert first["endpoints"] == [
+        {"addresses": ["192.168.10.1"], "conditions": {"ready": True}, "hostname": "a"},
+        {"addresses": ["192.168.10.2"], "conditions": {"ready": False}},
+    ]
+    # Nothing changes, nothing is written; the selector-based controller leaves the Service alone.
+    time.sleep(2)
+    assert mirrored_slices(c, ns, "ext")[0]["metadata"]["resourceVersion"] == meta["resourceVersion"]
+    assert managed_slices(c, ns, "ext") == []
+
+    # An Endpoints change is followed in place.
+    apply_endpoints([{"addresses": [{"ip": "192.168.10.3"}], "ports": ports}])
+    updated = wait_for("mirrored slice updated", lambda: [s for s in mirrored_slices(c, ns, "ext")
+                                                          if len(s.get("endpoints") or []) == 1])
+    assert [s["metadata"]["name"] for s in mirrored_slices(c, ns, "ext")] == [meta["name"]]
+    assert updated[0]["endpoints"] == [{"addresses": ["192.168.10.3"], "conditions": {"ready": True}}]
+
+    # Deleting the Endpoints takes the mirrored slice with it.
+    c.kubectl("delete", "endpoints", "ext", "-n", ns)
+    wait_for("mirrored slice gone", lambda: not mirrored_slices(c, ns, "ext"))
+
+
 def test_nodes_get_a_pod_range_from_the_cluster_cidr(cluster, suffix):
     c = cluster
     fresh, preset = f"ipam-new-{suffix}", f"ipam-preset-{suffix}"

@@ -9,6 +9,7 @@ public enum ControllerCatalog {
             GarbageCollector.definition,
             EndpointsController.definition,
             EndpointSliceController.definition,
+            EndpointSliceMirroringController.definition,
             NodeIPAMController.definition,
         ]
     }
