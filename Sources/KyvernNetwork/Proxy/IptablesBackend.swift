@@ -1,0 +1,93 @@
+import Foundation
+
+/// Writes rule sets into the kernel through `iptables-restore`, remembering what it applied so
+/// the next sync rewrites only changed chains; installs the built-in chain jumps; removes
+/// everything it made on request.
+package actor IptablesBackend {
+    /// What a sync did.
+    package struct Outcome: Sendable {
+        package var full: Bool
+        package var chainsWritten: Int
+        package var chainsDeleted: Int
+    }
+
+    /// Chains (table → name → rules) the last successful sync left; nil forces a full sync.
+    private var applied: [String: [String: [String]]]?
+    private var routeLocalnetSet = false
+
+    package init() {}
+
+    /// `iptables -V` as "iptables (nf_tables)", for the log.
+    package static func describe() async -> String {
+        guard let version = try? await ProxyCommand.run("iptables", ["-V"]) else { return "iptables (unavailable)" }
+        // "iptables v1.8.9 (nf_tables)"
+        let mode = version.split(separator: "(").last.map { "(" + $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        return "iptables \(mode)".trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Applies `desired`; `full` rewrites every chain and re-reads the kernel's Kyvern chains
+    /// (deleting strays) and re-checks the built-in jumps. A failure forgets what was applied, so
+    /// the next sync is full.
+    package func sync(_ desired: RuleSet, full: Bool) async throws -> Outcome {
+        let full = full || applied == nil
+        var existing: [String: Set<String>] = [:]
+        if full {
+            for table in ["nat", "filter"] {
+                existing[table] = RestorePlan.kyvernChains(inSave: try await ProxyCommand.run("iptables-save", ["-t", table]))
+            }
+        }
+        let plan = RestorePlan(desired: desired, applied: full ? nil : applied, existing: existing)
+        do {
+            if !plan.text.isEmpty {
+                try await ProxyCommand.run("iptables-restore", ["-w", "--noflush"], input: plan.text)
+            }
+            if full {
+                try await ensureJumps()
+                setRouteLocalnet()
+            }
+        } catch {
+            applied = nil
+            throw error
+        }
+        var state: [String: [String: [String]]] = [:]
+        for table in desired.tables { state[table.name] = table.byName }
+        applied = state
+        return Outcome(full: full, chainsWritten: plan.written.values.reduce(0) { $0 + $1.count },
+                       chainsDeleted: plan.deleted.values.reduce(0) { $0 + $1.count })
+    }
+
+    /// Removes the jumps and every Kyvern chain (found in the kernel, not only remembered).
+    package func removeAll() async throws {
+        for jump in BuiltinJump.all {
+            // A jump inserted twice by hand or by a crash between check and insert goes too.
+            for _ in 0..<8 {
+                guard (try? await ProxyCommand.run("iptables", ["-w", "-t", jump.table, "-D", jump.chain] + jump.rule)) != nil
+                else { break }
+            }
+        }
+        var chains: [String: Set<String>] = [:]
+        for table in ["nat", "filter"] {
+            chains[table] = RestorePlan.kyvernChains(inSave: try await ProxyCommand.run("iptables-save", ["-t", table]))
+        }
+        let text = RestorePlan.removal(of: chains)
+        if !text.isEmpty { try await ProxyCommand.run("iptables-restore", ["-w", "--noflush"], input: text) }
+        applied = nil
+    }
+
+    /// Inserts each missing jump at the top of its built-in chain (`-C`, then `-I`).
+    private func ensureJumps() async throws {
+        for jump in BuiltinJump.all {
+            if (try? await ProxyCommand.run("iptables", ["-w", "-t", jump.table, "-C", jump.chain] + jump.rule)) == nil {
+                try await ProxyCommand.run("iptables", ["-w", "-t", jump.table, "-I", jump.chain, "1"] + jump.rule)
+            }
+        }
+    }
+
+    /// Node ports on 127.0.0.1 need the kernel to route loopback sources off the loopback
+    /// device once DNAT sent them to a pod (upstream sets the same sysctl).
+    private func setRouteLocalnet() {
+        guard !routeLocalnetSet else { return }
+        let path = "/proc/sys/net/ipv4/conf/all/route_localnet"
+        if (try? "1".write(toFile: path, atomically: false, encoding: .utf8)) != nil { routeLocalnetSet = true }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Subprocess
+
+/// Runs the tools the proxy drives (`iptables`, `iptables-save`, `iptables-restore`,
+/// `conntrack`) with a fixed PATH, returning their output or throwing with their stderr.
+package enum ProxyCommand {
+    package struct Failure: Error, CustomStringConvertible, Sendable {
+        package var command: String
+        package var status: String
+        package var message: String
+        package var description: String { "\(command) failed (\(status)): \(message)" }
+    }
+
+    /// `name arguments`, optionally fed `input` on stdin.
+    @discardableResult
+    package static func run(_ name: String, _ arguments: [String], input: String? = nil) async throws -> String {
+        let environment = Environment.inherit.updating(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"])
+        let status: TerminationStatus
+        let output: String?
+        let error: String?
+        if let input {
+            let result = try await Subprocess.run(.name(name), arguments: Arguments(arguments), environment: environment,
+                                                  input: .array(Array(input.utf8)), output: .string(limit: 1 << 26),
+                                                  error: .string(limit: 1 << 16))
+            (status, output, error) = (result.terminationStatus, result.standardOutput, result.standardError)
+        } else {
+            let result = try await Subprocess.run(.name(name), arguments: Arguments(arguments), environment: environment,
+                                                  output: .string(limit: 1 << 26), error: .string(limit: 1 << 16))
+            (status, output, error) = (result.terminationStatus, result.standardOutput, result.standardError)
+        }
+        guard status.isSuccess else {
+            throw Failure(command: ([name] + arguments).joined(separator: " "), status: "\(status)",
+                          message: (error ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return output ?? ""
+    }
+
+    /// Whether `name` is an executable on the proxy's PATH.
+    package static func available(_ name: String) -> Bool {
+        ["/usr/sbin", "/usr/bin", "/sbin", "/bin"].contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
+    }
+}
