@@ -120,6 +120,13 @@ struct ProxyKernelTests {
             let rules = RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: endpoints)])
             let outcome = try await backend.sync(rules, full: true)
             #expect(outcome.full)
+            // A second full sync finds the jumps in place and adds none.
+            _ = try await backend.sync(rules, full: true)
+            let jumps = try await Self.sh(["iptables-save"]).split(separator: "\n").filter {
+                $0.hasPrefix("-A PREROUTING") || $0.hasPrefix("-A OUTPUT") || $0.hasPrefix("-A POSTROUTING")
+                    || $0.hasPrefix("-A INPUT") || $0.hasPrefix("-A FORWARD")
+            }
+            #expect(jumps.count == BuiltinJump.all.count, "\(jumps)")
 
             let fromHost = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30)
             #expect(fromHost.keys.sorted() == ["pod1", "pod2", "pod3"])

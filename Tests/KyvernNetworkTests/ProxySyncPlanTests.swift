@@ -59,11 +59,39 @@ struct ProxySyncPlanTests {
         #expect(plan.deleted == ["nat": [ChainNames.service(port), F.sep(port, "10.42.0.11")].sorted()])
     }
 
+    @Test func missingJumpsAreInsertedInOrderAndPresentOnesLeftAlone() {
+        let save = """
+            *filter
+            :INPUT ACCEPT [0:0]
+            :FORWARD ACCEPT [0:0]
+            -A INPUT -j KYVERN-FIREWALL
+            -A FORWARD -m comment --comment "kyvern forwarding rules" -j KYVERN-FORWARD
+            -A FORWARD -j CNI-FORWARD
+            COMMIT
+            """
+        #expect(BuiltinJump.insertions(table: "filter", save: save) == [
+            "-I OUTPUT 1 -j KYVERN-FIREWALL",
+            "-I OUTPUT 1 -m conntrack --ctstate NEW -m comment --comment \"kyvern service portals\" -j KYVERN-SERVICES",
+            "-I FORWARD 1 -m conntrack --ctstate NEW -m comment --comment \"kyvern externally-visible service portals\" -j KYVERN-EXTERNAL-SERVICES",
+            "-I FORWARD 1 -m conntrack --ctstate NEW -m comment --comment \"kyvern service portals\" -j KYVERN-SERVICES",
+            "-I INPUT 1 -m conntrack --ctstate NEW -m comment --comment \"kyvern externally-visible service portals\" -j KYVERN-EXTERNAL-SERVICES",
+        ])
+        #expect(BuiltinJump.deletions(save: save + "\n-A KYVERN-SERVICES -j KYVERN-SVC-X") == [
+            "-D INPUT -j KYVERN-FIREWALL",
+            "-D FORWARD -m comment --comment \"kyvern forwarding rules\" -j KYVERN-FORWARD",
+        ])
+        let plan = RestorePlan(desired: F.build([]), applied: nil, extra: ["nat": ["-I OUTPUT 1 -j KYVERN-SERVICES"]])
+        let nat = plan.text.components(separatedBy: "COMMIT\n")[0]
+        #expect(nat.hasSuffix("-I OUTPUT 1 -j KYVERN-SERVICES\n"))
+    }
+
     @Test func removalPlanEmptiesThenDeletesEveryChain() {
-        #expect(RestorePlan.removal(of: ["nat": ["KYVERN-B", "KYVERN-A"], "filter": []]) == """
+        #expect(RestorePlan.removal(of: ["nat": ["KYVERN-B", "KYVERN-A"], "filter": []],
+                                    jumps: ["nat": ["-D OUTPUT -j KYVERN-A"]]) == """
             *nat
             :KYVERN-A - [0:0]
             :KYVERN-B - [0:0]
+            -D OUTPUT -j KYVERN-A
             -X KYVERN-A
             -X KYVERN-B
             COMMIT

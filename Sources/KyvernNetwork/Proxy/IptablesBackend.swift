@@ -31,20 +31,22 @@ package actor IptablesBackend {
     package func sync(_ desired: RuleSet, full: Bool) async throws -> Outcome {
         let full = full || applied == nil
         var existing: [String: Set<String>] = [:]
+        var jumps: [String: [String]] = [:]
         if full {
+            // One read per table finds stray chains and missing jumps; the jumps then go into the
+            // same transaction as the chains they lead to.
             for table in ["nat", "filter"] {
-                existing[table] = RestorePlan.kyvernChains(inSave: try await ProxyCommand.run("iptables-save", ["-t", table]))
+                let save = try await ProxyCommand.run("iptables-save", ["-t", table])
+                existing[table] = RestorePlan.kyvernChains(inSave: save)
+                jumps[table] = BuiltinJump.insertions(table: table, save: save)
             }
         }
-        let plan = RestorePlan(desired: desired, applied: full ? nil : applied, existing: existing)
+        let plan = RestorePlan(desired: desired, applied: full ? nil : applied, existing: existing, extra: jumps)
         do {
             if !plan.text.isEmpty {
                 try await ProxyCommand.run("iptables-restore", ["-w", "--noflush"], input: plan.text)
             }
-            if full {
-                try await ensureJumps()
-                setRouteLocalnet()
-            }
+            if full { setRouteLocalnet() }
         } catch {
             applied = nil
             throw error
@@ -58,29 +60,16 @@ package actor IptablesBackend {
 
     /// Removes the jumps and every Kyvern chain (found in the kernel, not only remembered).
     package func removeAll() async throws {
-        for jump in BuiltinJump.all {
-            // A jump inserted twice by hand or by a crash between check and insert goes too.
-            for _ in 0..<8 {
-                guard (try? await ProxyCommand.run("iptables", ["-w", "-t", jump.table, "-D", jump.chain] + jump.rule)) != nil
-                else { break }
-            }
-        }
         var chains: [String: Set<String>] = [:]
+        var jumps: [String: [String]] = [:]
         for table in ["nat", "filter"] {
-            chains[table] = RestorePlan.kyvernChains(inSave: try await ProxyCommand.run("iptables-save", ["-t", table]))
+            let save = try await ProxyCommand.run("iptables-save", ["-t", table])
+            chains[table] = RestorePlan.kyvernChains(inSave: save)
+            jumps[table] = BuiltinJump.deletions(save: save)
         }
-        let text = RestorePlan.removal(of: chains)
+        let text = RestorePlan.removal(of: chains, jumps: jumps)
         if !text.isEmpty { try await ProxyCommand.run("iptables-restore", ["-w", "--noflush"], input: text) }
         applied = nil
-    }
-
-    /// Inserts each missing jump at the top of its built-in chain (`-C`, then `-I`).
-    private func ensureJumps() async throws {
-        for jump in BuiltinJump.all {
-            if (try? await ProxyCommand.run("iptables", ["-w", "-t", jump.table, "-C", jump.chain] + jump.rule)) == nil {
-                try await ProxyCommand.run("iptables", ["-w", "-t", jump.table, "-I", jump.chain, "1"] + jump.rule)
-            }
-        }
     }
 
     /// Node ports on 127.0.0.1 need the kernel to route loopback sources off the loopback

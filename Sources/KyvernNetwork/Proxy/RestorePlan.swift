@@ -15,7 +15,10 @@ package struct RestorePlan: Equatable, Sendable {
 
     /// `applied`: the chains the last successful sync left (table → chain → rules), nil for a full
     /// plan. `existing`: Kyvern chains found in the kernel (table → names), deleted unless desired.
-    package init(desired: RuleSet, applied: [String: [String: [String]]]?, existing: [String: Set<String>] = [:]) {
+    ///
+    /// `extra`: lines per table written after the chains' rules (the built-in chain jumps).
+    package init(desired: RuleSet, applied: [String: [String: [String]]]?, existing: [String: Set<String>] = [:],
+                 extra: [String: [String]] = [:]) {
         var text = ""
         var written: [String: [String]] = [:]
         var deleted: [String: [String]] = [:]
@@ -25,13 +28,15 @@ package struct RestorePlan: Equatable, Sendable {
             let wanted = Set(table.chains.map(\.name))
             let known = Set(previous?.keys.map { $0 } ?? []).union(existing[table.name] ?? [])
             let stale = known.subtracting(wanted).filter { $0.hasPrefix(ChainNames.prefix) }.sorted()
-            guard !changed.isEmpty || !stale.isEmpty else { continue }
+            let more = extra[table.name] ?? []
+            guard !changed.isEmpty || !stale.isEmpty || !more.isEmpty else { continue }
             var lines = ["*\(table.name)"]
             for chain in changed { lines.append(":\(chain.name) - [0:0]") }
             for name in stale { lines.append(":\(name) - [0:0]") }
             for chain in changed {
                 for rule in chain.rules { lines.append("-A \(chain.name) \(rule)") }
             }
+            lines += more
             for name in stale { lines.append("-X \(name)") }
             lines.append("COMMIT")
             text += lines.joined(separator: "\n") + "\n"
@@ -43,12 +48,15 @@ package struct RestorePlan: Equatable, Sendable {
         self.deleted = deleted
     }
 
-    /// Input that empties and deletes `chains` (table → names), for shutdown.
-    package static func removal(of chains: [String: Set<String>]) -> String {
+    /// Input that deletes the jumps (`-D` lines per table) and empties and deletes `chains`
+    /// (table → names), for shutdown: one transaction per table.
+    package static func removal(of chains: [String: Set<String>], jumps: [String: [String]] = [:]) -> String {
         var text = ""
-        for (table, names) in chains.sorted(by: { $0.key < $1.key }) where !names.isEmpty {
-            let sorted = names.sorted()
-            text += (["*\(table)"] + sorted.map { ":\($0) - [0:0]" } + sorted.map { "-X \($0)" } + ["COMMIT"])
+        for table in Set(chains.keys).union(jumps.keys).sorted() {
+            let sorted = (chains[table] ?? []).sorted()
+            let deletions = jumps[table] ?? []
+            guard !sorted.isEmpty || !deletions.isEmpty else { continue }
+            text += (["*\(table)"] + sorted.map { ":\($0) - [0:0]" } + deletions + sorted.map { "-X \($0)" } + ["COMMIT"])
                 .joined(separator: "\n") + "\n"
         }
         return text
