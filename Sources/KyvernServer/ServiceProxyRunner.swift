@@ -22,6 +22,11 @@ public enum ServiceProxyRunner {
                             metricsFactory: factory, logger: logger.withLabel("kyvern.proxy"))
     }
 
+    /// `kyvern proxy-bench rules --dump`: the synthetic cluster's full restore input.
+    public static func benchmarkRestoreText(services: Int, endpointsPerService: Int) -> String {
+        RuleSyncBenchmark.restoreText(services: services, endpointsPerService: endpointsPerService)
+    }
+
     /// `kyvern proxy-bench rules`: the rule-sync benchmark as one JSON line.
     public static func benchmarkRules(services: Int, endpointsPerService: Int) async throws -> String {
         let result = try await RuleSyncBenchmark.run(services: services, endpointsPerService: endpointsPerService)

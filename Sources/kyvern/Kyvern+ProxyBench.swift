@@ -13,8 +13,14 @@ extension Kyvern {
                 abstract: "Time rule generation and iptables-restore for a synthetic cluster (prints JSON).")
             @Option var services = 1000
             @Option var endpoints = 10
+            @Flag(help: "Print the full-sync iptables-restore input instead of timing anything.")
+            var dump = false
 
             func run() async throws {
+                if dump {
+                    print(ServiceProxyRunner.benchmarkRestoreText(services: services, endpointsPerService: endpoints), terminator: "")
+                    return
+                }
                 print(try await ServiceProxyRunner.benchmarkRules(services: services, endpointsPerService: endpoints))
             }
         }

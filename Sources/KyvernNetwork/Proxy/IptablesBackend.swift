@@ -44,7 +44,7 @@ package actor IptablesBackend {
         let plan = RestorePlan(desired: desired, applied: full ? nil : applied, existing: existing, extra: jumps)
         do {
             if !plan.text.isEmpty {
-                try await ProxyCommand.run("iptables-restore", ["-w", "--noflush"], input: plan.text)
+                try await ProxyCommand.restore(plan.text)
             }
             if full { setRouteLocalnet() }
         } catch {
@@ -68,7 +68,7 @@ package actor IptablesBackend {
             jumps[table] = BuiltinJump.deletions(save: save)
         }
         let text = RestorePlan.removal(of: chains, jumps: jumps)
-        if !text.isEmpty { try await ProxyCommand.run("iptables-restore", ["-w", "--noflush"], input: text) }
+        if !text.isEmpty { try await ProxyCommand.restore(text) }
         applied = nil
     }
 

@@ -37,6 +37,14 @@ package enum RuleSyncBenchmark {
         }
     }
 
+    /// The full-sync restore input for the synthetic cluster, to inspect or replay by hand.
+    package static func restoreText(services: Int, endpointsPerService: Int) -> String {
+        let builder = RuleBuilder(node: RuleBuilder.Node(name: "bench-node", addresses: ["192.168.77.1"],
+                                                         clusterCIDR: "10.42.0.0/16"))
+        return RestorePlan(desired: builder.build(entries(services: services, endpointsPerService: endpointsPerService)),
+                           applied: nil).text
+    }
+
     package static func run(services: Int, endpointsPerService: Int) async throws -> Result {
         let builder = RuleBuilder(node: RuleBuilder.Node(name: "bench-node", addresses: ["192.168.77.1"],
                                                          clusterCIDR: "10.42.0.0/16"))
