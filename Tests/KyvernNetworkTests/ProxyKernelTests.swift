@@ -1,5 +1,9 @@
 import Foundation
 import Glibc
+import KyvernAPI
+import KyvernClient
+import KyvernTestSupport
+import Logging
 import Subprocess
 import Testing
 
@@ -185,6 +189,72 @@ struct ProxyKernelTests {
             let fromPod = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 15, from: scratch.namespace(3))
             #expect(fromPod.count == 1 && fromPod.keys.first?.hasPrefix("pod") == true, "\(fromPod)")
             try await backend.removeAll()
+            let left = try await Self.kyvernLines()
+            #expect(left == [])
+        }
+    }
+
+    static func slice(_ scratch: Scratch, pods: [Int]) -> JSONValue {
+        let endpoints = pods.map { #"{"addresses":["\#(scratch.podIP($0))"],"conditions":{"ready":true},"nodeName":"node-a"}"# }
+        return ProxyFixtures.json("""
+            {"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice",
+             "metadata":{"name":"web-abcde","namespace":"default","labels":{"kubernetes.io/service-name":"web"}},
+             "addressType":"IPv4","ports":[{"name":"http","protocol":"TCP","port":8080}],
+             "endpoints":[\(endpoints.joined(separator: ","))]}
+            """)
+    }
+
+    /// Polls `iptables-save` until `condition` holds (at most `limit`); returns the time it took.
+    static func waitForRules(limit: Duration, _ condition: ([String]) -> Bool) async throws -> Duration? {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < limit {
+            if condition(try await kyvernLines()) { return ContinuousClock.now - start }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    @Test func serviceProxyFollowsTheAPIWithinASecondAndCleansUpOnStop() async throws {
+        try await Self.withScratch { scratch in
+            let client = FakeClient()
+            _ = try client.seed(.services, ProxyFixtures.json("""
+                {"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"default"},
+                 "spec":{"type":"ClusterIP","clusterIP":"\(scratch.serviceIP)","clusterIPs":["\(scratch.serviceIP)"],
+                         "ports":[{"name":"http","protocol":"TCP","port":80,"targetPort":8080}]}}
+                """))
+            _ = try client.seed(.endpointSlices, Self.slice(scratch, pods: [1, 2, 3]))
+            var logger = Logger(label: "proxy-test")
+            logger.logLevel = .warning
+            let proxy = ServiceProxy(client: client, node: scratch.node, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await proxy.run() }
+                let dnat = { (ip: String) in { (lines: [String]) in lines.contains { $0.contains("--to-destination \(ip):8080") } } }
+                let programmed = try await Self.waitForRules(limit: .seconds(10)) { lines in
+                    (1...3).allSatisfy { dnat(scratch.podIP($0))(lines) }
+                }
+                #expect(programmed != nil)
+                let counts = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30)
+                #expect(counts.keys.sorted() == ["pod1", "pod2", "pod3"])
+
+                // pod1 leaves the slice: the kernel follows within a second.
+                _ = try await client.update(.endpointSlices, namespace: "default", Self.slice(scratch, pods: [2, 3]),
+                                            options: WriteOptions())
+                let took = try await Self.waitForRules(limit: .seconds(5)) { !dnat(scratch.podIP(1))($0) }
+                #expect(took != nil && took! < .seconds(1), "\(String(describing: took))")
+                let after = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 20)
+                #expect(after.keys.sorted() == ["pod2", "pod3"])
+
+                // Every endpoint gone: connections are refused.
+                _ = try await client.update(.endpointSlices, namespace: "default", Self.slice(scratch, pods: []),
+                                            options: WriteOptions())
+                let rejected = try await Self.waitForRules(limit: .seconds(5)) { lines in lines.contains { $0.contains("has no endpoints") } }
+                #expect(rejected != nil)
+                let refused = try await Self.get("http://\(scratch.serviceIP):80/")
+                #expect(!refused.ok && refused.text.contains("Connection refused"), "\(refused.text)")
+
+                group.cancelAll()
+                try await group.waitForAll()
+            }
             let left = try await Self.kyvernLines()
             #expect(left == [])
         }

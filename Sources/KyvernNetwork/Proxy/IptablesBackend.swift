@@ -59,16 +59,22 @@ package actor IptablesBackend {
     }
 
     /// Removes the jumps and every Kyvern chain (found in the kernel, not only remembered).
+    /// Works in a cancelled task too (shutdown), so it runs the tools without Subprocess.
     package func removeAll() async throws {
         var chains: [String: Set<String>] = [:]
         var jumps: [String: [String]] = [:]
         for table in ["nat", "filter"] {
-            let save = try await ProxyCommand.run("iptables-save", ["-t", table])
+            let save = try ProxyCommand.runUncancellable("iptables-save", ["-t", table])
             chains[table] = RestorePlan.kyvernChains(inSave: save)
             jumps[table] = BuiltinJump.deletions(save: save)
         }
         let text = RestorePlan.removal(of: chains, jumps: jumps)
-        if !text.isEmpty { try await ProxyCommand.restore(text) }
+        if !text.isEmpty {
+            let path = FileManager.default.temporaryDirectory.path + "/kyvern-proxy-\(UUID().uuidString).rules"
+            try text.write(toFile: path, atomically: false, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try ProxyCommand.runUncancellable("iptables-restore", ["-w", "--noflush", path])
+        }
         applied = nil
     }
 

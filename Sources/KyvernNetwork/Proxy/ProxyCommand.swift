@@ -44,6 +44,32 @@ package enum ProxyCommand {
         try await run("iptables-restore", ["-w", "--noflush", path])
     }
 
+    /// The same as ``run(_:_:input:)`` but through Foundation's `Process`, blocking the caller:
+    /// for shutdown, which runs after the task was cancelled, and a cancelled task's
+    /// subprocesses are killed before they could remove anything.
+    @discardableResult
+    package static func runUncancellable(_ name: String, _ arguments: [String]) throws -> String {
+        guard let directory = ["/usr/sbin", "/usr/bin", "/sbin", "/bin"].first(where: {
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(name)")
+        }) else { throw Failure(command: name, status: "missing", message: "\(name) not found") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "\(directory)/\(name)")
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let message = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw Failure(command: ([name] + arguments).joined(separator: " "), status: "exited(\(process.terminationStatus))",
+                          message: String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
     /// Whether `name` is an executable on the proxy's PATH.
     package static func available(_ name: String) -> Bool {
         ["/usr/sbin", "/usr/bin", "/sbin", "/bin"].contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
