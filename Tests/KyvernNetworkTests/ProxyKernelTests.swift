@@ -11,7 +11,8 @@ import Testing
 
 /// The proxy's rules in the real kernel: a bridge and three network namespaces as "pods", each
 /// running busybox httpd that answers its own name, behind a ClusterIP and a NodePort Service.
-/// Needs root and iptables; runs inside the wrapper's private network namespace and removes its
+/// The "node" is a network namespace of its own, so these rules never meet another suite's
+/// (the CNI suite programs iptables at the same time). Needs root and iptables; removes its
 /// namespaces, links, routes and rules even when it fails.
 @Suite("Proxy in the kernel", .serialized, .timeLimit(.minutes(3)),
        .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/iptables-restore")
@@ -25,25 +26,30 @@ struct ProxyKernelTests {
         var cidr: String { "10.250.\(third).0/24" }
         var serviceIP: String { "10.43.\(third).10" }
         func namespace(_ index: Int) -> String { "kyvp-\(suffix)-\(index)" }
+        /// The node's namespace, holding the bridge and the proxy's rules.
+        var host: String { "kyvp-\(suffix)-node" }
+        func backend() -> IptablesBackend { IptablesBackend(namespace: host) }
         func podIP(_ index: Int) -> String { "10.250.\(third).\(10 + index)" }
         var node: RuleBuilder.Node { RuleBuilder.Node(name: "node-a", addresses: [gateway], clusterCIDR: cidr) }
         let directory = "/tmp/kyvern-proxy-\(UUID().uuidString)"
 
         func setUp() async throws {
-            try await sh(["ip", "link", "add", bridge, "type", "bridge"])
-            try await sh(["ip", "addr", "add", "\(gateway)/24", "dev", bridge])
-            try await sh(["ip", "link", "set", bridge, "up"])
-            try await sh(["ip", "route", "add", "10.43.\(third).0/24", "dev", bridge])
-            try "1".write(toFile: "/proc/sys/net/ipv4/ip_forward", atomically: false, encoding: .utf8)
+            try await sh(["ip", "netns", "add", host])
+            try await sh(["ip", "-n", host, "link", "set", "lo", "up"])
+            try await sh(["ip", "-n", host, "link", "add", bridge, "type", "bridge"])
+            try await sh(["ip", "-n", host, "addr", "add", "\(gateway)/24", "dev", bridge])
+            try await sh(["ip", "-n", host, "link", "set", bridge, "up"])
+            try await sh(["ip", "-n", host, "route", "add", "10.43.\(third).0/24", "dev", bridge])
+            try await sh(["ip", "netns", "exec", host, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
             for index in 1...3 {
                 let ns = namespace(index)
                 let host = "vkp\(suffix)\(index)"
                 try await sh(["ip", "netns", "add", ns])
-                try await sh(["ip", "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", ns])
-                try await sh(["ip", "link", "set", host, "master", bridge, "up"])
+                try await sh(["ip", "-n", self.host, "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", ns])
+                try await sh(["ip", "-n", self.host, "link", "set", host, "master", bridge, "up"])
                 // As the CNI bridge plugin's hairpinMode: with bridge-nf-call-iptables a pod's
                 // packet DNATed back to itself leaves through the port it came in by.
-                try await sh(["ip", "link", "set", host, "type", "bridge_slave", "hairpin", "on"])
+                try await sh(["ip", "-n", self.host, "link", "set", host, "type", "bridge_slave", "hairpin", "on"])
                 try await sh(["ip", "-n", ns, "addr", "add", "\(podIP(index))/24", "dev", "eth0"])
                 try await sh(["ip", "-n", ns, "link", "set", "eth0", "up"])
                 try await sh(["ip", "-n", ns, "link", "set", "lo", "up"])
@@ -58,13 +64,13 @@ struct ProxyKernelTests {
         }
 
         func tearDown() async {
-            _ = try? await IptablesBackend().removeAll()
+            _ = try? await backend().removeAll()
             for index in 1...3 {
                 let pids = (try? await sh(["ip", "netns", "pids", namespace(index)]))?.split(separator: "\n") ?? []
                 for pid in pids { if let number = Int32(pid) { kill(number, SIGKILL) } }
                 _ = try? await sh(["ip", "netns", "del", namespace(index)])
             }
-            _ = try? await sh(["ip", "link", "del", bridge])
+            _ = try? await sh(["ip", "netns", "del", host])
             try? FileManager.default.removeItem(atPath: directory)
         }
 
@@ -81,9 +87,9 @@ struct ProxyKernelTests {
     }
 
     /// One HTTP GET with busybox wget (a new connection each time): the body, or the error text.
-    static func get(_ url: String, from namespace: String? = nil) async throws -> (ok: Bool, text: String) {
+    static func get(_ url: String, from namespace: String) async throws -> (ok: Bool, text: String) {
         // busybox wget's own -T crashes; coreutils timeout bounds a request that would hang.
-        let prefix = namespace.map { ["ip", "netns", "exec", $0] } ?? []
+        let prefix = ["ip", "netns", "exec", namespace]
         let arguments = ["5"] + prefix + ["busybox", "wget", "-q", "-O", "-", url]
         let result = try await Subprocess.run(.name("timeout"), arguments: Arguments(arguments),
                                               environment: .inherit.updating(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]),
@@ -92,7 +98,7 @@ struct ProxyKernelTests {
                 ((result.standardOutput ?? "") + (result.standardError ?? "")).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    static func counts(_ url: String, requests: Int, from namespace: String? = nil) async throws -> [String: Int] {
+    static func counts(_ url: String, requests: Int, from namespace: String) async throws -> [String: Int] {
         var counts: [String: Int] = [:]
         for _ in 0..<requests {
             let (ok, text) = try await get(url, from: namespace)
@@ -113,30 +119,30 @@ struct ProxyKernelTests {
         await scratch.tearDown()
     }
 
-    static func kyvernLines() async throws -> [String] {
-        try await sh(["iptables-save"]).split(separator: "\n").map(String.init).filter { $0.contains("KYVERN") }
+    static func kyvernLines(_ scratch: Scratch) async throws -> [String] {
+        try await sh(["ip", "netns", "exec", scratch.host, "iptables-save"]).split(separator: "\n").map(String.init).filter { $0.contains("KYVERN") }
     }
 
     @Test func clusterIPAndNodePortSpreadOverEveryPodAndHairpinWorks() async throws {
         try await Self.withScratch { scratch in
-            let backend = IptablesBackend()
+            let backend = scratch.backend()
             let (port, endpoints) = scratch.ports()
             let rules = RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: endpoints)])
             let outcome = try await backend.sync(rules, full: true)
             #expect(outcome.full)
             // A second full sync finds the jumps in place and adds none.
             _ = try await backend.sync(rules, full: true)
-            let jumps = try await Self.sh(["iptables-save"]).split(separator: "\n").filter {
+            let jumps = try await Self.sh(["ip", "netns", "exec", scratch.host, "iptables-save"]).split(separator: "\n").filter {
                 $0.hasPrefix("-A PREROUTING") || $0.hasPrefix("-A OUTPUT") || $0.hasPrefix("-A POSTROUTING")
                     || $0.hasPrefix("-A INPUT") || $0.hasPrefix("-A FORWARD")
             }
             #expect(jumps.count == BuiltinJump.all.count, "\(jumps)")
 
-            let fromHost = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30)
+            let fromHost = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30, from: scratch.host)
             #expect(fromHost.keys.sorted() == ["pod1", "pod2", "pod3"])
-            let nodePort = try await Self.counts("http://\(scratch.gateway):30080/", requests: 30)
+            let nodePort = try await Self.counts("http://\(scratch.gateway):30080/", requests: 30, from: scratch.host)
             #expect(nodePort.keys.sorted() == ["pod1", "pod2", "pod3"])
-            let localhost = try await Self.counts("http://127.0.0.1:30080/", requests: 30)
+            let localhost = try await Self.counts("http://127.0.0.1:30080/", requests: 30, from: scratch.host)
             #expect(localhost.keys.sorted() == ["pod1", "pod2", "pod3"])
             // From a pod, including to itself (hairpin: marked and masqueraded).
             let fromPod = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30, from: scratch.namespace(1))
@@ -144,30 +150,30 @@ struct ProxyKernelTests {
 
             // One endpoint leaves: a partial sync; its chain is deleted from the kernel.
             let gone = ChainNames.endpoint(port, endpoints[0])
-            let before = try await Self.kyvernLines()
+            let before = try await Self.kyvernLines(scratch)
             #expect(before.contains(":\(gone) - [0:0]"))
             let fewer = RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: Array(endpoints.dropFirst()))])
             let partial = try await backend.sync(fewer, full: false)
             #expect(!partial.full && partial.chainsDeleted == 1)
-            let afterLines = try await Self.kyvernLines()
+            let afterLines = try await Self.kyvernLines(scratch)
             #expect(!afterLines.contains { $0.contains(gone) })
-            let after = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 20)
+            let after = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 20, from: scratch.host)
             #expect(after.keys.sorted() == ["pod2", "pod3"])
 
             try await backend.removeAll()
-            let left = try await Self.kyvernLines()
+            let left = try await Self.kyvernLines(scratch)
             #expect(left == [])
         }
     }
 
     @Test func noEndpointsRefusesAtOnce() async throws {
         try await Self.withScratch { scratch in
-            let backend = IptablesBackend()
+            let backend = scratch.backend()
             let (port, _) = scratch.ports()
             try await backend.sync(RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: [])]), full: true)
             for url in ["http://\(scratch.serviceIP):80/", "http://\(scratch.gateway):30080/"] {
                 let start = ContinuousClock.now
-                let (ok, text) = try await Self.get(url)
+                let (ok, text) = try await Self.get(url, from: scratch.host)
                 let elapsed = ContinuousClock.now - start
                 #expect(!ok)
                 #expect(text.contains("Connection refused"), "\(url): \(text)")
@@ -181,15 +187,15 @@ struct ProxyKernelTests {
 
     @Test func clientIPAffinitySticksToOnePod() async throws {
         try await Self.withScratch { scratch in
-            let backend = IptablesBackend()
+            let backend = scratch.backend()
             let (port, endpoints) = scratch.ports(affinity: 600)
             try await backend.sync(RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: endpoints)]), full: true)
-            let counts = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 15)
+            let counts = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 15, from: scratch.host)
             #expect(counts.count == 1 && counts.keys.first?.hasPrefix("pod") == true, "\(counts)")
             let fromPod = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 15, from: scratch.namespace(3))
             #expect(fromPod.count == 1 && fromPod.keys.first?.hasPrefix("pod") == true, "\(fromPod)")
             try await backend.removeAll()
-            let left = try await Self.kyvernLines()
+            let left = try await Self.kyvernLines(scratch)
             #expect(left == [])
         }
     }
@@ -205,10 +211,10 @@ struct ProxyKernelTests {
     }
 
     /// Polls `iptables-save` until `condition` holds (at most `limit`); returns the time it took.
-    static func waitForRules(limit: Duration, _ condition: ([String]) -> Bool) async throws -> Duration? {
+    static func waitForRules(_ scratch: Scratch, limit: Duration, _ condition: ([String]) -> Bool) async throws -> Duration? {
         let start = ContinuousClock.now
         while ContinuousClock.now - start < limit {
-            if condition(try await kyvernLines()) { return ContinuousClock.now - start }
+            if condition(try await kyvernLines(scratch)) { return ContinuousClock.now - start }
             try await Task.sleep(for: .milliseconds(20))
         }
         return nil
@@ -225,37 +231,37 @@ struct ProxyKernelTests {
             _ = try client.seed(.endpointSlices, Self.slice(scratch, pods: [1, 2, 3]))
             var logger = Logger(label: "proxy-test")
             logger.logLevel = .warning
-            let proxy = ServiceProxy(client: client, node: scratch.node, logger: logger)
+            let proxy = ServiceProxy(client: client, node: scratch.node, logger: logger, backend: scratch.backend())
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await proxy.run() }
                 let dnat = { (ip: String) in { (lines: [String]) in lines.contains { $0.contains("--to-destination \(ip):8080") } } }
-                let programmed = try await Self.waitForRules(limit: .seconds(10)) { lines in
+                let programmed = try await Self.waitForRules(scratch, limit: .seconds(10)) { lines in
                     (1...3).allSatisfy { dnat(scratch.podIP($0))(lines) }
                 }
                 #expect(programmed != nil)
-                let counts = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30)
+                let counts = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30, from: scratch.host)
                 #expect(counts.keys.sorted() == ["pod1", "pod2", "pod3"])
 
                 // pod1 leaves the slice: the kernel follows within a second.
                 _ = try await client.update(.endpointSlices, namespace: "default", Self.slice(scratch, pods: [2, 3]),
                                             options: WriteOptions())
-                let took = try await Self.waitForRules(limit: .seconds(5)) { !dnat(scratch.podIP(1))($0) }
+                let took = try await Self.waitForRules(scratch, limit: .seconds(5)) { !dnat(scratch.podIP(1))($0) }
                 #expect(took != nil && took! < .seconds(1), "\(String(describing: took))")
-                let after = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 20)
+                let after = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 20, from: scratch.host)
                 #expect(after.keys.sorted() == ["pod2", "pod3"])
 
                 // Every endpoint gone: connections are refused.
                 _ = try await client.update(.endpointSlices, namespace: "default", Self.slice(scratch, pods: []),
                                             options: WriteOptions())
-                let rejected = try await Self.waitForRules(limit: .seconds(5)) { lines in lines.contains { $0.contains("has no endpoints") } }
+                let rejected = try await Self.waitForRules(scratch, limit: .seconds(5)) { lines in lines.contains { $0.contains("has no endpoints") } }
                 #expect(rejected != nil)
-                let refused = try await Self.get("http://\(scratch.serviceIP):80/")
+                let refused = try await Self.get("http://\(scratch.serviceIP):80/", from: scratch.host)
                 #expect(!refused.ok && refused.text.contains("Connection refused"), "\(refused.text)")
 
                 group.cancelAll()
                 try await group.waitForAll()
             }
-            let left = try await Self.kyvernLines()
+            let left = try await Self.kyvernLines(scratch)
             #expect(left == [])
         }
     }

@@ -47,9 +47,15 @@ package enum ConntrackCleanup {
     }
 
     /// Runs `commands`; `conntrack -D` exits 1 when nothing matched, which is not an error.
-    package static func run(_ commands: [[String]]) async -> Int {
+    package static func run(_ commands: [[String]], namespace: String? = nil) async -> Int {
         var deleted = 0
-        for arguments in commands where (try? await ProxyCommand.run("conntrack", arguments)) != nil {
+        for arguments in commands {
+            let ok = if let namespace {
+                (try? await ProxyCommand.run("ip", ["netns", "exec", namespace, "conntrack"] + arguments)) != nil
+            } else {
+                (try? await ProxyCommand.run("conntrack", arguments)) != nil
+            }
+            guard ok else { continue }
             deleted += 1
         }
         return deleted

@@ -15,7 +15,19 @@ package actor IptablesBackend {
     private var applied: [String: [String: [String]]]?
     private var routeLocalnetSet = false
 
-    package init() {}
+    /// A named network namespace (`ip netns`) to program instead of the process's own; tests
+    /// use it to keep their rules apart from other suites running at the same time.
+    package let namespace: String?
+
+    package init(namespace: String? = nil) {
+        self.namespace = namespace
+    }
+
+    /// `name arguments`, inside ``namespace`` when one is set.
+    nonisolated func command(_ name: String, _ arguments: [String]) -> (String, [String]) {
+        guard let namespace else { return (name, arguments) }
+        return ("ip", ["netns", "exec", namespace, name] + arguments)
+    }
 
     /// `iptables -V` as "iptables (nf_tables)", for the log.
     package static func describe() async -> String {
@@ -36,7 +48,8 @@ package actor IptablesBackend {
             // One read per table finds stray chains and missing jumps; the jumps then go into the
             // same transaction as the chains they lead to.
             for table in ["nat", "filter"] {
-                let save = try await ProxyCommand.run("iptables-save", ["-t", table])
+                let (tool, arguments) = command("iptables-save", ["-t", table])
+                let save = try await ProxyCommand.run(tool, arguments)
                 existing[table] = RestorePlan.kyvernChains(inSave: save)
                 jumps[table] = BuiltinJump.insertions(table: table, save: save)
             }
@@ -44,9 +57,9 @@ package actor IptablesBackend {
         let plan = RestorePlan(desired: desired, applied: full ? nil : applied, existing: existing, extra: jumps)
         do {
             if !plan.text.isEmpty {
-                try await ProxyCommand.restore(plan.text)
+                try await ProxyCommand.restore(plan.text, namespace: namespace)
             }
-            if full { setRouteLocalnet() }
+            if full { try await setRouteLocalnet() }
         } catch {
             applied = nil
             throw error
@@ -64,7 +77,8 @@ package actor IptablesBackend {
         var chains: [String: Set<String>] = [:]
         var jumps: [String: [String]] = [:]
         for table in ["nat", "filter"] {
-            let save = try ProxyCommand.runUncancellable("iptables-save", ["-t", table])
+            let (tool, arguments) = command("iptables-save", ["-t", table])
+            let save = try ProxyCommand.runUncancellable(tool, arguments)
             chains[table] = RestorePlan.kyvernChains(inSave: save)
             jumps[table] = BuiltinJump.deletions(save: save)
         }
@@ -73,16 +87,17 @@ package actor IptablesBackend {
             let path = FileManager.default.temporaryDirectory.path + "/kyvern-proxy-\(UUID().uuidString).rules"
             try text.write(toFile: path, atomically: false, encoding: .utf8)
             defer { try? FileManager.default.removeItem(atPath: path) }
-            try ProxyCommand.runUncancellable("iptables-restore", ["-w", "--noflush", path])
+            let (tool, arguments) = command("iptables-restore", ["-w", "--noflush", path])
+            try ProxyCommand.runUncancellable(tool, arguments)
         }
         applied = nil
     }
 
     /// Node ports on 127.0.0.1 need the kernel to route loopback sources off the loopback
     /// device once DNAT sent them to a pod (upstream sets the same sysctl).
-    private func setRouteLocalnet() {
+    private func setRouteLocalnet() async throws {
         guard !routeLocalnetSet else { return }
-        let path = "/proc/sys/net/ipv4/conf/all/route_localnet"
-        if (try? "1".write(toFile: path, atomically: false, encoding: .utf8)) != nil { routeLocalnetSet = true }
+        let (tool, arguments) = command("sysctl", ["-q", "-w", "net.ipv4.conf.all.route_localnet=1"])
+        if (try? await ProxyCommand.run(tool, arguments)) != nil { routeLocalnetSet = true }
     }
 }

@@ -37,11 +37,16 @@ package enum ProxyCommand {
 
     /// `iptables-restore -w --noflush` of `text`, handed over as a file: rule sets of a large
     /// cluster are megabytes, and feeding them through a pipe was the slowest part of a sync.
-    package static func restore(_ text: String) async throws {
+    package static func restore(_ text: String, namespace: String? = nil) async throws {
         let path = FileManager.default.temporaryDirectory.path + "/kyvern-proxy-\(UUID().uuidString).rules"
         try text.write(toFile: path, atomically: false, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try await run("iptables-restore", ["-w", "--noflush", path])
+        let arguments = ["-w", "--noflush", path]
+        if let namespace {
+            try await run("ip", ["netns", "exec", namespace, "iptables-restore"] + arguments)
+        } else {
+            try await run("iptables-restore", arguments)
+        }
     }
 
     /// The same as ``run(_:_:input:)`` but through Foundation's `Process`, blocking the caller:

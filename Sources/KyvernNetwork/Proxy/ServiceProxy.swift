@@ -30,10 +30,11 @@ public final class ServiceProxy: Service, Sendable {
 
     package init(client: any KubernetesClient, node: RuleBuilder.Node, metricsFactory: any MetricsFactory = MetricsSystem.factory,
                  logger: Logger, minSyncInterval: Duration = .milliseconds(100), resyncInterval: Duration = .seconds(30),
-                 fullSyncInterval: Duration = .seconds(3600), informers: SharedInformerFactory? = nil) {
+                 fullSyncInterval: Duration = .seconds(3600), informers: SharedInformerFactory? = nil,
+                 backend: IptablesBackend = IptablesBackend()) {
         self.informers = informers ?? SharedInformerFactory(client: client, logger: logger)
         self.builder = RuleBuilder(node: node)
-        self.backend = IptablesBackend()
+        self.backend = backend
         self.metrics = ProxyMetrics(factory: metricsFactory)
         self.logger = logger
         self.minSyncInterval = minSyncInterval
@@ -103,7 +104,7 @@ public final class ServiceProxy: Service, Sendable {
             let outcome = try await backend.sync(rules, full: full)
             let previous = lastEntries.withLock { value in defer { value = entries }; return value }
             let cleanup = ConntrackCleanup.commands(old: previous, new: entries, nodeName: builder.node.name)
-            let cleared = cleanup.isEmpty ? 0 : await ConntrackCleanup.run(cleanup)
+            let cleared = cleanup.isEmpty ? 0 : await ConntrackCleanup.run(cleanup, namespace: backend.namespace)
             let duration = ContinuousClock.now - start
             metrics.synced(rules, full: outcome.full, duration: duration)
             let level: Logger.Level = outcome.full ? .info : .debug
