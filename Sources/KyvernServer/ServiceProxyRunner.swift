@@ -11,15 +11,17 @@ public import ServiceLifecycle
 public enum ServiceProxyRunner {
     /// The proxy for `nodeName`: node ports answer on `nodeAddresses` (and 127.0.0.1; every
     /// local address when empty), traffic from outside `clusterCIDR` is masqueraded. Metrics go
-    /// to `registry` when given.
+    /// to `registry` when given. `networkNamespace` (a name under /var/run/netns) programs that
+    /// namespace instead of the process's own, for nodes simulated as namespaces.
     public static func makeProxy(client: any KubernetesClient, nodeName: String, nodeAddresses: [String],
                                  clusterCIDR: String, registry: PrometheusCollectorRegistry? = nil,
-                                 logger: Logger) -> any Service {
+                                 networkNamespace: String? = nil, logger: Logger) -> any Service {
         let factory: any MetricsFactory = registry.map { PrometheusMetricsFactory(registry: $0) } ?? MetricsSystem.factory
         return ServiceProxy(client: client,
                             node: .init(name: nodeName, addresses: nodeAddresses.filter { !$0.contains(":") },
                                         clusterCIDR: clusterCIDR),
-                            metricsFactory: factory, logger: logger.withLabel("kyvern.proxy"))
+                            metricsFactory: factory, logger: logger.withLabel("kyvern.proxy"),
+                            backend: IptablesBackend(namespace: networkNamespace))
     }
 
     /// `kyvern proxy-bench rules --dump`: the synthetic cluster's full restore input.
