@@ -1,0 +1,268 @@
+import Foundation
+import Glibc
+import KyvernAPI
+import KyvernClient
+import KyvernTestSupport
+import Logging
+import Subprocess
+import Testing
+
+@testable import KyvernNetwork
+
+/// The proxy's rules in the real kernel: a bridge and three network namespaces as "pods", each
+/// running busybox httpd that answers its own name, behind a ClusterIP and a NodePort Service.
+/// The "node" is a network namespace of its own, so these rules never meet another suite's
+/// (the CNI suite programs iptables at the same time). Needs root and iptables; removes its
+/// namespaces, links, routes and rules even when it fails.
+@Suite("Proxy in the kernel", .serialized, .timeLimit(.minutes(3)),
+       .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/iptables-restore")
+                && FileManager.default.isExecutableFile(atPath: "/bin/busybox")))
+struct ProxyKernelTests {
+    struct Scratch {
+        let suffix = String(UInt32.random(in: 0x1000...0xFFFF), radix: 16)
+        let third = Int.random(in: 1...250)
+        var bridge: String { "kyvp\(suffix)" }
+        var gateway: String { "10.250.\(third).1" }
+        var cidr: String { "10.250.\(third).0/24" }
+        var serviceIP: String { "10.43.\(third).10" }
+        func namespace(_ index: Int) -> String { "kyvp-\(suffix)-\(index)" }
+        /// The node's namespace, holding the bridge and the proxy's rules.
+        var host: String { "kyvp-\(suffix)-node" }
+        func backend() -> IptablesBackend { IptablesBackend(namespace: host) }
+        func podIP(_ index: Int) -> String { "10.250.\(third).\(10 + index)" }
+        var node: RuleBuilder.Node { RuleBuilder.Node(name: "node-a", addresses: [gateway], clusterCIDR: cidr) }
+        let directory = "/tmp/kyvern-proxy-\(UUID().uuidString)"
+
+        func setUp() async throws {
+            try await sh(["ip", "netns", "add", host])
+            try await sh(["ip", "-n", host, "link", "set", "lo", "up"])
+            try await sh(["ip", "-n", host, "link", "add", bridge, "type", "bridge"])
+            try await sh(["ip", "-n", host, "addr", "add", "\(gateway)/24", "dev", bridge])
+            try await sh(["ip", "-n", host, "link", "set", bridge, "up"])
+            try await sh(["ip", "-n", host, "route", "add", "10.43.\(third).0/24", "dev", bridge])
+            try await sh(["ip", "netns", "exec", host, "sysctl", "-q", "-w", "net.ipv4.ip_forward=1"])
+            for index in 1...3 {
+                let ns = namespace(index)
+                let host = "vkp\(suffix)\(index)"
+                try await sh(["ip", "netns", "add", ns])
+                try await sh(["ip", "-n", self.host, "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", ns])
+                try await sh(["ip", "-n", self.host, "link", "set", host, "master", bridge, "up"])
+                // As the CNI bridge plugin's hairpinMode: with bridge-nf-call-iptables a pod's
+                // packet DNATed back to itself leaves through the port it came in by.
+                try await sh(["ip", "-n", self.host, "link", "set", host, "type", "bridge_slave", "hairpin", "on"])
+                try await sh(["ip", "-n", ns, "addr", "add", "\(podIP(index))/24", "dev", "eth0"])
+                try await sh(["ip", "-n", ns, "link", "set", "eth0", "up"])
+                try await sh(["ip", "-n", ns, "link", "set", "lo", "up"])
+                try await sh(["ip", "-n", ns, "route", "add", "default", "via", gateway])
+                let root = "\(directory)/pod\(index)"
+                try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+                try "pod\(index)".write(toFile: root + "/index.html", atomically: true, encoding: .utf8)
+                // Without -f httpd daemonizes (its pid is found through the namespace at cleanup);
+                // its stdio must not be our pipes, or reading them never ends.
+                try await sh(["sh", "-c", "ip netns exec \(ns) busybox httpd -p 8080 -h \(root) </dev/null >/dev/null 2>&1"])
+            }
+        }
+
+        func tearDown() async {
+            _ = try? await backend().removeAll()
+            for index in 1...3 {
+                let pids = (try? await sh(["ip", "netns", "pids", namespace(index)]))?.split(separator: "\n") ?? []
+                for pid in pids { if let number = Int32(pid) { kill(number, SIGKILL) } }
+                _ = try? await sh(["ip", "netns", "del", namespace(index)])
+            }
+            _ = try? await sh(["ip", "netns", "del", host])
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+
+        func ports(affinity: Int? = nil) -> (ServicePortSpec, [ProxyEndpoint]) {
+            let port = ServicePortSpec(name: ServicePortName(namespace: "default", name: "web", port: "http"), proto: .tcp,
+                                       clusterIPs: [serviceIP], port: 80, nodePort: 30080, affinityTimeout: affinity)
+            return (port, (1...3).map { ProxyEndpoint(ip: podIP($0), port: 8080, nodeName: "node-a") })
+        }
+    }
+
+    @discardableResult
+    static func sh(_ arguments: [String]) async throws -> String {
+        try await ProxyCommand.run(arguments[0], Array(arguments.dropFirst()))
+    }
+
+    /// One HTTP GET with busybox wget (a new connection each time): the body, or the error text.
+    static func get(_ url: String, from namespace: String) async throws -> (ok: Bool, text: String) {
+        // busybox wget's own -T crashes; coreutils timeout bounds a request that would hang.
+        let prefix = ["ip", "netns", "exec", namespace]
+        let arguments = ["5"] + prefix + ["busybox", "wget", "-q", "-O", "-", url]
+        let result = try await Subprocess.run(.name("timeout"), arguments: Arguments(arguments),
+                                              environment: .inherit.updating(["PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]),
+                                              output: .string(limit: 1 << 16), error: .string(limit: 1 << 16))
+        return (result.terminationStatus.isSuccess,
+                ((result.standardOutput ?? "") + (result.standardError ?? "")).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    static func counts(_ url: String, requests: Int, from namespace: String) async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for _ in 0..<requests {
+            let (ok, text) = try await get(url, from: namespace)
+            counts[ok ? text : "error: \(text)", default: 0] += 1
+        }
+        return counts
+    }
+
+    static func withScratch(_ body: (Scratch) async throws -> Void) async throws {
+        let scratch = Scratch()
+        do {
+            try await scratch.setUp()
+            try await body(scratch)
+        } catch {
+            await scratch.tearDown()
+            throw error
+        }
+        await scratch.tearDown()
+    }
+
+    static func kyvernLines(_ scratch: Scratch) async throws -> [String] {
+        try await sh(["ip", "netns", "exec", scratch.host, "iptables-save"]).split(separator: "\n").map(String.init).filter { $0.contains("KYVERN") }
+    }
+
+    @Test func clusterIPAndNodePortSpreadOverEveryPodAndHairpinWorks() async throws {
+        try await Self.withScratch { scratch in
+            let backend = scratch.backend()
+            let (port, endpoints) = scratch.ports()
+            let rules = RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: endpoints)])
+            let outcome = try await backend.sync(rules, full: true)
+            #expect(outcome.full)
+            // A second full sync finds the jumps in place and adds none.
+            _ = try await backend.sync(rules, full: true)
+            let jumps = try await Self.sh(["ip", "netns", "exec", scratch.host, "iptables-save"]).split(separator: "\n").filter {
+                $0.hasPrefix("-A PREROUTING") || $0.hasPrefix("-A OUTPUT") || $0.hasPrefix("-A POSTROUTING")
+                    || $0.hasPrefix("-A INPUT") || $0.hasPrefix("-A FORWARD")
+            }
+            #expect(jumps.count == BuiltinJump.all.count, "\(jumps)")
+
+            let fromHost = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30, from: scratch.host)
+            #expect(fromHost.keys.sorted() == ["pod1", "pod2", "pod3"])
+            let nodePort = try await Self.counts("http://\(scratch.gateway):30080/", requests: 30, from: scratch.host)
+            #expect(nodePort.keys.sorted() == ["pod1", "pod2", "pod3"])
+            let localhost = try await Self.counts("http://127.0.0.1:30080/", requests: 30, from: scratch.host)
+            #expect(localhost.keys.sorted() == ["pod1", "pod2", "pod3"])
+            // From a pod, including to itself (hairpin: marked and masqueraded).
+            let fromPod = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30, from: scratch.namespace(1))
+            #expect(fromPod.keys.sorted() == ["pod1", "pod2", "pod3"])
+
+            // One endpoint leaves: a partial sync; its chain is deleted from the kernel.
+            let gone = ChainNames.endpoint(port, endpoints[0])
+            let before = try await Self.kyvernLines(scratch)
+            #expect(before.contains(":\(gone) - [0:0]"))
+            let fewer = RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: Array(endpoints.dropFirst()))])
+            let partial = try await backend.sync(fewer, full: false)
+            #expect(!partial.full && partial.chainsDeleted == 1)
+            let afterLines = try await Self.kyvernLines(scratch)
+            #expect(!afterLines.contains { $0.contains(gone) })
+            let after = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 20, from: scratch.host)
+            #expect(after.keys.sorted() == ["pod2", "pod3"])
+
+            try await backend.removeAll()
+            let left = try await Self.kyvernLines(scratch)
+            #expect(left == [])
+        }
+    }
+
+    @Test func noEndpointsRefusesAtOnce() async throws {
+        try await Self.withScratch { scratch in
+            let backend = scratch.backend()
+            let (port, _) = scratch.ports()
+            try await backend.sync(RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: [])]), full: true)
+            for url in ["http://\(scratch.serviceIP):80/", "http://\(scratch.gateway):30080/"] {
+                let start = ContinuousClock.now
+                let (ok, text) = try await Self.get(url, from: scratch.host)
+                let elapsed = ContinuousClock.now - start
+                #expect(!ok)
+                #expect(text.contains("Connection refused"), "\(url): \(text)")
+                // A dropped SYN would be retried after 1 s; a reject ends it at once.
+                #expect(elapsed < .seconds(1))
+            }
+            let fromPod = try await Self.get("http://\(scratch.serviceIP):80/", from: scratch.namespace(2))
+            #expect(!fromPod.ok && fromPod.text.contains("Connection refused"), "\(fromPod.text)")
+        }
+    }
+
+    @Test func clientIPAffinitySticksToOnePod() async throws {
+        try await Self.withScratch { scratch in
+            let backend = scratch.backend()
+            let (port, endpoints) = scratch.ports(affinity: 600)
+            try await backend.sync(RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: endpoints)]), full: true)
+            let counts = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 15, from: scratch.host)
+            #expect(counts.count == 1 && counts.keys.first?.hasPrefix("pod") == true, "\(counts)")
+            let fromPod = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 15, from: scratch.namespace(3))
+            #expect(fromPod.count == 1 && fromPod.keys.first?.hasPrefix("pod") == true, "\(fromPod)")
+            try await backend.removeAll()
+            let left = try await Self.kyvernLines(scratch)
+            #expect(left == [])
+        }
+    }
+
+    static func slice(_ scratch: Scratch, pods: [Int]) -> JSONValue {
+        let endpoints = pods.map { #"{"addresses":["\#(scratch.podIP($0))"],"conditions":{"ready":true},"nodeName":"node-a"}"# }
+        return ProxyFixtures.json("""
+            {"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice",
+             "metadata":{"name":"web-abcde","namespace":"default","labels":{"kubernetes.io/service-name":"web"}},
+             "addressType":"IPv4","ports":[{"name":"http","protocol":"TCP","port":8080}],
+             "endpoints":[\(endpoints.joined(separator: ","))]}
+            """)
+    }
+
+    /// Polls `iptables-save` until `condition` holds (at most `limit`); returns the time it took.
+    static func waitForRules(_ scratch: Scratch, limit: Duration, _ condition: ([String]) -> Bool) async throws -> Duration? {
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < limit {
+            if condition(try await kyvernLines(scratch)) { return ContinuousClock.now - start }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    @Test func serviceProxyFollowsTheAPIWithinASecondAndCleansUpOnStop() async throws {
+        try await Self.withScratch { scratch in
+            let client = FakeClient()
+            _ = try client.seed(.services, ProxyFixtures.json("""
+                {"apiVersion":"v1","kind":"Service","metadata":{"name":"web","namespace":"default"},
+                 "spec":{"type":"ClusterIP","clusterIP":"\(scratch.serviceIP)","clusterIPs":["\(scratch.serviceIP)"],
+                         "ports":[{"name":"http","protocol":"TCP","port":80,"targetPort":8080}]}}
+                """))
+            _ = try client.seed(.endpointSlices, Self.slice(scratch, pods: [1, 2, 3]))
+            var logger = Logger(label: "proxy-test")
+            logger.logLevel = .warning
+            let proxy = ServiceProxy(client: client, node: scratch.node, logger: logger, backend: scratch.backend())
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await proxy.run() }
+                let dnat = { (ip: String) in { (lines: [String]) in lines.contains { $0.contains("--to-destination \(ip):8080") } } }
+                let programmed = try await Self.waitForRules(scratch, limit: .seconds(10)) { lines in
+                    (1...3).allSatisfy { dnat(scratch.podIP($0))(lines) }
+                }
+                #expect(programmed != nil)
+                let counts = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30, from: scratch.host)
+                #expect(counts.keys.sorted() == ["pod1", "pod2", "pod3"])
+
+                // pod1 leaves the slice: the kernel follows within a second.
+                _ = try await client.update(.endpointSlices, namespace: "default", Self.slice(scratch, pods: [2, 3]),
+                                            options: WriteOptions())
+                let took = try await Self.waitForRules(scratch, limit: .seconds(5)) { !dnat(scratch.podIP(1))($0) }
+                #expect(took != nil && took! < .seconds(1), "\(String(describing: took))")
+                let after = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 20, from: scratch.host)
+                #expect(after.keys.sorted() == ["pod2", "pod3"])
+
+                // Every endpoint gone: connections are refused.
+                _ = try await client.update(.endpointSlices, namespace: "default", Self.slice(scratch, pods: []),
+                                            options: WriteOptions())
+                let rejected = try await Self.waitForRules(scratch, limit: .seconds(5)) { lines in lines.contains { $0.contains("has no endpoints") } }
+                #expect(rejected != nil)
+                let refused = try await Self.get("http://\(scratch.serviceIP):80/", from: scratch.host)
+                #expect(!refused.ok && refused.text.contains("Connection refused"), "\(refused.text)")
+
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+            let left = try await Self.kyvernLines(scratch)
+            #expect(left == [])
+        }
+    }
+}
