@@ -10,6 +10,10 @@ enum NodeNetworkServices {
     static func make(client: any KubernetesClient, facts: NodeNetworkFacts, options: AgentOptions,
                      registry: PrometheusCollectorRegistry, logger: Logger) throws -> [any Service] {
         var services: [any Service] = []
+        services.append(ServiceProxyRunner.makeProxy(client: client, nodeName: facts.nodeName,
+                                                     nodeAddresses: options.nodeIP.map { [$0] } ?? [],
+                                                     clusterCIDR: clusterBoundary(options: options, facts: facts),
+                                                     registry: registry, logger: logger))
         if options.resolvedClusterDNS != nil {
             // Each node answers its own pods on the bridge; the kube-dns Service (internal traffic
             // policy Local) sends 10.43.0.10 here.

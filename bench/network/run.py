@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Service proxy benchmark (issue 7, item 6). Run as root inside its own network namespace:
 
-    /work/dev/inns <worktree> '.venv/bin/python bench/network/run.py'     (or: unshare -n ...)
+    unshare -n sh -c 'ip link set lo up && .venv/bin/python bench/network/run.py'
 
 (a) rule sync: `kyvern proxy-bench rules` times rule generation and iptables-restore for 1,000
     Services x 10 endpoints: a cold full sync, a full resync over existing chains, and a

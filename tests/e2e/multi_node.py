@@ -48,10 +48,6 @@ class TwoNodeCluster:
         self.agents: dict[str, subprocess.Popen] = {}
         self.cluster: Cluster | None = None
 
-    def extra_agent_args(self, node: str) -> list[str]:
-        explicit = os.environ.get("KYVERN_E2E_EXPLICIT_POD_CIDR")  # a local check without node IPAM
-        return ["--pod-cidr", f"10.42.{list(NODES).index(node) + 10}.0/24"] if explicit else []
-
     def agent_data(self, node: str) -> Path:
         return self.root / node
 
@@ -84,7 +80,7 @@ class TwoNodeCluster:
                 # nsenter, not `ip netns exec`: that remounts /sys and would hide the cgroup mounts runc needs.
                 ["nsenter", f"--net=/var/run/netns/{netns}", str(self.binary), "agent", "--server",
                  f"https://{HOST_IP}:{self.server.port}", "--token-file", str(token), "--node-name", node,
-                 "--node-ip", ip, "--runtime", "runc", *self.extra_agent_args(node), "--data-dir", str(data), "--kubelet-port", str(free_port())],
+                 "--node-ip", ip, "--runtime", "runc", "--data-dir", str(data), "--kubelet-port", str(free_port())],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
