@@ -118,7 +118,8 @@ struct DNSServerTests {
     }
 
     @Test func tcpCarriesSeveralQueriesPerConnectionAndClosesWhenIdle() async throws {
-        try await Self.withServer(idleTimeout: .milliseconds(300)) { address in
+        // Long enough that a loaded machine still sends both queries before the idle close.
+        try await Self.withServer(idleTimeout: .seconds(2)) { address in
             let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connect(to: address) { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -142,7 +143,7 @@ struct DNSServerTests {
                 // Idle for longer than the timeout: the server closes the connection.
                 let start = ContinuousClock.now
                 #expect(try await iterator.next() == nil)
-                #expect(ContinuousClock.now - start < .seconds(3))
+                #expect(ContinuousClock.now - start < .seconds(8))
                 closedByServer = true
               }
             } catch ChannelError.ioOnClosedChannel {
