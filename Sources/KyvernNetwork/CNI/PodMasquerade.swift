@@ -36,9 +36,26 @@ final class PodMasquerade: Sendable {
     func ensure(now: Date = Date()) async throws {
         if let last = lastEnsured.withLock({ $0 }), now.timeIntervalSince(last) < recheckInterval { return }
         let rule = Self.ruleSpecification(try await podRange.value())
-        if (try? await IptablesCleanup.iptables(["-t", "nat", "-C", "POSTROUTING"] + rule)) == nil {
+        if try await !Self.present(rule) {
             try await IptablesCleanup.iptables(["-t", "nat", "-A", "POSTROUTING"] + rule)
         }
         lastEnsured.withLock { $0 = now }
+    }
+
+    /// Whether POSTROUTING holds the rule, from a listing: `iptables -C` fails the same way for
+    /// "no such rule" and for a busy table (another writer's transaction), which added the rule
+    /// twice. A failed listing is retried, then thrown.
+    static func present(_ rule: [String]) async throws -> Bool {
+        var attempt = 0
+        while true {
+            do {
+                let listing = try await IptablesCleanup.iptables(["-t", "nat", "-S", "POSTROUTING"])
+                return listing.split(separator: "\n").contains { IptablesCleanup.split(String($0)) == ["-A", "POSTROUTING"] + rule }
+            } catch {
+                attempt += 1
+                if attempt == 3 { throw error }
+                try await Task.sleep(for: .milliseconds(50 * attempt))
+            }
+        }
     }
 }
