@@ -163,7 +163,7 @@ def main():
             tear_down(args.binary)
     commit = os.environ.get("KYVERN_COMMIT") or subprocess.run(["git", "-c", "safe.directory=*", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     now = datetime.datetime.now(datetime.timezone.utc)
-    report = {"date": now.isoformat(timespec="seconds"), "commit": commit, "binary": args.binary,
+    report = {"date": now.isoformat(timespec="seconds"), "commit": commit, "binary": os.path.relpath(args.binary, ROOT),
               "cpus": os.cpu_count(), "load": os.getloadavg(), "ruleSync": rules, "dataPath": path}
     m, pod, svc = rules["median"], path["pod"], path["clusterIP"]
     rps_ratio = svc["rps"] / pod["rps"]
