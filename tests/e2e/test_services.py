@@ -207,8 +207,11 @@ def test_a_service_without_ready_endpoints_refuses_connections_at_once(node_clus
             return time.monotonic() - t
         except OSError:
             return None
-    took = wait_until("the connection refused", refused, timeout=10, interval=0.2)
-    assert took < 0.5, took
+    # the first refusal may span the moment the proxy programs the rule (a SYN sent before it is
+    # dropped and retried); once the rule is in place, every new connection is refused at once
+    wait_until("the connection refused", refused, timeout=10, interval=0.2)
+    took = [refused() for _ in range(3)]
+    assert all(t is not None and t < 0.5 for t in took), took
 
 
 def test_host_network_and_host_port_pods_are_reached_on_the_node(node_cluster, nns):
