@@ -3,7 +3,6 @@ import KyvernClient
 import KyvernAPIServer
 import KyvernControllers
 import KyvernStore
-import KyvernStoreSQLite
 public import Logging
 import Prometheus
 import ServiceLifecycle
@@ -31,8 +30,7 @@ public enum KyvernServer {
         let kubeconfigPath = try KubeconfigWriter.write(dataDirectory: dataDirectory, host: serverHost,
                                                         port: options.httpsPort, pki: pki)
 
-        let store = try SQLiteStore(path: (dataDirectory as NSString).appendingPathComponent("state.db"),
-                                    logger: logger.withLabel("kyvern.store"))
+        let (store, storeService) = try options.datastore.open(logger: logger.withLabel("kyvern.store"))
         let registry = PrometheusCollectorRegistry()
         let nodeToken = try NodeTokenFile.loadOrCreate(dataDirectory: dataDirectory, caPEM: pki.caCertificatePEM)
         var configuration = APIServerConfiguration(
@@ -46,10 +44,13 @@ public enum KyvernServer {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",
                         metadata: ["kubeconfig": "\(kubeconfigPath)", "address": "https://\(serverHost):\(options.httpsPort)"])
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: apiServer, successTerminationBehavior: .gracefullyShutdownGroup,
-                  failureTerminationBehavior: .gracefullyShutdownGroup),
-        ]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let storeService {
+            services.append(.init(service: storeService, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        services.append(.init(service: apiServer, successTerminationBehavior: .gracefullyShutdownGroup,
+                              failureTerminationBehavior: .gracefullyShutdownGroup))
         // The scheduler reaches the API server like any client, over loopback HTTPS with the
         // admin kubeconfig; it retries until the server is up.
         var schedulerClient: APIClient?

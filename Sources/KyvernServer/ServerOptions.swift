@@ -31,6 +31,8 @@ public struct ServerOptions: Sendable {
     public var clusterDNSListen: String?
     /// Its upstream resolvers (`--cluster-dns-upstream`, repeatable); nil: /etc/resolv.conf.
     public var clusterDNSUpstreams: [String]?
+    /// Where the cluster's state lives (`--datastore-endpoint`; default the SQLite file in the data directory).
+    public var datastore: Datastore
     /// The built-in node agent's settings (`--runtime`, `--node-name`, `--kubelet-port`, `--pod-cidr`).
     public var agent: AgentOptions
 
@@ -44,6 +46,7 @@ public struct ServerOptions: Sendable {
         self.logLevel = logLevel
         self.agent = AgentOptions(dataDirectory: self.dataDirectory)
         self.agent.logLevel = logLevel
+        self.datastore = .sqlite(path: (self.dataDirectory as NSString).appendingPathComponent("state.db"))
     }
 
     /// `/var/lib/kyvern` for root, `~/.kyvern` otherwise.

@@ -18,6 +18,18 @@ extension Kyvern {
         @Option(name: .customLong("tls-san"), help: "Extra host name or IP for the serving certificate (repeatable).")
         var tlsSAN: [String] = []
 
+        @Option(help: "Where the state lives: etcd members (https://h1:2379,https://h2:2379, or http://) or sqlite:///path (default: state.db in the data directory).")
+        var datastoreEndpoint: String?
+
+        @Option(help: "CA certificate (PEM) that signed the etcd members' certificates.")
+        var datastoreCafile: String?
+
+        @Option(help: "Client certificate (PEM) for etcd.")
+        var datastoreCertfile: String?
+
+        @Option(help: "Client key (PEM) for etcd.")
+        var datastoreKeyfile: String?
+
         @Option(help: "How often store history is compacted, e.g. 5m, 30s.")
         var compactionInterval: String = "5m"
 
@@ -70,6 +82,12 @@ extension Kyvern {
             guard ServerOptions.parseDuration(eventTTL) != nil else {
                 throw ValidationError("--event-ttl: not a duration: \(eventTTL)")
             }
+            do {
+                _ = try Datastore.parse(endpoint: datastoreEndpoint, dataDirectory: "/", caFile: datastoreCafile,
+                                        certFile: datastoreCertfile, keyFile: datastoreKeyfile)
+            } catch {
+                throw ValidationError("--datastore-endpoint: \(error)")
+            }
             guard (1...65535).contains(httpsListenPort) else {
                 throw ValidationError("--https-listen-port must be between 1 and 65535")
             }
@@ -81,6 +99,9 @@ extension Kyvern {
                 compactionInterval: ServerOptions.parseDuration(compactionInterval)!, logLevel: logLevel)
             options.serviceCIDR = serviceCIDR
             options.clusterCIDR = clusterCIDR
+            options.datastore = try Datastore.parse(
+                endpoint: datastoreEndpoint, dataDirectory: options.dataDirectory, caFile: datastoreCafile,
+                certFile: datastoreCertfile, keyFile: datastoreKeyfile)
             options.eventTTL = ServerOptions.parseDuration(eventTTL)!
             options.disableScheduler = disableScheduler
             options.schedulerConfig = schedulerConfig
