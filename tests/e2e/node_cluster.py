@@ -16,7 +16,10 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
+
+import pytest
 
 import images
 from e2e_harness import Cluster, KyvernProcess, free_port
@@ -32,6 +35,25 @@ def runc_available() -> tuple[bool, str]:
     if not Path("/usr/lib/cni/bridge").exists():
         return False, "CNI plugins are not installed (/usr/lib/cni)"
     return True, ""
+
+
+def pod_namespace_fixture(name: str, cluster_fixture: str, prefix: str):
+    """A pytest fixture called `name`: a fresh namespace `<prefix><8 hex>` on the cluster of the
+    fixture `cluster_fixture` (anything with a `.cluster`), deleted with its pods (at once) afterwards."""
+
+    @pytest.fixture(name=name)
+    def namespace(request):
+        c = request.getfixturevalue(cluster_fixture).cluster
+        ns = prefix + uuid.uuid4().hex[:8]
+        c.create_namespace(ns)
+        try:
+            yield ns
+        finally:
+            for item in c.get(f"/api/v1/namespaces/{ns}/pods").json().get("items", []):
+                c.delete(f"/api/v1/namespaces/{ns}/pods/{item['metadata']['name']}", params={"gracePeriodSeconds": "0"})
+            c.delete_namespace(ns)
+
+    return namespace
 
 
 def delete_all_pods(c: Cluster) -> None:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import collections
 import ipaddress
 import json
-import uuid
 
 import pytest
 
-from node_cluster import IMAGE, runc_available
+from node_cluster import IMAGE, pod_namespace_fixture, runc_available
 from test_agent_pods import wait_until
 
 HTTPD = "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"
@@ -31,17 +30,7 @@ def two_nodes(kyvern_bin):
         cluster.stop()
 
 
-@pytest.fixture
-def ns2(two_nodes):
-    c = two_nodes.cluster
-    name = "mn-" + uuid.uuid4().hex[:8]
-    c.create_namespace(name)
-    try:
-        yield name
-    finally:
-        for item in c.get(f"/api/v1/namespaces/{name}/pods").json().get("items", []):
-            c.delete(f"/api/v1/namespaces/{name}/pods/{item['metadata']['name']}", params={"gracePeriodSeconds": "0"})
-        c.delete_namespace(name)
+ns2 = pod_namespace_fixture("ns2", "two_nodes", "mn-")
 
 
 def server_pod(name, node, app):
