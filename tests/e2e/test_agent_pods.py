@@ -12,21 +12,8 @@ import time
 
 import pytest
 
+from e2e_harness import wait_until
 from node_cluster import IMAGE, pod_namespace_fixture
-
-TIMEOUT = 60
-
-
-def wait_until(what, predicate, timeout=TIMEOUT, interval=0.3):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
-
 
 nns = pod_namespace_fixture("nns", "node_cluster", "agent-")
 

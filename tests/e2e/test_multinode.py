@@ -9,8 +9,8 @@ import json
 
 import pytest
 
+from e2e_harness import wait_until
 from node_cluster import IMAGE, pod_namespace_fixture, runc_available
-from test_agent_pods import wait_until
 
 HTTPD = "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"
 
