@@ -37,6 +37,20 @@ def runc_available() -> tuple[bool, str]:
     return True, ""
 
 
+def started_with_runc(make):
+    """For a fixture: yields the cluster `make()` builds, started, and stops (cleans) it afterwards,
+    also when starting failed; skips where runc cannot run, before anything is made."""
+    ok, why = runc_available()
+    if not ok:
+        pytest.skip(why)
+    cluster = make()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
 def pod_namespace_fixture(name: str, cluster_fixture: str, prefix: str):
     """A pytest fixture called `name`: a fresh namespace `<prefix><8 hex>` on the cluster of the
     fixture `cluster_fixture` (anything with a `.cluster`), deleted with its pods (at once) afterwards."""

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from e2e_harness import wait_until
-from node_cluster import IMAGE, pod_namespace_fixture, runc_available
+from node_cluster import IMAGE, pod_namespace_fixture, started_with_runc
 
 HTTPD = "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"
 
@@ -19,15 +19,7 @@ HTTPD = "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h
 def two_nodes(kyvern_bin):
     from multi_node import TwoNodeCluster
 
-    ok, why = runc_available()
-    if not ok:
-        pytest.skip(why)
-    cluster = TwoNodeCluster(kyvern_bin)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
+    yield from started_with_runc(lambda: TwoNodeCluster(kyvern_bin))
 
 
 ns2 = pod_namespace_fixture("ns2", "two_nodes", "mn-")
