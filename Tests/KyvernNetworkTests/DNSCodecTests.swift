@@ -136,4 +136,18 @@ struct DNSCodecTests {
         #expect(IPAddressText.fromReverse(["05", "0", "42", "10"], ipv6: false) == nil)
         #expect(IPAddressText.fromReverse(["0", "42", "10"], ipv6: false) == nil)
     }
+
+    @Test func recordTypesAreNamedByMnemonicOrNumber() {
+        let known: [(DNSRecordType, String)] = [
+            (.a, "A"), (.ns, "NS"), (.cname, "CNAME"), (.soa, "SOA"), (.ptr, "PTR"), (.mx, "MX"), (.txt, "TXT"),
+            (.aaaa, "AAAA"), (.srv, "SRV"), (.opt, "OPT"), (DNSRecordType(rawValue: 65), "HTTPS"), (.any, "ANY"),
+        ]
+        #expect(known.map(\.0.rawValue) == [1, 2, 5, 6, 12, 15, 16, 28, 33, 41, 65, 255])
+        for (type, name) in known {
+            #expect(type.description == name)
+            #expect(type.metricLabel == name)
+        }
+        #expect(DNSRecordType(rawValue: 99).description == "TYPE99")
+        #expect(DNSRecordType(rawValue: 99).metricLabel == "other")
+    }
 }

@@ -156,14 +156,6 @@ def node_cluster(kyvern_bin):
     """A server with its real node agent (runc, CNI) and the busybox test image, shared by the node
     agent's tests; skipped where runc cannot run. Stopped and cleaned (containers, mounts, network
     namespaces, cgroups, bridge) at the end of the session, also after failures."""
-    from node_cluster import NodeCluster, runc_available
+    from node_cluster import NodeCluster, started_with_runc
 
-    ok, why = runc_available()
-    if not ok:
-        pytest.skip(why)
-    nc = NodeCluster(kyvern_bin)
-    try:
-        nc.start()
-        yield nc
-    finally:
-        nc.stop()
+    yield from started_with_runc(lambda: NodeCluster(kyvern_bin))

@@ -50,6 +50,19 @@ def kubectl_binary() -> str:
     return found
 
 
+def wait_until(what: str, predicate, timeout: float = 60, interval: float = 0.3):
+    """Polls `predicate` until it answers something truthy and returns that answer; after `timeout`
+    seconds fails the test, naming `what` and the last answer."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))

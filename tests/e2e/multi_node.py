@@ -12,8 +12,6 @@ from --cluster-cidr) and routes to the other node's range through its InternalIP
 made, also after a failure."""
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import signal
 import subprocess
@@ -23,7 +21,7 @@ from pathlib import Path
 
 import images
 from e2e_harness import Cluster, KyvernProcess, free_port
-from node_cluster import IMAGE
+from node_cluster import IMAGE, clean_agent_leftovers, delete_all_pods
 
 BRIDGE = "kyvt0"
 HOST_IP = "172.31.0.1"
@@ -109,13 +107,7 @@ class TwoNodeCluster:
     def stop(self) -> None:
         try:
             if self.cluster is not None and self.server.proc is not None and self.server.proc.poll() is None:
-                for item in self.cluster.get("/api/v1/pods").json().get("items", []):
-                    md = item["metadata"]
-                    self.cluster.delete(f"/api/v1/namespaces/{md['namespace']}/pods/{md['name']}",
-                                        params={"gracePeriodSeconds": "0"})
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline and self.cluster.get("/api/v1/pods").json().get("items"):
-                    time.sleep(0.3)
+                delete_all_pods(self.cluster)
         finally:
             for proc in self.agents.values():
                 if proc.poll() is None:
@@ -129,41 +121,9 @@ class TwoNodeCluster:
                 self.cluster.close()
             self.server.stop()
             for node in NODES:
-                self._clean_node(node)
+                clean_agent_leftovers(self.agent_data(node))
             self._clean_links()
             shutil.rmtree(self.root, ignore_errors=True)
-
-    def _clean_node(self, node: str) -> None:
-        """Containers, shims, mounts, pod namespaces and cgroups one agent may have left."""
-        runtime = self.agent_data(node) / "runtime"
-        runc_root = runtime / "runc"
-        if runc_root.exists():
-            r = subprocess.run(["runc", "--root", str(runc_root), "list", "--format", "json"],
-                               capture_output=True, text=True)
-            for c in json.loads(r.stdout or "null") or []:
-                subprocess.run(["runc", "--root", str(runc_root), "kill", c["id"], "KILL"], capture_output=True)
-                subprocess.run(["runc", "--root", str(runc_root), "delete", "--force", c["id"]], capture_output=True)
-        r = subprocess.run(["pgrep", "-f", f"runtime-shim.*{runtime}"], capture_output=True, text=True)
-        for pid in r.stdout.split():
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        with open("/proc/self/mounts") as f:
-            mounts = [line.split()[1] for line in f]
-        for m in sorted((m for m in mounts if m.startswith(str(self.agent_data(node)))), key=len, reverse=True):
-            subprocess.run(["umount", "-l", m], capture_output=True)
-        sandboxes = runtime / "sandboxes"
-        ids = [p.name for p in sandboxes.iterdir()] if sandboxes.exists() else []
-        for i in ids:
-            subprocess.run(["ip", "netns", "delete", "kyvern-" + i[:16]], capture_output=True)
-        for parent in Path("/sys/fs/cgroup").glob("*/kyvern/pod*"):
-            pod_dirs = [d for d in parent.rglob("*") if d.is_dir()] + [parent]
-            for d in sorted(pod_dirs, key=lambda p: len(str(p)), reverse=True):
-                try:
-                    d.rmdir()
-                except OSError:
-                    pass
 
     @staticmethod
     def _clean_links() -> None:

@@ -16,7 +16,10 @@ import signal
 import subprocess
 import tempfile
 import time
+import uuid
 from pathlib import Path
+
+import pytest
 
 import images
 from e2e_harness import Cluster, KyvernProcess, free_port
@@ -32,6 +35,92 @@ def runc_available() -> tuple[bool, str]:
     if not Path("/usr/lib/cni/bridge").exists():
         return False, "CNI plugins are not installed (/usr/lib/cni)"
     return True, ""
+
+
+def started_with_runc(make):
+    """For a fixture: yields the cluster `make()` builds, started, and stops (cleans) it afterwards,
+    also when starting failed; skips where runc cannot run, before anything is made."""
+    ok, why = runc_available()
+    if not ok:
+        pytest.skip(why)
+    cluster = make()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def pod_namespace_fixture(name: str, cluster_fixture: str, prefix: str):
+    """A pytest fixture called `name`: a fresh namespace `<prefix><8 hex>` on the cluster of the
+    fixture `cluster_fixture` (anything with a `.cluster`), deleted with its pods (at once) afterwards."""
+
+    @pytest.fixture(name=name)
+    def namespace(request):
+        c = request.getfixturevalue(cluster_fixture).cluster
+        ns = prefix + uuid.uuid4().hex[:8]
+        c.create_namespace(ns)
+        try:
+            yield ns
+        finally:
+            for item in c.get(f"/api/v1/namespaces/{ns}/pods").json().get("items", []):
+                c.delete(f"/api/v1/namespaces/{ns}/pods/{item['metadata']['name']}", params={"gracePeriodSeconds": "0"})
+            c.delete_namespace(ns)
+
+    return namespace
+
+
+def delete_all_pods(c: Cluster) -> None:
+    """Deletes every pod at once and waits (30 s at most) for the agents to remove them."""
+    for item in c.get("/api/v1/pods").json().get("items", []):
+        md = item["metadata"]
+        c.delete(f"/api/v1/namespaces/{md['namespace']}/pods/{md['name']}", params={"gracePeriodSeconds": "0"})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and c.get("/api/v1/pods").json().get("items"):
+        time.sleep(0.3)
+
+
+def clean_agent_leftovers(data: Path, mounts_under: Path | None = None) -> None:
+    """What a stopped node agent with data dir `data` may have left: its containers and their
+    shims, the mounts below `mounts_under` (default: `data`), its pods' network namespaces, and pod cgroups with no
+    process left. Shared by the one-node and the two-node clusters."""
+    runtime = data / "runtime"
+    runc_root = runtime / "runc"
+    if runc_root.exists():
+        r = subprocess.run(["runc", "--root", str(runc_root), "list", "--format", "json"],
+                           capture_output=True, text=True)
+        for c in json.loads(r.stdout or "null") or []:
+            subprocess.run(["runc", "--root", str(runc_root), "kill", c["id"], "KILL"], capture_output=True)
+            subprocess.run(["runc", "--root", str(runc_root), "delete", "--force", c["id"]], capture_output=True)
+    r = subprocess.run(["pgrep", "-f", f"runtime-shim.*{runtime}"], capture_output=True, text=True)
+    for pid in r.stdout.split():
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    with open("/proc/self/mounts") as f:
+        mounts = [line.split()[1] for line in f]
+    prefix = str(mounts_under or data)
+    for m in sorted((m for m in mounts if m.startswith(prefix)), key=len, reverse=True):
+        subprocess.run(["umount", "-l", m], capture_output=True)
+    sandboxes = runtime / "sandboxes"
+    ids = [p.name for p in sandboxes.iterdir()] if sandboxes.exists() else []
+    r = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        name = (line.split() or [""])[0]
+        if name.startswith("kyvern-") and any(name == "kyvern-" + i[:16] for i in ids):
+            subprocess.run(["ip", "netns", "delete", name], capture_output=True)
+    # Pod cgroups with no process left (a pod the agent did not finish removing).
+    for parent in Path("/sys/fs/cgroup").glob("*/kyvern/pod*"):
+        try:
+            dirs = [d for d in parent.rglob("*") if d.is_dir()] + [parent]
+        except FileNotFoundError:  # a shim's `runc delete` removed part of it meanwhile
+            dirs = [parent]
+        for d in sorted(dirs, key=lambda p: len(str(p)), reverse=True):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
 
 
 class NodeCluster:
@@ -89,7 +178,7 @@ class NodeCluster:
     def stop(self) -> None:
         try:
             if self.cluster is not None and self.proc.proc is not None and self.proc.proc.poll() is None:
-                self._delete_all_pods()
+                delete_all_pods(self.cluster)
         finally:
             if self.cluster is not None:
                 self.cluster.close()
@@ -97,54 +186,10 @@ class NodeCluster:
             self._clean_node()
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def _delete_all_pods(self) -> None:
-        c = self.cluster
-        for item in c.get("/api/v1/pods").json().get("items", []):
-            md = item["metadata"]
-            c.delete(f"/api/v1/namespaces/{md['namespace']}/pods/{md['name']}", params={"gracePeriodSeconds": "0"})
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and c.get("/api/v1/pods").json().get("items"):
-            time.sleep(0.3)
-
     def _clean_node(self) -> None:
         """Whatever the agent left: containers and their shims, overlay and tmpfs mounts, network
         namespaces, pod cgroups, the CNI bridge and its iptables rules."""
-        runtime = self.data / "runtime"
-        runc_root = runtime / "runc"
-        if runc_root.exists():
-            r = subprocess.run(["runc", "--root", str(runc_root), "list", "--format", "json"],
-                               capture_output=True, text=True)
-            for c in json.loads(r.stdout or "null") or []:
-                subprocess.run(["runc", "--root", str(runc_root), "kill", c["id"], "KILL"], capture_output=True)
-                subprocess.run(["runc", "--root", str(runc_root), "delete", "--force", c["id"]], capture_output=True)
-        r = subprocess.run(["pgrep", "-f", f"runtime-shim.*{runtime}"], capture_output=True, text=True)
-        for pid in r.stdout.split():
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        with open("/proc/self/mounts") as f:
-            mounts = [line.split()[1] for line in f]
-        for m in sorted((m for m in mounts if m.startswith(str(self.root))), key=len, reverse=True):
-            subprocess.run(["umount", "-l", m], capture_output=True)
-        sandboxes = runtime / "sandboxes"
-        ids = [p.name for p in sandboxes.iterdir()] if sandboxes.exists() else []
-        r = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True)
-        for line in r.stdout.splitlines():
-            name = (line.split() or [""])[0]
-            if name.startswith("kyvern-") and any(name == "kyvern-" + i[:16] for i in ids):
-                subprocess.run(["ip", "netns", "delete", name], capture_output=True)
-        # Pod cgroups with no process left (a pod the agent did not finish removing).
-        for parent in Path("/sys/fs/cgroup").glob("*/kyvern/pod*"):
-            try:
-                dirs = [d for d in parent.rglob("*") if d.is_dir()] + [parent]
-            except FileNotFoundError:  # a shim's `runc delete` removed part of it meanwhile
-                dirs = [parent]
-            for d in sorted(dirs, key=lambda p: len(str(p)), reverse=True):
-                try:
-                    d.rmdir()
-                except OSError:
-                    pass
+        clean_agent_leftovers(self.data, mounts_under=self.root)
         # NAT rules and per-pod chains the CNI plugins made for this cluster's pod range.
         rules = subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True, text=True).stdout.splitlines()
         chains = set()

@@ -9,38 +9,13 @@ import os
 import signal
 import subprocess
 import time
-import uuid
 
 import pytest
 
-from node_cluster import IMAGE
+from e2e_harness import wait_until
+from node_cluster import IMAGE, pod_namespace_fixture
 
-TIMEOUT = 60
-
-
-def wait_until(what, predicate, timeout=TIMEOUT, interval=0.3):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
-
-
-@pytest.fixture
-def nns(node_cluster):
-    """A fresh namespace on the node cluster, deleted (with its pods) afterwards."""
-    c = node_cluster.cluster
-    name = "agent-" + uuid.uuid4().hex[:8]
-    c.create_namespace(name)
-    try:
-        yield name
-    finally:
-        for item in c.get(f"/api/v1/namespaces/{name}/pods").json().get("items", []):
-            c.delete(f"/api/v1/namespaces/{name}/pods/{item['metadata']['name']}", params={"gracePeriodSeconds": "0"})
-        c.delete_namespace(name)
+nns = pod_namespace_fixture("nns", "node_cluster", "agent-")
 
 
 def pod(name, command, **spec):

@@ -12,21 +12,16 @@ import time
 
 import pytest
 
+from e2e_harness import wait_until
+
 pytestmark = [pytest.mark.kubectl]
 
 WAIT = 30
 SLICE_MANAGER = "endpointslice-controller.k8s.io"
 
 
-def wait_for(what: str, predicate, timeout: float = WAIT, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+def wait_for(what: str, predicate, timeout: float = WAIT):
+    return wait_until(what, predicate, timeout, interval=0.2)
 
 
 def get_json(c, *args) -> dict:

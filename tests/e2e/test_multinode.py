@@ -6,12 +6,11 @@ from __future__ import annotations
 import collections
 import ipaddress
 import json
-import uuid
 
 import pytest
 
-from node_cluster import IMAGE, runc_available
-from test_agent_pods import wait_until
+from e2e_harness import wait_until
+from node_cluster import IMAGE, pod_namespace_fixture, started_with_runc
 
 HTTPD = "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h /www"
 
@@ -20,28 +19,10 @@ HTTPD = "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 8080 -h
 def two_nodes(kyvern_bin):
     from multi_node import TwoNodeCluster
 
-    ok, why = runc_available()
-    if not ok:
-        pytest.skip(why)
-    cluster = TwoNodeCluster(kyvern_bin)
-    try:
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.stop()
+    yield from started_with_runc(lambda: TwoNodeCluster(kyvern_bin))
 
 
-@pytest.fixture
-def ns2(two_nodes):
-    c = two_nodes.cluster
-    name = "mn-" + uuid.uuid4().hex[:8]
-    c.create_namespace(name)
-    try:
-        yield name
-    finally:
-        for item in c.get(f"/api/v1/namespaces/{name}/pods").json().get("items", []):
-            c.delete(f"/api/v1/namespaces/{name}/pods/{item['metadata']['name']}", params={"gracePeriodSeconds": "0"})
-        c.delete_namespace(name)
+ns2 = pod_namespace_fixture("ns2", "two_nodes", "mn-")
 
 
 def server_pod(name, node, app):

@@ -15,11 +15,7 @@ struct EndpointSliceController: Reconciler {
     static let name = "endpointslice"
     static let component = "endpointslice-controller"
     /// Managed slices by `namespace/service`.
-    static let sliceIndex = CacheIndex(name: "endpointSliceService") { slice in
-        guard slice.labels[EndpointSliceShape.managedByLabel] == EndpointSliceShape.controllerName,
-              let service = slice.labels[EndpointSliceShape.serviceNameLabel] else { return [] }
-        return ["\(slice.namespace ?? "")/\(service)"]
-    }
+    static let sliceIndex = ManagedSlices.index(name: "endpointSliceService", managedBy: EndpointSliceShape.controllerName)
 
     let client: any KubernetesClient
     let services: any ObjectCache
@@ -31,13 +27,13 @@ struct EndpointSliceController: Reconciler {
     let triggerTimes = TriggerTimeTracker()
     var tracker = SliceWriteTracker()
 
+    private var managed: ManagedSlices {
+        ManagedSlices(ownerKind: "service", client: client, tracker: tracker, queue: queue, logger: logger)
+    }
+
     func reconcile(_ key: ObjectKey) async throws {
         let cached = await slices.list(index: Self.sliceIndex, value: key.description)
-        if await tracker.isStale(service: key, cached: cached) {
-            logger.debug("slice cache behind our writes, waiting", metadata: ["service": "\(key)"])
-            await queue?.addAfter(key, delay: .seconds(1))
-            return
-        }
+        if await managed.cacheIsBehind(key, cached: cached) { return }
         guard let object = await services.get(namespace: key.namespace, name: key.name) else {
             // The garbage collector removes the slices through their owner reference; this only
             // forgets the Service.
@@ -47,7 +43,7 @@ struct EndpointSliceController: Reconciler {
         }
         let service = ServiceFacts(object)
         guard let selector = service.selector, !service.isExternalName else {
-            for slice in cached { try await delete(slice, service: key) }
+            for slice in cached { try await managed.delete(slice, owner: key) }
             return
         }
         let selected = await pods.list(namespace: key.namespace).filter {
@@ -62,40 +58,12 @@ struct EndpointSliceController: Reconciler {
         }
         let desired = DesiredEndpoints(service: service, pods: selected, node: { nodeInfo[$0] })
         let plan = SlicePlan(service: service, desired: desired, existing: cached, triggerTime: triggerTime)
-        try await apply(plan, service: key)
+        try await managed.write(creates: plan.creates, updates: plan.updates, deletes: plan.deletes, owner: key)
         if !desired.podsOnMissingNodes.isEmpty {
             logger.info("skipping pods whose node is not known yet", metadata: [
                 "service": "\(key)", "pods": "\(desired.podsOnMissingNodes.sorted().joined(separator: ","))",
             ])
             await queue?.addAfter(key, delay: .seconds(5))
         }
-    }
-
-    private func apply(_ plan: SlicePlan, service key: ObjectKey) async throws {
-        for slice in plan.creates {
-            do {
-                let created = try await client.create(.endpointSlices, namespace: key.namespace, slice)
-                await tracker.wrote(created, service: key)
-            } catch let error as APIError where error.code == 403 || error.code == 404 {
-                // The namespace is terminating or gone: nothing to keep up to date.
-                logger.debug("cannot create slice", metadata: ["service": "\(key)", "error": "\(error)"])
-                return
-            }
-        }
-        for slice in plan.updates {
-            let updated = try await client.update(.endpointSlices, namespace: key.namespace, slice)
-            await tracker.wrote(updated, service: key)
-        }
-        for slice in plan.deletes {
-            try await delete(slice, service: key)
-        }
-    }
-
-    private func delete(_ slice: JSONValue, service key: ObjectKey) async throws {
-        guard let name = slice.name else { return }
-        do {
-            try await client.delete(.endpointSlices, namespace: key.namespace, name: name)
-        } catch let error as APIError where error.code == 404 {}
-        await tracker.deleted(name, service: key)
     }
 }

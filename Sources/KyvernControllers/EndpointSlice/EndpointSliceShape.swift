@@ -53,6 +53,22 @@ enum EndpointSliceShape {
         }.sorted().joined(separator: ",")
     }
 
+    /// A controller's existing slices in name order, grouped by ``portsKey(_:)`` when they have our
+    /// address type and `keep` accepts them; the rest are `others` (to be deleted).
+    static func byPorts(_ existing: [JSONValue], keep: (JSONValue) -> Bool = { _ in true })
+        -> (groups: [String: [JSONValue]], others: [JSONValue]) {
+        var groups: [String: [JSONValue]] = [:]
+        var others: [JSONValue] = []
+        for slice in existing.sorted(by: { ($0.name ?? "") < ($1.name ?? "") }) {
+            if slice["addressType"]?.stringValue == addressType, keep(slice) {
+                groups[portsKey(ports(of: slice)), default: []].append(slice)
+            } else {
+                others.append(slice)
+            }
+        }
+        return (groups, others)
+    }
+
     /// What makes two endpoints "the same endpoint" (upstream's endpoint hash): addresses,
     /// hostname and the pod's name; everything else about it is state that may change.
     static func identity(_ endpoint: JSONValue) -> String {

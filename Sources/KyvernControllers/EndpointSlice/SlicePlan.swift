@@ -18,16 +18,8 @@ struct SlicePlan: Sendable {
     /// `existing`: the slices of the Service this controller manages (by label).
     init(service: ServiceFacts, desired: DesiredEndpoints, existing: [JSONValue], triggerTime: String?,
          maxEndpointsPerSlice: Int = EndpointSliceShape.maxEndpointsPerSlice) {
-        var toDelete: [JSONValue] = []
-        var byPorts: [String: [JSONValue]] = [:]
-        for slice in existing.sorted(by: { ($0.name ?? "") < ($1.name ?? "") }) {
-            if slice["addressType"]?.stringValue == EndpointSliceShape.addressType,
-               EndpointSliceShape.isOwned(slice, by: service) {
-                byPorts[EndpointSliceShape.portsKey(EndpointSliceShape.ports(of: slice)), default: []].append(slice)
-            } else {
-                toDelete.append(slice)
-            }
-        }
+        let (byPorts, others) = EndpointSliceShape.byPorts(existing) { EndpointSliceShape.isOwned($0, by: service) }
+        var toDelete = others
         var toCreate: [JSONValue] = []
         var toUpdate: [JSONValue] = []
         for key in desired.groups.keys.sorted() {

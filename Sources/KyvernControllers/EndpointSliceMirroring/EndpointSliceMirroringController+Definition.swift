@@ -29,24 +29,7 @@ extension EndpointSliceMirroringController {
                 if selectorless(old) != selectorless(new) { await queue.add(ObjectKey(new)) }
             }
         }
-        await sliceInformer.addHandler { event in
-            // A mirrored slice changed or went away (or someone took it over): its Endpoints re-syncs.
-            var keys = Set<String>()
-            if case .updated(let old, let new) = event {
-                if old.resourceVersion == new.resourceVersion { return }
-                keys.formUnion(sliceIndex.indexer(old))
-            }
-            keys.formUnion(sliceIndex.indexer(event.object))
-            for key in keys {
-                let parts = key.split(separator: "/", maxSplits: 1).map(String.init)
-                guard parts.count == 2 else { continue }
-                let endpoints = ObjectKey(namespace: parts[0], name: parts[1])
-                if case .deleted(let slice) = event, let name = slice.name {
-                    await tracker.observedDeletion(of: name, service: endpoints)
-                }
-                await queue.add(endpoints)
-            }
-        }
+        await sliceInformer.addHandler { await ManagedSlices.route($0, index: sliceIndex, tracker: tracker, queue: queue) }
         var controller = EndpointSliceMirroringController(
             client: context.client, services: serviceInformer.lister, endpoints: endpointsInformer.lister,
             slices: sliceInformer.lister, queue: queue, logger: context.logger)

@@ -12,13 +12,9 @@ import Logging
 struct EndpointSliceMirroringController: Reconciler {
     static let name = "endpointslicemirroring"
     static let component = "endpoint-slice-mirroring-controller"
-    static let endpointsResource = ResourceRef(group: "", version: "v1", resource: "endpoints", namespaced: true)
+    static let endpointsResource = EndpointsController.resource
     /// Mirrored slices by `namespace/endpoints`.
-    static let sliceIndex = CacheIndex(name: "mirroredSliceEndpoints") { slice in
-        guard slice.labels[EndpointSliceShape.managedByLabel] == MirrorShape.controllerName,
-              let name = slice.labels[EndpointSliceShape.serviceNameLabel] else { return [] }
-        return ["\(slice.namespace ?? "")/\(name)"]
-    }
+    static let sliceIndex = ManagedSlices.index(name: "mirroredSliceEndpoints", managedBy: MirrorShape.controllerName)
 
     let client: any KubernetesClient
     let services: any ObjectCache
@@ -40,17 +36,17 @@ struct EndpointSliceMirroringController: Reconciler {
         self.recorder = EventRecorder(client: client, component: Self.component, logger: logger)
     }
 
+    private var managed: ManagedSlices {
+        ManagedSlices(ownerKind: "endpoints", client: client, tracker: tracker, queue: queue, logger: logger)
+    }
+
     func reconcile(_ key: ObjectKey) async throws {
         let cached = await slices.list(index: Self.sliceIndex, value: key.description)
-        if await tracker.isStale(service: key, cached: cached) {
-            logger.debug("slice cache behind our writes, waiting", metadata: ["endpoints": "\(key)"])
-            await queue?.addAfter(key, delay: .seconds(1))
-            return
-        }
+        if await managed.cacheIsBehind(key, cached: cached) { return }
         guard let object = await endpoints.get(namespace: key.namespace, name: key.name), MirrorShape.shouldMirror(object),
               let service = await services.get(namespace: key.namespace, name: key.name),
               ServiceFacts(service).selector == nil else {
-            for slice in cached { try await delete(slice, key: key) }
+            for slice in cached { try await managed.delete(slice, owner: key) }
             await tracker.forget(key)
             return
         }
@@ -64,28 +60,6 @@ struct EndpointSliceMirroringController: Reconciler {
                 "A max of \(MirroredEndpoints.maxPerSubset) addresses can be mirrored to EndpointSlices per Endpoints subset. \(desired.skippedAddresses) addresses were skipped")
         }
         let plan = MirrorPlan(endpoints: object, desired: desired, existing: cached)
-        for slice in plan.creates {
-            do {
-                let created = try await client.create(.endpointSlices, namespace: key.namespace, slice)
-                await tracker.wrote(created, service: key)
-            } catch let error as APIError where error.code == 403 || error.code == 404 {
-                // The namespace is terminating or gone: nothing to keep up to date.
-                logger.debug("cannot create slice", metadata: ["endpoints": "\(key)", "error": "\(error)"])
-                return
-            }
-        }
-        for slice in plan.updates {
-            let updated = try await client.update(.endpointSlices, namespace: key.namespace, slice)
-            await tracker.wrote(updated, service: key)
-        }
-        for slice in plan.deletes { try await delete(slice, key: key) }
-    }
-
-    private func delete(_ slice: JSONValue, key: ObjectKey) async throws {
-        guard let name = slice.name else { return }
-        do {
-            try await client.delete(.endpointSlices, namespace: key.namespace, name: name)
-        } catch let error as APIError where error.code == 404 {}
-        await tracker.deleted(name, service: key)
+        try await managed.write(creates: plan.creates, updates: plan.updates, deletes: plan.deletes, owner: key)
     }
 }

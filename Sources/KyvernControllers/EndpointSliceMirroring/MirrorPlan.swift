@@ -15,15 +15,8 @@ struct MirrorPlan: Sendable {
 
     /// `existing`: the slices this controller mirrored for the Endpoints (by label).
     init(endpoints: JSONValue, desired: MirroredEndpoints, existing: [JSONValue]) {
-        var byPorts: [String: [JSONValue]] = [:]
-        var toDelete: [JSONValue] = []
-        for slice in existing.sorted(by: { ($0.name ?? "") < ($1.name ?? "") }) {
-            if slice["addressType"]?.stringValue == EndpointSliceShape.addressType {
-                byPorts[EndpointSliceShape.portsKey(EndpointSliceShape.ports(of: slice)), default: []].append(slice)
-            } else {
-                toDelete.append(slice)
-            }
-        }
+        let (byPorts, others) = EndpointSliceShape.byPorts(existing)
+        var toDelete = others
         var toCreate: [JSONValue] = []
         var toUpdate: [JSONValue] = []
         for key in desired.groups.keys.sorted() {

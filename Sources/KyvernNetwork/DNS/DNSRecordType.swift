@@ -4,28 +4,33 @@ package struct DNSRecordType: RawRepresentable, Sendable, Hashable, CustomString
     package var rawValue: UInt16
     package init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    package static let a = DNSRecordType(rawValue: 1)
-    package static let ns = DNSRecordType(rawValue: 2)
-    package static let cname = DNSRecordType(rawValue: 5)
-    package static let soa = DNSRecordType(rawValue: 6)
-    package static let ptr = DNSRecordType(rawValue: 12)
-    package static let mx = DNSRecordType(rawValue: 15)
-    package static let txt = DNSRecordType(rawValue: 16)
-    package static let aaaa = DNSRecordType(rawValue: 28)
-    package static let srv = DNSRecordType(rawValue: 33)
-    package static let opt = DNSRecordType(rawValue: 41)
-    package static let any = DNSRecordType(rawValue: 255)
+    /// The types with a mnemonic, each code once: the case is the mnemonic in lower case.
+    enum Mnemonic: UInt16 {
+        case a = 1, ns = 2, cname = 5, soa = 6, ptr = 12, mx = 15, txt = 16, aaaa = 28, srv = 33, opt = 41
+        case https = 65, any = 255
 
-    static let names: [UInt16: String] = [
-        1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 33: "SRV",
-        41: "OPT", 65: "HTTPS", 255: "ANY",
-    ]
+        var name: String { "\(self)".uppercased() }
+    }
+
+    init(_ mnemonic: Mnemonic) { self.init(rawValue: mnemonic.rawValue) }
+
+    package static let a = DNSRecordType(.a)
+    package static let ns = DNSRecordType(.ns)
+    package static let cname = DNSRecordType(.cname)
+    package static let soa = DNSRecordType(.soa)
+    package static let ptr = DNSRecordType(.ptr)
+    package static let mx = DNSRecordType(.mx)
+    package static let txt = DNSRecordType(.txt)
+    package static let aaaa = DNSRecordType(.aaaa)
+    package static let srv = DNSRecordType(.srv)
+    package static let opt = DNSRecordType(.opt)
+    package static let any = DNSRecordType(.any)
 
     /// "A", "SRV", … or "TYPE<n>" (RFC 3597) for the rest.
-    package var description: String { Self.names[rawValue] ?? "TYPE\(rawValue)" }
+    package var description: String { Mnemonic(rawValue: rawValue)?.name ?? "TYPE\(rawValue)" }
 
     /// The label for metrics: a known name or "other", so clients cannot grow the series.
-    package var metricLabel: String { Self.names[rawValue] ?? "other" }
+    package var metricLabel: String { Mnemonic(rawValue: rawValue)?.name ?? "other" }
 }
 
 /// The 4-bit response code of the header (RFC 1035 §4.1.1, RFC 6895).
