@@ -330,6 +330,33 @@ def test_on_delete_replaces_only_deleted_pods(sim, dns):
     assert new["spec"]["nodeName"] == pods[0]["spec"]["nodeName"]
 
 
+def test_taints_added_later_keep_or_evict_running_daemon_pods(sim, dns):
+    c = sim.c
+    apply(c, dns, manifest("taints"))
+    wait_for(lambda: settled(c, dns, "taints", MAIN_NODES, "nginx:1.27"), "pods on the three nodes")
+    try:
+        # NoSchedule: no new pod would go there, but the running one stays (counted as misscheduled).
+        c.kubectl("taint", "node", "ds-0", "maint=yes:NoSchedule")
+        def misscheduled():
+            st = daemon_set(c, dns, "taints")["status"]
+            return st if (st["desiredNumberScheduled"], st["numberMisscheduled"]) == (2, 1) else None
+        wait_for(misscheduled, "ds-0 misscheduled")
+        time.sleep(1)
+        assert sorted(p["spec"]["nodeName"] for p in live_pods(c, dns)) == MAIN_NODES
+        assert ds_row(c, dns, "taints")[:6] == ["taints", "2", "2", "2", "2", "2"]
+        # NoExecute the pod does not tolerate: it goes.
+        c.kubectl("taint", "node", "ds-1", "evict=yes:NoExecute")
+        wait_for(lambda: sorted(p["spec"]["nodeName"] for p in live_pods(c, dns)) == ["ds-0", "ds-2"], "the pod on ds-1 deleted")
+        c.kubectl("taint", "node", "ds-0", "maint=yes:NoSchedule-")
+        c.kubectl("taint", "node", "ds-1", "evict=yes:NoExecute-")
+        wait_for(lambda: settled(c, dns, "taints", MAIN_NODES, "nginx:1.27"), "the pod back on ds-1 once untainted")
+        st = daemon_set(c, dns, "taints")["status"]
+        assert (st["desiredNumberScheduled"], st["numberMisscheduled"]) == (3, 0)
+    finally:
+        c.kubectl("taint", "node", "ds-0", "maint=yes:NoSchedule-", check=False)
+        c.kubectl("taint", "node", "ds-1", "evict=yes:NoExecute-", check=False)
+
+
 def test_a_node_joining_later_gets_its_pod_within_seconds(sim, dns):
     """Last in the file: the fourth main node stays for the rest of the module."""
     c = sim.c
