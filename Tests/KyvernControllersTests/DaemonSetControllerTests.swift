@@ -12,11 +12,12 @@ import Testing
     let client = FakeClient()
 
     /// A controller whose caches hold exactly what the fake client holds now.
-    func controller(expectations: ControllerExpectations = ControllerExpectations()) -> DaemonSetController {
+    func controller(expectations: ControllerExpectations = ControllerExpectations(),
+                    backoff: FailedPodBackoff = FailedPodBackoff()) -> DaemonSetController {
         DaemonSetController(client: client, daemonSets: StaticCache(objects: client.objects(.daemonSets)),
                             pods: StaticCache(objects: client.objects(.pods)), nodes: StaticCache(objects: client.objects(.nodes)),
                             revisions: StaticCache(objects: client.objects(.controllerRevisions)),
-                            expectations: expectations, queue: nil, logger: Logger(label: "test"), now: { Self.now })
+                            expectations: expectations, failedPodBackoff: backoff, queue: nil, logger: Logger(label: "test"), now: { Self.now })
     }
 
     func seedNodes(_ names: [String]) throws {
@@ -124,5 +125,24 @@ import Testing
         try await controller(expectations: expectations).reconcile(key)
         #expect(client.objects(.pods).isEmpty)
         #expect(client.object(.daemonSets, namespace: "default", name: "agent")?[path: ["status", "desiredNumberScheduled"]] == 2)
+    }
+
+    @Test func failedPodsAreDeletedWithBackoffPerNode() async throws {
+        try seedNodes(["n1"])
+        let ds = try client.seed(.daemonSets, Daemons.daemonSet())[0]
+        // Of the current revision, so the rolling update leaves them to the manage step.
+        let hash = PodTemplateHash.compute(template: ds[path: ["spec", "template"]]!, collisionCount: nil)
+        _ = try client.seed(.pods, Daemons.pod("first", of: ds, node: "n1", hash: hash, ready: false, phase: "Failed"))
+        let backoff = FailedPodBackoff()
+        try await controller(backoff: backoff).reconcile(key)
+        #expect(client.objects(.pods).map { $0.name } == [])
+        // The replacement fails too, within the second of backoff: it is left for now.
+        _ = try client.seed(.pods, Daemons.pod("second", of: ds, node: "n1", hash: hash, ready: false, phase: "Failed"))
+        client.clearActions()
+        try await controller(backoff: backoff).reconcile(key)
+        #expect(client.objects(.pods).map { $0.name } == ["second"])
+        #expect(client.writes.filter { $0.resource == "pods" }.isEmpty)
+        #expect(await backoff.remaining(FailedPodBackoff.key(dsUID: ds.uid!, generation: 1, node: "n1"), now: Self.now) == 1)
+        #expect(await backoff.remaining("other", now: Self.now) == nil)
     }
 }

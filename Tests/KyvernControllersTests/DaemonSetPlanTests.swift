@@ -19,8 +19,9 @@ import Testing
         ])
         let plan = DaemonSetPlan.manage(ds: ds, nodes: nodes, pods: pods, hash: "h1", allowsSurge: false, now: Self.now)
         #expect(plan.creations.sorted() == ["n3", "n4"])
-        // The newer duplicate and the failed pod go; a bound pod on a vanished node is the pod GC's.
-        #expect(names(plan.deletions) == ["b", "c"])
+        // The newer duplicate goes, the failed pod subject to backoff; a bound pod on a vanished node is the pod GC's.
+        #expect(names(plan.deletions) == ["b"])
+        #expect(plan.failed.map(\.node) == ["n2"] && plan.failed.compactMap(\.pod.name) == ["c"])
     }
 
     @Test func aTerminatingPodHoldsItsNodeUntilItIsGone() {

@@ -23,6 +23,7 @@ struct DaemonSetController: Reconciler {
     let nodes: any ObjectCache
     let revisions: any ObjectCache
     let expectations: ControllerExpectations
+    let failedPodBackoff: FailedPodBackoff
     let podControl: PodControl
     let queue: ControllerQueue?
     let logger: Logger
@@ -30,13 +31,14 @@ struct DaemonSetController: Reconciler {
 
     init(client: any KubernetesClient, daemonSets: any ObjectCache, pods: any ObjectCache, nodes: any ObjectCache,
          revisions: any ObjectCache, expectations: ControllerExpectations = ControllerExpectations(),
-         queue: ControllerQueue?, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+         failedPodBackoff: FailedPodBackoff = FailedPodBackoff(), queue: ControllerQueue?, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client
         self.daemonSets = daemonSets
         self.pods = pods
         self.nodes = nodes
         self.revisions = revisions
         self.expectations = expectations
+        self.failedPodBackoff = failedPodBackoff
         self.queue = queue
         self.logger = logger
         self.now = now
@@ -71,8 +73,9 @@ struct DaemonSetController: Reconciler {
             return
         }
         var syncError: (any Error)?
-        let manage = DaemonSetPlan.manage(ds: ds, nodes: nodeList, pods: daemonPods, hash: hash,
+        var manage = DaemonSetPlan.manage(ds: ds, nodes: nodeList, pods: daemonPods, hash: hash,
                                           allowsSurge: DaemonSetPlan.allowsSurge(ds), now: now())
+        manage.deletions += await failedPodsToDelete(ds, manage.failed, key: key)
         syncError = await syncNodes(ds, plan: manage, hash: hash, key: expectationKey)
         if syncError == nil, manage.isEmpty,
            ds[path: ["spec", "updateStrategy", "type"]]?.stringValue == "RollingUpdate" {
@@ -92,6 +95,24 @@ struct DaemonSetController: Reconciler {
             await queue?.addAfter(key, delay: .seconds(minReadySeconds))
         }
         if let syncError { throw syncError }
+    }
+
+    /// The failed pods whose node is not backing off; a node that is gets the DaemonSet looked at
+    /// again once its wait is over. Each deletion is announced as upstream's `FailedDaemonPod` warning.
+    func failedPodsToDelete(_ ds: JSONValue, _ failed: [(node: String, pod: JSONValue)], key: ObjectKey) async -> [JSONValue] {
+        var deletions: [JSONValue] = []
+        for (node, pod) in failed {
+            let backoffKey = FailedPodBackoff.key(dsUID: ds.uid ?? "", generation: ds.generation ?? 0, node: node)
+            if let wait = await failedPodBackoff.remaining(backoffKey, now: now()) {
+                await queue?.addAfter(key, delay: .milliseconds(Int64(wait * 1000)))
+                continue
+            }
+            await failedPodBackoff.next(backoffKey, now: now())
+            await podControl.recorder.record(ds, .warning, reason: "FailedDaemonPod", message:
+                "Found failed daemon pod \(pod.namespace ?? "")/\(pod.name ?? "") on node \(node), will try to kill it")
+            deletions.append(pod)
+        }
+        return deletions
     }
 
     /// The pods this DaemonSet owns after adopting matching orphans and releasing those that stopped matching.

@@ -5,6 +5,8 @@ import KyvernAPI
 struct DaemonSetPlan: Sendable {
     var deletions: [JSONValue] = []
     var creations: [String] = []
+    /// Failed pods by node: deleted subject to the failed-pod backoff, with a warning Event.
+    var failed: [(node: String, pod: JSONValue)] = []
 
     var isEmpty: Bool { deletions.isEmpty && creations.isEmpty }
 
@@ -25,7 +27,9 @@ struct DaemonSetPlan: Sendable {
                 var running: [JSONValue] = []
                 for pod in existing ?? [] where pod.deletionTimestamp == nil {
                     let phase = PodState.phase(pod)
-                    if phase == "Failed" || phase == "Succeeded" {
+                    if phase == "Failed" {
+                        plan.failed.append((name, pod))
+                    } else if phase == "Succeeded" {
                         plan.deletions.append(pod)
                     } else {
                         running.append(pod)
