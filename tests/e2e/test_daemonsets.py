@@ -210,6 +210,14 @@ def test_one_pod_per_node_pinned_with_default_tolerations_and_a_revision(sim, dn
     assert "numberUnavailable" not in st
     assert ds_row(c, dns, "agent")[:7] == ["agent", "3", "3", "3", "3", "3", "<none>"]
     assert rollout_status(c, dns, "agent").splitlines()[-1] == 'daemon set "agent" successfully rolled out'
+    described = c.kubectl("-n", dns, "describe", "daemonset", "agent").stdout
+    for line in ("Desired Number of Nodes Scheduled: 3", "Current Number of Nodes Scheduled: 3",
+                 "Number of Nodes Scheduled with Up-to-date Pods: 3", "Number of Nodes Scheduled with Available Pods: 3",
+                 "Number of Nodes Misscheduled: 0", "Pods Status:  3 Running / 0 Waiting / 0 Succeeded / 0 Failed"):
+        assert line in described.splitlines(), (line, described)
+    created = [x for x in described.splitlines() if "SuccessfulCreate" in x]
+    assert len(created) == 3 and all(re.fullmatch(r"\s+Normal\s+SuccessfulCreate\s+\S+\s+daemonset-controller\s+"
+                                                  r"Created pod: agent-[a-z0-9]{5}", x) for x in created), described
 
     # A deleted daemon pod comes back on its node.
     victim = pods[0]
