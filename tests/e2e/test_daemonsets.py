@@ -311,6 +311,22 @@ def test_max_surge_starts_the_new_pod_before_stopping_the_old(sim, dns):
     rollout_status(c, dns, "surge")
 
 
+def test_rollout_restart_replaces_every_pod(sim, dns):
+    c = sim.c
+    apply(c, dns, manifest("restart"))
+    before = wait_for(lambda: settled(c, dns, "restart", MAIN_NODES, "nginx:1.27"), "first rollout")
+    out = c.kubectl("-n", dns, "rollout", "restart", "daemonset/restart").stdout
+    assert out.strip() == "daemonset.apps/restart restarted", out
+    old_names = {p["metadata"]["name"] for p in before}
+    after = wait_for(lambda: (lambda ps: ps if ps and not old_names & {p["metadata"]["name"] for p in ps} else None)(
+        settled(c, dns, "restart", MAIN_NODES, "nginx:1.27")), "every pod replaced")
+    revs = revisions(c, dns)
+    assert [r["revision"] for r in revs] == [1, 2]
+    current = revs[-1]["metadata"]["labels"]["controller-revision-hash"]
+    assert {p["metadata"]["labels"]["controller-revision-hash"] for p in after} == {current}
+    assert "kubectl.kubernetes.io/restartedAt" in revs[-1]["data"]["spec"]["template"]["metadata"]["annotations"]
+
+
 def test_on_delete_replaces_only_deleted_pods(sim, dns):
     c = sim.c
     apply(c, dns, manifest("manual", strategy={"type": "OnDelete"}))
