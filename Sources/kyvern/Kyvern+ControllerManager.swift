@@ -23,6 +23,9 @@ extension Kyvern {
         @Option(help: "Deployments synced concurrently.")
         var concurrentDeploymentSyncs: Int = 5
 
+        @Option(help: "DaemonSets synced concurrently.")
+        var concurrentDaemonsetSyncs: Int = 2
+
         @Option(name: .customLong("cluster-cidr"), help: "IPv4 range node pod ranges (a /24 each) are allocated from.")
         var clusterCIDR: String = "10.42.0.0/16"
 
@@ -35,7 +38,8 @@ extension Kyvern {
         var options: ControllerManagerProcessOptions {
             var options = ControllerManagerProcessOptions(
                 kubeconfig: kubeconfig, controllers: controllers, leaderElect: leaderElect,
-                concurrentSyncs: ["replicaset": concurrentReplicasetSyncs, "deployment": concurrentDeploymentSyncs],
+                concurrentSyncs: ["replicaset": concurrentReplicasetSyncs, "deployment": concurrentDeploymentSyncs,
+                                 "daemonset": concurrentDaemonsetSyncs],
                 metricsBindAddress: metricsBindAddress, logLevel: logLevel)
             options.clusterCIDR = clusterCIDR
             return options

@@ -34,5 +34,8 @@ import Testing
         options.concurrentSyncs = ["replicaset": 2]
         #expect(options.workers(for: "replicaset") == 2)
         #expect(options.workers(for: "deployment") == 5)
+        #expect(options.workers(for: "daemonset") == 2)
+        options.concurrentSyncs["daemonset"] = 7
+        #expect(options.workers(for: "daemonset") == 7)
     }
 }

@@ -11,6 +11,7 @@ public enum ControllerCatalog {
             EndpointSliceController.definition,
             EndpointSliceMirroringController.definition,
             NodeIPAMController.definition,
+            DaemonSetController.definition,
         ]
     }
 }

@@ -16,9 +16,12 @@ public struct ControllerManagerOptions: Sendable {
 
     public init() {}
 
-    /// Workers for `controller`, 5 unless configured (upstream's default for most controllers).
+    /// Upstream's worker defaults where they differ from 5.
+    static let defaultWorkers = ["daemonset": 2]
+
+    /// Workers for `controller`, upstream's default (5 for most controllers) unless configured.
     public func workers(for controller: String) -> Int {
-        concurrentSyncs[controller] ?? 5
+        concurrentSyncs[controller] ?? Self.defaultWorkers[controller] ?? 5
     }
 
     /// Whether `definition` runs under `controllers`.

@@ -44,6 +44,11 @@ actor ControllerExpectations {
         pending[key] = Pending(adds: 0, deletes: podKeys.count, deleteKeys: Set(podKeys), setAt: now())
     }
 
+    /// Creations and deletions at once (a DaemonSet sync may do both).
+    func expect(_ key: String, creations: Int, deletions podKeys: [String]) {
+        pending[key] = Pending(adds: creations, deletes: podKeys.count, deleteKeys: Set(podKeys), setAt: now())
+    }
+
     /// One creation observed (or given up on: a failed create is never observed).
     func creationObserved(_ key: String) {
         pending[key]?.adds -= 1
