@@ -11,6 +11,8 @@ public enum ControllerCatalog {
             EndpointSliceController.definition,
             EndpointSliceMirroringController.definition,
             NodeIPAMController.definition,
+            JobController.definition,
+            TTLAfterFinishedController.definition,
         ]
     }
 }
