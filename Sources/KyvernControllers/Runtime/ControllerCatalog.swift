@@ -13,6 +13,7 @@ public enum ControllerCatalog {
             NodeIPAMController.definition,
             JobController.definition,
             TTLAfterFinishedController.definition,
+            CronJobController.definition,
         ]
     }
 }
