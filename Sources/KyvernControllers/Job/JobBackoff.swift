@@ -13,9 +13,8 @@ enum JobBackoff {
     static func remaining(pods: [JSONValue], spec: JobSpec, now: Date) -> TimeInterval {
         let lastSuccess = pods.filter(JobPodFacts.succeeded).compactMap(JobPodFacts.finishTime).max()
         let failures = pods.filter { pod in
-            guard PodState.phase(pod) == "Failed" || (pod.deletionTimestamp != nil && !JobPodFacts.succeeded(pod)) else {
-                return false
-            }
+            // Terminal failures only: pods deleted (scale-down, suspension) did not crash.
+            guard PodState.phase(pod) == "Failed" else { return false }
             return PodFailurePolicy.match(spec.podFailurePolicy, pod: pod).counts
         }.compactMap(JobPodFacts.finishTime).filter { lastSuccess == nil || $0 > lastSuccess! }
         guard let lastFailure = failures.max() else { return 0 }

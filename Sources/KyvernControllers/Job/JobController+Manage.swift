@@ -21,7 +21,15 @@ extension JobController {
                 // The deadline counts only the time the Job runs.
                 status["startTime"] = nil
             }
-            return await deletePods(&outcome, of: job, key: key)
+            // Pods stopped for the suspension did not fail: released uncounted.
+            let stopped = outcome.active
+            let error = await deletePods(&outcome, of: job, key: key)
+            do {
+                try await removeFinalizers(stopped.filter(JobPodFacts.hasTrackingFinalizer), jobKey: key.description)
+            } catch {
+                return error
+            }
+            return error
         }
         if wasSuspended {
             JobCondition.set(JobCondition.make(JobCondition.suspended, status: "False", reason: "JobResumed",

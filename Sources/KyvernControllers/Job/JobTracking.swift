@@ -56,6 +56,8 @@ struct JobTracking: Sendable {
                 uncountedSucceeded.insert(uid)
                 continue
             }
+            // Pods deleted to suspend the Job did not fail.
+            if spec.suspended && PodState.phase(pod) != "Failed" { continue }
             let match = PodFailurePolicy.match(spec.podFailurePolicy, pod: pod)
             guard match.counts else { continue }
             uncountedFailed.insert(uid)
