@@ -12,6 +12,9 @@ public enum ControllerCatalog {
             EndpointSliceMirroringController.definition,
             NodeIPAMController.definition,
             DaemonSetController.definition,
+            JobController.definition,
+            TTLAfterFinishedController.definition,
+            CronJobController.definition,
         ]
     }
 }
