@@ -11,6 +11,8 @@ public enum ControllerCatalog {
             EndpointSliceController.definition,
             EndpointSliceMirroringController.definition,
             NodeIPAMController.definition,
+            NodeLifecycleController.definition,
+            TaintEvictionController.definition,
         ]
     }
 }
