@@ -13,6 +13,7 @@ public enum ControllerCatalog {
             NodeIPAMController.definition,
             NodeLifecycleController.definition,
             TaintEvictionController.definition,
+            DisruptionController.definition,
         ]
     }
 }
