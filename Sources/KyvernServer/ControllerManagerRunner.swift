@@ -18,6 +18,8 @@ public struct ControllerManagerProcessOptions: Sendable {
     public var logLevel: String
     /// `--cluster-cidr`: where node pod ranges come from.
     public var clusterCIDR = "10.42.0.0/16"
+    /// The node lifecycle controller's periods and rates.
+    public var nodeLifecycle = NodeLifecycleSettings()
 
     public init(kubeconfig: String, controllers: String, leaderElect: Bool, concurrentSyncs: [String: Int],
                 metricsBindAddress: String, logLevel: String) {
@@ -36,6 +38,7 @@ public struct ControllerManagerProcessOptions: Sendable {
         options.leaderElect = leaderElect
         options.concurrentSyncs = concurrentSyncs
         options.clusterCIDR = clusterCIDR
+        nodeLifecycle.apply(to: &options)
         return options
     }
 

@@ -38,6 +38,7 @@ public enum KyvernServer {
             authenticator: BearerTokenAuthenticator(tokens: [pki.adminToken: .clusterAdmin, nodeToken.text: .nodeAgent]),
             compactionInterval: options.compactionInterval, eventTTL: options.eventTTL)
         configuration.caCertificatePEM = pki.caCertificatePEM
+        configuration.defaultTolerationSeconds = options.nodeLifecycle.tolerationSeconds
         configuration.nodeAgentToken = nodeToken.text
         configuration.serviceRanges = ServiceRanges(clusterIPs: try ServiceRanges.parseCIDR(options.serviceCIDR))
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
@@ -69,6 +70,7 @@ public enum KyvernServer {
             managerOptions.controllers = options.controllers.split(separator: ",")
                 .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             managerOptions.clusterCIDR = options.clusterCIDR
+            options.nodeLifecycle.apply(to: &managerOptions)
             if let unknown = managerOptions.unknownControllers(among: ControllerCatalog.all).first {
                 throw ControllerManagerStartError(message: "--controllers: \"\(unknown)\" is not in the list of known controllers")
             }

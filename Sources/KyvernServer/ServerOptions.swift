@@ -35,6 +35,8 @@ public struct ServerOptions: Sendable {
     public var datastore: Datastore
     /// The built-in node agent's settings (`--runtime`, `--node-name`, `--kubelet-port`, `--pod-cidr`).
     public var agent: AgentOptions
+    /// Node lifecycle periods and rates, and the DefaultTolerationSeconds admission's periods.
+    public var nodeLifecycle = NodeLifecycleSettings()
 
     public init(dataDirectory: String?, bindAddress: String, httpsPort: Int, tlsSANs: [String],
                 compactionInterval: Duration, logLevel: String) {

@@ -29,6 +29,9 @@ extension Kyvern {
         @Option(name: .customLong("cluster-cidr"), help: "IPv4 range node pod ranges (a /24 each) are allocated from.")
         var clusterCIDR: String = "10.42.0.0/16"
 
+        @OptionGroup(title: "Node lifecycle")
+        var nodeLifecycle: NodeLifecycleFlags
+
         @Option(help: "host:port serving /metrics and /healthz over HTTP.")
         var metricsBindAddress: String = "127.0.0.1:10257"
 
@@ -42,6 +45,7 @@ extension Kyvern {
                                  "daemonset": concurrentDaemonsetSyncs],
                 metricsBindAddress: metricsBindAddress, logLevel: logLevel)
             options.clusterCIDR = clusterCIDR
+            options.nodeLifecycle = nodeLifecycle.settings
             return options
         }
 

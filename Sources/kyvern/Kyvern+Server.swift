@@ -69,6 +69,9 @@ extension Kyvern {
         @OptionGroup(title: "Node agent")
         var agent: AgentFlags
 
+        @OptionGroup(title: "Node lifecycle")
+        var nodeLifecycle: NodeLifecycleFlags
+
         func validate() throws {
             guard ServerOptions.parseDuration(compactionInterval) != nil else {
                 throw ValidationError("--compaction-interval: not a duration: \(compactionInterval)")
@@ -113,6 +116,7 @@ extension Kyvern {
             options.agent = agent.options(dataDirectory: options.dataDirectory, logLevel: logLevel)
             options.agent.serviceCIDR = serviceCIDR
             options.agent.clusterCIDR = clusterCIDR
+            options.nodeLifecycle = nodeLifecycle.settings
             try await KyvernServer.run(options)
         }
     }

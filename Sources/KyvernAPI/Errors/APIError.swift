@@ -66,8 +66,11 @@ public struct APIError: Error, Sendable, Hashable, CustomStringConvertible {
             if let uid = details.uid, !uid.isEmpty { d["uid"] = .string(uid) }
             if let retry = details.retryAfterSeconds { d["retryAfterSeconds"] = .int(Int64(retry)) }
             if !details.causes.isEmpty {
-                d["causes"] = .array(details.causes.map {
-                    ["reason": .string($0.type), "message": .string($0.message), "field": .string($0.field)]
+                // Upstream's StatusCause omits an empty field (`omitempty`), as the eviction's DisruptionBudget cause shows.
+                d["causes"] = .array(details.causes.map { cause -> JSONValue in
+                    var entry: JSONValue = ["reason": .string(cause.type), "message": .string(cause.message)]
+                    if !cause.field.isEmpty { entry["field"] = .string(cause.field) }
+                    return entry
                 })
             }
             s["details"] = .object(d)

@@ -47,10 +47,11 @@ enum ObjectDefaults {
 
     /// What upstream adds once a new object has its uid, before it is first stored: the admission
     /// plugins' additions to a pod, and a Job's generated selector.
-    static func prepareForCreate(_ object: inout JSONValue, info: ResourceInfo) {
+    static func prepareForCreate(_ object: inout JSONValue, info: ResourceInfo,
+                                 tolerationSeconds: DefaultTolerationSeconds = .init()) {
         switch (info.group, info.resource) {
         case ("", "pods"):
-            PodAdmissionDefaults.applyOnCreate(to: &object)
+            PodAdmissionDefaults.applyOnCreate(to: &object, tolerationSeconds: tolerationSeconds)
         case ("batch", "jobs"):
             BatchDefaults.generateSelector(&object)
             BatchDefaults.copyTemplateLabels(&object)

@@ -12,14 +12,11 @@ enum PodAdmissionDefaults {
         "system-cluster-critical": 2_000_000_000,
     ]
 
-    /// Seconds a pod stays bound to a node that became not-ready or unreachable.
-    static let tolerationSeconds: Int64 = 300
-
-    static func applyOnCreate(to pod: inout JSONValue) {
+    static func applyOnCreate(to pod: inout JSONValue, tolerationSeconds: DefaultTolerationSeconds = .init()) {
         pod.modify("spec") { spec in
             serviceAccount(&spec)
             priority(&spec)
-            tolerations(&spec)
+            tolerations(&spec, seconds: tolerationSeconds)
         }
     }
 
@@ -41,16 +38,17 @@ enum PodAdmissionDefaults {
         spec.defaultValue("preemptionPolicy", "PreemptLowerPriority")
     }
 
-    /// Adds a NoExecute toleration of 300s for each of the not-ready and unreachable taints that
+    /// Adds a NoExecute toleration (300 s unless configured) for each of the not-ready and unreachable taints that
     /// no toleration already covers.
-    static func tolerations(_ spec: inout JSONValue) {
+    static func tolerations(_ spec: inout JSONValue, seconds: DefaultTolerationSeconds = .init()) {
         var list = spec["tolerations"]?.arrayValue ?? []
         let existing = list.map(Toleration.init(json:))
         func tolerated(_ key: String) -> Bool {
             existing.contains { $0.matchesKeyAndEffect(of: Taint(key: key, effect: "NoExecute")) }
         }
         var added: [JSONValue] = []
-        for key in ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"] where !tolerated(key) {
+        for (key, tolerationSeconds) in [("node.kubernetes.io/not-ready", seconds.notReady),
+                                         ("node.kubernetes.io/unreachable", seconds.unreachable)] where !tolerated(key) {
             added.append(["key": .string(key), "operator": "Exists", "effect": "NoExecute",
                           "tolerationSeconds": .int(tolerationSeconds)])
         }

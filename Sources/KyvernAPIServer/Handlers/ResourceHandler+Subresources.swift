@@ -178,21 +178,8 @@ extension ResourceHandler {
         let phase = pod.object[path: ["status", "phase"]]?.stringValue
         if phase != "Succeeded" && phase != "Failed",
            let pdbInfo = ResourceCatalog.find(group: "policy", version: "v1", resource: "poddisruptionbudgets") {
-            let labels = (pod.object[path: ["metadata", "labels"]]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-            let budgets = await cache.list(bucket: StorageKeys.resourcePrefix(group: "policy", resource: "poddisruptionbudgets"),
-                                           keyPrefix: StorageKeys.prefix(pdbInfo, namespace: request.namespace)).items
-            for budget in budgets {
-                guard let selectorJSON = budget.object[path: ["spec", "selector"]],
-                      let selector = try? LabelSelector(labelSelector: selectorJSON), selector.matches(labels) else { continue }
-                let allowed = budget.object[path: ["status", "disruptionsAllowed"]]?.intValue ?? 0
-                if allowed < 1 {
-                    throw APIError(code: 429, reason: "TooManyRequests",
-                                   message: "Cannot evict pod as it would violate the pod's disruption budget.",
-                                   details: .init(causes: [.init(type: "DisruptionBudget",
-                                                                 message: "The disruption budget \(budget.object[path: ["metadata", "name"]]?.stringValue ?? "") needs \(budget.object[path: ["status", "desiredHealthy"]]?.intValue ?? 0) healthy pods and has \(budget.object[path: ["status", "currentHealthy"]]?.intValue ?? 0) currently",
-                                                                 field: "")]))
-                }
-            }
+            try await EvictionBudget.charge(pod: pod.object, storage: storage, cache: cache, info: pdbInfo,
+                                            namespace: request.namespace, dryRun: request.dryRun)
         }
         if request.dryRun { return .object(Self.successStatus(info: info, object: pod.object), status: 201) }
         // An eviction is a delete with the eviction's options: a pod on a node gets its grace period.

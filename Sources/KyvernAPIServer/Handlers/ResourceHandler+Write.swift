@@ -100,7 +100,7 @@ extension ResourceHandler {
         if info.hasSpec { meta["generation"] = 1 } else { meta["generation"] = nil }
         object["metadata"] = .object(meta)
         let strategy = KindStrategy(info: info)
-        strategy.prepareForCreate(&object)
+        strategy.prepareForCreate(&object, tolerationSeconds: defaultTolerationSeconds)
         if strategy.hasStatusSubresource {
             object["status"] = strategy.initialStatus(for: object)
         }

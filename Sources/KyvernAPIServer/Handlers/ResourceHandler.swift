@@ -11,6 +11,8 @@ struct ResourceHandler: Sendable {
     let logger: Logger
     /// Where Services get cluster IPs and node ports (`--service-cidr`).
     var serviceRanges = ServiceRanges.default
+    /// What the DefaultTolerationSeconds admission step adds to new pods.
+    var defaultTolerationSeconds = DefaultTolerationSeconds()
 
     var cache: WatchCache { storage.cache }
 

@@ -44,8 +44,8 @@ public struct KindStrategy: Sendable {
     }
 
     /// Kind-specific fields upstream fills in on create.
-    public func prepareForCreate(_ object: inout JSONValue) {
-        ObjectDefaults.prepareForCreate(&object, info: info)
+    public func prepareForCreate(_ object: inout JSONValue, tolerationSeconds: DefaultTolerationSeconds = .init()) {
+        ObjectDefaults.prepareForCreate(&object, info: info, tolerationSeconds: tolerationSeconds)
         switch (info.group, info.resource) {
         case ("", "namespaces"):
             let name = object[path: ["metadata", "name"]]?.stringValue ?? ""

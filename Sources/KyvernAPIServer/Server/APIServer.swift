@@ -37,8 +37,9 @@ public struct APIServer: Service {
         let schemas = try SchemaSet.bundled()
         let openAPI = try OpenAPIDocuments.load()
         let readiness = Readiness()
-        let handler = ResourceHandler(storage: storage, pruner: SchemaPruner(schemas: schemas), logger: logger,
+        var handler = ResourceHandler(storage: storage, pruner: SchemaPruner(schemas: schemas), logger: logger,
                                       serviceRanges: configuration.serviceRanges)
+        handler.defaultTolerationSeconds = configuration.defaultTolerationSeconds
         let nodeProxy = NodeProxyRoutes(storage: storage, token: configuration.nodeAgentToken,
                                         authenticator: configuration.authenticator, logger: logger)
         let responder = APIResponder(

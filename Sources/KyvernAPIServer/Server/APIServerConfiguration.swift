@@ -13,6 +13,8 @@ public struct APIServerConfiguration: Sendable {
     public var watchCacheCapacity: Int
     /// Where Services get cluster IPs and node ports (`--service-cidr`).
     public var serviceRanges: ServiceRanges = .default
+    /// The DefaultTolerationSeconds admission step's two periods.
+    public var defaultTolerationSeconds = DefaultTolerationSeconds()
     /// How long an event lives after its last write (upstream's --event-ttl, default 1 hour).
     public var eventTTL: Duration
     /// The cluster CA, served without authentication at `/cacerts` so that a joining node can

@@ -15,6 +15,9 @@ public enum ControllerCatalog {
             JobController.definition,
             TTLAfterFinishedController.definition,
             CronJobController.definition,
+            NodeLifecycleController.definition,
+            TaintEvictionController.definition,
+            DisruptionController.definition,
         ]
     }
 }

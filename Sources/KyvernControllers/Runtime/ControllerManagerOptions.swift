@@ -13,6 +13,21 @@ public struct ControllerManagerOptions: Sendable {
     public var identity: String?
     /// The range node pod ranges come from (`--cluster-cidr`), a /24 per node.
     public var clusterCIDR: String = "10.42.0.0/16"
+    /// Node lifecycle: how often node health is checked, how long a node may go without a Lease
+    /// renewal or status heartbeat before it turns Ready=Unknown, and the same for a node that
+    /// never posted a Ready condition (`--node-monitor-period`, `--node-monitor-grace-period`,
+    /// `--node-startup-grace-period`).
+    public var nodeMonitorPeriod: Duration = .seconds(5)
+    public var nodeMonitorGracePeriod: Duration = .seconds(40)
+    public var nodeStartupGracePeriod: Duration = .seconds(60)
+    /// Nodes per second whose pods may be evicted (NoExecute-tainted) in a healthy zone, and in a
+    /// partially disrupted zone of a large cluster (`--node-eviction-rate`, `--secondary-node-eviction-rate`).
+    public var nodeEvictionRate: Double = 0.1
+    public var secondaryNodeEvictionRate: Double = 0.01
+    /// Zones with at most this many nodes stop evicting when partially disrupted (`--large-cluster-size-threshold`).
+    public var largeClusterSizeThreshold: Int = 50
+    /// Share of not-ready nodes (at least 3) that makes a zone partially disrupted (`--unhealthy-zone-threshold`).
+    public var unhealthyZoneThreshold: Double = 0.55
 
     public init() {}
 
