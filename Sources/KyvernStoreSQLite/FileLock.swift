@@ -19,8 +19,18 @@ final class FileLock: Sendable {
         guard fd >= 0 else {
             throw StoreError.backend("cannot open lock file \(path): errno \(errno)")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        // A child process forked by another thread holds a copy of the descriptor (and so the lock)
+        // until it execs, which closes it (O_CLOEXEC): a store closed and reopened at that moment
+        // finds its own lock taken for a few milliseconds. So a held lock is tried again for a
+        // second before it counts as another store's.
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
+            attempts += 1
+            if code == EWOULDBLOCK, attempts < 100 {
+                usleep(10_000)
+                continue
+            }
             close(fd)
             if code == EWOULDBLOCK {
                 throw StoreError.backend("\(path) is locked: the database is open in another store")
