@@ -31,6 +31,12 @@ public enum Datastore: Sendable, Hashable {
         return .etcd(EtcdConfiguration(endpoints: endpoints, caFile: caFile, certFile: certFile, keyFile: keyFile))
     }
 
+    /// Whether other servers may use the same state (etcd), so that control loops must elect a leader.
+    public var isShared: Bool {
+        if case .etcd = self { return true }
+        return false
+    }
+
     /// Opens the store, and for etcd the service that keeps its connections up (to run first in the
     /// group, so it stops last).
     func open(logger: Logger) throws -> (store: any Store, service: (any Service)?) {

@@ -2,6 +2,7 @@ import Foundation
 import KyvernClient
 import KyvernAPIServer
 import KyvernControllers
+import KyvernScheduler
 import KyvernStore
 public import Logging
 import Prometheus
@@ -56,11 +57,19 @@ public enum KyvernServer {
         // admin kubeconfig; it retries until the server is up.
         var schedulerClient: APIClient?
         if !options.disableScheduler {
-            let (scheduler, client, _) = try await SchedulerRunner.makeScheduler(
+            let schedulerLogger = logger.withLabel("kyvern.scheduler")
+            let (scheduler, client, profiles) = try await SchedulerRunner.makeScheduler(
                 kubeconfig: kubeconfigPath, configFile: options.schedulerConfig, registry: registry,
-                logger: logger.withLabel("kyvern.scheduler"))
+                logger: schedulerLogger)
             schedulerClient = client
-            services.append(.init(service: scheduler, successTerminationBehavior: .gracefullyShutdownGroup,
+            // On etcd several servers may share the cluster: each server's scheduler then schedules
+            // only while it holds the kube-system/kube-scheduler Lease, as the controller manager does.
+            let service: any Service = options.datastore.isShared
+                ? LeaderElectedService(service: scheduler, elector: LeaderElector(
+                    client: client, config: SchedulerRunner.leaderElectionConfig(profiles.leaderElection),
+                    logger: schedulerLogger), logger: schedulerLogger)
+                : scheduler
+            services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         // The controller manager likewise; it waits for the server and for its leader Lease.

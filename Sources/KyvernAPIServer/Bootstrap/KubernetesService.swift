@@ -74,7 +74,15 @@ enum KubernetesService {
             ],
             "status": ["loadBalancer": [:]],
         ]
-        let transaction = try await allocator.allocate(&service, old: nil, dryRun: false)
+        // Another server on the same store may create it at the same moment: its address is then
+        // taken (422) or the Service exists (409); either way it is there now.
+        let transaction: ServiceAllocator.Transaction
+        do {
+            transaction = try await allocator.allocate(&service, old: nil, dryRun: false)
+        } catch {
+            if try await storage.read(key: key) != nil { return }
+            throw error
+        }
         do {
             _ = try await storage.create(info, key: key, object: service)
         } catch {
