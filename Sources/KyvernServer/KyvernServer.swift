@@ -22,11 +22,17 @@ public enum KyvernServer {
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o700])
 
-        let pki = try ClusterPKI.loadOrCreate(
-            directory: (dataDirectory as NSString).appendingPathComponent("pki"),
-            hostnames: options.tlsSANs.filter { !Self.isIPAddress($0) } + [ProcessInfo.processInfo.hostName],
-            ipAddresses: options.tlsSANs.filter(Self.isIPAddress) + (Self.isIPAddress(options.bindAddress) && options.bindAddress != "0.0.0.0" ? [options.bindAddress] : []),
-            logger: logger)
+        let pkiDirectory = (dataDirectory as NSString).appendingPathComponent("pki")
+        let hostnames = options.tlsSANs.filter { !Self.isIPAddress($0) } + [ProcessInfo.processInfo.hostName]
+        let ipAddresses = options.tlsSANs.filter(Self.isIPAddress)
+            + (Self.isIPAddress(options.bindAddress) && options.bindAddress != "0.0.0.0" ? [options.bindAddress] : [])
+        if let token = options.token, options.datastore.isShared {
+            try await SharedBootstrap.synchronize(
+                datastore: options.datastore, token: token, dataDirectory: dataDirectory, pkiDirectory: pkiDirectory,
+                hostnames: hostnames, ipAddresses: ipAddresses, logger: logger)
+        }
+        let pki = try ClusterPKI.loadOrCreate(directory: pkiDirectory, hostnames: hostnames,
+                                              ipAddresses: ipAddresses, logger: logger)
         let serverHost = options.bindAddress == "0.0.0.0" ? "127.0.0.1" : options.bindAddress
         let kubeconfigPath = try KubeconfigWriter.write(dataDirectory: dataDirectory, host: serverHost,
                                                         port: options.httpsPort, pki: pki)

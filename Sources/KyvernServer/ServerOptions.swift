@@ -33,6 +33,9 @@ public struct ServerOptions: Sendable {
     public var clusterDNSUpstreams: [String]?
     /// Where the cluster's state lives (`--datastore-endpoint`; default the SQLite file in the data directory).
     public var datastore: Datastore
+    /// The cluster secret (`--token`): on etcd, servers started with the same one share the CA, the
+    /// admin token and the node token through the datastore.
+    public var token: String?
     /// The built-in node agent's settings (`--runtime`, `--node-name`, `--kubelet-port`, `--pod-cidr`).
     public var agent: AgentOptions
     /// Node lifecycle periods and rates, and the DefaultTolerationSeconds admission's periods.

@@ -30,6 +30,9 @@ extension Kyvern {
         @Option(help: "Client key (PEM) for etcd.")
         var datastoreKeyfile: String?
 
+        @Option(help: "Cluster secret: servers on one etcd started with the same token share the CA, admin token and node token.")
+        var token: String?
+
         @Option(help: "How often store history is compacted, e.g. 5m, 30s.")
         var compactionInterval: String = "5m"
 
@@ -105,6 +108,7 @@ extension Kyvern {
             options.datastore = try Datastore.parse(
                 endpoint: datastoreEndpoint, dataDirectory: options.dataDirectory, caFile: datastoreCafile,
                 certFile: datastoreCertfile, keyFile: datastoreKeyfile)
+            options.token = token
             options.eventTTL = ServerOptions.parseDuration(eventTTL)!
             options.disableScheduler = disableScheduler
             options.schedulerConfig = schedulerConfig

@@ -37,9 +37,20 @@ def test_state_lives_in_etcd_and_survives_a_kill(etcd, server_factory):
 
 
 def test_two_servers_on_one_etcd_serve_the_same_state_and_share_the_control_loops(etcd, server_factory):
-    a = server_factory.new("--datastore-endpoint", etcd.endpoints, "--disable-agent")
-    b = server_factory.new("--datastore-endpoint", etcd.endpoints, "--disable-agent")
+    a = server_factory.new("--datastore-endpoint", etcd.endpoints, "--disable-agent", "--token", "s3cret")
+    b = server_factory.new("--datastore-endpoint", etcd.endpoints, "--disable-agent", "--token", "s3cret")
     ca, cb = server_factory.client(a), server_factory.client(b)
+    # one CA, one admin token, one node token: A's kubeconfig works against B
+    assert (a.data_dir / "pki" / "ca.crt").read_text() == (b.data_dir / "pki" / "ca.crt").read_text()
+    assert (a.data_dir / "node-token").read_text() == (b.data_dir / "node-token").read_text()
+    out = ca.kubectl("--server", b.base_url, "get", "namespace", "default", "-o", "name").stdout.strip()
+    assert out == "namespace/default"
+    # a server with another token cannot open the shared credentials and does not start
+    wrong = server_factory.new("--datastore-endpoint", etcd.endpoints, "--disable-agent", "--token", "other",
+                               start=False)
+    with pytest.raises(Exception):
+        wrong.start(timeout=15)
+    assert "--token does not open the cluster credentials" in wrong.log_text()
     # a watch through B sees a write through A
     seen: list[dict] = []
     stop = threading.Event()
