@@ -289,7 +289,10 @@ let package = Package(
         .testTarget(name: "KyvernStoreSQLiteTests", dependencies: ["KyvernStore", "KyvernStoreSQLite"], swiftSettings: settings),
         .testTarget(
             name: "KyvernStoreEtcdTests",
-            dependencies: ["KyvernStore", "KyvernStoreEtcd", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "KyvernStore", "KyvernStoreEtcd", .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(
