@@ -41,10 +41,13 @@ def kyvern_bin() -> Path:
 def cluster(kyvern_bin, tmp_path_factory) -> Cluster:
     """THE shared server: one process for the whole session, in a temporary data dir on a free port."""
     root = Path(tempfile.mkdtemp(prefix="kyvern-e2e-shared-"))
-    # The API-behaviour tests on this server hand-make Deployments and ReplicaSets and compare them
-    # byte for byte, so their controllers stay off here (as in an API-server-only test bed); the
-    # controller tests run them on servers of their own.
-    proc = KyvernProcess(root / "data", binary=kyvern_bin, extra_args=("--controllers", "*,-deployment,-replicaset"))
+    # The API-behaviour tests on this server hand-make workloads (Deployments, ReplicaSets, DaemonSets,
+    # Jobs, budgets, ...) and compare them byte for byte, so the controllers that would write their
+    # status stay off here (as in an API-server-only test bed); the controller tests run them on
+    # servers of their own.
+    proc = KyvernProcess(root / "data", binary=kyvern_bin, extra_args=("--controllers", ",".join([
+        "*", "-deployment", "-replicaset", "-daemonset-controller", "-job-controller", "-cronjob-controller",
+        "-ttl-after-finished-controller", "-disruption-controller"])))
     _SHARED["process"] = proc
     c = None
     try:
