@@ -59,10 +59,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from etcd_process import EtcdProcess  # noqa: E402  (shared with the datastore e2e tests)
+
+
 class Server:
-    def __init__(self, binary: Path, data_dir: Path, port: int | None = None, extra: tuple[str, ...] = ()):
+    """One `kyvern server`; with `datastore="etcd"` it gets its own fresh single-member etcd, so a
+    first start on etcd is as fresh as one on a new SQLite file."""
+
+    def __init__(self, binary: Path, data_dir: Path, port: int | None = None, extra: tuple[str, ...] = (),
+                 datastore: str = "sqlite"):
         self.binary, self.data_dir, self.port = binary, data_dir, port or free_port()
-        self.extra = extra
+        self.etcd = EtcdProcess().start() if datastore == "etcd" else None
+        self.extra = extra + (("--datastore-endpoint", self.etcd.endpoint) if self.etcd else ())
         self.proc: subprocess.Popen | None = None
         self.log = open(data_dir.parent / f"{data_dir.name}.log", "ab")
 
@@ -112,6 +121,12 @@ class Server:
                 self.proc.wait()
                 return None
         return self.proc.returncode if self.proc else None
+
+    def close(self) -> None:
+        """Stops the server and removes its etcd, if any."""
+        self.stop()
+        if self.etcd:
+            self.etcd.stop()
 
     def credentials(self) -> "Creds":
         text = (self.data_dir / "kubeconfig.yaml").read_text()
@@ -480,7 +495,7 @@ def fmt(v) -> str:
 
 def render_markdown(rep: dict) -> str:
     L = []
-    L.append(f"# API benchmark — {rep['date']}")
+    L.append(f"# API benchmark ({rep['datastore']} datastore) — {rep['date']}")
     L.append("")
     m = rep["machine"]
     L.append(f"Binary `{rep['binary']}` (commit {rep['commit']}), {m['cpus']} × {m['cpu']}, {m['mem_gb']} GiB. "
@@ -531,6 +546,8 @@ def main() -> int:
     ap.add_argument("--big-list", type=int, default=10000)
     ap.add_argument("--quick", action="store_true", help="short phases for a smoke run (not for the README)")
     ap.add_argument("--no-report", action="store_true", help="print only; write no files")
+    ap.add_argument("--datastore", choices=("sqlite", "etcd"), default="sqlite",
+                    help="etcd: each server gets a fresh single-member etcd ($ETCD or /usr/bin/etcd) on 127.0.0.1")
     args = ap.parse_args()
     if args.quick:
         args.seconds, args.max_ops, args.starts, args.idle_seconds = 1.5, 3000, 3, 10.0
@@ -551,17 +568,18 @@ def main() -> int:
         "client": "Python http.client over ssl, HTTP/1.1 keep-alive, one connection per client thread, "
                   "threads spread over up to 4 processes; client and server share the machine",
         "settings": vars(args),
+        "datastore": args.datastore,
     }
     try:
         # ---- start-up -----------------------------------------------------------------------
         fresh, restart = [], []
         for i in range(args.starts):
-            s = Server(binary, work / f"start-{i}")
+            s = Server(binary, work / f"start-{i}", datastore=args.datastore)
             servers.append(s)
             fresh.append(s.start() * 1000)
             s.stop()
             restart.append(s.start() * 1000)
-            s.stop()
+            s.close()
         rep["startup"] = {"fresh_ms": [round(x, 1) for x in fresh], "restart_ms": [round(x, 1) for x in restart],
                           "fresh_median_ms": round(statistics.median(fresh), 1),
                           "restart_median_ms": round(statistics.median(restart), 1)}
@@ -569,7 +587,7 @@ def main() -> int:
               f"restart median {rep['startup']['restart_median_ms']} ms {rep['startup']['restart_ms']}", flush=True)
 
         # ---- the server under load ------------------------------------------------------------
-        srv = Server(binary, work / "load")
+        srv = Server(binary, work / "load", datastore=args.datastore)
         servers.append(srv)
         srv.start()
         time.sleep(args.idle_seconds)
@@ -633,7 +651,7 @@ def main() -> int:
         ]
     finally:
         for s in servers:
-            s.stop()
+            s.close()
         shutil.rmtree(work, ignore_errors=True)
 
     md = render_markdown(rep)
@@ -642,9 +660,11 @@ def main() -> int:
     if not args.no_report:
         REPORTS.mkdir(parents=True, exist_ok=True)
         day = dt.date.today().isoformat()
-        (REPORTS / f"api-{day}.json").write_text(json.dumps(rep, indent=2) + "\n")
-        (REPORTS / "latest.md").write_text(md + "\n")
-        print(f"wrote {REPORTS / f'api-{day}.json'} and {REPORTS / 'latest.md'}")
+        # SQLite keeps the original names; etcd runs sit beside them.
+        tag = "" if args.datastore == "sqlite" else f"-{args.datastore}"
+        (REPORTS / f"api{tag}-{day}.json").write_text(json.dumps(rep, indent=2) + "\n")
+        (REPORTS / f"latest{tag}.md").write_text(md + "\n")
+        print(f"wrote {REPORTS / f'api{tag}-{day}.json'} and {REPORTS / f'latest{tag}.md'}")
     return 0
 
 
