@@ -60,7 +60,7 @@ def free_port() -> int:
 
 
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from etcd_process import EtcdProcess  # noqa: E402  (shared with the datastore e2e tests)
+from etcd_cluster import EtcdCluster  # noqa: E402  (shared with the etcd e2e tests)
 
 
 class Server:
@@ -70,7 +70,7 @@ class Server:
     def __init__(self, binary: Path, data_dir: Path, port: int | None = None, extra: tuple[str, ...] = (),
                  datastore: str = "sqlite"):
         self.binary, self.data_dir, self.port = binary, data_dir, port or free_port()
-        self.etcd = EtcdProcess().start() if datastore == "etcd" else None
+        self.etcd = EtcdCluster(1) if datastore == "etcd" else None
         self.extra = extra + (("--datastore-endpoint", self.etcd.endpoint) if self.etcd else ())
         self.proc: subprocess.Popen | None = None
         self.log = open(data_dir.parent / f"{data_dir.name}.log", "ab")

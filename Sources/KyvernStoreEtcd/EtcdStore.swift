@@ -50,10 +50,14 @@ public final class EtcdStore: Store {
 
     // MARK: - Reads
 
+    /// The revision in the header of a read of one key (`\0`, never written): a read over the whole
+    /// keyspace, even counting only, would cost etcd a walk over every key.
     public func currentRevision() async throws -> Int64 {
         try checkOpen()
-        return try await rangeCall(key: Data([0]), rangeEnd: Data([0]), limit: 1, revision: 0, countOnly: true).header.revision
+        return try await rangeCall(key: Self.probeKey, rangeEnd: Data(), limit: 1, revision: 0, countOnly: true).header.revision
     }
+
+    static let probeKey = Data([0])
 
     /// etcd does not report its compacted revision directly; a read at revision `r` fails exactly
     /// when `r` is below it, so a binary search over reads finds it in a few RPCs.
@@ -77,7 +81,7 @@ public final class EtcdStore: Store {
 
     private func readable(at revision: Int64) async throws -> Bool {
         do {
-            _ = try await rangeCall(key: Data([0]), rangeEnd: Data([0]), limit: 1, revision: revision, countOnly: true)
+            _ = try await rangeCall(key: Self.probeKey, rangeEnd: Data(), limit: 1, revision: revision, countOnly: true)
             return true
         } catch let error as RPCError where EtcdErrors.isCompacted(error) {
             return false

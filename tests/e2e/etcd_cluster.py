@@ -1,5 +1,5 @@
-"""Real etcd members (Debian's etcd-server, /usr/bin/etcd) on free 127.0.0.1 ports, for tests that
-run Kyvern on etcd. Every member is killed and its data removed on close, also when a test fails."""
+"""Real etcd members (Debian's etcd-server, /usr/bin/etcd, or $ETCD) on free 127.0.0.1 ports, for
+tests and benchmarks that run Kyvern on etcd. Every member is killed and its data removed on close, also when a test fails."""
 from __future__ import annotations
 
 import os
@@ -29,6 +29,17 @@ class EtcdCluster:
         except BaseException:
             self.close()
             raise
+
+    def __enter__(self) -> "EtcdCluster":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def endpoint(self) -> str:
+        """The members as one `--datastore-endpoint` value."""
+        return self.endpoints
 
     @property
     def endpoints(self) -> str:
@@ -71,6 +82,9 @@ class EtcdCluster:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"etcd not healthy after {timeout}s: {healthy}/{len(self.procs)}")
             time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.close()
 
     def close(self) -> None:
         for i in list(self.procs):

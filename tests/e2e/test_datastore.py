@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from e2e_harness import Cluster, KyvernProcess, kyvern_binary
-from etcd_process import EtcdProcess
+from etcd_cluster import EtcdCluster
 
 
 def datastore(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess:
@@ -27,7 +27,7 @@ def read_dump(data: bytes) -> tuple[dict, dict[str, bytes], list[str]]:
 
 @pytest.fixture
 def etcd():
-    with EtcdProcess() as e:
+    with EtcdCluster(1) as e:
         yield e
 
 
@@ -47,7 +47,7 @@ def objects_of(c: Cluster, ns: str) -> dict[str, dict]:
     return found
 
 
-def test_sqlite_to_etcd_keeps_uids_and_renews_resource_versions(tmp_path: Path, etcd: EtcdProcess):
+def test_sqlite_to_etcd_keeps_uids_and_renews_resource_versions(tmp_path: Path, etcd: EtcdCluster):
     data = tmp_path / "data"
     ns = "migrate-demo"
     server = KyvernProcess(data)
@@ -137,7 +137,7 @@ def test_sqlite_to_etcd_keeps_uids_and_renews_resource_versions(tmp_path: Path, 
         assert server.stop() == 0
 
 
-def test_import_rejects_truncated_dump(tmp_path: Path, etcd: EtcdProcess):
+def test_import_rejects_truncated_dump(tmp_path: Path, etcd: EtcdCluster):
     dump = b'{"format":"kyvern-datastore","version":1,"revision":7,"keys":2}\n' \
            b'{"key":"/registry/x","value":"eA==","createRevision":1,"modRevision":1}\n'
     r = datastore("import", "--datastore-endpoint", etcd.endpoint, input=dump)
