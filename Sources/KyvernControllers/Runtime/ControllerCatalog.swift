@@ -18,6 +18,7 @@ public enum ControllerCatalog {
             NodeLifecycleController.definition,
             TaintEvictionController.definition,
             DisruptionController.definition,
+            HorizontalPodAutoscalerController.definition,
         ]
     }
 }
