@@ -88,7 +88,7 @@ def test_cpu_burning_deployment_scales_up_and_back_down(node_cluster, nns):
     pods = wait_until("2 running pods", lambda: (p if len(p := running_pods(c, nns, "burn")) == 2 else None),
                       timeout=30, interval=0.5)
     for pod in pods:
-        c.kubectl("exec", "-n", nns, pod, "--", "touch", "/tmp/stop")
+        c.kubectl("exec", "-n", nns, pod, "--", "sh", "-c", ": > /tmp/stop")
     hpa = wait_until("the HPA to scale back to 1", lambda: (
         h := get_hpa(c, nns, "burn"), h if h.get("status", {}).get("desiredReplicas") == 1 else None)[1], timeout=60, interval=1)
     deploy = c.ok_json(c.get(f"/apis/apps/v1/namespaces/{nns}/deployments/burn"))
