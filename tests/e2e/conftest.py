@@ -47,7 +47,7 @@ def cluster(kyvern_bin, tmp_path_factory) -> Cluster:
     # servers of their own.
     proc = KyvernProcess(root / "data", binary=kyvern_bin, extra_args=("--controllers", ",".join([
         "*", "-deployment", "-replicaset", "-daemonset-controller", "-job-controller", "-cronjob-controller",
-        "-ttl-after-finished-controller", "-disruption-controller"])))
+        "-ttl-after-finished-controller", "-disruption-controller", "-statefulset-controller", "-horizontalpodautoscaling"])))
     _SHARED["process"] = proc
     c = None
     try:

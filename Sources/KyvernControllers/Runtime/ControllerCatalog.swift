@@ -19,6 +19,7 @@ public enum ControllerCatalog {
             TaintEvictionController.definition,
             DisruptionController.definition,
             StatefulSetController.definition,
+            HorizontalPodAutoscalerController.definition,
         ]
     }
 }

@@ -28,6 +28,12 @@ public struct ControllerManagerOptions: Sendable {
     public var largeClusterSizeThreshold: Int = 50
     /// Share of not-ready nodes (at least 3) that makes a zone partially disrupted (`--unhealthy-zone-threshold`).
     public var unhealthyZoneThreshold: Double = 0.55
+    /// Autoscaling: how often each HorizontalPodAutoscaler syncs, the scale-down stabilization
+    /// window of autoscalers without one of their own, and the usage ratio tolerance
+    /// (`--horizontal-pod-autoscaler-sync-period`, `-downscale-stabilization`, `-tolerance`).
+    public var horizontalPodAutoscalerSyncPeriod: Duration = .seconds(15)
+    public var horizontalPodAutoscalerDownscaleStabilization: Duration = .seconds(300)
+    public var horizontalPodAutoscalerTolerance: Double = 0.1
 
     public init() {}
 
