@@ -1,8 +1,20 @@
 import Foundation
 import KyvernStore
+import Synchronization
 import KyvernStoreEtcd
 import Logging
 import Testing
+
+/// Members still running and their data directories, for the exit handler: suites keep their
+/// clusters in static properties, which are never released, so nothing else would stop them.
+private let leftovers = Mutex<(pids: Set<pid_t>, directories: Set<String>)>(([], []))
+private let stopLeftoversAtExit: Void = {
+    atexit {
+        let (pids, directories) = leftovers.withLock { $0 }
+        for pid in pids { kill(pid, SIGKILL) }
+        for directory in directories { try? FileManager.default.removeItem(atPath: directory) }
+    }
+}()
 
 /// Real etcd members (Debian's `etcd-server`) on 127.0.0.1, started for a test suite and stopped,
 /// their data removed, when it ends.
@@ -72,6 +84,8 @@ final class EtcdCluster: @unchecked Sendable {
             process.standardError = FileHandle.nullDevice
         }
         try process.run()
+        _ = stopLeftoversAtExit
+        leftovers.withLock { _ = $0.pids.insert(process.processIdentifier); _ = $0.directories.insert(directory) }
         lock.withLock { members[i].process = process }
     }
 
@@ -81,6 +95,7 @@ final class EtcdCluster: @unchecked Sendable {
             if let p = members[i].process, p.isRunning {
                 Foundation.kill(p.processIdentifier, SIGKILL)
                 p.waitUntilExit()
+                _ = leftovers.withLock { $0.pids.remove(p.processIdentifier) }
             }
             members[i].process = nil
         }
