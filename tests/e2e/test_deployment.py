@@ -6,16 +6,13 @@ self-healing, Recreate, history cleanup and the progress deadline."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from e2e_harness import Cluster, KyvernProcess, ServerStartError
+from e2e_harness import Cluster
+from sim_server import server_with_simulated_nodes
 
 pytestmark = [pytest.mark.kubectl, pytest.mark.slow]
 
@@ -25,33 +22,8 @@ WAIT = 90
 @pytest.fixture(scope="module")
 def sim(kyvern_bin):
     """Our own server (never the shared one: nodes would leak into other tests) plus 3 simulated nodes."""
-    root = Path(tempfile.mkdtemp(prefix="kyvern-e2e-deploy-"))
-    proc = KyvernProcess(root / "data", binary=kyvern_bin)
-    agent = None
-    cluster = None
-    try:
-        try:
-            proc.start()
-        except ServerStartError as e:
-            pytest.fail(str(e), pytrace=False)
-        cluster = Cluster(proc, root / "client")
-        log = open(root / "agent.log", "ab")
-        agent = subprocess.Popen([str(kyvern_bin), "agent", "--simulate", "3", "--kubeconfig", str(proc.kubeconfig_path),
-                                  "--node-name-prefix", "dep"], stdout=log, stderr=subprocess.STDOUT,
-                                 stdin=subprocess.DEVNULL, start_new_session=True)
-        wait_for(lambda: len(ready_nodes(cluster)) == 3, "3 Ready simulated nodes")
+    with server_with_simulated_nodes(kyvern_bin, "dep") as cluster:
         yield cluster
-    finally:
-        if agent is not None:
-            agent.terminate()
-            try:
-                agent.wait(10)
-            except subprocess.TimeoutExpired:
-                agent.kill()
-        if cluster is not None:
-            cluster.close()
-        proc.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -73,12 +45,6 @@ def wait_for(predicate, what: str, timeout: float = WAIT, interval: float = 0.2)
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
-
-
-def ready_nodes(c: Cluster) -> list[str]:
-    items = c.get("/api/v1/nodes").json().get("items", [])
-    return [n["metadata"]["name"] for n in items
-            if any(x["type"] == "Ready" and x["status"] == "True" for x in n.get("status", {}).get("conditions", []))]
 
 
 def manifest(name: str = "web", replicas: int = 3, image: str = "nginx:1.27", **spec) -> str:

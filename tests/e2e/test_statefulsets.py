@@ -6,16 +6,13 @@ Parallel management, rolling updates with a partition, ControllerRevisions and `
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from e2e_harness import Cluster, KyvernProcess, ServerStartError
+from e2e_harness import Cluster
+from sim_server import server_with_simulated_nodes
 
 pytestmark = [pytest.mark.kubectl, pytest.mark.slow]
 
@@ -25,33 +22,8 @@ WAIT = 90
 @pytest.fixture(scope="module")
 def sim(kyvern_bin):
     """Our own server with 3 simulated nodes (nodes would leak into other tests on the shared one)."""
-    root = Path(tempfile.mkdtemp(prefix="kyvern-e2e-sts-"))
-    proc = KyvernProcess(root / "data", binary=kyvern_bin)
-    c = None
-    agent = None
-    try:
-        try:
-            proc.start()
-        except ServerStartError as e:
-            pytest.fail(str(e), pytrace=False)
-        c = Cluster(proc, root / "client")
-        log = open(root / "agent.log", "ab")
-        agent = subprocess.Popen([str(kyvern_bin), "agent", "--kubeconfig", c.kubeconfig, "--simulate", "3",
-                                  "--node-name-prefix", "sts"],
-                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        wait_for(lambda: len(ready_nodes(c)) == 3, "3 Ready simulated nodes")
-        yield c
-    finally:
-        if agent is not None:
-            agent.terminate()
-            try:
-                agent.wait(10)
-            except subprocess.TimeoutExpired:
-                agent.kill()
-        if c is not None:
-            c.close()
-        proc.stop()
-        shutil.rmtree(root, ignore_errors=True)
+    with server_with_simulated_nodes(kyvern_bin, "sts") as cluster:
+        yield cluster
 
 
 @pytest.fixture
@@ -73,12 +45,6 @@ def wait_for(predicate, what: str, timeout: float = WAIT, interval: float = 0.2)
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
-
-
-def ready_nodes(c: Cluster) -> list[str]:
-    items = c.get("/api/v1/nodes").json().get("items", [])
-    return [n["metadata"]["name"] for n in items
-            if any(x["type"] == "Ready" and x["status"] == "True" for x in n.get("status", {}).get("conditions", []))]
 
 
 def manifest(name: str, replicas: int = 3, image: str = "nginx:1.27", claims: bool = True, **spec) -> str:
