@@ -2,7 +2,6 @@ import Foundation
 import KyvernClient
 import KyvernAPIServer
 import KyvernControllers
-import KyvernScheduler
 import KyvernStore
 public import Logging
 import Prometheus
@@ -70,11 +69,8 @@ public enum KyvernServer {
             schedulerClient = client
             // On etcd several servers may share the cluster: each server's scheduler then schedules
             // only while it holds the kube-system/kube-scheduler Lease, as the controller manager does.
-            let service: any Service = options.datastore.isShared
-                ? LeaderElectedService(service: scheduler, elector: LeaderElector(
-                    client: client, config: SchedulerRunner.leaderElectionConfig(profiles.leaderElection),
-                    logger: schedulerLogger), logger: schedulerLogger)
-                : scheduler
+            let service = SchedulerRunner.runnable(scheduler, client: client, profiles: profiles,
+                                                   leaderElect: options.datastore.isShared, logger: schedulerLogger)
             services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
         }

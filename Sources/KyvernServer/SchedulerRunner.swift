@@ -62,6 +62,15 @@ public enum SchedulerRunner {
         }
     }
 
+    /// The scheduler as it runs: alone, or only while holding the Lease of its configuration's
+    /// `leaderElection` (when several schedulers may share the cluster).
+    static func runnable(_ scheduler: Scheduler, client: APIClient, profiles: SchedulerProfiles, leaderElect: Bool,
+                         logger: Logger) -> any Service {
+        guard leaderElect else { return scheduler }
+        return LeaderElectedService(service: scheduler, elector: LeaderElector(
+            client: client, config: leaderElectionConfig(profiles.leaderElection), logger: logger), logger: logger)
+    }
+
     /// `kyvern scheduler`: the scheduler and its metrics endpoint until SIGINT or SIGTERM.
     public static func run(_ options: SchedulerOptions) async throws {
         var logger = Logger(label: "kyvern.scheduler")
@@ -69,10 +78,8 @@ public enum SchedulerRunner {
         let registry = PrometheusCollectorRegistry()
         let (scheduler, client, profiles) = try await makeScheduler(
             kubeconfig: options.kubeconfig, configFile: options.configFile, registry: registry, logger: logger)
-        let service: any Service = options.leaderElect
-            ? LeaderElectedService(service: scheduler, elector: LeaderElector(
-                client: client, config: leaderElectionConfig(profiles.leaderElection), logger: logger), logger: logger)
-            : scheduler
+        let service = runnable(scheduler, client: client, profiles: profiles, leaderElect: options.leaderElect,
+                               logger: logger)
         try await StandaloneRunner.run(service, client: client, metricsBindAddress: options.metricsBindAddress,
                                        registry: registry, logger: logger)
     }
