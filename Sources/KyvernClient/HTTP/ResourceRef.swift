@@ -62,5 +62,7 @@ extension ResourceRef {
     public static let services = ResourceRef(group: "", version: "v1", resource: "services", namespaced: true)
     public static let endpointSlices = ResourceRef(group: "discovery.k8s.io", version: "v1", resource: "endpointslices", namespaced: true)
     public static let persistentVolumeClaims = ResourceRef(group: "", version: "v1", resource: "persistentvolumeclaims", namespaced: true)
+    public static let persistentVolumes = ResourceRef(group: "", version: "v1", resource: "persistentvolumes", namespaced: false)
+    public static let storageClasses = ResourceRef(group: "storage.k8s.io", version: "v1", resource: "storageclasses", namespaced: false)
     public static let podDisruptionBudgets = ResourceRef(group: "policy", version: "v1", resource: "poddisruptionbudgets", namespaced: true)
 }
