@@ -1,5 +1,6 @@
 import Foundation
 import KyvernClient
+import KyvernControllers
 import KyvernKubelet
 import KyvernNetwork
 import KyvernRuntime
@@ -17,6 +18,8 @@ enum AgentRunner {
         var runtime: String
         var cniConfig: String
         var cniState: String
+        /// Where the local-path provisioner keeps a directory per claim.
+        var storage: String
 
         init(dataDirectory: String) {
             func sub(_ name: String) -> String { (dataDirectory as NSString).appendingPathComponent(name) }
@@ -25,6 +28,7 @@ enum AgentRunner {
             runtime = sub("runtime")
             cniConfig = sub("cni/net.d")
             cniState = sub("cni/state")
+            storage = sub("storage")
         }
     }
 
@@ -84,7 +88,22 @@ enum AgentRunner {
                                                       token: endpointToken, nodeName: options.nodeName),
             runtime: runtime, lookup: RuntimeContainerLookup(runtime: runtime),
             logger: logger.withLabel("kyvern.agent.endpoint"))
-        return [agent, endpoint] + (nodeNetwork.map { [$0] } ?? [])
+        return [agent, endpoint, storageProvisioner(client: client, options: options, layout: layout, registry: registry,
+                                                    logger: logger)]
+            + (nodeNetwork.map { [$0] } ?? [])
+    }
+
+    /// The node's local-path provisioner (and the default StorageClass it serves), in a controller
+    /// manager of its own: it acts for this node only, so it needs no leader Lease.
+    static func storageProvisioner(client: any KubernetesClient, options: AgentOptions, layout: Layout,
+                                   registry: PrometheusCollectorRegistry, logger: Logger) -> any Service {
+        var managerOptions = ControllerManagerOptions()
+        managerOptions.leaderElect = false
+        let definition = ControllerDefinition.volumeProvisioner(
+            LocalPathProvisioner(root: layout.storage), nodeName: options.nodeName,
+            defaultClass: LocalPathProvisioner.defaultStorageClass)
+        return ControllerManager(client: client, options: managerOptions, definitions: [definition], registry: registry,
+                                 logger: logger.withLabel("kyvern.storage"))
     }
 }
 

@@ -36,7 +36,8 @@ public enum VolumeMatching {
         quantity(volume[path: ["spec", "capacity", "storage"]])
     }
 
-    static func quantity(_ value: JSONValue?) -> Quantity {
+    /// A storage quantity field (zero when absent or unparsable).
+    public static func quantity(_ value: JSONValue?) -> Quantity {
         value?.stringValue.flatMap { try? Quantity(parsing: $0) } ?? Quantity(0)
     }
 

@@ -59,7 +59,8 @@ extension ResourceHandler {
         if info.namespaced {
             try await requireNamespace(request.namespace ?? "", forCreate: true, info: info, name: name)
         }
-        let prepared = prepareForCreate(object, info)
+        var prepared = prepareForCreate(object, info)
+        await admitStorageCreate(&prepared, info: info)
         if request.dryRun { return .object(prepared, status: 201) }
         let stored = try await storage.create(info, key: key(request, name: name), object: prepared)
         return .bytes(stored.bytes, status: 201)

@@ -24,6 +24,7 @@ extension ResourceHandler {
         }
         object = recordUpdate(request, old: nil, new: object)
         var prepared = prepareForCreate(object, info)
+        await admitStorageCreate(&prepared, info: info)
         let allocation = try await allocateServiceValues(&prepared, old: nil, info: info, dryRun: request.dryRun)
         if request.dryRun { return .object(prepared, status: 201) }
         let stored = try await finishing(allocation) {
@@ -142,6 +143,7 @@ extension ResourceHandler {
         let records = !isApply(request)
         let recording: (JSONValue) async throws -> JSONValue = { current in
             let updated = try await writeTransform(current)
+            try await self.admitStorageUpdate(updated, old: current, info: info)
             return records ? self.recordUpdate(request, old: current, new: updated) : updated
         }
         let allocations = UpdateAllocations(handler: self, info: info, dryRun: request.dryRun)

@@ -20,6 +20,9 @@ public enum ControllerCatalog {
             DisruptionController.definition,
             StatefulSetController.definition,
             HorizontalPodAutoscalerController.definition,
+            PersistentVolumeController.definition,
+            ClaimProtectionController.definition,
+            VolumeProtectionController.definition,
         ]
     }
 }

@@ -1,0 +1,65 @@
+import Foundation
+import KyvernAPI
+import KyvernClient
+import Logging
+
+/// Upstream's persistentvolume-binder: binds claims to volumes (smallest fit first, pre-bound
+/// pairs honoured), keeps both phases true (Available, Bound, Released, Failed; Pending, Bound,
+/// Lost), hands claims of a class with a provisioner to that provisioner, and applies the reclaim
+/// policy once a bound claim is gone.
+///
+/// One queue carries both kinds: a key with a namespace is a claim, one without is a volume
+/// (volumes are cluster-scoped). One worker, as upstream, so a volume is never offered to two
+/// claims at once; a stale cache is caught by the resourceVersion on every write.
+struct PersistentVolumeController: Reconciler {
+    static let name = "persistentvolume-binder"
+    static let component = "persistentvolume-controller"
+
+    let client: any KubernetesClient
+    let claims: any ObjectCache
+    let volumes: any ObjectCache
+    let classes: any ObjectCache
+    let nodes: any ObjectCache
+    let recorder: EventRecorder
+    let logger: Logger
+
+    func reconcile(_ key: ObjectKey) async throws {
+        if let namespace = key.namespace, !namespace.isEmpty {
+            guard let claim = await claims.get(namespace: namespace, name: key.name) else { return }
+            try await syncClaim(claim)
+        } else {
+            guard let volume = await volumes.get(namespace: nil, name: key.name) else { return }
+            try await syncVolume(volume)
+        }
+    }
+
+    // MARK: writes (each tolerates the object having gone)
+
+    @discardableResult
+    func write(_ ref: ResourceRef, _ object: JSONValue, status: Bool = false) async throws -> JSONValue? {
+        do {
+            return status ? try await client.updateStatus(ref, namespace: object.namespace, object)
+                          : try await client.update(ref, namespace: object.namespace, object)
+        } catch let error as APIError where error.code == 404 {
+            return nil
+        }
+    }
+
+    /// The StorageClass named by the claim, if it exists.
+    func storageClass(of claim: JSONValue) async -> JSONValue? {
+        let name = VolumeMatching.storageClass(ofClaim: claim)
+        guard !name.isEmpty else { return nil }
+        return await classes.get(namespace: nil, name: name)
+    }
+
+    /// The node as volume node affinity sees it; a node not (yet) known has only its hostname label.
+    func matchingNode(_ name: String) async -> VolumeMatching.Node {
+        let labels = await nodes.get(namespace: nil, name: name)?.labels ?? ["kubernetes.io/hostname": name]
+        return VolumeMatching.Node(name: name, labels: labels)
+    }
+
+    /// Upstream delays binding for WaitForFirstConsumer classes until the scheduler picked a node.
+    static func delaysBinding(_ storageClass: JSONValue?) -> Bool {
+        storageClass?["volumeBindingMode"]?.stringValue == "WaitForFirstConsumer"
+    }
+}

@@ -1,0 +1,48 @@
+import KyvernAPI
+import KyvernClient
+import Logging
+
+/// Upstream's pv-protection controller: every volume carries `kubernetes.io/pv-protection`, and
+/// a deleted volume keeps it while it is Bound to a claim.
+struct VolumeProtectionController: Reconciler {
+    static let name = "persistentvolume-protection"
+
+    let client: any KubernetesClient
+    let volumes: any ObjectCache
+    let logger: Logger
+
+    func reconcile(_ key: ObjectKey) async throws {
+        guard let volume = await volumes.get(namespace: nil, name: key.name) else { return }
+        let protected = volume.finalizers.contains(StorageAnnotations.volumeProtection)
+        if volume.deletionTimestamp == nil {
+            if !protected { try await setFinalizer(volume, present: true) }
+            return
+        }
+        guard protected, volume[path: ["status", "phase"]]?.stringValue != "Bound" else { return }
+        logger.info("volume no longer bound, removing its protection", metadata: ["volume": "\(key)"])
+        try await setFinalizer(volume, present: false)
+    }
+
+    func setFinalizer(_ volume: JSONValue, present: Bool) async throws {
+        var updated = volume
+        var finalizers = volume.finalizers.filter { $0 != StorageAnnotations.volumeProtection }
+        if present { finalizers.append(StorageAnnotations.volumeProtection) }
+        updated[path: ["metadata", "finalizers"]] = .array(finalizers.map(JSONValue.string))
+        do {
+            _ = try await client.update(.persistentVolumes, updated)
+        } catch let error as APIError where error.code == 404 {
+            return
+        }
+    }
+
+    static let definition = ControllerDefinition(name: name, aliases: ["persistentvolume-protection-controller", "pv-protection"]) { context in
+        let volumeInformer = await context.informer(for: .persistentVolumes)
+        let queue = context.makeQueue()
+        await volumeInformer.addHandler { event in
+            if case .deleted = event { return }
+            await queue.add(ObjectKey(namespace: nil, name: event.object.name ?? ""))
+        }
+        let controller = VolumeProtectionController(client: context.client, volumes: volumeInformer.lister, logger: context.logger)
+        return context.runner(controller, queue: queue)
+    }
+}
