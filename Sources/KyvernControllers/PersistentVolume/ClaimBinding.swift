@@ -33,7 +33,8 @@ enum ClaimBinding {
             updated[path: ["metadata", "annotations", StorageAnnotations.boundByController]] = .string(yes)
         }
         updated[path: ["metadata", "annotations", StorageAnnotations.bindCompleted]] = .string(yes)
-        return updated == claim ? nil : updated
+        if updated == claim { return JSONValue?.none }
+        return updated
     }
 
     /// The claim's status once bound: phase, and the volume's access modes and capacity.
@@ -75,7 +76,8 @@ enum ClaimBinding {
         if phase != volume[path: ["status", "phase"]]?.stringValue {
             updated[path: ["status", "lastPhaseTransitionTime"]] = .string(Timestamp.format(Date()))
         }
-        return updated == volume ? nil : updated
+        if updated == volume { return JSONValue?.none }
+        return updated
     }
 
     /// The volume released from a claim bound elsewhere: `claimRef` cleared, so it is Available again.

@@ -57,7 +57,11 @@ extension ProvisioningController {
         resized[path: ["status", "allocatedResourceStatuses"]] = nil
         if let conditions = resized[path: ["status", "conditions"]]?.arrayValue {
             let kept = conditions.filter { !["Resizing", "FileSystemResizePending"].contains($0["type"]?.stringValue ?? "") }
-            resized[path: ["status", "conditions"]] = kept.isEmpty ? nil : .array(kept)
+            if kept.isEmpty {
+                resized[path: ["status", "conditions"]] = JSONValue?.none
+            } else {
+                resized[path: ["status", "conditions"]] = .array(kept)
+            }
         }
         do {
             _ = try await client.updateStatus(.persistentVolumeClaims, namespace: claim.namespace, resized)
