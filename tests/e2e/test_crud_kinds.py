@@ -9,6 +9,7 @@ import uuid
 import pytest
 import yaml
 
+from e2e_harness import wait_until
 from e2e_kinds import CRUD_KINDS, Kind, manifest, name_for
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -60,6 +61,11 @@ def test_crud_with_kubectl(cluster, ns, suffix, kind: Kind):
     # create from YAML, as a user would
     cp = cluster.kubectl("create", "-f", "-", "-o", "json", input=yaml.safe_dump(m))
     created = json.loads(cp.stdout)
+    if kind.key == "persistentvolumes":
+        # The volume binder marks a new volume Available at once (as upstream's does); compare from then on.
+        created = wait_until("the volume Available", lambda: (lambda o: o if o.get("status", {}).get("phase") == "Available"
+                                                              else None)(cluster.ok_json(cluster.get(f"/api/v1/persistentvolumes/{name}"))),
+                             timeout=15)
     try:
         assert created["apiVersion"] == kind.group_version and created["kind"] == kind.kind, created
         meta = created["metadata"]

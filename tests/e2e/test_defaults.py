@@ -291,10 +291,11 @@ def test_storage_defaults(cluster, ns, suffix):
     names = {k: f"{k}-{suffix}" for k in ("pv", "sc", "csi")}
     try:
         kubectl_create(cluster, {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": names["pv"]},
-                                 "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                                 "spec": {"capacity": {"storage": "512Mi"}, "accessModes": ["ReadWriteOnce"],
                                           "hostPath": {"path": "/data"}}})
+        # (Smaller than the claim above, so the volume binder leaves the pair apart.)
         assert kubectl_get(cluster, "pv", names["pv"])["spec"] == {
-            "capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "hostPath": {"path": "/data", "type": ""},
+            "capacity": {"storage": "512Mi"}, "accessModes": ["ReadWriteOnce"], "hostPath": {"path": "/data", "type": ""},
             "persistentVolumeReclaimPolicy": "Retain", "volumeMode": "Filesystem"}
 
         sc = kubectl_create(cluster, {"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",

@@ -121,4 +121,12 @@ import Testing
         try await controller().reconcile(ObjectKey(namespace: nil, name: "pv1"))
         #expect(volume("pv1")[path: ["status", "phase"]] == "Available")
     }
+
+    @Test func unchangedObjectsGiveNoWrite() {
+        let volume = StorageFixtures.volume("pv1", phase: "Available")
+        #expect(ClaimBinding.volumePhase(volume, "Available") == nil)
+        #expect(ClaimBinding.claimPhase(StorageFixtures.claim("data"), "Pending") == nil)
+        let bound = StorageFixtures.claim("data", volumeName: "pv1", annotations: [StorageAnnotations.bindCompleted: "yes"])
+        #expect(ClaimBinding.claimBound(bound, to: volume) == nil)
+    }
 }
