@@ -407,8 +407,8 @@ import Testing
          profiles:
          - plugins:
              multiPoint:
-               enabled: [{name: VolumeBinding}]
-         """, "profiles[0].plugins.multiPoint.enabled[0]: Invalid value: \"VolumeBinding\": plugin is not implemented by this scheduler"),
+               enabled: [{name: VolumeZone}]
+         """, "profiles[0].plugins.multiPoint.enabled[0]: Invalid value: \"VolumeZone\": plugin is not implemented by this scheduler"),
         ("""
          profiles:
          - plugins:

@@ -54,6 +54,7 @@ package struct PluginRegistry: Sendable {
         "PodTopologySpread": PodTopologySpreadArgs.self,
         "DefaultPreemption": DefaultPreemptionArgs.self,
         "NodeAffinity": NodeAffinityArgs.self,
+        "VolumeBinding": VolumeBindingArgs.self,
     ]
 
     /// The pure plugins of `KyvernScheduler`, with their args.

@@ -14,15 +14,18 @@ public struct ClusterContext: Sendable {
     public var controllerSelectors: [String: LabelSelector] = [:]
     /// PodDisruptionBudgets (objects as stored) that preemption tries not to violate.
     public var podDisruptionBudgets: [JSONValue] = []
+    /// Claims, volumes and storage classes, for VolumeBinding.
+    public var storage = StorageObjects()
 
     public init(namespaceLabels: [String: [String: String]] = [:],
                 serviceSelectors: [String: [[String: String]]] = [:],
                 controllerSelectors: [String: LabelSelector] = [:],
-                podDisruptionBudgets: [JSONValue] = []) {
+                podDisruptionBudgets: [JSONValue] = [], storage: StorageObjects = StorageObjects()) {
         self.namespaceLabels = namespaceLabels
         self.serviceSelectors = serviceSelectors
         self.controllerSelectors = controllerSelectors
         self.podDisruptionBudgets = podDisruptionBudgets
+        self.storage = storage
     }
 
     public static func controllerKey(kind: String, namespace: String, name: String) -> String {

@@ -11,7 +11,7 @@ public struct Snapshot: Sendable {
     private var antiAffinityNodes: Set<Int> = []
     /// Pods per topology domain, for the plugins that count over the whole cluster.
     public private(set) var topology = TopologyIndex()
-    /// Namespaces, Services, controllers and PDBs for the plugins that need them.
+    /// Namespaces, Services, controllers, PDBs and storage objects for the plugins that need them.
     public var cluster = ClusterContext()
     /// Pods nominated to each node (by node name) and not bound yet: their room is held for
     /// them against pods of equal or lower priority (see ``Framework/runFilters(state:pod:node:)``).

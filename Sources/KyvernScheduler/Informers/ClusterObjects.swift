@@ -3,7 +3,7 @@ import KyvernClient
 import Synchronization
 
 /// The objects besides nodes and pods that plugins consult — namespace labels, Service and
-/// controller selectors, PodDisruptionBudgets — kept from informer events as the
+/// controller selectors, PodDisruptionBudgets, claims, volumes and storage classes — kept from informer events as the
 /// ``ClusterContext`` every snapshot carries.
 ///
 /// A mutex rather than an actor: the scheduling loop reads it once per cycle without a hop,
@@ -97,6 +97,28 @@ final class ClusterObjects: Sendable {
             state.budgets[key] = budget
             state.budgetsDirty = true
         }
+    }
+
+    /// A PersistentVolumeClaim, PersistentVolume or StorageClass, kept whole: VolumeBinding
+    /// reads their specs, statuses and annotations.
+    func handleStorage(_ kind: StorageKind, _ event: InformerEvent) {
+        let object = event.object
+        guard let name = object.name else { return }
+        let value: JSONValue? = if case .deleted = event { nil } else { object }
+        state.withLock { state in
+            switch kind {
+            case .claim:
+                state.context.storage.claims[StorageObjects.claimKey(namespace: object.namespace ?? "", name: name)] = value
+            case .volume:
+                state.context.storage.volumes[name] = value
+            case .storageClass:
+                state.context.storage.classes[name] = value
+            }
+        }
+    }
+
+    enum StorageKind: Sendable {
+        case claim, volume, storageClass
     }
 
     static func labels(_ object: JSONValue) -> [String: String] {

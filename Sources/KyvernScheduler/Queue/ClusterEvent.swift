@@ -12,6 +12,12 @@ public enum ClusterEvent: Sendable, Hashable {
     case assignedPodAdded
     case assignedPodUpdated
     case assignedPodDeleted
+    case claimAdded
+    case claimUpdated
+    case volumeAdded
+    case volumeUpdated
+    case storageClassAdded
+    case storageClassUpdated
 
     /// What changed between two versions of a node; empty when nothing a plugin filters on did
     /// (status heartbeats, conditions, annotations).
@@ -50,6 +56,8 @@ public enum EventInterest {
         "PodTopologySpread": [.nodeAdded, .nodeDeleted, .nodeLabelsChanged, .nodeTaintsChanged,
                               .assignedPodAdded, .assignedPodUpdated, .assignedPodDeleted],
         "ImageLocality": [],
+        "VolumeBinding": [.nodeAdded, .nodeLabelsChanged, .nodeTaintsChanged, .claimAdded, .claimUpdated,
+                          .volumeAdded, .volumeUpdated, .storageClassAdded, .storageClassUpdated],
     ]
 
     /// True when `event` may help a pod rejected by `plugins`. A pod with no recorded plugin (no

@@ -26,10 +26,13 @@ public struct DefaultBinder: BindPlugin {
 }
 
 extension PluginRegistry {
-    /// The in-tree plugins plus the binder, which needs the client and so is registered by
-    /// whoever runs the scheduler.
+    /// The in-tree plugins plus those that need the client (the binder, VolumeBinding), so are
+    /// registered by whoever runs the scheduler.
     package static func running(client: any KubernetesClient) -> PluginRegistry {
         var registry = PluginRegistry.inTree
+        registry.register("VolumeBinding", args: VolumeBindingArgs.self) { args in
+            VolumeBinding(client: client, bindTimeout: .seconds(args.bindTimeoutSeconds))
+        }
         registry.register("DefaultBinder") { DefaultBinder(client: client) }
         return registry
     }

@@ -66,6 +66,24 @@ extension Scheduler {
         }
     }
 
+    /// Keeps a claim, volume or class for VolumeBinding; additions and updates may let a pod
+    /// waiting on volumes fit (a claim got bound, a volume appeared), as upstream registers them.
+    func handleStorage(_ kind: ClusterObjects.StorageKind, _ event: InformerEvent) async {
+        clusterObjects.handleStorage(kind, event)
+        let added: Bool
+        switch event {
+        case .added: added = true
+        case .updated: added = false
+        case .deleted: return
+        }
+        let clusterEvent: ClusterEvent = switch kind {
+        case .claim: added ? .claimAdded : .claimUpdated
+        case .volume: added ? .volumeAdded : .volumeUpdated
+        case .storageClass: added ? .storageClassAdded : .storageClassUpdated
+        }
+        await queue.clusterChanged([clusterEvent])
+    }
+
     static func isAssigned(_ pod: JSONValue) -> Bool {
         !(pod[path: ["spec", "nodeName"]]?.stringValue ?? "").isEmpty
     }

@@ -98,7 +98,14 @@ public final class Scheduler: Service, Sendable {
         }
         let budgets = await informers.informer(for: .podDisruptionBudgets)
         await budgets.addHandler { objects.handleBudget($0) }
-        return [nodes, pods, namespaces, services, budgets] + controllers
+        var storage: [Informer] = []
+        for (resource, kind) in [(ResourceRef.persistentVolumeClaims, ClusterObjects.StorageKind.claim),
+                                 (.persistentVolumes, .volume), (.storageClasses, .storageClass)] {
+            let informer = await informers.informer(for: resource)
+            await informer.addHandler { await self.handleStorage(kind, $0) }
+            storage.append(informer)
+        }
+        return [nodes, pods, namespaces, services, budgets] + controllers + storage
     }
 }
 
