@@ -37,6 +37,7 @@ final class FakeVolumes: PodVolumeManaging {
         }
     }
     func tearDown(podUID: String) async throws { log.withLock { $0.append("tearDown " + podUID) } }
+    func volumesInUse() async -> [String] { [] }
     var calls: [String] { log.withLock { $0 } }
 }
 

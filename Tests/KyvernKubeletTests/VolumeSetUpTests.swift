@@ -86,8 +86,8 @@ struct VolumeSetUpTests {
                 try await volumes.setUp(pod: volumePod(volumes: [["name": "config", "configMap": [
                     "name": "settings", "items": [["key": "nope", "path": "x"]]]]]))
             }
-            await #expect(throws: VolumeError(volumeName: "claim", message: "volume type persistentVolumeClaim is not supported by this node")) {
-                try await volumes.setUp(pod: volumePod(volumes: [["name": "claim", "persistentVolumeClaim": ["claimName": "c"]]]))
+            await #expect(throws: VolumeError(volumeName: "eph", message: "volume type ephemeral is not supported by this node")) {
+                try await volumes.setUp(pod: volumePod(volumes: [["name": "eph", "ephemeral": ["volumeClaimTemplate": [:]]]]))
             }
         }
     }

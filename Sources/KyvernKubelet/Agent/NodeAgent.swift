@@ -89,7 +89,8 @@ public struct NodeAgent: Service {
         builder.podCIDR = podCIDR
         let dataDirectory = dataDirectory
         let reporter = NodeStatusReporter(client: client, runtime: runtime, builder: builder, clock: clock, logger: logger,
-                                          readings: { NodeReadings.sample(dataDirectory: dataDirectory) })
+                                          readings: { NodeReadings.sample(dataDirectory: dataDirectory) },
+                                          volumesInUse: { [volumes] in await volumes.volumesInUse() })
         try await reporter.register()
 
         let events = PodEventRecorder(client: client, nodeName: nodeName, clock: clock, logger: logger)

@@ -65,8 +65,9 @@ struct NodeObjectBuilder: Sendable {
         ]
     }
 
-    func status(conditions: [JSONValue]) -> JSONValue {
-        [
+    /// The status; `volumesInUse` (claim-backed volumes of this node's pods) only when there are some.
+    func status(conditions: [JSONValue], volumesInUse: [String] = []) -> JSONValue {
+        var status: JSONValue = [
             "capacity": capacity,
             "allocatable": allocatable,
             "conditions": .array(conditions),
@@ -87,6 +88,8 @@ struct NodeObjectBuilder: Sendable {
                 "architecture": .string(Self.architecture),
             ],
         ]
+        if !volumesInUse.isEmpty { status["volumesInUse"] = .array(volumesInUse.map { .string($0) }) }
+        return status
     }
 
     /// The status with heartbeat times removed: what decides whether anything changed.

@@ -13,6 +13,8 @@ actor NodeStatusReporter {
     let clock: any AgentClock
     let logger: Logger
     let readings: @Sendable () -> NodeReadings
+    /// The claim-backed volumes this node's pods use now (``PodVolumeManaging/volumesInUse()``).
+    let volumesInUse: @Sendable () async -> [String]
     var builder: NodeObjectBuilder
     let thresholds = EvictionThresholds()
     private(set) var nodeUID: String?
@@ -27,8 +29,10 @@ actor NodeStatusReporter {
     static let statusReportInterval: TimeInterval = 300
 
     init(client: any KubernetesClient, runtime: any ContainerRuntime, builder: NodeObjectBuilder, clock: any AgentClock,
-         logger: Logger, readings: @escaping @Sendable () -> NodeReadings) {
+         logger: Logger, readings: @escaping @Sendable () -> NodeReadings,
+         volumesInUse: @escaping @Sendable () async -> [String] = { [] }) {
         self.client = client
+        self.volumesInUse = volumesInUse
         self.runtime = runtime
         self.builder = builder
         self.clock = clock
@@ -58,7 +62,9 @@ actor NodeStatusReporter {
     func register() async throws {
         let now = clock.now()
         lastConditions = await currentConditionState().conditions(heartbeat: now, previous: [])
-        let desired = builder.node(conditions: lastConditions)
+        var desired = builder.node(conditions: lastConditions)
+        let inUse = await volumesInUse()
+        desired["status"] = builder.status(conditions: lastConditions, volumesInUse: inUse)
         do {
             var delay = Duration.milliseconds(200)
             var created: JSONValue
@@ -81,7 +87,9 @@ actor NodeStatusReporter {
                     let existing = try await client.get(.nodes, namespace: nil, name: nodeName)
                     lastConditions = await currentConditionState().conditions(
                         heartbeat: now, previous: existing[path: ["status", "conditions"]]?.arrayValue ?? [])
-                    let wanted = NodeBuilder.replacing(existing: existing, with: builder.node(conditions: lastConditions))
+                    var node = builder.node(conditions: lastConditions)
+                    node["status"] = builder.status(conditions: lastConditions, volumesInUse: inUse)
+                    let wanted = NodeBuilder.replacing(existing: existing, with: node)
                     var updated = try await client.update(.nodes, namespace: nil, wanted, options: .init())
                     updated["status"] = wanted["status"]
                     _ = try await client.updateStatus(.nodes, namespace: nil, updated, options: .init())
@@ -92,7 +100,7 @@ actor NodeStatusReporter {
                 }
             }
         }
-        lastReported = NodeObjectBuilder.comparable(builder.status(conditions: lastConditions))
+        lastReported = NodeObjectBuilder.comparable(builder.status(conditions: lastConditions, volumesInUse: inUse))
         lastReportedAt = now
         logger.info("node registered", metadata: ["node": "\(nodeName)", "ip": "\(internalIP)"])
     }
@@ -103,12 +111,15 @@ actor NodeStatusReporter {
     func updateStatus() async throws -> Bool {
         let now = clock.now()
         let conditions = await currentConditionState().conditions(heartbeat: now, previous: lastConditions)
-        let status = builder.status(conditions: conditions)
+        let status = builder.status(conditions: conditions, volumesInUse: await volumesInUse())
         let comparable = NodeObjectBuilder.comparable(status)
         let stale = lastReportedAt.map { now.timeIntervalSince($0) >= Self.statusReportInterval } ?? true
         guard comparable != lastReported || stale else { return false }
+        var patch = status
+        // The last volume gone: a merge patch only drops what it names as null.
+        if status["volumesInUse"] == nil && lastReported?["volumesInUse"] != nil { patch["volumesInUse"] = JSONValue.null }
         _ = try await client.patch(.nodes, namespace: nil, name: nodeName, subresource: "status", type: .strategicMerge,
-                                   ["status": status], options: .init())
+                                   ["status": patch], options: .init())
         lastConditions = conditions
         lastReported = comparable
         lastReportedAt = now

@@ -10,6 +10,9 @@ public protocol PodVolumeManaging: Sendable {
     func mounts(pod: JSONValue, container: JSONValue) async throws -> [Mount]
     /// Removes the pod's volumes.
     func tearDown(podUID: String) async throws
+    /// `<plugin>/<volume>` of the claim-backed volumes pods on this node use, sorted: the Node's
+    /// `status.volumesInUse`.
+    func volumesInUse() async -> [String]
 }
 
 /// What the pod workers need to compute a container's environment (`ContainerEnvironment` in `Env/`).

@@ -10,20 +10,33 @@ public import Logging
 ///
 /// The agent calls ``setUp(pod:)`` before starting a pod's containers and again periodically
 /// (at most a minute apart), which is how a ConfigMap or Secret change reaches running containers.
+///
+/// A `persistentVolumeClaim` volume is resolved to its PersistentVolume once per pod and used
+/// where that volume's source says (a mounter per source); its data outlives the pod.
 public actor PodVolumes: PodVolumeManaging {
     let client: any KubernetesClient
     let rootDirectory: String
     let logger: Logger
     let reader: ConfigSourceReader
     let tokens: ServiceAccountTokens
+    let mounters: PersistentVolumeMounters
     private var allocatable: [String: NodeAllocatable] = [:]
+    /// Claim volumes set up, by pod uid and volume name, until the pod's ``tearDown(podUID:)``.
+    var claimVolumes: [String: [String: ClaimVolume]] = [:]
+    /// emptyDirs already given the pod's fsGroup (`<uid>/<name>`): once per pod, as upstream.
+    var ownedEmptyDirs: Set<String> = []
 
     public init(client: any KubernetesClient, rootDirectory: String, logger: Logger) {
+        self.init(client: client, rootDirectory: rootDirectory, logger: logger, mounters: .standard)
+    }
+
+    init(client: any KubernetesClient, rootDirectory: String, logger: Logger, mounters: PersistentVolumeMounters) {
         self.client = client
         self.rootDirectory = rootDirectory
         self.logger = logger
         self.reader = ConfigSourceReader(client: client)
         self.tokens = ServiceAccountTokens(client: client)
+        self.mounters = mounters
     }
 
     /// Makes (or refreshes: configMap/secret/downwardAPI/projected contents) every volume of the
@@ -52,6 +65,7 @@ public actor PodVolumes: PodVolumeManaging {
     /// `subPathExpr` is expanded against the container's environment, resolved here from the
     /// pod's own fields when some mount needs it.
     public func mounts(pod: JSONValue, container: JSONValue) async throws -> [Mount] {
+        try await setUpMissingClaims(pod: pod, container: container)
         let needsEnvironment = (container["volumeMounts"]?.arrayValue ?? []).contains {
             !($0["subPathExpr"]?.stringValue ?? "").isEmpty
         }
@@ -80,12 +94,20 @@ public actor PodVolumes: PodVolumeManaging {
             guard let kind = VolumeKind.of(volume) else {
                 throw VolumeError(volumeName: name, message: "volume type \(VolumeKind.sourceName(volume)) is not supported by this node")
             }
-            let volumePath = path(of: volume, kind: kind, uid: uid)
+            var volumePath = path(of: volume, kind: kind, uid: uid)
+            var claimReadOnly = false
+            if kind == .persistentVolumeClaim {
+                guard let claim = claimVolumes[uid]?[name] else {
+                    throw VolumeError(volumeName: name, message: "volume \"\(name)\" is not set up yet")
+                }
+                volumePath = claim.directory
+                claimReadOnly = claim.claim.readOnly
+            }
             var hostPath = volumePath
             if let subPath = try SubPath.resolve(mount: mount, containerName: containerName, environment: environment) {
                 hostPath = try SubPath.prepare(subPath, in: volumePath, mountName: name, containerName: containerName)
             }
-            let readOnly = mount["readOnly"]?.boolValue == true || kind.alwaysReadOnly
+            let readOnly = mount["readOnly"]?.boolValue == true || claimReadOnly || kind.alwaysReadOnly
             return Mount(containerPath: mount["mountPath"]?.stringValue ?? "", hostPath: hostPath, readOnly: readOnly)
         }
     }
@@ -93,6 +115,8 @@ public actor PodVolumes: PodVolumeManaging {
     /// Unmounts the pod's tmpfs volumes and removes its directory; a pod already gone is fine.
     public func tearDown(podUID: String) async throws {
         await tokens.forget(podUID: podUID)
+        try await tearDownClaims(podUID: podUID)
+        ownedEmptyDirs = ownedEmptyDirs.filter { !$0.hasPrefix(podUID + "/") }
         guard !podUID.isEmpty, !podUID.contains("/"), podUID != "..", podUID != "." else { return }
         let podDirectory = rootDirectory + "/" + podUID
         guard FileManager.default.fileExists(atPath: podDirectory) else { return }
@@ -117,7 +141,7 @@ public actor PodVolumes: PodVolumeManaging {
 
     // MARK: one volume
 
-    /// Where the volume lives on the node.
+    /// Where the volume lives on the node (a claim's: where its volume is, known once set up).
     nonisolated func path(of volume: JSONValue, kind: VolumeKind, uid: String) -> String {
         guard let plugin = kind.pluginDirectory else { return volume[path: ["hostPath", "path"]]?.stringValue ?? "" }
         return "\(rootDirectory)/\(uid)/volumes/\(plugin)/\(volume["name"]?.stringValue ?? "")"
@@ -142,8 +166,12 @@ public actor PodVolumes: PodVolumeManaging {
             default:
                 throw PayloadError("unsupported emptyDir medium: \(medium)")
             }
-            // Upstream leaves an emptyDir writable by every user the containers may run as.
-            chmod(directory, 0o777)
+            // Upstream leaves an emptyDir writable by every user the containers may run as (no
+            // sticky bit, which a tmpfs has); the setgid bit fsGroup adds is kept.
+            if let mode = modeBits(directory), mode & 0o1777 != 0o777 { chmod(directory, 0o777 | (mode & S_ISGID)) }
+            try applyOwnershipOnce(pod: pod, directory: directory, key: "\(uid)/\(name)")
+        case .persistentVolumeClaim:
+            try await setUpClaim(volume: volume, named: name, pod: pod, uid: uid)
         case .configMap, .secret:
             let source = volume[kind.rawValue] ?? [:]
             let sourceKind: ConfigSourceReader.Kind = kind == .configMap ? .configMap : .secret

@@ -9,6 +9,7 @@ enum VolumeKind: String, Sendable, CaseIterable {
     case secret
     case downwardAPI
     case projected
+    case persistentVolumeClaim
 
     /// The volume's source kind, or nil for a source this node does not support.
     static func of(_ volume: JSONValue) -> VolumeKind? {
@@ -20,7 +21,8 @@ enum VolumeKind: String, Sendable, CaseIterable {
         (volume.objectValue ?? [:]).keys.filter { $0 != "name" }.sorted().first ?? "unknown"
     }
 
-    /// `kubernetes.io~configmap` etc.; nil for hostPath, which lives where its path says.
+    /// `kubernetes.io~configmap` etc.; nil for hostPath and claims, which live where their path
+    /// (or their PersistentVolume's) says.
     var pluginDirectory: String? {
         switch self {
         case .emptyDir: "kubernetes.io~empty-dir"
@@ -29,6 +31,7 @@ enum VolumeKind: String, Sendable, CaseIterable {
         case .secret: "kubernetes.io~secret"
         case .downwardAPI: "kubernetes.io~downward-api"
         case .projected: "kubernetes.io~projected"
+        case .persistentVolumeClaim: nil
         }
     }
 
@@ -36,7 +39,7 @@ enum VolumeKind: String, Sendable, CaseIterable {
     var alwaysReadOnly: Bool {
         switch self {
         case .configMap, .secret, .downwardAPI, .projected: true
-        case .emptyDir, .hostPath: false
+        case .emptyDir, .hostPath, .persistentVolumeClaim: false
         }
     }
 
@@ -45,7 +48,7 @@ enum VolumeKind: String, Sendable, CaseIterable {
     var memoryBacked: Bool {
         switch self {
         case .secret, .downwardAPI, .projected: true
-        case .emptyDir, .hostPath, .configMap: false
+        case .emptyDir, .hostPath, .configMap, .persistentVolumeClaim: false
         }
     }
 }
