@@ -52,7 +52,7 @@ struct RuncStreamingTests {
             let (resize, resizes) = AsyncStream<TerminalSize>.makeStream()
             // The size arrives a little after the session starts, as over the network.
             let late = Task {
-                try? await Task.sleep(for: .milliseconds(150))
+                try? await Task.sleep(for: .milliseconds(100))
                 resizes.yield(TerminalSize(width: 34, height: 12))
             }
             let code = try await runtime.exec(id: id, command: ["stty", "size"], tty: true,

@@ -84,12 +84,12 @@ enum TerminalSession {
             appliedInput.finish()
         }
         // A client with a terminal sends its size right after connecting; runc copies the size of
-        // its own terminal when the command starts, so wait for it (up to 1 s: the proxy and agent
-        // relay it, on a loaded node too) rather than start at 0x0.
+        // its own terminal when the command starts, so wait for it (up to 2 s: the proxy and agent
+        // relay it, on a loaded 2-core node too) rather than start at 0x0.
         if io.resize != nil {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { for await _ in applied { return } }
-                group.addTask { try? await Task.sleep(for: .seconds(1)) }
+                group.addTask { try? await Task.sleep(for: .seconds(2)) }
                 await group.next()
                 group.cancelAll()
             }
