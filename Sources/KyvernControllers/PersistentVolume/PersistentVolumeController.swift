@@ -9,8 +9,10 @@ import Logging
 /// policy once a bound claim is gone.
 ///
 /// One queue carries both kinds: a key with a namespace is a claim, one without is a volume
-/// (volumes are cluster-scoped). One worker, as upstream, so a volume is never offered to two
-/// claims at once; a stale cache is caught by the resourceVersion on every write.
+/// (volumes are cluster-scoped). Unlike upstream's single worker, several workers bind at once:
+/// every write carries the resourceVersion the decision was made on, so two claims offered the
+/// same volume cannot both take it (the second write is a conflict, and its claim is retried on
+/// a fresher cache).
 struct PersistentVolumeController: Reconciler {
     static let name = "persistentvolume-binder"
     static let component = "persistentvolume-controller"

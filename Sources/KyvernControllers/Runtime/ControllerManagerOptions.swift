@@ -38,7 +38,7 @@ public struct ControllerManagerOptions: Sendable {
     public init() {}
 
     /// Upstream's worker defaults where they differ from 5.
-    static let defaultWorkers = ["daemonset": 2, "persistentvolume-binder": 1]
+    static let defaultWorkers = ["daemonset": 2]
 
     /// Workers for `controller`, upstream's default (5 for most controllers) unless configured.
     public func workers(for controller: String) -> Int {

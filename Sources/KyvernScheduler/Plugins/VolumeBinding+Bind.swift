@@ -22,6 +22,9 @@ extension VolumeBinding {
         }
         let clock = ContinuousClock()
         let deadline = clock.now + bindTimeout
+        // Provisioning usually takes tens of milliseconds: look again soon, then back off to the
+        // poll interval so a slow binder is not flooded with reads.
+        var interval = min(Duration.milliseconds(50), pollInterval)
         while true {
             do {
                 if try await allBound(volumes, claims: claims, nodeName: nodeName) { return }
@@ -34,7 +37,8 @@ extension VolumeBinding {
             guard remaining > .zero, !Task.isCancelled else {
                 throw BindError(message: "binding volumes: context deadline exceeded")
             }
-            try? await Task.sleep(for: min(pollInterval, remaining))
+            try? await Task.sleep(for: min(interval, remaining))
+            interval = min(interval * 2, pollInterval)
         }
     }
 

@@ -9,6 +9,8 @@ public import ServiceLifecycle
 /// One loop pops pods and runs the scheduling cycle (filter, score, assume, reserve, permit)
 /// against a snapshot; the binding cycle then runs in a separate task, up to
 /// ``bindConcurrency`` at once, so the next pod is scheduled while earlier bindings are in flight.
+/// The limit is high (128) because a binding may wait: PreBind waits for a pod's volumes to be
+/// provisioned and bound, Permit for its gang; a low limit would stall scheduling behind them.
 public final class Scheduler: Service, Sendable {
     public let profiles: [String: Framework]
     let client: any KubernetesClient
@@ -27,7 +29,7 @@ public final class Scheduler: Service, Sendable {
     /// `profiles` maps a `spec.schedulerName` to its framework (each with its Bind plugin, as
     /// built from a registry holding DefaultBinder: ``PluginRegistry/running(client:)``).
     public init(client: any KubernetesClient, profiles: [String: Framework], registry: PrometheusCollectorRegistry,
-                logger: Logger, bindConcurrency: Int = 16, queue: SchedulingQueue = SchedulingQueue(),
+                logger: Logger, bindConcurrency: Int = 128, queue: SchedulingQueue = SchedulingQueue(),
                 recorder: EventRecorder = EventRecorder(), informers: SharedInformerFactory? = nil) {
         self.client = client
         self.profiles = profiles
