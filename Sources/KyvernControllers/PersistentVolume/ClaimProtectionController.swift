@@ -30,15 +30,7 @@ struct ClaimProtectionController: Reconciler {
     }
 
     func setFinalizer(_ claim: JSONValue, present: Bool) async throws {
-        var updated = claim
-        var finalizers = claim.finalizers.filter { $0 != StorageAnnotations.claimProtection }
-        if present { finalizers.append(StorageAnnotations.claimProtection) }
-        updated[path: ["metadata", "finalizers"]] = .array(finalizers.map(JSONValue.string))
-        do {
-            _ = try await client.update(.persistentVolumeClaims, namespace: claim.namespace, updated)
-        } catch let error as APIError where error.code == 404 {
-            return
-        }
+        try await FinalizerUpdate.set(StorageAnnotations.claimProtection, present: present, on: claim, .persistentVolumeClaims, client: client)
     }
 
     /// A pod uses the claim while it is not Succeeded or Failed and a volume names the claim

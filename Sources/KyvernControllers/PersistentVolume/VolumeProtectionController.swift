@@ -24,15 +24,7 @@ struct VolumeProtectionController: Reconciler {
     }
 
     func setFinalizer(_ volume: JSONValue, present: Bool) async throws {
-        var updated = volume
-        var finalizers = volume.finalizers.filter { $0 != StorageAnnotations.volumeProtection }
-        if present { finalizers.append(StorageAnnotations.volumeProtection) }
-        updated[path: ["metadata", "finalizers"]] = .array(finalizers.map(JSONValue.string))
-        do {
-            _ = try await client.update(.persistentVolumes, updated)
-        } catch let error as APIError where error.code == 404 {
-            return
-        }
+        try await FinalizerUpdate.set(StorageAnnotations.volumeProtection, present: present, on: volume, .persistentVolumes, client: client)
     }
 
     static let definition = ControllerDefinition(name: name, aliases: ["persistentvolume-protection-controller", "pv-protection"]) { context in
