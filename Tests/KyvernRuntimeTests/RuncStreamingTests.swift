@@ -52,10 +52,14 @@ struct RuncStreamingTests {
             let (resize, resizes) = AsyncStream<TerminalSize>.makeStream()
             // The size arrives a little after the session starts, as over the network.
             let late = Task {
-                try? await Task.sleep(for: .milliseconds(100))
+                try? await Task.sleep(for: .milliseconds(400))
                 resizes.yield(TerminalSize(width: 34, height: 12))
             }
-            let code = try await runtime.exec(id: id, command: ["stty", "size"], tty: true,
+            // runc sizes the container's terminal from ours just after it starts the command, so the
+            // command reads the size a little later (a command reading it at once can win that race on
+            // a loaded machine) — but before the size could have arrived as a later resize: only a
+            // session that waited for the first size before starting sees it.
+            let code = try await runtime.exec(id: id, command: ["sh", "-c", "sleep 0.25; stty size"], tty: true,
                                               io: StreamIO(stdout: { await collected.add("out", $0) }, resize: resize))
             await late.value
             resizes.finish()
