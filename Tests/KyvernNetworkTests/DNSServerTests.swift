@@ -161,12 +161,15 @@ struct DNSServerTests {
         upstreamState.upsert(ClusterEndpointSliceEntry(namespace: "default", name: "big-1", serviceName: "big",
                                                        endpoints: (1...60).map { .init(addresses: [[192, 0, 2, UInt8($0)]]) }))
         try await Self.withServer(zone: "upstream.test", state: upstreamState) { upstream in
-            try await Self.withServer(upstreams: [upstream]) { address in
-                let forwarded = try await Self.udp(Self.query("web.default.svc.upstream.test", .a, id: 77), to: address)
+            // Generous timeouts: the whole unit suite runs in parallel on 2 cores, and a forward that
+            // misses its deadline answers SERVFAIL instead of what this test checks.
+            try await Self.withServer(upstreams: [upstream], upstreamTimeout: .seconds(8)) { address in
+                let forwarded = try await Self.udp(Self.query("web.default.svc.upstream.test", .a, id: 77), to: address,
+                                                   timeout: .seconds(20))
                 #expect(forwarded.id == 77)
                 #expect(forwarded.answers.map(\.data) == [.a([192, 0, 2, 1])])
                 // Truncated upstream over UDP → retried over TCP; still too big for this client's 512 bytes.
-                let udp = try await Self.udp(Self.query("big.default.svc.upstream.test", .a), to: address)
+                let udp = try await Self.udp(Self.query("big.default.svc.upstream.test", .a), to: address, timeout: .seconds(20))
                 #expect(udp.truncated && udp.answers.isEmpty && udp.questions.count == 1)
                 let tcp = try await Self.tcp(Self.query("big.default.svc.upstream.test", .a), to: address)
                 #expect(!tcp.truncated && tcp.answers.count == 60)
