@@ -142,7 +142,25 @@ class PodRecorder:
         return [o["metadata"]["name"] for t, o in self.events if t == "ADDED"]
 
 
-def test_ordered_start_stable_identity_and_one_claim_per_ordinal(sim, sns):
+@pytest.fixture
+def claim_volumes(sim, sns):
+    """Simulated nodes have no storage provisioner: a static volume pre-bound to each ordinal's claim
+    (as an administrator would make), so the scheduler's volume binding lets the pods through."""
+    names = [f"{sns}-www-{i}" for i in range(3)]
+    for i, name in enumerate(names):
+        sim.ok_json(sim.post("/api/v1/persistentvolumes", {
+            "apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name},
+            "spec": {"capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"], "storageClassName": "",
+                     "hostPath": {"path": f"/tmp/kyvern-e2e-sts/{name}"},
+                     "claimRef": {"namespace": sns, "name": f"www-web-{i}"}}}), 201)
+    try:
+        yield names
+    finally:
+        for name in names:
+            sim.delete(f"/api/v1/persistentvolumes/{name}")
+
+
+def test_ordered_start_stable_identity_and_one_claim_per_ordinal(sim, sns, claim_volumes):
     c = sim
     rec = PodRecorder(c, sns)
     apply(c, sns, manifest("web"))

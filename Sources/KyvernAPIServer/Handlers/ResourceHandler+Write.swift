@@ -154,14 +154,13 @@ extension ResourceHandler {
             }
             return .object(try await transform(current.object))
         }
+        // An object being deleted goes once its last finalizer is removed, in the same store operation.
         let (result, _) = try await allocations.finish {
-            try await storage.update(info, key: key, name: name, transform: transform)
+            try await storage.update(info, key: key, name: name, deleteWhen: { Self.isFinalized($0, info: info) },
+                                     transform: transform)
         }
-        // An object being deleted goes once its last finalizer is removed.
         if Self.isFinalized(result.object, info: info) {
-            let (deleted, _) = try await storage.delete(info, key: key, name: name) { _ in }
-            await releaseAllocations(of: deleted.object, info: info)
-            return .bytes(deleted.bytes)
+            await releaseAllocations(of: result.object, info: info)
         }
         return .bytes(result.bytes)
     }

@@ -56,10 +56,15 @@ public struct ObjectStorage: Sendable {
     /// is only trusted to be written over: the store's revision precondition rejects it if stale.
     /// Any other outcome that depends on the copy being current (a no-op, or `transform` refusing
     /// it) is settled again from the store, as upstream's GuaranteedUpdate does with its cache.
+    ///
+    /// When `deleteWhen` holds for the new object (an object being deleted whose last finalizer
+    /// was just removed), the object is deleted at the revision it was read at instead, in the same
+    /// single store operation, so no reader ever sees it finalized but still there.
     public func update(_ info: ResourceInfo, key: String, name: String,
+                       deleteWhen: ((JSONValue) -> Bool)? = nil,
                        transform: (JSONValue) async throws -> JSONValue) async throws -> (object: CachedObject, changed: Bool) {
         if let cached = await cache.get(key: key),
-           let written = try await writeOver(cached, info: info, key: key, transform: transform) {
+           let written = try await writeOver(cached, info: info, key: key, deleteWhen: deleteWhen, transform: transform) {
             return (written, true)
         }
         for _ in 0..<100 {
@@ -70,6 +75,11 @@ public struct ObjectStorage: Sendable {
             updated[path: ["metadata", "resourceVersion"]] = current.object[path: ["metadata", "resourceVersion"]]
             if updated == current.object { return (current, false) }
             do {
+                if let deleteWhen, deleteWhen(updated) {
+                    let (revision, _) = try await store.delete(key: key, expectedRevision: current.modRevision)
+                    updated[path: ["metadata", "resourceVersion"]] = .string(String(revision))
+                    return (CachedObject(key: key, object: updated, bytes: updated.serialized(), modRevision: revision), true)
+                }
                 let kv = try await store.update(key: key, value: Self.encodeForStorage(updated),
                                                 expectedRevision: current.modRevision)
                 updated[path: ["metadata", "resourceVersion"]] = .string(String(kv.modRevision))
@@ -88,12 +98,17 @@ public struct ObjectStorage: Sendable {
 
     /// One optimistic write starting from `cached`: the written object, or nil when the store
     /// must be asked (the copy was stale, the write would change nothing, or `transform` threw).
-    private func writeOver(_ cached: CachedObject, info: ResourceInfo, key: String,
+    private func writeOver(_ cached: CachedObject, info: ResourceInfo, key: String, deleteWhen: ((JSONValue) -> Bool)?,
                            transform: (JSONValue) async throws -> JSONValue) async throws -> CachedObject? {
         guard var updated = try? await transform(cached.object) else { return nil }
         updated[path: ["metadata", "resourceVersion"]] = cached.object[path: ["metadata", "resourceVersion"]]
         if updated == cached.object { return nil }
         do {
+            if let deleteWhen, deleteWhen(updated) {
+                let (revision, _) = try await store.delete(key: key, expectedRevision: cached.modRevision)
+                updated[path: ["metadata", "resourceVersion"]] = .string(String(revision))
+                return CachedObject(key: key, object: updated, bytes: updated.serialized(), modRevision: revision)
+            }
             let kv = try await store.update(key: key, value: Self.encodeForStorage(updated),
                                             expectedRevision: cached.modRevision)
             updated[path: ["metadata", "resourceVersion"]] = .string(String(kv.modRevision))

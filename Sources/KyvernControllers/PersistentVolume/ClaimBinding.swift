@@ -43,9 +43,8 @@ enum ClaimBinding {
         let before = status
         status["phase"] = "Bound"
         status["accessModes"] = volume[path: ["spec", "accessModes"]] ?? []
-        // A claim being expanded keeps the capacity its resizer recorded.
-        let recorded = VolumeMatching.quantity(status["capacity"]?["storage"])
-        if status["capacity"] == nil || recorded < VolumeMatching.capacity(volume) {
+        // Once bound, the capacity is the resizer's to record (with allocatedResources), not the binder's.
+        if status["capacity"] == nil {
             status["capacity"] = volume[path: ["spec", "capacity"]] ?? [:]
         }
         guard status != before else { return nil }

@@ -33,7 +33,9 @@ extension ProvisioningController {
               claim[path: ["status", "phase"]]?.stringValue == "Bound" else { return }
         let requested = VolumeMatching.requestedSize(claim)
         let recorded = VolumeMatching.quantity(claim[path: ["status", "capacity", "storage"]])
-        guard requested > recorded else { return }
+        let allocated = claim[path: ["status", "allocatedResources", "storage"]].map(VolumeMatching.quantity)
+        // Grown past what the claim records, or recorded without its allocation (an interrupted resize).
+        guard requested > recorded || (allocated.map { $0 < requested } ?? (recorded < requested)) else { return }
         let storageClass = await storageClass(named: VolumeMatching.storageClass(ofClaim: claim))
         guard storageClass?["allowVolumeExpansion"]?.boolValue == true else { return }
         var current = volume
