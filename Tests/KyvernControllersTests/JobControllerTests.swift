@@ -185,6 +185,16 @@ import Testing
         #expect(JobBackoff.remaining(pods: afterSuccess, spec: spec, now: Self.now) == 0)
     }
 
+    @Test func anIndexWhosePodSucceededIsNotRunAgainWhileTheStatusLags() async throws {
+        // Index 0's pod succeeded and its finalizer is gone, but the cached Job does not yet list it.
+        let controller = try setUp(JobFixtures.job(completions: 2, parallelism: 2, indexed: true)) { job in
+            [JobFixtures.pod("work-0", of: job, phase: "Succeeded", index: 0, tracked: false)]
+        }
+        try await controller.reconcile(key)
+        let indexes = client.objects(.pods, namespace: "default").compactMap { $0.annotations[JobPodFacts.indexAnnotation] }.sorted()
+        #expect(indexes == ["0", "1"])  // only index 1 started; index 0 not again
+    }
+
     @Test func backoffLimitPerIndexFailsOnlyThatIndex() async throws {
         let controller = try setUp(JobFixtures.job(completions: 3, parallelism: 3, indexed: true,
                                                    extra: ["backoffLimitPerIndex": 0])) { job in

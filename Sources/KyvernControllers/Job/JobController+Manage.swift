@@ -76,7 +76,10 @@ extension JobController {
     private func manageIndexed(_ job: JSONValue, spec: JobSpec, outcome: inout JobOutcome, owned: [JSONValue],
                                key: ObjectKey, now: Date) async -> (any Error)? {
         let completions = spec.completions ?? 0
-        let done = outcome.tracking.completedIndexes.union(outcome.tracking.failedIndexes)
+        // An index whose pod succeeded is done even before the Job's status (read from a cache that may
+        // lag the write that counted it) says so: running it again would run it twice.
+        let succeededPods = CompletionIndexes(owned.filter { PodState.phase($0) == "Succeeded" }.compactMap(JobPodFacts.index))
+        let done = outcome.tracking.completedIndexes.union(outcome.tracking.failedIndexes).union(succeededPods)
         var seen = Set<Int>()
         var extra: [JSONValue] = []
         for pod in outcome.active.sorted(by: { ($0.creationTimestamp ?? "") < ($1.creationTimestamp ?? "") }) {
