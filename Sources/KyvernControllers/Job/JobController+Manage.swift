@@ -76,10 +76,11 @@ extension JobController {
     private func manageIndexed(_ job: JSONValue, spec: JobSpec, outcome: inout JobOutcome, owned: [JSONValue],
                                key: ObjectKey, now: Date) async -> (any Error)? {
         let completions = spec.completions ?? 0
-        // An index whose pod succeeded is done even before the Job's status (read from a cache that may
-        // lag the write that counted it) says so: running it again would run it twice.
+        let done = outcome.tracking.completedIndexes.union(outcome.tracking.failedIndexes)
+        // An index whose pod succeeded is not started again even before the Job's status (read from a
+        // cache that may lag the write that counted it) lists it: it would run twice. (Only for new
+        // pods: a pod still active in this sync's view is not deleted for it.)
         let succeededPods = CompletionIndexes(owned.filter { PodState.phase($0) == "Succeeded" }.compactMap(JobPodFacts.index))
-        let done = outcome.tracking.completedIndexes.union(outcome.tracking.failedIndexes).union(succeededPods)
         var seen = Set<Int>()
         var extra: [JSONValue] = []
         for pod in outcome.active.sorted(by: { ($0.creationTimestamp ?? "") < ($1.creationTimestamp ?? "") }) {
@@ -102,7 +103,7 @@ extension JobController {
         let globalWait = spec.backoffLimitPerIndex == nil ? JobBackoff.remaining(pods: owned, spec: spec, now: now) : 0
         if globalWait > 0 { earliestWait = globalWait }
         for index in 0..<completions where requests.count < room && globalWait == 0 {
-            guard !done.contains(index), !busy.contains(index) else { continue }
+            guard !done.contains(index), !busy.contains(index), !succeededPods.contains(index) else { continue }
             let history = byIndex[index] ?? []
             if spec.backoffLimitPerIndex != nil {
                 let wait = JobBackoff.remaining(pods: history, spec: spec, now: now)
