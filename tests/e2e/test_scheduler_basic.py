@@ -4,6 +4,7 @@ and the upstream diagnosis for a pod that fits nowhere until a big enough node i
 from __future__ import annotations
 
 import json
+import re
 import time
 
 TOO_BIG_MESSAGE = ("0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: "
@@ -142,13 +143,20 @@ def test_scheduler_metrics_on_server_metrics(server_factory):
     _wait(lambda: _pod_json(c, "m", "web")["spec"].get("nodeName"), what="web to be bound")
 
     # The binding is visible to a reader a moment before the scheduler records the pod's SLI
-    # (recorded once the bind call has returned), so wait for both series.
+    # (recorded once the bind call has returned), so wait for both series. The scheduler may see
+    # the node before its status (allocatable) lands and find the pod unschedulable once; the SLI's
+    # `attempts` label then counts that attempt too, so it must equal all attempts made.
     def metrics_text():
         text = c.get("/metrics").text
         done = 'scheduler_schedule_attempts_total{result="scheduled",profile="default-scheduler"} 1' in text \
-            and 'scheduler_pod_scheduling_sli_duration_seconds_count{attempts="1"} 1' in text
+            and re.search(r'^scheduler_pod_scheduling_sli_duration_seconds_count\{attempts="\d+"\} 1$', text, re.M)
         return text if done else None
     text = _wait(metrics_text, what="the attempts counter and the scheduling SLI")
+    attempts = {m.group(1): int(float(m.group(2))) for m in re.finditer(
+        r'^scheduler_schedule_attempts_total\{result="(\w+)",profile="default-scheduler"\} (\S+)$', text, re.M)}
+    total = sum(attempts.values())
+    assert attempts["scheduled"] == 1 and total <= 3, attempts
     assert 'scheduler_pending_pods{queue="active"}' in text
     assert 'scheduler_scheduling_attempt_duration_seconds_count{result="scheduled",profile="default-scheduler"} 1' in text
-    assert 'scheduler_pod_scheduling_sli_duration_seconds_bucket{attempts="1",le="+Inf"} 1' in text
+    assert f'scheduler_pod_scheduling_sli_duration_seconds_count{{attempts="{total}"}} 1' in text
+    assert f'scheduler_pod_scheduling_sli_duration_seconds_bucket{{attempts="{total}",le="+Inf"}} 1' in text
