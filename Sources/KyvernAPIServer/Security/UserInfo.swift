@@ -1,13 +1,20 @@
-/// An authenticated user, as Kubernetes' `user.Info`: a name and the groups it belongs to.
+/// An authenticated user, as Kubernetes' `user.Info`: a name, a uid, the groups it belongs to and
+/// extra attributes (a ServiceAccount token's pod, a credential's id).
 public struct UserInfo: Hashable, Sendable {
-    /// The user name, e.g. `kyvern-admin`.
+    /// The user name, e.g. `kyvern-admin` or `system:serviceaccount:default:builder`.
     public var name: String
+    /// A stable identifier where the authenticator knows one (a ServiceAccount's uid); may be empty.
+    public var uid: String
     /// The groups, e.g. `system:masters`. Authorization decisions are made on these.
     public var groups: [String]
+    /// Extra attributes (`authentication.kubernetes.io/pod-name` …), reported by reviews and audit.
+    public var extra: [String: [String]]
 
-    public init(name: String, groups: [String]) {
+    public init(name: String, uid: String = "", groups: [String], extra: [String: [String]] = [:]) {
         self.name = name
+        self.uid = uid
         self.groups = groups
+        self.extra = extra
     }
 
     /// The holder of the admin token: a member of `system:masters`, which is allowed everything.
@@ -17,9 +24,12 @@ public struct UserInfo: Hashable, Sendable {
     )
 
     /// The holder of the node join token (`DATA/node-token`): node agents, in `system:nodes` as
-    /// upstream's kubelets are. Until authorization exists (RBAC, issue 12) it may do everything.
+    /// upstream's kubelets are.
     public static let nodeAgent = UserInfo(
         name: "system:node:kyvern-agent",
         groups: ["system:nodes", "system:authenticated"]
     )
+
+    /// A request without credentials, as upstream's anonymous authenticator names it.
+    public static let anonymous = UserInfo(name: "system:anonymous", groups: ["system:unauthenticated"])
 }
