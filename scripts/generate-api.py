@@ -48,6 +48,10 @@ SERVED = [
     ("scheduling.k8s.io", "v1"),
     ("storage.k8s.io", "v1"),
     ("node.k8s.io", "v1"),
+    ("rbac.authorization.k8s.io", "v1"),
+    ("authentication.k8s.io", "v1"),
+    ("authorization.k8s.io", "v1"),
+    ("certificates.k8s.io", "v1"),
 ]
 
 #: Subresources entered in the catalog; others (log, exec, proxy, ...) are not.

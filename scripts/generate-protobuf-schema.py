@@ -83,6 +83,10 @@ PACKAGES = [
     (0, "scheduling/v1"),
     (0, "storage/v1"),
     (0, "node/v1"),
+    (0, "rbac/v1"),
+    (0, "authentication/v1"),
+    (0, "authorization/v1"),
+    (0, "certificates/v1"),
     (1, "pkg/apis/meta/v1"),
     (1, "pkg/api/resource"),
     (1, "pkg/util/intstr"),
@@ -95,6 +99,8 @@ SERVED = {
     ("", "v1"), ("apps", "v1"), ("batch", "v1"), ("autoscaling", "v1"), ("autoscaling", "v2"),
     ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1"), ("events.k8s.io", "v1"),
     ("policy", "v1"), ("scheduling.k8s.io", "v1"), ("storage.k8s.io", "v1"), ("node.k8s.io", "v1"),
+    ("rbac.authorization.k8s.io", "v1"), ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"),
+    ("certificates.k8s.io", "v1"),
 }
 
 #: Types whose JSON form is not an object of their fields (custom Go JSON marshalling).

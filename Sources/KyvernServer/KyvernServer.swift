@@ -40,10 +40,12 @@ public enum KyvernServer {
         let registry = PrometheusCollectorRegistry()
         let nodeToken = try NodeTokenFile.loadOrCreate(dataDirectory: dataDirectory, caPEM: pki.caCertificatePEM)
         var configuration = APIServerConfiguration(
-            bindAddress: options.bindAddress, port: options.httpsPort, tls: try pki.makeServerTLSConfiguration(),
+            bindAddress: options.bindAddress, port: options.httpsPort, tls: try pki.makeServerTLSConfiguration(verifyClientCertificates: true),
             authenticator: BearerTokenAuthenticator(tokens: [pki.adminToken: .clusterAdmin, nodeToken.text: .nodeAgent]),
             compactionInterval: options.compactionInterval, eventTTL: options.eventTTL)
         configuration.caCertificatePEM = pki.caCertificatePEM
+        configuration.authorizationMode = options.authorizationMode
+        configuration.anonymousAuth = options.anonymousAuth
         configuration.defaultTolerationSeconds = options.nodeLifecycle.tolerationSeconds
         configuration.nodeAgentToken = nodeToken.text
         configuration.serviceRanges = ServiceRanges(clusterIPs: try ServiceRanges.parseCIDR(options.serviceCIDR))

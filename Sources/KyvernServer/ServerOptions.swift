@@ -40,6 +40,18 @@ public struct ServerOptions: Sendable {
     public var agent: AgentOptions
     /// Node lifecycle periods and rates, and the DefaultTolerationSeconds admission's periods.
     public var nodeLifecycle = NodeLifecycleSettings()
+    /// How requests are authorized (`--authorization-mode`).
+    public var authorizationMode: Authorizer.Mode = .rbac
+    /// Whether requests without credentials are served as `system:anonymous` (`--anonymous-auth`).
+    public var anonymousAuth = true
+
+    /// `RBAC` or `AlwaysAllow`, as upstream spells the modes (`Node,RBAC` is taken as RBAC).
+    public static func parseAuthorizationMode(_ text: String) -> Authorizer.Mode? {
+        let modes = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        if modes.contains("RBAC") { return .rbac }
+        if modes == ["AlwaysAllow"] { return .alwaysAllow }
+        return nil
+    }
 
     public init(dataDirectory: String?, bindAddress: String, httpsPort: Int, tlsSANs: [String],
                 compactionInterval: Duration, logLevel: String) {

@@ -42,6 +42,12 @@ extension Kyvern {
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: String = "info"
 
+        @Option(help: "How requests are authorized: RBAC (default) or AlwaysAllow.")
+        var authorizationMode: String = "RBAC"
+
+        @Option(help: "Whether a request without credentials is served as system:anonymous (true) or refused with 401.")
+        var anonymousAuth: Bool = true
+
         @Option(name: .customLong("service-cidr"), help: "IPv4 range Service cluster IPs are allocated from.")
         var serviceCIDR: String = "10.43.0.0/16"
 
@@ -94,6 +100,9 @@ extension Kyvern {
             } catch {
                 throw ValidationError("--datastore-endpoint: \(error)")
             }
+            guard ServerOptions.parseAuthorizationMode(authorizationMode) != nil else {
+                throw ValidationError("--authorization-mode: unknown mode \"\(authorizationMode)\" (RBAC or AlwaysAllow)")
+            }
             guard (1...65535).contains(httpsListenPort) else {
                 throw ValidationError("--https-listen-port must be between 1 and 65535")
             }
@@ -110,6 +119,8 @@ extension Kyvern {
                 certFile: datastoreCertfile, keyFile: datastoreKeyfile)
             options.token = token
             options.eventTTL = ServerOptions.parseDuration(eventTTL)!
+            options.authorizationMode = ServerOptions.parseAuthorizationMode(authorizationMode)!
+            options.anonymousAuth = anonymousAuth
             options.disableScheduler = disableScheduler
             options.schedulerConfig = schedulerConfig
             options.disableControllerManager = disableControllerManager

@@ -27,7 +27,7 @@ public enum ResourceCatalog {
     // One statement per entry keeps type checking cheap as the catalog grows.
     private static func makeAll() -> [ResourceInfo] {
         var all: [ResourceInfo] = []
-        all.reserveCapacity(42)
+        all.reserveCapacity(53)
         all.append(r("", "v1", "bindings", "binding", "Binding", true, ["create"], [], [], [], "io.k8s.api.core.v1.Binding", false, false))
         all.append(r("", "v1", "componentstatuses", "componentstatus", "ComponentStatus", false, ["get", "list"], ["cs"], [], [], "io.k8s.api.core.v1.ComponentStatus", false, false))
         all.append(r("", "v1", "configmaps", "configmap", "ConfigMap", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["cm"], [], [], "io.k8s.api.core.v1.ConfigMap", false, false))
@@ -50,9 +50,16 @@ public enum ResourceCatalog {
         all.append(r("apps", "v1", "deployments", "deployment", "Deployment", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["deploy"], ["all"], [s("status", "Deployment", "apps", "v1", ["get", "patch", "update"]), s("scale", "Scale", "autoscaling", "v1", ["get", "patch", "update"])], "io.k8s.api.apps.v1.Deployment", true, true))
         all.append(r("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["rs"], ["all"], [s("status", "ReplicaSet", "apps", "v1", ["get", "patch", "update"]), s("scale", "Scale", "autoscaling", "v1", ["get", "patch", "update"])], "io.k8s.api.apps.v1.ReplicaSet", true, true))
         all.append(r("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["sts"], ["all"], [s("status", "StatefulSet", "apps", "v1", ["get", "patch", "update"]), s("scale", "Scale", "autoscaling", "v1", ["get", "patch", "update"])], "io.k8s.api.apps.v1.StatefulSet", true, true))
+        all.append(r("authentication.k8s.io", "v1", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview", false, ["create"], [], [], [], "io.k8s.api.authentication.v1.SelfSubjectReview", false, true))
+        all.append(r("authentication.k8s.io", "v1", "tokenreviews", "tokenreview", "TokenReview", false, ["create"], [], [], [], "io.k8s.api.authentication.v1.TokenReview", true, true))
+        all.append(r("authorization.k8s.io", "v1", "localsubjectaccessreviews", "localsubjectaccessreview", "LocalSubjectAccessReview", true, ["create"], [], [], [], "io.k8s.api.authorization.v1.LocalSubjectAccessReview", true, true))
+        all.append(r("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false, ["create"], [], [], [], "io.k8s.api.authorization.v1.SelfSubjectAccessReview", true, true))
+        all.append(r("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview", false, ["create"], [], [], [], "io.k8s.api.authorization.v1.SelfSubjectRulesReview", true, true))
+        all.append(r("authorization.k8s.io", "v1", "subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview", false, ["create"], [], [], [], "io.k8s.api.authorization.v1.SubjectAccessReview", true, true))
         all.append(r("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["hpa"], ["all"], [s("status", "HorizontalPodAutoscaler", "autoscaling", "v2", ["get", "patch", "update"])], "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler", true, true))
         all.append(r("batch", "v1", "cronjobs", "cronjob", "CronJob", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["cj"], ["all"], [s("status", "CronJob", "batch", "v1", ["get", "patch", "update"])], "io.k8s.api.batch.v1.CronJob", true, true))
         all.append(r("batch", "v1", "jobs", "job", "Job", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], ["all"], [s("status", "Job", "batch", "v1", ["get", "patch", "update"])], "io.k8s.api.batch.v1.Job", true, true))
+        all.append(r("certificates.k8s.io", "v1", "certificatesigningrequests", "certificatesigningrequest", "CertificateSigningRequest", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["csr"], [], [s("status", "CertificateSigningRequest", "certificates.k8s.io", "v1", ["get", "patch", "update"])], "io.k8s.api.certificates.v1.CertificateSigningRequest", true, true))
         all.append(r("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.coordination.v1.Lease", true, false))
         all.append(r("discovery.k8s.io", "v1", "endpointslices", "endpointslice", "EndpointSlice", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.discovery.v1.EndpointSlice", false, false))
         all.append(r("events.k8s.io", "v1", "events", "event", "Event", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["ev"], [], [], "io.k8s.api.events.v1.Event", false, false))
@@ -63,6 +70,10 @@ public enum ResourceCatalog {
         all.append(r("networking.k8s.io", "v1", "servicecidrs", "servicecidr", "ServiceCIDR", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [s("status", "ServiceCIDR", "networking.k8s.io", "v1", ["get", "patch", "update"])], "io.k8s.api.networking.v1.ServiceCIDR", true, true))
         all.append(r("node.k8s.io", "v1", "runtimeclasses", "runtimeclass", "RuntimeClass", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.node.v1.RuntimeClass", false, false))
         all.append(r("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["pdb"], [], [s("status", "PodDisruptionBudget", "policy", "v1", ["get", "patch", "update"])], "io.k8s.api.policy.v1.PodDisruptionBudget", true, true))
+        all.append(r("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.rbac.v1.ClusterRoleBinding", false, false))
+        all.append(r("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.rbac.v1.ClusterRole", false, false))
+        all.append(r("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.rbac.v1.RoleBinding", false, false))
+        all.append(r("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.rbac.v1.Role", false, false))
         all.append(r("scheduling.k8s.io", "v1", "priorityclasses", "priorityclass", "PriorityClass", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["pc"], [], [], "io.k8s.api.scheduling.v1.PriorityClass", false, false))
         all.append(r("storage.k8s.io", "v1", "csidrivers", "csidriver", "CSIDriver", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.storage.v1.CSIDriver", true, false))
         all.append(r("storage.k8s.io", "v1", "csinodes", "csinode", "CSINode", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.storage.v1.CSINode", true, false))
@@ -78,10 +89,14 @@ public enum ResourceCatalog {
         GroupVersionInfo(group: "", version: "v1", preferred: true),
         GroupVersionInfo(group: "apps", version: "v1", preferred: true),
         GroupVersionInfo(group: "events.k8s.io", version: "v1", preferred: true),
+        GroupVersionInfo(group: "authentication.k8s.io", version: "v1", preferred: true),
+        GroupVersionInfo(group: "authorization.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "autoscaling", version: "v2", preferred: true),
         GroupVersionInfo(group: "batch", version: "v1", preferred: true),
+        GroupVersionInfo(group: "certificates.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "networking.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "policy", version: "v1", preferred: true),
+        GroupVersionInfo(group: "rbac.authorization.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "storage.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "scheduling.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "coordination.k8s.io", version: "v1", preferred: true),

@@ -29,6 +29,8 @@ struct ResourceRequest: Sendable {
     var userAgent: String?
     /// Warnings to return in `Warning` headers (e.g. unknown fields under fieldValidation=Warn).
     var warnings: [String] = []
+    /// Who makes the request (after impersonation). Requests the server makes itself act as the admin.
+    var user: UserInfo = .clusterAdmin
 
     var wantsTable: Bool { accept?.contains("as=Table") == true }
     var dryRun: Bool { query.all("dryRun").contains("All") }

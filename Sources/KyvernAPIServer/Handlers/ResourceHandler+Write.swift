@@ -25,6 +25,7 @@ extension ResourceHandler {
         object = recordUpdate(request, old: nil, new: object)
         var prepared = prepareForCreate(object, info)
         await admitStorageCreate(&prepared, info: info)
+        try await admitRBAC(prepared, old: nil, info: info, user: request.user)
         let allocation = try await allocateServiceValues(&prepared, old: nil, info: info, dryRun: request.dryRun)
         if request.dryRun { return .object(prepared, status: 201) }
         let stored = try await finishing(allocation) {
@@ -144,6 +145,7 @@ extension ResourceHandler {
         let recording: (JSONValue) async throws -> JSONValue = { current in
             let updated = try await writeTransform(current)
             try await self.admitStorageUpdate(updated, old: current, info: info)
+            try await self.admitRBAC(updated, old: current, info: info, user: request.user)
             return records ? self.recordUpdate(request, old: current, new: updated) : updated
         }
         let allocations = UpdateAllocations(handler: self, info: info, dryRun: request.dryRun)

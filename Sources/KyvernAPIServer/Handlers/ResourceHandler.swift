@@ -13,6 +13,9 @@ struct ResourceHandler: Sendable {
     var serviceRanges = ServiceRanges.default
     /// What the DefaultTolerationSeconds admission step adds to new pods.
     var defaultTolerationSeconds = DefaultTolerationSeconds()
+    /// Decides the checks admission makes beyond the request itself (RBAC escalation); nil when
+    /// authorization is off.
+    var authorizer: Authorizer?
 
     var cache: WatchCache { storage.cache }
 

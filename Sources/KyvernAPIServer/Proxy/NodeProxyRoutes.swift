@@ -11,9 +11,9 @@ struct NodeProxyRoutes: Sendable {
     let pods: PodStreamingProxy
     let metrics: ResourceMetrics
 
-    init(storage: ObjectStorage, token: String, authenticator: BearerTokenAuthenticator, logger: Logger) {
+    init(storage: ObjectStorage, token: String, access: RequestAccess, logger: Logger) {
         let agents = NodeAgentClient(token: token)
-        pods = PodStreamingProxy(storage: storage, agents: agents, authenticator: authenticator, logger: logger)
+        pods = PodStreamingProxy(storage: storage, agents: agents, access: access, logger: logger)
         metrics = ResourceMetrics(storage: storage, agents: agents, logger: logger)
     }
 

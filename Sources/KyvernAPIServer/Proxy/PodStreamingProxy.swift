@@ -15,7 +15,7 @@ import NIOWebSocket
 struct PodStreamingProxy: Sendable {
     let storage: ObjectStorage
     let agents: NodeAgentClient
-    let authenticator: BearerTokenAuthenticator
+    let access: RequestAccess
     let logger: Logger
 
     static let streamingSubresources: Set<String> = ["log", "exec", "attach", "portforward"]
@@ -130,9 +130,10 @@ struct PodStreamingProxy: Sendable {
         guard let fullPath = request.path else { return .dontUpgrade }
         let parts = fullPath.split(separator: "?", maxSplits: 1)
         let segments = parts.first.map { $0.split(separator: "/", omittingEmptySubsequences: true) } ?? []
-        guard let target = RequestTarget.parse(segments), Self.handles(target), target.subresource != "log",
-              authenticator.authenticate(authorizationHeader: request.headerFields[.authorization]) != nil else { return .dontUpgrade }
         let query = QueryParameters(parts.count > 1 ? String(parts[1]) : nil)
+        guard let target = RequestTarget.parse(segments), Self.handles(target), target.subresource != "log",
+              (try? await access.admit(method: request.method.rawValue, path: String(parts.first ?? ""), target: target,
+                                       query: query, headers: request.headerFields)) != nil else { return .dontUpgrade }
         guard let stream = try? await prepare(target: target, query: query, offered: Self.offeredProtocols(request.headerFields)) else {
             return .dontUpgrade
         }

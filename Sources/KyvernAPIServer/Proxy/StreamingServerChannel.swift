@@ -3,6 +3,7 @@ import HummingbirdCore
 import HummingbirdHTTP2
 import HummingbirdWebSocket
 import Logging
+import Synchronization
 import NIOCore
 import NIOHTTP1
 import NIOHTTP2
@@ -19,6 +20,8 @@ struct StreamingServerChannel: ServerChildChannel {
     struct Value: ServerChildChannelValue {
         let negotiated: EventLoopFuture<NIONegotiatedHTTPVersion<HTTP1WebSocketUpgradeChannel.Value, HTTP2Channel.Value>>
         let channel: any Channel
+        /// The user a verified client certificate names, known once the handshake is done.
+        let peer: PeerIdentityBox
     }
 
     let sslContext: NIOSSLContext
@@ -43,10 +46,15 @@ struct StreamingServerChannel: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let http1 = self.http1, http2 = self.http2
+        let peer = PeerIdentityBox()
         return channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
             try channel.pipeline.syncOperations.addHandler(QuiesceIdleConnectionHandler())
             let alpn = NIOTypedApplicationProtocolNegotiationHandler<NIONegotiatedHTTPVersion<HTTP1WebSocketUpgradeChannel.Value, HTTP2Channel.Value>> { result in
+                // The handshake is done: a client certificate, if any, has been verified.
+                if let certificate = try? channel.pipeline.syncOperations.nioSSL_peerCertificate() {
+                    peer.user.withLock { $0 = ClientCertificateIdentity.user(of: certificate) }
+                }
                 switch result {
                 case .negotiated("h2"):
                     return http2.setup(channel: channel, logger: logger).map { .http2($0) }
@@ -62,7 +70,7 @@ struct StreamingServerChannel: ServerChildChannel {
                 }
             }
             try channel.pipeline.syncOperations.addHandler(alpn)
-            return Value(negotiated: alpn.protocolNegotiationResult, channel: channel)
+            return Value(negotiated: alpn.protocolNegotiationResult, channel: channel, peer: peer)
         }
     }
 
@@ -71,9 +79,13 @@ struct StreamingServerChannel: ServerChildChannel {
         // server cancelled after its drain period does not wait on a silent client.
         await withTaskCancellationHandler {
             do {
-                switch try await value.negotiated.get() {
-                case .http1_1(let connection): await http1.handle(value: connection, logger: logger)
-                case .http2(let connection): await http2.handle(value: connection, logger: logger)
+                let negotiated = try await value.negotiated.get()
+                // Every request of the connection (HTTP/2 streams run in child tasks) sees its identity.
+                await ClientCertificateIdentity.$current.withValue(value.peer.user.withLock { $0 }) {
+                    switch negotiated {
+                    case .http1_1(let connection): await http1.handle(value: connection, logger: logger)
+                    case .http2(let connection): await http2.handle(value: connection, logger: logger)
+                    }
                 }
             } catch {
                 logger.debug("protocol negotiation failed: \(error)")
@@ -93,4 +105,9 @@ extension HTTPServerBuilder {
                                        responder: responder, shouldUpgrade: shouldUpgrade)
         }
     }
+}
+
+/// A connection's client identity, written once on the event loop after the handshake.
+final class PeerIdentityBox: Sendable {
+    let user = Mutex<UserInfo?>(nil)
 }

@@ -14,7 +14,7 @@ struct APIResponder: HTTPResponder {
     let handler: ResourceHandler
     let discovery: DiscoveryDocuments
     let openAPI: OpenAPIDocuments
-    let authenticator: BearerTokenAuthenticator
+    let access: RequestAccess
     let metrics: APIMetrics
     let version: JSONValue
     let readiness: Readiness
@@ -79,9 +79,8 @@ struct APIResponder: HTTPResponder {
         default:
             break
         }
-        guard authenticator.authenticate(authorizationHeader: request.headers[.authorization]) != nil else {
-            throw APIError.unauthorized
-        }
+        let user = try await access.admit(method: request.method.rawValue, path: request.uri.path, target: target,
+                                          query: QueryParameters(request.uri.query), headers: request.headers)
         let accept = request.headers[.accept]
         switch (first, segments.count) {
         case ("", 0):
@@ -114,6 +113,15 @@ struct APIResponder: HTTPResponder {
             break
         }
         guard let target else { throw Self.notFoundPath }
+        if AccessReviews.handles(target) {
+            var request = request
+            var buffer = try await request.collectBody(upTo: BodyDecoder.maxBodyBytes)
+            let body = buffer.readBytes(length: buffer.readableBytes) ?? []
+            let reviews = AccessReviews(authorizer: access.authorizer)
+            return Self.json(try await reviews.respond(method: request.method.rawValue, target: target, body: body,
+                                                            contentType: request.headers[.contentType], user: user),
+                             status: .created)
+        }
         if let nodeProxy, let response = try await nodeProxy.respond(to: request, target: target) { return response }
         guard let info = ResourceCatalog.find(group: target.group, version: target.version, resource: target.resource) else {
             throw Self.notFoundPath
@@ -132,6 +140,7 @@ struct APIResponder: HTTPResponder {
             method: request.method.rawValue, target: target, info: info, query: QueryParameters(request.uri.query),
             body: body, contentType: request.headers[.contentType], accept: accept)
         resourceRequest.userAgent = request.headers[.userAgent]
+        resourceRequest.user = user
         let reply = try await handler.handle(&resourceRequest)
         return response(for: reply, warnings: resourceRequest.warnings)
     }

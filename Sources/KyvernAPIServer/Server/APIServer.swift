@@ -30,6 +30,7 @@ public struct APIServer: Service {
         let storage = ObjectStorage(store: store, cache: cache)
         let revision = try await loadCache(cache)
         try await SystemNamespaces.ensure(storage: storage)
+        try await BootstrapPolicy.ensure(storage: storage)
         let allocator = ServiceAllocator(ranges: configuration.serviceRanges, store: store)
         let advertised = KubernetesService.advertisedAddress(bindAddress: configuration.bindAddress)
         try await KubernetesService.ensure(storage: storage, allocator: allocator, address: advertised, port: configuration.port)
@@ -40,14 +41,19 @@ public struct APIServer: Service {
         var handler = ResourceHandler(storage: storage, pruner: SchemaPruner(schemas: schemas), logger: logger,
                                       serviceRanges: configuration.serviceRanges)
         handler.defaultTolerationSeconds = configuration.defaultTolerationSeconds
+        let authorizer = Authorizer(mode: configuration.authorizationMode, rbac: RBACAuthorizer(cache: cache))
+        let authentication = RequestAuthentication(tokens: [configuration.authenticator],
+                                                   allowAnonymous: configuration.anonymousAuth)
+        let access = RequestAccess(authentication: authentication, authorizer: authorizer)
+        handler.authorizer = authorizer
         let nodeProxy = NodeProxyRoutes(storage: storage, token: configuration.nodeAgentToken,
-                                        authenticator: configuration.authenticator, logger: logger)
+                                        access: access, logger: logger)
         let responder = APIResponder(
             handler: handler,
             discovery: DiscoveryDocuments(catalog: StreamingCatalog.extend(ResourceCatalog.all),
                                           groupVersions: StreamingCatalog.extend(ResourceCatalog.groupVersions),
                                           serverAddress: "\(configuration.bindAddress):\(configuration.port)"),
-            openAPI: openAPI, authenticator: configuration.authenticator, metrics: APIMetrics(registry: registry),
+            openAPI: openAPI, access: access, metrics: APIMetrics(registry: registry),
             version: ServedVersion.document, readiness: readiness, caCertificatePEM: configuration.caCertificatePEM,
             logger: logger, nodeProxy: nodeProxy)
 

@@ -6,7 +6,12 @@ public struct APIServerConfiguration: Sendable {
     public var bindAddress: String
     public var port: Int
     public var tls: TLSConfiguration
+    /// The static bearer tokens (admin, node join token).
     public var authenticator: BearerTokenAuthenticator
+    /// `--authorization-mode`: RBAC (the default) or AlwaysAllow.
+    public var authorizationMode: Authorizer.Mode = .rbac
+    /// `--anonymous-auth`: whether a request without credentials is `system:anonymous` (else 401).
+    public var anonymousAuth = true
     /// How often history is compacted (upstream's --etcd-compaction-interval, default 5 minutes).
     public var compactionInterval: Duration
     /// Events kept in the watch cache's window.

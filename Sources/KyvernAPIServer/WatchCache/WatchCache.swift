@@ -12,6 +12,8 @@ public actor WatchCache {
     struct Bucket {
         var items: [String: CachedObject] = [:]
         var order = SortedKeys()
+        /// The revision of the last change to this bucket.
+        var changed: Int64 = 0
     }
 
     struct Watcher {
@@ -20,6 +22,8 @@ public actor WatchCache {
     }
 
     private var buckets: [String: Bucket] = [:]
+    /// How many times the cache was loaded afresh (a reload invalidates every derived index).
+    private var loads: Int64 = 0
     /// Every event with a revision above `historyStart` is in `history`.
     private var history: Deque<CacheEvent> = []
     private var historyStart: Int64 = 0
@@ -56,6 +60,7 @@ public actor WatchCache {
         history.removeAll()
         historyStart = revision
         self.revision = revision
+        loads += 1
         for (_, watcher) in watchers { watcher.continuation.finish() }
         watchers = [:]
     }
@@ -104,12 +109,14 @@ public actor WatchCache {
                     continue
                 }
                 buckets[bucketKey, default: Bucket()].items[event.kv.key] = object
+                buckets[bucketKey]?.changed = event.revision
                 if previous == nil { buckets[bucketKey, default: Bucket()].order.insert(event.kv.key) }
                 cacheEvent = CacheEvent(type: previous == nil ? .added : .modified, object: object, previous: previous)
             case .delete:
                 guard let previous else { continue }
                 buckets[bucketKey]?.items[event.kv.key] = nil
                 buckets[bucketKey]?.order.remove(event.kv.key)
+                buckets[bucketKey]?.changed = event.revision
                 cacheEvent = CacheEvent(type: .deleted, object: previous.restamped(event.revision), previous: previous)
             }
             history.append(cacheEvent)
@@ -185,6 +192,17 @@ public actor WatchCache {
     }
 
     public func count(bucket: String) -> Int { buckets[bucket]?.items.count ?? 0 }
+
+    /// A value that changes whenever any of `names` changes (or the cache is reloaded), for
+    /// indexes derived from a few buckets that rebuild only when their sources changed.
+    public func version(ofBuckets names: [String]) -> [Int64] {
+        [loads] + names.map { buckets[$0]?.changed ?? 0 }
+    }
+
+    /// Every object of several buckets, with ``version(ofBuckets:)`` read in the same step.
+    public func contents(ofBuckets names: [String]) -> (version: [Int64], items: [[CachedObject]]) {
+        (version(ofBuckets: names), names.map { list(bucket: $0, keyPrefix: $0).items })
+    }
 
     /// Starts a watch of keys under `prefix` for events after `afterRevision`.
     /// - Returns: the stream (history replayed first), or throws 410 Gone when that history is gone.
