@@ -22,7 +22,7 @@ def test_an_agent_joins_with_the_node_token_and_a_forged_ca_hash_is_refused(serv
     # /cacerts is public and is the CA the kubeconfig trusts
     ca = requests.get(f"{server.base_url}/cacerts", verify=False, timeout=10)
     assert ca.status_code == 200 and ca.text.startswith("-----BEGIN CERTIFICATE-----")
-    assert requests.get(f"{server.base_url}/api/v1/nodes", verify=False, timeout=10).status_code == 401
+    assert requests.get(f"{server.base_url}/api/v1/nodes", verify=False, timeout=10).status_code == 403  # anonymous
 
     work = Path(tempfile.mkdtemp(prefix="kyvern-e2e-join-"))
     forged = work / "forged-token"

@@ -14,13 +14,26 @@ import requests
 from e2e_harness import status_of
 
 
-@pytest.mark.parametrize("path", ["/api/v1/namespaces", "/api", "/apis", "/api/v1/namespaces/default/configmaps",
-                                  "/openapi/v2", "/metrics"])
-def test_no_credentials_is_401(cluster, path):
+ANONYMOUS_DENIALS = {
+    "/api/v1/namespaces": 'namespaces is forbidden: User "system:anonymous" cannot list resource "namespaces" '
+                          'in API group "" at the cluster scope',
+    "/api": 'forbidden: User "system:anonymous" cannot get path "/api"',
+    "/apis": 'forbidden: User "system:anonymous" cannot get path "/apis"',
+    "/api/v1/namespaces/default/configmaps": 'configmaps is forbidden: User "system:anonymous" cannot list resource '
+                                             '"configmaps" in API group "" in the namespace "default"',
+    "/openapi/v2": 'forbidden: User "system:anonymous" cannot get path "/openapi/v2"',
+    "/metrics": 'forbidden: User "system:anonymous" cannot get path "/metrics"',
+}
+
+
+@pytest.mark.parametrize("path", list(ANONYMOUS_DENIALS))
+def test_no_credentials_is_anonymous_and_forbidden(cluster, path):
+    # As upstream with anonymous auth on: no credentials is system:anonymous, whom RBAC allows
+    # only the public info (health, version), so everything else is 403 with upstream's message.
     r = cluster.request("GET", path, authenticated=False)
-    assert r.status_code == 401, f"{path} without credentials -> {r.status_code}"
+    assert r.status_code == 403, f"{path} without credentials -> {r.status_code}"
     st = status_of(r)
-    assert st["reason"] == "Unauthorized" and st["message"] == "Unauthorized", st
+    assert st["reason"] == "Forbidden" and st["message"] == ANONYMOUS_DENIALS[path], st
 
 
 def test_wrong_token_is_401(cluster):
@@ -31,8 +44,12 @@ def test_wrong_token_is_401(cluster):
                      headers={"Authorization": "Basic YWRtaW46YWRtaW4="}, timeout=10)
     assert r.status_code == 401, r.text
     r = requests.post(cluster.base_url + "/api/v1/namespaces", verify=cluster.ca_path, timeout=10,
+                      headers={"Authorization": "Bearer not-the-token"},
                       json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "e2e-unauth-write"}})
     assert r.status_code == 401, r.text
+    r = requests.post(cluster.base_url + "/api/v1/namespaces", verify=cluster.ca_path, timeout=10,
+                      json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "e2e-unauth-write"}})
+    assert r.status_code == 403 and status_of(r)["reason"] == "Forbidden", r.text
     assert cluster.get("/api/v1/namespaces/e2e-unauth-write").status_code == 404
 
 

@@ -13,13 +13,18 @@ enum BootstrapPolicy {
               let bindings = ResourceCatalog.find(group: "rbac.authorization.k8s.io", version: "v1",
                                                   resource: "clusterrolebindings") else { return }
         var desired = clusterRoles.map(Self.object(of:))
-        // Aggregated roles start with their rules filled in, so they work before the controller runs.
-        desired = desired.map { role in
-            var role = role
-            if let rules = ClusterRoleAggregation.rules(for: role, among: desired), !rules.isEmpty {
-                role["rules"] = .array(rules)
+        // Aggregated roles start with their rules filled in, so they work before the controller runs;
+        // an aggregated role may include another (view is in edit), so repeat until nothing changes.
+        for _ in 0..<4 {
+            let before = desired
+            desired = desired.map { role in
+                var role = role
+                if let rules = ClusterRoleAggregation.rules(for: role, among: desired), !rules.isEmpty {
+                    role["rules"] = .array(rules)
+                }
+                return role
             }
-            return role
+            if desired == before { break }
         }
         for role in desired {
             try await reconcile(role, info: roles, storage: storage) { existing, wanted in

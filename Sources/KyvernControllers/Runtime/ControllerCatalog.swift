@@ -23,6 +23,7 @@ public enum ControllerCatalog {
             PersistentVolumeController.definition,
             ClaimProtectionController.definition,
             VolumeProtectionController.definition,
+            ClusterRoleAggregationController.definition,
         ]
     }
 }
