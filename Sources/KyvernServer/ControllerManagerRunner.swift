@@ -62,12 +62,15 @@ public struct ControllerManagerProcessOptions: Sendable {
 public enum ControllerManagerRunner {
     /// The controller manager as a service reaching the API server through `kubeconfig`.
     static func makeControllerManager(kubeconfig: String, options: ControllerManagerOptions,
-                                      registry: PrometheusCollectorRegistry,
-                                      logger: Logger) throws -> (ControllerManager, APIClient) {
+                                      registry: PrometheusCollectorRegistry, logger: Logger,
+                                      definitions: [ControllerDefinition] = ControllerCatalog.all) throws
+        -> (ControllerManager, APIClient)
+    {
         let configuration = try ClientConfiguration(kubeconfigPath: kubeconfig, component: "kyvern-controller-manager")
         let client = try APIClient(configuration: configuration,
                                    logger: logger.withLabel("kyvern.controller-manager.client"))
-        let manager = ControllerManager(client: client, options: options, registry: registry, logger: logger)
+        let manager = ControllerManager(client: client, options: options, definitions: definitions, registry: registry,
+                                        logger: logger)
         return (manager, client)
     }
 

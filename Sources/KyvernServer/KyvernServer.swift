@@ -84,12 +84,14 @@ public enum KyvernServer {
                 .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             managerOptions.clusterCIDR = options.clusterCIDR
             options.nodeLifecycle.apply(to: &managerOptions)
-            if let unknown = managerOptions.unknownControllers(among: ControllerCatalog.all).first {
+            // Inside the server the controller manager also signs client certificates with the cluster CA.
+            let definitions = ControllerCatalog.all + [.certificateSigning(signer: ClusterCASigner(pki: pki))]
+            if let unknown = managerOptions.unknownControllers(among: definitions).first {
                 throw ControllerManagerStartError(message: "--controllers: \"\(unknown)\" is not in the list of known controllers")
             }
             let (manager, client) = try ControllerManagerRunner.makeControllerManager(
                 kubeconfig: kubeconfigPath, options: managerOptions, registry: registry,
-                logger: logger.withLabel("kyvern.controller-manager"))
+                logger: logger.withLabel("kyvern.controller-manager"), definitions: definitions)
             controllerManagerClient = client
             services.append(.init(service: manager, successTerminationBehavior: .gracefullyShutdownGroup,
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
@@ -157,5 +159,14 @@ extension Logger {
         var logger = Logger(label: label)
         logger.logLevel = logLevel
         return logger
+    }
+}
+
+/// The cluster CA, signing the csrsigning controller's certificates.
+struct ClusterCASigner: CertificateSigner {
+    let pki: ClusterPKI
+
+    func signClientCertificate(requestPEM: String, validity: Double) throws -> String {
+        try pki.signClientCertificate(requestPEM: requestPEM, validity: validity)
     }
 }

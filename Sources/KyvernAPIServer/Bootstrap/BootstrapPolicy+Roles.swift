@@ -98,6 +98,9 @@ extension BootstrapPolicy {
             rule(["create"], ["authentication.k8s.io"], ["tokenreviews"]),
             rule(["create"], ["authorization.k8s.io"], ["subjectaccessreviews"]),
         ]),
+        Role(name: "system:certificates.k8s.io:kube-apiserver-client-approver", rules: [
+            rule(["approve"], ["certificates.k8s.io"], ["signers"], names: ["kubernetes.io/kube-apiserver-client"]),
+        ]),
         Role(name: "system:service-account-issuer-discovery", rules: [
             urls(["get"], ["/.well-known/openid-configuration", "/.well-known/openid-configuration/",
                            "/openid/v1/jwks", "/openid/v1/jwks/"]),

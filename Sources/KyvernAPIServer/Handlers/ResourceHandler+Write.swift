@@ -26,6 +26,7 @@ extension ResourceHandler {
         var prepared = prepareForCreate(object, info)
         await admitStorageCreate(&prepared, info: info)
         try await admitRBAC(prepared, old: nil, info: info, user: request.user)
+        try admitCertificateRequestCreate(&prepared, info: info, user: request.user)
         let allocation = try await allocateServiceValues(&prepared, old: nil, info: info, dryRun: request.dryRun)
         if request.dryRun { return .object(prepared, status: 201) }
         let stored = try await finishing(allocation) {
