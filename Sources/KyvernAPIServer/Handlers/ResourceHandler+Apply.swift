@@ -53,6 +53,7 @@ extension ResourceHandler {
                                force: Bool, name: String) async throws -> Reply {
         let info = request.info
         var object = try fields.apply(live: nil, config: config, manager: manager, force: force, now: Timestamp.format(Date()))
+        let requestedPriority = object[path: ["spec", "priority"]]
         ObjectDefaults.apply(to: &object, info: info)
         try validateMeta(object, info)
         try validateObject(object, old: nil, info: info)
@@ -63,6 +64,9 @@ extension ResourceHandler {
         await admitStorageCreate(&prepared, info: info)
         try await admitRBAC(prepared, old: nil, info: info, user: request.user)
         try admitCertificateRequestCreate(&prepared, info: info, user: request.user)
+        try await admitPriority(&prepared, requested: requestedPriority, info: info)
+        try await admitLimitRanges(&prepared, info: info, namespace: request.namespace ?? "")
+        try await admitQuota(prepared, info: info, namespace: request.namespace ?? "")
         if request.dryRun { return .object(prepared, status: 201) }
         let stored = try await storage.create(info, key: key(request, name: name), object: prepared)
         return .bytes(stored.bytes, status: 201)

@@ -10,6 +10,7 @@ extension ResourceHandler {
         try validateManagerOptions(request, options: "CreateOptions")
         var object = try decodeObject(&request, kind: info.kind, groupVersion: info.groupVersion, definition: info.definition)
         try reconcileNamespace(&object, request)
+        let requestedPriority = object[path: ["spec", "priority"]]
         let requestedName = Self.nameForAdmission(object)
         if (object[path: ["metadata", "name"]]?.stringValue ?? "").isEmpty,
            let prefix = object[path: ["metadata", "generateName"]]?.stringValue, !prefix.isEmpty {
@@ -27,6 +28,9 @@ extension ResourceHandler {
         await admitStorageCreate(&prepared, info: info)
         try await admitRBAC(prepared, old: nil, info: info, user: request.user)
         try admitCertificateRequestCreate(&prepared, info: info, user: request.user)
+        try await admitPriority(&prepared, requested: requestedPriority, info: info)
+        try await admitLimitRanges(&prepared, info: info, namespace: request.namespace ?? "")
+        try await admitQuota(prepared, info: info, namespace: request.namespace ?? "")
         let allocation = try await allocateServiceValues(&prepared, old: nil, info: info, dryRun: request.dryRun)
         if request.dryRun { return .object(prepared, status: 201) }
         let stored = try await finishing(allocation) {

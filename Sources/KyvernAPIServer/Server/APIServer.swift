@@ -31,6 +31,7 @@ public struct APIServer: Service {
         let revision = try await loadCache(cache)
         try await SystemNamespaces.ensure(storage: storage)
         try await BootstrapPolicy.ensure(storage: storage)
+        try await SystemPriorityClasses.ensure(storage: storage)
         let allocator = ServiceAllocator(ranges: configuration.serviceRanges, store: store)
         let advertised = KubernetesService.advertisedAddress(bindAddress: configuration.bindAddress)
         try await KubernetesService.ensure(storage: storage, allocator: allocator, address: advertised, port: configuration.port)

@@ -64,6 +64,7 @@ extension ResourceRef {
     public static let persistentVolumeClaims = ResourceRef(group: "", version: "v1", resource: "persistentvolumeclaims", namespaced: true)
     public static let persistentVolumes = ResourceRef(group: "", version: "v1", resource: "persistentvolumes", namespaced: false)
     public static let storageClasses = ResourceRef(group: "storage.k8s.io", version: "v1", resource: "storageclasses", namespaced: false)
+    public static let resourceQuotas = ResourceRef(group: "", version: "v1", resource: "resourcequotas", namespaced: true)
     public static let clusterRoles = ResourceRef(group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterroles", namespaced: false)
     public static let certificateSigningRequests = ResourceRef(group: "certificates.k8s.io", version: "v1",
                                                                resource: "certificatesigningrequests", namespaced: false)

@@ -24,6 +24,7 @@ public enum ControllerCatalog {
             ClaimProtectionController.definition,
             VolumeProtectionController.definition,
             ClusterRoleAggregationController.definition,
+            ResourceQuotaController.definition,
         ]
     }
 }
