@@ -48,10 +48,11 @@ SERVED = [
     ("scheduling.k8s.io", "v1"),
     ("storage.k8s.io", "v1"),
     ("node.k8s.io", "v1"),
+    ("authentication.k8s.io", "v1"),
 ]
 
 #: Subresources entered in the catalog; others (log, exec, proxy, ...) are not.
-SUBRESOURCES = ("status", "scale", "binding", "eviction", "finalize")
+SUBRESOURCES = ("status", "scale", "binding", "eviction", "finalize", "token")
 
 #: Names for resources the 1.28 discovery documents do not list (new since 1.28). Facts from
 #: the upstream registries of 1.36.

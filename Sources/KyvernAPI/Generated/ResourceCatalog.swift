@@ -27,7 +27,7 @@ public enum ResourceCatalog {
     // One statement per entry keeps type checking cheap as the catalog grows.
     private static func makeAll() -> [ResourceInfo] {
         var all: [ResourceInfo] = []
-        all.reserveCapacity(42)
+        all.reserveCapacity(44)
         all.append(r("", "v1", "bindings", "binding", "Binding", true, ["create"], [], [], [], "io.k8s.api.core.v1.Binding", false, false))
         all.append(r("", "v1", "componentstatuses", "componentstatus", "ComponentStatus", false, ["get", "list"], ["cs"], [], [], "io.k8s.api.core.v1.ComponentStatus", false, false))
         all.append(r("", "v1", "configmaps", "configmap", "ConfigMap", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["cm"], [], [], "io.k8s.api.core.v1.ConfigMap", false, false))
@@ -43,13 +43,15 @@ public enum ResourceCatalog {
         all.append(r("", "v1", "replicationcontrollers", "replicationcontroller", "ReplicationController", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["rc"], ["all"], [s("status", "ReplicationController", "", "v1", ["get", "patch", "update"]), s("scale", "Scale", "autoscaling", "v1", ["get", "patch", "update"])], "io.k8s.api.core.v1.ReplicationController", true, true))
         all.append(r("", "v1", "resourcequotas", "resourcequota", "ResourceQuota", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["quota"], [], [s("status", "ResourceQuota", "", "v1", ["get", "patch", "update"])], "io.k8s.api.core.v1.ResourceQuota", true, true))
         all.append(r("", "v1", "secrets", "secret", "Secret", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.core.v1.Secret", false, false))
-        all.append(r("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["sa"], [], [], "io.k8s.api.core.v1.ServiceAccount", false, false))
+        all.append(r("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["sa"], [], [s("token", "TokenRequest", "authentication.k8s.io", "v1", ["create"])], "io.k8s.api.core.v1.ServiceAccount", false, false))
         all.append(r("", "v1", "services", "service", "Service", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["svc"], ["all"], [s("status", "Service", "", "v1", ["get", "patch", "update"])], "io.k8s.api.core.v1.Service", true, true))
         all.append(r("apps", "v1", "controllerrevisions", "controllerrevision", "ControllerRevision", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.apps.v1.ControllerRevision", false, false))
         all.append(r("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["ds"], ["all"], [s("status", "DaemonSet", "apps", "v1", ["get", "patch", "update"])], "io.k8s.api.apps.v1.DaemonSet", true, true))
         all.append(r("apps", "v1", "deployments", "deployment", "Deployment", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["deploy"], ["all"], [s("status", "Deployment", "apps", "v1", ["get", "patch", "update"]), s("scale", "Scale", "autoscaling", "v1", ["get", "patch", "update"])], "io.k8s.api.apps.v1.Deployment", true, true))
         all.append(r("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["rs"], ["all"], [s("status", "ReplicaSet", "apps", "v1", ["get", "patch", "update"]), s("scale", "Scale", "autoscaling", "v1", ["get", "patch", "update"])], "io.k8s.api.apps.v1.ReplicaSet", true, true))
         all.append(r("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["sts"], ["all"], [s("status", "StatefulSet", "apps", "v1", ["get", "patch", "update"]), s("scale", "Scale", "autoscaling", "v1", ["get", "patch", "update"])], "io.k8s.api.apps.v1.StatefulSet", true, true))
+        all.append(r("authentication.k8s.io", "v1", "selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview", false, ["create"], [], [], [], "io.k8s.api.authentication.v1.SelfSubjectReview", false, true))
+        all.append(r("authentication.k8s.io", "v1", "tokenreviews", "tokenreview", "TokenReview", false, ["create"], [], [], [], "io.k8s.api.authentication.v1.TokenReview", true, true))
         all.append(r("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["hpa"], ["all"], [s("status", "HorizontalPodAutoscaler", "autoscaling", "v2", ["get", "patch", "update"])], "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler", true, true))
         all.append(r("batch", "v1", "cronjobs", "cronjob", "CronJob", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["cj"], ["all"], [s("status", "CronJob", "batch", "v1", ["get", "patch", "update"])], "io.k8s.api.batch.v1.CronJob", true, true))
         all.append(r("batch", "v1", "jobs", "job", "Job", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], ["all"], [s("status", "Job", "batch", "v1", ["get", "patch", "update"])], "io.k8s.api.batch.v1.Job", true, true))
@@ -78,6 +80,7 @@ public enum ResourceCatalog {
         GroupVersionInfo(group: "", version: "v1", preferred: true),
         GroupVersionInfo(group: "apps", version: "v1", preferred: true),
         GroupVersionInfo(group: "events.k8s.io", version: "v1", preferred: true),
+        GroupVersionInfo(group: "authentication.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "autoscaling", version: "v2", preferred: true),
         GroupVersionInfo(group: "batch", version: "v1", preferred: true),
         GroupVersionInfo(group: "networking.k8s.io", version: "v1", preferred: true),
