@@ -24,6 +24,7 @@ extension ResourceHandler {
         case "binding": return try await bind(&request, podName: name)
         case "eviction": return try await evict(&request, podName: name)
         case "finalize": return try await finalizeNamespace(&request, name: name)
+        case "token": return try await createToken(&request, serviceAccount: name)
         default:
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }

@@ -13,6 +13,8 @@ struct ResourceHandler: Sendable {
     var serviceRanges = ServiceRanges.default
     /// What the DefaultTolerationSeconds admission step adds to new pods.
     var defaultTolerationSeconds = DefaultTolerationSeconds()
+    /// Mints ServiceAccount tokens for `serviceaccounts/token` (nil: the subresource is absent).
+    var tokenIssuer: ServiceAccountTokenIssuer?
 
     var cache: WatchCache { storage.cache }
 

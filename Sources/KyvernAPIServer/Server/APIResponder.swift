@@ -14,7 +14,8 @@ struct APIResponder: HTTPResponder {
     let handler: ResourceHandler
     let discovery: DiscoveryDocuments
     let openAPI: OpenAPIDocuments
-    let authenticator: BearerTokenAuthenticator
+    /// Bearer-token authenticators, asked in order: static tokens, then ServiceAccount JWTs.
+    let authenticators: [any TokenAuthenticator]
     let metrics: APIMetrics
     let version: JSONValue
     let readiness: Readiness
@@ -22,6 +23,9 @@ struct APIResponder: HTTPResponder {
     let logger: Logger
     /// Routes relayed to node agents (logs, exec, attach, port-forward, metrics.k8s.io).
     var nodeProxy: NodeProxyRoutes? = nil
+    /// ServiceAccount issuer discovery (OIDC configuration and JWKS), and the authentication reviews.
+    var issuerDiscovery: ServiceAccountIssuerDiscovery? = nil
+    var reviews: AuthenticationReviews? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -79,8 +83,13 @@ struct APIResponder: HTTPResponder {
         default:
             break
         }
-        guard authenticator.authenticate(authorizationHeader: request.headers[.authorization]) != nil else {
+        guard let user = await TokenAuthenticators(authenticators).authenticate(authorizationHeader: request.headers[.authorization]) else {
             throw APIError.unauthorized
+        }
+        if let document = issuerDiscovery?.document(at: request.uri.path) {
+            var response = Self.json(document.body, contentType: document.contentType)
+            response.headers[.cacheControl] = "public, max-age=3600"
+            return response
         }
         let accept = request.headers[.accept]
         switch (first, segments.count) {
@@ -132,6 +141,7 @@ struct APIResponder: HTTPResponder {
             method: request.method.rawValue, target: target, info: info, query: QueryParameters(request.uri.query),
             body: body, contentType: request.headers[.contentType], accept: accept)
         resourceRequest.userAgent = request.headers[.userAgent]
+        if let reply = try await reviews?.respond(to: resourceRequest, user: user) { return response(for: reply, warnings: []) }
         let reply = try await handler.handle(&resourceRequest)
         return response(for: reply, warnings: resourceRequest.warnings)
     }

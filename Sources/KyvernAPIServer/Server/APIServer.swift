@@ -40,16 +40,29 @@ public struct APIServer: Service {
         var handler = ResourceHandler(storage: storage, pruner: SchemaPruner(schemas: schemas), logger: logger,
                                       serviceRanges: configuration.serviceRanges)
         handler.defaultTolerationSeconds = configuration.defaultTolerationSeconds
+        // Static tokens first, then ServiceAccount JWTs (read against the watch cache).
+        handler.tokenIssuer = configuration.serviceAccountTokenIssuer
+        let serviceAccounts = configuration.serviceAccountTokenIssuer.map {
+            ServiceAccountTokenAuthenticator(issuer: $0, lookup: .watchCache(storage))
+        }
+        let authenticators: [any TokenAuthenticator] = [configuration.authenticator] + (serviceAccounts.map { [$0] } ?? [])
         let nodeProxy = NodeProxyRoutes(storage: storage, token: configuration.nodeAgentToken,
                                         authenticator: configuration.authenticator, logger: logger)
-        let responder = APIResponder(
+        var responder = APIResponder(
             handler: handler,
             discovery: DiscoveryDocuments(catalog: StreamingCatalog.extend(ResourceCatalog.all),
                                           groupVersions: StreamingCatalog.extend(ResourceCatalog.groupVersions),
                                           serverAddress: "\(configuration.bindAddress):\(configuration.port)"),
-            openAPI: openAPI, authenticator: configuration.authenticator, metrics: APIMetrics(registry: registry),
+            openAPI: openAPI, authenticators: authenticators, metrics: APIMetrics(registry: registry),
             version: ServedVersion.document, readiness: readiness, caCertificatePEM: configuration.caCertificatePEM,
             logger: logger, nodeProxy: nodeProxy)
+        if let issuer = configuration.serviceAccountTokenIssuer {
+            responder.issuerDiscovery = ServiceAccountIssuerDiscovery(
+                issuer: issuer.issuer, keys: [issuer.key.publicKey], jwksHost: "\(advertised):\(configuration.port)")
+        }
+        responder.reviews = AuthenticationReviews(authenticators: authenticators, serviceAccounts: serviceAccounts,
+                                                  apiAudiences: configuration.serviceAccountTokenIssuer?.apiAudiences
+                                                      ?? [ServiceAccountTokenIssuer.defaultIssuer])
 
         let onReady = self.onReady
         let app = Application(
