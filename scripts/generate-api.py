@@ -55,7 +55,7 @@ SERVED = [
 ]
 
 #: Subresources entered in the catalog; others (log, exec, proxy, ...) are not.
-SUBRESOURCES = ("status", "scale", "binding", "eviction", "finalize", "approval")
+SUBRESOURCES = ("status", "scale", "binding", "eviction", "finalize", "approval", "token")
 
 #: Names for resources the 1.28 discovery documents do not list (new since 1.28). Facts from
 #: the upstream registries of 1.36.

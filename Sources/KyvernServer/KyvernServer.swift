@@ -48,6 +48,8 @@ public enum KyvernServer {
         configuration.anonymousAuth = options.anonymousAuth
         configuration.defaultTolerationSeconds = options.nodeLifecycle.tolerationSeconds
         configuration.nodeAgentToken = nodeToken.text
+        configuration.serviceAccountTokenIssuer = ServiceAccountTokenIssuer(
+            key: try ServiceAccountSigningKey.loadOrCreate(directory: pkiDirectory, logger: logger))
         configuration.serviceRanges = ServiceRanges(clusterIPs: try ServiceRanges.parseCIDR(options.serviceCIDR))
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",

@@ -21,6 +21,9 @@ enum SharedBootstrap {
         var caPrivateKey: String
         var adminToken: String
         var nodeTokenSecret: String
+        /// The ServiceAccount token signing key (PEM), so every server verifies every other's
+        /// tokens. Absent in bundles stored before servers signed tokens.
+        var serviceAccountKey: String?
     }
 
     /// Makes `pkiDirectory` and `DATA/node-token` hold the cluster's shared credentials.
@@ -42,7 +45,8 @@ enum SharedBootstrap {
             let bundle = Bundle(
                 caCertificate: pki.caCertificatePEM,
                 caPrivateKey: try String(contentsOfFile: file(pkiDirectory, ClusterPKI.FileName.caPrivateKey), encoding: .utf8),
-                adminToken: pki.adminToken, nodeTokenSecret: node.secret)
+                adminToken: pki.adminToken, nodeTokenSecret: node.secret,
+                serviceAccountKey: try ServiceAccountSigningKey.loadOrCreate(directory: pkiDirectory, logger: logger).privateKeyPEM)
             do {
                 _ = try await store.create(key: key, value: try seal(bundle, token: token))
                 logger.info("stored the cluster credentials for other servers")
@@ -71,6 +75,9 @@ enum SharedBootstrap {
         try write(bundle.caCertificate, to: caPath)
         try write(bundle.caPrivateKey, to: file(pkiDirectory, ClusterPKI.FileName.caPrivateKey))
         try write(bundle.adminToken + "\n", to: file(pkiDirectory, ClusterPKI.FileName.adminToken))
+        if let serviceAccountKey = bundle.serviceAccountKey {
+            try write(serviceAccountKey, to: file(pkiDirectory, ServiceAccountSigningKey.fileName))
+        }
         let node = JoinToken(caPEM: bundle.caCertificate, secret: bundle.nodeTokenSecret)
         try write(node.text + "\n", to: file(dataDirectory, "node-token"))
     }

@@ -25,6 +25,7 @@ extension ResourceHandler {
         case "eviction": return try await evict(&request, podName: name)
         case "finalize": return try await finalizeNamespace(&request, name: name)
         case "approval": return try await approval(&request, name: name, verb: verb)
+        case "token": return try await createToken(&request, serviceAccount: name)
         default:
             throw APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource")
         }

@@ -16,6 +16,8 @@ struct ResourceHandler: Sendable {
     /// Decides the checks admission makes beyond the request itself (RBAC escalation); nil when
     /// authorization is off.
     var authorizer: Authorizer?
+    /// Mints ServiceAccount tokens for `serviceaccounts/token` (nil: the subresource is absent).
+    var tokenIssuer: ServiceAccountTokenIssuer?
 
     var cache: WatchCache { storage.cache }
 

@@ -22,6 +22,9 @@ struct APIResponder: HTTPResponder {
     let logger: Logger
     /// Routes relayed to node agents (logs, exec, attach, port-forward, metrics.k8s.io).
     var nodeProxy: NodeProxyRoutes? = nil
+    /// ServiceAccount issuer discovery (OIDC configuration and JWKS), and the authentication reviews.
+    var issuerDiscovery: ServiceAccountIssuerDiscovery? = nil
+    var reviews: AuthenticationReviews? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -81,6 +84,11 @@ struct APIResponder: HTTPResponder {
         }
         let user = try await access.admit(method: request.method.rawValue, path: request.uri.path, target: target,
                                           query: QueryParameters(request.uri.query), headers: request.headers)
+        if let document = issuerDiscovery?.document(at: request.uri.path) {
+            var response = Self.json(document.body, contentType: document.contentType)
+            response.headers[.cacheControl] = "public, max-age=3600"
+            return response
+        }
         let accept = request.headers[.accept]
         switch (first, segments.count) {
         case ("", 0):
@@ -141,6 +149,7 @@ struct APIResponder: HTTPResponder {
             body: body, contentType: request.headers[.contentType], accept: accept)
         resourceRequest.userAgent = request.headers[.userAgent]
         resourceRequest.user = user
+        if let reply = try await reviews?.respond(to: resourceRequest, user: user) { return response(for: reply, warnings: []) }
         let reply = try await handler.handle(&resourceRequest)
         return response(for: reply, warnings: resourceRequest.warnings)
     }

@@ -43,13 +43,18 @@ public struct APIServer: Service {
                                       serviceRanges: configuration.serviceRanges)
         handler.defaultTolerationSeconds = configuration.defaultTolerationSeconds
         let authorizer = Authorizer(mode: configuration.authorizationMode, rbac: RBACAuthorizer(cache: cache))
-        let authentication = RequestAuthentication(tokens: [configuration.authenticator],
-                                                   allowAnonymous: configuration.anonymousAuth)
+        // Static tokens first, then ServiceAccount JWTs (read against the watch cache).
+        handler.tokenIssuer = configuration.serviceAccountTokenIssuer
+        let serviceAccounts = configuration.serviceAccountTokenIssuer.map {
+            ServiceAccountTokenAuthenticator(issuer: $0, lookup: .watchCache(storage))
+        }
+        let authenticators: [any TokenAuthenticator] = [configuration.authenticator] + (serviceAccounts.map { [$0] } ?? [])
+        let authentication = RequestAuthentication(tokens: authenticators, allowAnonymous: configuration.anonymousAuth)
         let access = RequestAccess(authentication: authentication, authorizer: authorizer)
         handler.authorizer = authorizer
         let nodeProxy = NodeProxyRoutes(storage: storage, token: configuration.nodeAgentToken,
                                         access: access, logger: logger)
-        let responder = APIResponder(
+        var responder = APIResponder(
             handler: handler,
             discovery: DiscoveryDocuments(catalog: StreamingCatalog.extend(ResourceCatalog.all),
                                           groupVersions: StreamingCatalog.extend(ResourceCatalog.groupVersions),
@@ -57,6 +62,13 @@ public struct APIServer: Service {
             openAPI: openAPI, access: access, metrics: APIMetrics(registry: registry),
             version: ServedVersion.document, readiness: readiness, caCertificatePEM: configuration.caCertificatePEM,
             logger: logger, nodeProxy: nodeProxy)
+        if let issuer = configuration.serviceAccountTokenIssuer {
+            responder.issuerDiscovery = ServiceAccountIssuerDiscovery(
+                issuer: issuer.issuer, keys: [issuer.key.publicKey], jwksHost: "\(advertised):\(configuration.port)")
+        }
+        responder.reviews = AuthenticationReviews(authenticators: authenticators, serviceAccounts: serviceAccounts,
+                                                  apiAudiences: configuration.serviceAccountTokenIssuer?.apiAudiences
+                                                      ?? [ServiceAccountTokenIssuer.defaultIssuer])
 
         let onReady = self.onReady
         let app = Application(

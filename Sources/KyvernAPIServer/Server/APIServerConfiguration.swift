@@ -30,6 +30,9 @@ public struct APIServerConfiguration: Sendable {
     /// How long a graceful shutdown waits for connections to finish before closing them: watches
     /// end at once, so only a request in flight or a connection caught mid-handshake waits.
     public var shutdownDrainTimeout: Duration = .seconds(4)
+    /// Signs and verifies ServiceAccount tokens; nil serves neither `serviceaccounts/token` nor
+    /// ServiceAccount authentication.
+    public var serviceAccountTokenIssuer: ServiceAccountTokenIssuer?
 
     public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
                 compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000,
