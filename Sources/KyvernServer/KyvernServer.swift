@@ -36,7 +36,9 @@ public enum KyvernServer {
         let kubeconfigPath = try KubeconfigWriter.write(dataDirectory: dataDirectory, host: serverHost,
                                                         port: options.httpsPort, pki: pki)
 
-        let (store, storeService) = try options.datastore.open(logger: logger.withLabel("kyvern.store"))
+        let (backend, storeService) = try options.datastore.open(logger: logger.withLabel("kyvern.store"))
+        let (store, secretsEncryption) = try EncryptionAtRest.wrap(backend, configPath: options.encryptionProviderConfig,
+                                                                   logger: logger)
         let registry = PrometheusCollectorRegistry()
         let nodeToken = try NodeTokenFile.loadOrCreate(dataDirectory: dataDirectory, caPEM: pki.caCertificatePEM)
         var configuration = APIServerConfiguration(
@@ -47,6 +49,7 @@ public enum KyvernServer {
         configuration.defaultTolerationSeconds = options.nodeLifecycle.tolerationSeconds
         configuration.nodeAgentToken = nodeToken.text
         configuration.serviceRanges = ServiceRanges(clusterIPs: try ServiceRanges.parseCIDR(options.serviceCIDR))
+        configuration.secretsEncryption = secretsEncryption
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",
                         metadata: ["kubeconfig": "\(kubeconfigPath)", "address": "https://\(serverHost):\(options.httpsPort)"])

@@ -38,6 +38,9 @@ public struct ServerOptions: Sendable {
     public var token: String?
     /// The built-in node agent's settings (`--runtime`, `--node-name`, `--kubelet-port`, `--pod-cidr`).
     public var agent: AgentOptions
+    /// EncryptionConfiguration file for encrypting Secrets (and other resources) at rest
+    /// (`--encryption-provider-config`); nil: stored as written.
+    public var encryptionProviderConfig: String?
     /// Node lifecycle periods and rates, and the DefaultTolerationSeconds admission's periods.
     public var nodeLifecycle = NodeLifecycleSettings()
 

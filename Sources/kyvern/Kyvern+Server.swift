@@ -48,6 +48,9 @@ extension Kyvern {
         @Option(name: .customLong("cluster-cidr"), help: "IPv4 range node pod ranges (a /24 each) are allocated from.")
         var clusterCIDR: String = "10.42.0.0/16"
 
+        @Option(help: "EncryptionConfiguration file (apiserver.config.k8s.io/v1, YAML or JSON): which resources are encrypted at rest, with which providers and keys.")
+        var encryptionProviderConfig: String?
+
         @Flag(help: "Run without the built-in scheduler.")
         var disableScheduler = false
 
@@ -109,6 +112,7 @@ extension Kyvern {
                 endpoint: datastoreEndpoint, dataDirectory: options.dataDirectory, caFile: datastoreCafile,
                 certFile: datastoreCertfile, keyFile: datastoreKeyfile)
             options.token = token
+            options.encryptionProviderConfig = encryptionProviderConfig
             options.eventTTL = ServerOptions.parseDuration(eventTTL)!
             options.disableScheduler = disableScheduler
             options.schedulerConfig = schedulerConfig

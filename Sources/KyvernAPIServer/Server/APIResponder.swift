@@ -22,6 +22,8 @@ struct APIResponder: HTTPResponder {
     let logger: Logger
     /// Routes relayed to node agents (logs, exec, attach, port-forward, metrics.k8s.io).
     var nodeProxy: NodeProxyRoutes? = nil
+    /// `kyvern secrets-encrypt`'s admin endpoints under `/kyvern/`.
+    var secretsEncryption: SecretsEncryptionRoutes? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -79,8 +81,11 @@ struct APIResponder: HTTPResponder {
         default:
             break
         }
-        guard authenticator.authenticate(authorizationHeader: request.headers[.authorization]) != nil else {
+        guard let user = authenticator.authenticate(authorizationHeader: request.headers[.authorization]) else {
             throw APIError.unauthorized
+        }
+        if first == SecretsEncryptionRoutes.root, let secretsEncryption {
+            return try await secretsEncryption.respond(to: request, segments: segments, user: user)
         }
         let accept = request.headers[.accept]
         switch (first, segments.count) {

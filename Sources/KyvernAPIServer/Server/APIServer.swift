@@ -42,7 +42,7 @@ public struct APIServer: Service {
         handler.defaultTolerationSeconds = configuration.defaultTolerationSeconds
         let nodeProxy = NodeProxyRoutes(storage: storage, token: configuration.nodeAgentToken,
                                         authenticator: configuration.authenticator, logger: logger)
-        let responder = APIResponder(
+        var responder = APIResponder(
             handler: handler,
             discovery: DiscoveryDocuments(catalog: StreamingCatalog.extend(ResourceCatalog.all),
                                           groupVersions: StreamingCatalog.extend(ResourceCatalog.groupVersions),
@@ -50,6 +50,8 @@ public struct APIServer: Service {
             openAPI: openAPI, authenticator: configuration.authenticator, metrics: APIMetrics(registry: registry),
             version: ServedVersion.document, readiness: readiness, caCertificatePEM: configuration.caCertificatePEM,
             logger: logger, nodeProxy: nodeProxy)
+        responder.secretsEncryption = SecretsEncryptionRoutes(
+            encryption: configuration.secretsEncryption ?? SecretsEncryption(store: nil, configPath: nil))
 
         let onReady = self.onReady
         let app = Application(

@@ -25,6 +25,8 @@ public struct APIServerConfiguration: Sendable {
     /// How long a graceful shutdown waits for connections to finish before closing them: watches
     /// end at once, so only a request in flight or a connection caught mid-handshake waits.
     public var shutdownDrainTimeout: Duration = .seconds(4)
+    /// Secrets encryption at rest, for `kyvern secrets-encrypt` (nil: reported as not configured).
+    package var secretsEncryption: SecretsEncryption?
 
     public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
                 compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000,
