@@ -50,6 +50,8 @@ public enum KyvernServer {
         configuration.nodeAgentToken = nodeToken.text
         configuration.serviceRanges = ServiceRanges(clusterIPs: try ServiceRanges.parseCIDR(options.serviceCIDR))
         configuration.secretsEncryption = secretsEncryption
+        configuration.maxRequestsInFlight = options.maxRequestsInFlight
+        configuration.maxMutatingRequestsInFlight = options.maxMutatingRequestsInFlight
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",
                         metadata: ["kubeconfig": "\(kubeconfigPath)", "address": "https://\(serverHost):\(options.httpsPort)"])

@@ -24,6 +24,8 @@ struct APIResponder: HTTPResponder {
     var nodeProxy: NodeProxyRoutes? = nil
     /// `kyvern secrets-encrypt`'s admin endpoints under `/kyvern/`.
     var secretsEncryption: SecretsEncryptionRoutes? = nil
+    /// `--max-requests-inflight` / `--max-mutating-requests-inflight`.
+    var inFlight: InFlightLimiter? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -84,6 +86,8 @@ struct APIResponder: HTTPResponder {
         guard let user = authenticator.authenticate(authorizationHeader: request.headers[.authorization]) else {
             throw APIError.unauthorized
         }
+        let slot = try inFlight?.admit(method: request.method, target: target, query: request.uri.query, groups: user.groups)
+        defer { slot?.release() }
         if first == SecretsEncryptionRoutes.root, let secretsEncryption {
             return try await secretsEncryption.respond(to: request, segments: segments, user: user)
         }

@@ -50,6 +50,8 @@ public struct APIServer: Service {
             openAPI: openAPI, authenticator: configuration.authenticator, metrics: APIMetrics(registry: registry),
             version: ServedVersion.document, readiness: readiness, caCertificatePEM: configuration.caCertificatePEM,
             logger: logger, nodeProxy: nodeProxy)
+        responder.inFlight = InFlightLimiter(maxReadOnly: configuration.maxRequestsInFlight,
+                                             maxMutating: configuration.maxMutatingRequestsInFlight)
         responder.secretsEncryption = SecretsEncryptionRoutes(
             encryption: configuration.secretsEncryption ?? SecretsEncryption(store: nil, configPath: nil))
 

@@ -25,6 +25,10 @@ public struct APIServerConfiguration: Sendable {
     /// How long a graceful shutdown waits for connections to finish before closing them: watches
     /// end at once, so only a request in flight or a connection caught mid-handshake waits.
     public var shutdownDrainTimeout: Duration = .seconds(4)
+    /// Requests served at once beyond which further ones get 429 (upstream's `--max-requests-inflight`,
+    /// `--max-mutating-requests-inflight`; 0: no limit). Long-running requests are not counted.
+    public var maxRequestsInFlight = 400
+    public var maxMutatingRequestsInFlight = 200
     /// Secrets encryption at rest, for `kyvern secrets-encrypt` (nil: reported as not configured).
     package var secretsEncryption: SecretsEncryption?
 
