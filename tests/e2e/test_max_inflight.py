@@ -64,6 +64,11 @@ def test_burst_beyond_the_limit_gets_429(tmp_path: Path):
             assert body["message"] == "Too many requests, please try again later."
             assert body["details"]["retryAfterSeconds"] == 1
 
+        # The gauge is back at zero, and the refusals are counted with their code, as upstream.
+        metrics = c.get("/metrics").text
+        assert 'apiserver_current_inflight_requests{request_kind="readOnly"} 0' in metrics
+        assert 'code="429"' in metrics
+
         # Once the burst is over, requests are served again.
         assert node_session().get(c.base_url + "/api/v1/nodes", timeout=10).status_code == 200
         c.close()

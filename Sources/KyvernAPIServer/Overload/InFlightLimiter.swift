@@ -1,5 +1,6 @@
 import HTTPTypes
 import KyvernAPI
+import Prometheus
 import Synchronization
 
 /// Upstream's max-in-flight filter (`--max-requests-inflight`, `--max-mutating-requests-inflight`):
@@ -15,11 +16,16 @@ final class InFlightLimiter: Sendable {
     let maxMutating: Int
     private let readOnly = Atomic<Int>(0)
     private let mutating = Atomic<Int>(0)
+    /// Upstream's `apiserver_current_inflight_requests{request_kind}`.
+    private let readOnlyGauge: Gauge?
+    private let mutatingGauge: Gauge?
 
     /// - Parameters: 0 (or less) for no limit.
-    init(maxReadOnly: Int, maxMutating: Int) {
+    init(maxReadOnly: Int, maxMutating: Int, registry: PrometheusCollectorRegistry? = nil) {
         self.maxReadOnly = maxReadOnly
         self.maxMutating = maxMutating
+        self.readOnlyGauge = registry?.makeGauge(name: "apiserver_current_inflight_requests", labels: [("request_kind", "readOnly")])
+        self.mutatingGauge = registry?.makeGauge(name: "apiserver_current_inflight_requests", labels: [("request_kind", "mutating")])
     }
 
     /// A taken slot; the request gives it back when it has been answered.
@@ -29,8 +35,12 @@ final class InFlightLimiter: Sendable {
 
         func release() {
             switch pool {
-            case .readOnly: limiter.readOnly.subtract(1, ordering: .relaxed)
-            case .mutating: limiter.mutating.subtract(1, ordering: .relaxed)
+            case .readOnly:
+                let left = limiter.readOnly.subtract(1, ordering: .relaxed).newValue
+                limiter.readOnlyGauge?.set(Int64(left))
+            case .mutating:
+                let left = limiter.mutating.subtract(1, ordering: .relaxed).newValue
+                limiter.mutatingGauge?.set(Int64(left))
             }
         }
     }
@@ -41,8 +51,8 @@ final class InFlightLimiter: Sendable {
         if groups.contains("system:masters") || Self.isLongRunning(method: method, target: target, query: query) { return nil }
         let pool: Pool = Self.isMutating(method) ? .mutating : .readOnly
         let taken = switch pool {
-        case .readOnly: Self.take(readOnly, limit: maxReadOnly)
-        case .mutating: Self.take(mutating, limit: maxMutating)
+        case .readOnly: Self.take(readOnly, limit: maxReadOnly, gauge: readOnlyGauge)
+        case .mutating: Self.take(mutating, limit: maxMutating, gauge: mutatingGauge)
         }
         guard let taken else { return nil }
         guard taken else { throw Self.tooManyRequests }
@@ -55,12 +65,14 @@ final class InFlightLimiter: Sendable {
     }
 
     /// nil when unlimited; else whether a slot was taken (a refused one is given straight back).
-    private static func take(_ counter: borrowing Atomic<Int>, limit: Int) -> Bool? {
+    private static func take(_ counter: borrowing Atomic<Int>, limit: Int, gauge: Gauge?) -> Bool? {
         guard limit > 0 else { return nil }
-        if counter.add(1, ordering: .relaxed).newValue > limit {
+        let taken = counter.add(1, ordering: .relaxed).newValue
+        if taken > limit {
             counter.subtract(1, ordering: .relaxed)
             return false
         }
+        gauge?.set(Int64(taken))
         return true
     }
 

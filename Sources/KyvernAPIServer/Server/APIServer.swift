@@ -51,7 +51,7 @@ public struct APIServer: Service {
             version: ServedVersion.document, readiness: readiness, caCertificatePEM: configuration.caCertificatePEM,
             logger: logger, nodeProxy: nodeProxy)
         responder.inFlight = InFlightLimiter(maxReadOnly: configuration.maxRequestsInFlight,
-                                             maxMutating: configuration.maxMutatingRequestsInFlight)
+                                             maxMutating: configuration.maxMutatingRequestsInFlight, registry: registry)
         responder.secretsEncryption = SecretsEncryptionRoutes(
             encryption: configuration.secretsEncryption ?? SecretsEncryption(store: nil, configPath: nil))
 
