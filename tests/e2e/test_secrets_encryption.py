@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_harness import Cluster, KyvernProcess, kyvern_binary
+from e2e_harness import Cluster, KyvernProcess, ServerStartError, kyvern_binary
 from etcd_cluster import EtcdCluster
 
 CANARY = "kyvern-canary-plaintext-7f3a9c"
@@ -198,3 +198,21 @@ def test_etcd_data_directory_holds_no_plaintext(tmp_path: Path):
         assert_no_plaintext(blob, "etcd's data directory")
         assert b"k8s:enc:aescbc:v1:key1:" in blob
         assert b"k8s:enc:aescbc:v1:aescbckey-" in blob
+
+
+def test_invalid_configuration_stops_the_server_naming_the_field(tmp_path: Path):
+    config = tmp_path / "encryption.yaml"
+    config.write_text(f"""apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources: [secrets]
+    providers:
+      - identity: {{}}
+      - secretbox:
+          keys: [{{name: short, secret: {base64.b64encode(bytes(16)).decode()}}}]
+""")
+    server = KyvernProcess(tmp_path / "data", extra_args=("--encryption-provider-config", str(config)))
+    with pytest.raises(ServerStartError) as failure:
+        server.start(timeout=30)
+    assert ("resources[0].providers[1].secretbox.keys[0].secret: Invalid value: \"REDACTED\": "
+            "secret is not of the expected length, got 16, expected one of [32]") in str(failure.value)
