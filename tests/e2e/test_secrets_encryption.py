@@ -216,3 +216,22 @@ resources:
         server.start(timeout=30)
     assert ("resources[0].providers[1].secretbox.keys[0].secret: Invalid value: \"REDACTED\": "
             "secret is not of the expected length, got 16, expected one of [32]") in str(failure.value)
+
+
+def test_plaintext_without_identity_is_refused(tmp_path: Path):
+    data = tmp_path / "data"
+    server = KyvernProcess(data)
+    server.start()
+    try:
+        c = Cluster(server, tmp_path / "client")
+        create_secrets(c, "plain", 1)
+        c.close()
+    finally:
+        assert server.stop() == 0
+    config = tmp_path / "encryption.yaml"
+    write_config(config)
+    config.write_text(config.read_text().replace("      - identity: {}\n", ""))
+    server = KyvernProcess(data, port=server.port, extra_args=("--encryption-provider-config", str(config)))
+    with pytest.raises(ServerStartError) as failure:
+        server.start(timeout=30)
+    assert 'unable to transform key "/registry/core/secrets/plain/s0": no matching prefix found' in str(failure.value)
