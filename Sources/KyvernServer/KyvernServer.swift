@@ -36,7 +36,9 @@ public enum KyvernServer {
         let kubeconfigPath = try KubeconfigWriter.write(dataDirectory: dataDirectory, host: serverHost,
                                                         port: options.httpsPort, pki: pki)
 
-        let (store, storeService) = try options.datastore.open(logger: logger.withLabel("kyvern.store"))
+        let (backend, storeService) = try options.datastore.open(logger: logger.withLabel("kyvern.store"))
+        let (store, secretsEncryption) = try EncryptionAtRest.wrap(backend, configPath: options.encryptionProviderConfig,
+                                                                   logger: logger)
         let registry = PrometheusCollectorRegistry()
         let nodeToken = try NodeTokenFile.loadOrCreate(dataDirectory: dataDirectory, caPEM: pki.caCertificatePEM)
         var configuration = APIServerConfiguration(
@@ -51,6 +53,9 @@ public enum KyvernServer {
         configuration.serviceAccountTokenIssuer = ServiceAccountTokenIssuer(
             key: try ServiceAccountSigningKey.loadOrCreate(directory: pkiDirectory, logger: logger))
         configuration.serviceRanges = ServiceRanges(clusterIPs: try ServiceRanges.parseCIDR(options.serviceCIDR))
+        configuration.secretsEncryption = secretsEncryption
+        configuration.maxRequestsInFlight = options.maxRequestsInFlight
+        configuration.maxMutatingRequestsInFlight = options.maxMutatingRequestsInFlight
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",
                         metadata: ["kubeconfig": "\(kubeconfigPath)", "address": "https://\(serverHost):\(options.httpsPort)"])

@@ -38,6 +38,13 @@ public struct ServerOptions: Sendable {
     public var token: String?
     /// The built-in node agent's settings (`--runtime`, `--node-name`, `--kubelet-port`, `--pod-cidr`).
     public var agent: AgentOptions
+    /// EncryptionConfiguration file for encrypting Secrets (and other resources) at rest
+    /// (`--encryption-provider-config`); nil: stored as written.
+    public var encryptionProviderConfig: String?
+    /// Non-mutating / mutating requests served at once before 429 (`--max-requests-inflight`,
+    /// `--max-mutating-requests-inflight`; 0: no limit).
+    public var maxRequestsInFlight = 400
+    public var maxMutatingRequestsInFlight = 200
     /// Node lifecycle periods and rates, and the DefaultTolerationSeconds admission's periods.
     public var nodeLifecycle = NodeLifecycleSettings()
     /// How requests are authorized (`--authorization-mode`).

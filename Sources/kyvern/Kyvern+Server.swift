@@ -54,6 +54,15 @@ extension Kyvern {
         @Option(name: .customLong("cluster-cidr"), help: "IPv4 range node pod ranges (a /24 each) are allocated from.")
         var clusterCIDR: String = "10.42.0.0/16"
 
+        @Option(help: "EncryptionConfiguration file (apiserver.config.k8s.io/v1, YAML or JSON): which resources are encrypted at rest, with which providers and keys.")
+        var encryptionProviderConfig: String?
+
+        @Option(name: .customLong("max-requests-inflight"), help: "Non-mutating requests served at once; beyond, 429 (0: no limit). Watches and other long-running requests are not counted.")
+        var maxRequestsInflight: Int = 400
+
+        @Option(name: .customLong("max-mutating-requests-inflight"), help: "Mutating requests served at once; beyond, 429 (0: no limit).")
+        var maxMutatingRequestsInflight: Int = 200
+
         @Flag(help: "Run without the built-in scheduler.")
         var disableScheduler = false
 
@@ -103,6 +112,9 @@ extension Kyvern {
             guard ServerOptions.parseAuthorizationMode(authorizationMode) != nil else {
                 throw ValidationError("--authorization-mode: unknown mode \"\(authorizationMode)\" (RBAC or AlwaysAllow)")
             }
+            guard maxRequestsInflight >= 0, maxMutatingRequestsInflight >= 0 else {
+                throw ValidationError("--max-requests-inflight and --max-mutating-requests-inflight must not be negative")
+            }
             guard (1...65535).contains(httpsListenPort) else {
                 throw ValidationError("--https-listen-port must be between 1 and 65535")
             }
@@ -118,6 +130,9 @@ extension Kyvern {
                 endpoint: datastoreEndpoint, dataDirectory: options.dataDirectory, caFile: datastoreCafile,
                 certFile: datastoreCertfile, keyFile: datastoreKeyfile)
             options.token = token
+            options.encryptionProviderConfig = encryptionProviderConfig
+            options.maxRequestsInFlight = maxRequestsInflight
+            options.maxMutatingRequestsInFlight = maxMutatingRequestsInflight
             options.eventTTL = ServerOptions.parseDuration(eventTTL)!
             options.authorizationMode = ServerOptions.parseAuthorizationMode(authorizationMode)!
             options.anonymousAuth = anonymousAuth

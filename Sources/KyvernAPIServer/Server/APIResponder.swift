@@ -25,6 +25,10 @@ struct APIResponder: HTTPResponder {
     /// ServiceAccount issuer discovery (OIDC configuration and JWKS), and the authentication reviews.
     var issuerDiscovery: ServiceAccountIssuerDiscovery? = nil
     var reviews: AuthenticationReviews? = nil
+    /// `kyvern secrets-encrypt`'s admin endpoints under `/kyvern/`.
+    var secretsEncryption: SecretsEncryptionRoutes? = nil
+    /// `--max-requests-inflight` / `--max-mutating-requests-inflight`.
+    var inFlight: InFlightLimiter? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -88,6 +92,11 @@ struct APIResponder: HTTPResponder {
             var response = Self.json(document.body, contentType: document.contentType)
             response.headers[.cacheControl] = "public, max-age=3600"
             return response
+        }
+        let slot = try inFlight?.admit(method: request.method, target: target, query: request.uri.query, groups: user.groups)
+        defer { slot?.release() }
+        if first == SecretsEncryptionRoutes.root, let secretsEncryption {
+            return try await secretsEncryption.respond(to: request, segments: segments, user: user)
         }
         let accept = request.headers[.accept]
         switch (first, segments.count) {

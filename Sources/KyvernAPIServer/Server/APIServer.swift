@@ -69,6 +69,10 @@ public struct APIServer: Service {
         responder.reviews = AuthenticationReviews(authenticators: authenticators, serviceAccounts: serviceAccounts,
                                                   apiAudiences: configuration.serviceAccountTokenIssuer?.apiAudiences
                                                       ?? [ServiceAccountTokenIssuer.defaultIssuer])
+        responder.inFlight = InFlightLimiter(maxReadOnly: configuration.maxRequestsInFlight,
+                                             maxMutating: configuration.maxMutatingRequestsInFlight, registry: registry)
+        responder.secretsEncryption = SecretsEncryptionRoutes(
+            encryption: configuration.secretsEncryption ?? SecretsEncryption(store: nil, configPath: nil))
 
         let onReady = self.onReady
         let app = Application(

@@ -33,6 +33,12 @@ public struct APIServerConfiguration: Sendable {
     /// Signs and verifies ServiceAccount tokens; nil serves neither `serviceaccounts/token` nor
     /// ServiceAccount authentication.
     public var serviceAccountTokenIssuer: ServiceAccountTokenIssuer?
+    /// Requests served at once beyond which further ones get 429 (upstream's `--max-requests-inflight`,
+    /// `--max-mutating-requests-inflight`; 0: no limit). Long-running requests are not counted.
+    public var maxRequestsInFlight = 400
+    public var maxMutatingRequestsInFlight = 200
+    /// Secrets encryption at rest, for `kyvern secrets-encrypt` (nil: reported as not configured).
+    package var secretsEncryption: SecretsEncryption?
 
     public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
                 compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000,

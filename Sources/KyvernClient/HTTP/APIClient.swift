@@ -72,6 +72,11 @@ public struct APIClient: KubernetesClient {
         try await send(RequestTarget(method: "GET", path: path))
     }
 
+    /// POSTs `body` to a path outside the resource API (Kyvern's admin endpoints).
+    public func postPath(_ path: String, query: [(String, String)] = [], body: JSONValue = .object([:])) async throws -> JSONValue {
+        try await send(RequestTarget(method: "POST", path: path, query: query, body: body.serialized()))
+    }
+
     public func updateStatus(_ ref: ResourceRef, namespace: String?, _ object: JSONValue,
                              options: WriteOptions) async throws -> JSONValue {
         try await send(Requests.update(ref, namespace: namespace, name: try Self.name(of: object), subresource: "status",
