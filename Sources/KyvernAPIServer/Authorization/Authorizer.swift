@@ -20,16 +20,21 @@ public struct Authorizer: Sendable {
 
     let mode: Mode
     let rbac: RBACAuthorizer
+    let metrics: AuthorizationMetrics?
 
-    init(mode: Mode, rbac: RBACAuthorizer) {
+    init(mode: Mode, rbac: RBACAuthorizer, metrics: AuthorizationMetrics? = nil) {
         self.mode = mode
         self.rbac = rbac
+        self.metrics = metrics
     }
 
     public func authorize(_ request: AuthorizationAttributes) async -> AuthorizationDecision {
         if mode == .alwaysAllow { return .allow("") }
         if request.user.groups.contains("system:masters") { return .allow("") }
-        return await rbac.authorize(request)
+        let start = ContinuousClock.now
+        let decision = await rbac.authorize(request)
+        metrics?.record(allowed: decision.allowed, duration: ContinuousClock.now - start)
+        return decision
     }
 
     /// The rules a user holds in a namespace, for SelfSubjectRulesReview and escalation checks.

@@ -1,7 +1,10 @@
+import Synchronization
+
 /// RBAC decisions from an index of the watch cache's Roles, ClusterRoles and bindings, rebuilt
 /// only when one of those four resources changed since the last decision; so a binding written
-/// a moment ago already counts, and a quiet cluster decides without touching the cache's objects.
-actor RBACAuthorizer {
+/// a moment ago already counts, and a quiet cluster decides under a lock held for a pointer copy,
+/// without waiting on the watch cache.
+final class RBACAuthorizer: Sendable {
     static let buckets = [
         StorageKeys.resourcePrefix(group: "rbac.authorization.k8s.io", resource: "clusterroles"),
         StorageKeys.resourcePrefix(group: "rbac.authorization.k8s.io", resource: "roles"),
@@ -9,9 +12,13 @@ actor RBACAuthorizer {
         StorageKeys.resourcePrefix(group: "rbac.authorization.k8s.io", resource: "rolebindings"),
     ]
 
+    private struct Indexed: Sendable {
+        var version: [Int64]
+        var snapshot: RBACSnapshot
+    }
+
     private let cache: WatchCache
-    private var snapshot = RBACSnapshot()
-    private var version: [Int64] = []
+    private let indexed = Mutex(Indexed(version: [], snapshot: RBACSnapshot()))
 
     init(cache: WatchCache) {
         self.cache = cache
@@ -28,15 +35,25 @@ actor RBACAuthorizer {
     }
 
     private func current() async -> RBACSnapshot {
-        let latest = await cache.version(ofBuckets: Self.buckets)
-        if latest != version {
-            let contents = await cache.contents(ofBuckets: Self.buckets)
-            snapshot = RBACSnapshot(clusterRoles: contents.items[0].map(\.object), roles: contents.items[1].map(\.object),
+        let latest = cache.changes.version(ofBuckets: Self.buckets)
+        if let snapshot = indexed.withLock({ $0.version == latest ? $0.snapshot : nil }) { return snapshot }
+        let contents = await cache.contents(ofBuckets: Self.buckets)
+        let snapshot = RBACSnapshot(clusterRoles: contents.items[0].map(\.object), roles: contents.items[1].map(\.object),
                                     clusterRoleBindings: contents.items[2].map(\.object),
                                     roleBindings: contents.items[3].map(\.object))
-            version = contents.version
+        indexed.withLock { indexed in
+            // A slower rebuild from older contents must not replace a newer one.
+            if indexed.version.isEmpty || !Self.isNewer(indexed.version, than: contents.version) {
+                indexed = Indexed(version: contents.version, snapshot: snapshot)
+            }
         }
         return snapshot
+    }
+
+    private static func isNewer(_ a: [Int64], than b: [Int64]) -> Bool {
+        guard a.count == b.count else { return false }
+        if a[0] != b[0] { return a[0] > b[0] }
+        return zip(a.dropFirst(), b.dropFirst()).allSatisfy { $0 >= $1 } && a != b
     }
 
     /// Upstream's wording: `RBAC: allowed by ClusterRoleBinding "x" of ClusterRole "y" to User "z"`.

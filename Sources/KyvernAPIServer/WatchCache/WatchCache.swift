@@ -36,6 +36,9 @@ public actor WatchCache {
     private let logger: Logger
     /// Objects this server wrote, so the feeder need not decode them again.
     public nonisolated let written = WrittenObjects()
+    /// When each bucket last changed, readable without waiting for the actor (derived indexes
+    /// check it on every request).
+    public nonisolated let changes = BucketChanges()
     /// Bound of a watcher's queue; a watcher this far behind is closed and must re-watch.
     private let watcherBuffer = 20_000
 
@@ -61,6 +64,7 @@ public actor WatchCache {
         historyStart = revision
         self.revision = revision
         loads += 1
+        changes.reset(loads: loads)
         for (_, watcher) in watchers { watcher.continuation.finish() }
         watchers = [:]
     }
@@ -110,6 +114,7 @@ public actor WatchCache {
                 }
                 buckets[bucketKey, default: Bucket()].items[event.kv.key] = object
                 buckets[bucketKey]?.changed = event.revision
+                changes.record(bucketKey, revision: event.revision)
                 if previous == nil { buckets[bucketKey, default: Bucket()].order.insert(event.kv.key) }
                 cacheEvent = CacheEvent(type: previous == nil ? .added : .modified, object: object, previous: previous)
             case .delete:
@@ -117,6 +122,7 @@ public actor WatchCache {
                 buckets[bucketKey]?.items[event.kv.key] = nil
                 buckets[bucketKey]?.order.remove(event.kv.key)
                 buckets[bucketKey]?.changed = event.revision
+                changes.record(bucketKey, revision: event.revision)
                 cacheEvent = CacheEvent(type: .deleted, object: previous.restamped(event.revision), previous: previous)
             }
             history.append(cacheEvent)
@@ -196,7 +202,7 @@ public actor WatchCache {
     /// A value that changes whenever any of `names` changes (or the cache is reloaded), for
     /// indexes derived from a few buckets that rebuild only when their sources changed.
     public func version(ofBuckets names: [String]) -> [Int64] {
-        [loads] + names.map { buckets[$0]?.changed ?? 0 }
+        changes.version(ofBuckets: names)
     }
 
     /// Every object of several buckets, with ``version(ofBuckets:)`` read in the same step.

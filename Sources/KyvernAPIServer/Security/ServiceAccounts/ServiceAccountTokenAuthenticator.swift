@@ -14,6 +14,7 @@ public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
     let apiAudiences: [String]
     let lookup: ObjectLookup
     let now: @Sendable () -> Date
+    let verified = VerifiedTokens()
 
     package init(issuer: ServiceAccountTokenIssuer, lookup: ObjectLookup, now: @escaping @Sendable () -> Date = { Date() }) {
         self.init(keys: [issuer.key.publicKey], issuer: issuer.issuer, apiAudiences: issuer.apiAudiences, lookup: lookup, now: now)
@@ -50,10 +51,15 @@ public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
             return .notMine
         }
         let claims: JSONValue
-        do {
-            claims = try JSONWebToken.verify(token, keys: keys).claims
-        } catch {
-            return .refused(error.description)
+        if let known = verified.claims(of: token) {
+            claims = known
+        } else {
+            do {
+                claims = try JSONWebToken.verify(token, keys: keys).claims
+            } catch {
+                return .refused(error.description)
+            }
+            verified.remember(token, claims: claims)
         }
         let tokenAudiences: [String] = switch claims["aud"] {
         case .string(let one): [one]
