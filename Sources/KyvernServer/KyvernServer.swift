@@ -72,8 +72,12 @@ public enum KyvernServer {
         var schedulerClient: APIClient?
         if !options.disableScheduler {
             let schedulerLogger = logger.withLabel("kyvern.scheduler")
+            // The scheduler acts as system:kube-scheduler (upstream's role for it), not as the admin.
+            let schedulerKubeconfig = try KubeconfigWriter.writeComponent(
+                "scheduler", user: "system:kube-scheduler", dataDirectory: dataDirectory, host: serverHost,
+                port: options.httpsPort, pki: pki)
             let (scheduler, client, profiles) = try await SchedulerRunner.makeScheduler(
-                kubeconfig: kubeconfigPath, configFile: options.schedulerConfig, registry: registry,
+                kubeconfig: schedulerKubeconfig, configFile: options.schedulerConfig, registry: registry,
                 logger: schedulerLogger)
             schedulerClient = client
             // On etcd several servers may share the cluster: each server's scheduler then schedules
