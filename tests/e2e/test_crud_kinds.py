@@ -66,6 +66,11 @@ def test_crud_with_kubectl(cluster, ns, suffix, kind: Kind):
         created = wait_until("the volume Available", lambda: (lambda o: o if o.get("status", {}).get("phase") == "Available"
                                                               else None)(cluster.ok_json(cluster.get(f"/api/v1/persistentvolumes/{name}"))),
                              timeout=15)
+    if kind.key == "resourcequotas":
+        # The quota controller fills in status.hard/used at once (as upstream's does); compare from then on.
+        created = wait_until("the quota's status", lambda: (lambda o: o if o.get("status", {}).get("used") is not None
+                                                             else None)(cluster.ok_json(cluster.get(f"/api/v1/namespaces/{ns}/resourcequotas/{name}"))),
+                             timeout=15)
     try:
         assert created["apiVersion"] == kind.group_version and created["kind"] == kind.kind, created
         meta = created["metadata"]

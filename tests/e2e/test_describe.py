@@ -9,6 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from kubernetes import client
 
+from e2e_harness import wait_until
+
 pytestmark = pytest.mark.kubectl
 
 
@@ -191,6 +193,9 @@ def test_describe_namespace_shows_quota_limits_and_events(cluster, ns):
         "apiVersion": "v1", "kind": "LimitRange", "metadata": {"name": "lr"},
         "spec": {"limits": [{"type": "Container", "default": {"cpu": "500m"}}]}}), 201)
     nsobj = cluster.ok_json(cluster.get(f"/api/v1/namespaces/{ns}"), 200)
+    # The quota controller fills in status.used, as upstream's does.
+    wait_until("quota status", lambda: cluster.ok_json(cluster.get(f"/api/v1/namespaces/{ns}/resourcequotas/q"), 200)
+               .get("status", {}).get("used") == {"pods": "0"}, timeout=15)
     api = client.CoreV1Api(cluster.api_client)
     # Events about a cluster-scoped object live in "default", as upstream's recorders write them
     # (and as upstream's validation demands of an event whose involvedObject has no namespace).
@@ -200,7 +205,7 @@ def test_describe_namespace_shows_quota_limits_and_events(cluster, ns):
     # kubectl's namespace describer prints quotas and limit ranges, and (unlike the others) no events.
     assert _fields(out) == [
         f"Name: {ns}", f"Labels: kubernetes.io/metadata.name={ns}", "Annotations: <none>", "Status: Active", "",
-        "Resource Quotas", "Name: q", "Resource Used Hard", "-------- --- ---", "",
+        "Resource Quotas", "Name: q", "Resource Used Hard", "-------- --- ---", "pods 0 10", "",
         "Resource Limits",
         "Type Resource Min Max Default Request Default Limit Max Limit/Request Ratio",
         "---- -------- --- --- --------------- ------------- -----------------------",
