@@ -38,6 +38,7 @@ enum BootstrapPolicy {
                 return merged
             }
         }
+        try await ensureNamespaced(storage: storage)
         for binding in clusterRoleBindings {
             try await reconcile(object(of: binding), info: bindings, storage: storage) { existing, wanted in
                 var merged = existing
@@ -52,7 +53,8 @@ enum BootstrapPolicy {
     private static func reconcile(_ wanted: JSONValue, info: ResourceInfo, storage: ObjectStorage,
                                   merge: @escaping @Sendable (JSONValue, JSONValue) -> JSONValue) async throws {
         let name = wanted[path: ["metadata", "name"]]?.stringValue ?? ""
-        let key = StorageKeys.key(info, namespace: nil, name: name)
+        let namespace = wanted[path: ["metadata", "namespace"]]?.stringValue
+        let key = StorageKeys.key(info, namespace: namespace, name: name)
         guard let existing = try await storage.read(key: key)?.object else {
             do {
                 _ = try await storage.create(info, key: key, object: wanted)
@@ -74,6 +76,35 @@ enum BootstrapPolicy {
         }
         merged[path: ["metadata", "labels"]] = .object(labels)
         return merged
+    }
+
+    /// Kyvern's node agents publish the cluster DNS Service and their DNS EndpointSlices in
+    /// kube-system: a Role there, bound to `system:nodes`, allows exactly that.
+    private static func ensureNamespaced(storage: ObjectStorage) async throws {
+        guard let roles = ResourceCatalog.find(group: "rbac.authorization.k8s.io", version: "v1", resource: "roles"),
+              let bindings = ResourceCatalog.find(group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings")
+        else { return }
+        var role: JSONValue = [
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+            "metadata": metadata(name: "kyvern:node-dns", labels: [:]),
+            "rules": .array([
+                rule(["get", "create", "update", "patch"], [""], ["services"]),
+                rule(["get", "list", "watch", "create", "update", "patch", "delete"], ["discovery.k8s.io"], ["endpointslices"]),
+            ].map(\.json)),
+        ]
+        role[path: ["metadata", "namespace"]] = "kube-system"
+        try await reconcile(role, info: roles, storage: storage) { existing, wanted in
+            var merged = existing
+            var rules = existing["rules"]?.arrayValue ?? []
+            for rule in wanted["rules"]?.arrayValue ?? [] where !rules.contains(rule) { rules.append(rule) }
+            merged["rules"] = .array(rules)
+            return merged
+        }
+        var binding = object(of: Binding(name: "kyvern:node-dns", role: "kyvern:node-dns", subjects: [("Group", "system:nodes", "")]))
+        binding["kind"] = "RoleBinding"
+        binding[path: ["metadata", "namespace"]] = "kube-system"
+        binding[path: ["roleRef", "kind"]] = "Role"
+        try await reconcile(binding, info: bindings, storage: storage) { existing, _ in existing }
     }
 
     private static func metadata(name: String, labels: [String: String]) -> JSONValue {
