@@ -62,6 +62,7 @@ extension ResourceHandler {
         var prepared = prepareForCreate(object, info)
         await admitStorageCreate(&prepared, info: info)
         try await admitRBAC(prepared, old: nil, info: info, user: request.user)
+        try await admitPodSecurity(prepared, old: nil, request: request)
         try admitCertificateRequestCreate(&prepared, info: info, user: request.user)
         if request.dryRun { return .object(prepared, status: 201) }
         let stored = try await storage.create(info, key: key(request, name: name), object: prepared)

@@ -26,6 +26,7 @@ extension ResourceHandler {
         var prepared = prepareForCreate(object, info)
         await admitStorageCreate(&prepared, info: info)
         try await admitRBAC(prepared, old: nil, info: info, user: request.user)
+        try await admitPodSecurity(prepared, old: nil, request: request)
         try admitCertificateRequestCreate(&prepared, info: info, user: request.user)
         let allocation = try await allocateServiceValues(&prepared, old: nil, info: info, dryRun: request.dryRun)
         if request.dryRun { return .object(prepared, status: 201) }
@@ -147,6 +148,7 @@ extension ResourceHandler {
             let updated = try await writeTransform(current)
             try await self.admitStorageUpdate(updated, old: current, info: info)
             try await self.admitRBAC(updated, old: current, info: info, user: request.user)
+            try await self.admitPodSecurity(updated, old: current, request: request)
             return records ? self.recordUpdate(request, old: current, new: updated) : updated
         }
         let allocations = UpdateAllocations(handler: self, info: info, dryRun: request.dryRun)

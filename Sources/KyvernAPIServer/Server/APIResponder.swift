@@ -142,7 +142,7 @@ struct APIResponder: HTTPResponder {
         resourceRequest.userAgent = request.headers[.userAgent]
         resourceRequest.user = user
         let reply = try await handler.handle(&resourceRequest)
-        return response(for: reply, warnings: resourceRequest.warnings)
+        return response(for: reply, warnings: resourceRequest.warnings + resourceRequest.admission.all)
     }
 
     private func response(for reply: Reply, warnings: [String]) -> Response {
