@@ -31,6 +31,8 @@ struct ResourceRequest: Sendable {
     var warnings: [String] = []
     /// Who makes the request (after impersonation). Requests the server makes itself act as the admin.
     var user: UserInfo = .clusterAdmin
+    /// Warnings and audit annotations from admission steps run inside a write (shared by copies).
+    var admission = AdmissionWarnings()
 
     var wantsTable: Bool { accept?.contains("as=Table") == true }
     var dryRun: Bool { query.all("dryRun").contains("All") }

@@ -160,7 +160,7 @@ struct APIResponder: HTTPResponder {
         resourceRequest.user = user
         if let reply = try await reviews?.respond(to: resourceRequest, user: user) { return response(for: reply, warnings: []) }
         let reply = try await handler.handle(&resourceRequest)
-        return response(for: reply, warnings: resourceRequest.warnings)
+        return response(for: reply, warnings: resourceRequest.warnings + resourceRequest.admission.all)
     }
 
     private func response(for reply: Reply, warnings: [String]) -> Response {
