@@ -63,7 +63,7 @@ struct AuditRecord: Sendable {
 
     /// A write's body: names the object in `objectRef` and, from level Request, is logged.
     mutating func requestBody(_ body: [UInt8]) {
-        guard var event, !body.isEmpty, let object = try? JSONParser.parse(body) else { return }
+        guard var event, !body.isEmpty, let object = try? JSONValue.parse(body) else { return }
         if event.objectRef?.name.isEmpty == true, let name = object["metadata"]?["name"]?.stringValue {
             event.objectRef?.name = name
         }
@@ -73,7 +73,7 @@ struct AuditRecord: Sendable {
 
     /// A JSON reply, logged at level RequestResponse.
     mutating func responseBody(_ body: [UInt8]) {
-        guard let event, event.level >= .requestResponse, let object = try? JSONParser.parse(body) else { return }
+        guard let event, event.level >= .requestResponse, let object = try? JSONValue.parse(body) else { return }
         responseObject = trimmed(object)
     }
 
@@ -104,6 +104,7 @@ struct AuditRecord: Sendable {
         if longRunning {
             let original = response.body
             let record = self
+            let event = event
             response.body = ResponseBody { writer in
                 do {
                     try await original.write(writer)

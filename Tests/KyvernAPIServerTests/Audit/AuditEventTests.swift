@@ -22,7 +22,7 @@ struct AuditEventTests {
         #expect(line.last == UInt8(ascii: "\n"))
         #expect(!line.dropLast().contains(UInt8(ascii: "\n")))
         #expect(String(decoding: line.prefix(48), as: UTF8.self) == #"{"kind":"Event","apiVersion":"audit.k8s.io/v1","#)
-        let json = try JSONParser.parse(line.dropLast())
+        let json = try JSONValue.parse(line.dropLast())
         #expect(json["level"] == "Request")
         #expect(json["auditID"] == "0f4a6c2e-1111-2222-3333-444455556666")
         #expect(json["stage"] == "ResponseComplete")
@@ -44,7 +44,7 @@ struct AuditEventTests {
         let now = AuditTimestamp()
         let event = AuditEvent(level: .metadata, auditID: "id", stage: .responseStarted, requestURI: "/api", verb: "get",
                                user: nil, requestReceivedTimestamp: now, stageTimestamp: now)
-        let json = try JSONParser.parse(event.jsonLine().dropLast())
+        let json = try JSONValue.parse(event.jsonLine().dropLast())
         #expect(json["user"] == .object([:]))
         #expect(json["objectRef"] == nil && json["impersonatedUser"] == nil && json["annotations"] == nil)
     }
