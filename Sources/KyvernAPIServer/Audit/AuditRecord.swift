@@ -62,8 +62,9 @@ struct AuditRecord: Sendable {
     }
 
     /// A write's body: names the object in `objectRef` and, from level Request, is logged.
-    mutating func requestBody(_ body: [UInt8]) {
-        guard var event, !body.isEmpty, let object = try? JSONValue.parse(body) else { return }
+    mutating func requestBody(_ body: [UInt8], contentType: String?) {
+        guard var event, !body.isEmpty,
+              let object = try? BodyDecoder.decode(body, contentType: contentType, what: "") else { return }
         if event.objectRef?.name.isEmpty == true, let name = object["metadata"]?["name"]?.stringValue {
             event.objectRef?.name = name
         }
@@ -72,8 +73,9 @@ struct AuditRecord: Sendable {
     }
 
     /// A JSON reply, logged at level RequestResponse.
-    mutating func responseBody(_ body: [UInt8]) {
-        guard let event, event.level >= .requestResponse, let object = try? JSONValue.parse(body) else { return }
+    mutating func responseBody(_ body: [UInt8], contentType: String) {
+        guard let event, event.level >= .requestResponse,
+              let object = try? BodyDecoder.decode(body, contentType: contentType, what: "") else { return }
         responseObject = trimmed(object)
     }
 

@@ -175,10 +175,10 @@ struct APIResponder: HTTPResponder {
             body: body, contentType: request.headers[.contentType], accept: accept)
         resourceRequest.userAgent = request.headers[.userAgent]
         resourceRequest.user = user
-        audit?.requestBody(body)
+        audit?.requestBody(body, contentType: request.headers[.contentType])
         if let reply = try await reviews?.respond(to: resourceRequest, user: user) { return response(for: reply, warnings: []) }
         let reply = try await handler.handle(&resourceRequest)
-        if case .json(_, let bytes, _) = reply { audit?.responseBody(bytes) }
+        if case .json(_, let bytes, let contentType) = reply { audit?.responseBody(bytes, contentType: contentType) }
         return response(for: reply, warnings: resourceRequest.warnings)
     }
 
