@@ -56,6 +56,7 @@ public enum KyvernServer {
         configuration.secretsEncryption = secretsEncryption
         configuration.maxRequestsInFlight = options.maxRequestsInFlight
         configuration.maxMutatingRequestsInFlight = options.maxMutatingRequestsInFlight
+        configuration.auditLog = try options.audit.open(logger: logger)
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",
                         metadata: ["kubeconfig": "\(kubeconfigPath)", "address": "https://\(serverHost):\(options.httpsPort)"])

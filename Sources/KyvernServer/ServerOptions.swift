@@ -45,6 +45,8 @@ public struct ServerOptions: Sendable {
     /// `--max-mutating-requests-inflight`; 0: no limit).
     public var maxRequestsInFlight = 400
     public var maxMutatingRequestsInFlight = 200
+    /// Audit logging (`--audit-policy-file`, `--audit-log-*`); off unless both policy and path are set.
+    public var audit = AuditOptions()
     /// Node lifecycle periods and rates, and the DefaultTolerationSeconds admission's periods.
     public var nodeLifecycle = NodeLifecycleSettings()
     /// How requests are authorized (`--authorization-mode`).

@@ -63,6 +63,21 @@ extension Kyvern {
         @Option(name: .customLong("max-mutating-requests-inflight"), help: "Mutating requests served at once; beyond, 429 (0: no limit).")
         var maxMutatingRequestsInflight: Int = 200
 
+        @Option(name: .customLong("audit-policy-file"), help: "Audit policy (audit.k8s.io/v1 Policy, YAML or JSON): which requests are logged, at which level. Needs --audit-log-path.")
+        var auditPolicyFile: String?
+
+        @Option(name: .customLong("audit-log-path"), help: "File audit events are appended to as JSON lines ('-': standard output).")
+        var auditLogPath: String?
+
+        @Option(name: .customLong("audit-log-maxsize"), help: "Megabytes the audit log grows to before it is rotated.")
+        var auditLogMaxsize: Int = 100
+
+        @Option(name: .customLong("audit-log-maxbackup"), help: "Rotated audit log files kept (0: all).")
+        var auditLogMaxbackup: Int = 0
+
+        @Option(name: .customLong("audit-log-maxage"), help: "Days rotated audit log files are kept (0: no limit).")
+        var auditLogMaxage: Int = 0
+
         @Flag(help: "Run without the built-in scheduler.")
         var disableScheduler = false
 
@@ -115,6 +130,9 @@ extension Kyvern {
             guard maxRequestsInflight >= 0, maxMutatingRequestsInflight >= 0 else {
                 throw ValidationError("--max-requests-inflight and --max-mutating-requests-inflight must not be negative")
             }
+            guard auditLogMaxsize >= 0, auditLogMaxbackup >= 0, auditLogMaxage >= 0 else {
+                throw ValidationError("--audit-log-maxsize, --audit-log-maxbackup and --audit-log-maxage must not be negative")
+            }
             guard (1...65535).contains(httpsListenPort) else {
                 throw ValidationError("--https-listen-port must be between 1 and 65535")
             }
@@ -133,6 +151,8 @@ extension Kyvern {
             options.encryptionProviderConfig = encryptionProviderConfig
             options.maxRequestsInFlight = maxRequestsInflight
             options.maxMutatingRequestsInFlight = maxMutatingRequestsInflight
+            options.audit = AuditOptions(policyFile: auditPolicyFile, logPath: auditLogPath, maxSizeMB: auditLogMaxsize,
+                                         maxBackups: auditLogMaxbackup, maxAgeDays: auditLogMaxage)
             options.eventTTL = ServerOptions.parseDuration(eventTTL)!
             options.authorizationMode = ServerOptions.parseAuthorizationMode(authorizationMode)!
             options.anonymousAuth = anonymousAuth

@@ -82,9 +82,11 @@ struct StreamingServerChannel: ServerChildChannel {
                 let negotiated = try await value.negotiated.get()
                 // Every request of the connection (HTTP/2 streams run in child tasks) sees its identity.
                 await ClientCertificateIdentity.$current.withValue(value.peer.user.withLock { $0 }) {
-                    switch negotiated {
-                    case .http1_1(let connection): await http1.handle(value: connection, logger: logger)
-                    case .http2(let connection): await http2.handle(value: connection, logger: logger)
+                    await ConnectionPeer.$address.withValue(value.channel.remoteAddress?.ipAddress) {
+                        switch negotiated {
+                        case .http1_1(let connection): await http1.handle(value: connection, logger: logger)
+                        case .http2(let connection): await http2.handle(value: connection, logger: logger)
+                        }
                     }
                 }
             } catch {

@@ -29,6 +29,8 @@ struct APIResponder: HTTPResponder {
     var secretsEncryption: SecretsEncryptionRoutes? = nil
     /// `--max-requests-inflight` / `--max-mutating-requests-inflight`.
     var inFlight: InFlightLimiter? = nil
+    /// `--audit-policy-file` / `--audit-log-path`: nil when requests are not audited.
+    var auditLog: AuditLog? = nil
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -36,15 +38,20 @@ struct APIResponder: HTTPResponder {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         let target = RequestTarget.parse(segments)
         var verb = Self.verb(method: request.method, target: target, query: request.uri.query)
-        let response: Response
+        var audit = auditLog.map { AuditRecord(log: $0, request: request, target: target) }
+        var response: Response
+        var failure: APIError?
         do {
-            response = try await route(request, segments: segments, target: target, verb: &verb)
+            response = try await route(request, segments: segments, target: target, verb: &verb, audit: &audit)
         } catch let error as APIError {
+            failure = error
             response = Self.errorResponse(error)
         } catch {
             logger.error("request failed", metadata: ["path": "\(path)", "error": "\(error)"])
-            response = Self.errorResponse(APIError.internalError("\(error)"))
+            failure = APIError.internalError("\(error)")
+            response = Self.errorResponse(failure!)
         }
+        audit?.finish(&response, error: failure, longRunning: verb == "WATCH" && failure == nil)
         metrics.record(verb: verb, group: target?.group ?? "", version: target?.version ?? "",
                        resource: target?.resource ?? "", subresource: target?.subresource ?? "",
                        code: response.status.code, duration: ContinuousClock.now - start)
@@ -70,7 +77,8 @@ struct APIResponder: HTTPResponder {
         }
     }
 
-    private func route(_ request: Request, segments: [Substring], target: RequestTarget?, verb: inout String) async throws -> Response {
+    private func route(_ request: Request, segments: [Substring], target: RequestTarget?, verb: inout String,
+                       audit: inout AuditRecord?) async throws -> Response {
         let first = segments.first.map(String.init) ?? ""
         // Health and version are open to everyone, as upstream's system:public-info-viewer allows.
         switch first {
@@ -86,8 +94,17 @@ struct APIResponder: HTTPResponder {
         default:
             break
         }
-        let user = try await access.admit(method: request.method.rawValue, path: request.uri.path, target: target,
-                                          query: QueryParameters(request.uri.query), headers: request.headers)
+        var outcome = AccessOutcome()
+        let user: UserInfo
+        do {
+            user = try await access.admit(method: request.method.rawValue, path: request.uri.path, target: target,
+                                          query: QueryParameters(request.uri.query), headers: request.headers,
+                                          outcome: &outcome)
+            audit?.admitted(outcome)
+        } catch {
+            audit?.admitted(outcome)
+            throw error
+        }
         if let document = issuerDiscovery?.document(at: request.uri.path) {
             var response = Self.json(document.body, contentType: document.contentType)
             response.headers[.cacheControl] = "public, max-age=3600"
@@ -158,8 +175,10 @@ struct APIResponder: HTTPResponder {
             body: body, contentType: request.headers[.contentType], accept: accept)
         resourceRequest.userAgent = request.headers[.userAgent]
         resourceRequest.user = user
+        audit?.requestBody(body, contentType: request.headers[.contentType])
         if let reply = try await reviews?.respond(to: resourceRequest, user: user) { return response(for: reply, warnings: []) }
         let reply = try await handler.handle(&resourceRequest)
+        if case .json(_, let bytes, let contentType) = reply { audit?.responseBody(bytes, contentType: contentType) }
         return response(for: reply, warnings: resourceRequest.warnings + resourceRequest.admission.all)
     }
 

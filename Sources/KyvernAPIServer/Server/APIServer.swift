@@ -72,6 +72,7 @@ public struct APIServer: Service {
                                                       ?? [ServiceAccountTokenIssuer.defaultIssuer])
         responder.inFlight = InFlightLimiter(maxReadOnly: configuration.maxRequestsInFlight,
                                              maxMutating: configuration.maxMutatingRequestsInFlight, registry: registry)
+        responder.auditLog = configuration.auditLog
         responder.secretsEncryption = SecretsEncryptionRoutes(
             encryption: configuration.secretsEncryption ?? SecretsEncryption(store: nil, configPath: nil))
 
@@ -131,6 +132,7 @@ public struct APIServer: Service {
             while let _ = try? await group.next() {}
         }
         await cache.closeAll()
+        await configuration.auditLog?.sink.close()
         logger.info("API server stopped")
     }
 

@@ -39,6 +39,8 @@ public struct APIServerConfiguration: Sendable {
     public var maxMutatingRequestsInFlight = 200
     /// Secrets encryption at rest, for `kyvern secrets-encrypt` (nil: reported as not configured).
     package var secretsEncryption: SecretsEncryption?
+    /// Audit logging (`--audit-policy-file`, `--audit-log-path`); nil: off.
+    package var auditLog: AuditLog?
 
     public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
                 compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000,
