@@ -19,14 +19,20 @@ final class RBACAuthorizer: Sendable {
 
     private let cache: WatchCache
     private let indexed = Mutex(Indexed(version: [], snapshot: RBACSnapshot()))
+    /// Brings the watch cache up to the store's current revision (a consistent read).
+    private let sync: @Sendable () async -> Void
 
-    init(cache: WatchCache) {
+    init(cache: WatchCache, sync: @escaping @Sendable () async -> Void = {}) {
         self.cache = cache
+        self.sync = sync
     }
 
     func authorize(_ request: AuthorizationAttributes) async -> AuthorizationDecision {
-        let snapshot = await current()
-        guard let grant = snapshot.allowingGrant(request) else { return .noOpinion }
+        if let grant = await current().allowingGrant(request) { return .allow(Self.reason(grant)) }
+        // Before refusing, catch up with the store: a binding written a moment ago (by this server at
+        // start-up, or by another server on the same etcd) may not have reached the cache yet.
+        await sync()
+        guard let grant = await current().allowingGrant(request) else { return .noOpinion }
         return .allow(Self.reason(grant))
     }
 

@@ -42,7 +42,7 @@ public struct APIServer: Service {
         var handler = ResourceHandler(storage: storage, pruner: SchemaPruner(schemas: schemas), logger: logger,
                                       serviceRanges: configuration.serviceRanges)
         handler.defaultTolerationSeconds = configuration.defaultTolerationSeconds
-        let authorizer = Authorizer(mode: configuration.authorizationMode, rbac: RBACAuthorizer(cache: cache),
+        let authorizer = Authorizer(mode: configuration.authorizationMode, rbac: RBACAuthorizer(cache: cache, sync: { try? await storage.syncCache() }),
                                     metrics: AuthorizationMetrics(registry: registry))
         // Static tokens first, then ServiceAccount JWTs (read against the watch cache).
         handler.tokenIssuer = configuration.serviceAccountTokenIssuer
