@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import sys
@@ -158,7 +159,7 @@ def main() -> int:
         by = {(r["who"], r["clients"]): r for r in rows}
         report = {
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": git_commit(),
-            "binary": args.bin, "cpu": cpu_model(), "rolebindings": args.bindings, "create": rows,
+            "binary": os.path.relpath(args.bin, ROOT) if os.path.isabs(args.bin) else args.bin, "cpu": cpu_model(), "rolebindings": args.bindings, "create": rows,
             "decision": {"count": n, "p50_us": round(p50 * 1e6, 2), "p99_us": round(p99 * 1e6, 2)},
             "ratio_p99": {c: round(by[("user", c)]["p99_ms"] / by[("admin", c)]["p99_ms"], 3) for c in (1, 8)},
             "targets": TARGETS,
