@@ -441,9 +441,16 @@ def make_namespace(creds: Creds, name: str):
     c = Client(creds)
     status, data = c.call("POST", "/api/v1/namespaces",
                           json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}).encode())
+    if status not in (201, 409):
+        c.close()
+        raise RuntimeError(f"create namespace {name}: {status} {data[:200]!r}")
+    # Pods need their ServiceAccount; benches that run without the controller manager (whose
+    # serviceaccount controller makes `default`) make it here. 409: the controller was first.
+    status, data = c.call("POST", f"/api/v1/namespaces/{name}/serviceaccounts",
+                          json.dumps({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "default"}}).encode())
     c.close()
     if status not in (201, 409):
-        raise RuntimeError(f"create namespace {name}: {status} {data[:200]!r}")
+        raise RuntimeError(f"create serviceaccount {name}/default: {status} {data[:200]!r}")
 
 
 def populate(creds: Creds, namespace: str, n: int, prefix: str = "obj") -> list[str]:

@@ -69,6 +69,10 @@ public enum ControllerManagerRunner {
         let configuration = try ClientConfiguration(kubeconfigPath: kubeconfig, component: "kyvern-controller-manager")
         let client = try APIClient(configuration: configuration,
                                    logger: logger.withLabel("kyvern.controller-manager.client"))
+        var options = options
+        if options.rootCACertificatePEM == nil {
+            options.rootCACertificatePEM = configuration.certificateAuthorityPEM
+        }
         let manager = ControllerManager(client: client, options: options, definitions: definitions, registry: registry,
                                         logger: logger)
         return (manager, client)

@@ -259,7 +259,10 @@ private struct Harness {
 
     @discardableResult
     func createNamespace(_ name: String) async throws -> Response {
-        try await send("POST", "/api/v1/namespaces", body: ["metadata": ["name": .string(name)]])
+        let created = try await send("POST", "/api/v1/namespaces", body: ["metadata": ["name": .string(name)]])
+        // As the serviceaccount controller would: pods need their account to exist.
+        _ = try await send("POST", "/api/v1/namespaces/\(name)/serviceaccounts", body: ["metadata": ["name": "default"]])
+        return created
     }
 
     @discardableResult

@@ -40,7 +40,7 @@ def kubectl_get(cluster, resource: str, name: str, ns: str | None = None) -> dic
 
 
 def without_token_volume(spec: dict) -> dict:
-    """The ServiceAccount plugin's projected token volume comes with a later issue; ignore it either way."""
+    """The ServiceAccount plugin's projected token volume, checked in test_serviceaccount_admission.py."""
     spec = json.loads(json.dumps(spec))
     spec["volumes"] = [v for v in spec.get("volumes", []) if not v["name"].startswith("kube-api-access-")]
     if not spec["volumes"]:
@@ -102,6 +102,7 @@ def test_pod_defaults_with_python_client(cluster, ns):
     from kubernetes import client
 
     api = client.CoreV1Api(cluster.api_client)
+    api.create_namespaced_service_account(ns, client.V1ServiceAccount(metadata=client.V1ObjectMeta(name="builder")))
     body = client.V1Pod(metadata=client.V1ObjectMeta(name="py"), spec=client.V1PodSpec(
         service_account="builder",
         containers=[client.V1Container(name="app", image="busybox:1.36", image_pull_policy="Never")],

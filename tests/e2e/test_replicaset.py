@@ -221,7 +221,7 @@ def test_standalone_controller_manager(server_factory):
     c = server_factory.client(proc)
     port = free_port()
     cm = subprocess.Popen([str(proc.binary), "controller-manager", "--kubeconfig", str(proc.kubeconfig_path),
-                           "--controllers", "replicaset", "--concurrent-replicaset-syncs", "2",
+                           "--controllers", "replicaset,serviceaccount", "--concurrent-replicaset-syncs", "2",
                            "--metrics-bind-address", f"127.0.0.1:{port}"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:

@@ -26,6 +26,7 @@ extension ResourceHandler {
         object = recordUpdate(request, old: nil, new: object)
         var prepared = prepareForCreate(object, info)
         await admitStorageCreate(&prepared, info: info)
+        try await admitServiceAccount(&prepared, info: info)
         try await admitRBAC(prepared, old: nil, info: info, user: request.user)
         try await admitPodSecurity(prepared, old: nil, request: request)
         try admitCertificateRequestCreate(&prepared, info: info, user: request.user)

@@ -6,6 +6,7 @@ public enum ControllerCatalog {
             DeploymentController.definition,
             NamespaceController.definition,
             ServiceAccountsController.definition,
+            RootCACertPublisher.definition,
             GarbageCollector.definition,
             EndpointsController.definition,
             EndpointSliceController.definition,

@@ -34,6 +34,9 @@ public struct ControllerManagerOptions: Sendable {
     public var horizontalPodAutoscalerSyncPeriod: Duration = .seconds(15)
     public var horizontalPodAutoscalerDownscaleStabilization: Duration = .seconds(300)
     public var horizontalPodAutoscalerTolerance: Double = 0.1
+    /// The cluster CA the root-ca-cert-publisher puts in every namespace's `kube-root-ca.crt`
+    /// (upstream's `--root-ca-file`); by default the one the manager's kubeconfig trusts.
+    public var rootCACertificatePEM: String?
 
     public init() {}
 

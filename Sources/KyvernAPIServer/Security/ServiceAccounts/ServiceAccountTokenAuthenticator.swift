@@ -46,14 +46,15 @@ public struct ServiceAccountTokenAuthenticator: TokenAuthenticator {
 
     /// Reviews `token` for `audiences` (a TokenReview's `spec.audiences`, else the API server's).
     package func review(token: String, audiences: [String]) async -> Outcome {
-        // Cheap first: a JWT of another issuer is not ours to judge (nor to spend an RSA check on).
-        guard let unverified = JSONWebToken.unverifiedClaims(token), unverified["iss"]?.stringValue == issuer else {
-            return .notMine
-        }
         let claims: JSONValue
         if let known = verified.claims(of: token) {
+            // Verified before (so of this issuer): the usual case, a client sending its token again.
             claims = known
         } else {
+            // Cheap first: a JWT of another issuer is not ours to judge (nor to spend an RSA check on).
+            guard let unverified = JSONWebToken.unverifiedClaims(token), unverified["iss"]?.stringValue == issuer else {
+                return .notMine
+            }
             do {
                 claims = try JSONWebToken.verify(token, keys: keys).claims
             } catch {
