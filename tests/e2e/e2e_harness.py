@@ -310,9 +310,20 @@ class Cluster:
             f"{resp.request.method} {resp.request.url} -> {resp.status_code} (wanted {codes}): {resp.text[:2000]}")
         return resp.json()
 
-    def create_namespace(self, name: str) -> dict:
-        return self.ok_json(self.post("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
-                                                             "metadata": {"name": name}}), 201)
+    def create_namespace(self, name: str, wait_for_defaults: bool = True) -> dict:
+        """Creates the namespace and, as upstream's e2e framework does, waits for what the controller
+        manager puts in every namespace: the `default` ServiceAccount (pods need it) and the
+        `kube-root-ca.crt` ConfigMap (their token volume projects it). Servers that run neither
+        controller pass wait_for_defaults=False."""
+        created = self.ok_json(self.post("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace",
+                                                                "metadata": {"name": name}}), 201)
+        if wait_for_defaults:
+            wait_until(f"the default ServiceAccount and kube-root-ca.crt in namespace {name}",
+                       lambda: all(self.get(p).status_code == 200 for p in (
+                           f"/api/v1/namespaces/{name}/serviceaccounts/default",
+                           f"/api/v1/namespaces/{name}/configmaps/kube-root-ca.crt")),
+                       timeout=60, interval=0.1)
+        return created
 
     def delete_namespace(self, name: str) -> None:
         try:

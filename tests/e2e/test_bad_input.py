@@ -18,8 +18,9 @@ def cm(ns, name, **extra):
 
 
 def stored_names(cluster, ns) -> list[str]:
+    """The ConfigMaps the test made (not the controller manager's kube-root-ca.crt, in every namespace)."""
     body = cluster.ok_json(cluster.get(f"/api/v1/namespaces/{ns}/configmaps"), 200)
-    return sorted(i["metadata"]["name"] for i in body["items"])
+    return sorted(i["metadata"]["name"] for i in body["items"] if i["metadata"]["name"] != "kube-root-ca.crt")
 
 
 def post_raw(cluster, ns, data: bytes | str, content_type="application/json", resource="configmaps", params=None):

@@ -183,7 +183,7 @@ def test_ready_replicas_follow_running_pods(rs_server, rs_ns):
 def test_server_without_controller_manager_creates_no_pods(server_factory):
     proc = server_factory.new("--disable-controller-manager")
     c = server_factory.client(proc)
-    c.create_namespace("plain")
+    c.create_namespace("plain", wait_for_defaults=False)
     c.kubectl("apply", "-n", "plain", "-f", "-", input=_rs("web", 2))
     time.sleep(2)
     assert _pods(c, "plain", "app=web") == []
@@ -225,7 +225,7 @@ def test_standalone_controller_manager(server_factory):
                            "--metrics-bind-address", f"127.0.0.1:{port}"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        c.create_namespace("alone")
+        c.create_namespace("alone", wait_for_defaults=False)
         c.kubectl("apply", "-n", "alone", "-f", "-", input=_rs("web", 2))
         _wait_pods(c, "alone", "app=web", 2)
         lease = json.loads(c.kubectl("get", "lease", "kube-controller-manager", "-n", "kube-system", "-o", "json").stdout)

@@ -1,8 +1,9 @@
 import Foundation
 import KyvernAPI
 
-/// The create-only, never-stored kinds of `authentication.k8s.io/v1`: TokenReview (is this token
-/// valid, and whose is it?) and SelfSubjectReview (who am I?, behind `kubectl auth whoami`).
+/// TokenReview, the create-only, never-stored review of `authentication.k8s.io/v1` that asks
+/// whether a token is valid and whose it is. (SelfSubjectReview, `kubectl auth whoami`, is
+/// answered with the access reviews, before a request reaches the resource handlers.)
 struct AuthenticationReviews: Sendable {
     static let group = "authentication.k8s.io"
 
@@ -13,14 +14,9 @@ struct AuthenticationReviews: Sendable {
     let apiAudiences: [String]
 
     /// The reply when `request` is a review, nil for any other request.
-    func respond(to request: ResourceRequest, user: UserInfo) async throws -> Reply? {
-        guard request.info.group == Self.group, request.target.subresource == nil else { return nil }
-        switch request.info.resource {
-        case "tokenreviews", "selfsubjectreviews":
-            break
-        default:
-            return nil
-        }
+    func respond(to request: ResourceRequest) async throws -> Reply? {
+        guard request.info.group == Self.group, request.info.resource == "tokenreviews",
+              request.target.subresource == nil else { return nil }
         guard request.method == "POST", request.target.name == nil else {
             throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
         }
@@ -32,11 +28,7 @@ struct AuthenticationReviews: Sendable {
         var metadata = review["metadata"]?.objectValue ?? [:]
         metadata["creationTimestamp"] = .string(Timestamp.format(Date()))
         review["metadata"] = .object(metadata)
-        if kind == "SelfSubjectReview" {
-            review["status"] = ["userInfo": Self.userInfo(user)]
-        } else {
-            review["status"] = try await tokenReviewStatus(review["spec"] ?? [:])
-        }
+        review["status"] = try await tokenReviewStatus(review["spec"] ?? [:])
         return .object(review, status: 201)
     }
 

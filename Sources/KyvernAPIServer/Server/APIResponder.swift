@@ -176,7 +176,7 @@ struct APIResponder: HTTPResponder {
         resourceRequest.userAgent = request.headers[.userAgent]
         resourceRequest.user = user
         audit?.requestBody(body, contentType: request.headers[.contentType])
-        if let reply = try await reviews?.respond(to: resourceRequest, user: user) { return response(for: reply, warnings: []) }
+        if let reply = try await reviews?.respond(to: resourceRequest) { return response(for: reply, warnings: []) }
         let reply = try await handler.handle(&resourceRequest)
         if case .json(_, let bytes, let contentType) = reply { audit?.responseBody(bytes, contentType: contentType) }
         return response(for: reply, warnings: resourceRequest.warnings + resourceRequest.admission.all)
