@@ -41,20 +41,24 @@ public struct BearerTokenAuthenticator: Sendable {
     }
 
     /// The token of a `Bearer` credential, or nil for another scheme or an empty token.
+    ///
+    /// Scans UTF-8 bytes, not Characters: a ServiceAccount JWT is about a kilobyte, and every request
+    /// carrying one passes through here.
     static func bearerToken(in header: String) -> Substring? {
-        let trimmed = header.drop(while: { $0 == " " || $0 == "\t" })
-        let scheme = "bearer"
-        guard trimmed.count > scheme.count,
-            trimmed.prefix(scheme.count).lowercased() == scheme
-        else { return nil }
-        let rest = trimmed.dropFirst(scheme.count)
-        guard let separator = rest.first, separator == " " || separator == "\t" else { return nil }
-        var token = rest.drop(while: { $0 == " " || $0 == "\t" })
-        while let last = token.last, last == " " || last == "\t" {
-            token = token.dropLast()
+        let bytes = header.utf8
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var index = bytes.startIndex
+        while index < bytes.endIndex, isBlank(bytes[index]) { index = bytes.index(after: index) }
+        for expected in "bearer".utf8 {
+            guard index < bytes.endIndex, bytes[index] | 0x20 == expected else { return nil }
+            index = bytes.index(after: index)
         }
-        guard !token.isEmpty, !token.contains(where: { $0 == " " || $0 == "\t" }) else { return nil }
-        return token
+        guard index < bytes.endIndex, isBlank(bytes[index]) else { return nil }
+        while index < bytes.endIndex, isBlank(bytes[index]) { index = bytes.index(after: index) }
+        var end = bytes.endIndex
+        while end > index, isBlank(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
+        guard index < end, !bytes[index..<end].contains(where: isBlank) else { return nil }
+        return header[index..<end]
     }
 
     private static func digest(_ token: some StringProtocol) -> [UInt8] {
