@@ -49,17 +49,22 @@ public struct ServerOptions: Sendable {
     public var audit = AuditOptions()
     /// Node lifecycle periods and rates, and the DefaultTolerationSeconds admission's periods.
     public var nodeLifecycle = NodeLifecycleSettings()
-    /// How requests are authorized (`--authorization-mode`).
-    public var authorizationMode: Authorizer.Mode = .rbac
+    /// How requests are authorized (`--authorization-mode`): the modes in order.
+    public var authorizationMode: [Authorizer.Mode] = [.node, .rbac]
     /// Whether requests without credentials are served as `system:anonymous` (`--anonymous-auth`).
     public var anonymousAuth = true
 
-    /// `RBAC` or `AlwaysAllow`, as upstream spells the modes (`Node,RBAC` is taken as RBAC).
-    public static func parseAuthorizationMode(_ text: String) -> Authorizer.Mode? {
-        let modes = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        if modes.contains("RBAC") { return .rbac }
-        if modes == ["AlwaysAllow"] { return .alwaysAllow }
-        return nil
+    /// A comma-separated list of upstream's modes (`Node,RBAC`, `RBAC`, `AlwaysAllow`), each at most
+    /// once; nil when a mode is unknown, repeated, or none is given.
+    public static func parseAuthorizationMode(_ text: String) -> [Authorizer.Mode]? {
+        var modes: [Authorizer.Mode] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let mode = Authorizer.Mode(rawValue: part.trimmingCharacters(in: .whitespaces)), !modes.contains(mode) else {
+                return nil
+            }
+            modes.append(mode)
+        }
+        return modes.isEmpty ? nil : modes
     }
 
     public init(dataDirectory: String?, bindAddress: String, httpsPort: Int, tlsSANs: [String],

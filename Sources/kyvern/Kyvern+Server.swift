@@ -42,8 +42,8 @@ extension Kyvern {
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: String = "info"
 
-        @Option(help: "How requests are authorized: RBAC (default) or AlwaysAllow.")
-        var authorizationMode: String = "RBAC"
+        @Option(help: "How requests are authorized, modes in order: Node,RBAC (default), RBAC or AlwaysAllow.")
+        var authorizationMode: String = "Node,RBAC"
 
         @Option(help: "Whether a request without credentials is served as system:anonymous (true) or refused with 401.")
         var anonymousAuth: Bool = true
@@ -125,7 +125,7 @@ extension Kyvern {
                 throw ValidationError("--datastore-endpoint: \(error)")
             }
             guard ServerOptions.parseAuthorizationMode(authorizationMode) != nil else {
-                throw ValidationError("--authorization-mode: unknown mode \"\(authorizationMode)\" (RBAC or AlwaysAllow)")
+                throw ValidationError("--authorization-mode: unknown or repeated mode in \"\(authorizationMode)\" (Node, RBAC or AlwaysAllow)")
             }
             guard maxRequestsInflight >= 0, maxMutatingRequestsInflight >= 0 else {
                 throw ValidationError("--max-requests-inflight and --max-mutating-requests-inflight must not be negative")

@@ -109,6 +109,7 @@ struct KindStrategyTests {
         #expect(try strategy("", "configmaps").nameRule == .dns1123Subdomain)
         #expect(try strategy("apps", "deployments").nameRule == .dns1123Subdomain)
         #expect(try strategy("", "nodes").nameRule == .dns1123Subdomain)
+        #expect(try strategy("rbac.authorization.k8s.io", "clusterrolebindings").nameRule == .pathSegment)
     }
 
     @Test("upstream: StatefulSet names are DNS labels")

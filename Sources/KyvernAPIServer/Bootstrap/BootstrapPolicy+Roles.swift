@@ -203,8 +203,6 @@ extension BootstrapPolicy {
         Binding(name: "system:kube-controller-manager", role: "system:kube-controller-manager",
                 subjects: [("User", "system:kube-controller-manager", "")]),
         Binding(name: "system:node", role: "system:node", subjects: []),
-        // Interim (see the README): every node agent is in system:nodes and holds the node role.
-        Binding(name: "kyvern:node-agents", role: "system:node", subjects: [("Group", "system:nodes", "")]),
         Binding(name: "kyvern:node-agents-extra", role: "kyvern:node-agent", subjects: [("Group", "system:nodes", "")]),
-    ]
+    ] + nodeAuthorizerBindings
 }

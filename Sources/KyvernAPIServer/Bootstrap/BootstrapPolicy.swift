@@ -48,6 +48,7 @@ enum BootstrapPolicy {
                 return merged
             }
         }
+        try await removeRetiredBindings(info: bindings, storage: storage)
     }
 
     private static func reconcile(_ wanted: JSONValue, info: ResourceInfo, storage: ObjectStorage,

@@ -13,8 +13,10 @@ enum PodAdmissionDefaults {
     ]
 
     static func applyOnCreate(to pod: inout JSONValue, tolerationSeconds: DefaultTolerationSeconds = .init()) {
+        // As upstream's ServiceAccount plugin, a mirror pod (a node's static pod) gets no account.
+        let isMirror = NodePodReferences.isMirror(pod)
         pod.modify("spec") { spec in
-            serviceAccount(&spec)
+            if !isMirror { serviceAccount(&spec) }
             priority(&spec)
             tolerations(&spec, seconds: tolerationSeconds)
         }

@@ -63,6 +63,7 @@ extension ResourceHandler {
         var prepared = prepareForCreate(object, info)
         await admitStorageCreate(&prepared, info: info)
         try await admitRBAC(prepared, old: nil, info: info, user: request.user)
+        try await admitNodeRestriction(request, .create, name: name, object: prepared)
         try await admitPodSecurity(prepared, old: nil, request: request)
         try admitCertificateRequestCreate(&prepared, info: info, user: request.user)
         try await admitPriority(&prepared, requested: requestedPriority, info: info)

@@ -17,6 +17,7 @@ extension ResourceHandler {
         if info.group.isEmpty && info.resource == "namespaces" {
             return try await deleteNamespace(request, name: name, options: options)
         }
+        try await admitNodeRestriction(request, .delete, name: name, object: nil)
         let outcome = try await deleteObject(info, key: key(request, name: name), name: name, options: options)
         return reply(for: outcome, info: info, options: options)
     }

@@ -172,6 +172,7 @@ extension ResourceHandler {
         if let bodyName = eviction[path: ["metadata", "name"]]?.stringValue, !bodyName.isEmpty, bodyName != podName {
             throw APIError.badRequest("name in URL does not match name in Eviction object")
         }
+        try await admitNodeRestriction(request, .create, name: podName, object: eviction)
         try await storage.syncCache()
         let podKey = StorageKeys.key(info, namespace: request.namespace, name: podName)
         guard let pod = await cache.get(key: podKey) else {

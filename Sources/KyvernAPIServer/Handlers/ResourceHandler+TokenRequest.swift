@@ -32,6 +32,7 @@ extension ResourceHandler {
                       message: "Invalid value: \"\(bodyNamespace)\": must match the service account namespace if specified",
                       field: "metadata.namespace")])
         }
+        try await admitNodeRestriction(request, .create, name: name, object: tokenRequest)
         try await storage.syncCache()
         guard let account = await cache.get(key: StorageKeys.key(request.info, namespace: namespace, name: name))?.object else {
             throw APIError.notFound(group: "", resource: "serviceaccounts", name: name)

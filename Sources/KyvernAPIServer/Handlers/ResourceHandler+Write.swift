@@ -28,6 +28,7 @@ extension ResourceHandler {
         await admitStorageCreate(&prepared, info: info)
         try await admitServiceAccount(&prepared, info: info)
         try await admitRBAC(prepared, old: nil, info: info, user: request.user)
+        try await admitNodeRestriction(request, .create, name: name, object: prepared)
         try await admitPodSecurity(prepared, old: nil, request: request)
         try admitCertificateRequestCreate(&prepared, info: info, user: request.user)
         try await admitPriority(&prepared, requested: requestedPriority, info: info)
@@ -153,6 +154,7 @@ extension ResourceHandler {
             let updated = try await writeTransform(current)
             try await self.admitStorageUpdate(updated, old: current, info: info)
             try await self.admitRBAC(updated, old: current, info: info, user: request.user)
+            try await self.admitNodeRestriction(request, .update, name: name, object: updated, old: current)
             try await self.admitPodSecurity(updated, old: current, request: request)
             return records ? self.recordUpdate(request, old: current, new: updated) : updated
         }

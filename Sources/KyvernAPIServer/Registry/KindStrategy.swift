@@ -11,9 +11,11 @@ public struct KindStrategy: Sendable {
         self.info = info
     }
 
-    /// Upstream validates most names as DNS subdomains; a few kinds need DNS labels.
+    /// Upstream validates most names as DNS subdomains; a few kinds need DNS labels, and RBAC's
+    /// kinds take any path segment (`system:node`).
     public var nameRule: NameRule {
         switch (info.group, info.resource) {
+        case ("rbac.authorization.k8s.io", _): return .pathSegment
         case ("", "namespaces"): return .dns1123Label
         case ("", "services"): return .dns1035Label
         case ("apps", "statefulsets"): return .dns1123Label

@@ -24,7 +24,9 @@ public struct UserInfo: Hashable, Sendable {
     )
 
     /// The holder of the node join token (`DATA/node-token`): node agents, in `system:nodes` as
-    /// upstream's kubelets are.
+    /// upstream's kubelets are. Transitional: one name shared by agents of many nodes, so the Node
+    /// authorizer and NodeRestriction leave it alone (``NodeIdentity/legacySharedAgent``) and it
+    /// holds the node role through the `kyvern:legacy-node-agent` binding instead.
     public static let nodeAgent = UserInfo(
         name: "system:node:kyvern-agent",
         groups: ["system:nodes", "system:authenticated"]

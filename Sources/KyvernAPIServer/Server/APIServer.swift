@@ -42,7 +42,9 @@ public struct APIServer: Service {
         var handler = ResourceHandler(storage: storage, pruner: SchemaPruner(schemas: schemas), logger: logger,
                                       serviceRanges: configuration.serviceRanges)
         handler.defaultTolerationSeconds = configuration.defaultTolerationSeconds
-        let authorizer = Authorizer(mode: configuration.authorizationMode, rbac: RBACAuthorizer(cache: cache, sync: { try? await storage.syncCache() }),
+        let authorizer = Authorizer(modes: configuration.authorizationMode,
+                                    rbac: RBACAuthorizer(cache: cache, sync: { try? await storage.syncCache() }),
+                                    node: NodeAuthorizer(objects: .watchCache(storage)),
                                     metrics: AuthorizationMetrics(registry: registry))
         // Static tokens first, then ServiceAccount JWTs (read against the watch cache).
         handler.tokenIssuer = configuration.serviceAccountTokenIssuer

@@ -8,8 +8,8 @@ public struct APIServerConfiguration: Sendable {
     public var tls: TLSConfiguration
     /// The static bearer tokens (admin, node join token).
     public var authenticator: BearerTokenAuthenticator
-    /// `--authorization-mode`: RBAC (the default) or AlwaysAllow.
-    public var authorizationMode: Authorizer.Mode = .rbac
+    /// `--authorization-mode`: the modes in order (default `Node,RBAC`; `RBAC`; `AlwaysAllow`).
+    public var authorizationMode: [Authorizer.Mode] = [.node, .rbac]
     /// `--anonymous-auth`: whether a request without credentials is `system:anonymous` (else 401).
     public var anonymousAuth = true
     /// How often history is compacted (upstream's --etcd-compaction-interval, default 5 minutes).

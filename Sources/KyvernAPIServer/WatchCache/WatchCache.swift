@@ -22,6 +22,8 @@ public actor WatchCache {
     }
 
     private var buckets: [String: Bucket] = [:]
+    /// Pods by `spec.nodeName`, for the Node authorizer.
+    private var podsByNode = PodsByNode()
     /// How many times the cache was loaded afresh (a reload invalidates every derived index).
     private var loads: Int64 = 0
     /// Every event with a revision above `historyStart` is in `history`.
@@ -50,12 +52,14 @@ public actor WatchCache {
     /// Replaces the contents with a full list read at `revision`.
     public func load(_ items: [KeyValue], revision: Int64) {
         buckets = [:]
+        podsByNode = PodsByNode()
         for kv in items {
             guard let bucket = StorageKeys.bucket(ofKey: kv.key) else { continue }
             do {
                 let object = try CachedObject.decode(key: kv.key, value: kv.value, revision: kv.modRevision)
                 buckets[String(bucket), default: Bucket()].items[kv.key] = object
                 buckets[String(bucket), default: Bucket()].order.insert(kv.key)
+                if bucket == PodsByNode.bucket { podsByNode.update(key: kv.key, old: nil, new: object) }
             } catch {
                 logger.error("undecodable object in store", metadata: ["key": "\(kv.key)", "error": "\(error)"])
             }
@@ -124,6 +128,9 @@ public actor WatchCache {
                 buckets[bucketKey]?.changed = event.revision
                 changes.record(bucketKey, revision: event.revision)
                 cacheEvent = CacheEvent(type: .deleted, object: previous.restamped(event.revision), previous: previous)
+            }
+            if bucketKey == PodsByNode.bucket {
+                podsByNode.update(key: event.kv.key, old: previous, new: event.kind == .put ? cacheEvent.object : nil)
             }
             history.append(cacheEvent)
             if history.count > capacity, let dropped = history.popFirst() {
@@ -195,6 +202,12 @@ public actor WatchCache {
     public func get(key: String) -> CachedObject? {
         guard let bucket = StorageKeys.bucket(ofKey: key) else { return nil }
         return buckets[String(bucket)]?.items[key]
+    }
+
+    /// The pods bound to `node` (`spec.nodeName`), found through an index rather than a scan.
+    public func pods(onNode node: String) -> [CachedObject] {
+        guard let pods = buckets[PodsByNode.bucket] else { return [] }
+        return podsByNode.keys(onNode: node).compactMap { pods.items[$0] }
     }
 
     public func count(bucket: String) -> Int { buckets[bucket]?.items.count ?? 0 }
