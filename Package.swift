@@ -160,6 +160,8 @@ let package = Package(
             dependencies: [
                 "KyvernAPI",
                 "KyvernClient",
+                // csrapproving reads a request's subject (CN, O) from its PKCS#10 PEM.
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -262,13 +264,17 @@ let package = Package(
         .testTarget(
             name: "KyvernControllersTests",
             dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI", "KyvernTestSupport",
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: settings
         ),
         .testTarget(
             name: "KyvernKubeletTests",
             dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI", "KyvernTestSupport", "KyvernRuntime",
                            .product(name: "Logging", package: "swift-log"),
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: settings
         ),

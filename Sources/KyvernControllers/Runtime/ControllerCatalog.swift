@@ -25,6 +25,7 @@ public enum ControllerCatalog {
             VolumeProtectionController.definition,
             ClusterRoleAggregationController.definition,
             ResourceQuotaController.definition,
+            CertificateApprovingController.definition,
         ]
     }
 }
