@@ -162,6 +162,7 @@ let package = Package(
                 "KyvernClient",
                 // csrapproving reads a request's subject (CN, O) from its PKCS#10 PEM.
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -266,7 +267,8 @@ let package = Package(
             dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI", "KyvernTestSupport",
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "X509", package: "swift-certificates"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: settings
         ),
         .testTarget(
@@ -275,6 +277,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "X509", package: "swift-certificates"),
                            .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "SwiftASN1", package: "swift-asn1"),
                            .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: settings
         ),

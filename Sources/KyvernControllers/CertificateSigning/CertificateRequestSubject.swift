@@ -1,3 +1,4 @@
+import SwiftASN1
 import X509
 
 /// What the approver and the kubelet-client signer judge in a PKCS#10 request: its subject's CN and

@@ -23,7 +23,7 @@ struct CertificateSigningController: Reconciler {
 
     func reconcile(_ key: ObjectKey) async throws {
         guard let csr = await requests.get(namespace: nil, name: key.name),
-              let signer = csr[path: ["spec", "signerName"]]?.stringValue, Self.signerNames.contains(signer),
+              let signerName = csr[path: ["spec", "signerName"]]?.stringValue, Self.signerNames.contains(signerName),
               (csr[path: ["status", "certificate"]]?.stringValue ?? "").isEmpty else { return }
         let conditions = csr[path: ["status", "conditions"]]?.arrayValue ?? []
         func has(_ type: String) -> Bool {
@@ -43,7 +43,7 @@ struct CertificateSigningController: Reconciler {
             try await fail(csr, message: "the request is not base64-encoded PEM")
             return
         }
-        if signer == KubeletClientRequest.signerName {
+        if signerName == KubeletClientRequest.signerName {
             guard let subject = CertificateRequestSubject(pem: pem) else {
                 try await fail(csr, message: "the certificate request does not parse")
                 return

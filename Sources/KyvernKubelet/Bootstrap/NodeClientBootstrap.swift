@@ -108,4 +108,8 @@ public struct NodeClientBootstrap: Sendable {
 public struct NodeClientBootstrapError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }

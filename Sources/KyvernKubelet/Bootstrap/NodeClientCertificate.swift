@@ -1,4 +1,5 @@
 import Crypto
+import SwiftASN1
 public import Foundation
 import X509
 

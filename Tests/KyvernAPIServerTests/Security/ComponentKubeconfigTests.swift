@@ -1,6 +1,7 @@
 import Foundation
 import KyvernAPIServer
 import Logging
+import SwiftASN1
 import Testing
 import X509
 

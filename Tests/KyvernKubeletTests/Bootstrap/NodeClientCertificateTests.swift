@@ -1,4 +1,5 @@
 import Crypto
+import SwiftASN1
 import Foundation
 import KyvernAPI
 import KyvernClient
