@@ -43,7 +43,7 @@ struct KubeletClientSigningTests {
     func signsNodeRequest() async throws {
         let signed = try await sign(try approvedCSR("node", commonName: "system:node:worker-1", organizations: ["system:nodes"]))
         #expect(signer.requests.withLock { $0.count } == 1)
-        #expect(!(signed[path: ["status", "certificate"]]?.stringValue ?? "").isEmpty)
+        #expect(signed[path: ["status", "certificate"]]?.stringValue?.isEmpty == false)
     }
 
     @Test("an approved request for another identity fails validation and is not signed")
