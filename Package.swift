@@ -160,6 +160,9 @@ let package = Package(
             dependencies: [
                 "KyvernAPI",
                 "KyvernClient",
+                // csrapproving reads a request's subject (CN, O) from its PKCS#10 PEM.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -262,13 +265,19 @@ let package = Package(
         .testTarget(
             name: "KyvernControllersTests",
             dependencies: ["KyvernControllers", "KyvernClient", "KyvernAPI", "KyvernTestSupport",
-                           .product(name: "Logging", package: "swift-log")],
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "SwiftASN1", package: "swift-asn1")],
             swiftSettings: settings
         ),
         .testTarget(
             name: "KyvernKubeletTests",
             dependencies: ["KyvernKubelet", "KyvernClient", "KyvernAPI", "KyvernTestSupport", "KyvernRuntime",
                            .product(name: "Logging", package: "swift-log"),
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "SwiftASN1", package: "swift-asn1"),
                            .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: settings
         ),

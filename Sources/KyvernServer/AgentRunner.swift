@@ -34,9 +34,12 @@ enum AgentRunner {
 
     /// The agent, its HTTPS endpoint (logs, exec, attach, port-forward, stats), which the API
     /// server reaches with `endpointToken` (the node join token), and with runc the node's network
-    /// (pod range, bridge, routes to other nodes, the Service proxy and cluster DNS).
-    static func makeAgent(client: any KubernetesClient, options: AgentOptions, endpointToken: String,
-                          registry: PrometheusCollectorRegistry, logger: Logger) throws -> [any Service] {
+    /// (pod range, bridge, routes to other nodes, the Service proxy and cluster DNS, which act
+    /// through `networkClients`, else through the agent's `client`).
+    static func makeAgent(client: any KubernetesClient, networkClients: NodeNetworkClients? = nil, options: AgentOptions,
+                          endpointToken: String, registry: PrometheusCollectorRegistry,
+                          logger: Logger) throws -> [any Service] {
+        let networkClients = networkClients ?? NodeNetworkClients(proxy: client, dns: client)
         let layout = Layout(dataDirectory: options.dataDirectory)
         for directory in [layout.agent, layout.images, layout.runtime, layout.cniConfig, layout.cniState] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
@@ -55,7 +58,7 @@ enum AgentRunner {
             nodeNetwork = NodeNetwork(client: client, configuration: configuration, podRange: podRange,
                                       logger: logger.withLabel("kyvern.network"),
                                       dependents: { facts in
-                                          try NodeNetworkServices.make(client: client, facts: facts, options: options,
+                                          try NodeNetworkServices.make(clients: networkClients, facts: facts, options: options,
                                                                        registry: registry, logger: logger)
                                       })
             let network = CNINetwork(podRange: podRange, configDirectory: layout.cniConfig,
@@ -115,23 +118,29 @@ extension KyvernServer {
         var logger = Logger(label: "kyvern.agent")
         logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
         let configuration: ClientConfiguration
+        let endpointToken: String
+        try FileManager.default.createDirectory(atPath: options.dataDirectory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
         if let kubeconfig {
             configuration = try Kubeconfig.load(path: kubeconfig).configuration(userAgent: agentUserAgent)
+            endpointToken = configuration.bearerToken ?? ""
         } else if let server, let tokenFile {
             let token = try JoinToken(parsing: try String(contentsOfFile: tokenFile, encoding: .utf8))
-            configuration = try await token.bootstrap(server: server, userAgent: agentUserAgent)
+            // The token only bootstraps: the agent then talks to the API as system:node:<name>.
+            configuration = try await JoinedAgentIdentity.configuration(
+                bootstrap: try await token.bootstrap(server: server, userAgent: agentUserAgent),
+                nodeName: options.nodeName, dataDirectory: options.dataDirectory, logger: logger)
+            endpointToken = token.text
         } else {
             throw AgentStartError(message: "give --kubeconfig, or --server with --token-file (the server's DATA/node-token)")
         }
-        try FileManager.default.createDirectory(atPath: options.dataDirectory, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
         let client = try APIClient(configuration: configuration, logger: logger.withLabel("kyvern.agent.client"))
         let registry = PrometheusCollectorRegistry()
         let parts: [any Service]
         do {
             // The API server reaches this agent's endpoint with the node join token.
             parts = try AgentRunner.makeAgent(client: client, options: options,
-                                              endpointToken: configuration.bearerToken ?? "", registry: registry,
+                                              endpointToken: endpointToken, registry: registry,
                                               logger: logger)
         } catch {
             try? await client.shutdown()

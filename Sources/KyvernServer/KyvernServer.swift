@@ -43,7 +43,7 @@ public enum KyvernServer {
         let nodeToken = try NodeTokenFile.loadOrCreate(dataDirectory: dataDirectory, caPEM: pki.caCertificatePEM)
         var configuration = APIServerConfiguration(
             bindAddress: options.bindAddress, port: options.httpsPort, tls: try pki.makeServerTLSConfiguration(verifyClientCertificates: true),
-            authenticator: BearerTokenAuthenticator(tokens: [pki.adminToken: .clusterAdmin, nodeToken.text: .nodeAgent]),
+            authenticator: BearerTokenAuthenticator(tokens: [pki.adminToken: .clusterAdmin, nodeToken.text: .nodeBootstrapper]),
             compactionInterval: options.compactionInterval, eventTTL: options.eventTTL)
         configuration.caCertificatePEM = pki.caCertificatePEM
         configuration.authorizationMode = options.authorizationMode
@@ -108,14 +108,20 @@ public enum KyvernServer {
             services.append(.init(service: manager, successTerminationBehavior: .gracefullyShutdownGroup,
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
         }
-        // The node agent of the server's own machine, also a plain client of the API.
-        var agentClient: APIClient?
+        // The node agent of the server's own machine, also a plain client of the API. It, its proxy
+        // and the cluster DNS act as their own users (system:node:<name>, system:kube-proxy,
+        // system:coredns), with certificates issued at every start, not as the admin.
+        let nodeIdentities = try NodeComponentIdentities.write(
+            nodeName: options.agent.nodeName, dataDirectory: dataDirectory, host: serverHost, port: options.httpsPort, pki: pki)
+        var agentClients: [APIClient] = []
         if !options.disableAgent {
             let agentLogger = logger.withLabel("kyvern.agent")
-            let configuration = try Kubeconfig.load(path: kubeconfigPath).configuration(userAgent: agentUserAgent)
-            let client = try APIClient(configuration: configuration, logger: agentLogger.withLabel("kyvern.agent.client"))
-            agentClient = client
-            let parts = try AgentRunner.makeAgent(client: client, options: options.agent,
+            let client = try nodeIdentities.client(.agent, logger: agentLogger.withLabel("kyvern.agent.client"))
+            let proxyClient = try nodeIdentities.client(.proxy, logger: agentLogger.withLabel("kyvern.proxy.client"))
+            let dnsClient = try nodeIdentities.client(.dns, logger: agentLogger.withLabel("kyvern.dns.client"))
+            agentClients = [client, proxyClient, dnsClient]
+            let network = NodeNetworkClients(proxy: proxyClient, dns: dnsClient)
+            let parts = try AgentRunner.makeAgent(client: client, networkClients: network, options: options.agent,
                                                   endpointToken: nodeToken.text, registry: registry,
                                                   logger: agentLogger)
             for service in parts {
@@ -128,8 +134,7 @@ public enum KyvernServer {
         if let listen = options.clusterDNSListen {
             let (host, port) = try ClusterDNSRunner.parseListen(listen)
             let dnsLogger = logger.withLabel("kyvern.dns")
-            let configuration = try Kubeconfig.load(path: kubeconfigPath).configuration(userAgent: "kyvern-dns/v1.36.0 (linux) kubernetes/kyvern")
-            let client = try APIClient(configuration: configuration, logger: dnsLogger.withLabel("kyvern.dns.client"))
+            let client = try nodeIdentities.client(.dns, logger: dnsLogger.withLabel("kyvern.dns.client"))
             dnsClient = client
             let dns = try ClusterDNSRunner.makeServer(client: client, listenAddresses: [host], port: port,
                                                       upstreams: options.clusterDNSUpstreams, registry: registry,
@@ -146,14 +151,14 @@ public enum KyvernServer {
         } catch {
             try? await schedulerClient?.shutdown()
             try? await controllerManagerClient?.shutdown()
-            try? await agentClient?.shutdown()
+            for client in agentClients { try? await client.shutdown() }
             try? await dnsClient?.shutdown()
             try? await store.close()
             throw error
         }
         try? await schedulerClient?.shutdown()
         try? await controllerManagerClient?.shutdown()
-        try? await agentClient?.shutdown()
+        for client in agentClients { try? await client.shutdown() }
         try? await dnsClient?.shutdown()
         try await store.close()
         logger.info("Kyvern stopped")

@@ -9,7 +9,9 @@ extension Kyvern {
                 Without --simulate, runs the node agent: registers this machine as a Node and runs the \
                 pods bound to it as containers (runc, or plain processes with --runtime process). It \
                 joins with --server https://HOST:PORT --token-file F, where F holds the server's \
-                DATA/node-token, or with --kubeconfig F.
+                DATA/node-token, or with --kubeconfig F. With a token the agent asks for a client \
+                certificate for system:node:<node name> (kubelet TLS bootstrap), keeps it in \
+                <data-dir>/pki/kubelet-client.{key,crt} and from then on acts as that node.
 
                 With --simulate N, one process registers N nodes named <prefix>-0 ... <prefix>-(N-1) and \
                 behaves like N kubelets as the API sees them: the nodes are Ready, their Leases in \

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from e2e_harness import Cluster, KyvernProcess
+from e2e_harness import Cluster, KyvernProcess, read_kubeconfig
 
 # A GET at a resourceVersion far ahead waits (up to 3 s) for the cache to reach it: a slow request.
 SLOW = "/api/v1/nodes/no-such-node?resourceVersion=999999999"
@@ -20,12 +20,13 @@ def test_burst_beyond_the_limit_gets_429(tmp_path: Path):
     server.start()
     try:
         c = Cluster(server, tmp_path / "client")
-        # The node token's user is in system:nodes (allowed to read nodes), not system:masters (which is exempt, as upstream).
-        token = (server.data_dir / "node-token").read_text().strip()
+        # The server's node agent identity is in system:nodes (allowed to read nodes), not
+        # system:masters (which is exempt, as upstream).
+        node = read_kubeconfig(server.data_dir / "agent.kubeconfig", tmp_path / "node-creds")
 
         def node_session() -> requests.Session:
             s = c.new_session(authenticated=False)
-            s.headers["Authorization"] = f"Bearer {token}"
+            s.cert = (str(node.cert_path), str(node.key_path))
             return s
 
         results: list[requests.Response] = []

@@ -119,9 +119,8 @@ def test_the_interim_group_binding_is_gone_and_removed_from_older_clusters(serve
     proc = server_factory.new()
     c = server_factory.client(proc)
     assert c.get("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/kyvern:node-agents").status_code == 404
-    legacy = c.ok_json(c.get("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/kyvern:legacy-node-agent"), 200)
-    assert legacy["roleRef"]["name"] == "system:node"
-    assert legacy["subjects"] == [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "system:node:kyvern-agent"}]
+    system_node = c.ok_json(c.get("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/system:node"), 200)
+    assert system_node["roleRef"]["name"] == "system:node" and not system_node.get("subjects")
     # An older server's default binding is deleted at the next start; one a user took over is kept.
     for name, annotation in (("kyvern:node-agents", "true"), ("kept-by-user", "false")):
         c.ok_json(c.post("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {

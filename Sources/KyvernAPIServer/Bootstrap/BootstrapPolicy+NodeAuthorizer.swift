@@ -6,13 +6,6 @@ import KyvernAPI
 extension BootstrapPolicy {
     static let bootstrappingLabel = "kubernetes.io/bootstrapping"
 
-    /// Transitional: the node join token's shared identity is not held to one node (see
-    /// ``NodeIdentity/legacySharedAgent``), so it keeps the node role through this binding until
-    /// every agent has its own identity.
-    static let nodeAuthorizerBindings: [Binding] = [
-        Binding(name: "kyvern:legacy-node-agent", role: "system:node", subjects: [("User", UserInfo.nodeAgent.name, "")]),
-    ]
-
     /// ClusterRoleBindings earlier versions created and this one no longer wants.
     static let retiredClusterRoleBindings = ["kyvern:node-agents"]
 

@@ -23,13 +23,12 @@ public struct UserInfo: Hashable, Sendable {
         groups: ["system:masters", "system:authenticated"]
     )
 
-    /// The holder of the node join token (`DATA/node-token`): node agents, in `system:nodes` as
-    /// upstream's kubelets are. Transitional: one name shared by agents of many nodes, so the Node
-    /// authorizer and NodeRestriction leave it alone (``NodeIdentity/legacySharedAgent``) and it
-    /// holds the node role through the `kyvern:legacy-node-agent` binding instead.
-    public static let nodeAgent = UserInfo(
-        name: "system:node:kyvern-agent",
-        groups: ["system:nodes", "system:authenticated"]
+    /// The holder of the node join token (`DATA/node-token`): like an upstream bootstrap token, it
+    /// may only ask for a node client certificate (kubelet TLS bootstrap); each node then acts as
+    /// its own `system:node:<name>`.
+    public static let nodeBootstrapper = UserInfo(
+        name: "system:bootstrap:kyvern",
+        groups: ["system:bootstrappers", "system:authenticated"]
     )
 
     /// A request without credentials, as upstream's anonymous authenticator names it.

@@ -3,13 +3,15 @@ import KyvernAPI
 import KyvernClient
 import Logging
 
-/// Upstream's csrsigning controller for the `kubernetes.io/kube-apiserver-client` signer: an
-/// approved request with client-auth usages gets a certificate from the cluster CA, valid for its
-/// `expirationSeconds` (at most the signing duration); a request the signer cannot honour gets a
-/// `Failed` condition instead.
+/// Upstream's csrsigning controller for the `kubernetes.io/kube-apiserver-client` and
+/// `kubernetes.io/kube-apiserver-client-kubelet` signers: an approved request with client-auth
+/// usages gets a certificate from the cluster CA, valid for its `expirationSeconds` (at most the
+/// signing duration); a request the signer cannot honour (for the kubelet signer also one that
+/// names no single node, see ``KubeletClientRequest``) gets a `Failed` condition instead.
 struct CertificateSigningController: Reconciler {
     static let name = "csrsigning"
     static let signerName = "kubernetes.io/kube-apiserver-client"
+    static let signerNames: Set<String> = [signerName, KubeletClientRequest.signerName]
     static let allowedUsages: Set<String> = ["digital signature", "key encipherment", "client auth"]
 
     let client: any KubernetesClient
@@ -21,7 +23,7 @@ struct CertificateSigningController: Reconciler {
 
     func reconcile(_ key: ObjectKey) async throws {
         guard let csr = await requests.get(namespace: nil, name: key.name),
-              csr[path: ["spec", "signerName"]]?.stringValue == Self.signerName,
+              let signerName = csr[path: ["spec", "signerName"]]?.stringValue, Self.signerNames.contains(signerName),
               (csr[path: ["status", "certificate"]]?.stringValue ?? "").isEmpty else { return }
         let conditions = csr[path: ["status", "conditions"]]?.arrayValue ?? []
         func has(_ type: String) -> Bool {
@@ -40,6 +42,16 @@ struct CertificateSigningController: Reconciler {
         guard let pem = Data(base64Encoded: encoded).flatMap({ String(data: $0, encoding: .utf8) }) else {
             try await fail(csr, message: "the request is not base64-encoded PEM")
             return
+        }
+        if signerName == KubeletClientRequest.signerName {
+            guard let subject = CertificateRequestSubject(pem: pem) else {
+                try await fail(csr, message: "the certificate request does not parse")
+                return
+            }
+            if let message = KubeletClientRequest.validationError(subject, usages: usages) {
+                try await fail(csr, message: message)
+                return
+            }
         }
         var validity = maximumValidity
         if let seconds = csr[path: ["spec", "expirationSeconds"]]?.intValue {
@@ -87,7 +99,8 @@ struct CertificateSigningController: Reconciler {
 }
 
 extension ControllerDefinition {
-    /// The csrsigning controller for the `kubernetes.io/kube-apiserver-client` signer.
+    /// The csrsigning controller for the `kubernetes.io/kube-apiserver-client` and
+    /// `kubernetes.io/kube-apiserver-client-kubelet` signers.
     public static func certificateSigning(signer: any CertificateSigner) -> ControllerDefinition {
         CertificateSigningController.definition(signer: signer)
     }

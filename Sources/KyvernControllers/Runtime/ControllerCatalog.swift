@@ -26,6 +26,7 @@ public enum ControllerCatalog {
             VolumeProtectionController.definition,
             ClusterRoleAggregationController.definition,
             ResourceQuotaController.definition,
+            CertificateApprovingController.definition,
         ]
     }
 }

@@ -143,10 +143,9 @@ import Testing
         #expect(NodeIdentity.nodeName(of: Self.workerA) == "worker-a")
         #expect(NodeIdentity.nodeName(of: UserInfo(name: "system:node:worker-a", groups: [])) == nil)
         #expect(NodeIdentity.nodeName(of: UserInfo(name: "alice", groups: ["system:nodes"])) == nil)
-        // Transitional: the join token's shared identity keeps RBAC's node role instead.
-        #expect(NodeIdentity.nodeName(of: .nodeAgent) == nil)
-        #expect(await decide("get", "secrets", "b-secret", user: .nodeAgent) == nil)
-        #expect(BootstrapPolicy.clusterRoleBindings.contains { $0.name == "kyvern:legacy-node-agent" && $0.role == "system:node" })
+        // The join token's bootstrap identity is no node at all.
+        #expect(NodeIdentity.nodeName(of: .nodeBootstrapper) == nil)
+        #expect(await decide("get", "secrets", "b-secret", user: .nodeBootstrapper) == nil)
         #expect(!BootstrapPolicy.clusterRoleBindings.contains { $0.name == "kyvern:node-agents" })
         let unnamed = UserInfo(name: "system:node:", groups: ["system:nodes"])
         #expect(await decide("get", "secrets", "pull", user: unnamed)?.reason == "unknown node for user \"system:node:\"")

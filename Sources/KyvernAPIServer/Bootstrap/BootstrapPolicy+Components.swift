@@ -1,0 +1,39 @@
+/// Roles and bindings for the node and network components' own identities: the kubelet TLS
+/// bootstrap (a join token may only ask for a node client certificate, which csrapproving then
+/// approves) and the cluster DNS server acting as `system:coredns`. Names and rules follow
+/// upstream's bootstrap policy; the bindings are the ones kubeadm creates, named for Kyvern.
+extension BootstrapPolicy {
+    static let componentClusterRoles: [Role] = [
+        Role(name: "system:node-bootstrapper", rules: [
+            rule(["create", "get", "list", "watch"], ["certificates.k8s.io"], ["certificatesigningrequests"]),
+        ]),
+        Role(name: "system:certificates.k8s.io:certificatesigningrequests:nodeclient", rules: [
+            rule(["create"], ["certificates.k8s.io"], ["certificatesigningrequests/nodeclient"]),
+        ]),
+        Role(name: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", rules: [
+            rule(["create"], ["certificates.k8s.io"], ["certificatesigningrequests/selfnodeclient"]),
+        ]),
+        Role(name: "system:certificates.k8s.io:kube-apiserver-client-kubelet-approver", rules: [
+            rule(["approve"], ["certificates.k8s.io"], ["signers"], names: ["kubernetes.io/kube-apiserver-client-kubelet"]),
+        ]),
+        // What CoreDNS's ClusterRole grants; Kyvern's DNS server reads only Services and EndpointSlices.
+        Role(name: "system:coredns", rules: [
+            rule(["list", "watch"], [""], ["endpoints", "services", "pods", "namespaces"]),
+            rule(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),
+        ]),
+    ]
+
+    static let componentClusterRoleBindings: [Binding] = [
+        // A join token's holder may ask for a node client certificate, and have it approved.
+        Binding(name: "kyvern:kubelet-bootstrap", role: "system:node-bootstrapper",
+                subjects: [("Group", "system:bootstrappers", "")]),
+        Binding(name: "kyvern:node-autoapprove-bootstrap",
+                role: "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+                subjects: [("Group", "system:bootstrappers", "")]),
+        // A node may renew its own certificate.
+        Binding(name: "kyvern:node-autoapprove-certificate-rotation",
+                role: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
+                subjects: [("Group", "system:nodes", "")]),
+        Binding(name: "system:coredns", role: "system:coredns", subjects: [("User", "system:coredns", "")]),
+    ]
+}
