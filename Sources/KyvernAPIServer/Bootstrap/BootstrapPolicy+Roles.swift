@@ -185,7 +185,7 @@ extension BootstrapPolicy {
             rule(["get", "list", "watch", "create", "update", "patch"], ["coordination.k8s.io"], ["leases"]),
             rule(["get", "list", "watch"], [""], ["namespaces", "serviceaccounts"]),
         ]),
-    ]
+    ] + controllerRoles
 
     static let clusterRoleBindings: [Binding] = [
         Binding(name: "cluster-admin", role: "cluster-admin", subjects: [("Group", "system:masters", "")]),
@@ -206,5 +206,5 @@ extension BootstrapPolicy {
         // Interim (see the README): every node agent is in system:nodes and holds the node role.
         Binding(name: "kyvern:node-agents", role: "system:node", subjects: [("Group", "system:nodes", "")]),
         Binding(name: "kyvern:node-agents-extra", role: "kyvern:node-agent", subjects: [("Group", "system:nodes", "")]),
-    ]
+    ] + controllerRoleBindings
 }
