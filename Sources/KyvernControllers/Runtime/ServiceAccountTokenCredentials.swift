@@ -46,7 +46,7 @@ public actor ServiceAccountTokenCredentials: BearerTokenSource {
         return fresh.token
     }
 
-    public func tokenRejected(_ token: String) {
+    public func tokenRejected(_ token: String) async {
         if issued?.token == token { issued = nil }
     }
 
