@@ -138,6 +138,8 @@ extension BootstrapPolicy {
         ]),
         controller("service-account-controller", [
             rule(["create"], [""], ["serviceaccounts"]),
+            // Kyvern: it checks the namespace and the account with reads (upstream's use its informers).
+            rule(["get"], [""], ["namespaces", "serviceaccounts"]),
             recordEvents,
         ]),
         controller("statefulset-controller", [
