@@ -88,8 +88,9 @@ public struct ControllerManager: Service {
         let factory = SharedInformerFactory(client: client, logger: logger)
         var runners: [ControllerRunner] = []
         for definition in enabled {
+            let controllerClient = try await controllerClients.client(for: definition)
             let context = ControllerContext(
-                name: definition.name, client: try await controllerClients.client(for: definition), informers: factory, registry: registry,
+                name: definition.name, client: controllerClient, informers: factory, registry: registry,
                 workers: options.workers(for: definition.name), logger: logger, options: options)
             runners.append(try await definition.start(context))
         }
