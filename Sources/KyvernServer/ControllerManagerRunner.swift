@@ -20,6 +20,8 @@ public struct ControllerManagerProcessOptions: Sendable {
     public var clusterCIDR = "10.42.0.0/16"
     /// The node lifecycle controller's periods and rates.
     public var nodeLifecycle = NodeLifecycleSettings()
+    /// `--use-service-account-credentials`: each controller acts as its own ServiceAccount.
+    public var useServiceAccountCredentials = false
 
     public init(kubeconfig: String, controllers: String, leaderElect: Bool, concurrentSyncs: [String: Int],
                 metricsBindAddress: String, logLevel: String) {
@@ -60,11 +62,15 @@ public struct ControllerManagerProcessOptions: Sendable {
 
 /// Builds and runs the controller manager, alone or inside `kyvern server`.
 public enum ControllerManagerRunner {
-    /// The controller manager as a service reaching the API server through `kubeconfig`.
+    /// The controller manager as a service reaching the API server through `kubeconfig`, and the
+    /// clients to shut down after it. With `useServiceAccountCredentials` each controller acts as
+    /// its own ServiceAccount through views of one credential-less client; informers, leader
+    /// election and token requests stay on the kubeconfig's identity.
     static func makeControllerManager(kubeconfig: String, options: ControllerManagerOptions,
+                                      useServiceAccountCredentials: Bool,
                                       registry: PrometheusCollectorRegistry, logger: Logger,
                                       definitions: [ControllerDefinition] = ControllerCatalog.all) throws
-        -> (ControllerManager, APIClient)
+        -> (ControllerManager, [APIClient])
     {
         let configuration = try ClientConfiguration(kubeconfigPath: kubeconfig, component: "kyvern-controller-manager")
         let client = try APIClient(configuration: configuration,
@@ -73,9 +79,17 @@ public enum ControllerManagerRunner {
         if options.rootCACertificatePEM == nil {
             options.rootCACertificatePEM = configuration.certificateAuthorityPEM
         }
+        var clients = [client]
+        var controllerClients: (any ControllerClients)?
+        if useServiceAccountCredentials {
+            let base = try APIClient(configuration: configuration.withoutCredentials(),
+                                     logger: logger.withLabel("kyvern.controller-manager.controllers"))
+            clients.append(base)
+            controllerClients = ServiceAccountCredentials(manager: client, base: base)
+        }
         let manager = ControllerManager(client: client, options: options, definitions: definitions, registry: registry,
-                                        logger: logger)
-        return (manager, client)
+                                        logger: logger, controllerClients: controllerClients)
+        return (manager, clients)
     }
 
     /// `kyvern controller-manager`: the controllers and their metrics endpoint until SIGINT or SIGTERM.
@@ -83,10 +97,17 @@ public enum ControllerManagerRunner {
         var logger = Logger(label: "kyvern.controller-manager")
         logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
         let registry = PrometheusCollectorRegistry()
-        let (manager, client) = try makeControllerManager(kubeconfig: options.kubeconfig, options: options.manager,
-                                                          registry: registry, logger: logger)
-        try await StandaloneRunner.run(manager, client: client, metricsBindAddress: options.metricsBindAddress,
-                                       registry: registry, logger: logger)
+        let (manager, clients) = try makeControllerManager(
+            kubeconfig: options.kubeconfig, options: options.manager,
+            useServiceAccountCredentials: options.useServiceAccountCredentials, registry: registry, logger: logger)
+        do {
+            try await StandaloneRunner.run(manager, client: clients[0], metricsBindAddress: options.metricsBindAddress,
+                                           registry: registry, logger: logger)
+        } catch {
+            for client in clients.dropFirst() { try? await client.shutdown() }
+            throw error
+        }
+        for client in clients.dropFirst() { try? await client.shutdown() }
     }
 }
 

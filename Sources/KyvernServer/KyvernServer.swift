@@ -89,7 +89,7 @@ public enum KyvernServer {
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         // The controller manager likewise; it waits for the server and for its leader Lease.
-        var controllerManagerClient: APIClient?
+        var controllerManagerClients: [APIClient] = []
         if !options.disableControllerManager {
             var managerOptions = ControllerManagerOptions()
             managerOptions.controllers = options.controllers.split(separator: ",")
@@ -101,10 +101,19 @@ public enum KyvernServer {
             if let unknown = managerOptions.unknownControllers(among: definitions).first {
                 throw ControllerManagerStartError(message: "--controllers: \"\(unknown)\" is not in the list of known controllers")
             }
-            let (manager, client) = try ControllerManagerRunner.makeControllerManager(
-                kubeconfig: kubeconfigPath, options: managerOptions, registry: registry,
+            // The manager acts as system:kube-controller-manager and each controller as its own
+            // ServiceAccount, as kubeadm runs upstream's. Without service account credentials the
+            // manager's identity would need every controller's role, so it stays the admin then.
+            let managerKubeconfig = try options.useServiceAccountCredentials
+                ? KubeconfigWriter.writeComponent(
+                    "controller-manager", user: "system:kube-controller-manager", dataDirectory: dataDirectory,
+                    host: serverHost, port: options.httpsPort, pki: pki)
+                : kubeconfigPath
+            let (manager, clients) = try ControllerManagerRunner.makeControllerManager(
+                kubeconfig: managerKubeconfig, options: managerOptions,
+                useServiceAccountCredentials: options.useServiceAccountCredentials, registry: registry,
                 logger: logger.withLabel("kyvern.controller-manager"), definitions: definitions)
-            controllerManagerClient = client
+            controllerManagerClients = clients
             services.append(.init(service: manager, successTerminationBehavior: .gracefullyShutdownGroup,
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
         }
@@ -150,14 +159,14 @@ public enum KyvernServer {
             try await group.run()
         } catch {
             try? await schedulerClient?.shutdown()
-            try? await controllerManagerClient?.shutdown()
+            for client in controllerManagerClients { try? await client.shutdown() }
             for client in agentClients { try? await client.shutdown() }
             try? await dnsClient?.shutdown()
             try? await store.close()
             throw error
         }
         try? await schedulerClient?.shutdown()
-        try? await controllerManagerClient?.shutdown()
+        for client in controllerManagerClients { try? await client.shutdown() }
         for client in agentClients { try? await client.shutdown() }
         try? await dnsClient?.shutdown()
         try await store.close()

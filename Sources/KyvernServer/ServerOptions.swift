@@ -25,6 +25,9 @@ public struct ServerOptions: Sendable {
     /// Which controllers the embedded controller manager runs (`--controllers`, upstream's syntax:
     /// `*`, `name`, `-name`, comma separated).
     public var controllers = "*"
+    /// Each controller acts as its own ServiceAccount (`--use-service-account-credentials`, on as
+    /// kubeadm sets it); off, the embedded manager acts as the admin.
+    public var useServiceAccountCredentials = true
     /// Runs without the built-in node agent (`--disable-agent`): no node, no containers.
     public var disableAgent = false
     /// Runs the cluster DNS server at "ADDR:PORT" (`--cluster-dns-listen`, for tests; the node agent runs it in a cluster).

@@ -17,6 +17,9 @@ extension Kyvern {
         @Option(help: "Controllers to run, comma-separated: '*' for all on by default, 'name' to enable, '-name' to disable.")
         var controllers: String = "*"
 
+        @Option(help: "Run each controller as its own ServiceAccount kube-system/<name>, with a token from the TokenRequest API (the kubeconfig's user then needs only system:kube-controller-manager).")
+        var useServiceAccountCredentials: Bool = false
+
         @Option(help: "ReplicaSets synced concurrently.")
         var concurrentReplicasetSyncs: Int = 5
 
@@ -45,6 +48,7 @@ extension Kyvern {
                                  "daemonset": concurrentDaemonsetSyncs],
                 metricsBindAddress: metricsBindAddress, logLevel: logLevel)
             options.clusterCIDR = clusterCIDR
+            options.useServiceAccountCredentials = useServiceAccountCredentials
             options.nodeLifecycle = nodeLifecycle.settings
             return options
         }

@@ -90,6 +90,9 @@ extension Kyvern {
         @Option(help: "Controllers the built-in controller manager runs: * for all, name to add one, -name to leave one out (comma separated).")
         var controllers: String = "*"
 
+        @Option(help: "Run each controller as its own ServiceAccount kube-system/<name> with role system:controller:<name> (false: the built-in controller manager acts as the admin).")
+        var useServiceAccountCredentials: Bool = true
+
         @Flag(help: "Run without the built-in node agent (no node, no containers on this machine).")
         var disableAgent = false
 
@@ -160,6 +163,7 @@ extension Kyvern {
             options.schedulerConfig = schedulerConfig
             options.disableControllerManager = disableControllerManager
             options.controllers = controllers
+            options.useServiceAccountCredentials = useServiceAccountCredentials
             options.disableAgent = disableAgent
             options.clusterDNSListen = clusterDNSListen
             options.clusterDNSUpstreams = clusterDNSUpstream.isEmpty ? nil : clusterDNSUpstream

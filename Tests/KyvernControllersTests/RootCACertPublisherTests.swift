@@ -7,7 +7,10 @@ import Testing
 @Suite struct RootCACertPublisherTests {
     let client = FakeClient()
     let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-    var sync: RootCAConfigMapSync { RootCAConfigMapSync(client: client, caPEM: pem) }
+    var sync: RootCAConfigMapSync {
+        RootCAConfigMapSync(client: client, namespaces: LiveObjects(client: client, resource: .namespaces),
+                            configMaps: LiveObjects(client: client, resource: .configMaps), caPEM: pem)
+    }
 
     @Test func publishesTheCAAndPutsItBackWhenChangedOrDeleted() async throws {
         _ = try await client.create(.namespaces, ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "team"]])
@@ -39,4 +42,13 @@ import Testing
         try await sync.sync(namespace: "missing")
         #expect(client.objects(.configMaps).isEmpty)
     }
+}
+
+/// The fake's objects of one resource as they are at each read, as an informer that keeps up would show them.
+private struct LiveObjects: ObjectCache {
+    let client: FakeClient
+    let resource: ResourceRef
+
+    func get(namespace: String?, name: String) async -> JSONValue? { client.object(resource, namespace: namespace, name: name) }
+    func list(namespace: String?) async -> [JSONValue] { client.objects(resource) }
 }

@@ -185,7 +185,7 @@ extension BootstrapPolicy {
             rule(["get", "list", "watch", "create", "update", "patch"], ["coordination.k8s.io"], ["leases"]),
             rule(["get", "list", "watch"], [""], ["namespaces", "serviceaccounts"]),
         ]),
-    ] + componentClusterRoles
+    ] + componentClusterRoles + controllerRoles
 
     static let clusterRoleBindings: [Binding] = [
         Binding(name: "cluster-admin", role: "cluster-admin", subjects: [("Group", "system:masters", "")]),
@@ -204,5 +204,5 @@ extension BootstrapPolicy {
                 subjects: [("User", "system:kube-controller-manager", "")]),
         Binding(name: "system:node", role: "system:node", subjects: []),
         Binding(name: "kyvern:node-agents-extra", role: "kyvern:node-agent", subjects: [("Group", "system:nodes", "")]),
-    ] + componentClusterRoleBindings
+    ] + componentClusterRoleBindings + controllerRoleBindings
 }

@@ -22,6 +22,11 @@ public struct APIClient: KubernetesClient {
     public var requestTimeout: TimeAmount = .seconds(60)
     /// Largest response body accepted (a large list).
     public var maxResponseBytes = 512 * 1024 * 1024
+    /// Renewing credentials of a view made by ``authenticating(with:userAgent:)``; they replace
+    /// the configuration's bearer token.
+    var tokenSource: (any BearerTokenSource)?
+    /// The view's own `User-Agent`, e.g. a controller's.
+    var userAgentOverride: String?
 
     /// Builds the TLS setup and connection pool; throws for an unusable configuration (bad PEM).
     public init(configuration: ClientConfiguration, logger: Logger = Logger(label: "kyvern.client")) throws {
@@ -117,13 +122,13 @@ public struct APIClient: KubernetesClient {
         return name
     }
 
-    func makeRequest(_ target: RequestTarget) -> HTTPClientRequest {
+    func makeRequest(_ target: RequestTarget) async throws -> HTTPClientRequest {
         var request = HTTPClientRequest(url: target.url(server: configuration.server))
         request.method = HTTPMethod(rawValue: target.method)
         request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: configuration.userAgent)
-        if let token = configuration.bearerToken {
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "User-Agent", value: userAgentOverride ?? configuration.userAgent)
+        if let authorization = try await authorizationHeader() {
+            request.headers.add(name: "Authorization", value: authorization)
         }
         if let body = target.body {
             request.headers.add(name: "Content-Type", value: target.contentType ?? "application/json")
@@ -134,8 +139,10 @@ public struct APIClient: KubernetesClient {
 
     func send(_ target: RequestTarget) async throws -> JSONValue {
         var attempt = 0
+        var renewedToken = false
         while true {
-            let response = try await http.execute(makeRequest(target), timeout: requestTimeout, logger: logger)
+            let request = try await makeRequest(target)
+            let response = try await http.execute(request, timeout: requestTimeout, logger: logger)
             let buffer = try await response.body.collect(upTo: maxResponseBytes)
             let bytes = Array(buffer.readableBytesView)
             let code = Int(response.status.code)
@@ -143,6 +150,14 @@ public struct APIClient: KubernetesClient {
                 return try JSONValue.parse(bytes)
             }
             let error = StatusMapping.error(httpCode: code, body: bytes)
+            // A renewable token the server no longer accepts (its ServiceAccount was recreated):
+            // once, get a new one and try again.
+            if code == 401, !renewedToken, let tokenSource,
+               let sent = request.headers.first(name: "Authorization")?.dropFirst("Bearer ".count) {
+                renewedToken = true
+                await tokenSource.tokenRejected(String(sent))
+                continue
+            }
             let retryAfter = response.headers.first(name: "Retry-After")
             if Self.isThrottled(code: code, retryAfter: retryAfter), attempt < maxThrottleRetries {
                 attempt += 1

@@ -12,6 +12,8 @@ public import ServiceLifecycle
 /// safe because every reconcile is level-triggered.
 public struct ControllerManager: Service {
     let client: any KubernetesClient
+    /// The client each controller acts through; the manager's own by default.
+    let controllerClients: any ControllerClients
     let options: ControllerManagerOptions
     let definitions: [ControllerDefinition]
     let registry: PrometheusCollectorRegistry
@@ -19,8 +21,10 @@ public struct ControllerManager: Service {
 
     public init(client: any KubernetesClient, options: ControllerManagerOptions,
                 definitions: [ControllerDefinition] = ControllerCatalog.all,
-                registry: PrometheusCollectorRegistry, logger: Logger) {
+                registry: PrometheusCollectorRegistry, logger: Logger,
+                controllerClients: (any ControllerClients)? = nil) {
         self.client = client
+        self.controllerClients = controllerClients ?? ManagerCredentials(client: client)
         self.options = options
         self.definitions = definitions
         self.registry = registry
@@ -78,13 +82,15 @@ public struct ControllerManager: Service {
         }
     }
 
-    /// Starts every enabled controller on one shared informer factory; returns when cancelled.
+    /// Starts every enabled controller on one shared informer factory (on the manager's identity,
+    /// as upstream's informers are), each acting through its own client; returns when cancelled.
     func runControllers() async throws {
         let factory = SharedInformerFactory(client: client, logger: logger)
         var runners: [ControllerRunner] = []
         for definition in enabled {
+            let controllerClient = try await controllerClients.client(for: definition)
             let context = ControllerContext(
-                name: definition.name, client: client, informers: factory, registry: registry,
+                name: definition.name, client: controllerClient, informers: factory, registry: registry,
                 workers: options.workers(for: definition.name), logger: logger, options: options)
             runners.append(try await definition.start(context))
         }

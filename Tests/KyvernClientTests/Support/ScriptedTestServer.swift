@@ -16,6 +16,9 @@ final class ScriptedTestServer: Sendable {
         var method: String
         var uri: String
         var body: String
+        /// The `Authorization` header, if any.
+        var authorization: String? = nil
+        var userAgent: String? = nil
     }
 
     private let channel: any Channel
@@ -68,7 +71,9 @@ final class ScriptedTestServer: Sendable {
             case .body(let buffer):
                 body += String(buffer: buffer)
             case .end:
-                let request = Request(method: head?.method.rawValue ?? "", uri: head?.uri ?? "", body: body)
+                let request = Request(method: head?.method.rawValue ?? "", uri: head?.uri ?? "", body: body,
+                                      authorization: head?.headers.first(name: "Authorization"),
+                                      userAgent: head?.headers.first(name: "User-Agent"))
                 let response = state.value.withLock { state in
                     state.requests.append(request)
                     return state.script.count > 1 ? state.script.removeFirst() : state.script[0]

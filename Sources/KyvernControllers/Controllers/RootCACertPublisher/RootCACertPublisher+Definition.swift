@@ -36,7 +36,8 @@ enum RootCACertPublisher {
                 await queue.add(ObjectKey(namespace: nil, name: namespace))
             }
         }
-        return context.runner(RootCACertPublisherReconciler(sync: RootCAConfigMapSync(client: context.client, caPEM: caPEM)),
-                              queue: queue)
+        let sync = RootCAConfigMapSync(client: context.client, namespaces: namespaces.lister, configMaps: configMaps.lister,
+                                       caPEM: caPEM)
+        return context.runner(RootCACertPublisherReconciler(sync: sync), queue: queue)
     }
 }

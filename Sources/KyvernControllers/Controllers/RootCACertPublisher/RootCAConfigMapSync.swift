@@ -12,40 +12,38 @@ struct RootCAConfigMapSync: Sendable {
         + "cluster that reach it through the kubernetes Service; published by the root-ca-cert-publisher controller."
 
     let caPEM: String
-    let namespaces: TypedClient<CoreV1.Namespace>
-    let configMaps: TypedClient<CoreV1.ConfigMap>
+    /// The informers' caches: the controller reads nothing from the API, so its role needs only
+    /// to create and update ConfigMaps, as upstream's.
+    let namespaces: any ObjectCache
+    let configMaps: any ObjectCache
+    let writer: TypedClient<CoreV1.ConfigMap>
 
-    init(client: any KubernetesClient, caPEM: String) {
+    init(client: any KubernetesClient, namespaces: any ObjectCache, configMaps: any ObjectCache, caPEM: String) {
         self.caPEM = caPEM
-        namespaces = client.resource(CoreV1.Namespace.self)
-        configMaps = client.resource(CoreV1.ConfigMap.self)
+        self.namespaces = namespaces
+        self.configMaps = configMaps
+        writer = client.resource(CoreV1.ConfigMap.self)
     }
 
     /// Creates or corrects the ConfigMap in `namespace` unless the namespace is gone or terminating.
     func sync(namespace name: String) async throws {
-        let namespace: CoreV1.Namespace
-        do {
-            namespace = try await namespaces.get(name: name)
-        } catch let error as APIError where error.code == 404 {
-            return
-        }
-        guard namespace.metadata.deletionTimestamp == nil, (namespace.status?.phase ?? "Active") == "Active" else { return }
+        guard let namespace = await namespaces.get(namespace: nil, name: name),
+              namespace[path: ["metadata", "deletionTimestamp"]] == nil,
+              (namespace[path: ["status", "phase"]]?.stringValue ?? "Active") == "Active" else { return }
         let wanted = [Self.dataKey: caPEM]
-        let existing: CoreV1.ConfigMap
-        do {
-            existing = try await configMaps.get(namespace: name, name: Self.configMapName)
-        } catch let error as APIError where error.code == 404 {
+        guard let cached = await configMaps.get(namespace: name, name: Self.configMapName) else {
             let configMap = CoreV1.ConfigMap(
                 metadata: MetaV1.ObjectMeta(annotations: [Self.descriptionAnnotation: Self.description],
                                             name: Self.configMapName, namespace: name),
                 data: wanted)
             do {
-                _ = try await configMaps.create(configMap)
+                _ = try await writer.create(configMap)
             } catch let error as APIError where error.code == 409 || error.reason == "Forbidden" {
-                // Created meanwhile (the next event corrects it if it differs), or the namespace started terminating.
+                // Created meanwhile (its event corrects it if it differs), or the namespace started terminating.
             }
             return
         }
+        let existing = try CoreV1.ConfigMap(json: cached)
         let described = !(existing.metadata.annotations?[Self.descriptionAnnotation] ?? "").isEmpty
         guard existing.data != wanted || existing.binaryData != nil || !described else { return }
         var corrected = existing
@@ -56,7 +54,7 @@ struct RootCAConfigMapSync: Sendable {
                 .merging([Self.descriptionAnnotation: Self.description]) { _, new in new }
         }
         do {
-            _ = try await configMaps.update(corrected)
+            _ = try await writer.update(corrected)
         } catch let error as APIError where error.code == 409 || error.code == 404 {
             // Changed or deleted meanwhile: its event queues the namespace again.
         }
