@@ -177,7 +177,7 @@ extension BootstrapPolicy {
             rule(read, ["discovery.k8s.io"], ["endpointslices"]),
         ]),
         // Kyvern's node agent also runs the built-in local-path provisioner (PVs for claims on its
-        // node) and is, until each node has its own identity, one identity shared by all nodes.
+        // node); through RBAC this reaches every node's volumes, not only its own.
         Role(name: "kyvern:node-agent", rules: [
             rule(readWrite, [""], ["persistentvolumes"]),
             rule(["get", "list", "watch", "update", "patch"], [""], ["persistentvolumeclaims"]),
