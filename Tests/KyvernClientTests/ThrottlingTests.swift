@@ -82,7 +82,8 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             task.cancel()
             await #expect(throws: CancellationError.self) { _ = try await task.value }
-            #expect(ContinuousClock.now - start < .seconds(3))
+            // Well short of the 10 s the server asked for (the bound leaves room for a loaded machine).
+            #expect(ContinuousClock.now - start < .seconds(8))
             #expect(server.requests.count == 1)
         }
     }
