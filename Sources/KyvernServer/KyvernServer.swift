@@ -48,6 +48,7 @@ public enum KyvernServer {
         configuration.caCertificatePEM = pki.caCertificatePEM
         configuration.authorizationMode = options.authorizationMode
         configuration.anonymousAuth = options.anonymousAuth
+        configuration.serviceAccountTokenVolume = options.serviceAccountTokenVolume
         configuration.defaultTolerationSeconds = options.nodeLifecycle.tolerationSeconds
         configuration.nodeAgentToken = nodeToken.text
         configuration.serviceAccountTokenIssuer = ServiceAccountTokenIssuer(

@@ -48,6 +48,9 @@ extension Kyvern {
         @Option(help: "Whether a request without credentials is served as system:anonymous (true) or refused with 401.")
         var anonymousAuth: Bool = true
 
+        @Option(help: "Whether the ServiceAccount admission step mounts the kube-api-access token volume into new pods (off by default: see the README).")
+        var serviceAccountTokenVolume: Bool = false
+
         @Option(name: .customLong("service-cidr"), help: "IPv4 range Service cluster IPs are allocated from.")
         var serviceCIDR: String = "10.43.0.0/16"
 
@@ -159,6 +162,7 @@ extension Kyvern {
             options.eventTTL = ServerOptions.parseDuration(eventTTL)!
             options.authorizationMode = ServerOptions.parseAuthorizationMode(authorizationMode)!
             options.anonymousAuth = anonymousAuth
+            options.serviceAccountTokenVolume = serviceAccountTokenVolume
             options.disableScheduler = disableScheduler
             options.schedulerConfig = schedulerConfig
             options.disableControllerManager = disableControllerManager

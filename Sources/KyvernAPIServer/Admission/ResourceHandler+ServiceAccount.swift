@@ -13,7 +13,8 @@ extension ResourceHandler {
                                                + "serviceaccount \"\(accountName)\" not found")
         }
         ServiceAccountAdmission.admit(&pod, account: account,
-                                      volumeSuffix: String(NameGenerator.generate(prefix: "").suffix(5)))
+                                      volumeSuffix: String(NameGenerator.generate(prefix: "").suffix(5)),
+                                      mountToken: mountsServiceAccountTokenVolume)
     }
 
     /// The account from the watch cache; one missing is looked for again once the cache has caught

@@ -23,14 +23,14 @@ enum ServiceAccountAdmission {
     }
 
     /// Applies the account to `pod`; `volumeSuffix` names a new token volume (five random characters upstream).
-    static func admit(_ pod: inout JSONValue, account: JSONValue, volumeSuffix: String) {
+    static func admit(_ pod: inout JSONValue, account: JSONValue, volumeSuffix: String, mountToken mounts: Bool = true) {
         if (pod[path: ["spec", "imagePullSecrets"]]?.arrayValue ?? []).isEmpty,
            let secrets = account["imagePullSecrets"]?.arrayValue, !secrets.isEmpty {
             pod[path: ["spec", "imagePullSecrets"]] = .array(secrets.compactMap { secret in
                 secret["name"].map { ["name": $0] }
             })
         }
-        guard automounts(pod: pod, account: account) else { return }
+        guard mounts, automounts(pod: pod, account: account) else { return }
         mountToken(&pod, volumeSuffix: volumeSuffix)
     }
 

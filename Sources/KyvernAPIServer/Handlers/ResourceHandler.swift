@@ -13,6 +13,8 @@ struct ResourceHandler: Sendable {
     var serviceRanges = ServiceRanges.default
     /// What the DefaultTolerationSeconds admission step adds to new pods.
     var defaultTolerationSeconds = DefaultTolerationSeconds()
+    /// `--service-account-token-volume`: whether new pods get the token volume.
+    var mountsServiceAccountTokenVolume = false
     /// Decides the checks admission makes beyond the request itself (RBAC escalation); nil when
     /// authorization is off.
     var authorizer: Authorizer?

@@ -42,6 +42,7 @@ public struct APIServer: Service {
         var handler = ResourceHandler(storage: storage, pruner: SchemaPruner(schemas: schemas), logger: logger,
                                       serviceRanges: configuration.serviceRanges)
         handler.defaultTolerationSeconds = configuration.defaultTolerationSeconds
+        handler.mountsServiceAccountTokenVolume = configuration.serviceAccountTokenVolume
         let authorizer = Authorizer(modes: configuration.authorizationMode,
                                     rbac: RBACAuthorizer(cache: cache, sync: { try? await storage.syncCache() }),
                                     node: NodeAuthorizer(objects: .watchCache(storage)),
