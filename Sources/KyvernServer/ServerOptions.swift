@@ -57,7 +57,7 @@ public struct ServerOptions: Sendable {
     /// Whether requests without credentials are served as `system:anonymous` (`--anonymous-auth`).
     public var anonymousAuth = true
     /// Whether new pods get the `kube-api-access-*` token volume (`--service-account-token-volume`).
-    public var serviceAccountTokenVolume = false
+    public var serviceAccountTokenVolume = true
 
     /// A comma-separated list of upstream's modes (`Node,RBAC`, `RBAC`, `AlwaysAllow`), each at most
     /// once; nil when a mode is unknown, repeated, or none is given.

@@ -48,8 +48,8 @@ extension Kyvern {
         @Option(help: "Whether a request without credentials is served as system:anonymous (true) or refused with 401.")
         var anonymousAuth: Bool = true
 
-        @Option(help: "Whether the ServiceAccount admission step mounts the kube-api-access token volume into new pods (off by default: see the README).")
-        var serviceAccountTokenVolume: Bool = false
+        @Option(help: "Whether the ServiceAccount admission step mounts the kube-api-access token volume into new pods.")
+        var serviceAccountTokenVolume: Bool = true
 
         @Option(name: .customLong("service-cidr"), help: "IPv4 range Service cluster IPs are allocated from.")
         var serviceCIDR: String = "10.43.0.0/16"

@@ -1,15 +1,16 @@
-"""The ServiceAccount admission step and the root-ca-cert-publisher, end to end: with
-`--service-account-token-volume true` a new pod gets the `kube-api-access-*` projected volume (bound
-token, cluster CA, namespace) mounted in every container, unless its pod or account opts out; a pod
-naming a missing account is refused with upstream's 403; every namespace holds `kube-root-ca.crt`
-with the cluster CA, put back when deleted or edited."""
+"""The ServiceAccount admission step and the root-ca-cert-publisher, end to end: a new pod gets the
+`kube-api-access-*` projected volume (bound token, cluster CA, namespace) mounted in every container,
+unless its pod or account opts out; a pod naming a missing account is refused with upstream's 403;
+every namespace holds `kube-root-ca.crt` with the cluster CA, put back when deleted or edited; and on
+a real node the three files are there and the token authenticates as the pod's account (runc only)."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
-from conftest import ServerFactory, rand_suffix
+from conftest import ServerFactory
 from e2e_harness import wait_until
 
 MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -32,32 +33,25 @@ def root_ca(cluster, ns: str):
 
 
 @pytest.fixture(scope="module")
-def token_volume_server(kyvern_bin):
-    """A server whose ServiceAccount admission mounts the token volume (off by default)."""
+def no_token_volume_server(kyvern_bin):
+    """A server started with `--service-account-token-volume false`."""
     factory = ServerFactory(kyvern_bin)
     try:
-        proc = factory.new("--service-account-token-volume", "true")
+        proc = factory.new("--service-account-token-volume", "false")
         yield factory.client(proc)
     finally:
         factory.cleanup()
 
 
-@pytest.fixture
-def tns(token_volume_server) -> str:
-    name = f"e2e-sat-{rand_suffix()}"
-    token_volume_server.create_namespace(name)
-    yield name
-    token_volume_server.delete_namespace(name)
-
-
-def test_by_default_no_token_volume_is_mounted(cluster, ns):
-    pod = cluster.ok_json(cluster.post(f"/api/v1/namespaces/{ns}/pods", pod_body("plain")), 201)
+def test_the_token_volume_can_be_switched_off(no_token_volume_server):
+    c = no_token_volume_server
+    c.create_namespace("plain")
+    pod = c.ok_json(c.post("/api/v1/namespaces/plain/pods", pod_body("p")), 201)
     assert pod["spec"]["serviceAccountName"] == "default"
     assert "volumes" not in pod["spec"] and "volumeMounts" not in pod["spec"]["containers"][0]
 
 
-def test_a_new_pod_gets_the_token_volume_in_every_container(token_volume_server, tns):
-    cluster, ns = token_volume_server, tns
+def test_a_new_pod_gets_the_token_volume_in_every_container(cluster, ns):
     body = pod_body("two", initContainers=[{"name": "init", "image": "busybox"}],
                     containers=[{"name": "a", "image": "busybox"},
                                 {"name": "b", "image": "busybox",
@@ -85,8 +79,7 @@ def test_a_new_pod_gets_the_token_volume_in_every_container(token_volume_server,
     assert volume["name"] in described and "Projected" in described
 
 
-def test_automount_can_be_declined_by_the_pod_or_its_account(token_volume_server, tns):
-    cluster, ns = token_volume_server, tns
+def test_automount_can_be_declined_by_the_pod_or_its_account(cluster, ns):
     cluster.ok_json(cluster.post(f"/api/v1/namespaces/{ns}/serviceaccounts", {
         "apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "quiet"},
         "automountServiceAccountToken": False, "imagePullSecrets": [{"name": "registry"}]}), 201)
@@ -134,3 +127,37 @@ def test_every_namespace_gets_the_root_ca_and_keeps_it(cluster, ns):
 
     assert cluster.delete(f"/api/v1/namespaces/{ns}/configmaps/kube-root-ca.crt").status_code == 200
     wait_until("the CA put back after a deletion", lambda: (root_ca(cluster, ns) or {}).get("data") == {"ca.crt": ca}, timeout=30)
+
+
+def test_a_pod_on_a_real_node_reads_its_credentials(node_cluster):
+    """The three files are in the container and the token authenticates as the pod's account (runc)."""
+    from node_cluster import IMAGE
+
+    c = node_cluster.cluster
+    ns = f"saa-{int(time.time() * 1000) % 10**8}"
+    c.create_namespace(ns)
+    try:
+        script = (f"cat {MOUNT}/namespace; echo; echo ==; cat {MOUNT}/ca.crt; echo ==; cat {MOUNT}/token; echo; "
+                  "sleep 3600")
+        body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "reader"},
+                "spec": {"terminationGracePeriodSeconds": 1,
+                         "containers": [{"name": "main", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
+                                         "command": ["sh", "-c", script]}]}}
+        c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", body), 201)
+
+        def logged():
+            r = c.get(f"/api/v1/namespaces/{ns}/pods/reader/log")
+            parts = r.text.split("==") if r.status_code == 200 else []
+            return parts if len(parts) == 3 and parts[2].strip().count(".") == 2 else None
+
+        namespace, ca, token = wait_until("the credentials in the pod's log", logged, timeout=90)
+        assert namespace.strip() == ns
+        assert ca.strip() == cluster_ca(c).strip()
+        s = c.new_session(authenticated=False)
+        s.headers["Authorization"] = f"Bearer {token.strip()}"
+        review = s.post(c.base_url + "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                        json={"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}, timeout=30)
+        assert review.status_code == 201, review.text
+        assert review.json()["status"]["userInfo"]["username"] == f"system:serviceaccount:{ns}:default"
+    finally:
+        c.delete_namespace(ns)

@@ -13,8 +13,8 @@ public struct APIServerConfiguration: Sendable {
     /// `--anonymous-auth`: whether a request without credentials is `system:anonymous` (else 401).
     public var anonymousAuth = true
     /// Whether the ServiceAccount admission step mounts the `kube-api-access-*` token volume into
-    /// new pods. Off by default: the node agent cannot yet always tear that volume down (see the README).
-    public var serviceAccountTokenVolume = false
+    /// new pods, as upstream always does (`--service-account-token-volume false` leaves it out).
+    public var serviceAccountTokenVolume = true
     /// How often history is compacted (upstream's --etcd-compaction-interval, default 5 minutes).
     public var compactionInterval: Duration
     /// Events kept in the watch cache's window.

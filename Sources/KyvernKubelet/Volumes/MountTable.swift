@@ -5,7 +5,7 @@ import Glibc
 enum MountTable {
     /// Mount points listed in /proc/self/mountinfo, octal escapes (`\040` for a space) decoded.
     static func mountPoints() -> [String] {
-        guard let text = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return [] }
+        guard let text = readWhole("/proc/self/mountinfo") else { return [] }
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: " ", omittingEmptySubsequences: false)
             return fields.count > 4 ? unescape(String(fields[4])) : nil
@@ -41,6 +41,28 @@ enum MountTable {
         guard umount2(path, Int32(MNT_DETACH)) == 0 else {
             throw VolumeMountError("unmount failed: \(path): \(String(cString: strerror(first)))")
         }
+    }
+
+    /// A /proc file read to its end. Foundation's `String(contentsOfFile:)` trusts the size `stat`
+    /// reports, which is 0 for /proc files, and returns only the first page (about 4 KB): with more
+    /// than some 40 mounts the later ones were missing, so a pod's tmpfs volumes went unseen and its
+    /// directory could not be removed (EBUSY).
+    static func readWhole(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The path with symlinks resolved, as mountinfo lists it.
