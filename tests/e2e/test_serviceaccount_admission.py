@@ -137,7 +137,8 @@ def test_a_pod_on_a_real_node_reads_its_credentials(node_cluster):
     ns = f"saa-{int(time.time() * 1000) % 10**8}"
     c.create_namespace(ns)
     try:
-        script = (f"cat {MOUNT}/namespace; echo; echo ==; cat {MOUNT}/ca.crt; echo ==; cat {MOUNT}/token; echo; "
+        # "@@" separates the files: it cannot occur in a namespace, a PEM or a JWT ("==" can end a PEM's base64).
+        script = (f"cat {MOUNT}/namespace; echo; echo @@; cat {MOUNT}/ca.crt; echo @@; cat {MOUNT}/token; echo; "
                   "sleep 3600")
         body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "reader"},
                 "spec": {"terminationGracePeriodSeconds": 1,
@@ -147,7 +148,7 @@ def test_a_pod_on_a_real_node_reads_its_credentials(node_cluster):
 
         def logged():
             r = c.get(f"/api/v1/namespaces/{ns}/pods/reader/log")
-            parts = r.text.split("==") if r.status_code == 200 else []
+            parts = r.text.split("@@") if r.status_code == 200 else []
             return parts if len(parts) == 3 and parts[2].strip().count(".") == 2 else None
 
         namespace, ca, token = wait_until("the credentials in the pod's log", logged, timeout=90)
