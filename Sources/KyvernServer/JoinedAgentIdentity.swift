@@ -46,14 +46,6 @@ enum JoinedAgentIdentity {
 
     private static func withClient<T: Sendable>(_ configuration: ClientConfiguration, logger: Logger,
                                                 _ body: (APIClient) async throws -> T) async throws -> T {
-        let client = try APIClient(configuration: configuration, logger: logger.withLabel("kyvern.agent.bootstrap"))
-        do {
-            let result = try await body(client)
-            try? await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        try await APIClient.using(configuration, logger: logger.withLabel("kyvern.agent.bootstrap"), body)
     }
 }

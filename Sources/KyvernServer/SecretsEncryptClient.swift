@@ -49,15 +49,7 @@ public struct SecretsEncryptClient: Sendable {
     private func withClient<T: Sendable>(_ body: (APIClient) async throws -> T) async throws -> T {
         let configuration = try Kubeconfig.load(path: kubeconfigPath)
             .configuration(userAgent: "kyvern-secrets-encrypt/v1.36.0 (linux) kubernetes/kyvern")
-        let client = try APIClient(configuration: configuration, logger: logger)
-        do {
-            let result = try await body(client)
-            try? await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        return try await APIClient.using(configuration, logger: logger, body)
     }
 
     static func describe(status: JSONValue) -> [String] {
