@@ -52,6 +52,8 @@ SERVED = [
     ("authentication.k8s.io", "v1"),
     ("authorization.k8s.io", "v1"),
     ("certificates.k8s.io", "v1"),
+    ("admissionregistration.k8s.io", "v1"),
+    ("apiextensions.k8s.io", "v1"),
 ]
 
 #: Subresources entered in the catalog; others (log, exec, proxy, ...) are not.

@@ -27,7 +27,7 @@ public enum ResourceCatalog {
     // One statement per entry keeps type checking cheap as the catalog grows.
     private static func makeAll() -> [ResourceInfo] {
         var all: [ResourceInfo] = []
-        all.reserveCapacity(53)
+        all.reserveCapacity(60)
         all.append(r("", "v1", "bindings", "binding", "Binding", true, ["create"], [], [], [], "io.k8s.api.core.v1.Binding", false, false))
         all.append(r("", "v1", "componentstatuses", "componentstatus", "ComponentStatus", false, ["get", "list"], ["cs"], [], [], "io.k8s.api.core.v1.ComponentStatus", false, false))
         all.append(r("", "v1", "configmaps", "configmap", "ConfigMap", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["cm"], [], [], "io.k8s.api.core.v1.ConfigMap", false, false))
@@ -45,6 +45,13 @@ public enum ResourceCatalog {
         all.append(r("", "v1", "secrets", "secret", "Secret", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.core.v1.Secret", false, false))
         all.append(r("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["sa"], [], [s("token", "TokenRequest", "authentication.k8s.io", "v1", ["create"])], "io.k8s.api.core.v1.ServiceAccount", false, false))
         all.append(r("", "v1", "services", "service", "Service", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["svc"], ["all"], [s("status", "Service", "", "v1", ["get", "patch", "update"])], "io.k8s.api.core.v1.Service", true, true))
+        all.append(r("admissionregistration.k8s.io", "v1", "mutatingadmissionpolicies", "mutatingadmissionpolicy", "MutatingAdmissionPolicy", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicy", true, false))
+        all.append(r("admissionregistration.k8s.io", "v1", "mutatingadmissionpolicybindings", "mutatingadmissionpolicybinding", "MutatingAdmissionPolicyBinding", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicyBinding", true, false))
+        all.append(r("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "mutatingwebhookconfiguration", "MutatingWebhookConfiguration", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], ["api-extensions"], [], "io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration", false, false))
+        all.append(r("admissionregistration.k8s.io", "v1", "validatingadmissionpolicies", "validatingadmissionpolicy", "ValidatingAdmissionPolicy", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [s("status", "ValidatingAdmissionPolicy", "admissionregistration.k8s.io", "v1", ["get", "patch", "update"])], "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy", true, true))
+        all.append(r("admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings", "validatingadmissionpolicybinding", "ValidatingAdmissionPolicyBinding", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding", true, false))
+        all.append(r("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "validatingwebhookconfiguration", "ValidatingWebhookConfiguration", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], ["api-extensions"], [], "io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration", false, false))
+        all.append(r("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", false, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["crd", "crds"], ["api-extensions"], [s("status", "CustomResourceDefinition", "apiextensions.k8s.io", "v1", ["get", "patch", "update"])], "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition", true, true))
         all.append(r("apps", "v1", "controllerrevisions", "controllerrevision", "ControllerRevision", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], [], [], "io.k8s.api.apps.v1.ControllerRevision", false, false))
         all.append(r("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["ds"], ["all"], [s("status", "DaemonSet", "apps", "v1", ["get", "patch", "update"])], "io.k8s.api.apps.v1.DaemonSet", true, true))
         all.append(r("apps", "v1", "deployments", "deployment", "Deployment", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["deploy"], ["all"], [s("status", "Deployment", "apps", "v1", ["get", "patch", "update"]), s("scale", "Scale", "autoscaling", "v1", ["get", "patch", "update"])], "io.k8s.api.apps.v1.Deployment", true, true))
@@ -98,6 +105,8 @@ public enum ResourceCatalog {
         GroupVersionInfo(group: "policy", version: "v1", preferred: true),
         GroupVersionInfo(group: "rbac.authorization.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "storage.k8s.io", version: "v1", preferred: true),
+        GroupVersionInfo(group: "admissionregistration.k8s.io", version: "v1", preferred: true),
+        GroupVersionInfo(group: "apiextensions.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "scheduling.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "coordination.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "node.k8s.io", version: "v1", preferred: true),
