@@ -14,6 +14,13 @@ struct DeletionRules: Sendable {
     /// Only pods are deleted gracefully: their node agent needs time to stop the containers.
     var isGraceful: Bool { info.group.isEmpty && info.resource == "pods" }
 
+    /// The finalizer a kind's own deletion adds, as upstream's registry does: a
+    /// CustomResourceDefinition stays until the API server has deleted its objects.
+    var deletionFinalizer: String? {
+        info.group == "apiextensions.k8s.io" && info.resource == "customresourcedefinitions"
+            ? CustomResourceDefinitionController.cleanupFinalizer : nil
+    }
+
     /// Events opt out of garbage collection, so propagation finalizers are never set on them.
     var supportsGarbageCollection: Bool {
         !(info.resource == "events" && (info.group.isEmpty || info.group == "events.k8s.io"))
@@ -120,6 +127,11 @@ struct DeletionRules: Sendable {
         if let finalizers = garbageCollectionFinalizers(object) {
             object[path: ["metadata", "finalizers"]] = .array(finalizers.map(JSONValue.string))
         }
+        if let own = deletionFinalizer, existing[path: ["metadata", "deletionTimestamp"]] == nil {
+            var finalizers = object[path: ["metadata", "finalizers"]]?.arrayValue ?? []
+            if !finalizers.contains(.string(own)) { finalizers.append(.string(own)) }
+            object[path: ["metadata", "finalizers"]] = .array(finalizers)
+        }
         let pendingFinalizers = !(object[path: ["metadata", "finalizers"]]?.arrayValue ?? []).isEmpty
         guard case .graceful(let period) = grace else {
             guard pendingFinalizers else { return .deleteNow }
@@ -132,6 +144,7 @@ struct DeletionRules: Sendable {
     /// Whether the store must be touched before deleting, or the object can simply go.
     func needsUpdate(_ object: JSONValue, grace: Grace) -> Bool {
         if case .graceful = grace { return true }
+        if deletionFinalizer != nil, object[path: ["metadata", "deletionTimestamp"]] == nil { return true }
         return !(object[path: ["metadata", "finalizers"]]?.arrayValue ?? []).isEmpty || garbageCollectionFinalizers(object) != nil
     }
 

@@ -63,13 +63,15 @@ extension ResourceHandler {
 
     // MARK: scale
 
-    /// The autoscaling/v1 Scale view of an object with `spec.replicas`.
-    static func scaleObject(of object: JSONValue) -> JSONValue {
+    /// The autoscaling/v1 Scale view of an object with `spec.replicas`, or of a custom resource
+    /// with the paths its definition names.
+    static func scaleObject(of object: JSONValue, paths: CustomResourceScalePaths? = nil) -> JSONValue {
         let meta = object["metadata"] ?? [:]
         var scaleMeta: JSONValue = [:]
         for field in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
             if let value = meta[field] { scaleMeta[field] = value }
         }
+        if let paths { return CustomResourceScale.scaleObject(of: object, paths: paths, metadata: scaleMeta) }
         var status: JSONValue = ["replicas": object[path: ["status", "replicas"]] ?? 0]
         if let selector = object[path: ["spec", "selector"]] {
             // ReplicationControllers have a plain map; the others a LabelSelector.
@@ -88,19 +90,20 @@ extension ResourceHandler {
 
     func scale(_ request: inout ResourceRequest, name: String, verb: String) async throws -> Reply {
         let info = request.info
+        let paths = customVersion(info)?.scale
         if verb == "get" {
             try await storage.syncCache()
             guard let object = await cache.get(key: key(request, name: name)) else {
                 throw APIError.notFound(group: info.group, resource: info.resource, name: name)
             }
-            return .object(Self.scaleObject(of: object.object))
+            return .object(Self.scaleObject(of: object.object, paths: paths))
         }
         let body = request.body
         let contentType = request.contentType
         let patchType = verb == "patch" ? PatchType(contentType: contentType) : nil
         if verb == "patch" && patchType == nil { throw APIError.unsupportedMediaType(contentType ?? "") }
         let reply = try await writeUpdate(request, name: name) { current in
-            let currentScale = Self.scaleObject(of: current)
+            let currentScale = Self.scaleObject(of: current, paths: paths)
             var scale: JSONValue
             if let patchType {
                 scale = try PatchApplier.apply(patchType, patch: body, to: currentScale,
@@ -129,15 +132,16 @@ extension ResourceHandler {
                                                       field: "spec.replicas")])
             }
             var updated = current
-            if updated[path: ["spec", "replicas"]]?.intValue != replicas {
-                updated[path: ["spec", "replicas"]] = .int(replicas)
+            let replicasPath = paths.map { CustomResourceScale.fieldPath($0.specReplicasPath) } ?? ["spec", "replicas"]
+            if updated[path: replicasPath]?.intValue != replicas {
+                updated[path: replicasPath] = .int(replicas)
                 let generation = current[path: ["metadata", "generation"]]?.intValue ?? 0
                 updated[path: ["metadata", "generation"]] = .int(generation + 1)
             }
             return updated
         }
         guard case .json(_, let bytes, _) = reply else { return reply }
-        return .object(Self.scaleObject(of: try JSONValue.parse(bytes)))
+        return .object(Self.scaleObject(of: try JSONValue.parse(bytes), paths: paths))
     }
 
     // MARK: pods/binding and pods/eviction

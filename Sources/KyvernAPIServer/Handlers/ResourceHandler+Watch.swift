@@ -35,10 +35,13 @@ extension ResourceHandler {
             start = try await cache.watch(prefix: prefix, afterRevision: startRevision)
         }
         let timeout: Duration = options.timeoutSeconds.map { .seconds($0) } ?? .seconds(Int.random(in: 1800...3600))
-        return .watch(WatchResponse(
+        var response = WatchResponse(
             cache: cache, watcherID: start.id, events: start.events, initial: initial,
             initialEventsEndRevision: options.sendInitialEvents == true ? startRevision : nil,
             startRevision: startRevision, filter: filter, info: info, bookmarks: options.allowWatchBookmarks,
-            timeout: timeout, table: table, bookmarkInterval: .seconds(5)))
+            timeout: timeout, table: table, bookmarkInterval: .seconds(5))
+        response.convert = readConversion(info)
+        response.layout = tableLayout(info)
+        return .watch(response)
     }
 }

@@ -20,6 +20,9 @@ struct ResourceHandler: Sendable {
     var authorizer: Authorizer?
     /// Mints ServiceAccount tokens for `serviceaccounts/token` (nil: the subresource is absent).
     var tokenIssuer: ServiceAccountTokenIssuer?
+    /// The served resources, for what custom ones need beyond their `ResourceInfo` (schema,
+    /// printer columns, scale paths); nil in tests that serve built-in resources only.
+    var served: ServedResources?
 
     var cache: WatchCache { storage.cache }
 
@@ -36,6 +39,7 @@ struct ResourceHandler: Sendable {
         if info.namespaced == false, target.namespace != nil {
             throw APIError.notFound(group: info.group, resource: info.resource, name: target.name ?? "")
         }
+        try admitCustomResourceRequest(&request)
         if EventConversion.isEventsV1(info), target.subresource == nil {
             return try await handleEventsV1(&request)
         }
@@ -96,22 +100,23 @@ struct ResourceHandler: Sendable {
     func get(_ request: ResourceRequest, name: String) async throws -> Reply {
         let info = request.info
         let rv = request.query["resourceVersion"].flatMap { $0.isEmpty ? nil : $0 }
-        let object: CachedObject?
+        let found: CachedObject?
         if let rv, rv != "0" {
             guard let revision = Int64(rv) else { throw APIError.badRequest("invalid resource version \"\(rv)\"") }
             try await cache.waitUntil(revision: revision)
-            object = await cache.get(key: key(request, name: name))
+            found = await cache.get(key: key(request, name: name))
         } else if rv == "0" {
-            object = await cache.get(key: key(request, name: name))
+            found = await cache.get(key: key(request, name: name))
         } else {
             try await storage.syncCache()
-            object = await cache.get(key: key(request, name: name))
+            found = await cache.get(key: key(request, name: name))
         }
-        guard let object else { throw APIError.notFound(group: info.group, resource: info.resource, name: name) }
+        guard let stored = found else { throw APIError.notFound(group: info.group, resource: info.resource, name: name) }
+        let object = converted(stored, readConversion(info))
         if request.wantsTable {
             let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
             return .bytes(TableConverter.table(for: [object], info: info, revision: String(object.modRevision),
-                                               include: include))
+                                               include: include, layout: tableLayout(info)))
         }
         return .bytes(object.bytes)
     }
@@ -166,10 +171,11 @@ struct ResourceHandler: Sendable {
         }
 
         let continueValue = more ? nextKey.map { ContinueToken(revision: revision, startKey: $0).encoded() } : nil
+        if let conversion = readConversion(info) { items = items.map { converted($0, conversion) } }
         if request.wantsTable {
             let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
             return .bytes(TableConverter.table(for: items, info: info, revision: String(revision),
-                                               continueToken: continueValue, include: include))
+                                               continueToken: continueValue, include: include, layout: tableLayout(info)))
         }
         return .bytes(Self.listBytes(info: info, items: items.lazy.map(\.bytes), revision: revision, continueValue: continueValue))
     }

@@ -30,6 +30,11 @@ enum TableConverter {
         /// Upstream lists FlowSchemas in the order they match requests, not by name.
         var byMatchingPrecedence = false
 
+        init(columns: [TableColumn], printer: @escaping RowPrinter) {
+            self.columns = columns
+            self.printer = printer
+        }
+
         init(info: ResourceInfo) {
             let key = info.group.isEmpty ? "\(info.version)/\(info.resource)" : "\(info.group)/\(info.version)/\(info.resource)"
             if let columns = TableColumns.byResource[key],
@@ -48,18 +53,18 @@ enum TableConverter {
     /// upstream does in every watch event after the first.
     static func table(for objects: some Collection<CachedObject>, info: ResourceInfo, revision: String,
                       continueToken: String? = nil, include: IncludeObject, headers: Bool = true,
-                      context: PrintContext = .current()) -> [UInt8] {
+                      context: PrintContext = .current(), layout: Layout? = nil) -> [UInt8] {
         var out: [UInt8] = []
         write(objects, info: info, revision: revision, continueToken: continueToken, include: include,
-              headers: headers, context: context, into: &out)
+              headers: headers, context: context, layout: layout, into: &out)
         return out
     }
 
     /// Appends the Table to `out` (a watch event's object, or a whole response body).
     static func write(_ objects: some Collection<CachedObject>, info: ResourceInfo, revision: String,
                       continueToken: String? = nil, include: IncludeObject, headers: Bool = true,
-                      context: PrintContext = .current(), into out: inout [UInt8]) {
-        let layout = Layout(info: info)
+                      context: PrintContext = .current(), layout: Layout? = nil, into out: inout [UInt8]) {
+        let layout = layout ?? Layout(info: info)
         out.reserveCapacity(out.count + 256 + objects.count * (include == .none ? 64 : 512))
         out.append(contentsOf: #"{"apiVersion":"meta.k8s.io/v1","kind":"Table","metadata":"#.utf8)
         var metadata: JSONValue = ["resourceVersion": .string(revision)]

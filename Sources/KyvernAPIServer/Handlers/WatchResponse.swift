@@ -20,6 +20,8 @@ public struct WatchResponse: Sendable {
     let timeout: Duration
     /// Table mode (`as=Table`) and what its rows carry; nil for plain objects.
     let table: TableConverter.IncludeObject?
+    /// The columns of a custom resource's Table (nil: the built-in printer of `info`).
+    var layout: TableConverter.Layout? = nil
     let bookmarkInterval: Duration
 
     enum Item: Sendable {
@@ -134,7 +136,7 @@ public struct WatchResponse: Sendable {
         if let include = table {
             // Column definitions travel once, with the first event, as upstream sends them.
             TableConverter.write(CollectionOfOne(object), info: info, revision: String(object.modRevision),
-                                 include: include, headers: !sentColumns, into: &buffer)
+                                 include: include, headers: !sentColumns, layout: layout, into: &buffer)
             sentColumns = true
         } else {
             buffer.append(contentsOf: object.bytes)

@@ -12,8 +12,8 @@ struct APIResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
     let handler: ResourceHandler
-    let discovery: DiscoveryDocuments
-    let openAPI: OpenAPIDocuments
+    /// Built-in and custom resources, with their discovery and OpenAPI documents.
+    let served: ServedResources
     let access: RequestAccess
     let metrics: APIMetrics
     let version: JSONValue
@@ -116,9 +116,10 @@ struct APIResponder: HTTPResponder {
             return try await secretsEncryption.respond(to: request, segments: segments, user: user)
         }
         let accept = request.headers[.accept]
+        let discovery = served.discovery
         switch (first, segments.count) {
         case ("", 0):
-            return Self.json(Self.rootPaths)
+            return Self.json(served.rootPaths)
         case ("metrics", 1):
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
@@ -157,7 +158,7 @@ struct APIResponder: HTTPResponder {
                              status: .created)
         }
         if let nodeProxy, let response = try await nodeProxy.respond(to: request, target: target) { return response }
-        guard let info = ResourceCatalog.find(group: target.group, version: target.version, resource: target.resource) else {
+        guard let info = served.find(group: target.group, version: target.version, resource: target.resource) else {
             throw Self.notFoundPath
         }
         var request = request
@@ -228,6 +229,7 @@ struct APIResponder: HTTPResponder {
 
     private func openAPIResponse(_ segments: [Substring], accept: String?) throws -> Response {
         guard segments.count >= 2 else { throw Self.notFoundPath }
+        let openAPI = served.openAPI
         switch segments[1] {
         case "v2" where segments.count == 2:
             // kubectl asks for protocol buffers only (it validates `kind: List` files with v2).
@@ -251,15 +253,6 @@ struct APIResponder: HTTPResponder {
 
     static let notFoundPath = APIError(code: 404, reason: "NotFound", message: "the server could not find the requested resource",
                                        details: .init(causes: [.init(type: "UnexpectedServerResponse", message: "404 page not found", field: "")]))
-
-    static let rootPaths: [UInt8] = {
-        var paths = ["/api", "/api/v1", "/apis", "/healthz", "/livez", "/readyz", "/metrics", "/openapi/v2", "/openapi/v3", "/version"]
-        for gv in ResourceCatalog.groupVersions where !gv.group.isEmpty {
-            paths.append("/apis/\(gv.group)")
-            paths.append("/apis/\(gv.group)/\(gv.version)")
-        }
-        return JSONValue.object(["paths": .array(paths.sorted().map { .string($0) })]).serialized()
-    }()
 
     static func json(_ bytes: [UInt8], status: HTTPResponse.Status = .ok, contentType: String = "application/json") -> Response {
         Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

@@ -58,12 +58,11 @@ public struct APIServer: Service {
         handler.authorizer = authorizer
         let nodeProxy = NodeProxyRoutes(storage: storage, token: configuration.nodeAgentToken,
                                         access: access, logger: logger)
+        let served = ServedResources(openAPI: openAPI, serverAddress: "\(configuration.bindAddress):\(configuration.port)")
+        handler.served = served
+        let definitions = CustomResourceDefinitionController(handler: handler, served: served, logger: logger)
         var responder = APIResponder(
-            handler: handler,
-            discovery: DiscoveryDocuments(catalog: StreamingCatalog.extend(ResourceCatalog.all),
-                                          groupVersions: StreamingCatalog.extend(ResourceCatalog.groupVersions),
-                                          serverAddress: "\(configuration.bindAddress):\(configuration.port)"),
-            openAPI: openAPI, access: access, metrics: APIMetrics(registry: registry),
+            handler: handler, served: served, access: access, metrics: APIMetrics(registry: registry),
             version: ServedVersion.document, readiness: readiness, caCertificatePEM: configuration.caCertificatePEM,
             logger: logger, nodeProxy: nodeProxy)
         if let issuer = configuration.serviceAccountTokenIssuer {
@@ -124,6 +123,7 @@ public struct APIServer: Service {
                 try await EventExpiry(ttl: configuration.eventTTL, storage: storage, logger: logger).run()
                 return false
             }
+            group.addTask { try await definitions.run(); return false }
             group.addTask { await AllocationRepair(allocator: allocator, storage: storage, logger: logger).run(); return false }
             group.addTask {
                 await KubernetesService.maintain(storage: storage, allocator: allocator, address: advertised,

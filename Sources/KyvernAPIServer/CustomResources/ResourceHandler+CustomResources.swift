@@ -1,0 +1,52 @@
+import KyvernAPI
+
+/// What the generic handler does differently for custom resources: their printer columns, their
+/// version's deprecation warning, refusing creates while the definition is being deleted and
+/// strategic-merge patches (custom kinds carry no patch strategy), and showing stored objects as
+/// the requested version (`None` conversion rewrites `apiVersion` only).
+extension ResourceHandler {
+    /// The custom resource version behind `info`, nil for built-in resources.
+    func customVersion(_ info: ResourceInfo) -> CustomResourceVersion? {
+        guard info.definition.isEmpty, let served else { return nil }
+        return served.custom(group: info.group, version: info.version, resource: info.resource)
+    }
+
+    /// The Table layout of a custom resource (nil: the built-in printer for `info`).
+    func tableLayout(_ info: ResourceInfo) -> TableConverter.Layout? {
+        customVersion(info).map(CustomResourceTable.layout)
+    }
+
+    /// Request-wide rules for custom resources, checked before the verb is dispatched.
+    func admitCustomResourceRequest(_ request: inout ResourceRequest) throws {
+        guard let version = customVersion(request.info) else { return }
+        if let warning = version.deprecationWarning { request.warnings.append(warning) }
+        if version.terminating, request.method == "POST", request.target.name == nil, request.target.subresource == nil {
+            throw APIError.methodNotAllowed("create not allowed while custom resource definition is terminating")
+        }
+        if request.method == "PATCH", PatchType(contentType: request.contentType) == .strategicMergePatch {
+            throw APIError(code: 415, reason: "UnsupportedMediaType",
+                           message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml")
+        }
+    }
+
+    /// A conversion of stored objects to the requested version, nil when none is needed (built-in
+    /// resources). Objects may be stored at any served version of their definition.
+    func readConversion(_ info: ResourceInfo) -> (@Sendable (JSONValue) -> JSONValue)? {
+        guard customVersion(info) != nil else { return nil }
+        let groupVersion = info.groupVersion
+        return { object in
+            guard object["apiVersion"]?.stringValue != groupVersion else { return object }
+            var converted = object
+            converted["apiVersion"] = .string(groupVersion)
+            return converted
+        }
+    }
+
+    /// `object` as the requested version shows it.
+    func converted(_ object: CachedObject, _ conversion: (@Sendable (JSONValue) -> JSONValue)?) -> CachedObject {
+        guard let conversion, object.object["apiVersion"]?.stringValue != nil else { return object }
+        let result = conversion(object.object)
+        guard result != object.object else { return object }
+        return CachedObject(key: object.key, object: result, bytes: result.serialized(), modRevision: object.modRevision)
+    }
+}
