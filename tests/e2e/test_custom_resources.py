@@ -1,0 +1,355 @@
+"""CustomResourceDefinitions: served at once, named, printed, scaled, converted and cleaned up as upstream."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import time
+
+import pytest
+
+from e2e_harness import wait_until
+
+CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+
+def crontab_crd(group: str, *, plural: str = "crontabs", kind: str = "CronTab", short: str = "ct",
+                scope: str = "Namespaced", versions: list | None = None) -> dict:
+    schema = {
+        "type": "object",
+        "properties": {
+            "spec": {"type": "object", "properties": {
+                "cronSpec": {"type": "string"}, "image": {"type": "string"}, "replicas": {"type": "integer"}}},
+            "status": {"type": "object", "properties": {
+                "replicas": {"type": "integer"}, "labelSelector": {"type": "string"}}},
+        },
+    }
+    version = {
+        "name": "v1", "served": True, "storage": True,
+        "schema": {"openAPIV3Schema": schema},
+        "subresources": {"status": {}, "scale": {
+            "specReplicasPath": ".spec.replicas", "statusReplicasPath": ".status.replicas",
+            "labelSelectorPath": ".status.labelSelector"}},
+        "additionalPrinterColumns": [
+            {"name": "Spec", "type": "string", "jsonPath": ".spec.cronSpec"},
+            {"name": "Replicas", "type": "integer", "jsonPath": ".spec.replicas"},
+            {"name": "Image", "type": "string", "jsonPath": ".spec.image", "priority": 1},
+            {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
+        ],
+    }
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.{group}"},
+        "spec": {
+            "group": group, "scope": scope,
+            "names": {"plural": plural, "singular": kind.lower(), "kind": kind, "shortNames": [short],
+                      "categories": ["all"]},
+            "versions": versions if versions is not None else [version],
+        },
+    }
+
+
+def condition(crd: dict, kind: str) -> dict | None:
+    for c in (crd.get("status") or {}).get("conditions") or []:
+        if c["type"] == kind:
+            return c
+    return None
+
+
+@pytest.fixture
+def define(cluster):
+    """Creates CRDs, waits until they are served, and deletes them (and their objects) afterwards."""
+    created: list[str] = []
+
+    def make(body: dict, wait: bool = True) -> dict:
+        out = cluster.ok_json(cluster.post(CRD_PATH, body), 201)
+        created.append(body["metadata"]["name"])
+        if wait:
+            group = body["spec"]["group"]
+            version = next(v["name"] for v in body["spec"]["versions"] if v["served"])
+            plural = body["spec"]["names"]["plural"]
+            wait_until(f"{plural}.{group} served", lambda: any(
+                r["name"] == plural for r in (cluster.get(f"/apis/{group}/{version}").json().get("resources") or [])
+            ) if cluster.get(f"/apis/{group}/{version}").status_code == 200 else False, timeout=10, interval=0.05)
+        return out
+
+    yield make
+    for name in created:
+        cluster.delete(f"{CRD_PATH}/{name}")
+    for name in created:
+        wait_until(f"CRD {name} gone", lambda: cluster.get(f"{CRD_PATH}/{name}").status_code == 404, timeout=30)
+
+
+def cron(group: str, ns: str, name: str, replicas: int = 2, version: str = "v1", **extra) -> dict:
+    body = {"apiVersion": f"{group}/{version}", "kind": "CronTab",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"cronSpec": "* * * * */5", "image": "my-cron-image", "replicas": replicas}}
+    body["metadata"].update(extra)
+    return body
+
+
+def test_a_new_definition_is_served_within_a_second_with_its_conditions(cluster, suffix):
+    group = f"stable{suffix}.example.com"
+    body = crontab_crd(group)
+    start = time.monotonic()
+    cluster.ok_json(cluster.post(CRD_PATH, body), 201)
+    try:
+        wait_until("the resource in discovery", lambda: cluster.get(f"/apis/{group}/v1").status_code == 200,
+                   timeout=5, interval=0.02)
+        elapsed = time.monotonic() - start
+        assert elapsed < 1.0, f"served after {elapsed:.2f}s"
+        listed = cluster.ok_json(cluster.get(f"/apis/{group}/v1"), 200)
+        entry = next(r for r in listed["resources"] if r["name"] == "crontabs")
+        assert entry["kind"] == "CronTab" and entry["namespaced"] is True
+        assert entry["shortNames"] == ["ct"] and entry["categories"] == ["all"] and entry["singularName"] == "crontab"
+        assert sorted(entry["verbs"]) == sorted(["create", "delete", "deletecollection", "get", "list", "patch",
+                                                 "update", "watch"])
+        subs = {r["name"]: r for r in listed["resources"] if "/" in r["name"]}
+        assert subs["crontabs/scale"]["kind"] == "Scale" and subs["crontabs/scale"]["group"] == "autoscaling"
+        assert "crontabs/status" in subs
+        groups = cluster.ok_json(cluster.get("/apis"), 200)["groups"]
+        mine = next(g for g in groups if g["name"] == group)
+        assert mine["preferredVersion"]["version"] == "v1"
+        aggregated = cluster.ok_json(cluster.get("/apis", headers={
+            "Accept": "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"}), 200)
+        agg = next(i for i in aggregated["items"] if i["metadata"]["name"] == group)
+        assert agg["versions"][0]["resources"][0]["resource"] == "crontabs"
+        crd = cluster.ok_json(cluster.get(f"{CRD_PATH}/crontabs.{group}"), 200)
+        names = condition(crd, "NamesAccepted")
+        established = condition(crd, "Established")
+        assert names["status"] == "True" and names["reason"] == "NoConflicts"
+        assert established["status"] == "True" and established["reason"] == "InitialNamesAccepted"
+        assert crd["status"]["acceptedNames"]["plural"] == "crontabs"
+        assert crd["status"]["storedVersions"] == ["v1"]
+    finally:
+        cluster.delete(f"{CRD_PATH}/crontabs.{group}")
+
+
+def test_kubectl_creates_lists_and_prints_custom_objects_with_their_columns(cluster, ns, suffix, define):
+    group = f"print{suffix}.example.com"
+    define(crontab_crd(group))
+    cluster.kubectl("apply", "-n", ns, "-f", "-", input=json.dumps(cron(group, ns, "nightly", replicas=3)))
+    out = cluster.kubectl("get", "ct", "-n", ns).stdout.splitlines()
+    assert out[0].split() == ["NAME", "SPEC", "REPLICAS", "AGE"]
+    assert out[1].split()[:7] == ["nightly", "*", "*", "*", "*", "*/5", "3"]
+    wide = cluster.kubectl("get", f"crontabs.{group}", "-n", ns, "-o", "wide").stdout.splitlines()
+    assert wide[0].split() == ["NAME", "SPEC", "REPLICAS", "IMAGE", "AGE"]
+    assert "my-cron-image" in wide[1]
+    # The category `all` brings custom objects into `kubectl get all`.
+    everything = cluster.kubectl("get", "all", "-n", ns).stdout
+    assert f"crontab.{group}/nightly" in everything
+    got = json.loads(cluster.kubectl("get", "crontab", "nightly", "-n", ns, "-o", "json").stdout)
+    assert got["apiVersion"] == f"{group}/v1" and got["kind"] == "CronTab"
+    assert got["spec"]["replicas"] == 3 and got["metadata"]["generation"] == 1
+    cluster.kubectl("delete", "ct", "nightly", "-n", ns)
+    assert cluster.get(f"/apis/{group}/v1/namespaces/{ns}/crontabs/nightly").status_code == 404
+
+
+def test_status_and_scale_subresources(cluster, ns, suffix, define):
+    group = f"scale{suffix}.example.com"
+    define(crontab_crd(group))
+    base = f"/apis/{group}/v1/namespaces/{ns}/crontabs"
+    body = cron(group, ns, "web", replicas=1)
+    body["status"] = {"replicas": 9}
+    created = cluster.ok_json(cluster.post(base, body), 201)
+    assert "status" not in created, "status is the status subresource's, not the create's"
+    # The main resource ignores status; the status subresource changes only status.
+    created["status"] = {"replicas": 5}
+    updated = cluster.ok_json(cluster.put(f"{base}/web", created), 200)
+    assert "status" not in updated and updated["metadata"]["generation"] == 1
+    updated["status"] = {"replicas": 1, "labelSelector": "app=web"}
+    updated["spec"]["image"] = "ignored"
+    status = cluster.ok_json(cluster.put(f"{base}/web/status", updated), 200)
+    assert status["status"] == {"replicas": 1, "labelSelector": "app=web"}
+    assert status["spec"]["image"] == "my-cron-image" and status["metadata"]["generation"] == 1
+    scale = cluster.ok_json(cluster.get(f"{base}/web/scale"), 200)
+    assert scale["kind"] == "Scale" and scale["apiVersion"] == "autoscaling/v1"
+    assert scale["spec"]["replicas"] == 1 and scale["status"] == {"replicas": 1, "selector": "app=web"}
+    cluster.kubectl("scale", "-n", ns, f"crontabs.{group}/web", "--replicas=4")
+    after = cluster.ok_json(cluster.get(f"{base}/web"), 200)
+    assert after["spec"]["replicas"] == 4 and after["metadata"]["generation"] == 2
+    assert cluster.ok_json(cluster.get(f"{base}/web/scale"), 200)["spec"]["replicas"] == 4
+
+
+def test_patches_of_custom_objects(cluster, ns, suffix, define):
+    group = f"patch{suffix}.example.com"
+    define(crontab_crd(group))
+    cluster.ok_json(cluster.post(f"/apis/{group}/v1/namespaces/{ns}/crontabs", cron(group, ns, "p")), 201)
+    # Custom kinds have no patch strategy: kubectl's default strategic merge patch is refused with 415.
+    refused = cluster.kubectl("patch", "-n", ns, f"crontabs.{group}", "p", "-p", '{"spec":{"image":"x"}}', check=False)
+    assert refused.returncode != 0
+    assert "the body of the request was in an unknown format - accepted media types include: " \
+           "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml" in refused.stderr
+    cluster.kubectl("patch", "-n", ns, f"crontabs.{group}", "p", "--type=merge", "-p", '{"spec":{"image":"merged"}}')
+    cluster.kubectl("patch", "-n", ns, f"crontabs.{group}", "p", "--type=json",
+                    "-p", '[{"op":"replace","path":"/spec/replicas","value":7}]')
+    got = cluster.ok_json(cluster.get(f"/apis/{group}/v1/namespaces/{ns}/crontabs/p"), 200)
+    assert got["spec"]["image"] == "merged" and got["spec"]["replicas"] == 7
+    # Server-side apply takes ownership of the fields it sets.
+    applied = cron(group, ns, "p", replicas=8)
+    del applied["spec"]["image"]
+    cluster.kubectl("apply", "--server-side", "--force-conflicts", "-n", ns, "-f", "-", input=json.dumps(applied))
+    got = cluster.ok_json(cluster.get(f"/apis/{group}/v1/namespaces/{ns}/crontabs/p"), 200)
+    assert got["spec"]["replicas"] == 8
+    assert any(m["manager"] == "kubectl" and m["operation"] == "Apply" for m in got["metadata"]["managedFields"])
+
+
+def test_watch_of_custom_objects(cluster, ns, suffix, define):
+    group = f"watch{suffix}.example.com"
+    define(crontab_crd(group))
+    base = f"/apis/{group}/v1/namespaces/{ns}/crontabs"
+    rv = cluster.ok_json(cluster.get(base), 200)["metadata"]["resourceVersion"]
+    seen: list[tuple[str, str]] = []
+
+    def follow():
+        for event in cluster.watch_lines(base, {"resourceVersion": rv, "timeoutSeconds": "10"}):
+            seen.append((event["type"], event["object"]["metadata"]["name"]))
+            if event["type"] == "DELETED":
+                return
+
+    t = threading.Thread(target=follow, daemon=True)
+    t.start()
+    time.sleep(0.3)
+    created = cluster.ok_json(cluster.post(base, cron(group, ns, "w")), 201)
+    created["spec"]["replicas"] = 5
+    cluster.ok_json(cluster.put(f"{base}/w", created), 200)
+    cluster.ok_json(cluster.delete(f"{base}/w"), 200)
+    t.join(timeout=10)
+    assert seen == [("ADDED", "w"), ("MODIFIED", "w"), ("DELETED", "w")]
+
+
+def test_conflicting_names_are_not_accepted(cluster, suffix, define):
+    group = f"names{suffix}.example.com"
+    define(crontab_crd(group))
+    clash = crontab_crd(group, plural="crontabs2", kind="CronTab2", short="ct")
+    clash["metadata"]["name"] = f"crontabs2.{group}"
+    define(clash, wait=False)
+
+    def names_condition():
+        got = cluster.ok_json(cluster.get(f"{CRD_PATH}/crontabs2.{group}"), 200)
+        return condition(got, "NamesAccepted")
+
+    wait_until("NamesAccepted", lambda: names_condition() is not None, timeout=10)
+    names = names_condition()
+    assert names["status"] == "False" and names["reason"] == "ShortNamesConflict"
+    assert names["message"] == '"ct" is already in use'
+    got = cluster.ok_json(cluster.get(f"{CRD_PATH}/crontabs2.{group}"), 200)
+    assert condition(got, "Established")["status"] == "False"
+    served = [r["name"] for r in cluster.ok_json(cluster.get(f"/apis/{group}/v1"), 200)["resources"]]
+    assert "crontabs2" not in served and "crontabs" in served
+
+
+def test_deleting_a_definition_deletes_its_objects_first(cluster, ns, suffix):
+    group = f"cleanup{suffix}.example.com"
+    cluster.ok_json(cluster.post(CRD_PATH, crontab_crd(group)), 201)
+    base = f"/apis/{group}/v1/namespaces/{ns}/crontabs"
+    wait_until("served", lambda: cluster.get(base).status_code == 200, timeout=10, interval=0.05)
+    cluster.ok_json(cluster.post(base, cron(group, ns, "plain")), 201)
+    cluster.ok_json(cluster.post(base, cron(group, ns, "held", finalizers=["example.com/hold"])), 201)
+    cluster.ok_json(cluster.delete(f"{CRD_PATH}/crontabs.{group}"), 200)
+
+    def terminating():
+        got = cluster.get(f"{CRD_PATH}/crontabs.{group}").json()
+        c = condition(got, "Terminating")
+        return got if c and c["status"] == "True" else None
+
+    crd = wait_until("Terminating condition", terminating, timeout=10)
+    assert "customresourcecleanup.apiextensions.k8s.io" in crd["metadata"]["finalizers"]
+    assert condition(crd, "Terminating")["reason"] == "InstanceDeletionInProgress"
+    wait_until("the plain object deleted", lambda: cluster.get(f"{base}/plain").status_code == 404, timeout=10)
+    held = cluster.ok_json(cluster.get(f"{base}/held"), 200)
+    assert held["metadata"].get("deletionTimestamp"), "the held object is being deleted"
+    # While terminating, reads and deletes are served and creates refused.
+    refused = cluster.post(base, cron(group, ns, "late"))
+    assert refused.status_code == 405, refused.text
+    assert refused.json()["message"] == "create not allowed while custom resource definition is terminating"
+    held["metadata"]["finalizers"] = []
+    cluster.ok_json(cluster.put(f"{base}/held", held), 200)
+    wait_until("the definition gone", lambda: cluster.get(f"{CRD_PATH}/crontabs.{group}").status_code == 404,
+               timeout=15)
+    wait_until("the resource unserved", lambda: cluster.get(base).status_code == 404, timeout=5)
+
+
+def test_kubectl_explain_and_openapi_v3_carry_the_schema(cluster, suffix, define):
+    group = f"explain{suffix}.example.com"
+    define(crontab_crd(group))
+    index = cluster.ok_json(cluster.get("/openapi/v3"), 200)["paths"]
+    assert f"apis/{group}/v1" in index
+    url = index[f"apis/{group}/v1"]["serverRelativeURL"]
+    doc = cluster.ok_json(cluster.get(url), 200)
+    schema = doc["components"]["schemas"][f"com.example.{group.split('.')[0]}.v1.CronTab"]
+    assert schema["x-kubernetes-group-version-kind"] == [{"group": group, "version": "v1", "kind": "CronTab"}]
+    assert set(schema["properties"]) >= {"apiVersion", "kind", "metadata", "spec", "status"}
+    post = doc["paths"][f"/apis/{group}/v1/namespaces/{{namespace}}/crontabs"]["post"]
+    assert "fieldValidation" in [p["name"] for p in post["parameters"]]
+    out = cluster.kubectl("explain", "crontabs.spec", f"--api-version={group}/v1").stdout
+    assert "KIND:       CronTab" in out and "cronSpec\t<string>" in out and "replicas\t<integer>" in out
+
+
+def test_versions_convert_on_read_and_deprecated_versions_warn(cluster, ns, suffix, define):
+    group = f"versions{suffix}.example.com"
+    body = crontab_crd(group)
+    v1 = body["spec"]["versions"][0]
+    beta = copy.deepcopy(v1)
+    beta.update({"name": "v1beta1", "storage": False, "deprecated": True})
+    body["spec"]["versions"] = [beta, v1]
+    define(body)
+    groups = cluster.ok_json(cluster.get(f"/apis/{group}"), 200)
+    assert [v["version"] for v in groups["versions"]] == ["v1", "v1beta1"]
+    assert groups["preferredVersion"]["version"] == "v1"
+    made = cluster.post(f"/apis/{group}/v1beta1/namespaces/{ns}/crontabs", cron(group, ns, "old", version="v1beta1"))
+    assert made.status_code == 201, made.text
+    assert made.json()["apiVersion"] == f"{group}/v1beta1"
+    assert f'{group}/v1beta1 CronTab is deprecated' in made.headers.get("Warning", "")
+    as_v1 = cluster.ok_json(cluster.get(f"/apis/{group}/v1/namespaces/{ns}/crontabs/old"), 200)
+    assert as_v1["apiVersion"] == f"{group}/v1" and as_v1["spec"]["replicas"] == 2
+    listed = cluster.ok_json(cluster.get(f"/apis/{group}/v1/namespaces/{ns}/crontabs"), 200)
+    assert [i["apiVersion"] for i in listed["items"]] == [f"{group}/v1"]
+    as_v1["spec"]["replicas"] = 6
+    cluster.ok_json(cluster.put(f"/apis/{group}/v1/namespaces/{ns}/crontabs/old", as_v1), 200)
+    again = cluster.ok_json(cluster.get(f"/apis/{group}/v1beta1/namespaces/{ns}/crontabs/old"), 200)
+    assert again["apiVersion"] == f"{group}/v1beta1" and again["spec"]["replicas"] == 6
+    out = cluster.kubectl("get", f"crontabs.v1beta1.{group}", "-n", ns)
+    assert "is deprecated" in out.stderr and "old" in out.stdout
+
+
+def test_cluster_scoped_definitions(cluster, suffix, define):
+    group = f"cluster{suffix}.example.com"
+    define(crontab_crd(group, scope="Cluster"))
+    body = cron(group, "", "global")
+    del body["metadata"]["namespace"]
+    created = cluster.ok_json(cluster.post(f"/apis/{group}/v1/crontabs", body), 201)
+    assert "namespace" not in created["metadata"]
+    assert cluster.get(f"/apis/{group}/v1/namespaces/default/crontabs").status_code == 404
+    out = cluster.kubectl("get", f"crontabs.{group}").stdout
+    assert "global" in out
+
+
+def test_the_python_client_drives_custom_objects(cluster, ns, suffix, define):
+    from kubernetes import client
+
+    group = f"python{suffix}.example.com"
+    define(crontab_crd(group))
+    api = client.CustomObjectsApi(cluster.api_client)
+    api.create_namespaced_custom_object(group, "v1", ns, "crontabs", cron(group, ns, "py", replicas=1))
+    api.patch_namespaced_custom_object(group, "v1", ns, "crontabs", "py", {"spec": {"replicas": 3}})
+    got = api.get_namespaced_custom_object(group, "v1", ns, "crontabs", "py")
+    assert got["spec"]["replicas"] == 3
+    api.patch_namespaced_custom_object_scale(group, "v1", ns, "crontabs", "py", {"spec": {"replicas": 5}})
+    assert api.get_namespaced_custom_object_scale(group, "v1", ns, "crontabs", "py")["spec"]["replicas"] == 5
+    listed = api.list_namespaced_custom_object(group, "v1", ns, "crontabs")
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["py"]
+    api.delete_namespaced_custom_object(group, "v1", ns, "crontabs", "py")
+    assert api.list_namespaced_custom_object(group, "v1", ns, "crontabs")["items"] == []
+
+
+def test_deleting_a_namespace_deletes_its_custom_objects(cluster, suffix, define):
+    group = f"nsdel{suffix}.example.com"
+    define(crontab_crd(group))
+    ns = f"crd-ns-{suffix}"
+    cluster.create_namespace(ns, wait_for_defaults=False)
+    cluster.ok_json(cluster.post(f"/apis/{group}/v1/namespaces/{ns}/crontabs", cron(group, ns, "x")), 201)
+    cluster.delete_namespace(ns)
+    wait_until("the namespace gone", lambda: cluster.get(f"/api/v1/namespaces/{ns}").status_code == 404, timeout=60)
+    assert cluster.ok_json(cluster.get(f"/apis/{group}/v1/crontabs"), 200)["items"] == []
