@@ -353,3 +353,27 @@ def test_deleting_a_namespace_deletes_its_custom_objects(cluster, suffix, define
     cluster.delete_namespace(ns)
     wait_until("the namespace gone", lambda: cluster.get(f"/api/v1/namespaces/{ns}").status_code == 404, timeout=60)
     assert cluster.ok_json(cluster.get(f"/apis/{group}/v1/crontabs"), 200)["items"] == []
+
+
+def test_an_autoscaler_scales_a_custom_resource_through_its_scale_subresource(server_factory, suffix):
+    # A server of its own: the shared one runs without the autoscaler controller.
+    c = server_factory.client(server_factory.new())
+    group = f"hpa{suffix}.example.com"
+    # A plural no rule derives from the kind: the autoscaler must ask discovery, as upstream's REST mapper does.
+    body = crontab_crd(group, plural="schedules", kind="CronTab")
+    c.ok_json(c.post(CRD_PATH, body), 201)
+    base = f"/apis/{group}/v1/namespaces/default/schedules"
+    wait_until("served", lambda: c.get(base).status_code == 200, timeout=10, interval=0.05)
+    c.ok_json(c.post(base, cron(group, "default", "web", replicas=1)), 201)
+    c.ok_json(c.post("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers", {
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"},
+        "spec": {"scaleTargetRef": {"apiVersion": f"{group}/v1", "kind": "CronTab", "name": "web"},
+                 "minReplicas": 3, "maxReplicas": 5,
+                 "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+                     "type": "Utilization", "averageUtilization": 50}}}]},
+    }), 201)
+    wait_until("the autoscaler raising the object to its minimum",
+               lambda: c.get(f"{base}/web").json()["spec"]["replicas"] == 3, timeout=30)
+    hpa = c.ok_json(c.get("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web"), 200)
+    able = next(x for x in hpa["status"]["conditions"] if x["type"] == "AbleToScale")
+    assert able["status"] == "True", able

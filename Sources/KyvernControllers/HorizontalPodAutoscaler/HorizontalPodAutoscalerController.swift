@@ -44,7 +44,8 @@ struct HorizontalPodAutoscalerController: Reconciler {
         let maxReplicas = Int(hpa[path: ["spec", "maxReplicas"]]?.intValue ?? 1)
         status["observedGeneration"] = hpa[path: ["metadata", "generation"]]
 
-        guard let target = ScaleTarget.of(hpa) else { return }
+        guard let guessed = ScaleTarget.of(hpa) else { return }
+        let target = await guessed.resolved(kind: hpa[path: ["spec", "scaleTargetRef", "kind"]]?.stringValue ?? "", using: client)
         let scale: JSONValue
         do {
             scale = try await target.get(client)

@@ -21,6 +21,22 @@ struct ScaleTarget: Sendable, Equatable {
                            namespace: hpa.namespace ?? "", name: name)
     }
 
+    /// The target's resource as the server's discovery names it, so kinds with any plural (custom
+    /// resources among them) are found as upstream's REST mapper finds them; the guessed plural
+    /// stays when discovery does not answer.
+    func resolved(kind: String, using client: any KubernetesClient) async -> ScaleTarget {
+        let root = ref.group.isEmpty ? "/api/\(ref.version)" : "/apis/\(ref.group)/\(ref.version)"
+        guard let list = try? await client.getPath(root),
+              let entry = (list["resources"]?.arrayValue ?? []).first(where: {
+                  $0["kind"]?.stringValue == kind && $0["name"]?.stringValue?.contains("/") == false
+              }),
+              let resource = entry["name"]?.stringValue else { return self }
+        var resolved = self
+        resolved.ref = ResourceRef(group: ref.group, version: ref.version, resource: resource,
+                                   namespaced: entry["namespaced"]?.boolValue ?? true)
+        return resolved
+    }
+
     var path: String {
         let root = ref.group.isEmpty ? "/api/\(ref.version)" : "/apis/\(ref.group)/\(ref.version)"
         return "\(root)/namespaces/\(namespace)/\(ref.resource)/\(name)/scale"
