@@ -20,6 +20,8 @@ struct CustomResourceVersion: Sendable {
     var terminating: Bool
     /// `selectableFields` JSON paths, usable in field selectors beside `metadata.name`/`metadata.namespace`.
     var selectableFields: [String]
+    /// `spec.conversion.webhook.clientConfig` when the definition converts through a webhook.
+    var conversionWebhook: JSONValue? = nil
 
     var hasStatusSubresource: Bool { info.subresource("status") != nil }
 }
@@ -61,6 +63,8 @@ extension CustomResourceVersion {
         let storage = versions.first { $0["storage"]?.boolValue == true }?["name"]?.stringValue ?? ""
         let terminating = crd[path: ["metadata", "deletionTimestamp"]].map { $0 != .null } ?? false
         let name = crd[path: ["metadata", "name"]]?.stringValue ?? "\(plural).\(group)"
+        let webhook = spec[path: ["conversion", "strategy"]]?.stringValue == "Webhook"
+            ? spec[path: ["conversion", "webhook", "clientConfig"]] : nil
         var served: [CustomResourceVersion] = []
         for version in versions where version["served"]?.boolValue == true {
             guard let versionName = version["name"]?.stringValue else { continue }
@@ -95,7 +99,8 @@ extension CustomResourceVersion {
                 info: info, definitionName: name, schema: schema,
                 printerColumns: printerColumns(version["additionalPrinterColumns"]?.arrayValue ?? []),
                 scale: scale, storageVersion: storage, deprecationWarning: warning, terminating: terminating,
-                selectableFields: (version["selectableFields"]?.arrayValue ?? []).compactMap { $0["jsonPath"]?.stringValue }))
+                selectableFields: (version["selectableFields"]?.arrayValue ?? []).compactMap { $0["jsonPath"]?.stringValue },
+                conversionWebhook: webhook))
         }
         return served
     }

@@ -29,24 +29,25 @@ extension ResourceHandler {
         }
     }
 
-    /// A conversion of stored objects to the requested version, nil when none is needed (built-in
-    /// resources). Objects may be stored at any served version of their definition.
-    func readConversion(_ info: ResourceInfo) -> (@Sendable (JSONValue) -> JSONValue)? {
-        guard customVersion(info) != nil else { return nil }
-        let groupVersion = info.groupVersion
-        return { object in
-            guard object["apiVersion"]?.stringValue != groupVersion else { return object }
-            var converted = object
-            converted["apiVersion"] = .string(groupVersion)
-            return converted
-        }
+    /// The converter of stored objects to the requested version, nil for built-in resources.
+    func converter(_ info: ResourceInfo) -> CustomResourceConverter? {
+        guard let version = customVersion(info) else { return nil }
+        return CustomResourceConverter(desiredAPIVersion: info.groupVersion, webhook: version.conversionWebhook,
+                                       kind: info.kind, post: conversionWebhookPost)
     }
 
     /// `object` as the requested version shows it.
-    func converted(_ object: CachedObject, _ conversion: (@Sendable (JSONValue) -> JSONValue)?) -> CachedObject {
-        guard let conversion, object.object["apiVersion"]?.stringValue != nil else { return object }
-        let result = conversion(object.object)
-        guard result != object.object else { return object }
-        return CachedObject(key: object.key, object: result, bytes: result.serialized(), modRevision: object.modRevision)
+    func converted(_ object: CachedObject, _ converter: CustomResourceConverter?) async throws -> CachedObject {
+        try await converted([object], converter)[0]
+    }
+
+    /// `objects` as the requested version shows them (one webhook call for the whole batch).
+    func converted(_ objects: [CachedObject], _ converter: CustomResourceConverter?) async throws -> [CachedObject] {
+        guard let converter, converter.needsConversion(objects.map(\.object)) else { return objects }
+        let results = try await converter.convert(objects.map(\.object))
+        return zip(objects, results).map { object, result in
+            result == object.object ? object
+                : CachedObject(key: object.key, object: result, bytes: result.serialized(), modRevision: object.modRevision)
+        }
     }
 }

@@ -40,7 +40,9 @@ extension ResourceHandler {
             initialEventsEndRevision: options.sendInitialEvents == true ? startRevision : nil,
             startRevision: startRevision, filter: filter, info: info, bookmarks: options.allowWatchBookmarks,
             timeout: timeout, table: table, bookmarkInterval: .seconds(5))
-        response.convert = readConversion(info)
+        if let converter = converter(info) {
+            response.convert = { try await converter.convert([$0])[0] }
+        }
         response.layout = tableLayout(info)
         return .watch(response)
     }

@@ -150,9 +150,10 @@ extension ResourceHandler {
         // Every write but server-side apply (which keeps its own) records its manager's changes;
         // values the server allocates afterwards (cluster IPs, node ports) are nobody's.
         let records = !isApply(request)
-        let conversion = readConversion(info)
+        let converter = converter(info)
         let recording: (JSONValue) async throws -> JSONValue = { current in
-            let updated = try await writeTransform(conversion.map { $0(current) } ?? current)
+            let shown = try await converter?.convert([current])[0] ?? current
+            let updated = try await writeTransform(shown)
             try await self.admitStorageUpdate(updated, old: current, info: info)
             try await self.admitRBAC(updated, old: current, info: info, user: request.user)
             try await self.admitNodeRestriction(request, .update, name: name, object: updated, old: current)

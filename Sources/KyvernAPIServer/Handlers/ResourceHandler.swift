@@ -23,6 +23,9 @@ struct ResourceHandler: Sendable {
     /// The served resources, for what custom ones need beyond their `ResourceInfo` (schema,
     /// printer columns, scale paths); nil in tests that serve built-in resources only.
     var served: ServedResources?
+    /// Calls a custom resource definition's conversion webhook (nil: objects keep their fields and
+    /// only change `apiVersion`).
+    var conversionWebhookPost: CustomResourceConverter.Post?
 
     var cache: WatchCache { storage.cache }
 
@@ -112,7 +115,7 @@ struct ResourceHandler: Sendable {
             found = await cache.get(key: key(request, name: name))
         }
         guard let stored = found else { throw APIError.notFound(group: info.group, resource: info.resource, name: name) }
-        let object = converted(stored, readConversion(info))
+        let object = try await converted(stored, converter(info))
         if request.wantsTable {
             let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
             return .bytes(TableConverter.table(for: [object], info: info, revision: String(object.modRevision),
@@ -171,7 +174,7 @@ struct ResourceHandler: Sendable {
         }
 
         let continueValue = more ? nextKey.map { ContinueToken(revision: revision, startKey: $0).encoded() } : nil
-        if let conversion = readConversion(info) { items = items.map { converted($0, conversion) } }
+        items = try await converted(items, converter(info))
         if request.wantsTable {
             let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
             return .bytes(TableConverter.table(for: items, info: info, revision: String(revision),

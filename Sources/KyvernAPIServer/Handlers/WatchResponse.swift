@@ -15,7 +15,7 @@ public struct WatchResponse: Sendable {
     let filter: ObjectFilter
     var info: ResourceInfo
     /// Converts each stored object to the shape of the watched resource (events.k8s.io Events).
-    var convert: (@Sendable (JSONValue) -> JSONValue)? = nil
+    var convert: (@Sendable (JSONValue) async throws -> JSONValue)? = nil
     let bookmarks: Bool
     let timeout: Duration
     /// Table mode (`as=Table`) and what its rows carry; nil for plain objects.
@@ -69,7 +69,7 @@ public struct WatchResponse: Sendable {
         var sentColumns = false
         for event in initial {
             lastRevision = max(lastRevision, event.revision)
-            try appendEvent(event.type, event.object, into: &buffer, sentColumns: &sentColumns)
+            try await appendEvent(event.type, event.object, into: &buffer, sentColumns: &sentColumns)
         }
         if let end = initialEventsEndRevision {
             lastRevision = max(lastRevision, end)
@@ -100,7 +100,7 @@ public struct WatchResponse: Sendable {
                     for event in pending.takeAll() {
                         lastRevision = max(lastRevision, event.revision)
                         guard let type = filtered(event) else { continue }
-                        try appendEvent(type, event.object, into: &buffer, sentColumns: &sentColumns)
+                        try await appendEvent(type, event.object, into: &buffer, sentColumns: &sentColumns)
                     }
                     if buffer.isEmpty { continue }
                 case .tick:
@@ -126,10 +126,10 @@ public struct WatchResponse: Sendable {
         }
     }
 
-    func appendEvent(_ type: WatchEventType, _ object: CachedObject, into buffer: inout [UInt8], sentColumns: inout Bool) throws {
+    func appendEvent(_ type: WatchEventType, _ object: CachedObject, into buffer: inout [UInt8], sentColumns: inout Bool) async throws {
         var object = object
         if let convert {
-            let converted = convert(object.object)
+            let converted = try await convert(object.object)
             object = CachedObject(key: object.key, object: converted, bytes: converted.serialized(), modRevision: object.modRevision)
         }
         buffer.append(contentsOf: Array("{\"type\":\"\(type.rawValue)\",\"object\":".utf8))
