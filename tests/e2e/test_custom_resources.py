@@ -377,3 +377,34 @@ def test_an_autoscaler_scales_a_custom_resource_through_its_scale_subresource(se
     hpa = c.ok_json(c.get("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web"), 200)
     able = next(x for x in hpa["status"]["conditions"] if x["type"] == "AbleToScale")
     assert able["status"] == "True", able
+
+
+def test_selectable_fields_filter_lists(cluster, ns, suffix, define):
+    group = f"fields{suffix}.example.com"
+    body = crontab_crd(group)
+    body["spec"]["versions"][0]["selectableFields"] = [{"jsonPath": ".spec.image"}]
+    define(body)
+    base = f"/apis/{group}/v1/namespaces/{ns}/crontabs"
+    cluster.ok_json(cluster.post(base, cron(group, ns, "a")), 201)
+    other = cron(group, ns, "b")
+    other["spec"]["image"] = "other"
+    cluster.ok_json(cluster.post(base, other), 201)
+    listed = cluster.ok_json(cluster.get(base, params={"fieldSelector": "spec.image=other"}), 200)
+    assert [i["metadata"]["name"] for i in listed["items"]] == ["b"]
+    refused = cluster.get(base, params={"fieldSelector": "spec.cronSpec=x"})
+    assert refused.status_code == 400 and "field label not supported: spec.cronSpec" in refused.json()["message"]
+
+
+def test_custom_objects_outlive_kill_9_and_are_served_on_the_first_request(server_factory, suffix):
+    p = server_factory.new()
+    c = server_factory.client(p)
+    group = f"restart{suffix}.example.com"
+    c.ok_json(c.post(CRD_PATH, crontab_crd(group)), 201)
+    base = f"/apis/{group}/v1/namespaces/default/crontabs"
+    wait_until("served", lambda: c.get(base).status_code == 200, timeout=10, interval=0.05)
+    c.ok_json(c.post(base, cron(group, "default", "kept", replicas=4)), 201)
+    p.kill9()
+    p.start()
+    got = c.get(f"{base}/kept")
+    assert got.status_code == 200, got.text
+    assert got.json()["spec"]["replicas"] == 4

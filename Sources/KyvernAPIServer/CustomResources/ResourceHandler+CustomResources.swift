@@ -16,6 +16,13 @@ extension ResourceHandler {
         customVersion(info).map(CustomResourceTable.layout)
     }
 
+    /// The kind's strategy for field selectors: a custom resource adds its `selectableFields`.
+    func filterStrategy(_ info: ResourceInfo) -> KindStrategy {
+        var strategy = KindStrategy(info: info)
+        strategy.customSelectableFields = customVersion(info)?.selectableFields ?? []
+        return strategy
+    }
+
     /// Request-wide rules for custom resources, checked before the verb is dispatched.
     func admitCustomResourceRequest(_ request: inout ResourceRequest) throws {
         guard let version = customVersion(request.info) else { return }

@@ -189,7 +189,7 @@ extension ResourceHandler {
         let info = request.info
         let options = try ListOptions(request.query)
         let deleteOptions = try DeleteOptions(request)
-        let filter = try ObjectFilter(options: options, strategy: KindStrategy(info: info))
+        let filter = try ObjectFilter(options: options, strategy: filterStrategy(info))
         try await storage.syncCache()
         let bucket = StorageKeys.resourcePrefix(group: info.group, resource: info.resource)
         let prefix = StorageKeys.prefix(info, namespace: request.namespace)

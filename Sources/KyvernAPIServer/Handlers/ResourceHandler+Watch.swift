@@ -6,7 +6,7 @@ extension ResourceHandler {
     func watch(_ request: ResourceRequest, options: ListOptions) async throws -> Reply {
         let info = request.info
         try requireVerb("watch", info)
-        let filter = try ObjectFilter(options: options, strategy: KindStrategy(info: info))
+        let filter = try ObjectFilter(options: options, strategy: filterStrategy(info))
         let table = request.wantsTable ? try TableConverter.IncludeObject(query: request.query["includeObject"]) : nil
         let bucket = StorageKeys.resourcePrefix(group: info.group, resource: info.resource)
         let prefix = StorageKeys.prefix(info, namespace: request.namespace)

@@ -126,8 +126,7 @@ struct ResourceHandler: Sendable {
 
     func list(_ request: ResourceRequest, options: ListOptions) async throws -> Reply {
         let info = request.info
-        let strategy = KindStrategy(info: info)
-        let filter = try ObjectFilter(options: options, strategy: strategy)
+        let filter = try ObjectFilter(options: options, strategy: filterStrategy(info))
         let bucket = StorageKeys.resourcePrefix(group: info.group, resource: info.resource)
         let prefix = StorageKeys.prefix(info, namespace: request.namespace)
 

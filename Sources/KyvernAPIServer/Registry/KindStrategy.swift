@@ -7,6 +7,9 @@ public import KyvernAPI
 public struct KindStrategy: Sendable {
     public var info: ResourceInfo
 
+    /// A custom resource's `selectableFields` (`.spec.color`), selectable as `spec.color`.
+    public var customSelectableFields: [String] = []
+
     public init(info: ResourceInfo) {
         self.info = info
     }
@@ -75,6 +78,10 @@ public struct KindStrategy: Sendable {
             case .int(let i): return String(i)
             default: return ""
             }
+        }
+        for path in customSelectableFields {
+            let name = path.hasPrefix(".") ? String(path.dropFirst()) : path
+            fields[name] = string(name.split(separator: ".").map(String.init))
         }
         switch (info.group, info.resource) {
         case ("", "pods"):

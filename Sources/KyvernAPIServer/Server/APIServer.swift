@@ -60,6 +60,10 @@ public struct APIServer: Service {
                                         access: access, logger: logger)
         let served = ServedResources(openAPI: openAPI, serverAddress: "\(configuration.bindAddress):\(configuration.port)")
         handler.served = served
+        // Custom resources are served from the first request on, also right after a restart.
+        let storedDefinitions = await cache.list(bucket: CustomResourceDefinitionController.prefix,
+                                                 keyPrefix: CustomResourceDefinitionController.prefix)
+        served.update(definitions: storedDefinitions.items.map(\.object))
         let definitions = CustomResourceDefinitionController(handler: handler, served: served, logger: logger)
         var responder = APIResponder(
             handler: handler, served: served, access: access, metrics: APIMetrics(registry: registry),
