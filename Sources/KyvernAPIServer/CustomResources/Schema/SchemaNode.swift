@@ -1,0 +1,155 @@
+import Foundation
+import KyvernAPI
+
+/// One node of a CRD's `openAPIV3Schema`, read once from its JSON so that pruning, defaulting and
+/// validation of every custom resource walk typed fields instead of re-reading dictionaries.
+///
+/// The node is immutable and shared between requests, hence a final class of `let`s.
+final class SchemaNode: Sendable {
+    /// `type`, or "" when absent (under `x-kubernetes-preserve-unknown-fields` or `x-kubernetes-int-or-string`).
+    let type: String
+    /// The types the validator accepts: `[type]`, `["integer", "string"]` for int-or-string, or none.
+    let types: [String]
+    /// `format`, emptied when upstream does not validate it (as its `StripUnsupportedFormatsPostProcess`).
+    let format: String
+    let nullable: Bool
+    let defaultValue: JSONValue?
+    let enumValues: [JSONValue]?
+    let pattern: SchemaPattern?
+    let maximum: Double?
+    let exclusiveMaximum: Bool
+    let minimum: Double?
+    let exclusiveMinimum: Bool
+    let multipleOf: Double?
+    let maxLength: Int64?
+    let minLength: Int64?
+    let maxItems: Int64?
+    let minItems: Int64?
+    let uniqueItems: Bool
+    let maxProperties: Int64?
+    let minProperties: Int64?
+    let required: [String]
+    let properties: [String: SchemaNode]
+    /// Property names in a fixed order, so causes come out the same on every run.
+    let propertyNames: [String]
+    let additionalProperties: AdditionalProperties?
+    let items: SchemaNode?
+    let allOf: [SchemaNode]
+    let anyOf: [SchemaNode]
+    let oneOf: [SchemaNode]
+    let not: SchemaNode?
+    let preserveUnknownFields: Bool
+    let embeddedResource: Bool
+    let intOrString: Bool
+    let listType: String?
+    let listMapKeys: [String]
+
+    enum AdditionalProperties: Sendable {
+        /// `additionalProperties: true/false` without a schema.
+        case allows(Bool)
+        case schema(SchemaNode)
+
+        var schema: SchemaNode? {
+            if case .schema(let s) = self { return s }
+            return nil
+        }
+    }
+
+    /// Formats upstream validates in custom resources; any other is ignored. Dashes are dropped
+    /// before the lookup, as go-openapi normalizes names ("date-time" is "datetime").
+    static let supportedFormats: Set<String> = [
+        "bsonobjectid", "uri", "email", "hostname", "ipv4", "ipv6", "cidr", "mac", "uuid", "uuid3", "uuid4",
+        "uuid5", "isbn", "isbn10", "isbn13", "creditcard", "ssn", "hexcolor", "rgbcolor", "byte", "password",
+        "date", "duration", "datetime",
+    ]
+
+    init(_ json: JSONValue) {
+        let o = json.objectValue ?? [:]
+        type = o["type"]?.stringValue ?? ""
+        intOrString = o["x-kubernetes-int-or-string"]?.boolValue ?? false
+        if intOrString {
+            types = ["integer", "string"]
+        } else {
+            types = type.isEmpty ? [] : [type]
+        }
+        let rawFormat = o["format"]?.stringValue ?? ""
+        format = Self.supportedFormats.contains(rawFormat.replacingOccurrences(of: "-", with: "")) ? rawFormat : ""
+        nullable = o["nullable"]?.boolValue ?? false
+        defaultValue = o["default"]
+        enumValues = o["enum"]?.arrayValue
+        pattern = o["pattern"]?.stringValue.map(SchemaPattern.init)
+        maximum = Self.number(o["maximum"])
+        exclusiveMaximum = o["exclusiveMaximum"]?.boolValue ?? false
+        minimum = Self.number(o["minimum"])
+        exclusiveMinimum = o["exclusiveMinimum"]?.boolValue ?? false
+        multipleOf = Self.number(o["multipleOf"])
+        maxLength = o["maxLength"]?.intValue
+        minLength = o["minLength"]?.intValue
+        maxItems = o["maxItems"]?.intValue
+        minItems = o["minItems"]?.intValue
+        uniqueItems = o["uniqueItems"]?.boolValue ?? false
+        maxProperties = o["maxProperties"]?.intValue
+        minProperties = o["minProperties"]?.intValue
+        required = (o["required"]?.arrayValue ?? []).compactMap(\.stringValue)
+        var props: [String: SchemaNode] = [:]
+        for (name, sub) in o["properties"]?.objectValue ?? [:] { props[name] = SchemaNode(sub) }
+        properties = props
+        propertyNames = props.keys.sorted()
+        switch o["additionalProperties"] {
+        case .bool(let b)?: additionalProperties = .allows(b)
+        case .object(let s)?: additionalProperties = .schema(SchemaNode(.object(s)))
+        default: additionalProperties = nil
+        }
+        switch o["items"] {
+        case .object(let s)?: items = SchemaNode(.object(s))
+        default: items = nil
+        }
+        allOf = (o["allOf"]?.arrayValue ?? []).map(SchemaNode.init)
+        anyOf = (o["anyOf"]?.arrayValue ?? []).map(SchemaNode.init)
+        oneOf = (o["oneOf"]?.arrayValue ?? []).map(SchemaNode.init)
+        not = o["not"].flatMap { $0.objectValue == nil ? nil : SchemaNode($0) }
+        preserveUnknownFields = o["x-kubernetes-preserve-unknown-fields"]?.boolValue ?? false
+        embeddedResource = o["x-kubernetes-embedded-resource"]?.boolValue ?? false
+        listType = o["x-kubernetes-list-type"]?.stringValue
+        listMapKeys = (o["x-kubernetes-list-map-keys"]?.arrayValue ?? []).compactMap(\.stringValue)
+    }
+
+    /// The schema a member `key` of an object follows: its property, else `additionalProperties`.
+    func schema(forMember key: String) -> SchemaNode? {
+        properties[key] ?? additionalProperties?.schema
+    }
+
+    private static func number(_ value: JSONValue?) -> Double? {
+        switch value {
+        case .int(let i)?: Double(i)
+        case .double(let d)?: d
+        default: nil
+        }
+    }
+}
+
+/// A `pattern`, compiled once. Go's `regexp` (RE2) and ICU agree on the syntax CRDs use; the
+/// expression is immutable after compilation, so sharing it between threads is safe.
+final class SchemaPattern: @unchecked Sendable {
+    let source: String
+    let regex: NSRegularExpression?
+    /// Why the pattern does not compile (CRD validation rejects such schemas; kept for stored ones).
+    let compileError: String?
+
+    init(_ source: String) {
+        self.source = source
+        do {
+            regex = try NSRegularExpression(pattern: source)
+            compileError = nil
+        } catch {
+            regex = nil
+            compileError = "error parsing regexp: \(error.localizedDescription)"
+        }
+    }
+
+    /// Go's `MatchString`: a match anywhere in the string.
+    func matches(_ s: String) -> Bool {
+        guard let regex else { return false }
+        return regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+    }
+}
