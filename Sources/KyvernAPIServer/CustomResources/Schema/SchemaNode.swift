@@ -143,13 +143,56 @@ final class SchemaPattern: @unchecked Sendable {
             compileError = nil
         } catch {
             regex = nil
-            compileError = "error parsing regexp: \(error.localizedDescription)"
+            compileError = "error parsing regexp: " + Self.goParseProblem(source)
         }
+    }
+
+    /// The likely reason Go's parser gives for a pattern ICU refused (the common unbalanced cases).
+    static func goParseProblem(_ source: String) -> String {
+        var depth = 0
+        var inClass = false
+        var escaped = false
+        for c in source {
+            if escaped { escaped = false; continue }
+            switch c {
+            case "\\": escaped = true
+            case "[" where !inClass: inClass = true
+            case "]" where inClass: inClass = false
+            case "(" where !inClass: depth += 1
+            case ")" where !inClass:
+                if depth == 0 { return "unexpected ): `\(source)`" }
+                depth -= 1
+            default: break
+            }
+        }
+        if inClass { return "missing closing ]: `\(source)`" }
+        if depth > 0 { return "missing closing ): `\(source)`" }
+        if escaped { return "trailing backslash at end of expression: ``" }
+        return "invalid regular expression: `\(source)`"
     }
 
     /// Go's `MatchString`: a match anywhere in the string.
     func matches(_ s: String) -> Bool {
         guard let regex else { return false }
         return regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+    }
+}
+
+/// Whether a `pattern` is a regular expression Go's RE2 accepts, worded as Go's parse error.
+/// RE2 refuses look-around and back-references, which ICU would accept.
+enum RegexSyntax {
+    static func problem(_ pattern: String) -> String? {
+        for token in ["(?=", "(?!", "(?<=", "(?<!"] where pattern.contains(token) {
+            return "error parsing regexp: invalid or unsupported Perl syntax: `\(token)`"
+        }
+        var previous: Character? = nil
+        for c in pattern {
+            if previous == "\\", let digit = c.wholeNumberValue, digit > 0 {
+                return "error parsing regexp: invalid escape sequence: `\\\(c)`"
+            }
+            previous = (previous == "\\") ? nil : c
+        }
+        if let error = SchemaPattern(pattern).compileError { return error }
+        return nil
     }
 }

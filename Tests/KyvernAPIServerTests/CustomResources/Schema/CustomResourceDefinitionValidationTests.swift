@@ -68,6 +68,23 @@ struct CustomResourceDefinitionValidationTests {
         ])
     }
 
+    @Test func selectableFields() {
+        var crd = widgetCRD()
+        crd[path: ["spec", "versions", ]] = [[
+            "name": "v1", "served": true, "storage": true,
+            "schema": ["openAPIV3Schema": ["type": "object", "properties": [
+                "spec": ["type": "object", "properties": ["color": ["type": "string"], "size": ["type": "object"]]],
+            ]]],
+            "selectableFields": [["jsonPath": ".spec.color"], ["jsonPath": ".spec.size"], ["jsonPath": ".spec.nope"],
+                                 ["jsonPath": ".spec.color"]],
+        ]]
+        #expect(Self.fields(crd) == [
+            "spec.selectableFields[1].jsonPath: Invalid value: \".spec.size\": must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.",
+            "spec.selectableFields[2].jsonPath: Invalid value: \".spec.nope\": is an invalid path: does not refer to a valid field",
+            "spec.selectableFields[3].jsonPath: Duplicate value: \".spec.color\"",
+        ])
+    }
+
     @Test func versionsNeedExactlyOneStorageAndUniqueNames() {
         let schema: JSONValue = ["openAPIV3Schema": ["type": "object"]]
         let crd = widgetCRD(versions: [
@@ -259,6 +276,22 @@ struct CustomResourceDefinitionSchemaRulesTests {
         #expect(Self.fields(["type": "object", "properties": ["metadata": [
             "type": "object", "properties": ["labels": ["type": "object"]],
         ]]]) == [
+            "\(Self.prefix).properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified",
+        ])
+    }
+
+    @Test func patternsMustBeRE2() {
+        #expect(Self.fields(["type": "object", "properties": [
+            "a": ["type": "string", "pattern": "^(?=x)"],
+            "b": ["type": "string", "pattern": "[a-z"],
+        ]]) == [
+            "\(Self.prefix).properties[a].pattern: Invalid value: \"^(?=x)\": must be a valid regular expression, but isn't: error parsing regexp: invalid or unsupported Perl syntax: `(?=`",
+            "\(Self.prefix).properties[b].pattern: Invalid value: \"[a-z\": must be a valid regular expression, but isn't: error parsing regexp: missing closing ]: `[a-z`",
+        ])
+    }
+
+    @Test func rootMetadataMayNotBeDescribed() {
+        #expect(Self.fields(["type": "object", "properties": ["metadata": ["type": "object", "description": "x"]]]) == [
             "\(Self.prefix).properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified",
         ])
     }
