@@ -5,10 +5,14 @@ extension CustomResourceSchema {
     /// the OpenAPI schema, then embedded resources' `apiVersion`/`kind`/`metadata`, then the uniqueness
     /// of `x-kubernetes-list-type: set/map` lists.
     ///
+    /// On update, pass the stored object as `old`: schema problems in values left unchanged are
+    /// not reported (upstream's validation ratcheting), so tightening a CRD's schema does not
+    /// block updates of objects that were valid before.
+    ///
     /// The root's `metadata` (name, namespace, labels, ...), the scale subresource's paths and
     /// `x-kubernetes-validations` rules are checked by their own code, as upstream does.
-    func validate(_ object: JSONValue) -> [APIError.Cause] {
-        let outcome = OpenAPISchemaValidator.validate(object, root, path: "")
+    func validate(_ object: JSONValue, old: JSONValue? = nil) -> [APIError.Cause] {
+        let outcome = OpenAPISchemaValidator.validate(object, root, path: "", old: old)
         var causes = OpenAPISchemaValidator.causes(outcome.failures)
         causes += EmbeddedResourceValidation.validate(object, root, path: "")
         causes += ListTypeValidation.validateMembers(object, root, path: "")

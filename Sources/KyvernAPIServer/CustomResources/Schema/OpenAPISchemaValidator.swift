@@ -44,7 +44,25 @@ struct OpenAPISchemaValidator {
 
     static let inBody = "body"
 
-    static func validate(_ data: JSONValue, _ schema: SchemaNode, path: String) -> Outcome {
+    /// Validates `data`; `old` is the correlated value of the stored object on update, if any.
+    ///
+    /// Upstream ratchets (CRDValidationRatcheting, on by default): problems in a value equal to the
+    /// one stored are not reported, so a tightened schema does not block unrelated updates.
+    static func validate(_ data: JSONValue, _ schema: SchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
+        let outcome = validateValue(data, schema, path: path, old: old)
+        if let old, !outcome.isValid, old == data { return Outcome(matchCount: outcome.matchCount) }
+        return outcome
+    }
+
+    /// The item of the old list a new item correlates with: only `x-kubernetes-list-type: map`
+    /// lists correlate, by their keys.
+    static func correlatedItem(_ element: JSONValue, in old: JSONValue?, schema: SchemaNode) -> JSONValue? {
+        guard schema.listType == "map", !schema.listMapKeys.isEmpty, let oldItems = old?.arrayValue else { return nil }
+        let key = schema.listMapKeys.map { element[$0] }
+        return oldItems.first { candidate in schema.listMapKeys.map { candidate[$0] } == key }
+    }
+
+    static func validateValue(_ data: JSONValue, _ schema: SchemaNode, path: String, old: JSONValue?) -> Outcome {
         var result = Outcome()
         if data.isNull {
             result.merge(typeCheck(data, schema, path: path))
@@ -57,16 +75,16 @@ struct OpenAPISchemaValidator {
             applied += 1
         }
         if !schema.types.isEmpty || !schema.format.isEmpty { run(typeCheck(data, schema, path: path)) }
-        run(compositionCheck(data, schema, path: path))
+        run(compositionCheck(data, schema, path: path, old: old))
         if case .string(let s) = data {
             run(stringCheck(s, schema, path: path))
             if !schema.format.isEmpty { run(formatCheck(s, schema, path: path)) }
         }
         if case .int = data { run(numberCheck(data, schema, path: path)) }
         if case .double = data { run(numberCheck(data, schema, path: path)) }
-        if case .array(let elements) = data { run(sliceCheck(elements, schema, path: path)) }
+        if case .array(let elements) = data { run(sliceCheck(elements, schema, path: path, old: old)) }
         run(enumCheck(data, schema, path: path))
-        if case .object(let members) = data { run(objectCheck(members, schema, path: path)) }
+        if case .object(let members) = data { run(objectCheck(members, schema, path: path, old: old)) }
         result.matchCount += applied + 1
         return result
     }
@@ -240,11 +258,12 @@ struct OpenAPISchemaValidator {
 
     // MARK: arrays
 
-    static func sliceCheck(_ elements: [JSONValue], _ schema: SchemaNode, path: String) -> Outcome {
+    static func sliceCheck(_ elements: [JSONValue], _ schema: SchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
         var result = Outcome()
         if let items = schema.items {
             for (i, element) in elements.enumerated() {
-                result.merge(validate(element, items, path: "\(path)[\(i)]"))
+                result.merge(validate(element, items, path: "\(path)[\(i)]",
+                                      old: correlatedItem(element, in: old, schema: schema)))
             }
         }
         let size = Int64(elements.count)
@@ -317,7 +336,8 @@ struct OpenAPISchemaValidator {
 
     // MARK: objects
 
-    static func objectCheck(_ members: [String: JSONValue], _ schema: SchemaNode, path: String) -> Outcome {
+    static func objectCheck(_ members: [String: JSONValue], _ schema: SchemaNode, path: String,
+                            old: JSONValue? = nil) -> Outcome {
         var result = Outcome()
         let count = Int64(members.count)
         if let min = schema.minProperties, count < min {
@@ -339,14 +359,15 @@ struct OpenAPISchemaValidator {
             }
         case .schema(let additional)?:
             for key in keys where schema.properties[key] == nil {
-                result.merge(validate(members[key]!, additional, path: path + "." + key))
+                result.merge(validate(members[key]!, additional, path: path + "." + key, old: old?[key]))
             }
         default:
             break
         }
         for name in schema.propertyNames {
             guard let value = members[name] else { continue }
-            result.merge(validate(value, schema.properties[name]!, path: path.isEmpty ? name : path + "." + name))
+            result.merge(validate(value, schema.properties[name]!, path: path.isEmpty ? name : path + "." + name,
+                                  old: old?[name]))
         }
         for name in schema.required where members[name] == nil {
             result.add(Failure(code: .required, name: path + "." + name, value: nil,
@@ -357,13 +378,13 @@ struct OpenAPISchemaValidator {
 
     // MARK: allOf, anyOf, oneOf, not
 
-    static func compositionCheck(_ data: JSONValue, _ schema: SchemaNode, path: String) -> Outcome {
+    static func compositionCheck(_ data: JSONValue, _ schema: SchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
         var main = Outcome()
         if !schema.anyOf.isEmpty {
             var best: Outcome? = nil
             var firstSuccess: Outcome? = nil
             for branch in schema.anyOf {
-                let outcome = validate(data, branch, path: path)
+                let outcome = validate(data, branch, path: path, old: old)
                 if outcome.isValid {
                     best = nil
                     firstSuccess = outcome
@@ -381,7 +402,7 @@ struct OpenAPISchemaValidator {
             var firstSuccess: Outcome? = nil
             var validated = 0
             for branch in schema.oneOf {
-                let outcome = validate(data, branch, path: path)
+                let outcome = validate(data, branch, path: path, old: old)
                 if outcome.isValid {
                     validated += 1
                     best = nil
@@ -401,7 +422,7 @@ struct OpenAPISchemaValidator {
         if !schema.allOf.isEmpty {
             var validated = 0
             for branch in schema.allOf {
-                let outcome = validate(data, branch, path: path)
+                let outcome = validate(data, branch, path: path, old: old)
                 if outcome.isValid { validated += 1 }
                 main.merge(outcome)
             }

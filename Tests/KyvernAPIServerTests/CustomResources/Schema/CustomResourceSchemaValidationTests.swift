@@ -209,6 +209,23 @@ struct CustomResourceSchemaValidationTests {
         ])
     }
 
+    @Test func unchangedValuesAreRatchetedOnUpdate() {
+        let schema = Self.schema([
+            "name": ["type": "string", "maxLength": 3],
+            "size": ["type": "integer", "maximum": 5],
+            "ports": [
+                "type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+                "items": ["type": "object", "properties": ["name": ["type": "string"], "port": ["type": "integer", "maximum": 100]]],
+            ],
+        ])
+        let old: JSONValue = ["spec": ["name": "toolong", "size": 9, "ports": [["name": "a", "port": 500]]]]
+        let unchangedBad: JSONValue = ["spec": ["name": "toolong", "size": 4, "ports": [["name": "a", "port": 500], ["name": "b", "port": 1]]]]
+        #expect(schema.validate(unchangedBad, old: old).isEmpty)
+        #expect(schema.validate(unchangedBad).map(\.field) == ["spec.name", "spec.ports[0].port"])
+        let changedBad: JSONValue = ["spec": ["name": "stilltoolong", "size": 9, "ports": [["name": "a", "port": 501]]]]
+        #expect(schema.validate(changedBad, old: old).map(\.field) == ["spec.name", "spec.ports[0].port"])
+    }
+
     @Test func listTypeSetAndMapUniqueness() {
         let spec: [String: JSONValue] = [
             "set": ["type": "array", "x-kubernetes-list-type": "set", "items": ["type": "string"]],
