@@ -14,8 +14,8 @@ extension CustomResourceSchema {
     func validate(_ object: JSONValue, old: JSONValue? = nil) -> [APIError.Cause] {
         let outcome = OpenAPISchemaValidator.validate(object, root, path: "", old: old)
         var causes = OpenAPISchemaValidator.causes(outcome.failures)
-        causes += EmbeddedResourceValidation.validate(object, root, path: "")
-        causes += ListTypeValidation.validateMembers(object, root, path: "")
+        if root.hasEmbeddedResource { causes += EmbeddedResourceValidation.validate(object, root, path: "") }
+        if root.hasSetOrMapList { causes += ListTypeValidation.validateMembers(object, root, path: "") }
         return causes
     }
 }
@@ -25,7 +25,7 @@ extension CustomResourceSchema {
 /// name, if any, is a path segment.
 enum EmbeddedResourceValidation {
     static func validate(_ value: JSONValue, _ schema: SchemaNode?, path: String) -> [APIError.Cause] {
-        guard let schema else { return [] }
+        guard let schema, schema.hasEmbeddedResource else { return [] }
         var causes: [APIError.Cause] = []
         switch value {
         case .object(let members):
@@ -128,7 +128,7 @@ enum EmbeddedResourceValidation {
 /// objects unique by their `x-kubernetes-list-map-keys` (a missing key reads as its default).
 enum ListTypeValidation {
     static func validateMembers(_ value: JSONValue, _ schema: SchemaNode?, path: String) -> [APIError.Cause] {
-        guard let schema, case .object(let members) = value else { return [] }
+        guard let schema, schema.hasSetOrMapList, case .object(let members) = value else { return [] }
         var causes: [APIError.Cause] = []
         let keys = members.keys.sorted()
         if let additional = schema.additionalProperties?.schema {
@@ -145,10 +145,11 @@ enum ListTypeValidation {
     }
 
     static func validateValue(_ value: JSONValue, _ schema: SchemaNode, path: String) -> [APIError.Cause] {
+        guard schema.hasSetOrMapList else { return [] }
         switch value {
-        case .array(let elements): validateArray(elements, schema, path: path)
-        case .object: validateMembers(value, schema, path: path)
-        default: []
+        case .array(let elements): return validateArray(elements, schema, path: path)
+        case .object: return validateMembers(value, schema, path: path)
+        default: return []
         }
     }
 

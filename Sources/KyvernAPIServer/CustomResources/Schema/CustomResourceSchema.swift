@@ -28,7 +28,9 @@ extension CustomResourceSchema {
         unknown.sort()
         Self.dropNonNullableNulls(&object, root)
         var metadataUnknown: [String] = []
-        Self.coerceEmbeddedMetadata(&object, root, path: "", isRoot: true, unknown: &metadataUnknown)
+        if root.hasEmbeddedResource {
+            Self.coerceEmbeddedMetadata(&object, root, path: "", isRoot: true, unknown: &metadataUnknown)
+        }
         return unknown + metadataUnknown.sorted()
     }
 
@@ -155,7 +157,7 @@ extension CustomResourceSchema {
     /// ObjectMeta's fields, dropping what Go's `omitempty` would not write back.
     private static func coerceEmbeddedMetadata(_ value: inout JSONValue, _ schema: SchemaNode?, path: String,
                                                isRoot: Bool, unknown: inout [String]) {
-        guard let schema else { return }
+        guard let schema, schema.hasEmbeddedResource else { return }
         switch value {
         case .object(var members):
             value = .null

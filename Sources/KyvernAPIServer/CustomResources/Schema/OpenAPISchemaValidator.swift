@@ -350,15 +350,14 @@ struct OpenAPISchemaValidator {
                                message: "\(path) in \(inBody) should have at most \(max) properties"))
             return result
         }
-        let keys = members.keys.sorted()
         switch schema.additionalProperties {
         case .allows(false)?:
-            for key in keys where schema.properties[key] == nil {
+            for key in members.keys.sorted() where schema.properties[key] == nil {
                 result.add(Failure(code: .other, name: path, value: .string(key),
                                    message: "\(path).\(key) in \(inBody) is a forbidden property"))
             }
         case .schema(let additional)?:
-            for key in keys where schema.properties[key] == nil {
+            for key in members.keys.sorted() where schema.properties[key] == nil {
                 result.merge(validate(members[key]!, additional, path: path + "." + key, old: old?[key]))
             }
         default:

@@ -43,6 +43,11 @@ final class SchemaNode: Sendable {
     let intOrString: Bool
     let listType: String?
     let listMapKeys: [String]
+    /// Whether this node or one below it is an embedded resource, so walks that only concern
+    /// embedded resources can skip the rest of an object.
+    let hasEmbeddedResource: Bool
+    /// Whether this node or one below it is a `set` or `map` list.
+    let hasSetOrMapList: Bool
 
     enum AdditionalProperties: Sendable {
         /// `additionalProperties: true/false` without a schema.
@@ -112,6 +117,11 @@ final class SchemaNode: Sendable {
         embeddedResource = o["x-kubernetes-embedded-resource"]?.boolValue ?? false
         listType = o["x-kubernetes-list-type"]?.stringValue
         listMapKeys = (o["x-kubernetes-list-map-keys"]?.arrayValue ?? []).compactMap(\.stringValue)
+        var children = Array(props.values)
+        if let items { children.append(items) }
+        if let sub = additionalProperties?.schema { children.append(sub) }
+        hasEmbeddedResource = embeddedResource || children.contains { $0.hasEmbeddedResource }
+        hasSetOrMapList = listType == "set" || listType == "map" || children.contains { $0.hasSetOrMapList }
     }
 
     /// The schema a member `key` of an object follows: its property, else `additionalProperties`.
