@@ -17,12 +17,17 @@ struct CustomResourceSchema: Sendable {
 
 extension CustomResourceSchema {
     /// Drops every field the schema does not specify (keeping `apiVersion`, `kind` and `metadata` at the
-    /// root and in embedded resources), drops nulls the schema neither allows nor defaults, and trims an
-    /// embedded resource's `metadata` to ObjectMeta's fields, as upstream's decoder does.
+    /// root and in embedded resources), drops nulls the schema neither allows nor defaults, and trims
+    /// `metadata` (the root's and embedded resources') to ObjectMeta's fields, as upstream's decoder does.
     ///
     /// - Returns: the paths of the dropped unknown fields (`spec.foo`, `spec.list[0].bar`), sorted, which
     ///   `fieldValidation=Strict` refuses and `Warn` reports as `unknown field "<path>"`.
     func prune(_ object: inout JSONValue) -> [String] {
+        var rootMetadataUnknown: [String] = []
+        if case .object(var meta)? = object["metadata"], Self.isDecodableObjectMeta(meta) {
+            Self.trimObjectMeta(&meta, path: "metadata", unknown: &rootMetadataUnknown)
+            object["metadata"] = .object(meta)
+        }
         var unknown: [String] = []
         Self.prune(&object, root, embedded: true, path: "", unknown: &unknown)
         unknown.sort()
@@ -31,7 +36,7 @@ extension CustomResourceSchema {
         if root.hasEmbeddedResource {
             Self.coerceEmbeddedMetadata(&object, root, path: "", isRoot: true, unknown: &metadataUnknown)
         }
-        return unknown + metadataUnknown.sorted()
+        return rootMetadataUnknown.sorted() + unknown + metadataUnknown.sorted()
     }
 
     static let metaFields: Set<String> = ["apiVersion", "kind", "metadata"]
@@ -163,14 +168,7 @@ extension CustomResourceSchema {
             value = .null
             if schema.embeddedResource && !isRoot, case .object(var meta)? = members["metadata"],
                isDecodableObjectMeta(meta) {
-                for key in Array(meta.keys) {
-                    if !objectMetaFields.contains(key) {
-                        unknown.append(child(child(path, "metadata"), key))
-                        meta.removeValue(forKey: key)
-                    } else if isOmittedEmpty(meta[key]!) {
-                        meta.removeValue(forKey: key)
-                    }
-                }
+                trimObjectMeta(&meta, path: child(path, "metadata"), unknown: &unknown)
                 members["metadata"] = .object(meta)
             }
             for key in Array(members.keys) {
@@ -189,6 +187,19 @@ extension CustomResourceSchema {
             value = .array(elements)
         default:
             return
+        }
+    }
+
+    /// What decoding `metadata` into ObjectMeta and writing it back leaves: its known fields,
+    /// without the empty ones Go's `omitempty` drops.
+    static func trimObjectMeta(_ meta: inout [String: JSONValue], path: String, unknown: inout [String]) {
+        for key in Array(meta.keys) {
+            if !objectMetaFields.contains(key) {
+                unknown.append(child(path, key))
+                meta.removeValue(forKey: key)
+            } else if isOmittedEmpty(meta[key]!) {
+                meta.removeValue(forKey: key)
+            }
         }
     }
 
