@@ -197,7 +197,8 @@ extension CustomResourceSchema {
             if !objectMetaFields.contains(key) {
                 unknown.append(child(path, key))
                 meta.removeValue(forKey: key)
-            } else if isOmittedEmpty(meta[key]!) {
+            } else if isOmittedEmpty(meta[key]!) && (key == "generation" || meta[key]?.intValue == nil) {
+                // `deletionGracePeriodSeconds` is a pointer in Go: a zero there is kept.
                 meta.removeValue(forKey: key)
             }
         }

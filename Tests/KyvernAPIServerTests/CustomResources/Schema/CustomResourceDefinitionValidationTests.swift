@@ -35,6 +35,17 @@ struct CustomResourceDefinitionValidationTests {
         CustomResourceDefinitionValidation.validate(crd, old: old).map(\.fieldError)
     }
 
+    @Test func schemaSectionsFollowTheInternalForm() {
+        #expect(CustomResourceDefinitionValidation.schemaSections(widgetCRD()).map(\.fieldPrefix)
+            == ["spec.validation.openAPIV3Schema"])
+        let crd = widgetCRD(versions: [
+            ["name": "v1", "served": true, "storage": true, "schema": ["openAPIV3Schema": ["type": "object"]]],
+            ["name": "v2", "served": true, "storage": false, "schema": ["openAPIV3Schema": ["type": "object", "description": "2"]]],
+        ])
+        #expect(CustomResourceDefinitionValidation.schemaSections(crd).map(\.fieldPrefix)
+            == ["spec.versions[0].schema.openAPIV3Schema", "spec.versions[1].schema.openAPIV3Schema"])
+    }
+
     @Test func validCRDPasses() {
         #expect(Self.fields(widgetCRD()) == [])
     }
