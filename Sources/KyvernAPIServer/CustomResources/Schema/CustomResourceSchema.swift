@@ -4,7 +4,10 @@ import KyvernAPI
 /// every object it decodes: unknown fields pruned, defaults filled in, then the OpenAPI validation.
 ///
 /// The input is a CRD's `openAPIV3Schema` that already passed `CustomResourceDefinitionValidation`;
-/// it is read once here so each request only walks the parsed tree.
+/// it is read once here so each request only walks the parsed tree. Upstream's order on a write is
+/// `prune` (its paths become `unknown field "<path>"` for `fieldValidation=Strict`/`Warn`), then
+/// `applyDefaults`, then `validate` (with the stored object as `old` on update); objects read back
+/// from storage are pruned and defaulted again, without the unknown-field report.
 struct CustomResourceSchema: Sendable {
     let root: SchemaNode
 
