@@ -15,7 +15,7 @@ extension CustomResourceDefinitionValidation {
                 return ("missing", "protected groups must have approval annotation \"\(approvalAnnotation)\", see https://github.com/kubernetes/enhancements/pull/1111", nil)
             }
             if value.hasPrefix("unapproved") { return ("bypassed", "", value) }
-            if let url = URLComponentsLite(value), url.isAbsolute { return ("approved", "", value) }
+            if let url = APIApprovalURL(value), url.isAbsolute { return ("approved", "", value) }
             return ("invalid", "protected groups must have approval annotation \"\(approvalAnnotation)\" with either a URL or a reason starting with \"unapproved\", see https://github.com/kubernetes/enhancements/pull/1111", value)
         }
         let new = state(crd)
@@ -37,7 +37,7 @@ extension CustomResourceDefinitionValidation {
 }
 
 /// Just enough of a URL parse to tell a `scheme://host/...` link from free text.
-struct URLComponentsLite {
+struct APIApprovalURL {
     let scheme: String
     let host: String
 

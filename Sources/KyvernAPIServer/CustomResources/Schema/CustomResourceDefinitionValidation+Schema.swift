@@ -75,10 +75,10 @@ extension CustomResourceDefinitionValidation {
             if !structural.isEmpty {
                 causes += structural
             } else {
-                causes += SchemaDefaultsValidation.validate(schema, path: schemaPath, requirePruned: options.requirePrunedDefaults)
+                causes += CRDSchemaDefaultsValidation.validate(schema, path: schemaPath, requirePruned: options.requirePrunedDefaults)
             }
         }
-        let rules = SchemaRules(allowDefaults: options.allowDefaults,
+        let rules = CRDSchemaRules(allowDefaults: options.allowDefaults,
                                 requireValidPropertyType: options.requireValidPropertyType,
                                 requireAtomicSetType: options.requireAtomicSetType,
                                 requireMapListKeysMapSetValidation: options.requireMapListKeysMapSetValidation)

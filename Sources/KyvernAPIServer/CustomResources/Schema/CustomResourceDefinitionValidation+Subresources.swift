@@ -116,7 +116,7 @@ extension CustomResourceDefinitionValidation {
         var node: JSONValue? = schema
         for name in path.dropFirst().split(separator: ".", omittingEmptySubsequences: false) {
             guard !name.isEmpty, let current = node else { return nil }
-            node = SchemaFieldPath.member(current, String(name))
+            node = CRDRuleFieldPath.member(current, String(name))
         }
         return node
     }

@@ -59,16 +59,16 @@ enum CustomResourceDefinitionValidation {
             requireOpenAPISchema = old.validation?["openAPIV3Schema"] != nil
                 || old.versions.allSatisfy { $0.schema?["openAPIV3Schema"] != nil }
             requireValidPropertyType = !oldSchemas.contains { s in
-                SchemaWalk.any(s) { t in
+                CRDSchemaWalk.any(s) { t in
                     guard let type = t["type"]?.stringValue, !type.isEmpty else { return false }
                     return !CustomResourceDefinitionValidation.openAPIV3Types.contains(type)
                 }
             }
             requireStructuralSchema = !oldSchemas.contains { !StructuralSchemaValidation.validate($0, path: "").isEmpty }
-            requirePrunedDefaults = !oldSchemas.contains { SchemaDefaultsValidation.hasUnprunedDefaults($0) }
-            requireAtomicSetType = !oldSchemas.contains { s in SchemaWalk.any(s, SchemaRules.hasNonAtomicSetType) }
+            requirePrunedDefaults = !oldSchemas.contains { CRDSchemaDefaultsValidation.hasUnprunedDefaults($0) }
+            requireAtomicSetType = !oldSchemas.contains { s in CRDSchemaWalk.any(s, CRDSchemaRules.hasNonAtomicSetType) }
             requireMapListKeysMapSetValidation = !oldSchemas.contains { s in
-                SchemaWalk.any(s) { !SchemaRules.mapListKeysMapSet($0, path: "").isEmpty }
+                CRDSchemaWalk.any(s) { !CRDSchemaRules.mapListKeysMapSet($0, path: "").isEmpty }
             }
             if let versions = old.conversion?["conversionReviewVersions"]?.arrayValue, !versions.isEmpty {
                 requireRecognizedConversionReviewVersion = versions.contains {
@@ -125,7 +125,7 @@ enum CustomResourceDefinitionValidation {
             }
         }
         let allSchemas = Options.schemas(of: spec)
-        if options.allowDefaults && allSchemas.contains(where: { SchemaWalk.any($0) { $0["default"] != nil } }) {
+        if options.allowDefaults && allSchemas.contains(where: { CRDSchemaWalk.any($0) { $0["default"] != nil } }) {
             options.requireStructuralSchema = true
             if spec.preserveUnknownFields {
                 causes.append(.invalid("spec.preserveUnknownFields", .bool(true), "must be false in order to use defaults in the schema"))

@@ -12,10 +12,10 @@ extension CustomResourceSchema {
     /// The root's `metadata` (name, namespace, labels, ...), the scale subresource's paths and
     /// `x-kubernetes-validations` rules are checked by their own code, as upstream does.
     func validate(_ object: JSONValue, old: JSONValue? = nil) -> [APIError.Cause] {
-        let outcome = OpenAPISchemaValidator.validate(object, root, path: "", old: old)
-        var causes = OpenAPISchemaValidator.causes(outcome.failures)
-        if root.hasEmbeddedResource { causes += EmbeddedResourceValidation.validate(object, root, path: "") }
-        if root.hasSetOrMapList { causes += ListTypeValidation.validateMembers(object, root, path: "") }
+        let outcome = CustomResourceSchemaValidator.validate(object, root, path: "", old: old)
+        var causes = CustomResourceSchemaValidator.causes(outcome.failures)
+        if root.hasEmbeddedResource { causes += CustomResourceEmbeddedValidation.validate(object, root, path: "") }
+        if root.hasSetOrMapList { causes += CustomResourceListTypeValidation.validateMembers(object, root, path: "") }
         return causes
     }
 }
@@ -23,8 +23,8 @@ extension CustomResourceSchema {
 /// Upstream's checks of resources embedded in a custom resource (`x-kubernetes-embedded-resource`):
 /// `apiVersion` and `kind` are required and well formed, and `metadata` is valid ObjectMeta whose
 /// name, if any, is a path segment.
-enum EmbeddedResourceValidation {
-    static func validate(_ value: JSONValue, _ schema: SchemaNode?, path: String) -> [APIError.Cause] {
+enum CustomResourceEmbeddedValidation {
+    static func validate(_ value: JSONValue, _ schema: StructuralSchemaNode?, path: String) -> [APIError.Cause] {
         guard let schema, schema.hasEmbeddedResource else { return [] }
         var causes: [APIError.Cause] = []
         switch value {
@@ -126,8 +126,8 @@ enum EmbeddedResourceValidation {
 
 /// Upstream's `ValidateListSetsAndMaps`: items of a `set` list are unique, items of a `map` list are
 /// objects unique by their `x-kubernetes-list-map-keys` (a missing key reads as its default).
-enum ListTypeValidation {
-    static func validateMembers(_ value: JSONValue, _ schema: SchemaNode?, path: String) -> [APIError.Cause] {
+enum CustomResourceListTypeValidation {
+    static func validateMembers(_ value: JSONValue, _ schema: StructuralSchemaNode?, path: String) -> [APIError.Cause] {
         guard let schema, schema.hasSetOrMapList, case .object(let members) = value else { return [] }
         var causes: [APIError.Cause] = []
         let keys = members.keys.sorted()
@@ -144,7 +144,7 @@ enum ListTypeValidation {
         return causes
     }
 
-    static func validateValue(_ value: JSONValue, _ schema: SchemaNode, path: String) -> [APIError.Cause] {
+    static func validateValue(_ value: JSONValue, _ schema: StructuralSchemaNode, path: String) -> [APIError.Cause] {
         guard schema.hasSetOrMapList else { return [] }
         switch value {
         case .array(let elements): return validateArray(elements, schema, path: path)
@@ -153,7 +153,7 @@ enum ListTypeValidation {
         }
     }
 
-    static func validateArray(_ elements: [JSONValue], _ schema: SchemaNode, path: String) -> [APIError.Cause] {
+    static func validateArray(_ elements: [JSONValue], _ schema: StructuralSchemaNode, path: String) -> [APIError.Cause] {
         var causes: [APIError.Cause] = []
         switch schema.listType {
         case "set"?:
@@ -186,7 +186,7 @@ enum ListTypeValidation {
         return indices
     }
 
-    static func validateListMap(_ elements: [JSONValue], _ schema: SchemaNode, path: String) -> [APIError.Cause] {
+    static func validateListMap(_ elements: [JSONValue], _ schema: StructuralSchemaNode, path: String) -> [APIError.Cause] {
         for (i, element) in elements.enumerated() where !element.isNull && element.objectValue == nil {
             return [.schemaInvalid("\(path)[\(i)]", element, "must be an object for an array of list-type map")]
         }

@@ -9,10 +9,10 @@ import KyvernAPI
 /// `applyDefaults`, then `validate` (with the stored object as `old` on update); objects read back
 /// from storage are pruned and defaulted again, without the unknown-field report.
 struct CustomResourceSchema: Sendable {
-    let root: SchemaNode
+    let root: StructuralSchemaNode
 
     init(openAPIV3Schema: JSONValue) {
-        root = SchemaNode(openAPIV3Schema)
+        root = StructuralSchemaNode(openAPIV3Schema)
     }
 }
 
@@ -45,7 +45,7 @@ extension CustomResourceSchema {
     static let metaFields: Set<String> = ["apiVersion", "kind", "metadata"]
 
     /// Only the structural pruning (no null or metadata handling), as upstream checks that defaults are pruned.
-    static func pruneUnknownFields(_ value: inout JSONValue, _ schema: SchemaNode, isResourceRoot: Bool) {
+    static func pruneUnknownFields(_ value: inout JSONValue, _ schema: StructuralSchemaNode, isResourceRoot: Bool) {
         var unknown: [String] = []
         prune(&value, schema, embedded: isResourceRoot || schema.embeddedResource, path: "", unknown: &unknown)
     }
@@ -56,7 +56,7 @@ extension CustomResourceSchema {
 
     /// Upstream's structural pruning: a node without schema loses all its members; one with
     /// `x-kubernetes-preserve-unknown-fields` keeps them but still prunes below known ones.
-    private static func prune(_ value: inout JSONValue, _ schema: SchemaNode?, embedded: Bool, path: String,
+    private static func prune(_ value: inout JSONValue, _ schema: StructuralSchemaNode?, embedded: Bool, path: String,
                               unknown: inout [String]) {
         if let schema, schema.preserveUnknownFields {
             skipPrune(&value, schema, embedded: embedded, path: path, unknown: &unknown)
@@ -98,7 +98,7 @@ extension CustomResourceSchema {
         }
     }
 
-    private static func skipPrune(_ value: inout JSONValue, _ schema: SchemaNode, embedded: Bool, path: String,
+    private static func skipPrune(_ value: inout JSONValue, _ schema: StructuralSchemaNode, embedded: Bool, path: String,
                                   unknown: inout [String]) {
         switch value {
         case .object(var members):
@@ -131,7 +131,7 @@ extension CustomResourceSchema {
 
     /// Upstream's `PruneNonNullableNullsWithoutDefaults`: a null member whose schema is neither
     /// nullable nor defaulted is removed (one with a default is left for defaulting to fill).
-    private static func dropNonNullableNulls(_ value: inout JSONValue, _ schema: SchemaNode?) {
+    private static func dropNonNullableNulls(_ value: inout JSONValue, _ schema: StructuralSchemaNode?) {
         switch value {
         case .object(var members):
             value = .null
@@ -163,7 +163,7 @@ extension CustomResourceSchema {
 
     /// Trims the `metadata` of embedded resources (not the root's, which the server handles) to
     /// ObjectMeta's fields, dropping what Go's `omitempty` would not write back.
-    private static func coerceEmbeddedMetadata(_ value: inout JSONValue, _ schema: SchemaNode?, path: String,
+    private static func coerceEmbeddedMetadata(_ value: inout JSONValue, _ schema: StructuralSchemaNode?, path: String,
                                                isRoot: Bool, unknown: inout [String]) {
         guard let schema, schema.hasEmbeddedResource else { return }
         switch value {
@@ -245,7 +245,7 @@ extension CustomResourceSchema {
         Self.applyDefaults(&object, root)
     }
 
-    private static func applyDefaults(_ value: inout JSONValue, _ schema: SchemaNode?) {
+    private static func applyDefaults(_ value: inout JSONValue, _ schema: StructuralSchemaNode?) {
         guard let schema else { return }
         switch value {
         case .object(var members):

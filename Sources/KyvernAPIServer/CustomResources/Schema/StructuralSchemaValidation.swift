@@ -151,7 +151,7 @@ enum StructuralSchemaValidation {
         if let not = v["not"], not.objectValue != nil {
             causes += nested(not, skipAnyOf: false, level: level, path: child(path, "not"))
         }
-        if let pattern = v["pattern"]?.stringValue, !pattern.isEmpty, let problem = RegexSyntax.problem(pattern) {
+        if let pattern = v["pattern"]?.stringValue, !pattern.isEmpty, let problem = CRDPatternSyntax.problem(pattern) {
             causes.append(.invalid(child(path, "pattern"), .string(pattern), "must be a valid regular expression, but isn't: \(problem)"))
         }
         return causes

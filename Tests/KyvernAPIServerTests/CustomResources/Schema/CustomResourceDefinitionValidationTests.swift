@@ -3,7 +3,7 @@ import KyvernAPI
 import Testing
 
 /// A valid single-version CRD to start each case from.
-func widgetCRD(schema: JSONValue? = nil, versions: JSONValue? = nil) -> JSONValue {
+private func widgetCRD(schema: JSONValue? = nil, versions: JSONValue? = nil) -> JSONValue {
     let openAPIV3Schema: JSONValue = schema ?? [
         "type": "object",
         "properties": [

@@ -277,20 +277,20 @@ struct CustomResourceSchemaValidationTests {
     }
 }
 
-@Suite("Schema value rendering and formats")
-struct SchemaValueRenderingTests {
+@Suite("Custom resource value rendering and formats")
+struct CustomResourceValueRenderingTests {
     @Test func goFloatFollowsPercentV() {
-        #expect(SchemaValueRendering.goFloat(1_000_000) == "1e+06")
-        #expect(SchemaValueRendering.goFloat(123_456) == "123456")
-        #expect(SchemaValueRendering.goFloat(2.5) == "2.5")
-        #expect(SchemaValueRendering.goFloat(0.0001) == "0.0001")
-        #expect(SchemaValueRendering.goFloat(0.00001) == "1e-05")
-        #expect(SchemaValueRendering.goFloat(-1234567.5) == "-1.2345675e+06")
-        #expect(SchemaValueRendering.goFloat(3) == "3")
+        #expect(CustomResourceValueRendering.goFloat(1_000_000) == "1e+06")
+        #expect(CustomResourceValueRendering.goFloat(123_456) == "123456")
+        #expect(CustomResourceValueRendering.goFloat(2.5) == "2.5")
+        #expect(CustomResourceValueRendering.goFloat(0.0001) == "0.0001")
+        #expect(CustomResourceValueRendering.goFloat(0.00001) == "1e-05")
+        #expect(CustomResourceValueRendering.goFloat(-1234567.5) == "-1.2345675e+06")
+        #expect(CustomResourceValueRendering.goFloat(3) == "3")
     }
 
     @Test func goSyntaxOfUnstructuredValues() {
-        #expect(SchemaValueRendering.goSyntax(["b": 1, "a": [true, nil]])
+        #expect(CustomResourceValueRendering.goSyntax(["b": 1, "a": [true, nil]])
             == "map[string]interface {}{\"a\":[]interface {}{true, interface {}(nil)}, \"b\":1}")
     }
 
@@ -312,6 +312,6 @@ struct SchemaValueRenderingTests {
         ("bsonobjectid", "507f1f77bcf86cd799439011", true),
     ])
     func formatCheckers(format: String, value: String, valid: Bool) {
-        #expect(SchemaFormats.validates(format, value) == valid)
+        #expect(CustomResourceFormats.validates(format, value) == valid)
     }
 }

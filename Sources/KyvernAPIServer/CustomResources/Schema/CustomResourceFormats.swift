@@ -1,8 +1,8 @@
 import Foundation
 
 /// The string `format`s upstream checks in custom resources (go-openapi's default registry), each
-/// accepting what its Go checker accepts. Unknown formats never reach here: `SchemaNode` drops them.
-enum SchemaFormats {
+/// accepting what its Go checker accepts. Unknown formats never reach here: `StructuralSchemaNode` drops them.
+enum CustomResourceFormats {
     static func validates(_ format: String, _ s: String) -> Bool {
         switch format.replacingOccurrences(of: "-", with: "") {
         case "bsonobjectid": return s.utf8.count == 24 && s.utf8.allSatisfy(isHex)

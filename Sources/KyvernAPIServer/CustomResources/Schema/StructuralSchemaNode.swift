@@ -5,7 +5,7 @@ import KyvernAPI
 /// validation of every custom resource walk typed fields instead of re-reading dictionaries.
 ///
 /// The node is immutable and shared between requests, hence a final class of `let`s.
-final class SchemaNode: Sendable {
+final class StructuralSchemaNode: Sendable {
     /// `type`, or "" when absent (under `x-kubernetes-preserve-unknown-fields` or `x-kubernetes-int-or-string`).
     let type: String
     /// The types the validator accepts: `[type]`, `["integer", "string"]` for int-or-string, or none.
@@ -15,7 +15,7 @@ final class SchemaNode: Sendable {
     let nullable: Bool
     let defaultValue: JSONValue?
     let enumValues: [JSONValue]?
-    let pattern: SchemaPattern?
+    let pattern: StructuralSchemaPattern?
     let maximum: Double?
     let exclusiveMaximum: Bool
     let minimum: Double?
@@ -29,15 +29,15 @@ final class SchemaNode: Sendable {
     let maxProperties: Int64?
     let minProperties: Int64?
     let required: [String]
-    let properties: [String: SchemaNode]
+    let properties: [String: StructuralSchemaNode]
     /// Property names in a fixed order, so causes come out the same on every run.
     let propertyNames: [String]
     let additionalProperties: AdditionalProperties?
-    let items: SchemaNode?
-    let allOf: [SchemaNode]
-    let anyOf: [SchemaNode]
-    let oneOf: [SchemaNode]
-    let not: SchemaNode?
+    let items: StructuralSchemaNode?
+    let allOf: [StructuralSchemaNode]
+    let anyOf: [StructuralSchemaNode]
+    let oneOf: [StructuralSchemaNode]
+    let not: StructuralSchemaNode?
     let preserveUnknownFields: Bool
     let embeddedResource: Bool
     let intOrString: Bool
@@ -52,9 +52,9 @@ final class SchemaNode: Sendable {
     enum AdditionalProperties: Sendable {
         /// `additionalProperties: true/false` without a schema.
         case allows(Bool)
-        case schema(SchemaNode)
+        case schema(StructuralSchemaNode)
 
-        var schema: SchemaNode? {
+        var schema: StructuralSchemaNode? {
             if case .schema(let s) = self { return s }
             return nil
         }
@@ -82,7 +82,7 @@ final class SchemaNode: Sendable {
         nullable = o["nullable"]?.boolValue ?? false
         defaultValue = o["default"]
         enumValues = o["enum"]?.arrayValue
-        pattern = o["pattern"]?.stringValue.map(SchemaPattern.init)
+        pattern = o["pattern"]?.stringValue.map(StructuralSchemaPattern.init)
         maximum = Self.number(o["maximum"])
         exclusiveMaximum = o["exclusiveMaximum"]?.boolValue ?? false
         minimum = Self.number(o["minimum"])
@@ -96,23 +96,23 @@ final class SchemaNode: Sendable {
         maxProperties = o["maxProperties"]?.intValue
         minProperties = o["minProperties"]?.intValue
         required = (o["required"]?.arrayValue ?? []).compactMap(\.stringValue)
-        var props: [String: SchemaNode] = [:]
-        for (name, sub) in o["properties"]?.objectValue ?? [:] { props[name] = SchemaNode(sub) }
+        var props: [String: StructuralSchemaNode] = [:]
+        for (name, sub) in o["properties"]?.objectValue ?? [:] { props[name] = StructuralSchemaNode(sub) }
         properties = props
         propertyNames = props.keys.sorted()
         switch o["additionalProperties"] {
         case .bool(let b)?: additionalProperties = .allows(b)
-        case .object(let s)?: additionalProperties = .schema(SchemaNode(.object(s)))
+        case .object(let s)?: additionalProperties = .schema(StructuralSchemaNode(.object(s)))
         default: additionalProperties = nil
         }
         switch o["items"] {
-        case .object(let s)?: items = SchemaNode(.object(s))
+        case .object(let s)?: items = StructuralSchemaNode(.object(s))
         default: items = nil
         }
-        allOf = (o["allOf"]?.arrayValue ?? []).map(SchemaNode.init)
-        anyOf = (o["anyOf"]?.arrayValue ?? []).map(SchemaNode.init)
-        oneOf = (o["oneOf"]?.arrayValue ?? []).map(SchemaNode.init)
-        not = o["not"].flatMap { $0.objectValue == nil ? nil : SchemaNode($0) }
+        allOf = (o["allOf"]?.arrayValue ?? []).map(StructuralSchemaNode.init)
+        anyOf = (o["anyOf"]?.arrayValue ?? []).map(StructuralSchemaNode.init)
+        oneOf = (o["oneOf"]?.arrayValue ?? []).map(StructuralSchemaNode.init)
+        not = o["not"].flatMap { $0.objectValue == nil ? nil : StructuralSchemaNode($0) }
         preserveUnknownFields = o["x-kubernetes-preserve-unknown-fields"]?.boolValue ?? false
         embeddedResource = o["x-kubernetes-embedded-resource"]?.boolValue ?? false
         listType = o["x-kubernetes-list-type"]?.stringValue
@@ -125,7 +125,7 @@ final class SchemaNode: Sendable {
     }
 
     /// The schema a member `key` of an object follows: its property, else `additionalProperties`.
-    func schema(forMember key: String) -> SchemaNode? {
+    func schema(forMember key: String) -> StructuralSchemaNode? {
         properties[key] ?? additionalProperties?.schema
     }
 
@@ -140,7 +140,7 @@ final class SchemaNode: Sendable {
 
 /// A `pattern`, compiled once. Go's `regexp` (RE2) and ICU agree on the syntax CRDs use; the
 /// expression is immutable after compilation, so sharing it between threads is safe.
-final class SchemaPattern: @unchecked Sendable {
+final class StructuralSchemaPattern: @unchecked Sendable {
     let source: String
     let regex: NSRegularExpression?
     /// Why the pattern does not compile (CRD validation rejects such schemas; kept for stored ones).
@@ -190,7 +190,7 @@ final class SchemaPattern: @unchecked Sendable {
 
 /// Whether a `pattern` is a regular expression Go's RE2 accepts, worded as Go's parse error.
 /// RE2 refuses look-around and back-references, which ICU would accept.
-enum RegexSyntax {
+enum CRDPatternSyntax {
     static func problem(_ pattern: String) -> String? {
         for token in ["(?=", "(?!", "(?<=", "(?<!"] where pattern.contains(token) {
             return "error parsing regexp: invalid or unsupported Perl syntax: `\(token)`"
@@ -202,7 +202,7 @@ enum RegexSyntax {
             }
             previous = (previous == "\\") ? nil : c
         }
-        if let error = SchemaPattern(pattern).compileError { return error }
+        if let error = StructuralSchemaPattern(pattern).compileError { return error }
         return nil
     }
 }

@@ -6,7 +6,7 @@ import KyvernAPI
 ///
 /// Errors are collected in kube-openapi's shape (a dotted name, a code, the bad value) and turned
 /// into field causes the way apiextensions does, so both the message and the cause type match.
-struct OpenAPISchemaValidator {
+struct CustomResourceSchemaValidator {
     /// One kube-openapi validation error before conversion to a field cause.
     struct Failure: Equatable {
         enum Code: Equatable {
@@ -48,7 +48,7 @@ struct OpenAPISchemaValidator {
     ///
     /// Upstream ratchets (CRDValidationRatcheting, on by default): problems in a value equal to the
     /// one stored are not reported, so a tightened schema does not block unrelated updates.
-    static func validate(_ data: JSONValue, _ schema: SchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
+    static func validate(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
         let outcome = validateValue(data, schema, path: path, old: old)
         if let old, !outcome.isValid, old == data { return Outcome(matchCount: outcome.matchCount) }
         return outcome
@@ -56,13 +56,13 @@ struct OpenAPISchemaValidator {
 
     /// The item of the old list a new item correlates with: only `x-kubernetes-list-type: map`
     /// lists correlate, by their keys.
-    static func correlatedItem(_ element: JSONValue, in old: JSONValue?, schema: SchemaNode) -> JSONValue? {
+    static func correlatedItem(_ element: JSONValue, in old: JSONValue?, schema: StructuralSchemaNode) -> JSONValue? {
         guard schema.listType == "map", !schema.listMapKeys.isEmpty, let oldItems = old?.arrayValue else { return nil }
         let key = schema.listMapKeys.map { element[$0] }
         return oldItems.first { candidate in schema.listMapKeys.map { candidate[$0] } == key }
     }
 
-    static func validateValue(_ data: JSONValue, _ schema: SchemaNode, path: String, old: JSONValue?) -> Outcome {
+    static func validateValue(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String, old: JSONValue?) -> Outcome {
         var result = Outcome()
         if data.isNull {
             result.merge(typeCheck(data, schema, path: path))
@@ -108,7 +108,7 @@ struct OpenAPISchemaValidator {
                 message: "\(name) in \(inBody) must be of type \(typeName): \(goQuote(value))")
     }
 
-    static func typeCheck(_ data: JSONValue, _ schema: SchemaNode, path: String) -> Outcome {
+    static func typeCheck(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String) -> Outcome {
         var result = Outcome(matchCount: 1)
         let types = schema.types
         if data.isNull {
@@ -151,7 +151,7 @@ struct OpenAPISchemaValidator {
 
     // MARK: string and format
 
-    static func stringCheck(_ s: String, _ schema: SchemaNode, path: String) -> Outcome {
+    static func stringCheck(_ s: String, _ schema: StructuralSchemaNode, path: String) -> Outcome {
         var result = Outcome()
         let length = Int64(s.unicodeScalars.count)
         if let max = schema.maxLength, length > max {
@@ -176,9 +176,9 @@ struct OpenAPISchemaValidator {
         return result
     }
 
-    static func formatCheck(_ s: String, _ schema: SchemaNode, path: String) -> Outcome {
+    static func formatCheck(_ s: String, _ schema: StructuralSchemaNode, path: String) -> Outcome {
         var result = Outcome()
-        if !SchemaFormats.validates(schema.format, s) {
+        if !CustomResourceFormats.validates(schema.format, s) {
             result.add(invalidType(path, schema.format, s))
         }
         return result
@@ -188,7 +188,7 @@ struct OpenAPISchemaValidator {
 
     /// kube-openapi compares integers as integers (bounds truncated to int64) and other numbers as
     /// float64; the order of its results is multipleOf, minimum, maximum.
-    static func numberCheck(_ data: JSONValue, _ schema: SchemaNode, path: String) -> Outcome {
+    static func numberCheck(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String) -> Outcome {
         var result = Outcome(matchCount: 1)
         let isInt: Bool
         let intValue: Int64
@@ -210,12 +210,12 @@ struct OpenAPISchemaValidator {
                 }
             } else if factor < 0 {
                 result.add(Failure(code: .other, name: path, value: .double(factor),
-                                   message: "factor MultipleOf declared for \(path) must be positive: \(SchemaValueRendering.goFloat(factor))"))
+                                   message: "factor MultipleOf declared for \(path) must be positive: \(CustomResourceValueRendering.goFloat(factor))"))
             } else {
                 let mult = factor < 1 ? 1 / factor * floatValue : floatValue / factor
                 if !isJSONInteger(mult) {
                     result.add(Failure(code: .other, name: path, value: data,
-                                       message: "\(path) in \(inBody) should be a multiple of \(SchemaValueRendering.goFloat(factor))"))
+                                       message: "\(path) in \(inBody) should be a multiple of \(CustomResourceValueRendering.goFloat(factor))"))
                 }
             }
         }
@@ -228,7 +228,7 @@ struct OpenAPISchemaValidator {
                 bound = String(m)
             } else {
                 failed = exclusive ? floatValue <= minimum : floatValue < minimum
-                bound = SchemaValueRendering.goFloat(minimum)
+                bound = CustomResourceValueRendering.goFloat(minimum)
             }
             if failed {
                 let relation = exclusive ? "greater than" : "greater than or equal to"
@@ -245,7 +245,7 @@ struct OpenAPISchemaValidator {
                 bound = String(m)
             } else {
                 failed = exclusive ? floatValue >= maximum : floatValue > maximum
-                bound = SchemaValueRendering.goFloat(maximum)
+                bound = CustomResourceValueRendering.goFloat(maximum)
             }
             if failed {
                 let relation = exclusive ? "less than" : "less than or equal to"
@@ -258,7 +258,7 @@ struct OpenAPISchemaValidator {
 
     // MARK: arrays
 
-    static func sliceCheck(_ elements: [JSONValue], _ schema: SchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
+    static func sliceCheck(_ elements: [JSONValue], _ schema: StructuralSchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
         var result = Outcome()
         if let items = schema.items {
             for (i, element) in elements.enumerated() {
@@ -295,7 +295,7 @@ struct OpenAPISchemaValidator {
 
     // MARK: enum
 
-    static func enumCheck(_ data: JSONValue, _ schema: SchemaNode, path: String) -> Outcome {
+    static func enumCheck(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String) -> Outcome {
         var result = Outcome()
         guard let values = schema.enumValues, !values.isEmpty else { return result }
         if !data.isNull {
@@ -327,7 +327,7 @@ struct OpenAPISchemaValidator {
         case .null: "<nil>"
         case .bool(let b): b ? "true" : "false"
         case .int(let i): String(i)
-        case .double(let d): SchemaValueRendering.goFloat(d)
+        case .double(let d): CustomResourceValueRendering.goFloat(d)
         case .string(let s): s
         case .array(let a): goList(a)
         case .object(let o): "map[" + o.keys.sorted().map { "\($0):\(goPlain(o[$0]!))" }.joined(separator: " ") + "]"
@@ -336,7 +336,7 @@ struct OpenAPISchemaValidator {
 
     // MARK: objects
 
-    static func objectCheck(_ members: [String: JSONValue], _ schema: SchemaNode, path: String,
+    static func objectCheck(_ members: [String: JSONValue], _ schema: StructuralSchemaNode, path: String,
                             old: JSONValue? = nil) -> Outcome {
         var result = Outcome()
         let count = Int64(members.count)
@@ -377,7 +377,7 @@ struct OpenAPISchemaValidator {
 
     // MARK: allOf, anyOf, oneOf, not
 
-    static func compositionCheck(_ data: JSONValue, _ schema: SchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
+    static func compositionCheck(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
         var main = Outcome()
         if !schema.anyOf.isEmpty {
             var best: Outcome? = nil
@@ -466,7 +466,7 @@ struct OpenAPISchemaValidator {
             case .enumFail:
                 let supported = failure.enumValues.map { $0.stringValue ?? $0.jsonString }
                 return APIError.Cause(type: "FieldValueNotSupported",
-                                      message: "Unsupported value: \(SchemaValueRendering.badValue(failure.value ?? .null)): supported values: "
+                                      message: "Unsupported value: \(CustomResourceValueRendering.badValue(failure.value ?? .null)): supported values: "
                                           + supported.map(goQuote).joined(separator: ", "),
                                       field: field)
             case .tooLong:
