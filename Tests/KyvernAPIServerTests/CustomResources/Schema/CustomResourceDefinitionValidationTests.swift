@@ -333,6 +333,21 @@ struct CustomResourceDefinitionSchemaRulesTests {
         ])
     }
 
+    @Test func defaultsAreCheckedAgainstFormatsAndEmbeddedResources() {
+        let schema: JSONValue = ["type": "object", "properties": [
+            "contact": ["type": "string", "format": "email", "default": "abc"],
+            "template": [
+                "type": "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true,
+                "default": ["kind": "Pod", "metadata": ["name": "a/b"]],
+            ],
+        ]]
+        #expect(Self.fields(schema) == [
+            "\(Self.prefix).properties[contact].default: Invalid value: \"abc\":  in body must be of type email: \"abc\"",
+            "\(Self.prefix).properties[template].default.apiVersion: Required value: must not be empty",
+            "\(Self.prefix).properties[template].default.metadata.name: Invalid value: \"a/b\": may not contain '/'",
+        ])
+    }
+
     @Test func defaultsInTopLevelMetadataAreForbidden() {
         #expect(Self.fields(["type": "object", "properties": ["metadata": [
             "type": "object", "properties": ["name": ["type": "string", "default": "x"]],
