@@ -1,6 +1,22 @@
 import KyvernAPI
 
 extension CustomResourceDefinitionValidation {
+    /// Each distinct `openAPIV3Schema` of a CRD with the field path upstream reports it under:
+    /// `spec.validation.openAPIV3Schema` when every version shares it, else
+    /// `spec.versions[i].schema.openAPIV3Schema`. This is the `fieldPrefix` to compile
+    /// `x-kubernetes-validations` rules with (`CustomResourceRules.compile`), which upstream does only
+    /// for schemas without other problems.
+    static func schemaSections(_ crd: JSONValue) -> [(fieldPrefix: String, openAPIV3Schema: JSONValue)] {
+        let spec = CustomResourceDefinitionSpecView(crd["spec"] ?? .object([:]))
+        if let schema = spec.validation?["openAPIV3Schema"], schema.objectValue != nil {
+            return [("spec.validation.openAPIV3Schema", schema)]
+        }
+        return spec.versions.enumerated().compactMap { i, version in
+            guard let schema = version.schema?["openAPIV3Schema"], schema.objectValue != nil else { return nil }
+            return ("spec.versions[\(i)].schema.openAPIV3Schema", schema)
+        }
+    }
+
     /// Fields a root schema may set when the status subresource is enabled (so that `status` can be
     /// taken out as `properties.status` without losing validation), in upstream's order and names.
     static let allowedAtRootWithStatus: [(json: String, go: String)] = [
@@ -59,10 +75,10 @@ extension CustomResourceDefinitionValidation {
             if !structural.isEmpty {
                 causes += structural
             } else {
-                causes += SchemaDefaultsValidation.validate(schema, path: schemaPath, requirePruned: options.requirePrunedDefaults)
+                causes += CRDSchemaDefaultsValidation.validate(schema, path: schemaPath, requirePruned: options.requirePrunedDefaults)
             }
         }
-        let rules = SchemaRules(allowDefaults: options.allowDefaults,
+        let rules = CRDSchemaRules(allowDefaults: options.allowDefaults,
                                 requireValidPropertyType: options.requireValidPropertyType,
                                 requireAtomicSetType: options.requireAtomicSetType,
                                 requireMapListKeysMapSetValidation: options.requireMapListKeysMapSetValidation)

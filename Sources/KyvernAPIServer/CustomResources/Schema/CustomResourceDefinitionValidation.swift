@@ -59,16 +59,16 @@ enum CustomResourceDefinitionValidation {
             requireOpenAPISchema = old.validation?["openAPIV3Schema"] != nil
                 || old.versions.allSatisfy { $0.schema?["openAPIV3Schema"] != nil }
             requireValidPropertyType = !oldSchemas.contains { s in
-                SchemaWalk.any(s) { t in
+                CRDSchemaWalk.any(s) { t in
                     guard let type = t["type"]?.stringValue, !type.isEmpty else { return false }
                     return !CustomResourceDefinitionValidation.openAPIV3Types.contains(type)
                 }
             }
             requireStructuralSchema = !oldSchemas.contains { !StructuralSchemaValidation.validate($0, path: "").isEmpty }
-            requirePrunedDefaults = !oldSchemas.contains { SchemaDefaultsValidation.hasUnprunedDefaults($0) }
-            requireAtomicSetType = !oldSchemas.contains { s in SchemaWalk.any(s, SchemaRules.hasNonAtomicSetType) }
+            requirePrunedDefaults = !oldSchemas.contains { CRDSchemaDefaultsValidation.hasUnprunedDefaults($0) }
+            requireAtomicSetType = !oldSchemas.contains { s in CRDSchemaWalk.any(s, CRDSchemaRules.hasNonAtomicSetType) }
             requireMapListKeysMapSetValidation = !oldSchemas.contains { s in
-                SchemaWalk.any(s) { !SchemaRules.mapListKeysMapSet($0, path: "").isEmpty }
+                CRDSchemaWalk.any(s) { !CRDSchemaRules.mapListKeysMapSet($0, path: "").isEmpty }
             }
             if let versions = old.conversion?["conversionReviewVersions"]?.arrayValue, !versions.isEmpty {
                 requireRecognizedConversionReviewVersion = versions.contains {
@@ -125,7 +125,7 @@ enum CustomResourceDefinitionValidation {
             }
         }
         let allSchemas = Options.schemas(of: spec)
-        if options.allowDefaults && allSchemas.contains(where: { SchemaWalk.any($0) { $0["default"] != nil } }) {
+        if options.allowDefaults && allSchemas.contains(where: { CRDSchemaWalk.any($0) { $0["default"] != nil } }) {
             options.requireStructuralSchema = true
             if spec.preserveUnknownFields {
                 causes.append(.invalid("spec.preserveUnknownFields", .bool(true), "must be false in order to use defaults in the schema"))
@@ -199,59 +199,6 @@ enum CustomResourceDefinitionValidation {
             causes += validateSelectableFields(version.selectableFields, schema: schema, path: path + ".selectableFields")
         }
         return causes
-    }
-
-    static let maxSelectableFields = 8
-
-    /// `selectableFields`: each a `.`-path to a string, boolean or integer field outside metadata,
-    /// no duplicates, at most eight.
-    static func validateSelectableFields(_ fields: [JSONValue], schema: JSONValue?, path: String) -> [APIError.Cause] {
-        guard let schema else {
-            let detail = path.hasPrefix("spec.versions")
-                ? "may only be set when `version.schema.openAPIV3Schema` is not included"
-                : "may only be set when validations.schema is included"
-            return [.invalid(path, .string(""), detail)]
-        }
-        var causes: [APIError.Cause] = []
-        var unique: [String] = []
-        for (i, field) in fields.enumerated() {
-            let fieldPath = "\(path)[\(i)].jsonPath"
-            let jsonPath = field["jsonPath"]?.stringValue ?? ""
-            if jsonPath.isEmpty {
-                causes.append(.required(fieldPath))
-                continue
-            }
-            guard jsonPath.hasPrefix("."), !jsonPath.contains("["),
-                  let target = resolveDotted(jsonPath, in: schema) else {
-                causes.append(.invalid(fieldPath, .string(jsonPath), "is an invalid path: does not refer to a valid field"))
-                continue
-            }
-            if jsonPath.hasPrefix(".metadata.") || jsonPath == ".metadata" {
-                causes.append(.invalid(fieldPath, .string(jsonPath), "must not point to fields in metadata"))
-            }
-            if !["string", "boolean", "integer"].contains(target["type"]?.stringValue ?? "") {
-                causes.append(.invalid(fieldPath, .string(jsonPath),
-                    "must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed."))
-            }
-            if unique.contains(jsonPath) {
-                causes.append(.duplicate(fieldPath, .string(jsonPath)))
-            } else {
-                unique.append(jsonPath)
-            }
-        }
-        if unique.count > maxSelectableFields {
-            causes.append(.schemaTooMany(path, actual: Int64(unique.count), max: Int64(maxSelectableFields)))
-        }
-        return causes
-    }
-
-    static func resolveDotted(_ path: String, in schema: JSONValue) -> JSONValue? {
-        var node: JSONValue? = schema
-        for name in path.dropFirst().split(separator: ".", omittingEmptySubsequences: false) {
-            guard !name.isEmpty, let current = node else { return nil }
-            node = SchemaFieldPath.member(current, String(name))
-        }
-        return node
     }
 
     static func deprecationWarningProblems(deprecated: Bool, warning: JSONValue?) -> [String] {
@@ -341,215 +288,4 @@ enum CustomResourceDefinitionValidation {
         }
         return causes
     }
-
-    // MARK: names
-
-    static func validateNames(_ names: JSONValue, path: String) -> [APIError.Cause] {
-        var causes: [APIError.Cause] = []
-        let plural = names["plural"]?.stringValue ?? ""
-        let singular = names["singular"]?.stringValue ?? ""
-        let kind = names["kind"]?.stringValue ?? ""
-        let listKind = names["listKind"]?.stringValue ?? ""
-        if !plural.isEmpty, case let e = NameValidation.isDNS1035Label(plural), !e.isEmpty {
-            causes.append(.invalid(path + ".plural", .string(plural), e.joined(separator: ",")))
-        }
-        if !singular.isEmpty, case let e = NameValidation.isDNS1035Label(singular), !e.isEmpty {
-            causes.append(.invalid(path + ".singular", .string(singular), e.joined(separator: ",")))
-        }
-        if !kind.isEmpty, case let e = NameValidation.isDNS1035Label(kind.lowercased()), !e.isEmpty {
-            causes.append(.invalid(path + ".kind", .string(kind),
-                                   "may have mixed case, but should otherwise match: " + e.joined(separator: ",")))
-        }
-        if !listKind.isEmpty, case let e = NameValidation.isDNS1035Label(listKind.lowercased()), !e.isEmpty {
-            causes.append(.invalid(path + ".listKind", .string(listKind),
-                                   "may have mixed case, but should otherwise match: " + e.joined(separator: ",")))
-        }
-        for (i, shortName) in (names["shortNames"]?.arrayValue ?? []).enumerated() {
-            let s = shortName.stringValue ?? ""
-            let e = NameValidation.isDNS1035Label(s)
-            if !e.isEmpty { causes.append(.invalid(path + ".shortNames[\(i)]", .string(s), e.joined(separator: ","))) }
-        }
-        if !kind.isEmpty && kind == listKind {
-            causes.append(.invalid(path + ".listKind", .string(listKind), "kind and listKind may not be the same"))
-        }
-        for (i, category) in (names["categories"]?.arrayValue ?? []).enumerated() {
-            let s = category.stringValue ?? ""
-            let e = NameValidation.isDNS1035Label(s)
-            if !e.isEmpty { causes.append(.invalid(path + ".categories[\(i)]", .string(s), e.joined(separator: ","))) }
-        }
-        return causes
-    }
-
-    // MARK: subresources and columns
-
-    static func validateSubresources(_ subresources: JSONValue?, path: String) -> [APIError.Cause] {
-        guard let scale = subresources?["scale"], !scale.isNull else { return [] }
-        var causes: [APIError.Cause] = []
-        let specPath = scale["specReplicasPath"]?.stringValue ?? ""
-        if specPath.isEmpty {
-            causes.append(.required(path + ".scale.specReplicasPath"))
-        } else {
-            let errors = simpleJSONPath(specPath, field: path + ".scale.specReplicasPath")
-            if !errors.isEmpty {
-                causes += errors
-            } else if !specPath.hasPrefix(".spec.") {
-                causes.append(.invalid(path + ".scale.specReplicasPath", .string(specPath), "should be a json path under .spec"))
-            }
-        }
-        let statusPath = scale["statusReplicasPath"]?.stringValue ?? ""
-        if statusPath.isEmpty {
-            causes.append(.required(path + ".scale.statusReplicasPath"))
-        } else {
-            let errors = simpleJSONPath(statusPath, field: path + ".scale.statusReplicasPath")
-            if !errors.isEmpty {
-                causes += errors
-            } else if !statusPath.hasPrefix(".status.") {
-                causes.append(.invalid(path + ".scale.statusReplicasPath", .string(statusPath), "should be a json path under .status"))
-            }
-        }
-        if let selector = scale["labelSelectorPath"]?.stringValue, !selector.isEmpty {
-            let errors = simpleJSONPath(selector, field: path + ".scale.labelSelectorPath")
-            if !errors.isEmpty {
-                causes += errors
-            } else if !selector.hasPrefix(".spec.") && !selector.hasPrefix(".status.") {
-                causes.append(.invalid(path + ".scale.labelSelectorPath", .string(selector),
-                                       "should be a json path under either .spec or .status"))
-            }
-        }
-        return causes
-    }
-
-    static func simpleJSONPath(_ s: String, field: String) -> [APIError.Cause] {
-        if s.isEmpty { return [.invalid(field, .string(s), "must not be empty")] }
-        if !s.hasPrefix(".") { return [.invalid(field, .string(s), "must be a simple json path starting with .")] }
-        return []
-    }
-
-    static func validateColumn(_ column: JSONValue, path: String) -> [APIError.Cause] {
-        var causes: [APIError.Cause] = []
-        let name = column["name"]?.stringValue ?? ""
-        let type = column["type"]?.stringValue ?? ""
-        let format = column["format"]?.stringValue ?? ""
-        let jsonPath = column["jsonPath"]?.stringValue ?? ""
-        if name.isEmpty { causes.append(.required(path + ".name")) }
-        let typeDetail = "must be one of " + printerColumnTypes.joined(separator: ",")
-        if type.isEmpty {
-            causes.append(.required(path + ".type", typeDetail))
-        } else if !printerColumnTypes.contains(type) {
-            causes.append(.invalid(path + ".type", .string(type), typeDetail))
-        }
-        if !format.isEmpty && !printerColumnFormats.contains(format) {
-            causes.append(.invalid(path + ".format", .string(format), "must be one of " + printerColumnFormats.joined(separator: ",")))
-        }
-        if jsonPath.isEmpty {
-            causes.append(.required(path + ".JSONPath"))
-        } else {
-            causes += simpleJSONPath(jsonPath, field: path + ".JSONPath")
-        }
-        return causes
-    }
-
-    // MARK: conversion
-
-    static func validateConversion(_ conversion: JSONValue?, requireRecognizedVersion: Bool) -> [APIError.Cause] {
-        guard let conversion else { return [] }
-        let path = "spec.conversion"
-        var causes: [APIError.Cause] = []
-        let strategy = conversion["strategy"]?.stringValue ?? ""
-        causes += enumString(path + ".strategy", strategy, ["None", "Webhook"], required: true)
-        // Upstream validates its internal form, whose fields are `webhookClientConfig` and
-        // `conversionReviewVersions` directly under `conversion`; its messages use those paths.
-        let webhook = conversion["webhook"].flatMap { $0.isNull ? nil : $0 }
-        let config = webhook?["clientConfig"].flatMap { $0.isNull ? nil : $0 }
-        let versions = webhook?["conversionReviewVersions"]?.arrayValue ?? []
-        if strategy == "Webhook" {
-            if let config {
-                causes += ConversionWebhookClientConfigValidation.validate(config, path: path + ".webhookClientConfig")
-            } else {
-                causes.append(.required(path + ".webhookClientConfig", "required when strategy is set to Webhook"))
-            }
-            causes += validateConversionReviewVersions(versions, requireRecognized: requireRecognizedVersion,
-                                                       path: path + ".conversionReviewVersions")
-        } else {
-            if config != nil {
-                causes.append(.forbidden(path + ".webhookClientConfig", "should not be set when strategy is not set to Webhook"))
-            }
-            if !versions.isEmpty {
-                causes.append(.forbidden(path + ".conversionReviewVersions", "should not be set when strategy is not set to Webhook"))
-            }
-        }
-        return causes
-    }
-
-    static func validateConversionReviewVersions(_ versions: [JSONValue], requireRecognized: Bool, path: String)
-        -> [APIError.Cause] {
-        if versions.isEmpty { return [.required(path)] }
-        var causes: [APIError.Cause] = []
-        var seen: Set<String> = []
-        var hasAccepted = false
-        for (i, value) in versions.enumerated() {
-            let v = value.stringValue ?? ""
-            if !seen.insert(v).inserted {
-                causes.append(.invalid("\(path)[\(i)]", .string(v), "duplicate version"))
-                continue
-            }
-            for e in NameValidation.isDNS1035Label(v) { causes.append(.invalid("\(path)[\(i)]", .string(v), e)) }
-            if acceptedConversionReviewVersions.contains(v) { hasAccepted = true }
-        }
-        if requireRecognized && !hasAccepted {
-            causes.append(.invalid(path, rendered: GoValueRendering.stringSlice(.array(versions)),
-                                   "must include at least one of " + acceptedConversionReviewVersions.joined(separator: ", ")))
-        }
-        return causes
-    }
-
-    // MARK: approval and preserveUnknownFields
-
-    static let approvalAnnotation = "api-approved.kubernetes.io"
-
-    /// Groups under `k8s.io` and `kubernetes.io` need an API review link (upstream's API approval).
-    static func validateAPIApproval(_ crd: JSONValue, old: JSONValue?, group: String) -> [APIError.Cause] {
-        let protected = group == "k8s.io" || group.hasSuffix(".k8s.io") || group == "kubernetes.io"
-            || group.hasSuffix(".kubernetes.io")
-        guard protected else { return [] }
-        func state(_ object: JSONValue?) -> (state: String, reason: String, value: String?) {
-            guard let value = object?[path: ["metadata", "annotations", approvalAnnotation]]?.stringValue,
-                  !value.isEmpty else {
-                return ("missing", "protected groups must have approval annotation \"\(approvalAnnotation)\", see https://github.com/kubernetes/enhancements/pull/1111", nil)
-            }
-            if value.hasPrefix("unapproved") { return ("bypassed", "", value) }
-            if let url = URLComponentsLite(value), url.isAbsolute { return ("approved", "", value) }
-            return ("invalid", "protected groups must have approval annotation \"\(approvalAnnotation)\" with either a URL or a reason starting with \"unapproved\", see https://github.com/kubernetes/enhancements/pull/1111", value)
-        }
-        let new = state(crd)
-        if let old, state(old).state == new.state { return [] }
-        let field = "metadata.annotations[\(approvalAnnotation)]"
-        switch new.state {
-        case "missing": return [.required(field, new.reason)]
-        case "invalid": return [.invalid(field, .string(new.value ?? ""), new.reason)]
-        default: return []
-        }
-    }
-
-    static func validatePreserveUnknownFields(_ spec: CustomResourceDefinitionSpecView, old: JSONValue?) -> [APIError.Cause] {
-        if old?[path: ["spec", "preserveUnknownFields"]]?.boolValue == true { return [] }
-        guard spec.preserveUnknownFields else { return [] }
-        return [.invalid("spec.preserveUnknownFields", .bool(true),
-                         "cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead")]
-    }
-}
-
-/// Just enough of a URL parse to tell a `scheme://host/...` link from free text.
-struct URLComponentsLite {
-    let scheme: String
-    let host: String
-
-    init?(_ s: String) {
-        guard let range = s.range(of: "://") else { return nil }
-        scheme = String(s[..<range.lowerBound])
-        let rest = s[range.upperBound...]
-        host = String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" })
-    }
-
-    var isAbsolute: Bool { !scheme.isEmpty && !scheme.contains(" ") && !host.isEmpty }
 }

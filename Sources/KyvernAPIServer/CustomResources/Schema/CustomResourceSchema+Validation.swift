@@ -5,13 +5,17 @@ extension CustomResourceSchema {
     /// the OpenAPI schema, then embedded resources' `apiVersion`/`kind`/`metadata`, then the uniqueness
     /// of `x-kubernetes-list-type: set/map` lists.
     ///
+    /// On update, pass the stored object as `old`: schema problems in values left unchanged are
+    /// not reported (upstream's validation ratcheting), so tightening a CRD's schema does not
+    /// block updates of objects that were valid before.
+    ///
     /// The root's `metadata` (name, namespace, labels, ...), the scale subresource's paths and
     /// `x-kubernetes-validations` rules are checked by their own code, as upstream does.
-    func validate(_ object: JSONValue) -> [APIError.Cause] {
-        let outcome = OpenAPISchemaValidator.validate(object, root, path: "")
-        var causes = OpenAPISchemaValidator.causes(outcome.failures)
-        causes += EmbeddedResourceValidation.validate(object, root, path: "")
-        causes += ListTypeValidation.validateMembers(object, root, path: "")
+    func validate(_ object: JSONValue, old: JSONValue? = nil) -> [APIError.Cause] {
+        let outcome = CustomResourceSchemaValidator.validate(object, root, path: "", old: old)
+        var causes = CustomResourceSchemaValidator.causes(outcome.failures)
+        if root.hasEmbeddedResource { causes += CustomResourceEmbeddedValidation.validate(object, root, path: "") }
+        if root.hasSetOrMapList { causes += CustomResourceListTypeValidation.validateMembers(object, root, path: "") }
         return causes
     }
 }
@@ -19,9 +23,9 @@ extension CustomResourceSchema {
 /// Upstream's checks of resources embedded in a custom resource (`x-kubernetes-embedded-resource`):
 /// `apiVersion` and `kind` are required and well formed, and `metadata` is valid ObjectMeta whose
 /// name, if any, is a path segment.
-enum EmbeddedResourceValidation {
-    static func validate(_ value: JSONValue, _ schema: SchemaNode?, path: String) -> [APIError.Cause] {
-        guard let schema else { return [] }
+enum CustomResourceEmbeddedValidation {
+    static func validate(_ value: JSONValue, _ schema: StructuralSchemaNode?, path: String) -> [APIError.Cause] {
+        guard let schema, schema.hasEmbeddedResource else { return [] }
         var causes: [APIError.Cause] = []
         switch value {
         case .object(let members):
@@ -122,9 +126,9 @@ enum EmbeddedResourceValidation {
 
 /// Upstream's `ValidateListSetsAndMaps`: items of a `set` list are unique, items of a `map` list are
 /// objects unique by their `x-kubernetes-list-map-keys` (a missing key reads as its default).
-enum ListTypeValidation {
-    static func validateMembers(_ value: JSONValue, _ schema: SchemaNode?, path: String) -> [APIError.Cause] {
-        guard let schema, case .object(let members) = value else { return [] }
+enum CustomResourceListTypeValidation {
+    static func validateMembers(_ value: JSONValue, _ schema: StructuralSchemaNode?, path: String) -> [APIError.Cause] {
+        guard let schema, schema.hasSetOrMapList, case .object(let members) = value else { return [] }
         var causes: [APIError.Cause] = []
         let keys = members.keys.sorted()
         if let additional = schema.additionalProperties?.schema {
@@ -140,15 +144,16 @@ enum ListTypeValidation {
         return causes
     }
 
-    static func validateValue(_ value: JSONValue, _ schema: SchemaNode, path: String) -> [APIError.Cause] {
+    static func validateValue(_ value: JSONValue, _ schema: StructuralSchemaNode, path: String) -> [APIError.Cause] {
+        guard schema.hasSetOrMapList else { return [] }
         switch value {
-        case .array(let elements): validateArray(elements, schema, path: path)
-        case .object: validateMembers(value, schema, path: path)
-        default: []
+        case .array(let elements): return validateArray(elements, schema, path: path)
+        case .object: return validateMembers(value, schema, path: path)
+        default: return []
         }
     }
 
-    static func validateArray(_ elements: [JSONValue], _ schema: SchemaNode, path: String) -> [APIError.Cause] {
+    static func validateArray(_ elements: [JSONValue], _ schema: StructuralSchemaNode, path: String) -> [APIError.Cause] {
         var causes: [APIError.Cause] = []
         switch schema.listType {
         case "set"?:
@@ -181,7 +186,7 @@ enum ListTypeValidation {
         return indices
     }
 
-    static func validateListMap(_ elements: [JSONValue], _ schema: SchemaNode, path: String) -> [APIError.Cause] {
+    static func validateListMap(_ elements: [JSONValue], _ schema: StructuralSchemaNode, path: String) -> [APIError.Cause] {
         for (i, element) in elements.enumerated() where !element.isNull && element.objectValue == nil {
             return [.schemaInvalid("\(path)[\(i)]", element, "must be an object for an array of list-type map")]
         }

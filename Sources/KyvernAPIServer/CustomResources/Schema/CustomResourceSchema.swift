@@ -4,12 +4,15 @@ import KyvernAPI
 /// every object it decodes: unknown fields pruned, defaults filled in, then the OpenAPI validation.
 ///
 /// The input is a CRD's `openAPIV3Schema` that already passed `CustomResourceDefinitionValidation`;
-/// it is read once here so each request only walks the parsed tree.
+/// it is read once here so each request only walks the parsed tree. Upstream's order on a write is
+/// `prune` (its paths become `unknown field "<path>"` for `fieldValidation=Strict`/`Warn`), then
+/// `applyDefaults`, then `validate` (with the stored object as `old` on update); objects read back
+/// from storage are pruned and defaulted again, without the unknown-field report.
 struct CustomResourceSchema: Sendable {
-    let root: SchemaNode
+    let root: StructuralSchemaNode
 
     init(openAPIV3Schema: JSONValue) {
-        root = SchemaNode(openAPIV3Schema)
+        root = StructuralSchemaNode(openAPIV3Schema)
     }
 }
 
@@ -17,25 +20,32 @@ struct CustomResourceSchema: Sendable {
 
 extension CustomResourceSchema {
     /// Drops every field the schema does not specify (keeping `apiVersion`, `kind` and `metadata` at the
-    /// root and in embedded resources), drops nulls the schema neither allows nor defaults, and trims an
-    /// embedded resource's `metadata` to ObjectMeta's fields, as upstream's decoder does.
+    /// root and in embedded resources), drops nulls the schema neither allows nor defaults, and trims
+    /// `metadata` (the root's and embedded resources') to ObjectMeta's fields, as upstream's decoder does.
     ///
     /// - Returns: the paths of the dropped unknown fields (`spec.foo`, `spec.list[0].bar`), sorted, which
     ///   `fieldValidation=Strict` refuses and `Warn` reports as `unknown field "<path>"`.
     func prune(_ object: inout JSONValue) -> [String] {
+        var rootMetadataUnknown: [String] = []
+        if case .object(var meta)? = object["metadata"], Self.isDecodableObjectMeta(meta) {
+            Self.trimObjectMeta(&meta, path: "metadata", unknown: &rootMetadataUnknown)
+            object["metadata"] = .object(meta)
+        }
         var unknown: [String] = []
         Self.prune(&object, root, embedded: true, path: "", unknown: &unknown)
         unknown.sort()
         Self.dropNonNullableNulls(&object, root)
         var metadataUnknown: [String] = []
-        Self.coerceEmbeddedMetadata(&object, root, path: "", isRoot: true, unknown: &metadataUnknown)
-        return unknown + metadataUnknown.sorted()
+        if root.hasEmbeddedResource {
+            Self.coerceEmbeddedMetadata(&object, root, path: "", isRoot: true, unknown: &metadataUnknown)
+        }
+        return rootMetadataUnknown.sorted() + unknown + metadataUnknown.sorted()
     }
 
     static let metaFields: Set<String> = ["apiVersion", "kind", "metadata"]
 
     /// Only the structural pruning (no null or metadata handling), as upstream checks that defaults are pruned.
-    static func pruneUnknownFields(_ value: inout JSONValue, _ schema: SchemaNode, isResourceRoot: Bool) {
+    static func pruneUnknownFields(_ value: inout JSONValue, _ schema: StructuralSchemaNode, isResourceRoot: Bool) {
         var unknown: [String] = []
         prune(&value, schema, embedded: isResourceRoot || schema.embeddedResource, path: "", unknown: &unknown)
     }
@@ -46,7 +56,7 @@ extension CustomResourceSchema {
 
     /// Upstream's structural pruning: a node without schema loses all its members; one with
     /// `x-kubernetes-preserve-unknown-fields` keeps them but still prunes below known ones.
-    private static func prune(_ value: inout JSONValue, _ schema: SchemaNode?, embedded: Bool, path: String,
+    private static func prune(_ value: inout JSONValue, _ schema: StructuralSchemaNode?, embedded: Bool, path: String,
                               unknown: inout [String]) {
         if let schema, schema.preserveUnknownFields {
             skipPrune(&value, schema, embedded: embedded, path: path, unknown: &unknown)
@@ -88,7 +98,7 @@ extension CustomResourceSchema {
         }
     }
 
-    private static func skipPrune(_ value: inout JSONValue, _ schema: SchemaNode, embedded: Bool, path: String,
+    private static func skipPrune(_ value: inout JSONValue, _ schema: StructuralSchemaNode, embedded: Bool, path: String,
                                   unknown: inout [String]) {
         switch value {
         case .object(var members):
@@ -121,7 +131,7 @@ extension CustomResourceSchema {
 
     /// Upstream's `PruneNonNullableNullsWithoutDefaults`: a null member whose schema is neither
     /// nullable nor defaulted is removed (one with a default is left for defaulting to fill).
-    private static func dropNonNullableNulls(_ value: inout JSONValue, _ schema: SchemaNode?) {
+    private static func dropNonNullableNulls(_ value: inout JSONValue, _ schema: StructuralSchemaNode?) {
         switch value {
         case .object(var members):
             value = .null
@@ -153,22 +163,15 @@ extension CustomResourceSchema {
 
     /// Trims the `metadata` of embedded resources (not the root's, which the server handles) to
     /// ObjectMeta's fields, dropping what Go's `omitempty` would not write back.
-    private static func coerceEmbeddedMetadata(_ value: inout JSONValue, _ schema: SchemaNode?, path: String,
+    private static func coerceEmbeddedMetadata(_ value: inout JSONValue, _ schema: StructuralSchemaNode?, path: String,
                                                isRoot: Bool, unknown: inout [String]) {
-        guard let schema else { return }
+        guard let schema, schema.hasEmbeddedResource else { return }
         switch value {
         case .object(var members):
             value = .null
             if schema.embeddedResource && !isRoot, case .object(var meta)? = members["metadata"],
                isDecodableObjectMeta(meta) {
-                for key in Array(meta.keys) {
-                    if !objectMetaFields.contains(key) {
-                        unknown.append(child(child(path, "metadata"), key))
-                        meta.removeValue(forKey: key)
-                    } else if isOmittedEmpty(meta[key]!) {
-                        meta.removeValue(forKey: key)
-                    }
-                }
+                trimObjectMeta(&meta, path: child(path, "metadata"), unknown: &unknown)
                 members["metadata"] = .object(meta)
             }
             for key in Array(members.keys) {
@@ -187,6 +190,20 @@ extension CustomResourceSchema {
             value = .array(elements)
         default:
             return
+        }
+    }
+
+    /// What decoding `metadata` into ObjectMeta and writing it back leaves: its known fields,
+    /// without the empty ones Go's `omitempty` drops.
+    static func trimObjectMeta(_ meta: inout [String: JSONValue], path: String, unknown: inout [String]) {
+        for key in Array(meta.keys) {
+            if !objectMetaFields.contains(key) {
+                unknown.append(child(path, key))
+                meta.removeValue(forKey: key)
+            } else if isOmittedEmpty(meta[key]!) && (key == "generation" || meta[key]?.intValue == nil) {
+                // `deletionGracePeriodSeconds` is a pointer in Go: a zero there is kept.
+                meta.removeValue(forKey: key)
+            }
         }
     }
 
@@ -228,7 +245,7 @@ extension CustomResourceSchema {
         Self.applyDefaults(&object, root)
     }
 
-    private static func applyDefaults(_ value: inout JSONValue, _ schema: SchemaNode?) {
+    private static func applyDefaults(_ value: inout JSONValue, _ schema: StructuralSchemaNode?) {
         guard let schema else { return }
         switch value {
         case .object(var members):

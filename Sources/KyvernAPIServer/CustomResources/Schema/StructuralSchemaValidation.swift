@@ -111,7 +111,7 @@ enum StructuralSchemaValidation {
     static func onlyRestrictsNames(_ metadata: JSONValue) -> Bool {
         for (key, value) in metadata.objectValue ?? [:] {
             switch key {
-            case "type", "default", "description":
+            case "type", "default":
                 continue
             case "properties":
                 let names = Set((value.objectValue ?? [:]).keys)
@@ -150,6 +150,9 @@ enum StructuralSchemaValidation {
         }
         if let not = v["not"], not.objectValue != nil {
             causes += nested(not, skipAnyOf: false, level: level, path: child(path, "not"))
+        }
+        if let pattern = v["pattern"]?.stringValue, !pattern.isEmpty, let problem = CRDPatternSyntax.problem(pattern) {
+            causes.append(.invalid(child(path, "pattern"), .string(pattern), "must be a valid regular expression, but isn't: \(problem)"))
         }
         return causes
     }

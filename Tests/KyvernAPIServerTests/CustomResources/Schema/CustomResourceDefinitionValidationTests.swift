@@ -3,7 +3,7 @@ import KyvernAPI
 import Testing
 
 /// A valid single-version CRD to start each case from.
-func widgetCRD(schema: JSONValue? = nil, versions: JSONValue? = nil) -> JSONValue {
+private func widgetCRD(schema: JSONValue? = nil, versions: JSONValue? = nil) -> JSONValue {
     let openAPIV3Schema: JSONValue = schema ?? [
         "type": "object",
         "properties": [
@@ -33,6 +33,17 @@ func widgetCRD(schema: JSONValue? = nil, versions: JSONValue? = nil) -> JSONValu
 struct CustomResourceDefinitionValidationTests {
     static func fields(_ crd: JSONValue, old: JSONValue? = nil) -> [String] {
         CustomResourceDefinitionValidation.validate(crd, old: old).map(\.fieldError)
+    }
+
+    @Test func schemaSectionsFollowTheInternalForm() {
+        #expect(CustomResourceDefinitionValidation.schemaSections(widgetCRD()).map(\.fieldPrefix)
+            == ["spec.validation.openAPIV3Schema"])
+        let crd = widgetCRD(versions: [
+            ["name": "v1", "served": true, "storage": true, "schema": ["openAPIV3Schema": ["type": "object"]]],
+            ["name": "v2", "served": true, "storage": false, "schema": ["openAPIV3Schema": ["type": "object", "description": "2"]]],
+        ])
+        #expect(CustomResourceDefinitionValidation.schemaSections(crd).map(\.fieldPrefix)
+            == ["spec.versions[0].schema.openAPIV3Schema", "spec.versions[1].schema.openAPIV3Schema"])
     }
 
     @Test func validCRDPasses() {
@@ -65,6 +76,23 @@ struct CustomResourceDefinitionValidationTests {
             "spec.names.plural: Invalid value: \"Widgets\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
             "spec.names.shortNames[0]: Invalid value: \"w_d\": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')",
             "spec.names.listKind: Invalid value: \"Widget\": kind and listKind may not be the same",
+        ])
+    }
+
+    @Test func selectableFields() {
+        var crd = widgetCRD()
+        crd[path: ["spec", "versions", ]] = [[
+            "name": "v1", "served": true, "storage": true,
+            "schema": ["openAPIV3Schema": ["type": "object", "properties": [
+                "spec": ["type": "object", "properties": ["color": ["type": "string"], "size": ["type": "object"]]],
+            ]]],
+            "selectableFields": [["jsonPath": ".spec.color"], ["jsonPath": ".spec.size"], ["jsonPath": ".spec.nope"],
+                                 ["jsonPath": ".spec.color"]],
+        ]]
+        #expect(Self.fields(crd) == [
+            "spec.selectableFields[1].jsonPath: Invalid value: \".spec.size\": must point to a field of type string, boolean or integer. Enum string fields and strings with formats are allowed.",
+            "spec.selectableFields[2].jsonPath: Invalid value: \".spec.nope\": is an invalid path: does not refer to a valid field",
+            "spec.selectableFields[3].jsonPath: Duplicate value: \".spec.color\"",
         ])
     }
 
@@ -263,6 +291,22 @@ struct CustomResourceDefinitionSchemaRulesTests {
         ])
     }
 
+    @Test func patternsMustBeRE2() {
+        #expect(Self.fields(["type": "object", "properties": [
+            "a": ["type": "string", "pattern": "^(?=x)"],
+            "b": ["type": "string", "pattern": "[a-z"],
+        ]]) == [
+            "\(Self.prefix).properties[a].pattern: Invalid value: \"^(?=x)\": must be a valid regular expression, but isn't: error parsing regexp: invalid or unsupported Perl syntax: `(?=`",
+            "\(Self.prefix).properties[b].pattern: Invalid value: \"[a-z\": must be a valid regular expression, but isn't: error parsing regexp: missing closing ]: `[a-z`",
+        ])
+    }
+
+    @Test func rootMetadataMayNotBeDescribed() {
+        #expect(Self.fields(["type": "object", "properties": ["metadata": ["type": "object", "description": "x"]]]) == [
+            "\(Self.prefix).properties[metadata]: Forbidden: must not specify anything other than name and generateName, but metadata is implicitly specified",
+        ])
+    }
+
     @Test func forbiddenKeywords() {
         let schema: JSONValue = ["type": "object", "properties": ["spec": [
             "type": "object", "uniqueItems": true, "patternProperties": ["^a": ["type": "string"]],
@@ -286,6 +330,21 @@ struct CustomResourceDefinitionSchemaRulesTests {
         #expect(Self.fields(schema) == [
             "\(Self.prefix).properties[spec].properties[nested].default: Invalid value: map[string]interface {}{\"a\":\"x\", \"b\":1}: must not have unknown fields",
             "\(Self.prefix).properties[spec].properties[replicas].default: Invalid value: \"string\":  in body must be of type integer: \"string\"",
+        ])
+    }
+
+    @Test func defaultsAreCheckedAgainstFormatsAndEmbeddedResources() {
+        let schema: JSONValue = ["type": "object", "properties": [
+            "contact": ["type": "string", "format": "email", "default": "abc"],
+            "template": [
+                "type": "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true,
+                "default": ["kind": "Pod", "metadata": ["name": "a/b"]],
+            ],
+        ]]
+        #expect(Self.fields(schema) == [
+            "\(Self.prefix).properties[contact].default: Invalid value: \"abc\":  in body must be of type email: \"abc\"",
+            "\(Self.prefix).properties[template].default.apiVersion: Required value: must not be empty",
+            "\(Self.prefix).properties[template].default.metadata.name: Invalid value: \"a/b\": may not contain '/'",
         ])
     }
 

@@ -41,6 +41,13 @@ struct CustomResourceSchemaPruningTests {
         ])
     }
 
+    @Test func rootMetadataKeepsOnlyObjectMetaFields() {
+        var object: JSONValue = ["metadata": ["name": "w", "color": "red", "labels": [:], "annotations": ["a": "b"]]]
+        let unknown = Self.schema.prune(&object)
+        #expect(unknown == ["metadata.color"])
+        #expect(object == ["metadata": ["name": "w", "annotations": ["a": "b"]]])
+    }
+
     @Test func preserveUnknownFieldsKeepsMembersButPrunesUnderKnownOnes() {
         var object: JSONValue = ["spec": ["free": ["anything": ["deep": 1], "known": ["x": "1", "y": "2"]]]]
         let unknown = Self.schema.prune(&object)

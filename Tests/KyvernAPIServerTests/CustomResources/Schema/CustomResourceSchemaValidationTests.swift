@@ -209,6 +209,23 @@ struct CustomResourceSchemaValidationTests {
         ])
     }
 
+    @Test func unchangedValuesAreRatchetedOnUpdate() {
+        let schema = Self.schema([
+            "name": ["type": "string", "maxLength": 3],
+            "size": ["type": "integer", "maximum": 5],
+            "ports": [
+                "type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+                "items": ["type": "object", "properties": ["name": ["type": "string"], "port": ["type": "integer", "maximum": 100]]],
+            ],
+        ])
+        let old: JSONValue = ["spec": ["name": "toolong", "size": 9, "ports": [["name": "a", "port": 500]]]]
+        let unchangedBad: JSONValue = ["spec": ["name": "toolong", "size": 4, "ports": [["name": "a", "port": 500], ["name": "b", "port": 1]]]]
+        #expect(schema.validate(unchangedBad, old: old).isEmpty)
+        #expect(schema.validate(unchangedBad).map(\.field) == ["spec.name", "spec.ports[0].port"])
+        let changedBad: JSONValue = ["spec": ["name": "stilltoolong", "size": 9, "ports": [["name": "a", "port": 501]]]]
+        #expect(schema.validate(changedBad, old: old).map(\.field) == ["spec.name", "spec.ports[0].port"])
+    }
+
     @Test func listTypeSetAndMapUniqueness() {
         let spec: [String: JSONValue] = [
             "set": ["type": "array", "x-kubernetes-list-type": "set", "items": ["type": "string"]],
@@ -260,20 +277,20 @@ struct CustomResourceSchemaValidationTests {
     }
 }
 
-@Suite("Schema value rendering and formats")
-struct SchemaValueRenderingTests {
+@Suite("Custom resource value rendering and formats")
+struct CustomResourceValueRenderingTests {
     @Test func goFloatFollowsPercentV() {
-        #expect(SchemaValueRendering.goFloat(1_000_000) == "1e+06")
-        #expect(SchemaValueRendering.goFloat(123_456) == "123456")
-        #expect(SchemaValueRendering.goFloat(2.5) == "2.5")
-        #expect(SchemaValueRendering.goFloat(0.0001) == "0.0001")
-        #expect(SchemaValueRendering.goFloat(0.00001) == "1e-05")
-        #expect(SchemaValueRendering.goFloat(-1234567.5) == "-1.2345675e+06")
-        #expect(SchemaValueRendering.goFloat(3) == "3")
+        #expect(CustomResourceValueRendering.goFloat(1_000_000) == "1e+06")
+        #expect(CustomResourceValueRendering.goFloat(123_456) == "123456")
+        #expect(CustomResourceValueRendering.goFloat(2.5) == "2.5")
+        #expect(CustomResourceValueRendering.goFloat(0.0001) == "0.0001")
+        #expect(CustomResourceValueRendering.goFloat(0.00001) == "1e-05")
+        #expect(CustomResourceValueRendering.goFloat(-1234567.5) == "-1.2345675e+06")
+        #expect(CustomResourceValueRendering.goFloat(3) == "3")
     }
 
     @Test func goSyntaxOfUnstructuredValues() {
-        #expect(SchemaValueRendering.goSyntax(["b": 1, "a": [true, nil]])
+        #expect(CustomResourceValueRendering.goSyntax(["b": 1, "a": [true, nil]])
             == "map[string]interface {}{\"a\":[]interface {}{true, interface {}(nil)}, \"b\":1}")
     }
 
@@ -295,6 +312,6 @@ struct SchemaValueRenderingTests {
         ("bsonobjectid", "507f1f77bcf86cd799439011", true),
     ])
     func formatCheckers(format: String, value: String, valid: Bool) {
-        #expect(SchemaFormats.validates(format, value) == valid)
+        #expect(CustomResourceFormats.validates(format, value) == valid)
     }
 }

@@ -1,7 +1,7 @@
 import KyvernAPI
 
 /// How upstream's Go code prints values inside schema messages; users and tools compare these strings.
-enum SchemaValueRendering {
+enum CustomResourceValueRendering {
     /// Go's `%v` of a float64: the shortest digits that round-trip, in exponent form when the
     /// decimal exponent is below -4 or at least 6 (`1e+06`, `1e-05`), otherwise plain (`123456`, `2.5`).
     static func goFloat(_ d: Double) -> String {
@@ -83,13 +83,13 @@ extension APIError.Cause {
     /// `FieldValueInvalid` with the value printed as upstream's field errors print it.
     static func schemaInvalid(_ field: String, _ value: JSONValue, _ detail: String) -> Self {
         Self(type: "FieldValueInvalid",
-             message: "Invalid value: \(SchemaValueRendering.badValue(value)): \(detail)", field: field)
+             message: "Invalid value: \(CustomResourceValueRendering.badValue(value)): \(detail)", field: field)
     }
 
     /// `FieldValueTypeInvalid` with the value printed as upstream's field errors print it.
     static func schemaTypeInvalid(_ field: String, _ value: JSONValue, _ detail: String) -> Self {
         Self(type: "FieldValueTypeInvalid",
-             message: "Invalid value: \(SchemaValueRendering.badValue(value)): \(detail)", field: field)
+             message: "Invalid value: \(CustomResourceValueRendering.badValue(value)): \(detail)", field: field)
     }
 
     /// `FieldValueTooLong`: `Too long: must have at most 5 bytes` (the value is never echoed).
@@ -107,7 +107,7 @@ extension APIError.Cause {
 
     /// `FieldValueDuplicate` with the value printed as upstream's field errors print it.
     static func schemaDuplicate(_ field: String, _ value: JSONValue) -> Self {
-        Self(type: "FieldValueDuplicate", message: "Duplicate value: \(SchemaValueRendering.badValue(value))",
+        Self(type: "FieldValueDuplicate", message: "Duplicate value: \(CustomResourceValueRendering.badValue(value))",
              field: field)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The string `format`s upstream checks in custom resources (go-openapi's default registry), each
-/// accepting what its Go checker accepts. Unknown formats never reach here: `SchemaNode` drops them.
-enum SchemaFormats {
+/// accepting what its Go checker accepts. Unknown formats never reach here: `StructuralSchemaNode` drops them.
+enum CustomResourceFormats {
     static func validates(_ format: String, _ s: String) -> Bool {
         switch format.replacingOccurrences(of: "-", with: "") {
         case "bsonobjectid": return s.utf8.count == 24 && s.utf8.allSatisfy(isHex)
@@ -269,11 +269,11 @@ enum SchemaFormats {
         return day <= days
     }
 
-    /// RFC 3339 date-time: `2006-01-02T15:04:05[.frac](Z|±hh:mm)` (also `t`, `z` and a space separator).
+    /// RFC 3339 date-time as go-openapi checks it: `2006-01-02T15:04:05[.frac](Z|±hh:mm)`, `t`/`z` allowed.
     static func isDateTime(_ s: String) -> Bool {
         let b = Array(s.utf8)
         guard b.count >= 20, isDate(String(decoding: b[0..<10], as: UTF8.self)),
-              [UInt8(ascii: "T"), UInt8(ascii: "t"), UInt8(ascii: " ")].contains(b[10]),
+              [UInt8(ascii: "T"), UInt8(ascii: "t")].contains(b[10]),
               b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
               b[11..<13].allSatisfy(isDigit), b[14..<16].allSatisfy(isDigit), b[17..<19].allSatisfy(isDigit),
               let hour = Int(String(decoding: b[11..<13], as: UTF8.self)),

@@ -3,7 +3,7 @@ import KyvernAPI
 
 /// Visits every sub-schema of a raw `openAPIV3Schema` (properties, items, additionalProperties,
 /// the logical junctors, definitions and dependencies), as upstream's `SchemaHas` does.
-enum SchemaWalk {
+enum CRDSchemaWalk {
     static func any(_ s: JSONValue?, _ predicate: (JSONValue) -> Bool) -> Bool {
         guard let s, let o = s.objectValue else { return false }
         if predicate(s) { return true }
@@ -24,7 +24,7 @@ enum SchemaWalk {
 /// Upstream's per-node checks of a CRD schema (`ValidateCustomResourceDefinitionOpenAPISchema` and
 /// its OpenAPI v3 standard validator): forbidden keywords, mutually exclusive ones, the
 /// `x-kubernetes-*` combinations, list and map types, and the static parts of validation rules.
-struct SchemaRules {
+struct CRDSchemaRules {
     var allowDefaults = true
     var disallowDefaultsReason = ""
     var insideResourceMeta = false
@@ -34,7 +34,7 @@ struct SchemaRules {
 
     static let allowedReasons = ["FieldValueDuplicate", "FieldValueForbidden", "FieldValueInvalid", "FieldValueRequired"]
 
-    func forbiddingDefaults(_ reason: String) -> SchemaRules {
+    func forbiddingDefaults(_ reason: String) -> CRDSchemaRules {
         var copy = self
         copy.allowDefaults = false
         copy.disallowDefaultsReason = reason
@@ -295,7 +295,7 @@ struct SchemaRules {
             if Self.hasNewlines(fieldPath) {
                 causes.append(.invalid(base + ".fieldPath", .string(fieldPath), "must not contain line breaks"))
             }
-            if !fieldPath.isEmpty && !SchemaFieldPath.isValid(fieldPath, in: .object(o)) {
+            if !fieldPath.isEmpty && !CRDRuleFieldPath.isValid(fieldPath, in: .object(o)) {
                 causes.append(.invalid(base + ".fieldPath", .string(fieldPath), "must be a valid path"))
             }
         }
@@ -307,7 +307,7 @@ struct SchemaRules {
 
 /// A validation rule's `fieldPath` (`.spec.replicas`, `.spec.ports['http']`, `.spec.list[0]`),
 /// resolved against the schema it is declared on.
-enum SchemaFieldPath {
+enum CRDRuleFieldPath {
     static func isValid(_ path: String, in schema: JSONValue) -> Bool {
         var current: JSONValue? = schema
         var rest = Substring(path)

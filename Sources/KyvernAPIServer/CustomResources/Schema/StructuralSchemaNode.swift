@@ -5,7 +5,7 @@ import KyvernAPI
 /// validation of every custom resource walk typed fields instead of re-reading dictionaries.
 ///
 /// The node is immutable and shared between requests, hence a final class of `let`s.
-final class SchemaNode: Sendable {
+final class StructuralSchemaNode: Sendable {
     /// `type`, or "" when absent (under `x-kubernetes-preserve-unknown-fields` or `x-kubernetes-int-or-string`).
     let type: String
     /// The types the validator accepts: `[type]`, `["integer", "string"]` for int-or-string, or none.
@@ -15,7 +15,7 @@ final class SchemaNode: Sendable {
     let nullable: Bool
     let defaultValue: JSONValue?
     let enumValues: [JSONValue]?
-    let pattern: SchemaPattern?
+    let pattern: StructuralSchemaPattern?
     let maximum: Double?
     let exclusiveMaximum: Bool
     let minimum: Double?
@@ -29,27 +29,32 @@ final class SchemaNode: Sendable {
     let maxProperties: Int64?
     let minProperties: Int64?
     let required: [String]
-    let properties: [String: SchemaNode]
+    let properties: [String: StructuralSchemaNode]
     /// Property names in a fixed order, so causes come out the same on every run.
     let propertyNames: [String]
     let additionalProperties: AdditionalProperties?
-    let items: SchemaNode?
-    let allOf: [SchemaNode]
-    let anyOf: [SchemaNode]
-    let oneOf: [SchemaNode]
-    let not: SchemaNode?
+    let items: StructuralSchemaNode?
+    let allOf: [StructuralSchemaNode]
+    let anyOf: [StructuralSchemaNode]
+    let oneOf: [StructuralSchemaNode]
+    let not: StructuralSchemaNode?
     let preserveUnknownFields: Bool
     let embeddedResource: Bool
     let intOrString: Bool
     let listType: String?
     let listMapKeys: [String]
+    /// Whether this node or one below it is an embedded resource, so walks that only concern
+    /// embedded resources can skip the rest of an object.
+    let hasEmbeddedResource: Bool
+    /// Whether this node or one below it is a `set` or `map` list.
+    let hasSetOrMapList: Bool
 
     enum AdditionalProperties: Sendable {
         /// `additionalProperties: true/false` without a schema.
         case allows(Bool)
-        case schema(SchemaNode)
+        case schema(StructuralSchemaNode)
 
-        var schema: SchemaNode? {
+        var schema: StructuralSchemaNode? {
             if case .schema(let s) = self { return s }
             return nil
         }
@@ -77,7 +82,7 @@ final class SchemaNode: Sendable {
         nullable = o["nullable"]?.boolValue ?? false
         defaultValue = o["default"]
         enumValues = o["enum"]?.arrayValue
-        pattern = o["pattern"]?.stringValue.map(SchemaPattern.init)
+        pattern = o["pattern"]?.stringValue.map(StructuralSchemaPattern.init)
         maximum = Self.number(o["maximum"])
         exclusiveMaximum = o["exclusiveMaximum"]?.boolValue ?? false
         minimum = Self.number(o["minimum"])
@@ -91,31 +96,36 @@ final class SchemaNode: Sendable {
         maxProperties = o["maxProperties"]?.intValue
         minProperties = o["minProperties"]?.intValue
         required = (o["required"]?.arrayValue ?? []).compactMap(\.stringValue)
-        var props: [String: SchemaNode] = [:]
-        for (name, sub) in o["properties"]?.objectValue ?? [:] { props[name] = SchemaNode(sub) }
+        var props: [String: StructuralSchemaNode] = [:]
+        for (name, sub) in o["properties"]?.objectValue ?? [:] { props[name] = StructuralSchemaNode(sub) }
         properties = props
         propertyNames = props.keys.sorted()
         switch o["additionalProperties"] {
         case .bool(let b)?: additionalProperties = .allows(b)
-        case .object(let s)?: additionalProperties = .schema(SchemaNode(.object(s)))
+        case .object(let s)?: additionalProperties = .schema(StructuralSchemaNode(.object(s)))
         default: additionalProperties = nil
         }
         switch o["items"] {
-        case .object(let s)?: items = SchemaNode(.object(s))
+        case .object(let s)?: items = StructuralSchemaNode(.object(s))
         default: items = nil
         }
-        allOf = (o["allOf"]?.arrayValue ?? []).map(SchemaNode.init)
-        anyOf = (o["anyOf"]?.arrayValue ?? []).map(SchemaNode.init)
-        oneOf = (o["oneOf"]?.arrayValue ?? []).map(SchemaNode.init)
-        not = o["not"].flatMap { $0.objectValue == nil ? nil : SchemaNode($0) }
+        allOf = (o["allOf"]?.arrayValue ?? []).map(StructuralSchemaNode.init)
+        anyOf = (o["anyOf"]?.arrayValue ?? []).map(StructuralSchemaNode.init)
+        oneOf = (o["oneOf"]?.arrayValue ?? []).map(StructuralSchemaNode.init)
+        not = o["not"].flatMap { $0.objectValue == nil ? nil : StructuralSchemaNode($0) }
         preserveUnknownFields = o["x-kubernetes-preserve-unknown-fields"]?.boolValue ?? false
         embeddedResource = o["x-kubernetes-embedded-resource"]?.boolValue ?? false
         listType = o["x-kubernetes-list-type"]?.stringValue
         listMapKeys = (o["x-kubernetes-list-map-keys"]?.arrayValue ?? []).compactMap(\.stringValue)
+        var children = Array(props.values)
+        if let items { children.append(items) }
+        if let sub = additionalProperties?.schema { children.append(sub) }
+        hasEmbeddedResource = embeddedResource || children.contains { $0.hasEmbeddedResource }
+        hasSetOrMapList = listType == "set" || listType == "map" || children.contains { $0.hasSetOrMapList }
     }
 
     /// The schema a member `key` of an object follows: its property, else `additionalProperties`.
-    func schema(forMember key: String) -> SchemaNode? {
+    func schema(forMember key: String) -> StructuralSchemaNode? {
         properties[key] ?? additionalProperties?.schema
     }
 
@@ -130,7 +140,7 @@ final class SchemaNode: Sendable {
 
 /// A `pattern`, compiled once. Go's `regexp` (RE2) and ICU agree on the syntax CRDs use; the
 /// expression is immutable after compilation, so sharing it between threads is safe.
-final class SchemaPattern: @unchecked Sendable {
+final class StructuralSchemaPattern: @unchecked Sendable {
     let source: String
     let regex: NSRegularExpression?
     /// Why the pattern does not compile (CRD validation rejects such schemas; kept for stored ones).
@@ -143,13 +153,56 @@ final class SchemaPattern: @unchecked Sendable {
             compileError = nil
         } catch {
             regex = nil
-            compileError = "error parsing regexp: \(error.localizedDescription)"
+            compileError = "error parsing regexp: " + Self.goParseProblem(source)
         }
+    }
+
+    /// The likely reason Go's parser gives for a pattern ICU refused (the common unbalanced cases).
+    static func goParseProblem(_ source: String) -> String {
+        var depth = 0
+        var inClass = false
+        var escaped = false
+        for c in source {
+            if escaped { escaped = false; continue }
+            switch c {
+            case "\\": escaped = true
+            case "[" where !inClass: inClass = true
+            case "]" where inClass: inClass = false
+            case "(" where !inClass: depth += 1
+            case ")" where !inClass:
+                if depth == 0 { return "unexpected ): `\(source)`" }
+                depth -= 1
+            default: break
+            }
+        }
+        if inClass { return "missing closing ]: `\(source)`" }
+        if depth > 0 { return "missing closing ): `\(source)`" }
+        if escaped { return "trailing backslash at end of expression: ``" }
+        return "invalid regular expression: `\(source)`"
     }
 
     /// Go's `MatchString`: a match anywhere in the string.
     func matches(_ s: String) -> Bool {
         guard let regex else { return false }
         return regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+    }
+}
+
+/// Whether a `pattern` is a regular expression Go's RE2 accepts, worded as Go's parse error.
+/// RE2 refuses look-around and back-references, which ICU would accept.
+enum CRDPatternSyntax {
+    static func problem(_ pattern: String) -> String? {
+        for token in ["(?=", "(?!", "(?<=", "(?<!"] where pattern.contains(token) {
+            return "error parsing regexp: invalid or unsupported Perl syntax: `\(token)`"
+        }
+        var previous: Character? = nil
+        for c in pattern {
+            if previous == "\\", let digit = c.wholeNumberValue, digit > 0 {
+                return "error parsing regexp: invalid escape sequence: `\\\(c)`"
+            }
+            previous = (previous == "\\") ? nil : c
+        }
+        if let error = StructuralSchemaPattern(pattern).compileError { return error }
+        return nil
     }
 }

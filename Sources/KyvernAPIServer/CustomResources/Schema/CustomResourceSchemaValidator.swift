@@ -6,7 +6,7 @@ import KyvernAPI
 ///
 /// Errors are collected in kube-openapi's shape (a dotted name, a code, the bad value) and turned
 /// into field causes the way apiextensions does, so both the message and the cause type match.
-struct OpenAPISchemaValidator {
+struct CustomResourceSchemaValidator {
     /// One kube-openapi validation error before conversion to a field cause.
     struct Failure: Equatable {
         enum Code: Equatable {
@@ -44,7 +44,25 @@ struct OpenAPISchemaValidator {
 
     static let inBody = "body"
 
-    static func validate(_ data: JSONValue, _ schema: SchemaNode, path: String) -> Outcome {
+    /// Validates `data`; `old` is the correlated value of the stored object on update, if any.
+    ///
+    /// Upstream ratchets (CRDValidationRatcheting, on by default): problems in a value equal to the
+    /// one stored are not reported, so a tightened schema does not block unrelated updates.
+    static func validate(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
+        let outcome = validateValue(data, schema, path: path, old: old)
+        if let old, !outcome.isValid, old == data { return Outcome(matchCount: outcome.matchCount) }
+        return outcome
+    }
+
+    /// The item of the old list a new item correlates with: only `x-kubernetes-list-type: map`
+    /// lists correlate, by their keys.
+    static func correlatedItem(_ element: JSONValue, in old: JSONValue?, schema: StructuralSchemaNode) -> JSONValue? {
+        guard schema.listType == "map", !schema.listMapKeys.isEmpty, let oldItems = old?.arrayValue else { return nil }
+        let key = schema.listMapKeys.map { element[$0] }
+        return oldItems.first { candidate in schema.listMapKeys.map { candidate[$0] } == key }
+    }
+
+    static func validateValue(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String, old: JSONValue?) -> Outcome {
         var result = Outcome()
         if data.isNull {
             result.merge(typeCheck(data, schema, path: path))
@@ -57,16 +75,16 @@ struct OpenAPISchemaValidator {
             applied += 1
         }
         if !schema.types.isEmpty || !schema.format.isEmpty { run(typeCheck(data, schema, path: path)) }
-        run(compositionCheck(data, schema, path: path))
+        run(compositionCheck(data, schema, path: path, old: old))
         if case .string(let s) = data {
             run(stringCheck(s, schema, path: path))
             if !schema.format.isEmpty { run(formatCheck(s, schema, path: path)) }
         }
         if case .int = data { run(numberCheck(data, schema, path: path)) }
         if case .double = data { run(numberCheck(data, schema, path: path)) }
-        if case .array(let elements) = data { run(sliceCheck(elements, schema, path: path)) }
+        if case .array(let elements) = data { run(sliceCheck(elements, schema, path: path, old: old)) }
         run(enumCheck(data, schema, path: path))
-        if case .object(let members) = data { run(objectCheck(members, schema, path: path)) }
+        if case .object(let members) = data { run(objectCheck(members, schema, path: path, old: old)) }
         result.matchCount += applied + 1
         return result
     }
@@ -90,7 +108,7 @@ struct OpenAPISchemaValidator {
                 message: "\(name) in \(inBody) must be of type \(typeName): \(goQuote(value))")
     }
 
-    static func typeCheck(_ data: JSONValue, _ schema: SchemaNode, path: String) -> Outcome {
+    static func typeCheck(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String) -> Outcome {
         var result = Outcome(matchCount: 1)
         let types = schema.types
         if data.isNull {
@@ -133,7 +151,7 @@ struct OpenAPISchemaValidator {
 
     // MARK: string and format
 
-    static func stringCheck(_ s: String, _ schema: SchemaNode, path: String) -> Outcome {
+    static func stringCheck(_ s: String, _ schema: StructuralSchemaNode, path: String) -> Outcome {
         var result = Outcome()
         let length = Int64(s.unicodeScalars.count)
         if let max = schema.maxLength, length > max {
@@ -158,9 +176,9 @@ struct OpenAPISchemaValidator {
         return result
     }
 
-    static func formatCheck(_ s: String, _ schema: SchemaNode, path: String) -> Outcome {
+    static func formatCheck(_ s: String, _ schema: StructuralSchemaNode, path: String) -> Outcome {
         var result = Outcome()
-        if !SchemaFormats.validates(schema.format, s) {
+        if !CustomResourceFormats.validates(schema.format, s) {
             result.add(invalidType(path, schema.format, s))
         }
         return result
@@ -170,7 +188,7 @@ struct OpenAPISchemaValidator {
 
     /// kube-openapi compares integers as integers (bounds truncated to int64) and other numbers as
     /// float64; the order of its results is multipleOf, minimum, maximum.
-    static func numberCheck(_ data: JSONValue, _ schema: SchemaNode, path: String) -> Outcome {
+    static func numberCheck(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String) -> Outcome {
         var result = Outcome(matchCount: 1)
         let isInt: Bool
         let intValue: Int64
@@ -192,12 +210,12 @@ struct OpenAPISchemaValidator {
                 }
             } else if factor < 0 {
                 result.add(Failure(code: .other, name: path, value: .double(factor),
-                                   message: "factor MultipleOf declared for \(path) must be positive: \(SchemaValueRendering.goFloat(factor))"))
+                                   message: "factor MultipleOf declared for \(path) must be positive: \(CustomResourceValueRendering.goFloat(factor))"))
             } else {
                 let mult = factor < 1 ? 1 / factor * floatValue : floatValue / factor
                 if !isJSONInteger(mult) {
                     result.add(Failure(code: .other, name: path, value: data,
-                                       message: "\(path) in \(inBody) should be a multiple of \(SchemaValueRendering.goFloat(factor))"))
+                                       message: "\(path) in \(inBody) should be a multiple of \(CustomResourceValueRendering.goFloat(factor))"))
                 }
             }
         }
@@ -210,7 +228,7 @@ struct OpenAPISchemaValidator {
                 bound = String(m)
             } else {
                 failed = exclusive ? floatValue <= minimum : floatValue < minimum
-                bound = SchemaValueRendering.goFloat(minimum)
+                bound = CustomResourceValueRendering.goFloat(minimum)
             }
             if failed {
                 let relation = exclusive ? "greater than" : "greater than or equal to"
@@ -227,7 +245,7 @@ struct OpenAPISchemaValidator {
                 bound = String(m)
             } else {
                 failed = exclusive ? floatValue >= maximum : floatValue > maximum
-                bound = SchemaValueRendering.goFloat(maximum)
+                bound = CustomResourceValueRendering.goFloat(maximum)
             }
             if failed {
                 let relation = exclusive ? "less than" : "less than or equal to"
@@ -240,11 +258,12 @@ struct OpenAPISchemaValidator {
 
     // MARK: arrays
 
-    static func sliceCheck(_ elements: [JSONValue], _ schema: SchemaNode, path: String) -> Outcome {
+    static func sliceCheck(_ elements: [JSONValue], _ schema: StructuralSchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
         var result = Outcome()
         if let items = schema.items {
             for (i, element) in elements.enumerated() {
-                result.merge(validate(element, items, path: "\(path)[\(i)]"))
+                result.merge(validate(element, items, path: "\(path)[\(i)]",
+                                      old: correlatedItem(element, in: old, schema: schema)))
             }
         }
         let size = Int64(elements.count)
@@ -276,7 +295,7 @@ struct OpenAPISchemaValidator {
 
     // MARK: enum
 
-    static func enumCheck(_ data: JSONValue, _ schema: SchemaNode, path: String) -> Outcome {
+    static func enumCheck(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String) -> Outcome {
         var result = Outcome()
         guard let values = schema.enumValues, !values.isEmpty else { return result }
         if !data.isNull {
@@ -308,7 +327,7 @@ struct OpenAPISchemaValidator {
         case .null: "<nil>"
         case .bool(let b): b ? "true" : "false"
         case .int(let i): String(i)
-        case .double(let d): SchemaValueRendering.goFloat(d)
+        case .double(let d): CustomResourceValueRendering.goFloat(d)
         case .string(let s): s
         case .array(let a): goList(a)
         case .object(let o): "map[" + o.keys.sorted().map { "\($0):\(goPlain(o[$0]!))" }.joined(separator: " ") + "]"
@@ -317,7 +336,8 @@ struct OpenAPISchemaValidator {
 
     // MARK: objects
 
-    static func objectCheck(_ members: [String: JSONValue], _ schema: SchemaNode, path: String) -> Outcome {
+    static func objectCheck(_ members: [String: JSONValue], _ schema: StructuralSchemaNode, path: String,
+                            old: JSONValue? = nil) -> Outcome {
         var result = Outcome()
         let count = Int64(members.count)
         if let min = schema.minProperties, count < min {
@@ -330,23 +350,23 @@ struct OpenAPISchemaValidator {
                                message: "\(path) in \(inBody) should have at most \(max) properties"))
             return result
         }
-        let keys = members.keys.sorted()
         switch schema.additionalProperties {
         case .allows(false)?:
-            for key in keys where schema.properties[key] == nil {
+            for key in members.keys.sorted() where schema.properties[key] == nil {
                 result.add(Failure(code: .other, name: path, value: .string(key),
                                    message: "\(path).\(key) in \(inBody) is a forbidden property"))
             }
         case .schema(let additional)?:
-            for key in keys where schema.properties[key] == nil {
-                result.merge(validate(members[key]!, additional, path: path + "." + key))
+            for key in members.keys.sorted() where schema.properties[key] == nil {
+                result.merge(validate(members[key]!, additional, path: path + "." + key, old: old?[key]))
             }
         default:
             break
         }
         for name in schema.propertyNames {
             guard let value = members[name] else { continue }
-            result.merge(validate(value, schema.properties[name]!, path: path.isEmpty ? name : path + "." + name))
+            result.merge(validate(value, schema.properties[name]!, path: path.isEmpty ? name : path + "." + name,
+                                  old: old?[name]))
         }
         for name in schema.required where members[name] == nil {
             result.add(Failure(code: .required, name: path + "." + name, value: nil,
@@ -357,13 +377,13 @@ struct OpenAPISchemaValidator {
 
     // MARK: allOf, anyOf, oneOf, not
 
-    static func compositionCheck(_ data: JSONValue, _ schema: SchemaNode, path: String) -> Outcome {
+    static func compositionCheck(_ data: JSONValue, _ schema: StructuralSchemaNode, path: String, old: JSONValue? = nil) -> Outcome {
         var main = Outcome()
         if !schema.anyOf.isEmpty {
             var best: Outcome? = nil
             var firstSuccess: Outcome? = nil
             for branch in schema.anyOf {
-                let outcome = validate(data, branch, path: path)
+                let outcome = validate(data, branch, path: path, old: old)
                 if outcome.isValid {
                     best = nil
                     firstSuccess = outcome
@@ -381,7 +401,7 @@ struct OpenAPISchemaValidator {
             var firstSuccess: Outcome? = nil
             var validated = 0
             for branch in schema.oneOf {
-                let outcome = validate(data, branch, path: path)
+                let outcome = validate(data, branch, path: path, old: old)
                 if outcome.isValid {
                     validated += 1
                     best = nil
@@ -401,7 +421,7 @@ struct OpenAPISchemaValidator {
         if !schema.allOf.isEmpty {
             var validated = 0
             for branch in schema.allOf {
-                let outcome = validate(data, branch, path: path)
+                let outcome = validate(data, branch, path: path, old: old)
                 if outcome.isValid { validated += 1 }
                 main.merge(outcome)
             }
@@ -446,7 +466,7 @@ struct OpenAPISchemaValidator {
             case .enumFail:
                 let supported = failure.enumValues.map { $0.stringValue ?? $0.jsonString }
                 return APIError.Cause(type: "FieldValueNotSupported",
-                                      message: "Unsupported value: \(SchemaValueRendering.badValue(failure.value ?? .null)): supported values: "
+                                      message: "Unsupported value: \(CustomResourceValueRendering.badValue(failure.value ?? .null)): supported values: "
                                           + supported.map(goQuote).joined(separator: ", "),
                                       field: field)
             case .tooLong:
