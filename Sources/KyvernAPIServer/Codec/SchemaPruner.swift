@@ -10,6 +10,13 @@ public struct SchemaPruner: Sendable {
         self.schemas = schemas
     }
 
+    static let anyJSON: Set<String> = [
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON",
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrArray",
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrBool",
+        "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaPropsOrStringArray",
+    ]
+
     public struct Result: Sendable {
         public var value: JSONValue
         /// Paths of fields the schema does not know, e.g. `spec.foo`, `spec.containers[0].bar`.
@@ -33,6 +40,9 @@ public struct SchemaPruner: Sendable {
         var type = type
         var owner = owner
         if let ref = type["ref"]?.stringValue {
+            // Values of any JSON type upstream decodes with its own unmarshallers (a schema's
+            // `default`, `enum`, `example`, and the schema-or-bool/array unions).
+            if Self.anyJSON.contains(ref) { return value }
             guard let definition = schemas.definitions[ref] else { return value }
             type = definition
             owner = String(ref.split(separator: ".").last ?? "")

@@ -22,8 +22,23 @@ struct CustomResourceVersion: Sendable {
     var selectableFields: [String]
     /// `spec.conversion.webhook.clientConfig` when the definition converts through a webhook.
     var conversionWebhook: JSONValue? = nil
+    /// The structural schema, parsed once per definition change.
+    var structural: CustomResourceSchema? = nil
 
     var hasStatusSubresource: Bool { info.subresource("status") != nil }
+
+    /// Drops unknown fields and fills in defaults; returns the unknown fields' paths.
+    func prune(_ object: inout JSONValue) -> [String] {
+        guard let structural else { return [] }
+        let unknown = structural.prune(&object)
+        structural.applyDefaults(&object)
+        return unknown
+    }
+
+    /// The schema's causes against `object` (422 when not empty).
+    func validate(_ object: JSONValue, old: JSONValue?) -> [APIError.Cause] {
+        structural?.validate(object, old: old) ?? []
+    }
 }
 
 /// One `additionalPrinterColumns` entry (or the default Age column when a version lists none).
@@ -100,7 +115,7 @@ extension CustomResourceVersion {
                 printerColumns: printerColumns(version["additionalPrinterColumns"]?.arrayValue ?? []),
                 scale: scale, storageVersion: storage, deprecationWarning: warning, terminating: terminating,
                 selectableFields: (version["selectableFields"]?.arrayValue ?? []).compactMap { $0["jsonPath"]?.stringValue },
-                conversionWebhook: webhook))
+                conversionWebhook: webhook, structural: schema.map { CustomResourceSchema(openAPIV3Schema: $0) }))
         }
         return served
     }

@@ -12,6 +12,7 @@ enum ObjectDefaults {
             object.defaultValue("spec", [:])
         }
         switch (info.group, info.resource) {
+        case ("apiextensions.k8s.io", "customresourcedefinitions"): CustomResourceDefinitionDefaults.apply(&object)
         case ("", "pods"):
             object.modify("spec") { spec in
                 PodSpecDefaults.applyPodOnly(toSpec: &spec)

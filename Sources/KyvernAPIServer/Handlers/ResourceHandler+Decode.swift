@@ -39,7 +39,11 @@ extension ResourceHandler {
                            details: .init(group: "meta.k8s.io", kind: "CreateOptions",
                                           causes: [.init(type: "FieldValueNotSupported", message: message, field: "fieldValidation")]))
         }
-        let result = try pruner.prune(object, definition: definition, kind: kind)
+        var result = try pruner.prune(object, definition: definition, kind: kind)
+        if let custom = customVersion(request.info) {
+            // A custom resource's structural schema prunes and defaults it, as upstream's decoder does.
+            result.unknownFields += custom.prune(&result.value)
+        }
         if !result.unknownFields.isEmpty || !duplicateKeys.isEmpty {
             let messages = duplicateKeys.map { "duplicate field \"\($0)\"" } + result.unknownFields.map { "unknown field \"\($0)\"" }
             switch mode {

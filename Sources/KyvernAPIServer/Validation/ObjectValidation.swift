@@ -5,7 +5,10 @@ import KyvernAPI
 enum ObjectValidation {
     /// The causes that make `object` invalid; `old` is the stored object on update, nil on create.
     static func validate(_ object: JSONValue, old: JSONValue?, info: ResourceInfo, schemas: SchemaSet) -> [APIError.Cause] {
-        let kindCauses = kindRules(object, info: info)
+        var kindCauses = kindRules(object, info: info)
+        if info.group == "apiextensions.k8s.io" && info.resource == "customresourcedefinitions" {
+            kindCauses += CustomResourceDefinitionValidation.validate(object, old: old)
+        }
         // Upstream's own checks word a missing field more precisely (e.g. a port of 0 is out of
         // range), so the schema's "Required value" is kept only for fields they did not mention.
         let mentioned = Set(kindCauses.map(\.field)).union(fieldsDecidedByKindRules(info))
@@ -54,7 +57,10 @@ enum ObjectValidation {
 extension ResourceHandler {
     /// Throws 422 Invalid naming every cause, as upstream does.
     func validateObject(_ object: JSONValue, old: JSONValue?, info: ResourceInfo) throws {
-        let causes = ObjectValidation.validate(object, old: old, info: info, schemas: pruner.schemas)
+        var causes = ObjectValidation.validate(object, old: old, info: info, schemas: pruner.schemas)
+        if let custom = customVersion(info) {
+            causes += custom.validate(object, old: old)
+        }
         if !causes.isEmpty {
             throw APIError.invalid(group: info.group, kind: info.kind,
                                    name: object[path: ["metadata", "name"]]?.stringValue ?? "", causes: causes)
