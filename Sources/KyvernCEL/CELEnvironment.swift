@@ -15,7 +15,8 @@ public struct CELEnvironment: Sendable {
     }
 
     /// Parses, checks and estimates the cost of `source`.
-    public func compile(_ source: String) -> Result<CELProgram, CELCompileError> {
+    /// `typeCheck: false` only parses (errors surface at run time), as cel-go's unchecked ASTs.
+    public func compile(_ source: String, typeCheck: Bool = true) -> Result<CELProgram, CELCompileError> {
         let expr: CELExpr
         do {
             expr = try CELParser.parse(source)
@@ -24,7 +25,7 @@ public struct CELEnvironment: Sendable {
         }
         var checker = CELChecker(variables: variables, functions: functions)
         let type = checker.check(expr)
-        if !checker.issues.isEmpty {
+        if typeCheck, !checker.issues.isEmpty {
             return .failure(CELCompileError(source: source, issues: checker.issues))
         }
         var estimator = CELCostEstimator(types: checker.types, functions: functions, sizes: sizes)

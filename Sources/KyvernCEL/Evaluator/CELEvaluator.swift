@@ -35,7 +35,7 @@ struct CELEvaluator {
         case .select(let operand, let field, let testOnly, let optional):
             try charge(1)
             // A qualified name such as `google.protobuf.Duration` or a dotted variable name.
-            if case .ident = operand.kind, let q = qualifiedName(e), lookup(String(q.split(separator: ".")[0])) == nil {
+            if !testOnly, !optional, let q = qualifiedName(e), lookup(String(q.split(separator: ".")[0])) == nil {
                 if let v = variables[q] { return v }
                 if let t = CELTypeNames.byName[q] { return .type(t) }
             }
@@ -95,7 +95,7 @@ struct CELEvaluator {
             guard let v else { throw CELEvalError("no such key: \(field)") }
             return v
         case .optional(let inner):
-            guard let inner else { return .optional(nil) }
+            guard let inner else { return testOnly ? .bool(false) : .optional(nil) }
             if testOnly { return try select(inner, field, testOnly: true, optional: false) }
             return try select(inner, field, testOnly: false, optional: true)
         default:
@@ -233,6 +233,6 @@ enum CELTypeNames {
         "int": .int, "uint": .uint, "double": .double, "string": .string, "bytes": .bytes, "bool": .bool,
         "null_type": .null, "list": .list(.dyn), "map": .map(.dyn, .dyn), "type": .type(nil),
         "google.protobuf.Duration": .duration, "google.protobuf.Timestamp": .timestamp,
-        "optional_type": .optional(.dyn), "dyn": .dyn,
+        "optional_type": .optional(.dyn),
     ]
 }

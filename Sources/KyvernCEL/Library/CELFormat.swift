@@ -2,6 +2,9 @@ import KyvernAPI
 
 /// Text forms that must match Go's (`string(1.5)`, error messages), since users compare them.
 enum CELFormat {
+    /// Go's 'g' with shortest precision switches to an exponent from 1e+06 on.
+    static let goShortestExponent = true
+
     /// Shortest round-trip digits and decimal exponent: value = 0.d1d2... × 10^point.
     static func digits(_ d: Double) -> (digits: [UInt8], point: Int) {
         var text = "\(abs(d))"
@@ -29,7 +32,7 @@ enum CELFormat {
         let (ds, point) = digits(d)
         let str = String(decoding: ds.map { $0 + 48 }, as: UTF8.self)
         let exp = point - 1
-        if !fixed, exp < -4 || exp >= 21 {
+        if !fixed, exp < -4 || exp >= 21 || (exp >= 6 && goShortestExponent) {
             var m = String(str.prefix(1))
             if ds.count > 1 { m += "." + str.dropFirst() }
             let e = abs(exp)
@@ -43,7 +46,7 @@ enum CELFormat {
 
 extension CELValue {
     /// How a value prints inside messages and `string()`.
-    var displayString: String {
+    public var displayString: String {
         switch self {
         case .null: "null"
         case .bool(let b): b ? "true" : "false"

@@ -11,7 +11,7 @@ struct CELRegex: @unchecked Sendable {
     static func compile(_ pattern: String) throws(CELEvalError) -> CELRegex {
         if let hit = cache.withLock({ $0[pattern] }) { return hit }
         // RE2's named groups `(?P<name>...)` are `(?<name>...)` here.
-        let translated = pattern.replacingOccurrences(of: "(?P<", with: "(?<")
+        let translated = pattern.isEmpty ? "(?:)" : pattern.replacingOccurrences(of: "(?P<", with: "(?<")
         guard let r = try? NSRegularExpression(pattern: translated) else {
             throw CELEvalError("error parsing regexp: invalid pattern: `\(pattern)`")
         }

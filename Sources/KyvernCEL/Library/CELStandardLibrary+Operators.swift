@@ -133,11 +133,17 @@ extension CELStandardLibrary {
             default: throw .noSuchOverload("@in")
             }
         }
-        t.add("_[_]", [.init("index_list", [.list(tA), .int], tA), .init("index_map", [.map(tA, tB), tA], tB)]) { (a: [CELValue]) throws(CELEvalError) -> CELValue in
+        t.add("_[_]", [.init("index_list", [.list(tA), .int], tA), .init("index_map", [.map(tA, tB), tA], tB),
+                       .init("optional_list_index_chain", [.optional(.list(tA)), .int], .optional(tA)),
+                       .init("optional_map_index_chain", [.optional(.map(tA, tB)), tA], .optional(tB)),
+                       .init("optional_dyn_index_chain", [.optional(.dyn), .dyn], .optional(.dyn))]) { (a: [CELValue]) throws(CELEvalError) -> CELValue in
             try index(a[0], a[1])
         }
         t.add("_[?_]", [.init("optional_list_index", [.list(tA), .int], .optional(tA)),
-                        .init("optional_map_index", [.map(tA, tB), tA], .optional(tB))]) { (a: [CELValue]) throws(CELEvalError) -> CELValue in
+                        .init("optional_map_index", [.map(tA, tB), tA], .optional(tB)),
+                        .init("optional_list_optindex_chain", [.optional(.list(tA)), .int], .optional(tA)),
+                        .init("optional_map_optindex_chain", [.optional(.map(tA, tB)), tA], .optional(tB)),
+                        .init("optional_dyn_optindex_chain", [.optional(.dyn), .dyn], .optional(.dyn))]) { (a: [CELValue]) throws(CELEvalError) -> CELValue in
             var base = a[0]
             if case .optional(let inner) = base {
                 guard let inner else { return .optional(nil) }

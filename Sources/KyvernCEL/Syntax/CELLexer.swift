@@ -39,7 +39,7 @@ struct CELLexer {
                 out.append(CELLexeme(token: try quoted(raw: false, bytes: false, start: start), offset: start))
                 continue
             }
-            let two = ["==", "!=", "<=", ">=", "&&", "||", "?."]
+            let two = ["==", "!=", "<=", ">=", "&&", "||"]
             if i + 1 < s.count {
                 let pair = String(String.UnicodeScalarView([s[i], s[i + 1]]))
                 if two.contains(pair) {

@@ -151,9 +151,9 @@ struct CELParser {
         var e = start
         while true {
             let off = peek.offset
-            if isPunct(".") || isPunct("?.") {
-                let optional = isPunct("?.")
+            if isPunct(".") {
                 p += 1
+                let optional = eat("?")
                 guard case .ident(let name) = peek.token else {
                     throw CELSyntaxError(message: "Syntax error: no viable alternative at input '.\(peekText)'", offset: peek.offset)
                 }

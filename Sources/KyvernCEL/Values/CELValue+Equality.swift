@@ -7,7 +7,7 @@ extension CELValue {
         switch (self, other) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
+        case (.string(let a), .string(let b)): return a.unicodeScalars.elementsEqual(b.unicodeScalars)
         case (.bytes(let a), .bytes(let b)): return a == b
         case (.duration(let a), .duration(let b)): return a == b
         case (.timestamp(let s1, let n1), .timestamp(let s2, let n2)): return s1 == s2 && n1 == n2
@@ -49,11 +49,8 @@ extension CELValue {
         case (.double(let a), .int(let b)): return Self.compareIntDouble(b, a).map { -$0 }
         case (.uint(let a), .double(let b)):
             if b.isNaN { return nil }
-            if b < 0 { return 1 }
-            if b >= 1.8446744073709552e19 { return -1 }
-            let t = b.rounded(.towardZero), u = UInt64(t)
-            if a != u { return a < u ? -1 : 1 }
-            return t == b ? 0 : (b > t ? -1 : 1)
+            let d = Double(a)
+            return d < b ? -1 : (d > b ? 1 : 0)
         case (.double, .uint): return other.numericCompare(self).map { -$0 }
         default: return nil
         }
@@ -61,11 +58,9 @@ extension CELValue {
 
     private static func compareIntDouble(_ a: Int64, _ b: Double) -> Int? {
         if b.isNaN { return nil }
-        if b < -9.223372036854775808e18 { return 1 }
-        if b >= 9.223372036854775808e18 { return -1 }
-        let t = b.rounded(.towardZero), i = Int64(t)
-        if a != i { return a < i ? -1 : 1 }
-        return t == b ? 0 : (b > t ? -1 : 1)
+        // CEL compares an int with a double as doubles.
+        let d = Double(a)
+        return d < b ? -1 : (d > b ? 1 : 0)
     }
 
     var doubleValue: Double? { if case .double(let d) = self { return d }; return nil }
