@@ -38,6 +38,7 @@ enum CELLibraries {
     static let kubernetes: CELFunctionTable = {
         var t = CELStandardLibrary.table
         CELStringsLibrary.add(&t)
+        CELStringFormat.add(&t)
         CELKubernetesLists.add(&t)
         CELQuantityLibrary.add(&t)
         CELURLLibrary.add(&t)

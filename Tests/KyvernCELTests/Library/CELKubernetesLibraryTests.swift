@@ -19,6 +19,9 @@ import Testing
         ("['a', 'b'].join('-')", .string("a-b")),
         ("strings.quote('a\"b')", .string("\"a\\\"b\"")),
         ("'abc'.reverse()", .string("cba")),
+        ("'%s has %d items (%.2f%%)'.format(['list', 3, 12.345])", .string("list has 3 items (12.35%)")),
+        ("'%x %X %o %b'.format([255, 255, 8, 5])", .string("ff FF 10 101")),
+        ("'%s'.format([[1, 'a']])", .string("[1, a]")),
         ("'abc'.startsWith('ab') && 'abc'.endsWith('bc')", .bool(true)),
         ("'abc123'.matches('^[a-z]+[0-9]+$')", .bool(true)),
         // lists
