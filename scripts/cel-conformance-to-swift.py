@@ -66,6 +66,7 @@ def parse(toks, i=0, end=None):
     while i < len(toks):
         t = toks[i]
         if t == ('p', '}') or t == ('p', '>'): return fields, i + 1
+        if t == ('p', ','): i += 1; continue
         name = t[1]; i += 1
         if toks[i] == ('p', ':'): i += 1
         if toks[i] in (('p', '{'), ('p', '<')):

@@ -140,7 +140,9 @@ struct CELEvaluator {
         values.reserveCapacity(args.count + 1)
         if let target { values.append(try eval(target)) }
         for a in args { values.append(try eval(a)) }
-        guard let fn = functions[function] else { throw CELEvalError("no such overload: \(function)") }
+        guard let fn = functions[function], fn.overloads.contains(where: { $0.params.count == values.count }) else {
+            throw CELEvalError("no such overload: \(function)")
+        }
         try charge(fn.cost(values))
         return try fn.impl(values)
     }

@@ -44,7 +44,7 @@ enum CELStringFormat {
             case .int(let i): return String(i)
             case .uint(let u): return String(u)
             case .double(let d) where d.isNaN: return "NaN"
-            case .double(let d) where d.isInfinite: return d < 0 ? "-Inf" : "Inf"
+            case .double(let d) where d.isInfinite: return d < 0 ? "-Infinity" : "Infinity"
             default: throw CELEvalError("error during formatting: decimal clause can only be used on integers, was given \(arg.celType)")
             }
         case "f", "e":
@@ -57,7 +57,7 @@ enum CELStringFormat {
             default: throw CELEvalError("error during formatting: \(verb == "f" ? "fixed-point" : "scientific") clause can only be used on doubles, was given \(arg.celType)")
             }
             if d.isNaN { return "NaN" }
-            if d.isInfinite { return d < 0 ? "-Inf" : "Inf" }
+            if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
             return String(format: "%.\(p)\(verb)", d)
         case "x", "X", "o", "b":
             let radix = verb == "o" ? 8 : (verb == "b" ? 2 : 16)
@@ -65,6 +65,7 @@ enum CELStringFormat {
             switch arg {
             case .int(let i): s = i < 0 ? "-" + String(i.magnitude, radix: radix) : String(i, radix: radix)
             case .uint(let u): s = String(u, radix: radix)
+            case .bool(let b) where radix == 2: s = b ? "1" : "0"
             case .string(let str) where radix == 16: s = str.utf8.map { String(format: "%02x", $0) }.joined()
             case .bytes(let b) where radix == 16: s = b.map { String(format: "%02x", $0) }.joined()
             default: throw CELEvalError("error during formatting: only integers\(radix == 16 ? ", byte buffers, and strings" : "") can be formatted as \(radix == 16 ? "hex" : (radix == 8 ? "octal" : "binary")), was given \(arg.celType)")
@@ -83,6 +84,7 @@ enum CELStringFormat {
             let entries = m.entries.map { (stringClause($0), stringClause($1)) }.sorted { $0.0 < $1.0 }
             return "{" + entries.map { "\($0): \($1)" }.joined(separator: ", ") + "}"
         case .type(let t): return t.runtimeName
+        case .double(let d) where d.isInfinite: return d < 0 ? "-Infinity" : "Infinity"
         default: return v.displayString
         }
     }
