@@ -10,29 +10,37 @@ struct RuleCompiler {
     /// How many elements an unbounded list or map may have in the largest request.
     static let unboundedCardinality: UInt64 = 3 * 1024 * 1024 / 2
 
-    mutating func node(_ schema: JSONValue, field: String, typeName: String, isRoot: Bool, cardinality: UInt64) -> RuleNode? {
+    /// `uncorrelatable` is the path of the nearest enclosing list whose items cannot be matched with the
+    /// old object's (atomic and set lists): `oldSelf` is refused below it.
+    mutating func node(_ schema: JSONValue, field: String, typeName: String, isRoot: Bool, cardinality: UInt64,
+                       uncorrelatable: String? = nil) -> RuleNode? {
         var properties: [String: RuleNode] = [:]
         for (name, sub) in schema["properties"]?.objectValue ?? [:] {
-            if let n = node(sub, field: "\(field).properties[\(name)]", typeName: "\(typeName).\(name)", isRoot: false, cardinality: cardinality) {
+            if let n = node(sub, field: "\(field).properties[\(name)]", typeName: "\(typeName).\(name)", isRoot: false,
+                            cardinality: cardinality, uncorrelatable: uncorrelatable) {
                 properties[name] = n
             }
         }
         var items: RuleNode?
         if let sub = schema["items"], sub.objectValue != nil {
             let n = schema["maxItems"]?.intValue.map { UInt64(max(0, $0)) } ?? Self.unboundedCardinality
-            items = node(sub, field: "\(field).items", typeName: "\(typeName).@idx", isRoot: false, cardinality: cardinality.ruleCostTimes(n))
+            let correlates = schema["x-kubernetes-list-type"]?.stringValue == "map"
+            items = node(sub, field: "\(field).items", typeName: "\(typeName).@idx", isRoot: false, cardinality: cardinality.ruleCostTimes(n),
+                         uncorrelatable: uncorrelatable ?? (correlates ? nil : field))
         }
         var additional: RuleNode?
         if let sub = schema["additionalProperties"], sub.objectValue != nil {
             let n = schema["maxProperties"]?.intValue.map { UInt64(max(0, $0)) } ?? Self.unboundedCardinality
-            additional = node(sub, field: "\(field).additionalProperties", typeName: "\(typeName).@elem", isRoot: false, cardinality: cardinality.ruleCostTimes(n))
+            additional = node(sub, field: "\(field).additionalProperties", typeName: "\(typeName).@elem", isRoot: false,
+                              cardinality: cardinality.ruleCostTimes(n), uncorrelatable: uncorrelatable)
         }
-        let rules = compileRules(schema, field: field, typeName: typeName, isRoot: isRoot, cardinality: cardinality)
+        let rules = compileRules(schema, field: field, typeName: typeName, isRoot: isRoot, cardinality: cardinality, uncorrelatable: uncorrelatable)
         if rules.isEmpty, properties.isEmpty, items == nil, additional == nil { return nil }
         return RuleNode(schema: schema, rules: rules, properties: properties, items: items, additionalProperties: additional)
     }
 
-    private mutating func compileRules(_ schema: JSONValue, field: String, typeName: String, isRoot: Bool, cardinality: UInt64) -> [CompiledRule] {
+    private mutating func compileRules(_ schema: JSONValue, field: String, typeName: String, isRoot: Bool, cardinality: UInt64,
+                                       uncorrelatable: String?) -> [CompiledRule] {
         guard let list = schema["x-kubernetes-validations"]?.arrayValue, !list.isEmpty else { return [] }
         let selfType = CustomResourceRuleTypes.type(of: schema, name: typeName, root: isRoot)
         var sizes: [String: Double] = [:]
@@ -84,6 +92,11 @@ struct RuleCompiler {
             }
             totalCost = totalCost.ruleCostPlus(cost)
             let usesOldSelf = Self.references(source, "oldSelf")
+            if usesOldSelf, let uncorrelatable {
+                causes.append(CustomResourceRuleMessages.invalid("\(ruleField).rule", CustomResourceRuleMessages.goQuote(source),
+                    "oldSelf cannot be used on the uncorrelatable portion of the schema within \(uncorrelatable)"))
+                continue
+            }
             out.append(CompiledRule(source: source, program: program, messageProgram: messageProgram,
                                     message: rule["message"]?.stringValue ?? "", reason: rule["reason"]?.stringValue,
                                     fieldPath: rule["fieldPath"]?.stringValue, usesOldSelf: usesOldSelf,

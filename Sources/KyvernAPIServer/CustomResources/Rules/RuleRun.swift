@@ -38,16 +38,14 @@ struct RuleRun {
         return "\(path).\(name)"
     }
 
-    /// The old element matching `v`: by the map keys of a `map` list, by equality in a `set`;
-    /// atomic lists do not correlate (their transition rules do not run).
+    /// The old element matching `v` by the map keys of a `map` list; atomic and set lists do not
+    /// correlate (no transition rules are allowed below them).
     static func correlate(_ v: JSONValue, in old: [JSONValue]?, schema: JSONValue) -> JSONValue? {
         guard let old else { return nil }
         switch schema["x-kubernetes-list-type"]?.stringValue {
         case "map":
             let keys = schema["x-kubernetes-list-map-keys"]?.arrayValue?.compactMap(\.stringValue) ?? []
             return old.first { o in keys.allSatisfy { o[$0] == v[$0] } }
-        case "set":
-            return old.first { $0 == v }
         default:
             return nil
         }

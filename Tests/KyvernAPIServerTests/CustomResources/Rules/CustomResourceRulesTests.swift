@@ -80,6 +80,30 @@ import Testing
         ])
     }
 
+    @Test func transitionRulesFollowMapListItemsByKey() throws {
+        let r = try rules("""
+        {"type":"object","properties":{"spec":{"type":"object","properties":{"ports":{"type":"array","maxItems":5,
+          "x-kubernetes-list-type":"map","x-kubernetes-list-map-keys":["name"],
+          "items":{"type":"object","properties":{"name":{"type":"string","maxLength":10},"port":{"type":"integer"}},
+            "x-kubernetes-validations":[{"rule":"self.port >= oldSelf.port","message":"port may only grow"}]}}}}}}
+        """)
+        let old = try schema(#"{"spec":{"ports":[{"name":"a","port":80},{"name":"b","port":90}]}}"#)
+        let new = try schema(#"{"spec":{"ports":[{"name":"b","port":85},{"name":"a","port":81},{"name":"c","port":1}]}}"#)
+        #expect(r.validate(new, old: old) == [
+            .init(type: "FieldValueInvalid", message: #"Invalid value: "object": port may only grow"#, field: "spec.ports[0]"),
+        ])
+    }
+
+    @Test func oldSelfRefusedBelowAtomicLists() throws {
+        let causes = try compileCauses("""
+        {"type":"object","properties":{"spec":{"type":"object","properties":{"items":{"type":"array","maxItems":5,
+          "items":{"type":"string","maxLength":5,"x-kubernetes-validations":[{"rule":"self == oldSelf"}]}}}}}}
+        """)
+        #expect(causes == [.init(type: "FieldValueInvalid",
+            message: #"Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within spec.validation.openAPIV3Schema.properties[spec].properties[items]"#,
+            field: "spec.validation.openAPIV3Schema.properties[spec].properties[items].items.x-kubernetes-validations[0].rule")])
+    }
+
     @Test func rulesRunPerListItemAndMapValue() throws {
         let r = try rules("""
         {"type":"object","properties":{"spec":{"type":"object","properties":{
