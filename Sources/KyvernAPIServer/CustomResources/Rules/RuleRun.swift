@@ -9,7 +9,8 @@ struct RuleRun {
     var stopped = false
 
     mutating func walk(_ node: RuleNode, _ value: JSONValue, _ old: JSONValue?, path: String?) {
-        if stopped { return }
+        // A null (nullable) value has nothing to validate, as upstream skips it.
+        if stopped || value.isNull { return }
         if !node.rules.isEmpty { evaluate(node, value, old, path: path) }
         switch value {
         case .object(let o):

@@ -45,6 +45,11 @@ import Testing
         ])
     }
 
+    @Test func nullValuesAreNotValidated() throws {
+        let r = try rules(replicasSchema)
+        #expect(r.validate(try schema(#"{"spec":null}"#), old: nil).isEmpty)
+    }
+
     @Test func missingFieldIsAnEvaluationError() throws {
         let r = try rules(replicasSchema)
         let causes = r.validate(try schema(#"{"spec":{"replicas":3}}"#), old: nil)
