@@ -97,10 +97,20 @@ struct CELChecker {
                 _ = error(c.iterRange, "expression of type '\(range)' cannot be range of a comprehension (must be list, map, or dynamic)")
                 iterType = .dyn
             }
+            var secondType = CELType.dyn
+            if c.iterVar2 != nil {
+                switch range {
+                case .list(let el): secondType = el; iterType = .int
+                case .map(_, let v): secondType = v
+                case .object: secondType = .dyn
+                default: break
+                }
+            }
             let accuType = check(c.accuInit)
             locals.append((c.iterVar, iterType))
+            locals.append((c.iterVar2 ?? "", secondType))
             locals.append((c.accuVar, accuType))
-            defer { locals.removeLast(2) }
+            defer { locals.removeLast(3) }
             check(c.loopCondition)
             switch c.macro {
             case "map", "filter":

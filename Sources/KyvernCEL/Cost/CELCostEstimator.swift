@@ -87,8 +87,16 @@ struct CELCostEstimator {
             let rangePath = path(c.iterRange)
             let elemPath: String
             if case .map = types[c.iterRange.id] { elemPath = (rangePath ?? "?") + ".@keys" } else { elemPath = (rangePath ?? "?") + ".@items" }
-            locals.append((c.iterVar, elemPath))
-            defer { locals.removeLast() }
+            if let v2 = c.iterVar2 {
+                // Two variables: index or key first, then the element or value.
+                let valuePath = (rangePath ?? "?") + (elemPath.hasSuffix(".@keys") ? ".@values" : ".@items")
+                locals.append((c.iterVar, "?"))
+                locals.append((v2, valuePath))
+            } else {
+                locals.append((c.iterVar, elemPath))
+                locals.append(("", "?"))
+            }
+            defer { locals.removeLast(2) }
             var per = cost(c.loopCondition)
             if c.macro == "map" || c.macro == "filter" {
                 // `accu + [elem]` appends one element; count the predicate and the element, not a list copy.

@@ -160,22 +160,28 @@ struct CELEvaluator {
             return r
         }
         let items: [CELValue]
+        var seconds: [CELValue]?
         switch range {
-        case .list(let l): items = l
-        case .map(let m): items = m.keys
+        case .list(let l):
+            items = c.iterVar2 == nil ? l : l.indices.map { .int(Int64($0)) }
+            if c.iterVar2 != nil { seconds = l }
+        case .map(let m):
+            items = m.keys
+            if c.iterVar2 != nil { seconds = m.values }
         default: throw CELEvalError("cannot iterate over \(range.celType.runtimeName)")
         }
         if c.macro == "all" || c.macro == "exists", case .call(_, nil, let stepArgs) = c.loopStep.kind {
-            return try quantifier(items, c.iterVar, predicate: stepArgs[1], decidingValue: c.macro == "exists")
+            return try quantifier(items, seconds, c, predicate: stepArgs[1], decidingValue: c.macro == "exists")
         }
         var accu = try eval(c.accuInit)
         // map and filter append in place instead of re-building the accumulator list per element.
         let appends = c.macro == "map" || c.macro == "filter"
         var built: [CELValue] = []
-        for item in items {
+        for (n, item) in items.enumerated() {
             try charge(1)
             locals.append((c.iterVar, item))
-            defer { locals.removeLast() }
+            locals.append((c.iterVar2 ?? "", seconds?[n] ?? .null))
+            defer { locals.removeLast(2) }
             if appends {
                 if let elem = try appendStep(c) { built.append(elem) }
                 continue
@@ -193,12 +199,14 @@ struct CELEvaluator {
 
     /// `all` and `exists`: the first element whose predicate is `decidingValue` decides; an error in
     /// another element surfaces only when none decides, as CEL's commutative logic requires.
-    private mutating func quantifier(_ items: [CELValue], _ iterVar: String, predicate: CELExpr, decidingValue: Bool) throws(CELEvalError) -> CELValue {
+    private mutating func quantifier(_ items: [CELValue], _ seconds: [CELValue]?, _ c: CELComprehension, predicate: CELExpr,
+                                     decidingValue: Bool) throws(CELEvalError) -> CELValue {
         var firstError: CELEvalError?
-        for item in items {
+        for (n, item) in items.enumerated() {
             try charge(1)
-            locals.append((iterVar, item))
-            defer { locals.removeLast() }
+            locals.append((c.iterVar, item))
+            locals.append((c.iterVar2 ?? "", seconds?[n] ?? .null))
+            defer { locals.removeLast(2) }
             do throws(CELEvalError) {
                 let v = try eval(predicate)
                 guard case .bool(let b) = v else { throw CELEvalError.noSuchOverload(decidingValue ? "_||_" : "_&&_") }

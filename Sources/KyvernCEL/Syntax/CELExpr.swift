@@ -34,6 +34,8 @@ package struct CELComprehension: Sendable {
     package var result: CELExpr
     /// Which macro produced it, for messages and cost estimation.
     package var macro: String
+    /// The second variable of a two-variable comprehension (`l.all(i, v, ...)`: index or key, then value).
+    package var iterVar2: String? = nil
 }
 
 package struct CELExpr: Sendable {

@@ -294,8 +294,8 @@ struct CELParser {
             return node(offset, .select(operand: operand, field: field, testOnly: true, optional: false))
         }
         guard let target else { return node(offset, .call(function: name, target: nil, args: args)) }
-        let macros: [String: Set<Int>] = ["all": [2], "exists": [2], "exists_one": [2], "map": [2, 3], "filter": [2],
-                                          "optMap": [2], "optFlatMap": [2]]
+        let macros: [String: Set<Int>] = ["all": [2, 3], "exists": [2, 3], "exists_one": [2, 3], "existsOne": [3],
+                                          "map": [2, 3], "filter": [2], "optMap": [2], "optFlatMap": [2]]
         guard let arities = macros[name], arities.contains(args.count) else {
             return node(offset, .call(function: name, target: target, args: args))
         }
@@ -303,6 +303,18 @@ struct CELParser {
             throw CELSyntaxError(message: "argument must be a simple name", offset: args[0].offset)
         }
         if v == celAccumulator { throw CELSyntaxError(message: "iteration variable overwrites accumulator variable", offset: args[0].offset) }
+        // Two-variable forms (`all(i, v, p)`): the predicate is the third argument.
+        var twoVar: String?
+        var args = args
+        let macroName = name == "existsOne" ? "exists_one" : name
+        if args.count == 3, ["all", "exists", "exists_one"].contains(macroName) {
+            guard case .ident(let v2) = args[1].kind else {
+                throw CELSyntaxError(message: "argument must be a simple name", offset: args[1].offset)
+            }
+            if v2 == v { throw CELSyntaxError(message: "duplicate variable name: \(v)", offset: args[1].offset) }
+            twoVar = v2
+            args = [args[0], args[2]]
+        }
         let accu = { (s: inout CELParser) in s.node(offset, .ident(celAccumulator)) }
         func call(_ s: inout CELParser, _ f: String, _ a: [CELExpr]) -> CELExpr { s.node(offset, .call(function: f, target: nil, args: a)) }
         func lit(_ s: inout CELParser, _ v: CELValue) -> CELExpr { s.node(offset, .literal(v)) }
@@ -314,7 +326,7 @@ struct CELParser {
             return node(offset, .comprehension(comp))
         }
         var initial: CELExpr, cond: CELExpr, step: CELExpr, result: CELExpr
-        switch name {
+        switch macroName {
         case "all":
             initial = lit(&self, .bool(true))
             cond = call(&self, "@not_strictly_false", [accu(&self)])
@@ -345,7 +357,7 @@ struct CELParser {
             result = accu(&self)
         }
         let comp = CELComprehension(iterVar: v, iterRange: target, accuVar: celAccumulator, accuInit: initial,
-                                    loopCondition: cond, loopStep: step, result: result, macro: name)
+                                    loopCondition: cond, loopStep: step, result: result, macro: macroName, iterVar2: twoVar)
         return node(offset, .comprehension(comp))
     }
 }

@@ -81,6 +81,11 @@ import Testing
         // An error in one element is absorbed when another decides the result.
         #expect(value("[0, 1].exists(x, 1 / x == 1)")?.same(.bool(true)) == true)
         #expect(value("[[1, 2], [3]].map(l, l.size())")?.same(.list([.int(2), .int(1)])) == true)
+        // Two-variable forms: index and element, key and value.
+        #expect(value("[10, 20].all(i, v, v == (i + 1) * 10)")?.same(.bool(true)) == true)
+        #expect(value("{'a': 1, 'b': 2}.exists(k, v, k == 'b' && v == 2)")?.same(.bool(true)) == true)
+        #expect(value("[1, 2, 3].exists_one(i, v, i == v)")?.same(.bool(false)) == true)
+        #expect(value("[0, 2, 3].existsOne(i, v, i == v)")?.same(.bool(true)) == true)
     }
 
     @Test func hasAndFieldSelection() {
