@@ -26,7 +26,7 @@ struct RuleCompiler {
             let n = schema["maxItems"]?.intValue.map { UInt64(max(0, $0)) } ?? Self.unboundedCardinality
             let correlates = schema["x-kubernetes-list-type"]?.stringValue == "map"
             items = node(sub, field: "\(field).items", typeName: "\(typeName).@idx", isRoot: false, cardinality: cardinality.ruleCostTimes(n),
-                         uncorrelatable: uncorrelatable ?? (correlates ? nil : field))
+                         uncorrelatable: uncorrelatable ?? (correlates ? nil : "\(field).items"))
         }
         var additional: RuleNode?
         if let sub = schema["additionalProperties"], sub.objectValue != nil {
@@ -95,6 +95,11 @@ struct RuleCompiler {
             if usesOldSelf, let uncorrelatable {
                 causes.append(CustomResourceRuleMessages.invalid("\(ruleField).rule", CustomResourceRuleMessages.goQuote(source),
                     "oldSelf cannot be used on the uncorrelatable portion of the schema within \(uncorrelatable)"))
+                continue
+            }
+            if !usesOldSelf, let flag = rule["optionalOldSelf"]?.boolValue {
+                causes.append(CustomResourceRuleMessages.invalid("\(ruleField).optionalOldSelf", flag ? "true" : "false",
+                    "may not be set if oldSelf is not used in rule"))
                 continue
             }
             out.append(CompiledRule(source: source, program: program, messageProgram: messageProgram,

@@ -105,8 +105,22 @@ import Testing
           "items":{"type":"string","maxLength":5,"x-kubernetes-validations":[{"rule":"self == oldSelf"}]}}}}}}
         """)
         #expect(causes == [.init(type: "FieldValueInvalid",
-            message: #"Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within spec.validation.openAPIV3Schema.properties[spec].properties[items]"#,
+            message: #"Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema within spec.validation.openAPIV3Schema.properties[spec].properties[items].items"#,
             field: "spec.validation.openAPIV3Schema.properties[spec].properties[items].items.x-kubernetes-validations[0].rule")])
+    }
+
+    @Test func optionalOldSelfNeedsOldSelf() throws {
+        let causes = try compileCauses("""
+        {"type":"object","properties":{"spec":{"type":"object","x-kubernetes-validations":[{"rule":"true","optionalOldSelf":true}]}}}
+        """)
+        #expect(causes == [.init(type: "FieldValueInvalid", message: "Invalid value: true: may not be set if oldSelf is not used in rule",
+                                 field: "spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].optionalOldSelf")])
+        let r = try rules("""
+        {"type":"object","properties":{"spec":{"type":"object","properties":{"n":{"type":"integer"}},
+          "x-kubernetes-validations":[{"rule":"!oldSelf.hasValue() || self.n >= oldSelf.value().n","optionalOldSelf":true,"message":"n may only grow"}]}}}
+        """)
+        #expect(r.validate(try schema(#"{"spec":{"n":1}}"#), old: nil).isEmpty)
+        #expect(r.validate(try schema(#"{"spec":{"n":1}}"#), old: try schema(#"{"spec":{"n":2}}"#)).map(\.message) == [#"Invalid value: "object": n may only grow"#])
     }
 
     @Test func rulesRunPerListItemAndMapValue() throws {
