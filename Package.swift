@@ -47,6 +47,8 @@ let package = Package(
             swiftSettings: settings
         ),
         .target(name: "KyvernStore", swiftSettings: settings),
+        // The CEL interpreter behind CRD validation rules and admission policies: pure code, no I/O.
+        .target(name: "KyvernCEL", dependencies: ["KyvernAPI"], swiftSettings: settings),
         .target(
             name: "KyvernStoreSQLite",
             dependencies: [
@@ -75,6 +77,7 @@ let package = Package(
             name: "KyvernAPIServer",
             dependencies: [
                 "KyvernAPI",
+                "KyvernCEL",
                 "KyvernStore",
                 "CZlib",
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -243,6 +246,7 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "KyvernAPITests", dependencies: ["KyvernAPI"], swiftSettings: settings),
+        .testTarget(name: "KyvernCELTests", dependencies: ["KyvernCEL", "KyvernAPI"], swiftSettings: settings),
         .testTarget(
             name: "KyvernSchedulerTests",
             dependencies: [
