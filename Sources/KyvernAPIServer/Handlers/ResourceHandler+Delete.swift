@@ -14,6 +14,9 @@ extension ResourceHandler {
     func delete(_ request: ResourceRequest, name: String) async throws -> Reply {
         let info = request.info
         let options = try DeleteOptions(request)
+        if admissionWebhooks != nil, let current = await cache.get(key: key(request, name: name)) {
+            try await admitDeleteWebhooks(current.object, request: request)
+        }
         if info.group.isEmpty && info.resource == "namespaces" {
             return try await deleteNamespace(request, name: name, options: options)
         }

@@ -20,6 +20,8 @@ struct ResourceHandler: Sendable {
     var authorizer: Authorizer?
     /// Mints ServiceAccount tokens for `serviceaccounts/token` (nil: the subresource is absent).
     var tokenIssuer: ServiceAccountTokenIssuer?
+    /// Calls the admission webhooks configured in the cluster (nil: none are called).
+    var admissionWebhooks: WebhookDispatcher?
 
     var cache: WatchCache { storage.cache }
 

@@ -5,7 +5,11 @@ import KyvernAPI
 enum ObjectValidation {
     /// The causes that make `object` invalid; `old` is the stored object on update, nil on create.
     static func validate(_ object: JSONValue, old: JSONValue?, info: ResourceInfo, schemas: SchemaSet) -> [APIError.Cause] {
-        let kindCauses = kindRules(object, info: info)
+        var kindCauses = kindRules(object, info: info)
+        if info.group == "admissionregistration.k8s.io", info.resource.hasSuffix("webhookconfigurations") {
+            kindCauses += WebhookConfigurationValidation.validate(object, old: old,
+                                                                  mutating: info.resource == "mutatingwebhookconfigurations")
+        }
         // Upstream's own checks word a missing field more precisely (e.g. a port of 0 is out of
         // range), so the schema's "Required value" is kept only for fields they did not mention.
         let mentioned = Set(kindCauses.map(\.field)).union(fieldsDecidedByKindRules(info))
