@@ -22,15 +22,15 @@ from e2e_harness import free_port, status_of
 ADMISSION_CONFIGS = "/apis/admissionregistration.k8s.io/v1"
 
 
-def make_certificates(directory: Path) -> tuple[Path, Path, bytes]:
-    """A CA and a serving certificate for 127.0.0.1 signed by it: (cert, key, CA PEM)."""
+def make_certificates(directory: Path, san: str = "IP:127.0.0.1") -> tuple[Path, Path, bytes]:
+    """A CA and a serving certificate for `san` signed by it: (cert, key, CA PEM)."""
     def run(*args: str) -> None:
         subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
 
     run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=e2e-webhook-ca",
         "-keyout", "ca.key", "-out", "ca.crt")
     run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "tls.key", "-out", "tls.csr")
-    (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    (directory / "san.ext").write_text(f"subjectAltName={san}\n")
     run("x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1",
         "-extfile", "san.ext", "-out", "tls.crt")
     return directory / "tls.crt", directory / "tls.key", (directory / "ca.crt").read_bytes()
@@ -294,3 +294,30 @@ def test_invalid_configurations_are_refused_with_upstreams_messages(cluster, con
                      "webhooks[0].timeoutSeconds: Invalid value: 40: the timeout value must be between 1 and 30 seconds",
                      "webhooks[0].clientConfig.url: Invalid value: \"http\": 'https' is the only allowed URL scheme; desired format: https://host[/path]"):
         assert expected in message, message
+
+
+def test_a_service_webhook_is_called_by_the_services_dns_name(cluster, ns, configs, tmp_path):
+    """clientConfig.service: the certificate is checked against <name>.<namespace>.svc; the address
+    comes from the Service (here an ExternalName pointing at this host)."""
+    cert, key, ca = make_certificates(tmp_path, san=f"DNS:hooks.{ns}.svc")
+    server = WebhookServer(cert, key)
+    try:
+        cluster.ok_json(cluster.post(f"/api/v1/namespaces/{ns}/services", {
+            "apiVersion": "v1", "kind": "Service", "metadata": {"name": "hooks"},
+            "spec": {"type": "ExternalName", "externalName": "127.0.0.1", "ports": [{"port": server.port}]}}), 201)
+        hook = webhook("svc.e2e.kyvern.dev", "", base64.b64encode(ca).decode(), ns)
+        hook["clientConfig"] = {"service": {"namespace": ns, "name": "hooks", "path": "/validate", "port": server.port},
+                                "caBundle": base64.b64encode(ca).decode()}
+        configs.create("Validating", [hook])
+        cp = kubectl_create(cluster, ns, pod_manifest("denied", {"deny": "yes"}))
+        assert cp.returncode != 0
+        assert 'admission webhook "svc.e2e.kyvern.dev" denied the request: pods labelled deny=yes are not allowed' in cp.stderr, cp.stderr
+        assert server.reviews and server.reviews[0]["path"] == "/validate?timeout=5s", server.reviews
+        # Without the Service the call fails, naming the URL upstream builds.
+        cluster.delete(f"/api/v1/namespaces/{ns}/services/hooks")
+        cp = kubectl_create(cluster, ns, pod_manifest("no-service"))
+        assert cp.returncode != 0
+        assert (f'failed calling webhook "svc.e2e.kyvern.dev": failed to call webhook: '
+                f'Post "https://hooks.{ns}.svc:{server.port}/validate?timeout=5s": service "hooks" not found') in cp.stderr, cp.stderr
+    finally:
+        server.stop()
