@@ -14,7 +14,8 @@ extension ResourceHandler {
     func delete(_ request: ResourceRequest, name: String) async throws -> Reply {
         let info = request.info
         let options = try DeleteOptions(request)
-        if admissionWebhooks != nil, let current = await cache.get(key: key(request, name: name)) {
+        if let webhooks = admissionWebhooks, await webhooks.isConfigured,
+           let current = try await storage.read(key: key(request, name: name)) {
             try await admitDeleteWebhooks(current.object, request: request)
         }
         if info.group.isEmpty && info.resource == "namespaces" {

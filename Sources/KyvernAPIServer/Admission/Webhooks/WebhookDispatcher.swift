@@ -23,6 +23,15 @@ struct WebhookDispatcher: Sendable {
         var warnings: [String]
     }
 
+    /// Whether any webhook is configured (a delete reads the stored object only then).
+    var isConfigured: Bool {
+        get async {
+            let hasMutating = await !webhooks(.mutating).isEmpty
+            let hasValidating = await !webhooks(.validating).isEmpty
+            return hasMutating || hasValidating
+        }
+    }
+
     // MARK: mutating
 
     func mutate(_ attributes: AdmissionAttributes) async throws -> Mutation {
