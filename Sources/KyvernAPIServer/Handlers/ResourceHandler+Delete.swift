@@ -199,8 +199,10 @@ extension ResourceHandler {
         let prefix = StorageKeys.prefix(info, namespace: request.namespace)
         let snapshot = await cache.list(bucket: bucket, keyPrefix: prefix)
         let listed = snapshot.items.filter { filter.matches($0.object) }
+        let hooked = await admissionWebhooks?.isConfigured ?? false
         for object in listed {
             let name = object.object[path: ["metadata", "name"]]?.stringValue ?? ""
+            if hooked { try await admitDeleteWebhooks(object.object, request: request) }
             do {
                 _ = try await deleteObject(info, key: object.key, name: name, options: deleteOptions)
             } catch let error as APIError where error.code == 404 {

@@ -22,6 +22,8 @@ struct AdmissionAttributes: Sendable {
     var operation: Operation
     var group: String
     var version: String
+    /// The version the client used, when a webhook is sent the request in another one (matchPolicy Equivalent).
+    var requestVersion: String?
     var kind: String
     var resource: String
     var subresource: String

@@ -14,15 +14,16 @@ enum AdmissionReview {
 
     /// The request body in `version` (`v1` or `v1beta1`: the same shape, another apiVersion).
     static func request(_ attributes: AdmissionAttributes, uid: String, version: String) -> JSONValue {
+        let requested = attributes.requestVersion ?? attributes.version
         var request: [String: JSONValue] = [
             "uid": .string(uid),
             "kind": ["group": .string(attributes.group), "version": .string(attributes.version),
                      "kind": .string(attributes.kind)],
             "resource": ["group": .string(attributes.group), "version": .string(attributes.version),
                          "resource": .string(attributes.resource)],
-            "requestKind": ["group": .string(attributes.group), "version": .string(attributes.version),
+            "requestKind": ["group": .string(attributes.group), "version": .string(requested),
                             "kind": .string(attributes.kind)],
-            "requestResource": ["group": .string(attributes.group), "version": .string(attributes.version),
+            "requestResource": ["group": .string(attributes.group), "version": .string(requested),
                                 "resource": .string(attributes.resource)],
             "operation": .string(attributes.operation.rawValue),
             "userInfo": userInfo(attributes.user),

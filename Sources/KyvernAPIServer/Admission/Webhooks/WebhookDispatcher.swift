@@ -148,6 +148,7 @@ struct WebhookDispatcher: Sendable {
         }
         var sent = attributes
         if version != attributes.version {
+            sent.requestVersion = attributes.version
             sent.version = version
             let apiVersion = JSONValue.string(attributes.group.isEmpty ? version : "\(attributes.group)/\(version)")
             sent.object?["apiVersion"] = apiVersion

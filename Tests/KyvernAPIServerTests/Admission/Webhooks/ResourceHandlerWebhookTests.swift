@@ -119,6 +119,10 @@ import Testing
                 try await harness.send("DELETE", "/api/v1/namespaces/ns/configmaps/keep")
             }
             #expect(kept?.message == "admission webhook \"check.example.com\" denied the request: keep it")
+            let collection = await #expect(throws: APIError.self) {
+                try await harness.send("DELETE", "/api/v1/namespaces/ns/configmaps")
+            }
+            #expect(collection?.message == "admission webhook \"check.example.com\" denied the request: keep it")
             let (status, _, _) = try await harness.send("GET", "/api/v1/namespaces/ns/configmaps/keep")
             #expect(status == 200)
         }
