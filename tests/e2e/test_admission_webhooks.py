@@ -321,3 +321,14 @@ def test_a_service_webhook_is_called_by_the_services_dns_name(cluster, ns, confi
                 f'Post "https://hooks.{ns}.svc:{server.port}/validate?timeout=5s": service "hooks" not found') in cp.stderr, cp.stderr
     finally:
         server.stop()
+
+
+def test_a_webhook_whose_certificate_is_not_trusted_fails_the_call(cluster, ns, configs, webhook_server, tmp_path):
+    _, _, other_ca = make_certificates(tmp_path)
+    configs.create("Validating", [webhook("untrusted.e2e.kyvern.dev", webhook_server.url("/validate"),
+                                          base64.b64encode(other_ca).decode(), ns)])
+    cp = kubectl_create(cluster, ns, pod_manifest("untrusted"))
+    assert cp.returncode != 0
+    assert ('failed calling webhook "untrusted.e2e.kyvern.dev": failed to call webhook: '
+            f'Post "{webhook_server.url("/validate")}?timeout=5s": tls: failed to verify certificate: '
+            'x509: certificate signed by unknown authority') in cp.stderr, cp.stderr

@@ -3,7 +3,8 @@ import KyvernAPI
 /// Where the write path calls the admission webhooks: mutating ones after the built-in mutating
 /// admission (the object they change is checked again), validating ones last before storage.
 extension ResourceHandler {
-    /// Runs the mutating webhooks on `object`; when they changed it, defaults and validates it again.
+    /// Runs the mutating webhooks on `object`; when they changed it, defaults and validates it again,
+    /// and Pod Security (a validating step upstream runs after them) looks at it again.
     func admitMutatingWebhooks(_ object: inout JSONValue, old: JSONValue?, request: ResourceRequest,
                                operation: AdmissionAttributes.Operation) async throws {
         guard let webhooks = admissionWebhooks else { return }
@@ -15,6 +16,7 @@ extension ResourceHandler {
         ObjectDefaults.apply(to: &changed, info: info)
         try validateMeta(changed, info)
         try validateObject(changed, old: old, info: info)
+        try await admitPodSecurity(changed, old: old, request: request)
         object = changed
     }
 
