@@ -1,4 +1,5 @@
 import KyvernAPI
+import Logging
 
 /// Where the write path calls the admission webhooks: mutating ones after the built-in mutating
 /// admission (the object they change is checked again), validating ones last before storage.
@@ -57,14 +58,16 @@ extension ResourceHandler {
 
 extension WebhookDispatcher {
     /// The dispatcher the server uses: configurations, namespaces and Services from the watch cache.
-    static func live(cache: WatchCache) -> WebhookDispatcher {
+    static func live(cache: WatchCache, logger: Logger) -> WebhookDispatcher {
         let registry = WebhookRegistry(cache: cache)
-        return WebhookDispatcher(
+        var dispatcher = WebhookDispatcher(
             webhooks: { await registry.webhooks($0) },
             matcher: WebhookMatcher(namespaceLabels: { await registry.namespaceLabels($0) },
                                     equivalentVersions: { WebhookRegistry.servedVersions(group: $0, resource: $1) }),
             transport: HTTPWebhookTransport(),
             resolveService: { try await registry.resolveService(namespace: $0, name: $1, port: $2) },
             matchConditions: nil)
+        dispatcher.logger = logger
+        return dispatcher
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KyvernAPI
+import Logging
 
 /// Calls the webhooks that match a request, as upstream's MutatingAdmissionWebhook and
 /// ValidatingAdmissionWebhook plugins do: mutating ones in order, each seeing the object the
@@ -15,6 +16,8 @@ struct WebhookDispatcher: Sendable {
     /// and every condition counts as met.
     var matchConditions: (@Sendable ([AdmissionWebhook.MatchCondition], AdmissionAttributes) throws -> Bool)?
     var newUID: @Sendable () -> String = { UUID().uuidString.lowercased() }
+    /// Where failing open or closed is reported, as upstream logs it.
+    var logger = Logger(label: "kyvern.admission.webhooks")
 
     /// What the mutating phase did: the object it leaves and the webhooks' warnings.
     struct Mutation: Sendable {
@@ -53,6 +56,7 @@ struct WebhookDispatcher: Sendable {
                     guard let answered = try await call(hook, current, version: version) else { continue }
                     verdict = answered
                 } catch let error as WebhookCallError {
+                    report(error, hook: hook, attributes: current)
                     if hook.failurePolicy == .ignore { continue }
                     throw error.apiError
                 }
@@ -116,12 +120,21 @@ struct WebhookDispatcher: Sendable {
             guard verdict.allowed else { return .failure(WebhookMessages.denied(webhook: hook.name, status: verdict.status)) }
             return .success(verdict.warnings)
         } catch let error as WebhookCallError {
+            report(error, hook: hook, attributes: attributes)
             return hook.failurePolicy == .ignore ? .success([]) : .failure(error.apiError)
         } catch let error as APIError {
             return .failure(error)
         } catch {
             return .failure(.internalError(String(describing: error)))
         }
+    }
+
+    private func report(_ error: WebhookCallError, hook: AdmissionWebhook, attributes: AdmissionAttributes) {
+        let failing = hook.failurePolicy == .ignore ? "open" : "closed"
+        logger.warning("Failed calling webhook, failing \(failing)", metadata: [
+            "webhook": "\(hook.name)", "error": "\(error.reason)", "resource": "\(attributes.resource)",
+            "namespace": "\(attributes.namespace)", "name": "\(attributes.name)",
+        ])
     }
 
     // MARK: one call

@@ -21,7 +21,7 @@ import Testing
             let transport = FakeWebhookTransport(respond: respond)
             var handler = ResourceHandler(storage: ObjectStorage(store: store, cache: cache),
                                           pruner: SchemaPruner(schemas: try SchemaSet.bundled()), logger: logger)
-            var dispatcher = WebhookDispatcher.live(cache: cache)
+            var dispatcher = WebhookDispatcher.live(cache: cache, logger: logger)
             dispatcher.transport = transport
             handler.admissionWebhooks = dispatcher
             let harness = Harness(cache: cache, handler: handler)
