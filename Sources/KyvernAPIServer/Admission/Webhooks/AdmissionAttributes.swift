@@ -25,6 +25,10 @@ struct AdmissionAttributes: Sendable {
     /// The version the client used, when a webhook is sent the request in another one (matchPolicy Equivalent).
     var requestVersion: String?
     var kind: String
+    /// The group and version of `kind` when they differ from the resource's (a `scale` subresource
+    /// is an autoscaling/v1 Scale).
+    var kindGroup: String?
+    var kindVersion: String?
     var resource: String
     var subresource: String
     var namespace: String

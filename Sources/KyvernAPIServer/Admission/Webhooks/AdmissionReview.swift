@@ -15,13 +15,15 @@ enum AdmissionReview {
     /// The request body in `version` (`v1` or `v1beta1`: the same shape, another apiVersion).
     static func request(_ attributes: AdmissionAttributes, uid: String, version: String) -> JSONValue {
         let requested = attributes.requestVersion ?? attributes.version
+        let kindGroup = JSONValue.string(attributes.kindGroup ?? attributes.group)
+        let kindVersion = attributes.kindVersion
         var request: [String: JSONValue] = [
             "uid": .string(uid),
-            "kind": ["group": .string(attributes.group), "version": .string(attributes.version),
+            "kind": ["group": kindGroup, "version": .string(kindVersion ?? attributes.version),
                      "kind": .string(attributes.kind)],
             "resource": ["group": .string(attributes.group), "version": .string(attributes.version),
                          "resource": .string(attributes.resource)],
-            "requestKind": ["group": .string(attributes.group), "version": .string(requested),
+            "requestKind": ["group": kindGroup, "version": .string(kindVersion ?? requested),
                             "kind": .string(attributes.kind)],
             "requestResource": ["group": .string(attributes.group), "version": .string(requested),
                                 "resource": .string(attributes.resource)],

@@ -13,6 +13,12 @@ extension ResourceHandler {
         let mutation = try await webhooks.mutate(attributes)
         request.admission.set("webhook.mutating", mutation.warnings)
         guard mutation.changed, var changed = mutation.object else { return }
+        if Self.sendsScale(request) {
+            // Webhooks saw the Scale; what they may change of it is the replica count.
+            let replicas = changed[path: ["spec", "replicas"]]
+            changed = object
+            changed[path: ["spec", "replicas"]] = replicas
+        }
         let info = request.info
         ObjectDefaults.apply(to: &changed, info: info)
         try validateMeta(changed, info)
@@ -50,9 +56,23 @@ extension ResourceHandler {
         }
         var namespace = request.namespace
         if request.info.group.isEmpty && request.info.resource == "namespaces" { namespace = name }
-        return AdmissionAttributes(operation: operation, info: request.info, subresource: request.target.subresource,
-                                   namespace: namespace, name: name, object: object, oldObject: old,
-                                   user: request.user, dryRun: request.dryRun, options: .object(options))
+        var attributes = AdmissionAttributes(operation: operation, info: request.info, subresource: request.target.subresource,
+                                             namespace: namespace, name: name, object: object, oldObject: old,
+                                             user: request.user, dryRun: request.dryRun, options: .object(options))
+        if Self.sendsScale(request) {
+            attributes.kind = "Scale"
+            attributes.kindGroup = "autoscaling"
+            attributes.kindVersion = "v1"
+            attributes.object = object.map(Self.scaleObject(of:))
+            attributes.oldObject = old.map(Self.scaleObject(of:))
+        }
+        return attributes
+    }
+
+    /// Upstream sends a `scale` write as the autoscaling/v1 Scale it is (built-in kinds, whose
+    /// replicas are at `spec.replicas`).
+    static func sendsScale(_ request: ResourceRequest) -> Bool {
+        request.target.subresource == "scale" && request.info.definition.hasPrefix("io.k8s.api.")
     }
 }
 

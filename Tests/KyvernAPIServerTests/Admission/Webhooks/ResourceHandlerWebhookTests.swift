@@ -173,3 +173,45 @@ import Testing
         }
     }
 }
+
+extension ResourceHandlerWebhookTests {
+    @Test func aScaleIsSentAsAScaleAndItsReplicasMayBeChanged() async throws {
+        try await Harness.run(respond: { _, review in
+            #expect(review[path: ["request", "kind"]] == ["group": "autoscaling", "version": "v1", "kind": "Scale"])
+            #expect(review[path: ["request", "resource"]] == ["group": "apps", "version": "v1", "resource": "deployments"])
+            #expect(review[path: ["request", "subResource"]] == "scale")
+            #expect(review[path: ["request", "object", "kind"]] == "Scale")
+            #expect(review[path: ["request", "oldObject", "spec", "replicas"]] == 1)
+            let capped = Data(JSONValue.array([["op": "replace", "path": "/spec/replicas", "value": 3]]).serialized())
+            return ["allowed": true, "patchType": "JSONPatch", "patch": .string(capped.base64EncodedString())]
+        }) { harness, transport in
+            try await harness.send("POST", "/api/v1/namespaces", body: ["metadata": ["name": "ns"]])
+            var configuration = Self.configuration("Mutating", name: "cap.example.com")
+            configuration[path: ["webhooks"]] = .array([configuration["webhooks"]!.arrayValue![0].merging(
+                ["rules": [["operations": ["UPDATE"], "apiGroups": ["apps"], "apiVersions": ["v1"], "resources": ["deployments/scale"]]]])])
+            try await harness.send("POST", "\(Self.admission)/mutatingwebhookconfigurations", body: configuration)
+            let labels: JSONValue = ["app": "web"]
+            try await harness.send("POST", "/apis/apps/v1/namespaces/ns/deployments", body: [
+                "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web"],
+                "spec": ["replicas": 1, "selector": ["matchLabels": labels],
+                         "template": ["metadata": ["labels": labels],
+                                      "spec": ["containers": [["name": "app", "image": "nginx"]]]]]])
+            #expect(transport.calls.all.isEmpty)
+            let (_, scale, _) = try await harness.send("PUT", "/apis/apps/v1/namespaces/ns/deployments/web/scale", body: [
+                "apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": ["name": "web", "namespace": "ns"],
+                "spec": ["replicas": 10]])
+            #expect(scale[path: ["spec", "replicas"]] == 3)
+            let (_, deployment, _) = try await harness.send("GET", "/apis/apps/v1/namespaces/ns/deployments/web")
+            #expect(deployment[path: ["spec", "replicas"]] == 3)
+            #expect(transport.calls.all.count == 1)
+        }
+    }
+}
+
+private extension JSONValue {
+    func merging(_ other: [String: JSONValue]) -> JSONValue {
+        var copy = self
+        for (key, value) in other { copy[key] = value }
+        return copy
+    }
+}
