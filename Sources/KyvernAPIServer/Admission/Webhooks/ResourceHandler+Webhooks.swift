@@ -36,6 +36,22 @@ extension ResourceHandler {
         request.admission.set("webhook.validating", warnings)
     }
 
+    /// Both phases for a create on a subresource whose body is its own kind (a pod's Binding or
+    /// Eviction), sent as upstream sends it: CREATE of `pods/<subresource>` with that object.
+    /// A mutation of such a body is not applied.
+    func admitSubresourceCreateWebhooks(_ request: ResourceRequest, kind: (group: String, version: String, kind: String)) async throws {
+        guard let webhooks = admissionWebhooks, await webhooks.isConfigured else { return }
+        let body = try BodyDecoder.decode(request.body, contentType: request.contentType, what: kind.kind)
+        var attributes = webhookAttributes(request, operation: .create, object: body, old: nil)
+        attributes.name = request.target.name ?? attributes.name
+        attributes.kind = kind.kind
+        attributes.kindGroup = kind.group
+        attributes.kindVersion = kind.version
+        let mutation = try await webhooks.mutate(attributes)
+        let warnings = try await webhooks.validate(attributes)
+        request.admission.set("webhook.subresource", mutation.warnings + warnings)
+    }
+
     /// Both phases for a delete, which has no new object to mutate.
     func admitDeleteWebhooks(_ old: JSONValue, request: ResourceRequest) async throws {
         guard let webhooks = admissionWebhooks else { return }

@@ -215,3 +215,34 @@ private extension JSONValue {
         return copy
     }
 }
+
+extension ResourceHandlerWebhookTests {
+    @Test func anEvictionIsSentAsACreateOfItsEviction() async throws {
+        try await Harness.run(respond: { _, review in
+            #expect(review[path: ["request", "operation"]] == "CREATE")
+            #expect(review[path: ["request", "kind"]] == ["group": "policy", "version": "v1", "kind": "Eviction"])
+            #expect(review[path: ["request", "subResource"]] == "eviction")
+            #expect(review[path: ["request", "name"]] == "p")
+            return ["allowed": false, "status": ["code": 429, "reason": "TooManyRequests", "message": "not now"]]
+        }) { harness, transport in
+            try await harness.send("POST", "/api/v1/namespaces", body: ["metadata": ["name": "ns"]])
+            try await harness.send("POST", "/api/v1/namespaces/ns/serviceaccounts", body: ["metadata": ["name": "default"]])
+            try await harness.send("POST", "/api/v1/namespaces/ns/pods", body: [
+                "apiVersion": "v1", "kind": "Pod", "metadata": ["name": "p"],
+                "spec": ["containers": [["name": "app", "image": "nginx"]]]])
+            var configuration = Self.configuration("Validating", name: "evict.example.com")
+            configuration[path: ["webhooks"]] = .array([configuration["webhooks"]!.arrayValue![0].merging(
+                ["rules": [["operations": ["CREATE"], "apiGroups": [""], "apiVersions": ["v1"], "resources": ["pods/eviction"]]]])])
+            try await harness.send("POST", "\(Self.admission)/validatingwebhookconfigurations", body: configuration)
+            let refused = await #expect(throws: APIError.self) {
+                try await harness.send("POST", "/api/v1/namespaces/ns/pods/p/eviction", body: [
+                    "apiVersion": "policy/v1", "kind": "Eviction", "metadata": ["name": "p", "namespace": "ns"]])
+            }
+            #expect(refused?.code == 429)
+            #expect(refused?.message == "admission webhook \"evict.example.com\" denied the request: not now")
+            let (status, _, _) = try await harness.send("GET", "/api/v1/namespaces/ns/pods/p")
+            #expect(status == 200)
+            #expect(transport.calls.all.count == 1)
+        }
+    }
+}
