@@ -35,6 +35,10 @@ enum ObjectDefaults {
         case ("storage.k8s.io", "storageclasses"): StorageDefaults.storageClass(&object)
         case ("storage.k8s.io", "csidrivers"): StorageDefaults.csiDriver(&object)
         case ("", "namespaces"): ClusterDefaults.namespace(&object)
+        case ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"):
+            WebhookConfigurationDefaults.apply(&object, mutating: true)
+        case ("admissionregistration.k8s.io", "validatingwebhookconfigurations"):
+            WebhookConfigurationDefaults.apply(&object, mutating: false)
         case ("", "nodes"): ClusterDefaults.node(&object)
         case ("", "limitranges"): ClusterDefaults.limitRange(&object)
         case ("", "resourcequotas"): ClusterDefaults.resourceQuota(&object)

@@ -68,6 +68,8 @@ extension ResourceHandler {
         try admitCertificateRequestCreate(&prepared, info: info, user: request.user)
         try await admitPriority(&prepared, requested: requestedPriority, info: info)
         try await admitLimitRanges(&prepared, info: info, namespace: request.namespace ?? "")
+        try await admitMutatingWebhooks(&prepared, old: nil, request: request, operation: .create)
+        try await admitValidatingWebhooks(prepared, old: nil, request: request, operation: .create)
         try await admitQuota(prepared, info: info, namespace: request.namespace ?? "")
         if request.dryRun { return .object(prepared, status: 201) }
         let stored = try await storage.create(info, key: key(request, name: name), object: prepared)

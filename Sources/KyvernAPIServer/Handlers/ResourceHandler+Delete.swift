@@ -14,6 +14,10 @@ extension ResourceHandler {
     func delete(_ request: ResourceRequest, name: String) async throws -> Reply {
         let info = request.info
         let options = try DeleteOptions(request)
+        if let webhooks = admissionWebhooks, await webhooks.isConfigured,
+           let current = try await storage.read(key: key(request, name: name)) {
+            try await admitDeleteWebhooks(current.object, request: request)
+        }
         if info.group.isEmpty && info.resource == "namespaces" {
             return try await deleteNamespace(request, name: name, options: options)
         }
@@ -195,8 +199,10 @@ extension ResourceHandler {
         let prefix = StorageKeys.prefix(info, namespace: request.namespace)
         let snapshot = await cache.list(bucket: bucket, keyPrefix: prefix)
         let listed = snapshot.items.filter { filter.matches($0.object) }
+        let hooked = await admissionWebhooks?.isConfigured ?? false
         for object in listed {
             let name = object.object[path: ["metadata", "name"]]?.stringValue ?? ""
+            if hooked { try await admitDeleteWebhooks(object.object, request: request) }
             do {
                 _ = try await deleteObject(info, key: object.key, name: name, options: deleteOptions)
             } catch let error as APIError where error.code == 404 {

@@ -21,8 +21,12 @@ extension ResourceHandler {
         switch subresource {
         case "status": return try await status(&request, name: name, verb: verb)
         case "scale": return try await scale(&request, name: name, verb: verb)
-        case "binding": return try await bind(&request, podName: name)
-        case "eviction": return try await evict(&request, podName: name)
+        case "binding":
+            try await admitSubresourceCreateWebhooks(request, kind: ("", "v1", "Binding"))
+            return try await bind(&request, podName: name)
+        case "eviction":
+            try await admitSubresourceCreateWebhooks(request, kind: ("policy", "v1", "Eviction"))
+            return try await evict(&request, podName: name)
         case "finalize": return try await finalizeNamespace(&request, name: name)
         case "approval": return try await approval(&request, name: name, verb: verb)
         case "token": return try await createToken(&request, serviceAccount: name)

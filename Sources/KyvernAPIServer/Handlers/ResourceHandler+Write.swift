@@ -33,6 +33,8 @@ extension ResourceHandler {
         try admitCertificateRequestCreate(&prepared, info: info, user: request.user)
         try await admitPriority(&prepared, requested: requestedPriority, info: info)
         try await admitLimitRanges(&prepared, info: info, namespace: request.namespace ?? "")
+        try await admitMutatingWebhooks(&prepared, old: nil, request: request, operation: .create)
+        try await admitValidatingWebhooks(prepared, old: nil, request: request, operation: .create)
         try await admitQuota(prepared, info: info, namespace: request.namespace ?? "")
         let allocation = try await allocateServiceValues(&prepared, old: nil, info: info, dryRun: request.dryRun)
         if request.dryRun { return .object(prepared, status: 201) }
@@ -153,11 +155,13 @@ extension ResourceHandler {
         let converter = converter(info)
         let recording: (JSONValue) async throws -> JSONValue = { current in
             let shown = try await converter?.convert([current])[0] ?? current
-            let updated = try await writeTransform(shown)
+            var updated = try await writeTransform(shown)
+            try await self.admitMutatingWebhooks(&updated, old: shown, request: request, operation: .update)
             try await self.admitStorageUpdate(updated, old: current, info: info)
             try await self.admitRBAC(updated, old: current, info: info, user: request.user)
             try await self.admitNodeRestriction(request, .update, name: name, object: updated, old: current)
             try await self.admitPodSecurity(updated, old: current, request: request)
+            try await self.admitValidatingWebhooks(updated, old: current, request: request, operation: .update)
             return records ? self.recordUpdate(request, old: current, new: updated) : updated
         }
         let allocations = UpdateAllocations(handler: self, info: info, dryRun: request.dryRun)

@@ -26,6 +26,8 @@ struct ResourceHandler: Sendable {
     /// Calls a custom resource definition's conversion webhook (nil: objects keep their fields and
     /// only change `apiVersion`).
     var conversionWebhookPost: CustomResourceConverter.Post?
+    /// Calls the admission webhooks configured in the cluster (nil: none are called).
+    var admissionWebhooks: WebhookDispatcher?
 
     var cache: WatchCache { storage.cache }
 

@@ -43,6 +43,7 @@ public struct APIServer: Service {
                                       serviceRanges: configuration.serviceRanges)
         handler.defaultTolerationSeconds = configuration.defaultTolerationSeconds
         handler.mountsServiceAccountTokenVolume = configuration.serviceAccountTokenVolume
+        handler.admissionWebhooks = .live(cache: cache, logger: logger)
         let authorizer = Authorizer(modes: configuration.authorizationMode,
                                     rbac: RBACAuthorizer(cache: cache, sync: { try? await storage.syncCache() }),
                                     node: NodeAuthorizer(objects: .watchCache(storage)),

@@ -9,6 +9,10 @@ enum ObjectValidation {
         if info.group == "apiextensions.k8s.io" && info.resource == "customresourcedefinitions" {
             kindCauses += CustomResourceDefinitionValidation.validate(object, old: old)
         }
+        if info.group == "admissionregistration.k8s.io", info.resource.hasSuffix("webhookconfigurations") {
+            kindCauses += WebhookConfigurationValidation.validate(object, old: old,
+                                                                  mutating: info.resource == "mutatingwebhookconfigurations")
+        }
         // Upstream's own checks word a missing field more precisely (e.g. a port of 0 is out of
         // range), so the schema's "Required value" is kept only for fields they did not mention.
         let mentioned = Set(kindCauses.map(\.field)).union(fieldsDecidedByKindRules(info))
