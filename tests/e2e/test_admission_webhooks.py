@@ -332,3 +332,28 @@ def test_a_webhook_whose_certificate_is_not_trusted_fails_the_call(cluster, ns, 
     assert ('failed calling webhook "untrusted.e2e.kyvern.dev": failed to call webhook: '
             f'Post "{webhook_server.url("/validate")}?timeout=5s": tls: failed to verify certificate: '
             'x509: certificate signed by unknown authority') in cp.stderr, cp.stderr
+
+
+def test_match_conditions_decide_with_cel(cluster, webhook_server):
+    ns = f"e2e-wh-match-{rand_suffix()}"
+    cluster.create_namespace(ns)
+    name = f"match-{rand_suffix()}.e2e.kyvern.io"
+    hook = webhook("stamp.e2e.kyvern.io", webhook_server.url("/mutate"), webhook_server.ca_bundle, ns,
+                   matchConditions=[{"name": "only-labelled", "expression": "has(object.metadata.labels) && 'stamp' in object.metadata.labels"}])
+    body = {"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
+            "metadata": {"name": name}, "webhooks": [hook]}
+    cluster.ok_json(cluster.post(f"{ADMISSION_CONFIGS}/mutatingwebhookconfigurations", body), 201)
+    try:
+        time.sleep(0.5)
+
+        def pod(pod_name: str, labels: dict) -> dict:
+            return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": pod_name, "labels": labels},
+                    "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+
+        stamped = cluster.ok_json(cluster.post(f"/api/v1/namespaces/{ns}/pods", pod("a", {"stamp": "1"})), 201)
+        plain = cluster.ok_json(cluster.post(f"/api/v1/namespaces/{ns}/pods", pod("b", {"other": "1"})), 201)
+        assert stamped["metadata"]["labels"].get("webhook-stamped") == "yes"
+        assert "webhook-stamped" not in plain["metadata"]["labels"]
+    finally:
+        cluster.delete(f"{ADMISSION_CONFIGS}/mutatingwebhookconfigurations/{name}")
+        cluster.delete_namespace(ns)

@@ -475,3 +475,129 @@ def test_an_invalid_definition_is_refused_with_the_field(cluster, suffix):
     assert "spec.validation.openAPIV3Schema.properties[spec].properties[image].type: Required value: " \
            "must not be empty for specified object fields" in r.text
     assert cluster.get(f"{CRD_PATH}/crontabs.{group}").status_code == 404
+
+
+def test_cel_rules_validate_custom_objects_and_bad_rules_refuse_the_definition(cluster, ns, suffix, define):
+    group = f"cel{suffix}.example.com"
+    body = crontab_crd(group)
+    spec_schema = body["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec_schema["x-kubernetes-validations"] = [
+        {"rule": "self.replicas <= 5 || self.image.startsWith('big-')",
+         "message": "more than 5 replicas need a big- image"},
+        {"rule": "self.cronSpec.size() > 0", "messageExpression": "'cronSpec of ' + string(self.replicas) + ' is empty'"},
+    ]
+    spec_schema["properties"]["replicas"]["x-kubernetes-validations"] = [
+        {"rule": "self >= oldSelf", "message": "replicas may not shrink", "reason": "FieldValueForbidden"}]
+    define(body)
+    base = f"/apis/{group}/v1/namespaces/{ns}/crontabs"
+    r = cluster.post(base, cron(group, ns, "many", replicas=8))
+    assert r.status_code == 422, r.text
+    assert r.json()["details"]["causes"][0] == {"reason": "FieldValueInvalid", "field": "spec",
+                                                  "message": "Invalid value: \"object\": more than 5 replicas need a big- image"}
+    empty = cron(group, ns, "empty")
+    empty["spec"]["cronSpec"] = ""
+    r = cluster.post(base, empty)
+    assert r.status_code == 422 and "cronSpec of 2 is empty" in r.text, r.text
+    ok = cluster.ok_json(cluster.post(base, cron(group, ns, "ok", replicas=3)), 201)
+    ok["spec"]["replicas"] = 2
+    r = cluster.put(f"{base}/ok", ok)
+    assert r.status_code == 422 and "spec.replicas: Forbidden: replicas may not shrink" in r.text, r.text
+    refused = cluster.kubectl("apply", "-n", ns, "-f", "-", check=False,
+                              input=json.dumps(cron(group, ns, "kubectl", replicas=9)))
+    assert refused.returncode != 0 and "more than 5 replicas need a big- image" in refused.stderr
+    # A rule that does not compile refuses the definition, naming the rule.
+    broken = crontab_crd(f"celbad{suffix}.example.com")
+    broken["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["x-kubernetes-validations"] = [
+        {"rule": "self.nosuchfield > 1"}]
+    r = cluster.post(CRD_PATH, broken)
+    assert r.status_code == 422, r.text
+    assert "x-kubernetes-validations[0].rule" in r.text and "compilation failed" in r.text, r.text
+
+
+CONVERTER = r'''
+import json, ssl, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+class H(BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_POST(self):
+        review = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        req = review["request"]
+        out = []
+        for o in req["objects"]:
+            o = dict(o)
+            spec = dict(o.get("spec") or {})
+            if req["desiredAPIVersion"].endswith("/v2"):
+                spec["schedule"] = spec.pop("cronSpec", "")
+            else:
+                spec["cronSpec"] = spec.pop("schedule", "")
+            o["spec"] = spec
+            o["apiVersion"] = req["desiredAPIVersion"]
+            out.append(o)
+        body = json.dumps({"apiVersion": "apiextensions.k8s.io/v1", "kind": "ConversionReview", "response": {
+            "uid": req["uid"], "convertedObjects": out, "result": {"status": "Success"}}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+print(httpd.server_address[1], flush=True)
+httpd.serve_forever()
+'''
+
+
+def test_a_conversion_webhook_converts_between_versions(cluster, ns, suffix, define, tmp_path):
+    import base64
+    import subprocess
+    import sys
+
+    from test_admission_webhooks import make_certificates
+
+    cert, key, ca = make_certificates(tmp_path)
+    script = tmp_path / "converter.py"
+    script.write_text(CONVERTER)
+    proc = subprocess.Popen([sys.executable, str(script), str(cert), str(key)], stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(proc.stdout.readline())
+        group = f"convert{suffix}.example.com"
+        body = crontab_crd(group)
+        v1 = body["spec"]["versions"][0]
+        v1["additionalPrinterColumns"] = []
+        v1["subresources"] = {}
+        v2 = copy.deepcopy(v1)
+        v2["name"] = "v2"
+        v2["storage"] = False
+        props = v2["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+        props["schedule"] = props.pop("cronSpec")
+        body["spec"]["versions"] = [v1, v2]
+        body["spec"]["conversion"] = {"strategy": "Webhook", "webhook": {
+            "conversionReviewVersions": ["v1"],
+            "clientConfig": {"url": f"https://127.0.0.1:{port}/convert", "caBundle": base64.b64encode(ca).decode()}}}
+        define(body)
+        cluster.ok_json(cluster.post(f"/apis/{group}/v1/namespaces/{ns}/crontabs", cron(group, ns, "c")), 201)
+        as_v2 = cluster.ok_json(cluster.get(f"/apis/{group}/v2/namespaces/{ns}/crontabs/c"), 200)
+        assert as_v2["apiVersion"] == f"{group}/v2"
+        assert as_v2["spec"]["schedule"] == "* * * * */5" and "cronSpec" not in as_v2["spec"]
+        listed = cluster.ok_json(cluster.get(f"/apis/{group}/v2/namespaces/{ns}/crontabs"), 200)
+        assert listed["items"][0]["spec"]["schedule"] == "* * * * */5"
+        out = json.loads(cluster.kubectl("get", f"crontabs.v2.{group}", "c", "-n", ns, "-o", "json").stdout)
+        assert out["spec"]["schedule"] == "* * * * */5"
+        # A v2 update is read back at v1 in v1's shape.
+        as_v2["spec"]["schedule"] = "0 * * * *"
+        cluster.ok_json(cluster.put(f"/apis/{group}/v2/namespaces/{ns}/crontabs/c", as_v2), 200)
+        as_v1 = cluster.ok_json(cluster.get(f"/apis/{group}/v1/namespaces/{ns}/crontabs/c"), 200)
+        assert as_v1["spec"]["cronSpec"] == "0 * * * *"
+    finally:
+        proc.kill()
+        proc.wait()
+    # With the webhook gone, reading at the other version (the object was last written at v2) fails
+    # as upstream words it.
+    r = cluster.get(f"/apis/{group}/v1/namespaces/{ns}/crontabs/c")
+    assert r.status_code == 500 and f"conversion webhook for {group}/v2, Kind=CronTab failed" in r.text, r.text

@@ -24,6 +24,8 @@ struct CustomResourceVersion: Sendable {
     var conversionWebhook: JSONValue? = nil
     /// The structural schema, parsed once per definition change.
     var structural: CustomResourceSchema? = nil
+    /// The schema's `x-kubernetes-validations`, compiled once per definition change.
+    var rules: CustomResourceRules? = nil
 
     var hasStatusSubresource: Bool { info.subresource("status") != nil }
 
@@ -37,7 +39,10 @@ struct CustomResourceVersion: Sendable {
 
     /// The schema's causes against `object` (422 when not empty).
     func validate(_ object: JSONValue, old: JSONValue?) -> [APIError.Cause] {
-        structural?.validate(object, old: old) ?? []
+        let causes = structural?.validate(object, old: old) ?? []
+        // Rules run on values the schema accepts, as upstream runs them after the OpenAPI checks.
+        guard causes.isEmpty, let rules else { return causes }
+        return rules.validate(object, old: old)
     }
 }
 
@@ -115,7 +120,8 @@ extension CustomResourceVersion {
                 printerColumns: printerColumns(version["additionalPrinterColumns"]?.arrayValue ?? []),
                 scale: scale, storageVersion: storage, deprecationWarning: warning, terminating: terminating,
                 selectableFields: (version["selectableFields"]?.arrayValue ?? []).compactMap { $0["jsonPath"]?.stringValue },
-                conversionWebhook: webhook, structural: schema.map { CustomResourceSchema(openAPIV3Schema: $0) }))
+                conversionWebhook: webhook, structural: schema.map { CustomResourceSchema(openAPIV3Schema: $0) },
+                rules: schema.flatMap { try? CustomResourceRules.compile(openAPIV3Schema: $0, fieldPrefix: "").get() }))
         }
         return served
     }

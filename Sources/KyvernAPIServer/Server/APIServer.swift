@@ -43,7 +43,9 @@ public struct APIServer: Service {
                                       serviceRanges: configuration.serviceRanges)
         handler.defaultTolerationSeconds = configuration.defaultTolerationSeconds
         handler.mountsServiceAccountTokenVolume = configuration.serviceAccountTokenVolume
-        handler.admissionWebhooks = .live(cache: cache, logger: logger)
+        let webhooks = WebhookDispatcher.live(cache: cache, logger: logger)
+        handler.admissionWebhooks = webhooks
+        handler.conversionWebhookPost = { try await webhooks.postConversion(clientConfig: $0, body: $1) }
         let authorizer = Authorizer(modes: configuration.authorizationMode,
                                     rbac: RBACAuthorizer(cache: cache, sync: { try? await storage.syncCache() }),
                                     node: NodeAuthorizer(objects: .watchCache(storage)),

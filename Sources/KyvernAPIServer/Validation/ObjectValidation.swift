@@ -8,6 +8,7 @@ enum ObjectValidation {
         var kindCauses = kindRules(object, info: info)
         if info.group == "apiextensions.k8s.io" && info.resource == "customresourcedefinitions" {
             kindCauses += CustomResourceDefinitionValidation.validate(object, old: old)
+            kindCauses += CustomResourceRules.compileErrors(of: object, besides: kindCauses)
         }
         if info.group == "admissionregistration.k8s.io", info.resource.hasSuffix("webhookconfigurations") {
             kindCauses += WebhookConfigurationValidation.validate(object, old: old,

@@ -102,7 +102,7 @@ extension WebhookDispatcher {
                                     equivalentVersions: { WebhookRegistry.servedVersions(group: $0, resource: $1) }),
             transport: HTTPWebhookTransport(),
             resolveService: { try await registry.resolveService(namespace: $0, name: $1, port: $2) },
-            matchConditions: nil)
+            matchConditions: { try WebhookMatchConditions.evaluate($0, $1) })
         dispatcher.logger = logger
         return dispatcher
     }
