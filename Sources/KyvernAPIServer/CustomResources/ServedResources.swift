@@ -42,6 +42,12 @@ final class ServedResources: Sendable {
         return custom(group: group, version: version, resource: resource)?.info
     }
 
+    /// The resource of a kind at a group version (`apps/v1`, `Deployment`), built-in or custom.
+    func info(apiVersion: String, kind: String) -> ResourceInfo? {
+        if let info = builtIn.first(where: { $0.groupVersion == apiVersion && $0.kind == kind }) { return info }
+        return state.withLock { $0.custom.values.first { $0.info.groupVersion == apiVersion && $0.info.kind == kind }?.info }
+    }
+
     func custom(group: String, version: String, resource: String) -> CustomResourceVersion? {
         state.withLock { $0.custom[Self.key(group, version, resource)] }
     }

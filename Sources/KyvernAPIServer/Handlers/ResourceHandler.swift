@@ -28,6 +28,8 @@ struct ResourceHandler: Sendable {
     var conversionWebhookPost: CustomResourceConverter.Post?
     /// Calls the admission webhooks configured in the cluster (nil: none are called).
     var admissionWebhooks: WebhookDispatcher?
+    /// Evaluates the ValidatingAdmissionPolicies bound in the cluster (nil: none are).
+    var admissionPolicies: ValidatingAdmissionPolicies?
 
     var cache: WatchCache { storage.cache }
 

@@ -63,6 +63,9 @@ public struct APIServer: Service {
                                         access: access, logger: logger)
         let served = ServedResources(openAPI: openAPI, serverAddress: "\(configuration.bindAddress):\(configuration.port)")
         handler.served = served
+        var policies = ValidatingAdmissionPolicies(cache: cache)
+        policies.findKind = { served.info(apiVersion: $0, kind: $1) }
+        handler.admissionPolicies = policies
         // Custom resources are served from the first request on, also right after a restart.
         let storedDefinitions = await cache.list(bucket: CustomResourceDefinitionController.prefix,
                                                  keyPrefix: CustomResourceDefinitionController.prefix)

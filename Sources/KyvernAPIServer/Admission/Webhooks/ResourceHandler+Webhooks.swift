@@ -30,10 +30,17 @@ extension ResourceHandler {
     /// Runs the validating webhooks (in parallel); the first refusal fails the request.
     func admitValidatingWebhooks(_ object: JSONValue?, old: JSONValue?, request: ResourceRequest,
                                  operation: AdmissionAttributes.Operation) async throws {
-        guard let webhooks = admissionWebhooks else { return }
         let attributes = webhookAttributes(request, operation: operation, object: object, old: old)
+        try await admitPolicies(attributes, request: request)
+        guard let webhooks = admissionWebhooks else { return }
         let warnings = try await webhooks.validate(attributes)
         request.admission.set("webhook.validating", warnings)
+    }
+
+    /// ValidatingAdmissionPolicies, before the validating webhooks as upstream orders them.
+    func admitPolicies(_ attributes: AdmissionAttributes, request: ResourceRequest) async throws {
+        guard let admissionPolicies else { return }
+        request.admission.set("policy.validating", try await admissionPolicies.validate(attributes))
     }
 
     /// Both phases for a create on a subresource whose body is its own kind (a pod's Binding or
@@ -56,6 +63,7 @@ extension ResourceHandler {
     func admitDeleteWebhooks(_ old: JSONValue, request: ResourceRequest) async throws {
         guard let webhooks = admissionWebhooks else { return }
         let attributes = webhookAttributes(request, operation: .delete, object: nil, old: old)
+        try await admitPolicies(attributes, request: request)
         let mutation = try await webhooks.mutate(attributes)
         let warnings = try await webhooks.validate(attributes)
         request.admission.set("webhook.delete", mutation.warnings + warnings)
