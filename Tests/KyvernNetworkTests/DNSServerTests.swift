@@ -173,10 +173,12 @@ struct DNSServerTests {
                 #expect(udp.truncated && udp.answers.isEmpty && udp.questions.count == 1)
                 let tcp = try await Self.tcp(Self.query("big.default.svc.upstream.test", .a), to: address)
                 #expect(!tcp.truncated && tcp.answers.count == 60)
-                let edns = try await Self.udp(DNSCodecTests.query("big.default.svc.upstream.test", .a, id: 5, edns: 4096).encoded(), to: address)
+                let edns = try await Self.udp(DNSCodecTests.query("big.default.svc.upstream.test", .a, id: 5, edns: 4096).encoded(),
+                                              to: address, timeout: .seconds(20))
                 #expect(!edns.truncated && edns.answers.count == 60 && edns.id == 5)
                 // The upstream's NXDOMAIN is passed on.
-                #expect(try await Self.udp(Self.query("nope.default.svc.upstream.test", .a), to: address).rcode == .nameError)
+                #expect(try await Self.udp(Self.query("nope.default.svc.upstream.test", .a), to: address,
+                                           timeout: .seconds(20)).rcode == .nameError)
             }
         }
     }
