@@ -601,3 +601,35 @@ def test_a_conversion_webhook_converts_between_versions(cluster, ns, suffix, def
     # as upstream words it.
     r = cluster.get(f"/apis/{group}/v1/namespaces/{ns}/crontabs/c")
     assert r.status_code == 500 and f"conversion webhook for {group}/v2, Kind=CronTab failed" in r.text, r.text
+
+
+def test_server_side_apply_follows_the_schemas_list_types(cluster, ns, suffix, define):
+    group = f"ssa{suffix}.example.com"
+    body = crontab_crd(group)
+    spec_props = body["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+    spec_props["ports"] = {"type": "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+                           "items": {"type": "object", "required": ["name"], "properties": {
+                               "name": {"type": "string"}, "port": {"type": "integer"}}}}
+    spec_props["tags"] = {"type": "array", "items": {"type": "string"}}
+    define(body)
+    path = f"/apis/{group}/v1/namespaces/{ns}/crontabs/svc"
+
+    def apply(manager: str, spec: dict, force: bool = False):
+        obj = {"apiVersion": f"{group}/v1", "kind": "CronTab", "metadata": {"name": "svc"}, "spec": spec}
+        params = {"fieldManager": manager}
+        if force:
+            params["force"] = "true"
+        return cluster.request("PATCH", path, data=json.dumps(obj), params=params,
+                               headers={"Content-Type": "application/apply-patch+yaml"})
+
+    assert apply("a", {"ports": [{"name": "http", "port": 80}], "tags": ["x"]}).status_code == 201
+    r = apply("b", {"ports": [{"name": "https", "port": 443}]})
+    assert r.status_code == 200, r.text
+    # A list map merges the items of both managers by key.
+    assert sorted(p["name"] for p in r.json()["spec"]["ports"]) == ["http", "https"]
+    # A list without a type is atomic: another manager's list conflicts as a whole.
+    conflict = apply("b", {"tags": ["y"]})
+    assert conflict.status_code == 409, conflict.text
+    assert 'conflict with "a"' in conflict.json()["message"] and ".spec.tags" in conflict.json()["message"]
+    forced = apply("b", {"ports": [{"name": "https", "port": 443}], "tags": ["y"]}, force=True)
+    assert forced.status_code == 200 and forced.json()["spec"]["tags"] == ["y"], forced.text

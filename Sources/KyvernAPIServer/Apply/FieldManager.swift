@@ -14,9 +14,10 @@ struct FieldManager: Sendable {
     /// Whether the endpoint resets `status` (the object itself, for kinds with a status subresource).
     let resetsStatus: Bool
 
-    init(schemas: SchemaSet, info: ResourceInfo, subresource: String?, resetsStatus: Bool) {
+    /// `type` replaces the catalog's schema entry (a custom resource's, converted from its CRD).
+    init(schemas: SchemaSet, info: ResourceInfo, subresource: String?, resetsStatus: Bool, type: JSONValue? = nil) {
         self.shapes = TypeShapes(schemas: schemas)
-        self.type = ["ref": .string(info.definition)]
+        self.type = type ?? ["ref": .string(info.definition)]
         self.apiVersion = info.groupVersion
         self.subresource = subresource ?? ""
         self.resetsStatus = resetsStatus

@@ -62,7 +62,9 @@ extension ResourceHandler {
     func fieldManager(_ request: ResourceRequest) -> FieldManager {
         let subresource = request.target.subresource
         let resetsStatus = subresource == nil && KindStrategy(info: request.info).hasStatusSubresource
-        return FieldManager(schemas: pruner.schemas, info: request.info, subresource: subresource, resetsStatus: resetsStatus)
+        let customType = customVersion(request.info).map { CustomResourceApplyType.root($0.schema) }
+        return FieldManager(schemas: pruner.schemas, info: request.info, subresource: subresource, resetsStatus: resetsStatus,
+                            type: customType)
     }
 
     /// `new` with the `Update` entry of this request's manager recorded against `old` (nil on create).
