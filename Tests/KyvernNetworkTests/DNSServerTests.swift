@@ -169,8 +169,14 @@ struct DNSServerTests {
                 #expect(forwarded.id == 77)
                 #expect(forwarded.answers.map(\.data) == [.a([192, 0, 2, 1])])
                 // Truncated upstream over UDP → retried over TCP; still too big for this client's 512 bytes.
-                let udp = try await Self.udp(Self.query("big.default.svc.upstream.test", .a), to: address, timeout: .seconds(20))
-                #expect(udp.truncated && udp.answers.isEmpty && udp.questions.count == 1)
+                var udp = try await Self.udp(Self.query("big.default.svc.upstream.test", .a), to: address, timeout: .seconds(20))
+                // A forward that missed its deadline under the parallel suite's load answers SERVFAIL
+                // (right for a slow upstream); the client asks again, as a stub resolver does.
+                for _ in 0..<2 where udp.rcode == .serverFailure {
+                    udp = try await Self.udp(Self.query("big.default.svc.upstream.test", .a), to: address, timeout: .seconds(20))
+                }
+                #expect(udp.truncated && udp.answers.isEmpty && udp.questions.count == 1,
+                        "rcode \(udp.rcode), truncated \(udp.truncated), \(udp.answers.count) answers")
                 let tcp = try await Self.tcp(Self.query("big.default.svc.upstream.test", .a), to: address)
                 #expect(!tcp.truncated && tcp.answers.count == 60)
                 let edns = try await Self.udp(DNSCodecTests.query("big.default.svc.upstream.test", .a, id: 5, edns: 4096).encoded(),
