@@ -57,7 +57,10 @@ def test_node_registers_with_the_machine_and_a_fresh_lease(node_cluster):
     types = {cond["type"]: cond for cond in node["status"]["conditions"]}
     assert {"Ready", "MemoryPressure", "DiskPressure", "PIDPressure"} <= set(types)
     assert types["Ready"]["reason"] == "KubeletReady"
-    lease = c.ok_json(c.get("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/e2e-node"))
+    # The agent writes its Lease just after registering the Node; a test run at once may be earlier.
+    lease_path = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/e2e-node"
+    lease = wait_until("the node Lease", lambda: (lambda r: r.json() if r.status_code == 200 else None)(c.get(lease_path)),
+                       timeout=25)
     first = lease["spec"]["renewTime"]
     renewed = wait_until("the node Lease renewed", lambda: c.ok_json(c.get(
         "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/e2e-node"))["spec"]["renewTime"] != first,
