@@ -8,10 +8,9 @@ import KyvernAPI
 /// kubectl sends `fieldValidation` to the server only for paths whose operations list it.
 enum CustomResourceOpenAPI {
     /// The built-in documents plus one document per custom group version.
-    static func documents(base: OpenAPIDocuments, versions: [CustomResourceVersion]) -> OpenAPIDocuments {
+    static func documents(base: OpenAPIDocuments, meta: [String: JSONValue], versions: [CustomResourceVersion]) -> OpenAPIDocuments {
         var documents = base.v3Documents
         var hashes = base.v3Hashes
-        let meta = metaSchemas(base)
         var byGroupVersion: [String: [CustomResourceVersion]] = [:]
         for version in versions { byGroupVersion["apis/\(version.info.group)/\(version.info.version)", default: []].append(version) }
         for (path, members) in byGroupVersion {

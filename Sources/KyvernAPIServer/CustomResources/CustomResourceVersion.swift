@@ -26,6 +26,8 @@ struct CustomResourceVersion: Sendable {
     var structural: CustomResourceSchema? = nil
     /// The schema's `x-kubernetes-validations`, compiled once per definition change.
     var rules: CustomResourceRules? = nil
+    /// The schema in the shape server-side apply reads, converted once per definition change.
+    var applyType: JSONValue = CustomResourceApplyType.root(nil)
 
     var hasStatusSubresource: Bool { info.subresource("status") != nil }
 
@@ -121,7 +123,8 @@ extension CustomResourceVersion {
                 scale: scale, storageVersion: storage, deprecationWarning: warning, terminating: terminating,
                 selectableFields: (version["selectableFields"]?.arrayValue ?? []).compactMap { $0["jsonPath"]?.stringValue },
                 conversionWebhook: webhook, structural: schema.map { CustomResourceSchema(openAPIV3Schema: $0) },
-                rules: schema.flatMap { try? CustomResourceRules.compile(openAPIV3Schema: $0, fieldPrefix: "").get() }))
+                rules: schema.flatMap { try? CustomResourceRules.compile(openAPIV3Schema: $0, fieldPrefix: "").get() },
+                applyType: CustomResourceApplyType.root(schema)))
         }
         return served
     }

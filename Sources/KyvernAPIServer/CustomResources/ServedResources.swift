@@ -18,6 +18,8 @@ final class ServedResources: Sendable {
     private let builtIn: [ResourceInfo]
     private let builtInGroupVersions: [GroupVersionInfo]
     private let baseOpenAPI: OpenAPIDocuments
+    /// The meta schemas every custom group version's document carries, parsed once.
+    private let metaSchemas: [String: JSONValue]
     private let serverAddress: String
     private let state: Mutex<Snapshot>
 
@@ -25,6 +27,7 @@ final class ServedResources: Sendable {
         builtIn = StreamingCatalog.extend(ResourceCatalog.all)
         builtInGroupVersions = StreamingCatalog.extend(ResourceCatalog.groupVersions)
         baseOpenAPI = openAPI
+        metaSchemas = CustomResourceOpenAPI.metaSchemas(openAPI)
         self.serverAddress = serverAddress
         state = Mutex(Snapshot(
             discovery: DiscoveryDocuments(catalog: builtIn, groupVersions: builtInGroupVersions, serverAddress: serverAddress),
@@ -74,7 +77,7 @@ final class ServedResources: Sendable {
         }
         let allGroupVersions = builtInGroupVersions + groupVersions
         let discovery = DiscoveryDocuments(catalog: catalog, groupVersions: allGroupVersions, serverAddress: serverAddress)
-        let openAPI = CustomResourceOpenAPI.documents(base: baseOpenAPI, versions: servedVersions)
+        let openAPI = CustomResourceOpenAPI.documents(base: baseOpenAPI, meta: metaSchemas, versions: servedVersions)
         let rootPaths = Self.rootPaths(allGroupVersions)
         state.withLock {
             $0 = Snapshot(custom: custom, discovery: discovery, openAPI: openAPI, rootPaths: rootPaths)

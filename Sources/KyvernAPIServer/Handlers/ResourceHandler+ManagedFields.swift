@@ -62,7 +62,7 @@ extension ResourceHandler {
     func fieldManager(_ request: ResourceRequest) -> FieldManager {
         let subresource = request.target.subresource
         let resetsStatus = subresource == nil && KindStrategy(info: request.info).hasStatusSubresource
-        let customType = customVersion(request.info).map { CustomResourceApplyType.root($0.schema) }
+        let customType = customVersion(request.info)?.applyType
         return FieldManager(schemas: pruner.schemas, info: request.info, subresource: subresource, resetsStatus: resetsStatus,
                             type: customType)
     }
