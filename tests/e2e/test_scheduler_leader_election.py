@@ -41,10 +41,17 @@ def test_one_leader_schedules_and_a_standby_takes_over_after_sigkill(server_fact
         lease = api.ok_json(api.get("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/kube-scheduler"))
         holder = lease["spec"]["holderIdentity"]
         assert holder and lease["spec"]["leaseDurationSeconds"] == LEASE_DURATION
-        # Both serve /healthz; only the leader schedules.
+        # Both serve /healthz; only the leader schedules. The standby may still be binding its
+        # listener when the leader has already acquired the Lease, so each is given time to answer.
+        def healthy(address: str):
+            try:
+                r = requests.get(f"http://{address}/healthz", timeout=5)
+            except requests.ConnectionError:
+                return None
+            return (r.status_code, r.text)
+
         for address in addresses:
-            r = requests.get(f"http://{address}/healthz", timeout=5)
-            assert (r.status_code, r.text) == (200, "ok")
+            assert wait_until(f"{address}/healthz answering", lambda: healthy(address), timeout=30) == (200, "ok")
 
         api.create_namespace("le")
         api.ok_json(api.post("/api/v1/namespaces/le/pods", pod("before")), 201)
