@@ -45,10 +45,17 @@ public struct Framework: Sendable {
 
     public struct Result: Sendable {
         public var nodeName: String
-        /// Weighted total per feasible node (empty when only one node was feasible: upstream
-        /// skips scoring then).
-        public var totals: [String: Int64]
+        /// The scored nodes' names and weighted totals, side by side (empty when only one node
+        /// was feasible: upstream skips scoring then). Kept as arrays: a map by name is built
+        /// only when asked for, not on every cycle.
+        var scoredNames: [String] = []
+        var scoredTotals: [Int64] = []
         public var state: CycleState
+
+        /// Weighted total per scored node.
+        public var totals: [String: Int64] {
+            Dictionary(uniqueKeysWithValues: zip(scoredNames, scoredTotals))
+        }
     }
 
     /// Picks a node for `pod`, or throws a ``FitError`` with upstream's diagnosis (and, when
@@ -86,7 +93,7 @@ public struct Framework: Sendable {
         if let nominated = pod[path: ["status", "nominatedNodeName"]]?.stringValue, !nominated.isEmpty,
            let node = snapshot[nominated],
            runFilters(activeFilters, state: state, pod: pod, node: node, nominated: nominatedPods).isSuccess {
-            return Result(nodeName: nominated, totals: [:], state: state)
+            return Result(nodeName: nominated, state: state)
         }
 
         let wanted = NodeSampling.numFeasibleNodesToFind(percentage: percentageOfNodesToScore,
@@ -94,6 +101,10 @@ public struct Framework: Sendable {
         let start = rotation.start(count: nodes.count)
         var feasibleIndices: [Int] = []
         feasibleIndices.reserveCapacity(min(wanted, nodes.count))
+        // Rejections are kept by index and turned into the by-name map only when the pod fits
+        // nowhere: on a crowded cluster most nodes are rejected, and hashing every node's name
+        // into a map that a successful cycle throws away cost more than the filters themselves.
+        var rejected: [(index: Int, status: Status)] = []
         var processed = 0
         var index = start
         for _ in 0..<nodes.count {
@@ -105,7 +116,7 @@ public struct Framework: Sendable {
                 feasibleIndices.append(index)
                 if feasibleIndices.count >= wanted { break }
             } else {
-                fitError.nodeStatuses[nodes[index].name] = status
+                rejected.append((index, status))
             }
             index += 1
             if index == nodes.count { index = 0 }
@@ -114,21 +125,19 @@ public struct Framework: Sendable {
         rotation.advance(by: processed, count: nodes.count)
 
         if feasible.isEmpty {
+            fitError.nodeStatuses.reserveCapacity(rejected.count)
+            for entry in rejected { fitError.nodeStatuses[nodes[entry.index].name] = entry.status }
             runPostFilters(state: state, pod: pod, snapshot: snapshot, error: &fitError)
             throw fitError
         }
         if feasible.count == 1 {
-            return Result(nodeName: feasible[0].name, totals: [:], state: state)
+            return Result(nodeName: feasible[0].name, state: state)
         }
 
-        let totals = score(state: &state, pod: pod, nodes: feasible)
-        var best = feasible[0].name
-        var bestTotal = totals[best, default: 0]
-        for node in feasible {
-            let total = totals[node.name, default: 0]
-            if total > bestTotal { best = node.name; bestTotal = total }
-        }
-        return Result(nodeName: best, totals: totals, state: state)
+        let sums = score(state: &state, pod: pod, nodes: feasible)
+        var best = 0
+        for i in sums.indices where sums[i] > sums[best] { best = i }
+        return Result(nodeName: feasible[best].name, scoredNames: feasible.map(\.name), scoredTotals: sums, state: state)
     }
 
     /// Runs the filters the pod's PreFilter did not skip, holding room for the node's nominated
@@ -196,7 +205,8 @@ public struct Framework: Sendable {
     }
 
     /// PreScore, Score, NormalizeScore and the weighted sum over the feasible nodes.
-    func score(state: inout CycleState, pod: JSONValue, nodes: [NodeInfo]) -> [String: Int64] {
+    /// The weighted total of each of `nodes`, in their order.
+    func score(state: inout CycleState, pod: JSONValue, nodes: [NodeInfo]) -> [Int64] {
         var skipped: Set<String> = []
         for plugin in preScores where plugin.preScore(state: &state, pod: pod, nodes: nodes).isSkip {
             skipped.insert(plugin.name)
@@ -207,10 +217,7 @@ public struct Framework: Sendable {
             plugin.normalizeScores(state: state, pod: pod, scores: &scores)
             for i in scores.indices { sums[i] += scores[i].score * weight }
         }
-        var totals: [String: Int64] = [:]
-        totals.reserveCapacity(nodes.count)
-        for i in nodes.indices { totals[nodes[i].name] = sums[i] }
-        return totals
+        return sums
     }
 
     /// Upstream's `RunPostFilterPlugins`: the first success wins; otherwise the last message.

@@ -85,14 +85,15 @@ public struct InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlug
 
         /// Pods in the domain whose required anti-affinity selects the incoming pod.
         func existingAntiAffinityCount(_ key: String, _ value: String) -> Int {
-            var n = existingAntiAffinityDelta[TopologyPair(key: key, value: value)] ?? 0
+            // The deltas are empty outside preemption's simulation: skip hashing the pair then.
+            var n = existingAntiAffinityDelta.isEmpty ? 0 : existingAntiAffinityDelta[TopologyPair(key: key, value: value)] ?? 0
             for counts in existingAntiAffinity[key] ?? [] { n += counts[value] ?? 0 }
             return n
         }
 
         /// Matching pods counted once per term with this topology key, as upstream's pair map.
         func affinityCount(_ key: String, _ value: String) -> Int {
-            var n = affinityDelta[TopologyPair(key: key, value: value)] ?? 0
+            var n = affinityDelta.isEmpty ? 0 : affinityDelta[TopologyPair(key: key, value: value)] ?? 0
             for (i, term) in incoming.info.requiredAffinity.enumerated() where term.topologyKey == key {
                 n += affinity[i][value] ?? 0
             }
@@ -100,7 +101,7 @@ public struct InterPodAffinity: PreFilterPlugin, PreFilterExtensions, FilterPlug
         }
 
         func antiAffinityCount(_ key: String, _ value: String) -> Int {
-            var n = antiAffinityDelta[TopologyPair(key: key, value: value)] ?? 0
+            var n = antiAffinityDelta.isEmpty ? 0 : antiAffinityDelta[TopologyPair(key: key, value: value)] ?? 0
             for (i, term) in incoming.info.requiredAntiAffinity.enumerated() where term.topologyKey == key {
                 n += antiAffinity[i][value] ?? 0
             }
