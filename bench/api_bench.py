@@ -281,7 +281,7 @@ def _proc_main(creds: Creds, ph: Phase, wids: list[int], t_start: float, q):
     q.put((lat, errs, time.perf_counter() - t0))
 
 
-def run_phase(creds: Creds, ph: Phase, max_procs: int = 4) -> dict:
+def run_phase(creds: Creds, ph: Phase, max_procs: int = 4, keep_samples: bool = False) -> dict:
     procs_n = min(ph.clients, max_procs)
     groups = [list(range(p, ph.clients, procs_n)) for p in range(procs_n)]
     ctx = mp.get_context("fork")
@@ -296,7 +296,10 @@ def run_phase(creds: Creds, ph: Phase, max_procs: int = 4) -> dict:
     lat = [x for r in results for x in r[0]]
     errs = [e for r in results for e in r[1]]
     wall = max(r[2] for r in results)
-    return summarize(ph.op + (f" ({ph.tag})" if ph.tag and ph.op == "list" else ""), ph.clients, lat, wall, errs)
+    summary = summarize(ph.op + (f" ({ph.tag})" if ph.tag and ph.op == "list" else ""), ph.clients, lat, wall, errs)
+    if keep_samples:
+        summary["samples"] = lat  # seconds, for callers that pool several phases
+    return summary
 
 
 def pct(xs: list[float], p: float) -> float:
