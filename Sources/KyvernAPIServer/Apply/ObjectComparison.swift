@@ -1,4 +1,5 @@
 import KyvernAPI
+import Synchronization
 
 /// What changed between two versions of an object (upstream's `typed.Comparison`): every path only
 /// the new version has (struct fields, map entries and list items included, not just leaves), every
@@ -132,15 +133,13 @@ struct ZeroObject {
     func normalized(_ input: JSONValue, type: JSONValue?) -> JSONValue {
         switch (shapes.shape(type), input) {
         case (.structure(let properties), .object(var object)):
-            let required = Set(definition(type)?["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-            for (name, child) in properties {
-                if let present = object[name] {
-                    if present != .null { object[name] = normalized(present, type: child) }
-                } else if Self.embedded.contains(name) || required.contains(name), case .structure = shapes.shape(child) {
-                    object[name] = value(of: child)
-                } else if required.contains(name) {
-                    object[name] = .null
-                }
+            // Only the fields present are walked (a pod spec names a handful of its ~40 fields);
+            // the missing always-written ones come from the type's plan, computed once per type.
+            for (name, present) in object where present != .null {
+                if let child = properties[name] { object[name] = normalized(present, type: child) }
+            }
+            for fill in plan(type, properties).fills where object[fill.name] == nil {
+                object[fill.name] = fill.value
             }
             return .object(object)
         case (.list(let items, _), .array(let array)):
@@ -151,6 +150,33 @@ struct ZeroObject {
         default:
             return input
         }
+    }
+
+    /// What a struct type fills in when absent: embedded or required structs as their zero
+    /// value, other required fields as `null`.
+    struct Plan: Sendable {
+        var fills: [(name: String, value: JSONValue)]
+    }
+
+    private func plan(_ type: JSONValue?, _ properties: [String: JSONValue]) -> Plan {
+        guard let ref = type?["ref"]?.stringValue else { return makePlan(type, properties) }
+        if let cached = shapes.schemas.zeroPlans.withLock({ $0[ref] }) { return cached }
+        let made = makePlan(type, properties)
+        shapes.schemas.zeroPlans.withLock { $0[ref] = made }
+        return made
+    }
+
+    private func makePlan(_ type: JSONValue?, _ properties: [String: JSONValue]) -> Plan {
+        let required = Set(definition(type)?["required"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        var fills: [(name: String, value: JSONValue)] = []
+        for (name, child) in properties.sorted(by: { $0.key < $1.key }) {
+            if Self.embedded.contains(name) || required.contains(name), case .structure = shapes.shape(child) {
+                fills.append((name, value(of: child)))
+            } else if required.contains(name) {
+                fills.append((name, .null))
+            }
+        }
+        return Plan(fills: fills)
     }
 
     private func definition(_ type: JSONValue?) -> JSONValue? {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 public import KyvernAPI
 
 /// The structural schemas of the API's kinds, generated from the OpenAPI specification
@@ -7,6 +8,9 @@ public import KyvernAPI
 /// Used to refuse or drop unknown fields and wrongly typed values the way upstream's decoder does.
 public final class SchemaSet: Sendable {
     public let definitions: [String: JSONValue]
+    /// Per type reference, the fields managed-fields tracking fills into an object lacking them
+    /// (derived from `definitions`, which never change, so computed once per type).
+    let zeroPlans = Mutex<[String: ZeroObject.Plan]>([:])
 
     public init(definitions: [String: JSONValue]) {
         self.definitions = definitions
