@@ -1,10 +1,11 @@
 import KyvernAPI
+import Synchronization
 
 /// How structured merge treats a value, from the schema's `listType`, `listMapKeys` and `mapType`
 /// (upstream's schema conversion): granular structs and maps merge field by field, list maps item by
 /// key, sets item by value; atomic values are owned and replaced whole. Values the schema does not
 /// describe are "deduced": objects granular, lists atomic.
-enum TypeShape {
+enum TypeShape: Sendable {
     case structure(properties: [String: JSONValue])
     case map(values: JSONValue?)
     case list(items: JSONValue?, kind: ListKind)
@@ -12,7 +13,7 @@ enum TypeShape {
     case scalar
     case deduced
 
-    enum ListKind: Equatable {
+    enum ListKind: Equatable, Sendable {
         case set
         case map(keys: [String])
     }
@@ -23,7 +24,20 @@ struct TypeShapes: Sendable {
     let schemas: SchemaSet
 
     func shape(_ type: JSONValue?) -> TypeShape {
-        guard var type else { return .deduced }
+        guard let type else { return .deduced }
+        // A plain reference (the common case: every struct field) resolves the same way each
+        // time, so it is resolved once per referenced type.
+        if case .object(let fields) = type, fields.count == 1, let ref = fields["ref"]?.stringValue {
+            if let cached = schemas.shapes.withLock({ $0[ref] }) { return cached }
+            let resolved = resolve(type)
+            schemas.shapes.withLock { $0[ref] = resolved }
+            return resolved
+        }
+        return resolve(type)
+    }
+
+    private func resolve(_ type: JSONValue) -> TypeShape {
+        var type = type
         var atomic = type["mapType"]?.stringValue == "atomic"
         if let ref = type["ref"]?.stringValue {
             guard let definition = schemas.definitions[ref] else { return .deduced }

@@ -11,6 +11,8 @@ public final class SchemaSet: Sendable {
     /// Per type reference, the fields managed-fields tracking fills into an object lacking them
     /// (derived from `definitions`, which never change, so computed once per type).
     let zeroPlans = Mutex<[String: ZeroObject.Plan]>([:])
+    /// Per type reference, how structured merge treats it (see `TypeShapes`).
+    let shapes = Mutex<[String: TypeShape]>([:])
 
     public init(definitions: [String: JSONValue]) {
         self.definitions = definitions
