@@ -272,6 +272,11 @@ struct ProxyKernelTests {
             _ = try client.seed(.endpointSlices, Self.slice(scratch, pods: [1, 2, 3]))
             var logger = Logger(label: "proxy-test")
             logger.logLevel = .warning
+            // Rules of the other mode, as a node switched from one mode to the other has: removed at start.
+            let other: ProxyMode = mode == .iptables ? .nftables : .iptables
+            let (port, endpoints) = scratch.ports()
+            _ = try await scratch.backend(other).apply([.init(port: port, endpoints: endpoints)], node: scratch.node, full: true)
+            #expect(try await !Self.kyvernLines(scratch, other).isEmpty)
             let proxy = ServiceProxy(client: client, node: scratch.node, logger: logger, backend: scratch.backend(mode))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await proxy.run() }
@@ -280,6 +285,7 @@ struct ProxyKernelTests {
                     (1...3).allSatisfy { dnat(scratch.podIP($0))(lines) }
                 }
                 #expect(programmed != nil)
+                #expect(try await Self.kyvernLines(scratch, other) == [])
                 let counts = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30, from: scratch.host)
                 #expect(counts.keys.sorted() == ["pod1", "pod2", "pod3"])
 

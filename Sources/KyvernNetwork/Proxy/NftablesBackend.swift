@@ -14,6 +14,7 @@ package actor NftablesBackend: ProxyBackend {
     }
 
     package nonisolated var ruleTables: [String] { [NftRuleSet.table] }
+    package nonisolated var mode: ProxyMode { .nftables }
 
     /// "nftables v1.0.6", for the log.
     package func describe() async -> String {

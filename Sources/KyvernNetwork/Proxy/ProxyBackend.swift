@@ -3,6 +3,8 @@
 package protocol ProxyBackend: Sendable {
     /// A named network namespace programmed instead of the process's own (tests, simulated nodes).
     var namespace: String? { get }
+    /// Which `--proxy-mode` this backend is.
+    var mode: ProxyMode { get }
     /// The table names `kyvern_proxy_rules` is labelled with.
     var ruleTables: [String] { get }
     /// The backend and its version, for the start-up log.
@@ -42,6 +44,7 @@ package enum ProxyMode: String, Sendable, CaseIterable, CustomStringConvertible 
 }
 
 extension IptablesBackend: ProxyBackend {
+    package nonisolated var mode: ProxyMode { .iptables }
     package nonisolated var ruleTables: [String] { ["nat", "filter"] }
 
     package func describe() async -> String { await Self.describe() }

@@ -49,6 +49,7 @@ public final class ServiceProxy: Service, Sendable {
             "backend": "\(backendName)", "node": "\(builder.node.name)",
             "nodeAddresses": "\(builder.node.addresses)", "clusterCIDR": "\(builder.node.clusterCIDR)",
         ])
+        await removeOtherModes()
         let services = await informers.informer(for: .services)
         let slices = await informers.informer(for: .endpointSlices)
         await services.addHandler { [self] event in markDirty(event) }
@@ -69,6 +70,19 @@ public final class ServiceProxy: Service, Sendable {
             logger.info("service proxy stopped; rules removed")
         } catch {
             logger.error("service proxy could not remove its rules", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A node switched from one `--proxy-mode` to the other would otherwise keep the old mode's
+    /// rules, which see packets first and send them to stale endpoints (upstream kube-proxy
+    /// cleans up the same way). Nothing to remove is the usual case; a missing tool is no error.
+    private func removeOtherModes() async {
+        for other in ProxyMode.allCases where other != backend.mode {
+            do {
+                try await other.backend(namespace: backend.namespace).removeAll()
+            } catch {
+                logger.debug("no \(other) rules removed", metadata: ["error": "\(error)"])
+            }
         }
     }
 
