@@ -152,4 +152,18 @@ struct ProxyNftablesTests {
         #expect(firstSet != nil && firstChain != nil && firstRule != nil)
         #expect(firstSet! < firstChain! && firstChain! < firstRule!)
     }
+
+    @Test func withoutNodeAddressesNodePortsMatchEveryLocalAddressAndSctpUsesItsOwnMatch() {
+        let node = RuleBuilder.Node(name: "node-a", addresses: [], clusterCIDR: "10.42.0.0/16")
+        let port = F.port(proto: .sctp, port: 9000, nodePort: 30900)
+        let set = Self.build([.init(port: port, endpoints: F.endpoints(1))], node: node)
+        #expect(!set.skeleton.contains { $0.hasPrefix("set nodeport-ips") })
+        #expect(set.skeleton.contains("chain services { ip daddr . meta l4proto . th dport vmap @service-ips; "
+            + "fib daddr type local meta l4proto . th dport vmap @service-nodeports; }"))
+        #expect(set.elements[NftRuleBuilder.serviceNodePorts] == ["sctp . 30900": "goto \(NftRuleBuilder.chainName("external", port))"])
+        #expect(set.chainsByName[NftRuleBuilder.chainName("service", port)] == [
+            "ip daddr 10.43.0.20 sctp dport 9000 ip saddr != 10.42.0.0/16 jump mark-for-masquerade",
+            "meta l4proto sctp dnat ip to 10.42.0.11:8080",
+        ])
+    }
 }
