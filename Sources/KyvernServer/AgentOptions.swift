@@ -32,6 +32,10 @@ public struct AgentOptions: Sendable {
     public var clusterDomain = "cluster.local"
     /// The node's InternalIP (`--node-ip`): the address other nodes route this node's pods through.
     public var nodeIP: String?
+    /// The Service proxy's backend (`--proxy-mode`): `iptables` or `nftables`.
+    public var proxyMode = AgentOptions.defaultProxyMode
+    public static let defaultProxyMode = "iptables"
+    public static let proxyModes = ["iptables", "nftables"]
     public var logLevel = "info"
 
     /// The cluster DNS address pods get, or nil for none.

@@ -20,7 +20,7 @@ enum NodeNetworkServices {
         services.append(ServiceProxyRunner.makeProxy(client: clients.proxy, nodeName: facts.nodeName,
                                                      nodeAddresses: options.nodeIP.map { [$0] } ?? [],
                                                      clusterCIDR: clusterBoundary(options: options, facts: facts),
-                                                     registry: registry, logger: logger))
+                                                     registry: registry, mode: options.proxyMode, logger: logger))
         if options.resolvedClusterDNS != nil {
             // Each node answers its own pods on the bridge; the kube-dns Service (internal traffic
             // policy Local) sends 10.43.0.10 here.

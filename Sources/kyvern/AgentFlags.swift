@@ -24,6 +24,9 @@ struct AgentFlags: ParsableArguments {
     @Option(name: .customLong("cluster-domain"), help: "The cluster's DNS domain.")
     var clusterDomain: String = "cluster.local"
 
+    @Option(name: .customLong("proxy-mode"), help: "Which kernel API the Service proxy programs: iptables or nftables.")
+    var proxyMode: String = AgentOptions.defaultProxyMode
+
     func validate() throws {
         guard AgentOptions.RuntimeChoice(rawValue: runtime) != nil else {
             throw ValidationError("--runtime must be one of: auto, runc, process")
@@ -34,6 +37,9 @@ struct AgentFlags: ParsableArguments {
         }
         if let nodeIP, !AgentOptions.isIPv4Address(nodeIP) {
             throw ValidationError("--node-ip: not an IPv4 address: \(nodeIP)")
+        }
+        guard AgentOptions.proxyModes.contains(proxyMode) else {
+            throw ValidationError("--proxy-mode must be one of: \(AgentOptions.proxyModes.joined(separator: ", "))")
         }
         if let clusterDNS, clusterDNS != "none", !AgentOptions.isIPv4Address(clusterDNS) {
             throw ValidationError("--cluster-dns: not an IPv4 address: \(clusterDNS)")
@@ -48,6 +54,7 @@ struct AgentFlags: ParsableArguments {
         options.clusterDNS = clusterDNS
         options.clusterDomain = clusterDomain
         options.nodeIP = nodeIP
+        options.proxyMode = proxyMode
         options.logLevel = logLevel
         return options
     }

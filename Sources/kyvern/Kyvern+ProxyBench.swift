@@ -13,15 +13,17 @@ extension Kyvern {
                 abstract: "Time rule generation and iptables-restore for a synthetic cluster (prints JSON).")
             @Option var services = 1000
             @Option var endpoints = 10
-            @Flag(help: "Print the full-sync iptables-restore input instead of timing anything.")
+            @Flag(help: "Print the full-sync iptables-restore (or nft -f) input instead of timing anything.")
             var dump = false
+            @Option(help: "iptables or nftables.") var mode = "iptables"
 
             func run() async throws {
                 if dump {
-                    print(ServiceProxyRunner.benchmarkRestoreText(services: services, endpointsPerService: endpoints), terminator: "")
+                    print(try ServiceProxyRunner.benchmarkRestoreText(services: services, endpointsPerService: endpoints, mode: mode),
+                          terminator: "")
                     return
                 }
-                print(try await ServiceProxyRunner.benchmarkRules(services: services, endpointsPerService: endpoints))
+                print(try await ServiceProxyRunner.benchmarkRules(services: services, endpointsPerService: endpoints, mode: mode))
             }
         }
 
@@ -32,18 +34,20 @@ extension Kyvern {
             @Option(name: .customLong("endpoint"), help: "ip:port, repeated; none for a Service without endpoints.")
             var endpoints: [String] = []
             @Option var clusterCIDR = "10.42.0.0/16"
+            @Option(help: "iptables or nftables.") var mode = "iptables"
 
             func run() async throws {
                 try await ServiceProxyRunner.applyOne(clusterIP: clusterIP, port: port, endpoints: endpoints,
-                                                      clusterCIDR: clusterCIDR)
+                                                      clusterCIDR: clusterCIDR, mode: mode)
             }
         }
 
         struct Remove: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Remove every proxy rule and chain.")
+            @Option(help: "iptables or nftables.") var mode = "iptables"
 
             func run() async throws {
-                try await ServiceProxyRunner.removeAll()
+                try await ServiceProxyRunner.removeAll(mode: mode)
             }
         }
     }

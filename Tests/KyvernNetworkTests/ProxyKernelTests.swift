@@ -13,7 +13,8 @@ import Testing
 /// running busybox httpd that answers its own name, behind a ClusterIP and a NodePort Service.
 /// The "node" is a network namespace of its own, so these rules never meet another suite's
 /// (the CNI suite programs iptables at the same time). Needs root and iptables; removes its
-/// namespaces, links, routes and rules even when it fails.
+/// namespaces, links, routes and rules even when it fails. Every test runs against both
+/// backends (`--proxy-mode iptables` and `nftables`).
 @Suite("Proxy in the kernel", .serialized, .timeLimit(.minutes(3)),
        .enabled(if: getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/iptables-restore")
                 && FileManager.default.isExecutableFile(atPath: "/bin/busybox")))
@@ -28,7 +29,7 @@ struct ProxyKernelTests {
         func namespace(_ index: Int) -> String { "kyvp-\(suffix)-\(index)" }
         /// The node's namespace, holding the bridge and the proxy's rules.
         var host: String { "kyvp-\(suffix)-node" }
-        func backend() -> IptablesBackend { IptablesBackend(namespace: host) }
+        func backend(_ mode: ProxyMode) -> any ProxyBackend { mode.backend(namespace: host) }
         func podIP(_ index: Int) -> String { "10.250.\(third).\(10 + index)" }
         var node: RuleBuilder.Node { RuleBuilder.Node(name: "node-a", addresses: [gateway], clusterCIDR: cidr) }
         let directory = "/tmp/kyvern-proxy-\(UUID().uuidString)"
@@ -64,7 +65,7 @@ struct ProxyKernelTests {
         }
 
         func tearDown() async {
-            _ = try? await backend().removeAll()
+            for mode in ProxyMode.allCases { _ = try? await backend(mode).removeAll() }
             for index in 1...3 {
                 let pids = (try? await sh(["ip", "netns", "pids", namespace(index)]))?.split(separator: "\n") ?? []
                 for pid in pids { if let number = Int32(pid) { kill(number, SIGKILL) } }
@@ -119,24 +120,55 @@ struct ProxyKernelTests {
         await scratch.tearDown()
     }
 
-    static func kyvernLines(_ scratch: Scratch) async throws -> [String] {
-        try await sh(["ip", "netns", "exec", scratch.host, "iptables-save"]).split(separator: "\n").map(String.init).filter { $0.contains("KYVERN") }
+    /// The proxy's rules as the kernel lists them: iptables' KYVERN lines, or the `ip kyvern`
+    /// table (none when it does not exist).
+    static func kyvernLines(_ scratch: Scratch, _ mode: ProxyMode) async throws -> [String] {
+        switch mode {
+        case .iptables:
+            return try await sh(["ip", "netns", "exec", scratch.host, "iptables-save"]).split(separator: "\n").map(String.init)
+                .filter { $0.contains("KYVERN") }
+        case .nftables:
+            let tables = try await sh(["ip", "netns", "exec", scratch.host, "nft", "list", "tables"])
+            guard tables.contains("table ip kyvern") else { return [] }
+            return try await sh(["ip", "netns", "exec", scratch.host, "nft", "list", "table", "ip", "kyvern"])
+                .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+        }
     }
 
-    @Test func clusterIPAndNodePortSpreadOverEveryPodAndHairpinWorks() async throws {
+    /// Whether `lines` DNAT to `ip:port` (a DNAT target, or an element of a numgen map).
+    static func dnats(_ lines: [String], to ip: String, port: Int = 8080, _ mode: ProxyMode) -> Bool {
+        switch mode {
+        case .iptables: lines.contains { $0.contains("--to-destination \(ip):\(port)") }
+        case .nftables: lines.contains { $0.contains("\(ip) . \(port)") || $0.contains("dnat ip to \(ip):\(port)") }
+        }
+    }
+
+    /// Whether `lines` reject some port for having no endpoints.
+    static func rejects(_ lines: [String], _ mode: ProxyMode) -> Bool {
+        switch mode {
+        case .iptables: lines.contains { $0.contains("has no endpoints") }
+        case .nftables: lines.contains { $0.contains(": goto reject-chain") }
+        }
+    }
+
+    @Test(arguments: ProxyMode.allCases)
+    func clusterIPAndNodePortSpreadOverEveryPodAndHairpinWorks(mode: ProxyMode) async throws {
         try await Self.withScratch { scratch in
-            let backend = scratch.backend()
+            let backend = scratch.backend(mode)
             let (port, endpoints) = scratch.ports()
-            let rules = RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: endpoints)])
-            let outcome = try await backend.sync(rules, full: true)
+            let outcome = try await backend.apply([.init(port: port, endpoints: endpoints)], node: scratch.node, full: true)
             #expect(outcome.full)
-            // A second full sync finds the jumps in place and adds none.
-            _ = try await backend.sync(rules, full: true)
+            // A second full sync finds the jumps in place and adds none (nftables: replaces its table).
+            _ = try await backend.apply([.init(port: port, endpoints: endpoints)], node: scratch.node, full: true)
             let jumps = try await Self.sh(["ip", "netns", "exec", scratch.host, "iptables-save"]).split(separator: "\n").filter {
                 $0.hasPrefix("-A PREROUTING") || $0.hasPrefix("-A OUTPUT") || $0.hasPrefix("-A POSTROUTING")
                     || $0.hasPrefix("-A INPUT") || $0.hasPrefix("-A FORWARD")
             }
-            #expect(jumps.count == BuiltinJump.all.count, "\(jumps)")
+            #expect(jumps.count == (mode == .iptables ? BuiltinJump.all.count : 0), "\(jumps)")
+            if mode == .nftables {
+                let tables = try await Self.sh(["ip", "netns", "exec", scratch.host, "nft", "list", "tables"])
+                #expect(tables.split(separator: "\n").filter { $0.contains("kyvern") } == ["table ip kyvern"])
+            }
 
             let fromHost = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30, from: scratch.host)
             #expect(fromHost.keys.sorted() == ["pod1", "pod2", "pod3"])
@@ -148,29 +180,35 @@ struct ProxyKernelTests {
             let fromPod = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30, from: scratch.namespace(1))
             #expect(fromPod.keys.sorted() == ["pod1", "pod2", "pod3"])
 
-            // One endpoint leaves: a partial sync; its chain is deleted from the kernel.
+            // One endpoint leaves: a partial sync. iptables deletes its endpoint chain; nftables
+            // rewrites the one service chain that picks it.
             let gone = ChainNames.endpoint(port, endpoints[0])
-            let before = try await Self.kyvernLines(scratch)
-            #expect(before.contains(":\(gone) - [0:0]"))
-            let fewer = RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: Array(endpoints.dropFirst()))])
-            let partial = try await backend.sync(fewer, full: false)
-            #expect(!partial.full && partial.chainsDeleted == 1)
-            let afterLines = try await Self.kyvernLines(scratch)
+            let before = try await Self.kyvernLines(scratch, mode)
+            if mode == .iptables { #expect(before.contains(":\(gone) - [0:0]")) }
+            #expect(Self.dnats(before, to: endpoints[0].ip, mode))
+            let partial = try await backend.apply([.init(port: port, endpoints: Array(endpoints.dropFirst()))],
+                                                  node: scratch.node, full: false)
+            #expect(!partial.full)
+            if mode == .iptables { #expect(partial.chainsDeleted == 1) } else { #expect(partial.chainsWritten == 1) }
+            let afterLines = try await Self.kyvernLines(scratch, mode)
             #expect(!afterLines.contains { $0.contains(gone) })
+            #expect(!Self.dnats(afterLines, to: endpoints[0].ip, mode))
+            #expect(Self.dnats(afterLines, to: endpoints[1].ip, mode))
             let after = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 20, from: scratch.host)
             #expect(after.keys.sorted() == ["pod2", "pod3"])
 
             try await backend.removeAll()
-            let left = try await Self.kyvernLines(scratch)
+            let left = try await Self.kyvernLines(scratch, mode)
             #expect(left == [])
         }
     }
 
-    @Test func noEndpointsRefusesAtOnce() async throws {
+    @Test(arguments: ProxyMode.allCases)
+    func noEndpointsRefusesAtOnce(mode: ProxyMode) async throws {
         try await Self.withScratch { scratch in
-            let backend = scratch.backend()
+            let backend = scratch.backend(mode)
             let (port, _) = scratch.ports()
-            try await backend.sync(RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: [])]), full: true)
+            _ = try await backend.apply([.init(port: port, endpoints: [])], node: scratch.node, full: true)
             for url in ["http://\(scratch.serviceIP):80/", "http://\(scratch.gateway):30080/"] {
                 let start = ContinuousClock.now
                 let (ok, text) = try await Self.get(url, from: scratch.host)
@@ -185,17 +223,18 @@ struct ProxyKernelTests {
         }
     }
 
-    @Test func clientIPAffinitySticksToOnePod() async throws {
+    @Test(arguments: ProxyMode.allCases)
+    func clientIPAffinitySticksToOnePod(mode: ProxyMode) async throws {
         try await Self.withScratch { scratch in
-            let backend = scratch.backend()
+            let backend = scratch.backend(mode)
             let (port, endpoints) = scratch.ports(affinity: 600)
-            try await backend.sync(RuleBuilder(node: scratch.node).build([.init(port: port, endpoints: endpoints)]), full: true)
+            _ = try await backend.apply([.init(port: port, endpoints: endpoints)], node: scratch.node, full: true)
             let counts = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 15, from: scratch.host)
             #expect(counts.count == 1 && counts.keys.first?.hasPrefix("pod") == true, "\(counts)")
             let fromPod = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 15, from: scratch.namespace(3))
             #expect(fromPod.count == 1 && fromPod.keys.first?.hasPrefix("pod") == true, "\(fromPod)")
             try await backend.removeAll()
-            let left = try await Self.kyvernLines(scratch)
+            let left = try await Self.kyvernLines(scratch, mode)
             #expect(left == [])
         }
     }
@@ -211,16 +250,18 @@ struct ProxyKernelTests {
     }
 
     /// Polls `iptables-save` until `condition` holds (at most `limit`); returns the time it took.
-    static func waitForRules(_ scratch: Scratch, limit: Duration, _ condition: ([String]) -> Bool) async throws -> Duration? {
+    static func waitForRules(_ scratch: Scratch, _ mode: ProxyMode, limit: Duration,
+                             _ condition: ([String]) -> Bool) async throws -> Duration? {
         let start = ContinuousClock.now
         while ContinuousClock.now - start < limit {
-            if condition(try await kyvernLines(scratch)) { return ContinuousClock.now - start }
+            if condition(try await kyvernLines(scratch, mode)) { return ContinuousClock.now - start }
             try await Task.sleep(for: .milliseconds(20))
         }
         return nil
     }
 
-    @Test func serviceProxyFollowsTheAPIWithinASecondAndCleansUpOnStop() async throws {
+    @Test(arguments: ProxyMode.allCases)
+    func serviceProxyFollowsTheAPIWithinASecondAndCleansUpOnStop(mode: ProxyMode) async throws {
         try await Self.withScratch { scratch in
             let client = FakeClient()
             _ = try client.seed(.services, ProxyFixtures.json("""
@@ -231,21 +272,27 @@ struct ProxyKernelTests {
             _ = try client.seed(.endpointSlices, Self.slice(scratch, pods: [1, 2, 3]))
             var logger = Logger(label: "proxy-test")
             logger.logLevel = .warning
-            let proxy = ServiceProxy(client: client, node: scratch.node, logger: logger, backend: scratch.backend())
+            // Rules of the other mode, as a node switched from one mode to the other has: removed at start.
+            let other: ProxyMode = mode == .iptables ? .nftables : .iptables
+            let (port, endpoints) = scratch.ports()
+            _ = try await scratch.backend(other).apply([.init(port: port, endpoints: endpoints)], node: scratch.node, full: true)
+            #expect(try await !Self.kyvernLines(scratch, other).isEmpty)
+            let proxy = ServiceProxy(client: client, node: scratch.node, logger: logger, backend: scratch.backend(mode))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await proxy.run() }
-                let dnat = { (ip: String) in { (lines: [String]) in lines.contains { $0.contains("--to-destination \(ip):8080") } } }
-                let programmed = try await Self.waitForRules(scratch, limit: .seconds(10)) { lines in
+                let dnat = { (ip: String) in { (lines: [String]) in Self.dnats(lines, to: ip, mode) } }
+                let programmed = try await Self.waitForRules(scratch, mode, limit: .seconds(10)) { lines in
                     (1...3).allSatisfy { dnat(scratch.podIP($0))(lines) }
                 }
                 #expect(programmed != nil)
+                #expect(try await Self.kyvernLines(scratch, other) == [])
                 let counts = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 30, from: scratch.host)
                 #expect(counts.keys.sorted() == ["pod1", "pod2", "pod3"])
 
                 // pod1 leaves the slice: the kernel follows within a second.
                 _ = try await client.update(.endpointSlices, namespace: "default", Self.slice(scratch, pods: [2, 3]),
                                             options: WriteOptions())
-                let took = try await Self.waitForRules(scratch, limit: .seconds(5)) { !dnat(scratch.podIP(1))($0) }
+                let took = try await Self.waitForRules(scratch, mode, limit: .seconds(5)) { !dnat(scratch.podIP(1))($0) }
                 #expect(took != nil && took! < .seconds(1), "\(String(describing: took))")
                 let after = try await Self.counts("http://\(scratch.serviceIP):80/", requests: 20, from: scratch.host)
                 #expect(after.keys.sorted() == ["pod2", "pod3"])
@@ -253,7 +300,7 @@ struct ProxyKernelTests {
                 // Every endpoint gone: connections are refused.
                 _ = try await client.update(.endpointSlices, namespace: "default", Self.slice(scratch, pods: []),
                                             options: WriteOptions())
-                let rejected = try await Self.waitForRules(scratch, limit: .seconds(5)) { lines in lines.contains { $0.contains("has no endpoints") } }
+                let rejected = try await Self.waitForRules(scratch, mode, limit: .seconds(5)) { Self.rejects($0, mode) }
                 #expect(rejected != nil)
                 let refused = try await Self.get("http://\(scratch.serviceIP):80/", from: scratch.host)
                 #expect(!refused.ok && refused.text.contains("Connection refused"), "\(refused.text)")
@@ -261,7 +308,7 @@ struct ProxyKernelTests {
                 group.cancelAll()
                 try await group.waitForAll()
             }
-            let left = try await Self.kyvernLines(scratch)
+            let left = try await Self.kyvernLines(scratch, mode)
             #expect(left == [])
         }
     }

@@ -3,13 +3,17 @@
 
     unshare -n sh -c 'ip link set lo up && .venv/bin/python bench/network/run.py'
 
-(a) rule sync: `kyvern proxy-bench rules` times rule generation and iptables-restore for 1,000
-    Services x 10 endpoints: a cold full sync, a full resync over existing chains, and a
-    one-endpoint change (partial sync). Target: full resync under 1 s.
+(a) rule sync: `kyvern proxy-bench rules --mode M` times rule generation and loading
+    (iptables-restore, or nft -f) for 1,000 Services x 10 endpoints: a cold full sync, a full
+    resync over existing rules, and a one-endpoint change (partial sync). Target: full resync
+    under 1 s.
 (b) data path: busybox httpd in a network namespace behind a bridge; the same bounded HTTP load
     (fresh connection per request, as a ClusterIP spreads new connections) straight to the pod
     IP (the floor) and through a ClusterIP with that pod as its one endpoint, alternating rounds.
     Target: requests/s and p99 within 10 % of the floor.
+
+--mode iptables|nftables|both (default both: the two proxy modes side by side, one after the
+other, each with its own floor rounds).
 
 Prints a table and writes bench/reports/network-<date>.json and bench/reports/network-latest.md.
 Removes its namespace, bridge and rules when done, also on failure.
@@ -40,8 +44,8 @@ def kyvern(binary, *args):
     return subprocess.run([binary, "proxy-bench", *args], check=True, capture_output=True, text=True).stdout
 
 
-def rule_sync(binary, repeats):
-    runs = [json.loads(kyvern(binary, "rules", "--services", "1000", "--endpoints", "10").strip().splitlines()[-1])
+def rule_sync(binary, repeats, mode):
+    runs = [json.loads(kyvern(binary, "rules", "--services", "1000", "--endpoints", "10", "--mode", mode).strip().splitlines()[-1])
             for _ in range(repeats)]
     keys = ["generateSeconds", "coldFullSyncSeconds", "fullResyncSeconds", "oneEndpointChangeSeconds", "removeSeconds"]
     median = {k: statistics.median(r[k] for r in runs) for k in keys}
@@ -67,7 +71,8 @@ def set_up(directory):
 
 
 def tear_down(binary):
-    subprocess.run([binary, "proxy-bench", "remove"], capture_output=True)
+    for mode in ("iptables", "nftables"):
+        subprocess.run([binary, "proxy-bench", "remove", "--mode", mode], capture_output=True)
     for pid in sh("ip", "netns", "pids", NS, check=False).split():
         try:
             os.kill(int(pid), 9)
@@ -124,9 +129,9 @@ def load(host, port, requests, concurrency, limit_seconds):
             "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"), "p99_ms": p99 * 1000}
 
 
-def data_path(binary, requests, concurrency, rounds):
+def data_path(binary, requests, concurrency, rounds, mode):
     kyvern(binary, "apply", "--cluster-ip", SERVICE_IP, "--port", str(SERVICE_PORT),
-           "--endpoint", f"{POD_IP}:{POD_PORT}", "--cluster-cidr", CIDR)
+           "--endpoint", f"{POD_IP}:{POD_PORT}", "--cluster-cidr", CIDR, "--mode", mode)
     load(POD_IP, POD_PORT, 200, concurrency, 20)  # warm-up
     load(SERVICE_IP, SERVICE_PORT, 200, concurrency, 20)
     floor, service = [], []
@@ -138,7 +143,9 @@ def data_path(binary, requests, concurrency, rounds):
         return {"rps": statistics.median(r["rps"] for r in results), "p50_ms": statistics.median(r["p50_ms"] for r in results),
                 "p99_ms": statistics.median(r["p99_ms"] for r in results), "errors": sum(r["errors"] for r in results),
                 "requests": sum(r["requests"] for r in results), "rounds": results}
-    return {"pod": summary(floor), "clusterIP": summary(service), "concurrency": concurrency, "requestsPerRound": requests}
+    result = {"pod": summary(floor), "clusterIP": summary(service), "concurrency": concurrency, "requestsPerRound": requests}
+    kyvern(binary, "remove", "--mode", mode)
+    return result
 
 
 def main():
@@ -148,58 +155,72 @@ def main():
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--mode", choices=["iptables", "nftables", "both"], default="both",
+                        help="which proxy mode(s) to measure; both runs them side by side")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("run as root in a private network namespace (see the docstring)")
     with open("/proc/sys/net/ipv4/ip_forward", "w") as f:
         f.write("1")
+    modes = ["iptables", "nftables"] if args.mode == "both" else [args.mode]
     tear_down(args.binary)
+    rules, paths = {}, {}
     with tempfile.TemporaryDirectory() as directory:
         try:
-            rules = rule_sync(args.binary, args.repeats)
+            for mode in modes:
+                rules[mode] = rule_sync(args.binary, args.repeats, mode)
             set_up(directory)
-            path = data_path(args.binary, args.requests, args.concurrency, args.rounds)
+            for mode in modes:
+                paths[mode] = data_path(args.binary, args.requests, args.concurrency, args.rounds, mode)
         finally:
             tear_down(args.binary)
     commit = os.environ.get("KYVERN_COMMIT") or subprocess.run(["git", "-c", "safe.directory=*", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     now = datetime.datetime.now(datetime.timezone.utc)
     report = {"date": now.isoformat(timespec="seconds"), "commit": commit, "binary": os.path.relpath(args.binary, ROOT),
-              "cpus": os.cpu_count(), "load": os.getloadavg(), "ruleSync": rules, "dataPath": path}
-    m, pod, svc = rules["median"], path["pod"], path["clusterIP"]
-    rps_ratio = svc["rps"] / pod["rps"]
-    p99_ratio = svc["p99_ms"] / pod["p99_ms"]
+              "cpus": os.cpu_count(), "load": os.getloadavg(), "modes": modes, "ruleSync": rules, "dataPath": paths}
     ok = lambda good: "✅" if good else "❌ not met"
+    header = "| | " + " | ".join(modes) + " |"
+    rule_line = "|---|" + "---:|" * len(modes)
+    row = lambda label, f: f"| {label} | " + " | ".join(f(m) for m in modes) + " |"
     lines = [
         f"# Network benchmark — {now.strftime('%Y-%m-%dT%H:%M:%S')}",
         "",
         f"Binary `{os.path.relpath(args.binary, ROOT)}` (commit {commit}), {os.cpu_count()} CPUs, load average "
-        f"{os.getloadavg()[0]:.2f} at the end; backend {rules['backend']}; run in a private network namespace.",
+        f"{os.getloadavg()[0]:.2f} at the end; run in a private network namespace; proxy modes: "
+        + ", ".join(f"{m} ({rules[m]['backend']})" for m in modes) + ".",
         "",
-        f"Rule sync, 1,000 Services × 10 endpoints ({rules['rules']} rules, {rules['chains']} chains), median of {args.repeats}:",
+        f"Rule sync, 1,000 Services × 10 endpoints, seconds, median of {args.repeats} (each sync generates and loads):",
         "",
-        "| step | seconds |",
-        "|---|---:|",
-        f"| generate the rule set | {m['generateSeconds']:.3f} |",
-        f"| cold full sync (chains created) | {m['coldFullSyncSeconds']:.3f} |",
-        f"| full resync (every chain rewritten) | {m['fullResyncSeconds']:.3f} |",
-        f"| one endpoint changed (partial sync, {rules['oneEndpointChainsWritten']} chains written) | {m['oneEndpointChangeSeconds']:.3f} |",
-        f"| remove everything | {m['removeSeconds']:.3f} |",
+        header, rule_line,
+        row("rules (nftables: rules + map elements)", lambda m: str(rules[m]["rules"])),
+        row("chains", lambda m: str(rules[m]["chains"])),
+        row("generate the rule set", lambda m: f"{rules[m]['median']['generateSeconds']:.3f}"),
+        row("cold full sync", lambda m: f"{rules[m]['median']['coldFullSyncSeconds']:.3f}"),
+        row("full resync over existing rules", lambda m: f"{rules[m]['median']['fullResyncSeconds']:.3f}"),
+        row("one endpoint changed (partial sync)", lambda m: f"{rules[m]['median']['oneEndpointChangeSeconds']:.3f}"),
+        row("chains written by that partial sync", lambda m: str(rules[m]["oneEndpointChainsWritten"])),
+        row("remove everything", lambda m: f"{rules[m]['median']['removeSeconds']:.3f}"),
         "",
         f"Data path: busybox httpd in a namespace, {args.concurrency} client threads, a new connection per request, "
-        f"{args.rounds} alternating rounds of {args.requests} requests, medians:",
+        f"{args.rounds} alternating rounds of {args.requests} requests per mode, medians:",
         "",
-        "| path | req/s | p50 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|",
-        f"| pod IP (floor) | {pod['rps']:.0f} | {pod['p50_ms']:.2f} | {pod['p99_ms']:.2f} | {pod['errors']} |",
-        f"| ClusterIP | {svc['rps']:.0f} | {svc['p50_ms']:.2f} | {svc['p99_ms']:.2f} | {svc['errors']} |",
-        "",
-        "| target | measured | goal | |",
-        "|---|---|---|---|",
-        f"| full resync, 1,000 × 10 | {m['fullResyncSeconds']:.2f} s | < 1.00 s | {ok(m['fullResyncSeconds'] < 1)} |",
-        f"| one-endpoint change, 1,000 × 10 | {m['oneEndpointChangeSeconds'] * 1000:.0f} ms | < 1 s | {ok(m['oneEndpointChangeSeconds'] < 1)} |",
-        f"| ClusterIP req/s vs floor | {rps_ratio * 100:.1f} % | ≥ 90 % | {ok(rps_ratio >= 0.9)} |",
-        f"| ClusterIP p99 vs floor | {p99_ratio * 100:.1f} % | ≤ 110 % | {ok(p99_ratio <= 1.1)} |",
+        "| mode | path | req/s | p50 ms | p99 ms | errors |",
+        "|---|---|---:|---:|---:|---:|",
     ]
+    for m in modes:
+        pod, svc = paths[m]["pod"], paths[m]["clusterIP"]
+        lines.append(f"| {m} | pod IP (floor) | {pod['rps']:.0f} | {pod['p50_ms']:.2f} | {pod['p99_ms']:.2f} | {pod['errors']} |")
+        lines.append(f"| {m} | ClusterIP | {svc['rps']:.0f} | {svc['p50_ms']:.2f} | {svc['p99_ms']:.2f} | {svc['errors']} |")
+    lines += ["", "| mode | target | measured | goal | |", "|---|---|---|---|---|"]
+    for m in modes:
+        med, pod, svc = rules[m]["median"], paths[m]["pod"], paths[m]["clusterIP"]
+        rps_ratio, p99_ratio = svc["rps"] / pod["rps"], svc["p99_ms"] / pod["p99_ms"]
+        lines += [
+            f"| {m} | full resync, 1,000 × 10 | {med['fullResyncSeconds']:.2f} s | < 1.00 s | {ok(med['fullResyncSeconds'] < 1)} |",
+            f"| {m} | one-endpoint change, 1,000 × 10 | {med['oneEndpointChangeSeconds'] * 1000:.0f} ms | < 1 s | {ok(med['oneEndpointChangeSeconds'] < 1)} |",
+            f"| {m} | ClusterIP req/s vs floor | {rps_ratio * 100:.1f} % | ≥ 90 % | {ok(rps_ratio >= 0.9)} |",
+            f"| {m} | ClusterIP p99 vs floor | {p99_ratio * 100:.1f} % | ≤ 110 % | {ok(p99_ratio <= 1.1)} |",
+        ]
     text = "\n".join(lines) + "\n"
     print(text)
     reports = os.path.join(ROOT, "bench", "reports")

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Measures rule generation and `iptables-restore` for a synthetic cluster (the `bench/network`
+/// Measures rule generation and loading (`iptables-restore` or `nft -f`, by mode) for a synthetic cluster (the `bench/network`
 /// benchmark's rule part): a cold full sync, a full resync over existing chains, and a
 /// one-endpoint change as a partial sync. Writes to the current network namespace's tables and
 /// removes everything afterwards.
@@ -17,6 +17,7 @@ package enum RuleSyncBenchmark {
         package var oneEndpointChainsWritten: Int
         package var removeSeconds: Double
         package var backend: String
+        package var mode: String
     }
 
     /// `10.<second>.x.y` for the `index`-th address of a range.
@@ -37,39 +38,51 @@ package enum RuleSyncBenchmark {
         }
     }
 
-    /// The full-sync restore input for the synthetic cluster, to inspect or replay by hand.
-    package static func restoreText(services: Int, endpointsPerService: Int) -> String {
-        let builder = RuleBuilder(node: RuleBuilder.Node(name: "bench-node", addresses: ["192.168.77.1"],
-                                                         clusterCIDR: "10.42.0.0/16"))
-        return RestorePlan(desired: builder.build(entries(services: services, endpointsPerService: endpointsPerService)),
-                           applied: nil).text
+    static let node = RuleBuilder.Node(name: "bench-node", addresses: ["192.168.77.1"], clusterCIDR: "10.42.0.0/16")
+
+    /// The full-sync input (`iptables-restore` or `nft -f`) for the synthetic cluster, to inspect
+    /// or replay by hand.
+    package static func restoreText(services: Int, endpointsPerService: Int, mode: ProxyMode = .iptables) -> String {
+        let input = entries(services: services, endpointsPerService: endpointsPerService)
+        switch mode {
+        case .iptables: return RestorePlan(desired: RuleBuilder(node: node).build(input), applied: nil).text
+        case .nftables: return NftPlan(desired: NftRuleBuilder(node: node).build(input), applied: nil).text
+        }
     }
 
-    package static func run(services: Int, endpointsPerService: Int) async throws -> Result {
-        let builder = RuleBuilder(node: RuleBuilder.Node(name: "bench-node", addresses: ["192.168.77.1"],
-                                                         clusterCIDR: "10.42.0.0/16"))
-        let backend = IptablesBackend()
+    package static func run(services: Int, endpointsPerService: Int, mode: ProxyMode = .iptables) async throws -> Result {
+        let backend = mode.backend()
         let clock = ContinuousClock()
         func seconds(_ duration: Duration) -> Double {
             Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         }
         let input = entries(services: services, endpointsPerService: endpointsPerService)
-        var rules = RuleSet()
-        let generate = clock.measure { rules = builder.build(input) }
-        let cold = try await clock.measure { _ = try await backend.sync(rules, full: true) }
-        let full = try await clock.measure {
-            _ = try await backend.sync(builder.build(input), full: true)
+        // Generation alone, as the proxy does it before loading.
+        var rules = 0
+        var chains = 0
+        let generate = clock.measure {
+            switch mode {
+            case .iptables:
+                let set = RuleBuilder(node: node).build(input)
+                (rules, chains) = (set.ruleCount, set.chainCount)
+            case .nftables:
+                let set = NftRuleBuilder(node: node).build(input)
+                (rules, chains) = (set.ruleCount, set.chains.count + set.skeleton.filter { $0.hasPrefix("chain ") }.count)
+            }
         }
+        // Each sync below generates and loads, as a proxy sync does.
+        let cold = try await clock.measure { _ = try await backend.apply(input, node: node, full: true) }
+        let full = try await clock.measure { _ = try await backend.apply(input, node: node, full: true) }
         let changedInput = entries(services: services, endpointsPerService: endpointsPerService, changed: true)
         var written = 0
         let partial = try await clock.measure {
-            written = try await backend.sync(builder.build(changedInput), full: false).chainsWritten
+            written = try await backend.apply(changedInput, node: node, full: false).chainsWritten
         }
         let remove = try await clock.measure { try await backend.removeAll() }
-        return Result(services: services, endpointsPerService: endpointsPerService, rules: rules.ruleCount,
-                      chains: rules.chainCount, generateSeconds: seconds(generate), coldFullSyncSeconds: seconds(cold),
+        return Result(services: services, endpointsPerService: endpointsPerService, rules: rules,
+                      chains: chains, generateSeconds: seconds(generate), coldFullSyncSeconds: seconds(cold),
                       fullResyncSeconds: seconds(full), oneEndpointChangeSeconds: seconds(partial),
                       oneEndpointChainsWritten: written, removeSeconds: seconds(remove),
-                      backend: await IptablesBackend.describe())
+                      backend: await backend.describe(), mode: mode.rawValue)
     }
 }

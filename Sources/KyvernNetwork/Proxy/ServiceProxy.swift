@@ -5,11 +5,12 @@ package import Metrics
 public import ServiceLifecycle
 import Synchronization
 
-/// The node's service proxy: watches Services and EndpointSlices and keeps the kernel's iptables
-/// rules equal to what they describe (upstream kube-proxy's iptables mode).
+/// The node's service proxy: watches Services and EndpointSlices and keeps the kernel's rules
+/// equal to what they describe, through iptables or nftables (upstream kube-proxy's iptables and
+/// nftables modes; see ``ProxyBackend``).
 ///
 /// Informer events only mark the state dirty; one loop syncs at most every `minSyncInterval`, so
-/// a burst of changes costs one `iptables-restore`, and a change reaches the kernel well within a
+/// a burst of changes costs one `iptables-restore` or `nft -f`, and a change reaches the kernel well within a
 /// second. Every `resyncInterval` the rules are recomputed even without events; every
 /// `fullSyncInterval` (and at start and after any failure) every chain is rewritten and the
 /// kernel re-read, repairing rules changed behind the proxy's back. On shutdown every rule and
@@ -17,7 +18,7 @@ import Synchronization
 public final class ServiceProxy: Service, Sendable {
     let informers: SharedInformerFactory
     let builder: RuleBuilder
-    let backend: IptablesBackend
+    let backend: any ProxyBackend
     let metrics: ProxyMetrics
     let logger: Logger
     let minSyncInterval: Duration
@@ -31,11 +32,11 @@ public final class ServiceProxy: Service, Sendable {
     package init(client: any KubernetesClient, node: RuleBuilder.Node, metricsFactory: any MetricsFactory = MetricsSystem.factory,
                  logger: Logger, minSyncInterval: Duration = .milliseconds(100), resyncInterval: Duration = .seconds(30),
                  fullSyncInterval: Duration = .seconds(3600), informers: SharedInformerFactory? = nil,
-                 backend: IptablesBackend = IptablesBackend()) {
+                 backend: any ProxyBackend = IptablesBackend()) {
         self.informers = informers ?? SharedInformerFactory(client: client, logger: logger)
         self.builder = RuleBuilder(node: node)
         self.backend = backend
-        self.metrics = ProxyMetrics(factory: metricsFactory)
+        self.metrics = ProxyMetrics(factory: metricsFactory, tables: backend.ruleTables)
         self.logger = logger
         self.minSyncInterval = minSyncInterval
         self.resyncInterval = resyncInterval
@@ -43,11 +44,12 @@ public final class ServiceProxy: Service, Sendable {
     }
 
     public func run() async throws {
-        let backendName = await IptablesBackend.describe()
+        let backendName = await backend.describe()
         logger.info("service proxy starting", metadata: [
             "backend": "\(backendName)", "node": "\(builder.node.name)",
             "nodeAddresses": "\(builder.node.addresses)", "clusterCIDR": "\(builder.node.clusterCIDR)",
         ])
+        await removeOtherModes()
         let services = await informers.informer(for: .services)
         let slices = await informers.informer(for: .endpointSlices)
         await services.addHandler { [self] event in markDirty(event) }
@@ -68,6 +70,19 @@ public final class ServiceProxy: Service, Sendable {
             logger.info("service proxy stopped; rules removed")
         } catch {
             logger.error("service proxy could not remove its rules", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// A node switched from one `--proxy-mode` to the other would otherwise keep the old mode's
+    /// rules, which see packets first and send them to stale endpoints (upstream kube-proxy
+    /// cleans up the same way). Nothing to remove is the usual case; a missing tool is no error.
+    private func removeOtherModes() async {
+        for other in ProxyMode.allCases where other != backend.mode {
+            do {
+                try await other.backend(namespace: backend.namespace).removeAll()
+            } catch {
+                logger.debug("no \(other) rules removed", metadata: ["error": "\(error)"])
+            }
         }
     }
 
@@ -99,17 +114,16 @@ public final class ServiceProxy: Service, Sendable {
     func sync(services: Lister, slices: Lister, full: Bool) async -> Bool {
         let start = ContinuousClock.now
         let entries = ProxySnapshot.entries(services: await services.list(), slices: await slices.list())
-        let rules = builder.build(entries)
         do {
-            let outcome = try await backend.sync(rules, full: full)
+            let outcome = try await backend.apply(entries, node: builder.node, full: full)
             let previous = lastEntries.withLock { value in defer { value = entries }; return value }
             let cleanup = ConntrackCleanup.commands(old: previous, new: entries, nodeName: builder.node.name)
             let cleared = cleanup.isEmpty ? 0 : await ConntrackCleanup.run(cleanup, namespace: backend.namespace)
             let duration = ContinuousClock.now - start
-            metrics.synced(rules, full: outcome.full, duration: duration)
+            metrics.synced(outcome.rules, full: outcome.full, duration: duration)
             let level: Logger.Level = outcome.full ? .info : .debug
             logger.log(level: level, "service proxy synced", metadata: [
-                "full": "\(outcome.full)", "servicePorts": "\(entries.count)", "rules": "\(rules.ruleCount)",
+                "full": "\(outcome.full)", "servicePorts": "\(entries.count)", "rules": "\(outcome.ruleCount)",
                 "chainsWritten": "\(outcome.chainsWritten)", "chainsDeleted": "\(outcome.chainsDeleted)",
                 "conntrackDeletes": "\(cleared)", "duration": "\(duration)",
             ])
