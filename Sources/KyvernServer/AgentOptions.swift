@@ -34,7 +34,7 @@ public struct AgentOptions: Sendable {
     public var nodeIP: String?
     /// The Service proxy's backend (`--proxy-mode`): `iptables` or `nftables`.
     public var proxyMode = AgentOptions.defaultProxyMode
-    public static let defaultProxyMode = "iptables"
+    public static let defaultProxyMode = "nftables"
     public static let proxyModes = ["iptables", "nftables"]
     public var logLevel = "info"
 
