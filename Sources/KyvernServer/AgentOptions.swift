@@ -32,10 +32,11 @@ public struct AgentOptions: Sendable {
     public var clusterDomain = "cluster.local"
     /// The node's InternalIP (`--node-ip`): the address other nodes route this node's pods through.
     public var nodeIP: String?
-    /// The Service proxy's backend (`--proxy-mode`): `iptables` or `nftables`.
+    /// The Service proxy's backend (`--proxy-mode`): `auto` (nftables when the machine has
+    /// `nft`, else iptables), `nftables` or `iptables`.
     public var proxyMode = AgentOptions.defaultProxyMode
-    public static let defaultProxyMode = "nftables"
-    public static let proxyModes = ["iptables", "nftables"]
+    public static let defaultProxyMode = "auto"
+    public static let proxyModes = ["auto", "nftables", "iptables"]
     public var logLevel = "info"
 
     /// The cluster DNS address pods get, or nil for none.

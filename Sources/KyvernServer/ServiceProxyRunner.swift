@@ -13,7 +13,7 @@ public enum ServiceProxyRunner {
     /// local address when empty), traffic from outside `clusterCIDR` is masqueraded. Metrics go
     /// to `registry` when given. `networkNamespace` (a name under /var/run/netns) programs that
     /// namespace instead of the process's own, for nodes simulated as namespaces. `mode` is
-    /// `--proxy-mode` (iptables or nftables).
+    /// `--proxy-mode` (auto, nftables or iptables).
     public static func makeProxy(client: any KubernetesClient, nodeName: String, nodeAddresses: [String],
                                  clusterCIDR: String, registry: PrometheusCollectorRegistry? = nil,
                                  networkNamespace: String? = nil, mode: String = AgentOptions.defaultProxyMode,
@@ -23,7 +23,7 @@ public enum ServiceProxyRunner {
                             node: .init(name: nodeName, addresses: nodeAddresses.filter { !$0.contains(":") },
                                         clusterCIDR: clusterCIDR),
                             metricsFactory: factory, logger: logger.withLabel("kyvern.proxy"),
-                            backend: (ProxyMode(rawValue: mode) ?? .iptables).backend(namespace: networkNamespace))
+                            backend: (ProxyMode(rawValue: mode) ?? .detect()).backend(namespace: networkNamespace))
     }
 
     /// `kyvern proxy-bench rules --dump`: the synthetic cluster's full-sync input for `mode`.

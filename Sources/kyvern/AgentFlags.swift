@@ -24,7 +24,7 @@ struct AgentFlags: ParsableArguments {
     @Option(name: .customLong("cluster-domain"), help: "The cluster's DNS domain.")
     var clusterDomain: String = "cluster.local"
 
-    @Option(name: .customLong("proxy-mode"), help: "Which kernel API the Service proxy programs: iptables or nftables.")
+    @Option(name: .customLong("proxy-mode"), help: "Which kernel API the Service proxy programs: auto (nftables when the machine has nft, else iptables), nftables or iptables.")
     var proxyMode: String = AgentOptions.defaultProxyMode
 
     func validate() throws {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the service proxy needs of a kernel backend, so one proxy loop drives either iptables
 /// (``IptablesBackend``) or nftables (``NftablesBackend``), chosen by `--proxy-mode`.
 package protocol ProxyBackend: Sendable {
@@ -34,6 +36,15 @@ package enum ProxyMode: String, Sendable, CaseIterable, CustomStringConvertible 
     case iptables, nftables
 
     package var description: String { rawValue }
+
+    /// `--proxy-mode auto`: nftables when the machine has the `nft` tool, else iptables, as the
+    /// machine allows (the proxy logs the mode it drives).
+    package static func detect(searchPath: String = "/usr/sbin:/sbin:/usr/bin:/bin") -> ProxyMode {
+        let found = searchPath.split(separator: ":").contains { dir in
+            FileManager.default.isExecutableFile(atPath: "\(dir)/nft")
+        }
+        return found ? .nftables : .iptables
+    }
 
     package func backend(namespace: String? = nil) -> any ProxyBackend {
         switch self {
