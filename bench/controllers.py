@@ -581,6 +581,11 @@ def run_node_failure(args, binary: Path, work: Path) -> dict:
         doomed.proc.wait(timeout=10)
         agents.remove(doomed)
         t1 = time.perf_counter()
+        if args.roll_at_failure:
+            errors = update_images(creds, args.deployments)
+            if errors:
+                raise RuntimeError("; ".join(errors[:3]))
+            progress(f"  every Deployment patched to {IMAGE_V2} as the nodes fail")
         marks: dict[str, float] = {}
 
         def doomed_nodes() -> list[dict]:
@@ -606,6 +611,8 @@ def run_node_failure(args, binary: Path, work: Path) -> dict:
                     per_app[app] = per_app.get(app, 0) + 1
             return (marked == len(victims) and len(per_app) == args.deployments
                     and all(n == args.replicas for n in per_app.values())
+                    and (not args.roll_at_failure or all(deployment_done(d, args.replicas, IMAGE_V2)
+                                                         for d in deps.snapshot()))
                     and all(d.get("status", {}).get("availableReplicas", 0) == args.replicas
                             and d.get("status", {}).get("observedGeneration", 0) >= d["metadata"].get("generation", 0)
                             for d in deps.snapshot()))
@@ -633,7 +640,7 @@ def run_node_failure(args, binary: Path, work: Path) -> dict:
         if invalid:
             problems.append(f"{invalid} 'invalid request to scale down' errors logged")
         return {
-            "case": "node-failure", "deployments": args.deployments, "replicas": args.replicas, "pods": total,
+            "case": "node-failure", "roll_at_failure": args.roll_at_failure, "deployments": args.deployments, "replicas": args.replicas, "pods": total,
             "nodes": args.nodes, "failed_nodes": args.failed_nodes, "victim_pods": len(victims),
             "grace_s": args.grace, "toleration_s": args.toleration, "monitor_period_s": args.monitor_period,
             "eviction_rate": args.eviction_rate, "lease_renew_s": args.lease_renew, "floor_s": floor,
@@ -660,7 +667,8 @@ def render_node_failure(rep: dict) -> str:
         return "\n".join(L)
     m = r["milestones_s"]
     L += [f"{r['deployments']} Deployments × {r['replicas']} replicas = {r['pods']} pods on {r['nodes']} simulated "
-          f"nodes; the agent of {r['failed_nodes']} of them ({r['victim_pods']} pods) is killed (SIGKILL).", "",
+          f"nodes; the agent of {r['failed_nodes']} of them ({r['victim_pods']} pods) is killed (SIGKILL)"
+          + (", and every Deployment is rolled to a new image at that moment." if r.get("roll_at_failure") else "."), "",
           f"Server flags: `--node-monitor-grace-period {r['grace_s']}s --default-unreachable-toleration-seconds "
           f"{r['toleration_s']} --node-monitor-period {r['monitor_period_s']}s --node-eviction-rate {r['eviction_rate']}`; "
           f"Leases renewed every {r['lease_renew_s']} s. Floor = grace + toleration = **{r['floor_s']} s**.", "",
@@ -750,6 +758,8 @@ def main() -> int:
     ap.add_argument("--eviction-rate", type=float, default=100.0,
                     help="node-failure: --node-eviction-rate, failed nodes tainted per second")
     ap.add_argument("--lease-renew", type=int, default=5, help="node-failure: the agents' --lease-renew-interval")
+    ap.add_argument("--roll-at-failure", action="store_true",
+                    help="node-failure: also roll every Deployment to a new image as the nodes fail")
     args = ap.parse_args()
     if args.case == "node-failure":
         # 1,000 nodes, 10,000 pods, 100 failing (issue 9); --quick a tenth of it
@@ -797,7 +807,8 @@ def main() -> int:
     print(md)
     if not args.no_report:
         REPORTS.mkdir(parents=True, exist_ok=True)
-        stem = "controllers-nodefail" + ("-quick" if args.quick else "") if failure else "controllers"
+        stem = ("controllers-nodefail" + ("-roll" if args.roll_at_failure else "") + ("-quick" if args.quick else "")
+                if failure else "controllers")
         path = REPORTS / f"{stem}-{dt.date.today().isoformat()}.json"
         path.write_text(json.dumps(rep, indent=2) + "\n")
         (REPORTS / f"{stem}-latest.md").write_text(md + "\n")
