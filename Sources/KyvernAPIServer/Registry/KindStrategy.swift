@@ -58,6 +58,8 @@ public struct KindStrategy: Sendable {
             var finalizers = object[path: ["spec", "finalizers"]]?.arrayValue ?? []
             if !finalizers.contains("kubernetes") { finalizers.append("kubernetes") }
             object[path: ["spec", "finalizers"]] = .array(finalizers)
+        case ("apps", "daemonsets"):
+            DaemonSetTemplateGeneration.prepareForCreate(&object)
         default:
             break
         }
