@@ -20,6 +20,8 @@ public struct ControllerManagerProcessOptions: Sendable {
     public var clusterCIDR = "10.42.0.0/16"
     /// The node lifecycle controller's periods and rates.
     public var nodeLifecycle = NodeLifecycleSettings()
+    /// The HorizontalPodAutoscaler's period, tolerance and default scale-down window.
+    public var autoscaler = AutoscalerSettings()
     /// `--use-service-account-credentials`: each controller acts as its own ServiceAccount.
     public var useServiceAccountCredentials = false
 
@@ -41,6 +43,7 @@ public struct ControllerManagerProcessOptions: Sendable {
         options.concurrentSyncs = concurrentSyncs
         options.clusterCIDR = clusterCIDR
         nodeLifecycle.apply(to: &options)
+        autoscaler.apply(to: &options)
         return options
     }
 

@@ -97,6 +97,7 @@ public enum KyvernServer {
                 .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             managerOptions.clusterCIDR = options.clusterCIDR
             options.nodeLifecycle.apply(to: &managerOptions)
+            options.autoscaler.apply(to: &managerOptions)
             // Inside the server the controller manager also signs client certificates with the cluster CA.
             let definitions = ControllerCatalog.all + [.certificateSigning(signer: ClusterCASigner(pki: pki))]
             if let unknown = managerOptions.unknownControllers(among: definitions).first {

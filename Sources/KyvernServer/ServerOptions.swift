@@ -52,6 +52,8 @@ public struct ServerOptions: Sendable {
     public var audit = AuditOptions()
     /// Node lifecycle periods and rates, and the DefaultTolerationSeconds admission's periods.
     public var nodeLifecycle = NodeLifecycleSettings()
+    /// The HorizontalPodAutoscaler's period, tolerance and default scale-down window.
+    public var autoscaler = AutoscalerSettings()
     /// How requests are authorized (`--authorization-mode`): the modes in order.
     public var authorizationMode: [Authorizer.Mode] = [.node, .rbac]
     /// Whether requests without credentials are served as `system:anonymous` (`--anonymous-auth`).

@@ -35,6 +35,9 @@ extension Kyvern {
         @OptionGroup(title: "Node lifecycle")
         var nodeLifecycle: NodeLifecycleFlags
 
+        @OptionGroup(title: "Horizontal pod autoscaler")
+        var autoscaler: AutoscalerFlags
+
         @Option(help: "host:port serving /metrics and /healthz over HTTP.")
         var metricsBindAddress: String = "127.0.0.1:10257"
 
@@ -50,6 +53,7 @@ extension Kyvern {
             options.clusterCIDR = clusterCIDR
             options.useServiceAccountCredentials = useServiceAccountCredentials
             options.nodeLifecycle = nodeLifecycle.settings
+            options.autoscaler = autoscaler.settings
             return options
         }
 

@@ -111,6 +111,9 @@ extension Kyvern {
         @OptionGroup(title: "Node lifecycle")
         var nodeLifecycle: NodeLifecycleFlags
 
+        @OptionGroup(title: "Horizontal pod autoscaler")
+        var autoscaler: AutoscalerFlags
+
         func validate() throws {
             guard ServerOptions.parseDuration(compactionInterval) != nil else {
                 throw ValidationError("--compaction-interval: not a duration: \(compactionInterval)")
@@ -175,6 +178,7 @@ extension Kyvern {
             options.agent.serviceCIDR = serviceCIDR
             options.agent.clusterCIDR = clusterCIDR
             options.nodeLifecycle = nodeLifecycle.settings
+            options.autoscaler = autoscaler.settings
             try await KyvernServer.run(options)
         }
     }

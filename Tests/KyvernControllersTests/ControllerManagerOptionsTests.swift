@@ -35,6 +35,7 @@ import Testing
         #expect(options.workers(for: "replicaset") == 2)
         #expect(options.workers(for: "deployment") == 5)
         #expect(options.workers(for: "daemonset") == 2)
+        #expect(options.workers(for: "tainteviction") == 8)
         options.concurrentSyncs["daemonset"] = 7
         #expect(options.workers(for: "daemonset") == 7)
     }

@@ -44,6 +44,30 @@ import Testing
                            "startTime": "2026-01-01T01:00:00Z"])
     }
 
+    @Test func anOrphanPodTheSelectorMatchesIsAdoptedWithTheTrackingFinalizerAndCounts() async throws {
+        let controller = try setUp(JobFixtures.job(completions: 2, parallelism: 2)) { _ in
+            [Pods.pod("left-behind", labels: ["batch.kubernetes.io/controller-uid": "job-uid"], phase: "Running")]
+        }
+        try await controller.reconcile(key)
+        let adopted = try #require(client.object(.pods, namespace: "default", name: "left-behind"))
+        #expect(adopted.ownerReferences == [JobFixtures.ref(to: job)])
+        #expect(adopted.finalizers == [JobPodFacts.trackingFinalizer])
+        #expect(client.objects(.pods, namespace: "default").count == 1)  // nothing created in the adopting pass
+
+        try await self.controller().reconcile(key)  // the caches now show the pod as the Job's
+        #expect(client.objects(.pods, namespace: "default").count == 2)  // one more makes parallelism 2
+        #expect(status["active"] == 2)
+    }
+
+    @Test func anOrphanTheSelectorDoesNotMatchIsLeftAlone() async throws {
+        let controller = try setUp(JobFixtures.job(completions: 1, parallelism: 1)) { _ in
+            [Pods.pod("stranger", labels: ["app": "other"], phase: "Running")]
+        }
+        try await controller.reconcile(key)
+        #expect(client.object(.pods, namespace: "default", name: "stranger")?.ownerReferences == [])
+        #expect(client.objects(.pods, namespace: "default").count == 2)
+    }
+
     @Test func indexedPodsGetTheirIndexHostnameAndEnvironment() async throws {
         let controller = try setUp(JobFixtures.job(completions: 3, parallelism: 2, indexed: true))
         try await controller.reconcile(key)

@@ -132,6 +132,41 @@ import Testing
         #expect(await expectations.pendingCounts("default/web")! == (0, 3))
     }
 
+    /// The pod cache as a sync sees it when an event lands mid-sync: `list` still shows the pods as
+    /// the sync first read them, `get` already shows the latest event.
+    struct RacedCache: ObjectCache {
+        var listed: [JSONValue]
+        var current: [JSONValue]
+        func get(namespace: String?, name: String) async -> JSONValue? {
+            current.first { $0.namespace == namespace && $0.name == name }
+        }
+        func list(namespace: String?) async -> [JSONValue] {
+            listed.filter { namespace == nil || $0.namespace == namespace }
+        }
+    }
+
+    @Test func aVictimEvictedMeanwhileCountsAsObservedSoTheSetCanScaleAgain() async throws {
+        // Scaled to 1 while the taint eviction controller deletes "evicted" on a dead node: the
+        // sync picks it as the victim from its first read, but its deletion event has already
+        // passed, and deleting a terminating pod writes nothing, so no later event would come.
+        let rs = try client.seed(.replicaSets, Pods.replicaSet("web", replicas: 1))[0]
+        let owner = Pods.ref(to: rs)
+        let kept = try client.seed(.pods, Pods.pod("kept", node: "n1", phase: "Running", ready: true,
+                                                   readySince: "2026-01-01T00:00:00Z", owner: owner))[0]
+        let victim = try client.seed(.pods, Pods.pod("evicted", node: "dead", phase: "Running", owner: owner))[0]
+        var terminating = victim
+        terminating[path: ["metadata", "deletionTimestamp"]] = "2026-01-01T00:59:59Z"
+        let expectations = ControllerExpectations()
+        let controller = ReplicaSetController(
+            client: client, replicaSets: StaticCache(objects: client.objects(.replicaSets)),
+            pods: RacedCache(listed: [kept, victim], current: [kept, terminating]), expectations: expectations,
+            queue: nil, logger: Logger(label: "test"), now: { Self.now })
+        try await controller.reconcile(key)
+        #expect(writes("delete", "pods").compactMap(\.name) == ["evicted"])
+        #expect(await expectations.pendingCounts("default/web")! == (0, 0))
+        #expect(await expectations.satisfied("default/web"))
+    }
+
     @Test func adoptsMatchingOrphansAndReleasesNonMatchingPods() async throws {
         let (controller, rs) = try setUp(Pods.replicaSet("web", replicas: 2)) { owner in [
             Pods.pod("orphan"),

@@ -214,6 +214,7 @@ extension ResourceHandler {
                 result["status"] = current["status"]
             }
             if Self.isService(info) { ServiceSpecRules.prepareForUpdate(&result, old: current) }
+            if DaemonSetTemplateGeneration.applies(to: info) { DaemonSetTemplateGeneration.prepareForUpdate(&result, old: current) }
             if info.hasSpec, result["spec"] != current["spec"] {
                 let generation = current[path: ["metadata", "generation"]]?.intValue ?? 0
                 result[path: ["metadata", "generation"]] = .int(generation + 1)

@@ -60,6 +60,8 @@ public struct KindStrategy: Sendable {
             object[path: ["spec", "finalizers"]] = .array(finalizers)
         case ("", "nodes"):
             TaintNodesByCondition.admitCreate(&object)
+        case ("apps", "daemonsets"):
+            DaemonSetTemplateGeneration.prepareForCreate(&object)
         default:
             break
         }

@@ -16,7 +16,7 @@ struct JobController: Reconciler {
     static let kind = "Job"
     static let apiVersion = "batch/v1"
     static let burstPods = 500
-    static let podIndexes: [CacheIndex] = [.ownerUID]
+    static let podIndexes: [CacheIndex] = [.ownerUID, .uncontrolledByNamespace]
 
     let client: any KubernetesClient
     let jobs: any ObjectCache
@@ -51,6 +51,11 @@ struct JobController: Reconciler {
         guard let job = await jobs.get(namespace: key.namespace, name: key.name) else {
             await expectations.delete(jobKey)
             try await releaseOrphans(namespace: key.namespace, jobName: key.name)
+            return
+        }
+        if try await adoptOrphans(of: job) > 0 {
+            // The adoption patches bring the Job back with those pods counted as its own.
+            await queue?.add(key)
             return
         }
         let owned = await ownedPods(of: job)

@@ -24,7 +24,11 @@ struct JobEventHandlers: Sendable {
     func podEvent(_ event: InformerEvent) async {
         switch event {
         case .added(let pod):
-            guard let key = jobKey(of: pod) else { return }
+            guard let key = jobKey(of: pod) else {
+                // An orphan: every Job that could adopt it should look.
+                for job in await matchingJobs(pod) { await queue.add(ObjectKey(job)) }
+                return
+            }
             if pod.deletionTimestamp != nil {
                 await expectations.deletionObserved(key.description, podKey: PodState.key(pod))
             } else if await owningJobExists(pod) {
@@ -33,7 +37,12 @@ struct JobEventHandlers: Sendable {
             await queue.add(key)
         case .updated(let old, let new):
             if old.resourceVersion == new.resourceVersion { return }
-            guard let key = jobKey(of: new) ?? jobKey(of: old) else { return }
+            guard let key = jobKey(of: new) ?? jobKey(of: old) else {
+                if old.labels != new.labels {
+                    for job in await matchingJobs(new) { await queue.add(ObjectKey(job)) }
+                }
+                return
+            }
             if new.deletionTimestamp != nil && old.deletionTimestamp == nil {
                 await expectations.deletionObserved(key.description, podKey: PodState.key(new))
             }
@@ -51,6 +60,16 @@ struct JobEventHandlers: Sendable {
         guard let ref = ControllerRef(of: pod), ref.kind == JobController.kind,
               ref.apiVersion.hasPrefix("batch/") else { return nil }
         return ObjectKey(namespace: pod.namespace, name: ref.name)
+    }
+
+    /// Jobs of the pod's namespace whose non-empty selector matches the orphan `pod`.
+    private func matchingJobs(_ pod: JSONValue) async -> [JSONValue] {
+        guard ControllerRef(of: pod) == nil, pod.deletionTimestamp == nil else { return [] }
+        return await jobs.list(namespace: pod.namespace).filter { job in
+            guard let selector = try? LabelSelector(labelSelector: job[path: ["spec", "selector"]]),
+                  !selector.isEmpty else { return false }
+            return selector.matches(labelsOf: pod)
+        }
     }
 
     private func owningJobExists(_ pod: JSONValue) async -> Bool {

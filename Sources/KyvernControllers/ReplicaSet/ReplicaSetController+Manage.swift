@@ -36,6 +36,7 @@ extension ReplicaSetController {
             let related = await relatedPods(of: rs)
             let victims = Array(PodDeletionRanking.sorted(active, related: related, now: now()).prefix(count))
             await expectations.expectDeletions(expectationKey, podKeys: victims.map(PodState.key))
+            await observeDeletionsAlreadySeen(victims, key: expectationKey)
             logger.debug("too many replicas, deleting", metadata: [
                 "replicaset": "\(key)", "need": "\(replicas)", "deleting": "\(count)",
             ])
@@ -60,6 +61,22 @@ extension ReplicaSetController {
             }
         }
         return nil
+    }
+
+    /// Victims someone else (the taint eviction controller, a user) began deleting after this sync
+    /// read its cache but before it recorded the expectations: their deletion event has passed, and
+    /// deleting a pod already terminating writes nothing, so no event would ever meet them. On a
+    /// dead node such a pod also never goes away, and the ReplicaSet would sit out the expectations'
+    /// timeout (5 minutes) unable to scale down, its status counting more pods than its spec — the
+    /// Deployment controller then loops on "got invalid request to scale down". Counting them as
+    /// observed now, from the cache the events already updated, closes that window.
+    func observeDeletionsAlreadySeen(_ victims: [JSONValue], key: String) async {
+        for victim in victims {
+            let cached = await pods.get(namespace: victim.namespace, name: victim.name ?? "")
+            if cached == nil || cached?.uid != victim.uid || cached?.deletionTimestamp != nil {
+                await expectations.deletionObserved(key, podKey: PodState.key(victim))
+            }
+        }
     }
 
     /// Pods of this ReplicaSet and of its siblings (same controller, e.g. one Deployment's

@@ -40,8 +40,9 @@ public struct ControllerManagerOptions: Sendable {
 
     public init() {}
 
-    /// Upstream's worker defaults where they differ from 5.
-    static let defaultWorkers = ["daemonset": 2]
+    /// Upstream's worker defaults where they differ from 5 (the taint eviction controller's 8 is
+    /// its `UpdateWorkerSize`; it bounds how fast a failed node's pods are evicted).
+    static let defaultWorkers = ["daemonset": 2, "tainteviction": 8]
 
     /// Workers for `controller`, upstream's default (5 for most controllers) unless configured.
     public func workers(for controller: String) -> Int {
