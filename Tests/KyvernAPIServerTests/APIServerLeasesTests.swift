@@ -18,7 +18,7 @@ struct APIServerLeasesTests {
         let later = try await leases.live(now: start + APIServerLeases.ttl + 1)
         #expect(later.map(\.address) == ["10.0.0.1", "10.0.0.3"])
         let keys = try await store.range(prefix: APIServerLeases.prefix, startKey: nil, limit: nil, revision: nil).items.map(\.key)
-        #expect(keys == ["/masterleases/10.0.0.1:6443", "/masterleases/10.0.0.3:6443"])
+        #expect(keys == ["/registry/masterleases/10.0.0.1:6443", "/registry/masterleases/10.0.0.3:6443"])
         // a renewal extends the record rather than adding one
         try await leases.renew(address: "10.0.0.1", port: 6443, now: start + 15)
         #expect(try await leases.live(now: start + 25).map(\.address) == ["10.0.0.1"])

@@ -2,7 +2,7 @@ import Foundation
 import KyvernStore
 
 /// The lease records of the live API servers (upstream's lease endpoint reconciler): each server
-/// renews `/masterleases/<address>:<port>` with an expiry, and the `kubernetes` Service's
+/// renews `/registry/masterleases/<address>:<port>` with an expiry, and the `kubernetes` Service's
 /// endpoints name every server whose record has not expired — not only the last that wrote them.
 /// A server that dies drops out one TTL after its last renewal; one that stops cleanly removes its
 /// record at once.
@@ -10,8 +10,10 @@ import KyvernStore
 /// The expiry is wall-clock time written by the renewing server, so servers' clocks must agree to
 /// well within the TTL (as upstream's etcd TTL leases need no clock, this is the one difference).
 struct APIServerLeases: Sendable {
-    /// Outside `/registry/`: no API object, invisible to the watch cache.
-    static let prefix = "/masterleases/"
+    /// Under `/registry/` as upstream's: the watch cache follows only that prefix, and a write
+    /// outside it would advance the store's revision past what the cache can ever reach, so
+    /// consistent reads would time out. No resource maps to it, so no API request sees it.
+    static let prefix = "/registry/masterleases/"
     /// Upstream's `--endpoint-reconciler` lease TTL.
     static let ttl: TimeInterval = 15
 

@@ -40,12 +40,15 @@ enum KubernetesService {
                 logger.warning("could not reconcile the kubernetes Service", metadata: ["error": "\(error)"])
             }
         }
-        await leases.remove(address: address, port: port)
-        if let members = try? await leases.live(), !members.isEmpty {
-            try? await ensure(storage: storage, resource: ("", "v1", "endpoints"), object: endpoints(members: members))
-            try? await ensure(storage: storage, resource: ("discovery.k8s.io", "v1", "endpointslices"),
-                              object: endpointSlice(members: members))
-        }
+        // In a task of its own: this one is cancelled, and a cancelled task's store calls fail at once.
+        await Task {
+            await leases.remove(address: address, port: port)
+            if let members = try? await leases.live(), !members.isEmpty {
+                try? await ensure(storage: storage, resource: ("", "v1", "endpoints"), object: endpoints(members: members))
+                try? await ensure(storage: storage, resource: ("discovery.k8s.io", "v1", "endpointslices"),
+                                  object: endpointSlice(members: members))
+            }
+        }.value
     }
 
     /// The address the API server is reached at: the bind address, or for a wildcard bind the
