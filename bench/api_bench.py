@@ -226,8 +226,9 @@ class Phase:
     expect_items: int = 0
 
 
-def _thread_loop(creds: Creds, ph: Phase, wid: int, t_end: float, quota: int, out: list, errs: list):
-    c = Client(creds)
+def _thread_loop(creds, ph: Phase, wid: int, t_end: float, quota: int, out: list, errs: list):
+    # a list of servers' credentials: clients are spread over the servers, round robin
+    c = Client(creds[wid % len(creds)] if isinstance(creds, list) else creds)
     rnd = random.Random(wid)
     base = f"/api/v1/namespaces/{ph.namespace}/configmaps"
     mine = ph.names[wid::ph.clients] or ph.names
@@ -263,7 +264,7 @@ def _thread_loop(creds: Creds, ph: Phase, wid: int, t_end: float, quota: int, ou
     out.extend(lat)
 
 
-def _proc_main(creds: Creds, ph: Phase, wids: list[int], t_start: float, q):
+def _proc_main(creds, ph: Phase, wids: list[int], t_start: float, q):
     now = time.time()
     if t_start > now:
         time.sleep(t_start - now)
@@ -281,7 +282,7 @@ def _proc_main(creds: Creds, ph: Phase, wids: list[int], t_start: float, q):
     q.put((lat, errs, time.perf_counter() - t0))
 
 
-def run_phase(creds: Creds, ph: Phase, max_procs: int = 4, keep_samples: bool = False) -> dict:
+def run_phase(creds, ph: Phase, max_procs: int = 4, keep_samples: bool = False) -> dict:
     procs_n = min(ph.clients, max_procs)
     groups = [list(range(p, ph.clients, procs_n)) for p in range(procs_n)]
     ctx = mp.get_context("fork")
@@ -543,6 +544,69 @@ def render_markdown(rep: dict) -> str:
     return "\n".join(L)
 
 
+def run_servers_comparison(binary: Path, work: Path, args) -> dict:
+    """The same closed-loop load through SQLite (1 server), and on one 3-member etcd through 1 and
+    through 3 servers (clients spread round robin over the servers)."""
+    setups = []
+    clients_list = (8, 64)
+    for label, servers_n, on_etcd in (("SQLite, 1 server", 1, False), ("etcd (3 members), 1 server", 1, True),
+                                      ("etcd (3 members), 3 servers", 3, True)):
+        etcd = EtcdCluster(3) if on_etcd else None
+        servers: list[Server] = []
+        try:
+            extra = ("--datastore-endpoint", etcd.endpoints, "--token", "bench") if etcd else ()
+            for i in range(servers_n):
+                s = Server(binary, work / f"ha-{len(setups)}-{i}", extra=extra)
+                servers.append(s)
+                s.start(timeout=60)
+            creds = [s.credentials() for s in servers]
+            for ns in ("bench-create", "bench-obj", "bench-list-1k"):
+                make_namespace(creds[0], ns)
+            objs = populate(creds[0], "bench-obj", 1000)
+            populate(creds[0], "bench-list-1k", 1000)
+            time.sleep(1.0)  # every server's watch cache has caught up
+            ops = []
+            print(f"-- {label}", flush=True)
+            for clients in clients_list:
+                for ph in (Phase("create", clients, args.seconds, args.max_ops, "bench-create", tag=f"{clients}"),
+                           Phase("get", clients, args.seconds, args.max_ops, "bench-obj", tuple(objs)),
+                           Phase("update", clients, args.seconds, args.max_ops, "bench-obj", tuple(objs)),
+                           # 1,000 ConfigMaps and the namespace's kube-root-ca.crt
+                           Phase("list", clients, args.seconds, max(clients, args.max_ops // 10), "bench-list-1k",
+                                 tag="1k", expect_items=1001)):
+                    r = run_phase(creds, ph)
+                    ops.append(r)
+                    print(f"{r['op']:<18} {r['clients']:>7} {r['requests']:>9} {fmt(r['throughput_per_s']):>9} "
+                          f"{fmt(r['p50_ms']):>8} {fmt(r['p99_ms']):>8} {r['errors']:>6}", flush=True)
+            setups.append({"setup": label, "servers": servers_n, "etcd_members": 3 if etcd else 0, "ops": ops})
+        finally:
+            for s in servers:
+                s.close()
+            if etcd:
+                etcd.close()
+    return {"clients": list(clients_list), "setups": setups}
+
+
+def render_servers_markdown(rep: dict) -> str:
+    L = [f"# API benchmark: SQLite, etcd through 1 server, etcd through 3 servers — {rep['date']}", ""]
+    L.append(f"Binary `{rep['binary']}` (commit {rep['commit']}); {rep['machine']['cpus']} CPUs ({rep['machine']['cpu']}), "
+             f"kernel {rep['machine']['kernel']}; servers, etcd members and clients all share this machine. "
+             f"Each phase {rep['settings']['seconds']} s, at most {rep['settings']['max_ops']} requests"
+             f"{' (--quick)' if rep['settings']['quick'] else ''}. Throughput in requests/s, latency p50 / p99 in ms.")
+    L.append("")
+    setups = rep["servers_comparison"]["setups"]
+    L.append("| operation | clients | " + " | ".join(s["setup"] for s in setups) + " |")
+    L.append("|---|---:|" + "---:|" * len(setups))
+    for i, op in enumerate(setups[0]["ops"]):
+        cells = []
+        for s in setups:
+            o = s["ops"][i]
+            cells.append(f"{fmt(o['throughput_per_s'])} req/s, {fmt(o['p50_ms'])} / {fmt(o['p99_ms'])} ms"
+                         + (f", {o['errors']} errors" if o["errors"] else ""))
+        L.append(f"| {op['op']} | {op['clients']} | " + " | ".join(cells) + " |")
+    return "\n".join(L)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default=os.environ.get("KYVERN_BIN", str(ROOT / ".build" / "release" / "kyvern")))
@@ -558,6 +622,8 @@ def main() -> int:
     ap.add_argument("--no-report", action="store_true", help="print only; write no files")
     ap.add_argument("--datastore", choices=("sqlite", "etcd"), default="sqlite",
                     help="etcd: each server gets a fresh single-member etcd ($ETCD or /usr/bin/etcd) on 127.0.0.1")
+    ap.add_argument("--servers", action="store_true",
+                    help="only the same load through SQLite, and through 1 and 3 servers on one 3-member etcd")
     args = ap.parse_args()
     if args.quick:
         args.seconds, args.max_ops, args.starts, args.idle_seconds = 1.5, 3000, 3, 10.0
@@ -580,6 +646,21 @@ def main() -> int:
         "settings": vars(args),
         "datastore": args.datastore,
     }
+    if args.servers:
+        try:
+            rep["servers_comparison"] = run_servers_comparison(binary, work, args)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        md = render_servers_markdown(rep)
+        print()
+        print(md)
+        if not args.no_report:
+            REPORTS.mkdir(parents=True, exist_ok=True)
+            day = dt.date.today().isoformat()
+            (REPORTS / f"api-servers-{day}.json").write_text(json.dumps(rep, indent=2) + "\n")
+            (REPORTS / "latest-servers.md").write_text(md + "\n")
+            print(f"wrote {REPORTS / f'api-servers-{day}.json'} and {REPORTS / 'latest-servers.md'}")
+        return 0
     try:
         # ---- start-up -----------------------------------------------------------------------
         fresh, restart = [], []

@@ -25,13 +25,26 @@ public enum KyvernServer {
         let hostnames = options.tlsSANs.filter { !Self.isIPAddress($0) } + [ProcessInfo.processInfo.hostName]
         let ipAddresses = options.tlsSANs.filter(Self.isIPAddress)
             + (Self.isIPAddress(options.bindAddress) && options.bindAddress != "0.0.0.0" ? [options.bindAddress] : [])
-        if let token = options.token, options.datastore.isShared {
+        var clusterSecret = options.token
+        var joining: (server: String, caPEM: String)?
+        if let server = options.joinServer {
+            guard options.datastore.isShared else { throw ServerJoinError.needsSharedDatastore }
+            guard let token = options.token else { throw ServerJoinError.needsToken }
+            let join = try ServerJoin(parsing: token)
+            clusterSecret = join.secret
+            joining = (server, try await join.fetchCertificateAuthority(server: server))
+            logger.info("joining the cluster of \(server)")
+        }
+        if let clusterSecret, options.datastore.isShared {
             try await SharedBootstrap.synchronize(
-                datastore: options.datastore, token: token, dataDirectory: dataDirectory, pkiDirectory: pkiDirectory,
-                hostnames: hostnames, ipAddresses: ipAddresses, logger: logger)
+                datastore: options.datastore, token: clusterSecret, dataDirectory: dataDirectory, pkiDirectory: pkiDirectory,
+                hostnames: hostnames, ipAddresses: ipAddresses, joining: joining, logger: logger)
         }
         let pki = try ClusterPKI.loadOrCreate(directory: pkiDirectory, hostnames: hostnames,
                                               ipAddresses: ipAddresses, logger: logger)
+        if let clusterSecret, options.datastore.isShared {
+            try ServerJoin.writeToken(dataDirectory: dataDirectory, caPEM: pki.caCertificatePEM, secret: clusterSecret)
+        }
         let serverHost = options.bindAddress == "0.0.0.0" ? "127.0.0.1" : options.bindAddress
         let kubeconfigPath = try KubeconfigWriter.write(dataDirectory: dataDirectory, host: serverHost,
                                                         port: options.httpsPort, pki: pki)

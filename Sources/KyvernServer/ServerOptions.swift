@@ -39,6 +39,9 @@ public struct ServerOptions: Sendable {
     /// The cluster secret (`--token`): on etcd, servers started with the same one share the CA, the
     /// admin token and the node token through the datastore.
     public var token: String?
+    /// The server to join (`--server URL`): its CA, fetched from `/cacerts`, must match the
+    /// `--token`'s hash and the datastore's shared credentials.
+    public var joinServer: String?
     /// The built-in node agent's settings (`--runtime`, `--node-name`, `--kubelet-port`, `--pod-cidr`).
     public var agent: AgentOptions
     /// EncryptionConfiguration file for encrypting Secrets (and other resources) at rest

@@ -27,18 +27,26 @@ enum SharedBootstrap {
     }
 
     /// Makes `pkiDirectory` and `DATA/node-token` hold the cluster's shared credentials.
+    ///
+    /// A server joining another (`joining`: that server's URL and the CA it served) requires the
+    /// credentials to be there already and to carry that CA: it never starts a cluster of its own.
     static func synchronize(datastore: Datastore, token: String, dataDirectory: String, pkiDirectory: String,
-                            hostnames: [String], ipAddresses: [String], logger: Logger) async throws {
+                            hostnames: [String], ipAddresses: [String],
+                            joining: (server: String, caPEM: String)? = nil, logger: Logger) async throws {
         guard case .etcd(let configuration) = datastore else { return }
         let store = try EtcdStore(configuration: configuration, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await store.run() }
             defer { store.shutdown() }
             if let existing = try await store.get(key: key, revision: nil) {
-                try adopt(try open(existing.value, token: token), dataDirectory: dataDirectory,
-                          pkiDirectory: pkiDirectory, logger: logger)
+                let bundle = try open(existing.value, token: token)
+                if let joining, bundle.caCertificate != joining.caPEM {
+                    throw ServerJoinError.notTheDatastoresCluster(server: joining.server)
+                }
+                try adopt(bundle, dataDirectory: dataDirectory, pkiDirectory: pkiDirectory, logger: logger)
                 return
             }
+            if let joining { throw ServerJoinError.noSharedCredentials(server: joining.server) }
             let pki = try ClusterPKI.loadOrCreate(directory: pkiDirectory, hostnames: hostnames,
                                                   ipAddresses: ipAddresses, logger: logger)
             let node = try NodeTokenFile.loadOrCreate(dataDirectory: dataDirectory, caPEM: pki.caCertificatePEM)

@@ -33,6 +33,9 @@ extension Kyvern {
         @Option(help: "Cluster secret: servers on one etcd started with the same token share the CA, admin token and node token.")
         var token: String?
 
+        @Option(help: "URL of a server to join (https://HOST:PORT), with --token set to its DATA/server-token and --datastore-endpoint set to its etcd.")
+        var server: String?
+
         @Option(help: "How often store history is compacted, e.g. 5m, 30s.")
         var compactionInterval: String = "5m"
 
@@ -142,6 +145,9 @@ extension Kyvern {
             guard auditLogMaxsize >= 0, auditLogMaxbackup >= 0, auditLogMaxage >= 0 else {
                 throw ValidationError("--audit-log-maxsize, --audit-log-maxbackup and --audit-log-maxage must not be negative")
             }
+            if server != nil && token == nil {
+                throw ValidationError("--server needs --token: the first server's DATA/server-token (or its --token)")
+            }
             guard (1...65535).contains(httpsListenPort) else {
                 throw ValidationError("--https-listen-port must be between 1 and 65535")
             }
@@ -157,6 +163,7 @@ extension Kyvern {
                 endpoint: datastoreEndpoint, dataDirectory: options.dataDirectory, caFile: datastoreCafile,
                 certFile: datastoreCertfile, keyFile: datastoreKeyfile)
             options.token = token
+            options.joinServer = server
             options.encryptionProviderConfig = encryptionProviderConfig
             options.maxRequestsInFlight = maxRequestsInflight
             options.maxMutatingRequestsInFlight = maxMutatingRequestsInflight

@@ -7,32 +7,48 @@ import Glibc
 #endif
 
 /// The `kubernetes` Service in `default`: the first address of the service range, pointing at
-/// the API server, so pods reach the API as `kubernetes.default.svc` on 443. Its Endpoints and
-/// EndpointSlice carry the API server's address; every start re-points them.
+/// the API servers, so pods reach the API as `kubernetes.default.svc` on 443. Its Endpoints and
+/// EndpointSlice name every live API server (see `APIServerLeases`), re-written on each renewal.
 enum KubernetesService {
     static let name = "kubernetes"
     static let namespace = "default"
 
     /// Creates or re-points the Service, its Endpoints and its EndpointSlice (idempotent).
-    static func ensure(storage: ObjectStorage, allocator: ServiceAllocator, address: String, port: Int) async throws {
+    static func ensure(storage: ObjectStorage, allocator: ServiceAllocator, leases: APIServerLeases,
+                       address: String, port: Int) async throws {
         try await ensureService(storage: storage, allocator: allocator, port: port)
-        try await ensure(storage: storage, resource: ("", "v1", "endpoints"), object: endpoints(address: address, port: port))
+        try await leases.renew(address: address, port: port)
+        var members = try await leases.live()
+        let this = APIServerLeases.Member(address: address, port: port)
+        if !members.contains(this) { members = (members + [this]).sorted() }
+        try await ensure(storage: storage, resource: ("", "v1", "endpoints"), object: endpoints(members: members))
         try await ensure(storage: storage, resource: ("discovery.k8s.io", "v1", "endpointslices"),
-                         object: endpointSlice(address: address, port: port))
+                         object: endpointSlice(members: members))
     }
 
     /// Re-asserts the Service and its endpoints every `interval` (upstream's reconciler runs every
     /// 10 seconds), so a deleted or edited `kubernetes` Service comes back.
-    static func maintain(storage: ObjectStorage, allocator: ServiceAllocator, address: String, port: Int,
-                         interval: Duration = .seconds(10), logger: Logger) async {
+    /// On cancellation (shutdown) this server's lease record is removed and the endpoints
+    /// re-written without it.
+    static func maintain(storage: ObjectStorage, allocator: ServiceAllocator, leases: APIServerLeases,
+                         address: String, port: Int, interval: Duration = .seconds(10), logger: Logger) async {
         while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { return }
+            do { try await Task.sleep(for: interval) } catch { break }
             do {
-                try await ensure(storage: storage, allocator: allocator, address: address, port: port)
+                try await ensure(storage: storage, allocator: allocator, leases: leases, address: address, port: port)
             } catch {
                 logger.warning("could not reconcile the kubernetes Service", metadata: ["error": "\(error)"])
             }
         }
+        // In a task of its own: this one is cancelled, and a cancelled task's store calls fail at once.
+        await Task {
+            await leases.remove(address: address, port: port)
+            if let members = try? await leases.live(), !members.isEmpty {
+                try? await ensure(storage: storage, resource: ("", "v1", "endpoints"), object: endpoints(members: members))
+                try? await ensure(storage: storage, resource: ("discovery.k8s.io", "v1", "endpointslices"),
+                                  object: endpointSlice(members: members))
+            }
+        }.value
     }
 
     /// The address the API server is reached at: the bind address, or for a wildcard bind the
@@ -92,29 +108,38 @@ enum KubernetesService {
         }
     }
 
-    static func endpoints(address: String, port: Int) -> JSONValue {
-        [
+    /// One subset per port (servers normally share one; a test bed on one host cannot).
+    static func endpoints(members: [APIServerLeases.Member]) -> JSONValue {
+        let ports = Array(Set(members.map(\.port))).sorted()
+        let subsets: [JSONValue] = ports.map { port in
+            [
+                "addresses": .array(members.filter { $0.port == port }.map { ["ip": .string($0.address)] }),
+                "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]],
+            ]
+        }
+        return [
             "apiVersion": "v1", "kind": "Endpoints",
             "metadata": [
                 "name": .string(name), "namespace": .string(namespace),
                 "labels": ["endpointslice.kubernetes.io/skip-mirror": "true"],
             ],
-            "subsets": [[
-                "addresses": [["ip": .string(address)]],
-                "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]],
-            ]],
+            "subsets": .array(subsets),
         ]
     }
 
-    static func endpointSlice(address: String, port: Int) -> JSONValue {
-        [
+    /// A slice has one port list, so it names the servers on the lowest port (all of them when,
+    /// as in production, they share one); the same on every server, so they do not take turns.
+    static func endpointSlice(members: [APIServerLeases.Member]) -> JSONValue {
+        let port = members.map(\.port).min() ?? 0
+        let addresses = members.filter { $0.port == port }.map(\.address)
+        return [
             "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
             "metadata": [
                 "name": .string(name), "namespace": .string(namespace),
                 "labels": ["kubernetes.io/service-name": .string(name)],
             ],
             "addressType": "IPv4",
-            "endpoints": [["addresses": [.string(address)], "conditions": ["ready": true]]],
+            "endpoints": .array(addresses.map { ["addresses": [.string($0)], "conditions": ["ready": true]] }),
             "ports": [["name": "https", "port": .int(Int64(port)), "protocol": "TCP"]],
         ]
     }

@@ -34,7 +34,9 @@ public struct APIServer: Service {
         try await SystemPriorityClasses.ensure(storage: storage)
         let allocator = ServiceAllocator(ranges: configuration.serviceRanges, store: store)
         let advertised = KubernetesService.advertisedAddress(bindAddress: configuration.bindAddress)
-        try await KubernetesService.ensure(storage: storage, allocator: allocator, address: advertised, port: configuration.port)
+        let leases = APIServerLeases(store: store)
+        try await KubernetesService.ensure(storage: storage, allocator: allocator, leases: leases, address: advertised,
+                                           port: configuration.port)
 
         let schemas = try SchemaSet.bundled()
         let openAPI = try OpenAPIDocuments.load()
@@ -136,7 +138,7 @@ public struct APIServer: Service {
             group.addTask { try await definitions.run(); return false }
             group.addTask { await AllocationRepair(allocator: allocator, storage: storage, logger: logger).run(); return false }
             group.addTask {
-                await KubernetesService.maintain(storage: storage, allocator: allocator, address: advertised,
+                await KubernetesService.maintain(storage: storage, allocator: allocator, leases: leases, address: advertised,
                                                  port: configuration.port, logger: logger)
                 return false
             }

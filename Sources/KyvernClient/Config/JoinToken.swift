@@ -39,13 +39,23 @@ public struct JoinToken: Sendable, Hashable {
 
     public var text: String { "K10\(caHash)::node:\(secret)" }
 
-    static func hash(_ pem: String) -> String {
+    public static func hash(_ pem: String) -> String {
         SHA256.hash(data: Array(pem.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Fetches the server's CA from `/cacerts`, checks it against the token and returns a client
     /// configuration that trusts that CA and authenticates with the token.
     public func bootstrap(server: String, userAgent: String = ClientConfiguration.defaultUserAgent) async throws -> ClientConfiguration {
+        let pem = try await Self.fetchCertificateAuthority(server: server)
+        guard Self.hash(pem) == caHash else { throw JoinTokenError.caMismatch(server: server) }
+        return ClientConfiguration(server: server, certificateAuthorityPEM: pem, bearerToken: text, userAgent: userAgent)
+    }
+}
+
+extension JoinToken {
+    /// The CA certificate a server serves at `/cacerts`, fetched without verifying the server:
+    /// the caller must check it (against a token's hash, or a copy it already trusts).
+    public static func fetchCertificateAuthority(server: String) async throws -> String {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .none
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
@@ -65,8 +75,7 @@ public struct JoinToken: Sendable, Hashable {
             throw JoinTokenError.caUnavailable(server: server, reason: "\(error)")
         }
         try await client.shutdown()
-        guard Self.hash(pem) == caHash else { throw JoinTokenError.caMismatch(server: server) }
-        return ClientConfiguration(server: server, certificateAuthorityPEM: pem, bearerToken: text, userAgent: userAgent)
+        return pem
     }
 }
 
