@@ -72,13 +72,12 @@ package struct NftRuleBuilder: Sendable {
         let clusterChain = Self.chainName("service", port)
         let localChain = Self.chainName("local", port)
         let externalChain = Self.chainName("external", port)
-        let usesClusterChain = port.usesClusterEndpoints && !categories.cluster.isEmpty
-        let usesLocalChain = port.usesLocalEndpoints && !categories.local.isEmpty
-        let internalChain = port.internalPolicyLocal ? localChain : clusterChain
-        let hasInternal = port.internalPolicyLocal ? usesLocalChain : usesClusterChain
-        let externalPolicyChain = port.externalPolicyLocal ? localChain : clusterChain
-        let hasExternal = port.externalPolicyLocal ? usesLocalChain : usesClusterChain
-        let usesExternalChain = port.externallyAccessible && categories.hasAny
+        let routing = ServicePortRouting(port: port, categories: categories)
+        let (usesClusterChain, usesLocalChain) = (routing.usesClusterChain, routing.usesLocalChain)
+        let (hasInternal, hasExternal) = (routing.hasInternal, routing.hasExternal)
+        let usesExternalChain = routing.usesExternalChain
+        let internalChain = routing.internalChain(cluster: clusterChain, local: localChain)
+        let externalPolicyChain = routing.externalPolicyChain(cluster: clusterChain, local: localChain)
         // As the iptables mode: no endpoints anywhere rejects, only remote ones (policy Local) drops.
         let unusable = categories.hasAny ? "drop" : "goto reject-chain"
 

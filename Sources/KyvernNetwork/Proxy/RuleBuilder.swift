@@ -68,13 +68,12 @@ package struct RuleBuilder: Sendable {
         let clusterChain = ChainNames.service(port)
         let localChain = ChainNames.localService(port)
         let externalChain = ChainNames.external(port)
-        let usesClusterChain = port.usesClusterEndpoints && !categories.cluster.isEmpty
-        let usesLocalChain = port.usesLocalEndpoints && !categories.local.isEmpty
-        let internalChain = port.internalPolicyLocal ? localChain : clusterChain
-        let hasInternal = port.internalPolicyLocal ? usesLocalChain : usesClusterChain
-        let externalPolicyChain = port.externalPolicyLocal ? localChain : clusterChain
-        let hasExternal = port.externalPolicyLocal ? usesLocalChain : usesClusterChain
-        let usesExternalChain = port.externallyAccessible && categories.hasAny
+        let routing = ServicePortRouting(port: port, categories: categories)
+        let (usesClusterChain, usesLocalChain) = (routing.usesClusterChain, routing.usesLocalChain)
+        let (hasInternal, hasExternal) = (routing.hasInternal, routing.hasExternal)
+        let usesExternalChain = routing.usesExternalChain
+        let internalChain = routing.internalChain(cluster: clusterChain, local: localChain)
+        let externalPolicyChain = routing.externalPolicyChain(cluster: clusterChain, local: localChain)
 
         // Without endpoints: TCP is answered with a reset, others with ICMP port unreachable.
         // (upstream sends ICMP for TCP too; on this kernel an ICMP error for a forwarded SYN is not
