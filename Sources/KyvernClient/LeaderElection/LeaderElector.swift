@@ -216,16 +216,35 @@ public struct LeaderElector: Sendable {
     /// Runs in its own task, awaited here, because it must still reach the server when the caller
     /// stops by cancellation (a cancelled task's requests fail at once).
     func release(_ observation: LeaseObservation) async {
-        guard config.releaseOnCancel, observation.isLeader, var lease = observation.lease else { return }
-        lease.spec = observation.release(wallNow: Date()).leaseSpec
+        guard config.releaseOnCancel, observation.isLeader, var toWrite = observation.lease else { return }
+        toWrite.spec = observation.release(wallNow: Date()).leaseSpec
+        let first = toWrite
         let leases = leases
         let logger = logger
+        let identity = config.identity
         await Task {
-            do {
-                _ = try await leases.update(lease)
-                logger.info("released lease")
-            } catch {
-                logger.warning("failed to release lease", metadata: ["error": "\(error)"])
+            var lease = first
+            // A renewal cancelled in flight may still have landed, leaving the cached resourceVersion
+            // stale: on a conflict, read again and release only while this candidate still holds it.
+            for attempt in 1...3 {
+                do {
+                    _ = try await leases.update(lease)
+                    logger.info("released lease")
+                    return
+                } catch let error as APIError where error.code == 409 && attempt < 3 {
+                    guard let current = try? await leases.get(namespace: lease.metadata.namespace ?? "",
+                                                              name: lease.metadata.name ?? ""),
+                          current.spec?.holderIdentity == identity else {
+                        logger.info("lease changed hands before release", metadata: ["error": "\(error)"])
+                        return
+                    }
+                    let released = lease.spec
+                    lease = current
+                    lease.spec = released
+                } catch {
+                    logger.warning("failed to release lease", metadata: ["error": "\(error)"])
+                    return
+                }
             }
         }.value
     }
