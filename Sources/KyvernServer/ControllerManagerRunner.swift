@@ -22,6 +22,8 @@ public struct ControllerManagerProcessOptions: Sendable {
     public var nodeLifecycle = NodeLifecycleSettings()
     /// The HorizontalPodAutoscaler's period, tolerance and default scale-down window.
     public var autoscaler = AutoscalerSettings()
+    /// `--lb-address-pool`: where LoadBalancer Services get addresses; empty: the nodes' addresses.
+    public var loadBalancerAddressPool = try! LoadBalancerAddressPool([])
     /// `--use-service-account-credentials`: each controller acts as its own ServiceAccount.
     public var useServiceAccountCredentials = false
 
@@ -44,6 +46,7 @@ public struct ControllerManagerProcessOptions: Sendable {
         options.clusterCIDR = clusterCIDR
         nodeLifecycle.apply(to: &options)
         autoscaler.apply(to: &options)
+        options.loadBalancerAddressPool = loadBalancerAddressPool
         return options
     }
 

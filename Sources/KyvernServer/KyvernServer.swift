@@ -111,6 +111,7 @@ public enum KyvernServer {
             managerOptions.clusterCIDR = options.clusterCIDR
             options.nodeLifecycle.apply(to: &managerOptions)
             options.autoscaler.apply(to: &managerOptions)
+            managerOptions.loadBalancerAddressPool = options.loadBalancerAddressPool
             // Inside the server the controller manager also signs client certificates with the cluster CA.
             let definitions = ControllerCatalog.all + [.certificateSigning(signer: ClusterCASigner(pki: pki))]
             if let unknown = managerOptions.unknownControllers(among: definitions).first {

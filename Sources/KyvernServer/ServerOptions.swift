@@ -1,6 +1,6 @@
 import Foundation
 public import KyvernAPIServer
-import KyvernControllers
+public import KyvernControllers
 
 /// What `kyvern server` was asked to do; parsed by the executable, used by the composition root.
 public struct ServerOptions: Sendable {
@@ -57,6 +57,8 @@ public struct ServerOptions: Sendable {
     public var nodeLifecycle = NodeLifecycleSettings()
     /// The HorizontalPodAutoscaler's period, tolerance and default scale-down window.
     public var autoscaler = AutoscalerSettings()
+    /// `--lb-address-pool`: where LoadBalancer Services get addresses; empty: the nodes' addresses.
+    public var loadBalancerAddressPool = try! LoadBalancerAddressPool([])
     /// How requests are authorized (`--authorization-mode`): the modes in order.
     public var authorizationMode: [Authorizer.Mode] = [.node, .rbac]
     /// Whether requests without credentials are served as `system:anonymous` (`--anonymous-auth`).

@@ -38,6 +38,9 @@ extension Kyvern {
         @OptionGroup(title: "Horizontal pod autoscaler")
         var autoscaler: AutoscalerFlags
 
+        @OptionGroup(title: "Service load balancer")
+        var loadBalancer: LoadBalancerFlags
+
         @Option(help: "host:port serving /metrics and /healthz over HTTP.")
         var metricsBindAddress: String = "127.0.0.1:10257"
 
@@ -54,6 +57,7 @@ extension Kyvern {
             options.useServiceAccountCredentials = useServiceAccountCredentials
             options.nodeLifecycle = nodeLifecycle.settings
             options.autoscaler = autoscaler.settings
+            options.loadBalancerAddressPool = loadBalancer.pool
             return options
         }
 

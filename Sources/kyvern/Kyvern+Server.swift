@@ -117,6 +117,9 @@ extension Kyvern {
         @OptionGroup(title: "Horizontal pod autoscaler")
         var autoscaler: AutoscalerFlags
 
+        @OptionGroup(title: "Service load balancer")
+        var loadBalancer: LoadBalancerFlags
+
         func validate() throws {
             guard ServerOptions.parseDuration(compactionInterval) != nil else {
                 throw ValidationError("--compaction-interval: not a duration: \(compactionInterval)")
@@ -186,6 +189,7 @@ extension Kyvern {
             options.agent.clusterCIDR = clusterCIDR
             options.nodeLifecycle = nodeLifecycle.settings
             options.autoscaler = autoscaler.settings
+            options.loadBalancerAddressPool = loadBalancer.pool
             try await KyvernServer.run(options)
         }
     }

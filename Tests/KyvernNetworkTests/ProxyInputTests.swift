@@ -26,6 +26,33 @@ struct ProxyInputTests {
         ])
     }
 
+    @Test func externalIPsAndLoadBalancerAddressesLeadToThePortToo() {
+        let ports = ServicePortSpec.ports(of: F.json("""
+            {"metadata":{"name":"lb","namespace":"shop"},
+             "spec":{"type":"LoadBalancer","clusterIP":"10.43.0.21","clusterIPs":["10.43.0.21"],
+                     "externalIPs":["198.51.100.7","10.43.0.21"],"externalTrafficPolicy":"Local",
+                     "ports":[{"name":"http","port":80,"targetPort":8080,"nodePort":30081}]},
+             "status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.10","ipMode":"VIP"},{"ip":"192.0.2.11","ipMode":"Proxy"},
+                                                  {"ip":"198.51.100.7"},{"hostname":"lb.example.com"},{"ip":"2001:db8::1"}]}}}
+            """))
+        #expect(ports.map(\.externalAddresses) == [["198.51.100.7", "192.0.2.10"]])
+        #expect(ports.first?.externalPolicyLocal == true && ports.first?.externallyAccessible == true)
+        // A ClusterIP Service with external IPs is reachable from outside too (no node port).
+        let clusterIP = ServicePortSpec.ports(of: F.json("""
+            {"metadata":{"name":"ext","namespace":"shop"},
+             "spec":{"type":"ClusterIP","clusterIP":"10.43.0.22","externalIPs":["198.51.100.8"],
+                     "ports":[{"port":80}]}}
+            """))
+        #expect(clusterIP.first?.externalAddresses == ["198.51.100.8"] && clusterIP.first?.externallyAccessible == true)
+        // A load balancer address on a Service that is no longer a LoadBalancer is not served.
+        let changed = ServicePortSpec.ports(of: F.json("""
+            {"metadata":{"name":"was","namespace":"shop"},
+             "spec":{"type":"ClusterIP","clusterIP":"10.43.0.23","ports":[{"port":80}]},
+             "status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.12"}]}}}
+            """))
+        #expect(changed.first?.externalAddresses == [])
+    }
+
     @Test func headlessExternalNameAndDefaultsAreHandled() {
         #expect(ServicePortSpec.ports(of: F.json("""
             {"metadata":{"name":"h","namespace":"a"},"spec":{"clusterIP":"None","ports":[{"port":80}]}}

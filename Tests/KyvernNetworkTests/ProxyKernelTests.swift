@@ -32,6 +32,23 @@ struct ProxyKernelTests {
         func backend(_ mode: ProxyMode) -> any ProxyBackend { mode.backend(namespace: host) }
         func podIP(_ index: Int) -> String { "10.250.\(third).\(10 + index)" }
         var node: RuleBuilder.Node { RuleBuilder.Node(name: "node-a", addresses: [gateway], clusterCIDR: cidr) }
+        /// A load balancer address: on no interface, routed to the node like the cluster IPs.
+        var loadBalancerIP: String { "10.43.\(third).200" }
+        /// A client outside the cluster, one hop from the node (made only by the tests that need it).
+        var outside: String { "kyvp-\(suffix)-out" }
+        var outsideIP: String { "10.251.\(third).2" }
+
+        func setUpOutside() async throws {
+            let link = "vko\(suffix)"
+            try await sh(["ip", "netns", "add", outside])
+            try await sh(["ip", "-n", outside, "link", "set", "lo", "up"])
+            try await sh(["ip", "-n", host, "link", "add", link, "type", "veth", "peer", "name", "eth0", "netns", outside])
+            try await sh(["ip", "-n", host, "addr", "add", "10.251.\(third).1/24", "dev", link])
+            try await sh(["ip", "-n", host, "link", "set", link, "up"])
+            try await sh(["ip", "-n", outside, "addr", "add", "\(outsideIP)/24", "dev", "eth0"])
+            try await sh(["ip", "-n", outside, "link", "set", "eth0", "up"])
+            try await sh(["ip", "-n", outside, "route", "add", "default", "via", "10.251.\(third).1"])
+        }
         let directory = "/tmp/kyvern-proxy-\(UUID().uuidString)"
 
         func setUp() async throws {
@@ -58,6 +75,11 @@ struct ProxyKernelTests {
                 let root = "\(directory)/pod\(index)"
                 try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
                 try "pod\(index)".write(toFile: root + "/index.html", atomically: true, encoding: .utf8)
+                // /cgi-bin/ip answers the client address the pod sees (externalTrafficPolicy checks).
+                try FileManager.default.createDirectory(atPath: root + "/cgi-bin", withIntermediateDirectories: true)
+                try "#!/bin/busybox sh\necho 'Content-Type: text/plain'\necho\necho $REMOTE_ADDR\n"
+                    .write(toFile: root + "/cgi-bin/ip", atomically: true, encoding: .utf8)
+                try await sh(["chmod", "755", root + "/cgi-bin/ip"])
                 // Without -f httpd daemonizes (its pid is found through the namespace at cleanup);
                 // its stdio must not be our pipes, or reading them never ends.
                 try await sh(["sh", "-c", "ip netns exec \(ns) busybox httpd -p 8080 -h \(root) </dev/null >/dev/null 2>&1"])
@@ -71,6 +93,7 @@ struct ProxyKernelTests {
                 for pid in pids { if let number = Int32(pid) { kill(number, SIGKILL) } }
                 _ = try? await sh(["ip", "netns", "del", namespace(index)])
             }
+            _ = try? await sh(["ip", "netns", "del", outside])
             _ = try? await sh(["ip", "netns", "del", host])
             try? FileManager.default.removeItem(atPath: directory)
         }
@@ -310,6 +333,52 @@ struct ProxyKernelTests {
             }
             let left = try await Self.kyvernLines(scratch, mode)
             #expect(left == [])
+        }
+    }
+
+    /// busybox httpd's REMOTE_ADDR, `[::ffff:10.0.0.1]`, as a plain IPv4 address.
+    static func clientAddress(_ text: String) -> String {
+        var address = text.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if address.hasPrefix("::ffff:") { address.removeFirst(7) }
+        return address
+    }
+
+    @Test(arguments: ProxyMode.allCases)
+    func loadBalancerAddressSpreadsOverPodsAndLocalPolicyKeepsTheClientAddress(mode: ProxyMode) async throws {
+        try await Self.withScratch { scratch in
+            try await scratch.setUpOutside()
+            let backend = scratch.backend(mode)
+            var (port, endpoints) = scratch.ports()
+            port.externalAddresses = [scratch.loadBalancerIP]
+            _ = try await backend.apply([.init(port: port, endpoints: endpoints)], node: scratch.node, full: true)
+            let url = "http://\(scratch.loadBalancerIP):80/"
+            for from in [scratch.host, scratch.namespace(1), scratch.outside] {
+                let counts = try await Self.counts(url, requests: 30, from: from)
+                #expect(counts.keys.sorted() == ["pod1", "pod2", "pod3"], "from \(from): \(counts)")
+            }
+            // Policy Cluster: a client outside is masqueraded; the pods see the node's address.
+            let masqueraded = try await Self.get(url + "cgi-bin/ip", from: scratch.outside)
+            #expect(masqueraded.ok && Self.clientAddress(masqueraded.text) == scratch.gateway, "\(masqueraded.text)")
+
+            // Policy Local with every endpoint on this node: the client's own address arrives.
+            port.externalPolicyLocal = true
+            _ = try await backend.apply([.init(port: port, endpoints: endpoints)], node: scratch.node, full: true)
+            let kept = try await Self.get(url + "cgi-bin/ip", from: scratch.outside)
+            #expect(kept.ok && Self.clientAddress(kept.text) == scratch.outsideIP, "\(kept.text)")
+
+            // Policy Local, endpoints only on another node: dropped for outside clients.
+            let remote = endpoints.map { ProxyEndpoint(ip: $0.ip, port: $0.port, nodeName: "node-b") }
+            _ = try await backend.apply([.init(port: port, endpoints: remote)], node: scratch.node, full: true)
+            let dropped = try await Self.get(url, from: scratch.outside)
+            #expect(!dropped.ok, "\(dropped.text)")
+
+            // No endpoints at all: refused at once, as a cluster IP.
+            port.externalPolicyLocal = false
+            _ = try await backend.apply([.init(port: port, endpoints: [])], node: scratch.node, full: true)
+            let refused = try await Self.get(url, from: scratch.outside)
+            #expect(!refused.ok && refused.text.contains("Connection refused"), "\(refused.text)")
+            try await backend.removeAll()
+            #expect(try await Self.kyvernLines(scratch, mode) == [])
         }
     }
 }

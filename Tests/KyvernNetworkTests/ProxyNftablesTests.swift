@@ -76,6 +76,18 @@ struct ProxyNftablesTests {
         #expect(text.contains("\tset \(setA) { type ipv4_addr; flags dynamic,timeout; timeout 600s; }\n"))
     }
 
+    @Test func loadBalancerAddressesAreServiceMapEntriesToTheExternalChain() {
+        var port = F.port()
+        port.externalAddresses = ["192.0.2.10"]
+        let set = Self.build([.init(port: port, endpoints: F.endpoints(2))])
+        let ext = NftRuleBuilder.chainName("external", port)
+        #expect(set.elements[NftRuleBuilder.serviceIPs]?["192.0.2.10 . tcp . 80"] == "goto \(ext)")
+        #expect(set.chainsByName[ext] == ["jump mark-for-masquerade", "goto \(NftRuleBuilder.chainName("service", port))"])
+        let none = Self.build([.init(port: port, endpoints: [])])
+        #expect(none.elements[NftRuleBuilder.noEndpointServices]?["192.0.2.10 . tcp . 80"] == "goto reject-chain")
+        #expect(none.chainsByName[ext] == nil)
+    }
+
     @Test func externalPolicyLocalKeepsOutsideTrafficOnLocalEndpointsAndDropsWithoutThem() {
         let port = F.port(nodePort: 30080, externalLocal: true)
         let endpoints = [ProxyEndpoint(ip: "10.42.0.11", port: 8080, nodeName: "node-a"),

@@ -108,6 +108,21 @@ struct ProxyRuleBuilderTests {
         #expect(rules.filter[ChainNames.externalServices]?.rules == [])
     }
 
+    @Test func loadBalancerAddressesGoThroughTheExternalChainAndAreRefusedWithoutEndpoints() {
+        var port = F.port()
+        port.externalAddresses = ["192.0.2.10"]
+        let rules = F.build([.init(port: port, endpoints: F.endpoints(2))])
+        let ext = ChainNames.external(port)
+        #expect(rules.nat[ChainNames.services]?.rules.contains(
+            "-d 192.0.2.10/32 -p tcp -m comment --comment \"default/web:http external IP\" -m tcp --dport 80 -j \(ext)") == true)
+        #expect(rules.nat[ext]?.rules.last == "-j \(ChainNames.service(port))")
+        let none = F.build([.init(port: port, endpoints: [])])
+        #expect(none.nat[ext] == nil)
+        #expect(none.filter[ChainNames.externalServices]?.rules == [
+            "-d 192.0.2.10/32 -p tcp -m comment --comment \"default/web:http has no endpoints\" -m tcp --dport 80 -j REJECT --reject-with tcp-reset",
+        ])
+    }
+
     @Test func externalTrafficPolicyLocalUsesOnlyLocalEndpointsForOutsiders() {
         let port = F.port(nodePort: 30080, externalLocal: true)
         let endpoints = [ProxyEndpoint(ip: "10.42.0.11", port: 8080, nodeName: "node-a"),

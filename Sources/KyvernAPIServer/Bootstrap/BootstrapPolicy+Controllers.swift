@@ -175,6 +175,12 @@ extension BootstrapPolicy {
             rule(["get", "list", "watch", "update"], [""], ["persistentvolumes"]),
             recordEvents,
         ]),
+        controller("service-controller", [
+            rule(["get", "list", "watch"], [""], ["services"]),
+            rule(["patch", "update"], [""], ["services/status"]),
+            rule(["list", "watch"], [""], ["nodes"]),
+            recordEvents,
+        ]),
         controller("ttl-after-finished-controller", [
             rule(["get", "list", "watch", "delete"], ["batch"], ["jobs"]),
             recordEvents,

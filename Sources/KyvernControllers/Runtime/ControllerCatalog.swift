@@ -11,6 +11,7 @@ public enum ControllerCatalog {
             EndpointsController.definition,
             EndpointSliceController.definition,
             EndpointSliceMirroringController.definition,
+            ServiceLoadBalancerController.definition,
             NodeIPAMController.definition,
             DaemonSetController.definition,
             JobController.definition,

@@ -37,6 +37,8 @@ public struct ControllerManagerOptions: Sendable {
     /// The cluster CA the root-ca-cert-publisher puts in every namespace's `kube-root-ca.crt`
     /// (upstream's `--root-ca-file`); by default the one the manager's kubeconfig trusts.
     public var rootCACertificatePEM: String?
+    /// Where LoadBalancer Services get their addresses (`--lb-address-pool`); empty: the nodes' addresses.
+    public var loadBalancerAddressPool = try! LoadBalancerAddressPool([])
 
     public init() {}
 

@@ -18,6 +18,7 @@ public enum ControllerServiceAccounts {
         "endpoints": "endpoint-controller",
         "endpointslice": "endpointslice-controller",
         "endpointslicemirroring": "endpointslicemirroring-controller",
+        "service-lb-controller": "service-controller",
         "namespace": "namespace-controller",
         // Upstream's spelling (the controller is "serviceaccount-controller", its account not).
         "serviceaccount": "service-account-controller",

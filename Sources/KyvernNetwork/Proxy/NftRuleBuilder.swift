@@ -2,9 +2,10 @@
 /// ``RuleBuilder`` and with the same behaviour, but shaped for fast loading: a full sync of
 /// 1,000 Services × 10 endpoints costs about one chain per Service port instead of eleven.
 ///
-/// - Cluster IPs and node ports are looked up in the verdict maps `service-ips`
-///   (`ip daddr . meta l4proto . th dport`) and `service-nodeports` (`meta l4proto . th dport`,
-///   on the node's addresses), which jump to a port's `service-`/`local-`/`external-` chain.
+/// - Cluster IPs, external IPs, load balancer addresses and node ports are looked up in the
+///   verdict maps `service-ips` (`ip daddr . meta l4proto . th dport`) and `service-nodeports`
+///   (`meta l4proto . th dport`, on the node's addresses), which jump to a port's
+///   `service-`/`local-`/`external-` chain.
 /// - A `service-` chain picks an endpoint and DNATs in one rule,
 ///   `dnat ip to numgen random mod N map { i : ip . port }`; no per-endpoint chains, except with
 ///   ClientIP affinity, where an `endpoint-` chain records the client in the endpoint's
@@ -88,6 +89,11 @@ package struct NftRuleBuilder: Sendable {
             } else {
                 set.elements[Self.noEndpointServices, default: [:]][key] = unusable
             }
+        }
+        for ip in port.externalAddresses {
+            let key = "\(ip) . \(proto) . \(port.port)"
+            if usesExternalChain { set.elements[Self.serviceIPs, default: [:]][key] = "goto \(externalChain)" }
+            if !hasExternal { set.elements[Self.noEndpointServices, default: [:]][key] = unusable }
         }
         if let nodePort = port.nodePort {
             let key = "\(proto) . \(nodePort)"
@@ -190,7 +196,7 @@ package struct NftRuleBuilder: Sendable {
             "chain nat-output { type nat hook output priority -100; policy accept; jump services; }",
             "chain nat-postrouting { type nat hook postrouting priority srcnat; policy accept; jump masquerading; }",
             "chain filter-input { type filter hook input priority -110; policy accept; "
-                + "ct state new jump nodeport-endpoints-check; jump firewall-check; }",
+                + "ct state new jump service-endpoints-check; ct state new jump nodeport-endpoints-check; jump firewall-check; }",
             "chain filter-forward { type filter hook forward priority -110; policy accept; "
                 + "ct state new jump service-endpoints-check; ct state new jump nodeport-endpoints-check; }",
             "chain filter-output { type filter hook output priority -110; policy accept; "

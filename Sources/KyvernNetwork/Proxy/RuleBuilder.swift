@@ -92,6 +92,17 @@ package struct RuleBuilder: Sendable {
             }
         }
 
+        // External IPs and load balancer addresses: like a node port, through the external chain.
+        for ip in port.externalAddresses {
+            let match = "-d \(ip)/32 -p \(proto) -m comment --comment \"\(name) external IP\" -m \(proto) --dport \(port.port)"
+            if usesExternalChain { nat.services.append("\(match) -j \(externalChain)") }
+            if !hasExternal {
+                let (target, why) = categories.hasAny ? ("DROP", "has no local endpoints") : (reject, "has no endpoints")
+                filter.external.append(
+                    "-d \(ip)/32 -p \(proto) -m comment --comment \"\(name) \(why)\" -m \(proto) --dport \(port.port) -j \(target)")
+            }
+        }
+
         // Node port.
         if let nodePort = port.nodePort {
             if usesExternalChain {

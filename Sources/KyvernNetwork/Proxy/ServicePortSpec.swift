@@ -10,6 +10,9 @@ package struct ServicePortSpec: Hashable, Sendable {
     package var port: Int
     /// nil unless the Service is NodePort or LoadBalancer and a node port was allocated.
     package var nodePort: Int?
+    /// Addresses outside the cluster that also lead to this port: `spec.externalIPs` and the
+    /// load balancer's `status.loadBalancer.ingress` IPs (IPv4, not `ipMode: Proxy`).
+    package var externalAddresses: [String]
     /// Seconds a client IP sticks to its endpoint (`sessionAffinity: ClientIP`), else nil.
     package var affinityTimeout: Int?
     /// `externalTrafficPolicy: Local` on an externally reachable Service.
@@ -18,19 +21,21 @@ package struct ServicePortSpec: Hashable, Sendable {
     package var internalPolicyLocal: Bool
 
     package init(name: ServicePortName, proto: ProxyProtocol, clusterIPs: [String], port: Int, nodePort: Int? = nil,
-                 affinityTimeout: Int? = nil, externalPolicyLocal: Bool = false, internalPolicyLocal: Bool = false) {
+                 externalAddresses: [String] = [], affinityTimeout: Int? = nil, externalPolicyLocal: Bool = false, internalPolicyLocal: Bool = false) {
         self.name = name
         self.proto = proto
         self.clusterIPs = clusterIPs
         self.port = port
         self.nodePort = nodePort
+        self.externalAddresses = externalAddresses
         self.affinityTimeout = affinityTimeout
         self.externalPolicyLocal = externalPolicyLocal
         self.internalPolicyLocal = internalPolicyLocal
     }
 
-    /// Whether traffic can arrive from outside the cluster network (here: through a node port).
-    package var externallyAccessible: Bool { nodePort != nil }
+    /// Whether traffic can arrive from outside the cluster network: through a node port, an
+    /// external IP or a load balancer address.
+    package var externallyAccessible: Bool { nodePort != nil || !externalAddresses.isEmpty }
 
     /// Whether some traffic is spread over endpoints on every node (upstream's rule: internal
     /// traffic unless its policy is Local, external traffic unless its policy is Local).
@@ -63,7 +68,17 @@ package struct ServicePortSpec: Hashable, Sendable {
             affinity = spec[path: ["sessionAffinityConfig", "clientIP", "timeoutSeconds"]]?.intValue.map { Int($0) }
                 ?? defaultAffinityTimeout
         }
-        let externalLocal = external && spec["externalTrafficPolicy"]?.stringValue == "Local"
+        var externalAddresses = (spec["externalIPs"]?.arrayValue ?? []).compactMap(\.stringValue)
+        if type == "LoadBalancer" {
+            for ingress in service[path: ["status", "loadBalancer", "ingress"]]?.arrayValue ?? []
+            where ingress["ipMode"]?.stringValue != "Proxy" {
+                if let ip = ingress["ip"]?.stringValue { externalAddresses.append(ip) }
+            }
+        }
+        var seen = Set<String>()
+        externalAddresses = externalAddresses.filter { !$0.contains(":") && !ips.contains($0) && seen.insert($0).inserted }
+        // Upstream applies the external policy wherever traffic can come from outside.
+        let externalLocal = (external || !externalAddresses.isEmpty) && spec["externalTrafficPolicy"]?.stringValue == "Local"
         let internalLocal = spec["internalTrafficPolicy"]?.stringValue == "Local"
         return (spec["ports"]?.arrayValue ?? []).compactMap { port in
             guard let number = port["port"]?.intValue, let proto = ProxyProtocol(apiValue: port["protocol"]?.stringValue)
@@ -71,7 +86,8 @@ package struct ServicePortSpec: Hashable, Sendable {
             let nodePort = external ? port["nodePort"]?.intValue.flatMap { $0 > 0 ? Int($0) : nil } : nil
             return ServicePortSpec(
                 name: ServicePortName(namespace: namespace, name: name, port: port["name"]?.stringValue ?? ""),
-                proto: proto, clusterIPs: ips, port: Int(number), nodePort: nodePort, affinityTimeout: affinity,
+                proto: proto, clusterIPs: ips, port: Int(number), nodePort: nodePort,
+                externalAddresses: externalAddresses, affinityTimeout: affinity,
                 externalPolicyLocal: externalLocal, internalPolicyLocal: internalLocal)
         }
     }
