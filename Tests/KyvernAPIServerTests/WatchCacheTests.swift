@@ -425,4 +425,35 @@ struct WatchCacheTests {
         #expect(received.count >= 20_000)
         #expect(gapFree, "received \(received.count) events, the last ones \(Array(received.suffix(2)))")
     }
+
+    // MARK: point reads
+
+    @Test("peek answers mirrored buckets as get does, after a load, a put and a delete; others go to the actor")
+    func peekMirrorsTokenBuckets() async throws {
+        let cache = makeCache()
+        let account = "/registry/core/serviceaccounts/ns/builder"
+        func sa(_ rev: Int64, uid: String) -> KeyValue {
+            KeyValue(key: account, value: #"{"kind":"ServiceAccount","metadata":{"name":"builder","namespace":"ns","uid":"\#(uid)"}}"#.utf8.map { $0 },
+                     createRevision: 2, modRevision: rev)
+        }
+        await cache.load([sa(2, uid: "u1"), Self.kv("ns", "cm", rev: 3)], revision: 3)
+        #expect(cache.peek(key: account)??.object[path: ["metadata", "uid"]] == "u1")
+        #expect(Self.absent(cache.peek(key: "/registry/core/serviceaccounts/ns/other")))
+        // ConfigMaps are not mirrored: the caller must ask the actor.
+        #expect(cache.peek(key: Self.key("ns", "cm")) == nil)
+
+        await cache.apply([StoreEvent(kind: .put, kv: sa(4, uid: "u2"), previous: nil)])
+        #expect(cache.peek(key: account)??.object[path: ["metadata", "uid"]] == "u2")
+        #expect(cache.peek(key: account)??.modRevision == 4)
+        await cache.apply([StoreEvent(kind: .delete, kv: KeyValue(key: account, value: [], createRevision: 0, modRevision: 5),
+                                      previous: nil)])
+        #expect(Self.absent(cache.peek(key: account)))
+        #expect(await cache.get(key: account) == nil)
+    }
+
+    /// A mirrored bucket that does not hold the key (as opposed to nil: not mirrored).
+    static func absent(_ peeked: CachedObject??) -> Bool {
+        if case .some(.none) = peeked { return true }
+        return false
+    }
 }

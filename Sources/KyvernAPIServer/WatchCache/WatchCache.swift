@@ -41,6 +41,8 @@ public actor WatchCache {
     /// When each bucket last changed, readable without waiting for the actor (derived indexes
     /// check it on every request).
     public nonisolated let changes = BucketChanges()
+    /// Objects of the buckets token authentication reads, readable without an actor hop.
+    nonisolated let pointReads = PointReads()
     /// Bound of a watcher's queue; a watcher this far behind is closed and must re-watch.
     private let watcherBuffer = 20_000
 
@@ -64,6 +66,11 @@ public actor WatchCache {
                 logger.error("undecodable object in store", metadata: ["key": "\(kv.key)", "error": "\(error)"])
             }
         }
+        var mirrored: [String: CachedObject] = [:]
+        for (name, bucket) in buckets where PointReads.mirrors(name) {
+            mirrored.merge(bucket.items) { _, new in new }
+        }
+        pointReads.replaceAll(mirrored)
         history.removeAll()
         historyStart = revision
         self.revision = revision
@@ -128,6 +135,9 @@ public actor WatchCache {
                 buckets[bucketKey]?.changed = event.revision
                 changes.record(bucketKey, revision: event.revision)
                 cacheEvent = CacheEvent(type: .deleted, object: previous.restamped(event.revision), previous: previous)
+            }
+            if PointReads.mirrors(bucketKey) {
+                pointReads.set(event.kv.key, event.kind == .put ? cacheEvent.object : nil)
             }
             if bucketKey == PodsByNode.bucket {
                 podsByNode.update(key: event.kv.key, old: previous, new: event.kind == .put ? cacheEvent.object : nil)
@@ -202,6 +212,13 @@ public actor WatchCache {
     public func get(key: String) -> CachedObject? {
         guard let bucket = StorageKeys.bucket(ofKey: key) else { return nil }
         return buckets[String(bucket)]?.items[key]
+    }
+
+    /// The object at `key` without an actor hop when its bucket is mirrored (``PointReads``):
+    /// `.some(nil)` means it is not there; nil means "ask ``get(key:)``".
+    public nonisolated func peek(key: String) -> CachedObject?? {
+        guard let bucket = StorageKeys.bucket(ofKey: key), PointReads.mirrors(bucket) else { return nil }
+        return .some(pointReads.get(key))
     }
 
     /// The pods bound to `node` (`spec.nodeName`), found through an index rather than a scan.

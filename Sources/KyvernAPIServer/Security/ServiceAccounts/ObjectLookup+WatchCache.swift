@@ -8,7 +8,12 @@ extension ObjectLookup {
         ObjectLookup { resource, namespace, name in
             guard let info = ResourceCatalog.find(group: "", version: "v1", resource: resource) else { return nil }
             let key = StorageKeys.key(info, namespace: namespace, name: name)
-            if let object = await storage.cache.get(key: key) { return object.object }
+            // Mirrored buckets answer without queueing behind the cache actor (see PointReads).
+            if let mirrored = storage.cache.peek(key: key) {
+                if let object = mirrored { return object.object }
+            } else if let object = await storage.cache.get(key: key) {
+                return object.object
+            }
             guard (try? await storage.syncCache()) != nil else { return nil }
             return await storage.cache.get(key: key)?.object
         }
