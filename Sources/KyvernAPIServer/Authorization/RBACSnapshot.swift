@@ -15,17 +15,42 @@ struct RBACSnapshot: Sendable {
         var subject: String = ""
     }
 
+    /// A grant with its role's rules, looked up once when the snapshot is built (the snapshot is
+    /// rebuilt whenever a role or binding changes), so a decision does no role lookups.
+    struct Entry: Sendable {
+        var grant: Grant
+        var rules: [PolicyRule]
+
+        func allows(_ request: AuthorizationAttributes) -> Bool {
+            rules.contains { $0.allows(request) }
+        }
+    }
+
     /// Grants keyed by subject: users (ServiceAccounts as their user names) and groups.
     struct SubjectIndex: Sendable {
-        var users: [String: [Grant]] = [:]
-        var groups: [String: [Grant]] = [:]
+        var users: [String: [Entry]] = [:]
+        var groups: [String: [Entry]] = [:]
 
-        func grants(for user: UserInfo) -> [Grant] {
+        func entries(for user: UserInfo) -> [Entry] {
             var result = users[user.name] ?? []
             for group in user.groups {
-                if let grants = groups[group] { result += grants }
+                if let entries = groups[group] { result += entries }
             }
             return result
+        }
+
+        /// The first grant of the user's or one of its groups' that allows the request, without
+        /// collecting the candidates first: the decision's hot path.
+        func firstAllowing(_ request: AuthorizationAttributes) -> Grant? {
+            if let entries = users[request.user.name], let hit = entries.first(where: { $0.allows(request) }) {
+                return hit.grant
+            }
+            for group in request.user.groups {
+                if let entries = groups[group], let hit = entries.first(where: { $0.allows(request) }) {
+                    return hit.grant
+                }
+            }
+            return nil
         }
     }
 
@@ -49,11 +74,11 @@ struct RBACSnapshot: Sendable {
             self.roles["\(namespace)/\(name)"] = Self.rules(of: role)
         }
         for binding in clusterRoleBindings {
-            Self.index(binding, namespace: "", into: &cluster)
+            index(binding, namespace: "", into: &cluster)
         }
         for binding in roleBindings {
             guard let namespace = binding[path: ["metadata", "namespace"]]?.stringValue else { continue }
-            Self.index(binding, namespace: namespace, into: &namespaced[namespace, default: SubjectIndex()])
+            index(binding, namespace: namespace, into: &namespaced[namespace, default: SubjectIndex()])
         }
     }
 
@@ -61,29 +86,31 @@ struct RBACSnapshot: Sendable {
         role["rules"]?.arrayValue?.map(PolicyRule.init(json:)) ?? []
     }
 
-    private static func index(_ binding: JSONValue, namespace: String, into index: inout SubjectIndex) {
+    private func index(_ binding: JSONValue, namespace: String, into index: inout SubjectIndex) {
         guard let name = binding[path: ["metadata", "name"]]?.stringValue,
               let roleName = binding[path: ["roleRef", "name"]]?.stringValue,
               let roleKind = binding[path: ["roleRef", "kind"]]?.stringValue else { return }
         let grant = Grant(roleKind: roleKind, roleName: roleName,
                           bindingKind: namespace.isEmpty ? "ClusterRoleBinding" : "RoleBinding",
                           bindingName: name, bindingNamespace: namespace)
+        let rules = rules(of: grant)
         for subject in binding["subjects"]?.arrayValue ?? [] {
             guard let subjectName = subject["name"]?.stringValue, !subjectName.isEmpty else { continue }
             var grant = grant
             switch subject["kind"]?.stringValue {
             case "User":
                 grant.subject = "User \"\(subjectName)\""
-                index.users[subjectName, default: []].append(grant)
+                index.users[subjectName, default: []].append(Entry(grant: grant, rules: rules))
             case "Group":
                 grant.subject = "Group \"\(subjectName)\""
-                index.groups[subjectName, default: []].append(grant)
+                index.groups[subjectName, default: []].append(Entry(grant: grant, rules: rules))
             case "ServiceAccount":
                 var saNamespace = subject["namespace"]?.stringValue ?? ""
                 if saNamespace.isEmpty { saNamespace = namespace }
                 guard !saNamespace.isEmpty else { continue }
                 grant.subject = "ServiceAccount \"\(subjectName)/\(saNamespace)\""
-                index.users["system:serviceaccount:\(saNamespace):\(subjectName)", default: []].append(grant)
+                index.users["system:serviceaccount:\(saNamespace):\(subjectName)", default: []]
+                    .append(Entry(grant: grant, rules: rules))
             default:
                 continue
             }
@@ -99,24 +126,26 @@ struct RBACSnapshot: Sendable {
 
     /// The grants that apply to a user in a namespace ("" = cluster-wide grants only).
     func grants(for user: UserInfo, namespace: String) -> [Grant] {
-        var result = cluster.grants(for: user)
+        entries(for: user, namespace: namespace).map(\.grant)
+    }
+
+    private func entries(for user: UserInfo, namespace: String) -> [Entry] {
+        var result = cluster.entries(for: user)
         if !namespace.isEmpty, let index = namespaced[namespace] {
-            result += index.grants(for: user)
+            result += index.entries(for: user)
         }
         return result
     }
 
-    /// The first grant allowing the request, if any.
+    /// The first grant allowing the request, if any: ClusterRoleBindings first, as upstream.
     func allowingGrant(_ request: AuthorizationAttributes) -> Grant? {
-        for grant in grants(for: request.user, namespace: request.namespace)
-        where rules(of: grant).contains(where: { $0.allows(request) }) {
-            return grant
-        }
-        return nil
+        if let grant = cluster.firstAllowing(request) { return grant }
+        guard !request.namespace.isEmpty, let index = namespaced[request.namespace] else { return nil }
+        return index.firstAllowing(request)
     }
 
     /// Every rule that applies to a user in a namespace.
     func rules(for user: UserInfo, namespace: String) -> [PolicyRule] {
-        grants(for: user, namespace: namespace).flatMap { rules(of: $0) }
+        entries(for: user, namespace: namespace).flatMap(\.rules)
     }
 }
