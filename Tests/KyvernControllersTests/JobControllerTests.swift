@@ -68,6 +68,21 @@ import Testing
         #expect(client.objects(.pods, namespace: "default").count == 2)
     }
 
+    @Test func anOwnedPodThatStopsMatchingIsReleasedWithoutItsFinalizerAndReplaced() async throws {
+        let controller = try setUp(JobFixtures.job(completions: 1, parallelism: 1)) { job in
+            var pod = Pods.pod("relabelled", labels: ["app": "moved"], phase: "Running", owner: JobFixtures.ref(to: job))
+            pod[path: ["metadata", "finalizers"]] = [.string(JobPodFacts.trackingFinalizer)]
+            return [pod]
+        }
+        try await controller.reconcile(key)
+        let released = try #require(client.object(.pods, namespace: "default", name: "relabelled"))
+        #expect(released.ownerReferences == [])
+        #expect(released.finalizers == [])
+        // Not counted as the Job's: a replacement keeps parallelism 1.
+        #expect(client.objects(.pods, namespace: "default").count == 2)
+        #expect(status["active"] == 1)
+    }
+
     @Test func indexedPodsGetTheirIndexHostnameAndEnvironment() async throws {
         let controller = try setUp(JobFixtures.job(completions: 3, parallelism: 2, indexed: true))
         try await controller.reconcile(key)

@@ -32,7 +32,9 @@ enum JobFixtures {
     static func pod(_ name: String, of job: JSONValue, phase: String = "Running", index: Int? = nil,
                     tracked: Bool = true, exitCode: Int64? = nil, finishedAt: String = "2026-01-01T00:59:00Z",
                     deleting: Bool = false) -> JSONValue {
-        var pod = Pods.pod(name, labels: ["batch.kubernetes.io/job-name": job.name ?? ""], phase: phase,
+        // The template's labels, as the Job controller stamps them: the selector matches them.
+        var pod = Pods.pod(name, labels: ["batch.kubernetes.io/job-name": job.name ?? "",
+                                          "batch.kubernetes.io/controller-uid": "job-uid"], phase: phase,
                            owner: ref(to: job), deleting: deleting,
                            annotations: index.map { [JobPodFacts.indexAnnotation: "\($0)"] } ?? [:])
         if tracked { pod[path: ["metadata", "finalizers"]] = [.string(JobPodFacts.trackingFinalizer)] }

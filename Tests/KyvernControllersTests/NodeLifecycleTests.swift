@@ -64,7 +64,7 @@ enum NodeLifecycleFixtures {
         configure(&options)
         let clock = clock
         return NodeLifecycleController(client: client, nodes: LiveNodes(client: client), leases: StaticCache(objects: []),
-                                       options: options, queue: nil, logger: Logger(label: "test"), now: { clock.now })
+                                       pods: LivePods(client: client), options: options, queue: nil, logger: Logger(label: "test"), now: { clock.now })
     }
 
     func setReady(_ node: inout JSONValue, _ field: String, _ value: JSONValue) {
@@ -102,6 +102,61 @@ enum NodeLifecycleFixtures {
         #expect(taintKeys("a") == ["node.kubernetes.io/unreachable:NoSchedule", "node.kubernetes.io/unreachable:NoExecute"])
         let noExecute = node[path: ["spec", "taints"]]?.arrayValue?.last
         #expect(noExecute?["timeAdded"] == .string(Timestamp.format(clock.now)))
+    }
+
+    @Test func podsOfANodeThatFallsSilentTurnNotReadyOnceWithAWarning() async throws {
+        var ready = F.pod("ready", node: "a")
+        ready[path: ["status", "conditions"]] = [
+            ["type": "ContainersReady", "status": "True"],
+            ["type": "Ready", "status": "True", "lastTransitionTime": "2027-01-15T08:00:00Z"],
+        ]
+        var notReady = F.pod("starting", node: "a")
+        notReady[path: ["status", "conditions"]] = [["type": "Ready", "status": "False"]]
+        var elsewhere = F.pod("elsewhere", node: "b")
+        elsewhere[path: ["status", "conditions"]] = [["type": "Ready", "status": "True"]]
+        try client.seed(.nodes, F.node("a"), F.node("b"))
+        try client.seed(.pods, ready, notReady, elsewhere)
+        let lifecycle = controller()
+        await lifecycle.refreshZones()
+        try await lifecycle.reconcile(ObjectKey(namespace: nil, name: "a"))
+        clock.advance(41)
+        // b stays heard from (its Ready heartbeat moves); a falls silent.
+        var b = try #require(client.object(.nodes, name: "b"))
+        setReady(&b, "lastHeartbeatTime", .string(Timestamp.format(clock.now)))
+        _ = try await client.updateStatus(.nodes, b, options: WriteOptions())
+        client.clearActions()
+        try await lifecycle.reconcile(ObjectKey(namespace: nil, name: "a"))
+        let marked = try #require(client.object(.pods, namespace: "ns", name: "ready"))
+        let conditions = marked[path: ["status", "conditions"]]?.arrayValue ?? []
+        #expect(conditions.map { "\($0["type"]!.stringValue!)=\($0["status"]!.stringValue!)" }
+                == ["ContainersReady=True", "Ready=False"])
+        #expect(conditions[1]["lastTransitionTime"] == .string(Timestamp.format(clock.now)))
+        let podWrites = client.writes.filter { $0.resource.hasPrefix("pods") }
+        #expect(podWrites.count == 1, "only the ready pod on the silent node is written: \(podWrites)")
+        #expect(client.object(.pods, namespace: "ns", name: "elsewhere")?[path: ["status", "conditions"]]?
+                .arrayValue?.first?["status"] == "True")
+        await lifecycle.recorder.flush()
+        let warnings = client.objects(.events, namespace: "ns").filter { $0["reason"] == "NodeNotReady" }
+        #expect(warnings.map { $0["type"] } == ["Warning"] && warnings.first?["message"] == "Node is not ready")
+        // A later sync of the still-silent node writes no pod again.
+        client.clearActions()
+        try await lifecycle.reconcile(ObjectKey(namespace: nil, name: "a"))
+        #expect(client.writes.filter { $0.resource.hasPrefix("pods") }.isEmpty)
+    }
+
+    @Test func aFailedPodWriteIsRetriedOnTheNextSync() async throws {
+        var ready = F.pod("ready", node: "a")
+        ready[path: ["status", "conditions"]] = [["type": "Ready", "status": "True"]]
+        try client.seed(.nodes, F.node("a"))
+        try client.seed(.pods, ready)
+        let lifecycle = controller()
+        try await lifecycle.reconcile(ObjectKey(namespace: nil, name: "a"))
+        clock.advance(41)
+        client.failNext(verb: "update", resource: "pods/status", with: APIError(code: 500, reason: "InternalError", message: "boom"))
+        await #expect(throws: APIError.self) { try await lifecycle.reconcile(ObjectKey(namespace: nil, name: "a")) }
+        try await lifecycle.reconcile(ObjectKey(namespace: nil, name: "a"))
+        #expect(client.object(.pods, namespace: "ns", name: "ready")?[path: ["status", "conditions"]]?
+                .arrayValue?.first?["status"] == "False")
     }
 
     @Test func aRenewedLeaseKeepsTheNodeReady() async throws {

@@ -93,6 +93,13 @@ def test_a_silent_node_turns_unknown_is_tainted_and_its_pods_are_replaced_elsewh
         cond = next(x for x in p["status"]["conditions"] if x["type"] == "DisruptionTarget")
         assert (cond["status"], cond["reason"], cond["message"]) == (
             "True", "DeletionByTaintManager", "Taint manager: deleting due to NoExecute taint")
+        # Marked not ready when their node went silent (upstream's MarkPodsNotReady).
+        ready = next(x for x in p["status"]["conditions"] if x["type"] == "Ready")
+        assert ready["status"] == "False", p["status"]["conditions"]
+    not_ready = c.kubectl("get", "events", "-n", "default", "--field-selector", "reason=NodeNotReady,type=Warning",
+                          "-o", "json").stdout
+    marked = {e["involvedObject"]["name"] for e in json.loads(not_ready)["items"] if e["message"] == "Node is not ready"}
+    assert marked >= {n for names in victims.values() for n in names}, marked
     events = c.kubectl("get", "events", "-n", "default", "--field-selector", "reason=TaintManagerEviction",
                        "-o", "jsonpath={.items[*].message}").stdout
     for name in [n for names in victims.values() for n in names]:

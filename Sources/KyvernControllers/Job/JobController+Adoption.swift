@@ -1,4 +1,5 @@
 import KyvernAPI
+import Logging
 import KyvernClient
 
 extension JobController {
@@ -37,5 +38,35 @@ extension JobController {
             }
         }
         return adopted
+    }
+
+    /// Lets go of the Job's pods whose labels no longer match its selector (upstream's `ClaimPods`
+    /// releasing them): the owner reference goes, and with it the tracking finalizer, in one
+    /// patch, so the released pod is neither counted nor kept from deletion. Returns the pods still
+    /// owned.
+    func releaseUnmatched(_ owned: [JSONValue], of job: JSONValue) async throws -> [JSONValue] {
+        guard job.deletionTimestamp == nil,
+              let selector = try? LabelSelector(labelSelector: job[path: ["spec", "selector"]]),
+              !selector.isEmpty else { return owned }
+        let ref = ControllerRef(owner: job, apiVersion: Self.apiVersion, kind: Self.kind)
+        var kept: [JSONValue] = []
+        for pod in owned {
+            if selector.matches(labelsOf: pod) || pod.deletionTimestamp != nil {
+                kept.append(pod)
+                continue
+            }
+            var patch = ref.releasePatch(for: pod)
+            if JobPodFacts.hasTrackingFinalizer(pod) {
+                patch[path: ["metadata", "$deleteFromPrimitiveList/finalizers"]] = [.string(JobPodFacts.trackingFinalizer)]
+            }
+            do {
+                try await podControl.patchPod(namespace: pod.namespace ?? "", name: pod.name ?? "", patch)
+                logger.info("released a pod that no longer matches the Job's selector",
+                            metadata: ["job": "\(ObjectKey(job))", "pod": "\(pod.name ?? "")"])
+            } catch let error as APIError where error.code == 404 || error.code == 422 {
+                continue
+            }
+        }
+        return kept
     }
 }

@@ -58,7 +58,7 @@ struct JobController: Reconciler {
             await queue?.add(key)
             return
         }
-        let owned = await ownedPods(of: job)
+        let owned = try await releaseUnmatched(await ownedPods(of: job), of: job)
         await released.prune(job: jobKey, stillShown: Set(owned.filter(JobPodFacts.hasTrackingFinalizer).compactMap(\.uid)))
         let releasedUIDs = await released.uids(for: jobKey)
         if JobCondition.isFinished(job) || job.deletionTimestamp != nil {

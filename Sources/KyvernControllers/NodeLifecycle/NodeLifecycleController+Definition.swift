@@ -9,9 +9,11 @@ extension NodeLifecycleController {
     static let definition = ControllerDefinition(name: name, aliases: ["node-lifecycle-controller"]) { context in
         let nodeInformer = await context.informer(for: .nodes)
         let leaseInformer = await context.informer(for: .leases)
+        let podInformer = await context.informer(for: .pods, indexers: CacheIndex.indexers([.nodeName]))
         let queue = context.makeQueue()
         let controller = NodeLifecycleController(client: context.client, nodes: nodeInformer.lister,
-                                                 leases: leaseInformer.lister, options: context.options,
+                                                 leases: leaseInformer.lister, pods: podInformer.lister,
+                                                 options: context.options,
                                                  queue: queue, logger: context.logger)
         await nodeInformer.addHandler { event in
             switch event {

@@ -17,20 +17,26 @@ struct NodeLifecycleController: Reconciler {
     let client: any KubernetesClient
     let nodes: any ObjectCache
     let leases: any ObjectCache
+    /// Pods, indexed by node name (``CacheIndex/nodeName``).
+    let pods: any ObjectCache
     let options: ControllerManagerOptions
     let probes = NodeProbeRecords()
     let limiter = ZoneEvictionLimiter()
     let zones = ZoneDisruptionState()
+    /// Nodes whose pods could not all be marked not ready; tried again on the node's next sync.
+    let podsToRetry = NodeNameSet()
     let queue: ControllerQueue?
     let recorder: EventRecorder
     let logger: Logger
     let now: @Sendable () -> Date
 
-    init(client: any KubernetesClient, nodes: any ObjectCache, leases: any ObjectCache, options: ControllerManagerOptions,
-         queue: ControllerQueue?, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    init(client: any KubernetesClient, nodes: any ObjectCache, leases: any ObjectCache, pods: any ObjectCache,
+         options: ControllerManagerOptions, queue: ControllerQueue?, logger: Logger,
+         now: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client
         self.nodes = nodes
         self.leases = leases
+        self.pods = pods
         self.options = options
         self.queue = queue
         self.logger = logger
@@ -50,18 +56,47 @@ struct NodeLifecycleController: Reconciler {
         let grace = NodeConditions.readyStatus(node) == nil ? options.nodeStartupGracePeriod : options.nodeMonitorGracePeriod
         let silent = Duration.seconds(now.timeIntervalSince(heard))
         if silent > grace {
+            let wasReady = NodeConditions.readyStatus(node) == "True"
             if let conditions = NodeConditions.markedUnknown(node, now: now) {
                 node[path: ["status", "conditions"]] = .array(conditions)
                 node = try await client.updateStatus(.nodes, node, options: WriteOptions())
                 logger.info("node stopped reporting", metadata: ["node": "\(key.name)", "silentFor": "\(silent)"])
                 await recorder.normal(Self.reference(key.name), reason: "NodeNotReady",
                                       message: "Node \(key.name) status is now: NodeNotReady")
+                if wasReady { await podsToRetry.insert(key.name) }
+            }
+            if await podsToRetry.contains(key.name) {
+                try await markPodsNotReady(node: key.name, now: now)
             }
         } else {
             // Look again the moment the grace period would run out without news.
             await queue?.addAfter(key, delay: grace - silent + .milliseconds(10))
         }
         try await reconcileTaints(node, key: key, now: now)
+    }
+
+    /// Sets Ready=False on every pod bound to the silent node whose Ready is True (upstream's
+    /// MarkPodsNotReady, with its Warning event per pod). A pod that could not be written keeps the
+    /// node in ``podsToRetry`` and fails the sync, so it is tried again with backoff.
+    func markPodsNotReady(node: String, now: Date) async throws {
+        var failure: (any Error)?
+        for pod in await pods.list(index: .nodeName, value: node) {
+            guard pod[path: ["spec", "nodeName"]]?.stringValue == node,
+                  let conditions = PodReadiness.markedNotReady(pod, now: now) else { continue }
+            var updated = pod
+            updated[path: ["status", "conditions"]] = .array(conditions)
+            do {
+                _ = try await client.updateStatus(.pods, namespace: pod.namespace, updated)
+                await recorder.warning(pod, reason: "NodeNotReady", message: "Node is not ready")
+            } catch let error as APIError where error.code == 404 {
+                continue
+            } catch {
+                logger.info("could not mark a pod not ready", metadata: ["pod": "\(ObjectKey(pod))", "error": "\(error)"])
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        await podsToRetry.remove(node)
     }
 
     /// Brings the node's managed taints in line with its conditions; a NoExecute taint on a node
@@ -113,4 +148,12 @@ actor ZoneDisruptionState {
         defer { current = disruption }
         return current
     }
+}
+
+/// Node names, shared by the controller's workers.
+actor NodeNameSet {
+    private var names: Set<String> = []
+    func insert(_ name: String) { names.insert(name) }
+    func remove(_ name: String) { names.remove(name) }
+    func contains(_ name: String) -> Bool { names.contains(name) }
 }

@@ -26,6 +26,9 @@ extension CacheIndex {
     /// Objects by the uid of each of their owners: an owner's dependents.
     static let ownerUID = CacheIndex(name: Indexers.ownerUIDName, indexer: Indexers.ownerUID)
 
+    /// Pods by `spec.nodeName`: a node's pods.
+    static let nodeName = CacheIndex(name: Indexers.nodeNameName, indexer: Indexers.nodeName)
+
     /// Objects without a controller reference, by namespace: what a controller may adopt.
     static let uncontrolledByNamespace = CacheIndex(name: "uncontrolledByNamespace") { object in
         ControllerRef(of: object) == nil ? [object.namespace ?? ""] : []
