@@ -178,3 +178,22 @@ def test_ttl_deletes_a_finished_job_with_its_pods(node_cluster, nns):
     wait_until("job deleted after its TTL", lambda: c.get(f"/apis/batch/v1/namespaces/{nns}/jobs/brief").status_code == 404,
                timeout=30)
     wait_until("its pods deleted", lambda: job_pods(c, nns, "brief") == [], timeout=30)
+
+
+def test_a_pod_relabelled_out_of_the_selector_is_released_and_replaced(node_cluster, nns):
+    c = node_cluster.cluster
+    create(c, nns, job_manifest("keep", "sleep 60"))
+    first = wait_until("the Job's pod", lambda: job_pods(c, nns, "keep"), timeout=30)[0]["metadata"]["name"]
+    # The selector is the controller-uid label: without it the pod is no longer the Job's.
+    c.kubectl("label", "pod", first, "-n", nns, "batch.kubernetes.io/controller-uid-")
+
+    def released():
+        pod = c.ok_json(c.get(f"/api/v1/namespaces/{nns}/pods/{first}"))
+        return pod if not pod["metadata"].get("ownerReferences") else None
+    pod = wait_until("the owner reference gone", released, timeout=20)
+    assert "batch.kubernetes.io/job-tracking" not in pod["metadata"].get("finalizers", []), pod["metadata"]
+    others = wait_until("a replacement pod",
+                        lambda: [p for p in job_pods(c, nns, "keep") if p["metadata"]["name"] != first], timeout=30)
+    assert len(others) == 1, others
+    assert get_job(c, nns, "keep")["status"].get("failed", 0) == 0
+    c.kubectl("delete", "pod", first, "-n", nns, "--wait=false")
