@@ -69,6 +69,10 @@ class WebhookServer:
                                                "message": "pods labelled deny=yes are not allowed"}}
                     else:
                         response["warnings"] = ["checked by the e2e webhook"]
+                elif path == "/connect":
+                    if "rm" in (obj.get("command") or []):
+                        response = {"uid": request["uid"], "allowed": False,
+                                    "status": {"code": 403, "reason": "Forbidden", "message": "no rm in these pods"}}
                 elif path == "/slow":
                     time.sleep(3)
                 out = json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
@@ -357,3 +361,32 @@ def test_match_conditions_decide_with_cel(cluster, webhook_server):
     finally:
         cluster.delete(f"{ADMISSION_CONFIGS}/mutatingwebhookconfigurations/{name}")
         cluster.delete_namespace(ns)
+
+
+def test_exec_attach_and_port_forward_reach_webhooks_as_connect(cluster, ns, configs, webhook_server):
+    cluster.kubectl("create", "-n", ns, "-f", "-", input=pod_manifest("shell"))
+    configs.create("Validating", [webhook("connect.e2e.kyvern.dev", webhook_server.url("/connect"), webhook_server.ca_bundle,
+                                          ns, rules=[{"operations": ["CONNECT"], "apiGroups": [""], "apiVersions": ["v1"],
+                                                      "resources": ["pods/exec", "pods/attach", "pods/portforward"]}])])
+    seen = len(webhook_server.reviews)
+    r = cluster.post(f"/api/v1/namespaces/{ns}/pods/shell/exec?command=rm&command=-rf&command=/&stdout=true&container=app", None)
+    assert r.status_code == 403, r.text
+    assert status_of(r)["message"] == 'admission webhook "connect.e2e.kyvern.dev" denied the request: no rm in these pods', r.text
+    review = webhook_server.reviews[seen]["review"]["request"]
+    assert (review["operation"], review["subResource"], review["kind"], review["resource"]) == (
+        "CONNECT", "exec", {"group": "", "version": "v1", "kind": "PodExecOptions"},
+        {"group": "", "version": "v1", "resource": "pods"}), review
+    assert review["object"] == {"apiVersion": "v1", "kind": "PodExecOptions", "stdout": True, "container": "app",
+                                "command": ["rm", "-rf", "/"]}, review["object"]
+    assert review["name"] == "shell" and review["namespace"] == ns and review["oldObject"] is None
+    assert "options" not in review
+    # Allowed by the webhook: the request goes on to the pod (which has no node here).
+    r = cluster.post(f"/api/v1/namespaces/{ns}/pods/shell/exec?command=ls&stdout=true", None)
+    assert r.status_code == 400 and "does not have a host assigned" in status_of(r)["message"], r.text
+    # attach and port-forward are sent too, with their own options kinds.
+    cluster.post(f"/api/v1/namespaces/{ns}/pods/shell/attach?stdin=true&tty=true", None)
+    cluster.post(f"/api/v1/namespaces/{ns}/pods/shell/portforward?ports=8080,9090", None)
+    kinds = [x["review"]["request"]["object"] for x in webhook_server.reviews[seen:]
+             if x["review"]["request"]["operation"] == "CONNECT"]
+    assert {"apiVersion": "v1", "kind": "PodAttachOptions", "stdin": True, "tty": True} in kinds, kinds
+    assert {"apiVersion": "v1", "kind": "PodPortForwardOptions", "ports": [8080, 9090]} in kinds, kinds

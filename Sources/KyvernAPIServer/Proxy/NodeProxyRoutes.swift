@@ -11,13 +11,16 @@ struct NodeProxyRoutes: Sendable {
     let pods: PodStreamingProxy
     let metrics: ResourceMetrics
 
-    init(storage: ObjectStorage, token: String, access: RequestAccess, logger: Logger) {
+    init(storage: ObjectStorage, token: String, access: RequestAccess, admission: ConnectAdmission = ConnectAdmission(),
+         logger: Logger) {
         let agents = NodeAgentClient(token: token)
-        pods = PodStreamingProxy(storage: storage, agents: agents, access: access, logger: logger)
+        var pods = PodStreamingProxy(storage: storage, agents: agents, access: access, logger: logger)
+        pods.admission = admission
+        self.pods = pods
         metrics = ResourceMetrics(storage: storage, agents: agents, logger: logger)
     }
 
-    func respond(to request: Request, target: RequestTarget) async throws -> Response? {
+    func respond(to request: Request, target: RequestTarget, user: UserInfo) async throws -> Response? {
         let query = QueryParameters(request.uri.query)
         if ResourceMetrics.handles(target) {
             let bytes = try await metrics.respond(target: target, method: request.method.rawValue, query: query)
@@ -34,7 +37,7 @@ struct NodeProxyRoutes: Sendable {
             guard request.method == .get || request.method == .post else {
                 throw APIError.methodNotAllowed("the server does not allow this method on the requested resource")
             }
-            try await pods.refusal(target: target, query: query, headers: request.headers)
+            try await pods.refusal(target: target, query: query, headers: request.headers, user: user)
         }
     }
 

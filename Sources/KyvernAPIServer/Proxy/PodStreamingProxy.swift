@@ -16,6 +16,7 @@ struct PodStreamingProxy: Sendable {
     let storage: ObjectStorage
     let agents: NodeAgentClient
     let access: RequestAccess
+    var admission = ConnectAdmission()
     let logger: Logger
 
     static let streamingSubresources: Set<String> = ["log", "exec", "attach", "portforward"]
@@ -78,11 +79,12 @@ struct PodStreamingProxy: Sendable {
     }
 
     /// Checks a streaming request and names the agent URL it goes to; throws upstream's errors.
-    private func prepare(target: RequestTarget, query: QueryParameters, offered: [String]) async throws -> Stream {
+    private func prepare(target: RequestTarget, query: QueryParameters, offered: [String], user: UserInfo) async throws -> Stream {
         guard let namespace = target.namespace, let name = target.name, let sub = target.subresource else {
             throw APIError.badRequest("invalid streaming request")
         }
         let pod = try await object(resource: "pods", namespace: namespace, name: name)
+        try await admission.admit(subresource: sub, namespace: namespace, name: name, query: query, user: user)
         var agentQuery: [(String, String)] = []
         for (param, agentParam) in [("stdin", "input"), ("stdout", "output"), ("stderr", "error"), ("tty", "tty")] where query.bool(param) == true {
             agentQuery.append((agentParam, "1"))
@@ -132,9 +134,10 @@ struct PodStreamingProxy: Sendable {
         let segments = parts.first.map { $0.split(separator: "/", omittingEmptySubsequences: true) } ?? []
         let query = QueryParameters(parts.count > 1 ? String(parts[1]) : nil)
         guard let target = RequestTarget.parse(segments), Self.handles(target), target.subresource != "log",
-              (try? await access.admit(method: request.method.rawValue, path: String(parts.first ?? ""), target: target,
-                                       query: query, headers: request.headerFields)) != nil else { return .dontUpgrade }
-        guard let stream = try? await prepare(target: target, query: query, offered: Self.offeredProtocols(request.headerFields)) else {
+              let user = try? await access.admit(method: request.method.rawValue, path: String(parts.first ?? ""), target: target,
+                                                 query: query, headers: request.headerFields) else { return .dontUpgrade }
+        guard let stream = try? await prepare(target: target, query: query, offered: Self.offeredProtocols(request.headerFields),
+                                              user: user) else {
             return .dontUpgrade
         }
         let agents = self.agents, logger = self.logger
@@ -150,8 +153,8 @@ struct PodStreamingProxy: Sendable {
     }
 
     /// The answer to an exec, attach or port-forward request that did not upgrade.
-    func refusal(target: RequestTarget, query: QueryParameters, headers: HTTPFields) async throws -> Never {
-        _ = try await prepare(target: target, query: query, offered: Self.offeredProtocols(headers))
+    func refusal(target: RequestTarget, query: QueryParameters, headers: HTTPFields, user: UserInfo) async throws -> Never {
+        _ = try await prepare(target: target, query: query, offered: Self.offeredProtocols(headers), user: user)
         throw APIError.badRequest("Upgrade request required")
     }
 

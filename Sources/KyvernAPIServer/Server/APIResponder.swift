@@ -157,7 +157,7 @@ struct APIResponder: HTTPResponder {
                                                             contentType: request.headers[.contentType], user: user),
                              status: .created)
         }
-        if let nodeProxy, let response = try await nodeProxy.respond(to: request, target: target) { return response }
+        if let nodeProxy, let response = try await nodeProxy.respond(to: request, target: target, user: user) { return response }
         guard let info = served.find(group: target.group, version: target.version, resource: target.resource) else {
             throw Self.notFoundPath
         }

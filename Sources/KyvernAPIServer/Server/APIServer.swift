@@ -61,13 +61,13 @@ public struct APIServer: Service {
         let authentication = RequestAuthentication(tokens: authenticators, allowAnonymous: configuration.anonymousAuth)
         let access = RequestAccess(authentication: authentication, authorizer: authorizer)
         handler.authorizer = authorizer
-        let nodeProxy = NodeProxyRoutes(storage: storage, token: configuration.nodeAgentToken,
-                                        access: access, logger: logger)
         let served = ServedResources(openAPI: openAPI, serverAddress: "\(configuration.bindAddress):\(configuration.port)")
         handler.served = served
         var policies = ValidatingAdmissionPolicies(cache: cache)
         policies.findKind = { served.info(apiVersion: $0, kind: $1) }
         handler.admissionPolicies = policies
+        let nodeProxy = NodeProxyRoutes(storage: storage, token: configuration.nodeAgentToken, access: access,
+                                        admission: ConnectAdmission(webhooks: webhooks, policies: policies), logger: logger)
         // Custom resources are served from the first request on, also right after a restart.
         let storedDefinitions = await cache.list(bucket: CustomResourceDefinitionController.prefix,
                                                  keyPrefix: CustomResourceDefinitionController.prefix)
