@@ -1,0 +1,120 @@
+/// Writes a ``PolicyRuleSet`` as the `nft -f` input that replaces table `inet kyvern-policy` in
+/// one transaction (all of it or nothing: a pod is never half-isolated).
+///
+/// - Each policy gets a chain per direction, its matches `accept`; each distinct set of policies
+///   isolating a pod gets an `isolated-` chain that jumps to theirs and drops what none accepted.
+/// - Maps `ingress-pods` and `egress-pods` send a local pod's address to its `isolated-` chain.
+/// - Base chains on forward (egress at priority 0, then ingress at 1, so an `accept` in the
+///   egress check leaves the ingress check still to pass) and on input (a pod's egress to the
+///   node itself). Replies of allowed connections pass first; traffic from the node's own
+///   addresses (probes, the kubelet) reaches its pods, as upstream CNIs allow.
+/// - Pod address lists become named sets, one per distinct list, so a list shared by many
+///   policies is loaded once.
+package struct NftPolicyBuilder: Sendable {
+    package static let family = "inet"
+    package static let table = "kyvern-policy"
+    package static let qualifiedTable = "\(family) \(table)"
+    /// Deletes the table, if there is one, in one transaction.
+    package static let removal = "add table \(qualifiedTable)\ndelete table \(qualifiedTable)\n"
+
+    /// What one build produced: the text and its size, for the log and the benchmark.
+    package struct Output: Sendable, Equatable {
+        package var text: String
+        package var rules: Int
+        package var chains: Int
+        package var sets: Int
+        package var isolatedPods: Int
+    }
+
+    package init() {}
+
+    package static func chainName(_ direction: PolicyRuleSet.Direction, policy: String) -> String {
+        "\(direction.rawValue)-\(ChainNames.hash(direction.rawValue + policy).prefix(8))-\(policy.prefix(200))"
+    }
+
+    package static func isolationChain(_ direction: PolicyRuleSet.Direction, policies: [String]) -> String {
+        "isolated-\(direction.rawValue)-" + ChainNames.hash(policies.joined(separator: ","))
+    }
+
+    package func build(_ set: PolicyRuleSet) -> Output {
+        var sets: [String: [String]] = [:]
+        var chains: [(name: String, rules: [String])] = []
+        var rules = 0
+        for chain in set.ingress + set.egress {
+            let body = chain.matches.flatMap { self.rules(for: $0, direction: chain.direction, sets: &sets) }
+            rules += body.count
+            chains.append((Self.chainName(chain.direction, policy: chain.policy), body))
+        }
+        var maps: [PolicyRuleSet.Direction: [String]] = [:]
+        for (direction, pods) in [(PolicyRuleSet.Direction.ingress, set.ingressPods), (.egress, set.egressPods)] {
+            var groups: [[String]: String] = [:]
+            for (ip, policies) in pods.sorted(by: { $0.key < $1.key }) {
+                let name: String
+                if let known = groups[policies] {
+                    name = known
+                } else {
+                    name = Self.isolationChain(direction, policies: policies)
+                    groups[policies] = name
+                    chains.append((name, policies.map { "jump " + Self.chainName(direction, policy: $0) } + ["drop"]))
+                    rules += policies.count + 1
+                }
+                maps[direction, default: []].append("\(ip) : goto \(name)")
+            }
+        }
+
+        var out = Self.removal
+        out += "table \(Self.qualifiedTable) {\n"
+        for (name, elements) in sets.sorted(by: { $0.key < $1.key }) {
+            out += "\tset \(name) { type ipv4_addr; elements = { \(elements.joined(separator: ", ")) }; }\n"
+        }
+        for chain in chains {
+            out += "\tchain \(chain.name) {\n"
+            for rule in chain.rules { out += "\t\t\(rule);\n" }
+            out += "\t}\n"
+        }
+        for direction in [PolicyRuleSet.Direction.ingress, .egress] {
+            let elements = maps[direction] ?? []
+            let body = elements.isEmpty ? "" : " elements = { \(elements.joined(separator: ", ")) };"
+            out += "\tmap \(direction.rawValue)-pods { type ipv4_addr : verdict;\(body) }\n"
+        }
+        let replies = "ct state established,related accept;"
+        out += "\tchain egress-forward { type filter hook forward priority 0; policy accept; \(replies) ip saddr vmap @egress-pods; }\n"
+        out += "\tchain ingress-forward { type filter hook forward priority 1; policy accept; \(replies) "
+            + "fib saddr type local accept; ip daddr vmap @ingress-pods; }\n"
+        out += "\tchain egress-input { type filter hook input priority 0; policy accept; \(replies) ip saddr vmap @egress-pods; }\n"
+        out += "}\n"
+        let isolated = Set(set.ingressPods.keys).union(set.egressPods.keys).count
+        return Output(text: out, rules: rules, chains: chains.count + 3, sets: sets.count, isolatedPods: isolated)
+    }
+
+    /// The `accept` rules of one match: one per port range (nft matches one protocol per rule).
+    private func rules(for match: PolicyRuleSet.Match, direction: PolicyRuleSet.Direction,
+                       sets: inout [String: [String]]) -> [String] {
+        let (remote, local) = direction == .ingress ? ("saddr", "daddr") : ("daddr", "saddr")
+        var prefix: [String] = []
+        if let pods = match.localPods { prefix.append("ip \(local) \(addressMatch(pods, sets: &sets))") }
+        switch match.peer {
+        case .any: break
+        case .addresses(let addresses): prefix.append("ip \(remote) \(addressMatch(addresses, sets: &sets))")
+        case .block(let cidr, let except):
+            prefix.append("ip \(remote) \(cidr)")
+            if !except.isEmpty { prefix.append("ip \(remote) != { \(except.joined(separator: ", ")) }") }
+        }
+        if match.ports.isEmpty { return [(prefix + ["accept"]).joined(separator: " ")] }
+        return match.ports.map { port in
+            var parts = prefix + ["meta l4proto \(port.proto.lowercased())"]
+            if let range = port.ports {
+                parts.append(range.count == 1 ? "th dport \(range.lowerBound)" : "th dport \(range.lowerBound)-\(range.upperBound)")
+            }
+            return (parts + ["accept"]).joined(separator: " ")
+        }
+    }
+
+    /// One address inline; more through a named set, shared by every rule naming the same list.
+    private func addressMatch(_ addresses: [String], sets: inout [String: [String]]) -> String {
+        if addresses.count == 1 { return addresses[0] }
+        let name = "addresses-" + ChainNames.hash(addresses.joined(separator: ","))
+        sets[name] = addresses
+        return "@" + name
+    }
+}
