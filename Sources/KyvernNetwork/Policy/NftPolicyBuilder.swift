@@ -37,7 +37,7 @@ package struct NftPolicyBuilder: Sendable {
     }
 
     package func build(_ set: PolicyRuleSet) -> Output {
-        var sets: [String: [String]] = [:]
+        var sets = AddressSets()
         var chains: [(name: String, rules: [String])] = []
         var rules = 0
         for chain in set.ingress + set.egress {
@@ -64,7 +64,7 @@ package struct NftPolicyBuilder: Sendable {
 
         var out = Self.removal
         out += "table \(Self.qualifiedTable) {\n"
-        for (name, elements) in sets.sorted(by: { $0.key < $1.key }) {
+        for (name, elements) in sets.byName.sorted(by: { $0.key < $1.key }) {
             out += "\tset \(name) { type ipv4_addr; elements = { \(elements.joined(separator: ", ")) }; }\n"
         }
         for chain in chains {
@@ -84,12 +84,12 @@ package struct NftPolicyBuilder: Sendable {
         out += "\tchain egress-input { type filter hook input priority 0; policy accept; \(replies) ip saddr vmap @egress-pods; }\n"
         out += "}\n"
         let isolated = Set(set.ingressPods.keys).union(set.egressPods.keys).count
-        return Output(text: out, rules: rules, chains: chains.count + 3, sets: sets.count, isolatedPods: isolated)
+        return Output(text: out, rules: rules, chains: chains.count + 3, sets: sets.byName.count, isolatedPods: isolated)
     }
 
     /// The `accept` rules of one match: one per port range (nft matches one protocol per rule).
     private func rules(for match: PolicyRuleSet.Match, direction: PolicyRuleSet.Direction,
-                       sets: inout [String: [String]]) -> [String] {
+                       sets: inout AddressSets) -> [String] {
         let (remote, local) = direction == .ingress ? ("saddr", "daddr") : ("daddr", "saddr")
         var prefix: [String] = []
         if let pods = match.localPods { prefix.append("ip \(local) \(addressMatch(pods, sets: &sets))") }
@@ -111,10 +111,22 @@ package struct NftPolicyBuilder: Sendable {
     }
 
     /// One address inline; more through a named set, shared by every rule naming the same list.
-    private func addressMatch(_ addresses: [String], sets: inout [String: [String]]) -> String {
+    private func addressMatch(_ addresses: [String], sets: inout AddressSets) -> String {
         if addresses.count == 1 { return addresses[0] }
-        let name = "addresses-" + ChainNames.hash(addresses.joined(separator: ","))
-        sets[name] = addresses
-        return "@" + name
+        return "@" + sets.name(for: addresses)
+    }
+
+    /// The named sets of one build: each distinct list named once (by a stable hash of it).
+    struct AddressSets {
+        var byName: [String: [String]] = [:]
+        var byList: [[String]: String] = [:]
+
+        mutating func name(for addresses: [String]) -> String {
+            if let known = byList[addresses] { return known }
+            let name = "addresses-" + ChainNames.hash(addresses.joined(separator: ","))
+            byList[addresses] = name
+            byName[name] = addresses
+            return name
+        }
     }
 }

@@ -31,7 +31,7 @@ package struct PolicyCompiler: Sendable {
 
     package func compile(policies: [NetworkPolicyModel], pods: [PolicyPod], namespaces: [PolicyNamespace]) -> PolicyRuleSet {
         let cluster = Cluster(pods: pods, namespaces: namespaces)
-        var peerCache: [PeerKey: [PolicyPod]] = [:]
+        var peerCache: [PeerKey: ResolvedPeer] = [:]
         var set = PolicyRuleSet()
         for policy in policies.sorted(by: { $0.key < $1.key }) {
             let targets = (cluster.podsByNamespace[policy.namespace] ?? [])
@@ -54,6 +54,7 @@ package struct PolicyCompiler: Sendable {
     }
 
     private func unique(_ matches: [PolicyRuleSet.Match]) -> [PolicyRuleSet.Match] {
+        guard matches.count > 1 else { return matches }
         var seen: Set<PolicyRuleSet.Match> = []
         return matches.filter { seen.insert($0).inserted }
     }
@@ -61,20 +62,20 @@ package struct PolicyCompiler: Sendable {
     // MARK: one rule
 
     private func matchesOf(_ rule: NetworkPolicyModel.Rule, policy: NetworkPolicyModel, direction: PolicyRuleSet.Direction,
-                           targets: [PolicyPod], cluster: Cluster, cache: inout [PeerKey: [PolicyPod]]) -> [PolicyRuleSet.Match] {
+                           targets: [PolicyPod], cluster: Cluster, cache: inout [PeerKey: ResolvedPeer]) -> [PolicyRuleSet.Match] {
         // The peers: every address, or the selected pods' plus each block.
-        var peerPods: [PolicyPod] = []
+        var resolved: [ResolvedPeer] = []
         var blocks: [(cidr: String, except: [String])] = []
         for peer in rule.peers {
             switch peer {
             case .pods(let pods, let namespaces):
                 let key = PeerKey(pods: pods, namespaces: namespaces, own: namespaces == nil ? policy.namespace : "")
                 if let known = cache[key] {
-                    peerPods += known
+                    resolved.append(known)
                 } else {
                     let found = resolve(key, cluster: cluster)
                     cache[key] = found
-                    peerPods += found
+                    resolved.append(found)
                 }
             case .block(let cidr, let except):
                 blocks.append((cidr, except))
@@ -84,8 +85,9 @@ package struct PolicyCompiler: Sendable {
         if rule.peers.isEmpty {
             peers = [.any]
         } else {
-            let addresses = Set(peerPods.map(\.ip))
-            if !addresses.isEmpty { peers.append(.addresses(addresses.sorted())) }
+            // One selector (the usual case) reuses its sorted list; several are merged.
+            let addresses = resolved.count == 1 ? resolved[0].addresses : Set(resolved.flatMap(\.addresses)).sorted()
+            if !addresses.isEmpty { peers.append(.addresses(addresses)) }
             peers += blocks.map { .block(cidr: $0.cidr, except: $0.except) }
         }
 
@@ -119,7 +121,7 @@ package struct PolicyCompiler: Sendable {
                 if rule.peers.isEmpty {
                     receivers = cluster.allPods
                 } else {
-                    receivers = peerPods
+                    receivers = resolved.flatMap(\.pods)
                     for block in blocks {
                         let outer = IPv4Network(block.cidr)
                         let holes = block.except.compactMap(IPv4Network.init)
@@ -147,14 +149,21 @@ package struct PolicyCompiler: Sendable {
         var own: String
     }
 
-    private func resolve(_ key: PeerKey, cluster: Cluster) -> [PolicyPod] {
-        guard let namespaceSelector = key.namespaces else {
-            return (cluster.podsByNamespace[key.own] ?? []).filter { key.pods.matches($0.labels) }
-        }
+    /// A peer's pods and their sorted, unique addresses, computed once per distinct peer.
+    struct ResolvedPeer {
+        var pods: [PolicyPod]
+        var addresses: [String]
+    }
+
+    private func resolve(_ key: PeerKey, cluster: Cluster) -> ResolvedPeer {
         var found: [PolicyPod] = []
-        for namespace in cluster.namespaces where namespaceSelector.matches(namespace.labels) {
-            found += (cluster.podsByNamespace[namespace.name] ?? []).filter { key.pods.matches($0.labels) }
+        if let namespaceSelector = key.namespaces {
+            for namespace in cluster.namespaces where namespaceSelector.matches(namespace.labels) {
+                found += (cluster.podsByNamespace[namespace.name] ?? []).filter { key.pods.matches($0.labels) }
+            }
+        } else {
+            found = (cluster.podsByNamespace[key.own] ?? []).filter { key.pods.matches($0.labels) }
         }
-        return found
+        return ResolvedPeer(pods: found, addresses: Set(found.map(\.ip)).sorted())
     }
 }
