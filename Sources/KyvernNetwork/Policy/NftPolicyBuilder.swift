@@ -1,9 +1,11 @@
 /// Writes a ``PolicyRuleSet`` as the `nft -f` input that replaces table `inet kyvern-policy` in
 /// one transaction (all of it or nothing: a pod is never half-isolated).
 ///
-/// - Each policy gets a chain per direction, its matches `accept`; each distinct set of policies
-///   isolating a pod gets an `isolated-` chain that jumps to theirs and drops what none accepted.
-/// - Maps `ingress-pods` and `egress-pods` send a local pod's address to its `isolated-` chain.
+/// - Each policy gets a chain per direction, its matches `accept`; a pod several policies isolate
+///   gets an `isolated-` chain (one per distinct set of policies) that jumps to each of theirs.
+/// - Maps `ingress-pods` and `egress-pods` jump from a local pod's address to its policy's chain
+///   or its `isolated-` chain; what no policy accepted comes back and is dropped when the address
+///   is in `ingress-isolated`/`egress-isolated` (a chain per pod would cost the kernel more).
 /// - Base chains on forward (egress at priority 0, then ingress at 1, so an `accept` in the
 ///   egress check leaves the ingress check still to pass) and on input (a pod's egress to the
 ///   node itself). Replies of allowed connections pass first; traffic from the node's own
@@ -52,13 +54,16 @@ package struct NftPolicyBuilder: Sendable {
                 let name: String
                 if let known = groups[policies] {
                     name = known
+                } else if policies.count == 1 {
+                    name = Self.chainName(direction, policy: policies[0])
+                    groups[policies] = name
                 } else {
                     name = Self.isolationChain(direction, policies: policies)
                     groups[policies] = name
-                    chains.append((name, policies.map { "jump " + Self.chainName(direction, policy: $0) } + ["drop"]))
-                    rules += policies.count + 1
+                    chains.append((name, policies.map { "jump " + Self.chainName(direction, policy: $0) }))
+                    rules += policies.count
                 }
-                maps[direction, default: []].append("\(ip) : goto \(name)")
+                maps[direction, default: []].append("\(ip) : jump \(name)")
             }
         }
 
@@ -74,14 +79,19 @@ package struct NftPolicyBuilder: Sendable {
         }
         for direction in [PolicyRuleSet.Direction.ingress, .egress] {
             let elements = maps[direction] ?? []
+            let pods = direction == .ingress ? set.ingressPods : set.egressPods
             let body = elements.isEmpty ? "" : " elements = { \(elements.joined(separator: ", ")) };"
+            let members = pods.isEmpty ? "" : " elements = { \(pods.keys.sorted().joined(separator: ", ")) };"
             out += "\tmap \(direction.rawValue)-pods { type ipv4_addr : verdict;\(body) }\n"
+            out += "\tset \(direction.rawValue)-isolated { type ipv4_addr;\(members) }\n"
         }
         let replies = "ct state established,related accept;"
-        out += "\tchain egress-forward { type filter hook forward priority 0; policy accept; \(replies) ip saddr vmap @egress-pods; }\n"
+        out += "\tchain egress-forward { type filter hook forward priority 0; policy accept; \(replies) "
+            + "ip saddr vmap @egress-pods; ip saddr @egress-isolated drop; }\n"
         out += "\tchain ingress-forward { type filter hook forward priority 1; policy accept; \(replies) "
-            + "fib saddr type local accept; ip daddr vmap @ingress-pods; }\n"
-        out += "\tchain egress-input { type filter hook input priority 0; policy accept; \(replies) ip saddr vmap @egress-pods; }\n"
+            + "fib saddr type local accept; ip daddr vmap @ingress-pods; ip daddr @ingress-isolated drop; }\n"
+        out += "\tchain egress-input { type filter hook input priority 0; policy accept; \(replies) "
+            + "ip saddr vmap @egress-pods; ip saddr @egress-isolated drop; }\n"
         out += "}\n"
         let isolated = Set(set.ingressPods.keys).union(set.egressPods.keys).count
         return Output(text: out, rules: rules, chains: chains.count + 3, sets: sets.byName.count, isolatedPods: isolated)

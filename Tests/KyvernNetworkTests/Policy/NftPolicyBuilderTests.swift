@@ -11,10 +11,12 @@ struct NftPolicyBuilderTests {
             delete table inet kyvern-policy
             table inet kyvern-policy {
             \tmap ingress-pods { type ipv4_addr : verdict; }
+            \tset ingress-isolated { type ipv4_addr; }
             \tmap egress-pods { type ipv4_addr : verdict; }
-            \tchain egress-forward { type filter hook forward priority 0; policy accept; ct state established,related accept; ip saddr vmap @egress-pods; }
-            \tchain ingress-forward { type filter hook forward priority 1; policy accept; ct state established,related accept; fib saddr type local accept; ip daddr vmap @ingress-pods; }
-            \tchain egress-input { type filter hook input priority 0; policy accept; ct state established,related accept; ip saddr vmap @egress-pods; }
+            \tset egress-isolated { type ipv4_addr; }
+            \tchain egress-forward { type filter hook forward priority 0; policy accept; ct state established,related accept; ip saddr vmap @egress-pods; ip saddr @egress-isolated drop; }
+            \tchain ingress-forward { type filter hook forward priority 1; policy accept; ct state established,related accept; fib saddr type local accept; ip daddr vmap @ingress-pods; ip daddr @ingress-isolated drop; }
+            \tchain egress-input { type filter hook input priority 0; policy accept; ct state established,related accept; ip saddr vmap @egress-pods; ip saddr @egress-isolated drop; }
             }
 
             """)
@@ -22,7 +24,7 @@ struct NftPolicyBuilderTests {
         #expect(output.rules == 0)
     }
 
-    @Test func policiesBecomeChainsIsolatedPodsJumpToThemAndAddressListsBecomeSharedSets() {
+    @Test func policiesBecomeChainsIsolatedPodsJumpToThemAndWhatNoneAcceptsIsDropped() {
         var set = PolicyRuleSet()
         set.ingress = [
             .init(policy: "shop/db", direction: .ingress, matches: [
@@ -45,7 +47,6 @@ struct NftPolicyBuilderTests {
         let deny = NftPolicyBuilder.chainName(.ingress, policy: "shop/deny")
         let dns = NftPolicyBuilder.chainName(.egress, policy: "shop/dns")
         let isolatedIn = NftPolicyBuilder.isolationChain(.ingress, policies: ["shop/db", "shop/deny"])
-        let isolatedOut = NftPolicyBuilder.isolationChain(.egress, policies: ["shop/dns"])
         let peers = "addresses-" + ChainNames.hash("10.42.0.2,10.42.1.2")
         #expect(db.hasPrefix("ingress-") && db.hasSuffix("-shop/db"))
         #expect(isolatedIn.hasPrefix("isolated-ingress-"))
@@ -70,22 +71,19 @@ struct NftPolicyBuilderTests {
             \tchain \(isolatedIn) {
             \t\tjump \(db);
             \t\tjump \(deny);
-            \t\tdrop;
             \t}
-            \tchain \(isolatedOut) {
-            \t\tjump \(dns);
-            \t\tdrop;
-            \t}
-            \tmap ingress-pods { type ipv4_addr : verdict; elements = { 10.42.0.3 : goto \(isolatedIn), 10.42.0.5 : goto \(isolatedIn) }; }
-            \tmap egress-pods { type ipv4_addr : verdict; elements = { 10.42.0.3 : goto \(isolatedOut) }; }
-            \tchain egress-forward { type filter hook forward priority 0; policy accept; ct state established,related accept; ip saddr vmap @egress-pods; }
-            \tchain ingress-forward { type filter hook forward priority 1; policy accept; ct state established,related accept; fib saddr type local accept; ip daddr vmap @ingress-pods; }
-            \tchain egress-input { type filter hook input priority 0; policy accept; ct state established,related accept; ip saddr vmap @egress-pods; }
+            \tmap ingress-pods { type ipv4_addr : verdict; elements = { 10.42.0.3 : jump \(isolatedIn), 10.42.0.5 : jump \(isolatedIn) }; }
+            \tset ingress-isolated { type ipv4_addr; elements = { 10.42.0.3, 10.42.0.5 }; }
+            \tmap egress-pods { type ipv4_addr : verdict; elements = { 10.42.0.3 : jump \(dns) }; }
+            \tset egress-isolated { type ipv4_addr; elements = { 10.42.0.3 }; }
+            \tchain egress-forward { type filter hook forward priority 0; policy accept; ct state established,related accept; ip saddr vmap @egress-pods; ip saddr @egress-isolated drop; }
+            \tchain ingress-forward { type filter hook forward priority 1; policy accept; ct state established,related accept; fib saddr type local accept; ip daddr vmap @ingress-pods; ip daddr @ingress-isolated drop; }
+            \tchain egress-input { type filter hook input priority 0; policy accept; ct state established,related accept; ip saddr vmap @egress-pods; ip saddr @egress-isolated drop; }
             }
 
             """)
         #expect(output.isolatedPods == 2)
         #expect(output.sets == 1)
-        #expect(output.rules == 6 + 3 + 2)
+        #expect(output.rules == 6 + 2)
     }
 }
