@@ -110,9 +110,12 @@ package struct PolicyCompiler: Sendable {
             case .ingress:
                 var byNumber: [Int: [String]] = [:]
                 for pod in targets { if let number = pod.port(named: name, proto: proto) { byNumber[number, default: []].append(pod.ip) } }
+                // Pods of one Deployment declare the port alike: no need to name them then.
+                let everyTarget = byNumber.count == 1 && byNumber.first?.value.count == targets.count
                 for (number, ips) in byNumber.sorted(by: { $0.key < $1.key }) {
                     matches += peers.map {
-                        PolicyRuleSet.Match(peer: $0, ports: [.init(proto: proto, ports: number...number)], localPods: ips.sorted())
+                        PolicyRuleSet.Match(peer: $0, ports: [.init(proto: proto, ports: number...number)],
+                                            localPods: everyTarget ? nil : ips.sorted())
                     }
                 }
             case .egress:

@@ -98,6 +98,16 @@ struct PolicyCompilerTests {
         #expect(set.ingressPods["10.42.0.6"] == ["shop/pg"])
     }
 
+    @Test func aNamedPortEveryTargetDeclaresAlikeNeedsNoPodList() {
+        let policy = NetworkPolicyModel(namespace: "shop", name: "pg", podSelector: .init(matchLabels: ["app": "db"]),
+                                        ingress: [.init(peers: [.pods(pods: .init(matchLabels: ["app": "api"]), namespaces: nil)],
+                                                        ports: [.init(number: .named("pg"))])])
+        let set = Self.compiler.compile(policies: [policy], pods: Self.pods, namespaces: Self.namespaces)
+        #expect(set.ingress.first?.matches == [
+            .init(peer: .addresses(["10.42.0.2", "10.42.1.2"]), ports: [.init(proto: "TCP", ports: 5432...5432)]),
+        ])
+    }
+
     @Test func namedPortsResolveAgainstTheDestinationForEgress() {
         let policy = NetworkPolicyModel(namespace: "shop", name: "out", podSelector: .init(matchLabels: ["app": "api"]),
                                         egress: [.init(ports: [.init(number: .named("pg"))])])
