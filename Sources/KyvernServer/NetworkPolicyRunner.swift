@@ -2,6 +2,8 @@ import Foundation
 public import KyvernClient
 import KyvernNetwork
 public import Logging
+import Metrics
+public import Prometheus
 public import ServiceLifecycle
 
 /// Builds the node's NetworkPolicy controller for the node agent's composition, and serves the
@@ -9,14 +11,17 @@ public import ServiceLifecycle
 public enum NetworkPolicyRunner {
     /// The controller enforcing policies for the pods of `nodeName`, or nil (logged) where the
     /// machine has no `nft`: policies then go unenforced, as on a cluster without a policy CNI.
+    /// Metrics go to `registry` when given.
     public static func makeController(client: any KubernetesClient, nodeName: String, networkNamespace: String? = nil,
-                                      logger: Logger) -> (any Service)? {
+                                      registry: PrometheusCollectorRegistry? = nil, logger: Logger) -> (any Service)? {
         let logger = logger.withLabel("kyvern.netpol")
         guard ProxyCommand.available("nft") else {
             logger.warning("nft not found; NetworkPolicies are not enforced on this node", metadata: ["node": "\(nodeName)"])
             return nil
         }
-        return NetworkPolicyController(client: client, nodeName: nodeName, logger: logger, networkNamespace: networkNamespace)
+        let factory: any MetricsFactory = registry.map { PrometheusMetricsFactory(registry: $0) } ?? MetricsSystem.factory
+        return NetworkPolicyController(client: client, nodeName: nodeName, logger: logger, networkNamespace: networkNamespace,
+                                       metricsFactory: factory)
     }
 
     /// `kyvern netpol-bench`: a full policy sync of a synthetic cluster as one JSON line.

@@ -21,7 +21,8 @@ enum NodeNetworkServices {
                                                      nodeAddresses: options.nodeIP.map { [$0] } ?? [],
                                                      clusterCIDR: clusterBoundary(options: options, facts: facts),
                                                      registry: registry, mode: options.proxyMode, logger: logger))
-        if let policies = NetworkPolicyRunner.makeController(client: clients.proxy, nodeName: facts.nodeName, logger: logger) {
+        if options.networkPolicy, let policies = NetworkPolicyRunner.makeController(client: clients.proxy, nodeName: facts.nodeName,
+                                                                registry: registry, logger: logger) {
             services.append(policies)
         }
         if options.resolvedClusterDNS != nil {

@@ -114,6 +114,8 @@ def test_only_api_pods_reach_the_database_and_only_on_its_port(node_cluster, nns
     assert reaches(c, nns, "api", db, 5432)
     assert not reaches(c, nns, "other", db, 5432)
     assert not reaches(c, nns, "api", db, 8080), "the policy allows 5432 only"
+    metrics = c.get("/metrics").text
+    assert "kyvern_network_policy_isolated_pods" in metrics and "kyvern_network_policy_sync_duration_seconds" in metrics
     # The node's own probes still reach the pod: it stays Ready.
     time.sleep(2)
     assert ready_ip(c, nns, "db", timeout=1) == db

@@ -2,6 +2,7 @@ import Foundation
 package import KyvernAPI
 package import KyvernClient
 package import Logging
+package import Metrics
 public import ServiceLifecycle
 import Synchronization
 
@@ -18,6 +19,7 @@ public final class NetworkPolicyController: Service, Sendable {
     let informers: SharedInformerFactory
     let compiler: PolicyCompiler
     let backend: NftPolicyBackend
+    let metrics: PolicyMetrics
     let logger: Logger
     let minSyncInterval: Duration
     let resyncInterval: Duration
@@ -25,11 +27,12 @@ public final class NetworkPolicyController: Service, Sendable {
     private let stopping = Mutex(false)
 
     package init(client: any KubernetesClient, nodeName: String, logger: Logger, networkNamespace: String? = nil,
-                 minSyncInterval: Duration = .milliseconds(100), resyncInterval: Duration = .seconds(60),
+                 metricsFactory: any MetricsFactory = MetricsSystem.factory, minSyncInterval: Duration = .milliseconds(100), resyncInterval: Duration = .seconds(60),
                  informers: SharedInformerFactory? = nil) {
         self.informers = informers ?? SharedInformerFactory(client: client, logger: logger)
         self.compiler = PolicyCompiler(nodeName: nodeName)
         self.backend = NftPolicyBackend(namespace: networkNamespace)
+        self.metrics = PolicyMetrics(factory: metricsFactory)
         self.logger = logger
         self.minSyncInterval = minSyncInterval
         self.resyncInterval = resyncInterval
@@ -105,12 +108,14 @@ public final class NetworkPolicyController: Service, Sendable {
         do {
             let loaded = try await backend.apply(output.text, force: force)
             guard loaded else { return true }
+            metrics.synced(rules: output.rules, isolatedPods: output.isolatedPods, duration: ContinuousClock.now - start)
             logger.log(level: force ? .info : .debug, "network policies synced", metadata: [
                 "policyChains": "\(set.ingress.count + set.egress.count)", "isolatedPods": "\(output.isolatedPods)",
                 "rules": "\(output.rules)", "sets": "\(output.sets)", "duration": "\(ContinuousClock.now - start)",
             ])
             return true
         } catch {
+            metrics.failed()
             logger.error("network policy sync failed; retrying", metadata: ["error": "\(error)"])
             return false
         }
