@@ -183,3 +183,39 @@ def test_an_egress_policy_leaves_nothing_but_dns(node_cluster, nns):
 
     delete_policy(c, nns, "dns-only")
     wait_until("egress restored", lambda: reaches(c, nns, "locked", web, 8080), timeout=10)
+
+
+from test_multinode import two_nodes  # noqa: E402,F401 (a fixture: two nodes, each its own host)
+from node_cluster import pod_namespace_fixture  # noqa: E402
+
+ns2 = pod_namespace_fixture("ns2", "two_nodes", "np-")
+
+
+def test_policies_apply_across_nodes_ingress_at_the_target_egress_at_the_source(two_nodes, ns2):
+    c = two_nodes.cluster
+    for name, node, labels, command in (("db", "node-a", {"app": "db"}, SERVE), ("api", "node-b", {"app": "api"}, None),
+                                        ("other", "node-b", {"app": "web"}, None)):
+        container = {"name": "main", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
+                     "command": ["sh", "-c", command or "exec sleep 3600"]}
+        if command:
+            container["readinessProbe"] = {"tcpSocket": {"port": 5432}, "periodSeconds": 1}
+        c.ok_json(c.post(f"/api/v1/namespaces/{ns2}/pods", {
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels},
+            "spec": {"nodeName": node, "terminationGracePeriodSeconds": 1, "containers": [container]}}), 201)
+    db = ready_ip(c, ns2, "db")
+    ready_ip(c, ns2, "api")
+    ready_ip(c, ns2, "other")
+    assert reaches(c, ns2, "other", db, 5432)
+
+    # Ingress: node-a, where db runs, drops what node-b's other pod sends.
+    create_policy(c, ns2, "db-from-api", {"podSelector": {"matchLabels": {"app": "db"}},
+                                          "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "api"}}}]}]})
+    wait_until("other shut out across nodes", lambda: not reaches(c, ns2, "other", db, 5432), timeout=10)
+    assert reaches(c, ns2, "api", db, 5432)
+    delete_policy(c, ns2, "db-from-api")
+    wait_until("other let in again", lambda: reaches(c, ns2, "other", db, 5432), timeout=10)
+
+    # Egress: node-b, where api runs, stops it at the source.
+    create_policy(c, ns2, "api-no-egress", {"podSelector": {"matchLabels": {"app": "api"}}, "policyTypes": ["Egress"]})
+    wait_until("api's egress cut on its node", lambda: not reaches(c, ns2, "api", db, 5432), timeout=10)
+    assert reaches(c, ns2, "other", db, 5432)
