@@ -1,5 +1,5 @@
 import Foundation
-package import KyvernAPI
+import KyvernAPI
 package import KyvernClient
 package import Logging
 package import Metrics
