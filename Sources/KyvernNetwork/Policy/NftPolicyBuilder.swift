@@ -97,34 +97,44 @@ package struct NftPolicyBuilder: Sendable {
         return Output(text: out, rules: rules, chains: chains.count + 3, sets: sets.byName.count, isolatedPods: isolated)
     }
 
-    /// The `accept` rules of one match: one per port range (nft matches one protocol per rule).
+    /// The `accept` rules of one match: one per port range (nft matches one protocol per rule),
+    /// and per address of a short list (a kernel set costs more to load than a few rules).
     private func rules(for match: PolicyRuleSet.Match, direction: PolicyRuleSet.Direction,
                        sets: inout AddressSets) -> [String] {
         let (remote, local) = direction == .ingress ? ("saddr", "daddr") : ("daddr", "saddr")
-        var prefix: [String] = []
-        if let pods = match.localPods { prefix.append("ip \(local) \(addressMatch(pods, sets: &sets))") }
+        var prefixes: [[String]] = [[]]
+        func combine(_ alternatives: [String]) {
+            prefixes = prefixes.flatMap { prefix in alternatives.map { prefix + [$0] } }
+        }
+        if let pods = match.localPods { combine(addressMatches(pods, sets: &sets).map { "ip \(local) \($0)" }) }
         switch match.peer {
         case .any: break
-        case .addresses(let addresses): prefix.append("ip \(remote) \(addressMatch(addresses, sets: &sets))")
+        case .addresses(let addresses): combine(addressMatches(addresses, sets: &sets).map { "ip \(remote) \($0)" })
         case .block(let cidr, let except):
-            prefix.append("ip \(remote) \(cidr)")
-            if !except.isEmpty { prefix.append("ip \(remote) != { \(except.joined(separator: ", ")) }") }
+            combine(["ip \(remote) \(cidr)"])
+            if !except.isEmpty { combine(["ip \(remote) != { \(except.joined(separator: ", ")) }"]) }
         }
-        if match.ports.isEmpty { return [(prefix + ["accept"]).joined(separator: " ")] }
-        return match.ports.map { port in
-            var parts = prefix + ["meta l4proto \(port.proto.lowercased())"]
+        var ports: [[String]] = []
+        for port in match.ports {
+            var parts = ["meta l4proto \(port.proto.lowercased())"]
             if let range = port.ports {
                 parts.append(range.count == 1 ? "th dport \(range.lowerBound)" : "th dport \(range.lowerBound)-\(range.upperBound)")
             }
-            return (parts + ["accept"]).joined(separator: " ")
+            ports.append(parts)
         }
+        if ports.isEmpty { ports = [[]] }
+        return prefixes.flatMap { prefix in ports.map { (prefix + $0 + ["accept"]).joined(separator: " ") } }
     }
 
-    /// One address inline; more through a named set, shared by every rule naming the same list.
-    private func addressMatch(_ addresses: [String], sets: inout AddressSets) -> String {
-        if addresses.count == 1 { return addresses[0] }
-        return "@" + sets.name(for: addresses)
+    /// Up to `inlineLimit` addresses one by one; more through a named set, shared by every rule
+    /// naming the same list.
+    private func addressMatches(_ addresses: [String], sets: inout AddressSets) -> [String] {
+        if addresses.count <= Self.inlineLimit { return addresses }
+        return ["@" + sets.name(for: addresses)]
     }
+
+    /// Lists this short are written as a rule per address rather than a set.
+    package static let inlineLimit = 4
 
     /// The named sets of one build: each distinct list named once (by a stable hash of it).
     struct AddressSets {

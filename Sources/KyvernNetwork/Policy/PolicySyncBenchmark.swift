@@ -25,7 +25,8 @@ package enum PolicySyncBenchmark {
     static let nodeName = "bench-node"
 
     /// `pods` pods over `pods / 100` namespaces (label `team`), each labelled with one of 20
-    /// apps, a role and a named port `http`; `policies` policies spread over the namespaces, each
+    /// apps, a role and a named port `http` (8080 or 8081, differing among one policy's pods, so
+    /// the port resolves per pod); `policies` policies spread over the namespaces, each
     /// selecting one app: ingress from the namespace's clients on 8080 and by the named port,
     /// from a team's namespaces, and every fourth also egress to its namespace plus DNS and a
     /// block with an exception.
@@ -37,7 +38,7 @@ package enum PolicySyncBenchmark {
             PolicyPod(namespace: "ns-\(index % namespaceCount)", name: "pod-\(index)",
                       labels: ["app": "app-\(index / namespaceCount % 20)", "role": index % 3 == 0 ? "client" : "server"],
                       ip: "10.\(40 + index / 62500).\(index / 250 % 250).\(index % 250 + 1)", nodeName: nodeName,
-                      namedPorts: ["http/TCP": 8080 + index % 2])
+                      namedPorts: ["http/TCP": 8080 + index / 1000 % 2])
         }
         let policyList = (0..<policies).map { index in
             let app = changed && index == policies / 2 ? "app-changed" : "app-\(index / namespaceCount % 20)"
