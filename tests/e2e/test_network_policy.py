@@ -1,7 +1,9 @@
 """NetworkPolicies on a real node, as a new user tries them: only `app=api` pods reach the
-`app=db` pod on 5432; a namespaceSelector admits pods of labelled namespaces only; an egress
-policy leaves a pod nothing but DNS; deleting a policy restores traffic; the node's rules follow
-a new policy within a second and its probes keep passing.
+`app=db` pod on 5432; a named port; an ipBlock with an exception and a port range; a
+namespaceSelector admits pods of labelled namespaces only; an egress policy leaves a pod nothing
+but DNS; deleting a policy restores traffic; the node's rules follow a new policy within a second
+and its probes keep passing; across two nodes, ingress is enforced at the target's node and
+egress at the source's.
 
 Runs on the shared `node_cluster` (runc, CNI bridge, the agent's policy controller programming
 table `inet kyvern-policy` with nftables). Traffic goes only to the cluster's own pod IPs and
@@ -137,6 +139,25 @@ def test_a_named_port_resolves_against_the_selected_pod(node_cluster, nns):
     wait_until("the db pod isolated", lambda: db in isolated("ingress"), timeout=5, interval=0.05)
     assert reaches(c, nns, "api", db, 5432)
     assert not reaches(c, nns, "api", db, 8080)
+
+
+def test_an_ip_block_with_an_exception_and_a_port_range(node_cluster, nns):
+    c = node_cluster.cluster
+    make_pod(c, nns, "db", {"app": "db"}, SERVE, probe_port=5432)
+    make_pod(c, nns, "api", {"app": "api"})
+    make_pod(c, nns, "other", {"app": "web"})
+    db = ready_ip(c, nns, "db")
+    ready_ip(c, nns, "api")
+    other = ready_ip(c, nns, "other")
+    create_policy(c, nns, "range", {
+        "podSelector": {"matchLabels": {"app": "db"}},
+        "ingress": [{"from": [{"ipBlock": {"cidr": node_cluster.pod_cidr, "except": [f"{other}/32"]}}],
+                     "ports": [{"protocol": "TCP", "port": 5000, "endPort": 6000}]}],
+    })
+    wait_until("the db pod isolated", lambda: db in isolated("ingress"), timeout=5, interval=0.05)
+    assert reaches(c, nns, "api", db, 5432)
+    assert not reaches(c, nns, "api", db, 8080), "8080 is outside 5000-6000"
+    assert not reaches(c, nns, "other", db, 5432), "the block's exception"
 
 
 def test_a_namespace_selector_admits_pods_of_labelled_namespaces_only(node_cluster, nns, other_ns):
