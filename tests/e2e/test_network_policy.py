@@ -19,8 +19,11 @@ import uuid
 import pytest
 
 from e2e_harness import wait_until
-from node_cluster import IMAGE
+from node_cluster import IMAGE, pod_namespace_fixture
 from test_agent_pods import nns  # noqa: F401 (nns is a fixture)
+from test_multinode import two_nodes  # noqa: F401 (a fixture: two nodes, each its own host)
+
+ns2 = pod_namespace_fixture("ns2", "two_nodes", "np-")
 
 pytestmark = pytest.mark.skipif(shutil.which("nft") is None, reason="policies are enforced with nftables")
 
@@ -204,12 +207,6 @@ def test_an_egress_policy_leaves_nothing_but_dns(node_cluster, nns):
 
     delete_policy(c, nns, "dns-only")
     wait_until("egress restored", lambda: reaches(c, nns, "locked", web, 8080), timeout=10)
-
-
-from test_multinode import two_nodes  # noqa: E402,F401 (a fixture: two nodes, each its own host)
-from node_cluster import pod_namespace_fixture  # noqa: E402
-
-ns2 = pod_namespace_fixture("ns2", "two_nodes", "np-")
 
 
 def test_policies_apply_across_nodes_ingress_at_the_target_egress_at_the_source(two_nodes, ns2):
