@@ -37,6 +37,9 @@ public struct AgentOptions: Sendable {
     public var proxyMode = AgentOptions.defaultProxyMode
     public static let defaultProxyMode = "auto"
     public static let proxyModes = ["auto", "nftables", "iptables"]
+    /// Whether the node enforces NetworkPolicies (`--disable-network-policy` turns it off, as k3s's
+    /// flag of that name, for a cluster whose policies another agent enforces).
+    public var networkPolicy = true
     public var logLevel = "info"
 
     /// The cluster DNS address pods get, or nil for none.

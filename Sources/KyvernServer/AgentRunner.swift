@@ -61,7 +61,7 @@ enum AgentRunner {
                                           try NodeNetworkServices.make(clients: networkClients, facts: facts, options: options,
                                                                        registry: registry, logger: logger)
                                       })
-            let network = CNINetwork(podRange: podRange, configDirectory: layout.cniConfig,
+            let network = CNINetwork(podRange: podRange, clusterCIDR: options.clusterCIDR, configDirectory: layout.cniConfig,
                                      stateDirectory: layout.cniState, logger: logger.withLabel("kyvern.cni"))
             runtime = try RuncRuntime(stateDirectory: layout.runtime, layerSource: images, network: network,
                                       runcPath: AgentOptions.findRunc() ?? "runc",

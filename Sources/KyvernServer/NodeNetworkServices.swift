@@ -21,6 +21,10 @@ enum NodeNetworkServices {
                                                      nodeAddresses: options.nodeIP.map { [$0] } ?? [],
                                                      clusterCIDR: clusterBoundary(options: options, facts: facts),
                                                      registry: registry, mode: options.proxyMode, logger: logger))
+        if options.networkPolicy, let policies = NetworkPolicyRunner.makeController(client: clients.proxy, nodeName: facts.nodeName,
+                                                                registry: registry, logger: logger) {
+            services.append(policies)
+        }
         if options.resolvedClusterDNS != nil {
             // Each node answers its own pods on the bridge; the kube-dns Service (internal traffic
             // policy Local) sends 10.43.0.10 here.

@@ -27,6 +27,9 @@ struct AgentFlags: ParsableArguments {
     @Option(name: .customLong("proxy-mode"), help: "Which kernel API the Service proxy programs: auto (nftables when the machine has nft, else iptables), nftables or iptables.")
     var proxyMode: String = AgentOptions.defaultProxyMode
 
+    @Flag(name: .customLong("disable-network-policy"), help: "Do not enforce NetworkPolicies on this node.")
+    var disableNetworkPolicy = false
+
     func validate() throws {
         guard AgentOptions.RuntimeChoice(rawValue: runtime) != nil else {
             throw ValidationError("--runtime must be one of: auto, runc, process")
@@ -55,6 +58,7 @@ struct AgentFlags: ParsableArguments {
         options.clusterDomain = clusterDomain
         options.nodeIP = nodeIP
         options.proxyMode = proxyMode
+        options.networkPolicy = !disableNetworkPolicy
         options.logLevel = logLevel
         return options
     }

@@ -102,6 +102,14 @@ struct CNINetworkTests {
         }
     }
 
+    @Test func trafficToTheRestOfTheClusterRangeKeepsItsPodAddress() {
+        #expect(PodMasquerade.exempt(podCIDR: "10.42.1.0/24", clusterCIDR: "10.42.0.0/16") == "10.42.0.0/16")
+        #expect(PodMasquerade.exempt(podCIDR: "10.89.0.0/16", clusterCIDR: "10.42.0.0/16") == "10.89.0.0/16")
+        #expect(PodMasquerade.exempt(podCIDR: "10.42.1.0/24", clusterCIDR: nil) == "10.42.1.0/24")
+        #expect(PodMasquerade.ruleSpecification("10.42.1.0/24", exempt: "10.42.0.0/16").prefix(5)
+                    == ["-s", "10.42.1.0/24", "!", "-d", "10.42.0.0/16"])
+    }
+
     @Test func setUpGivesAReachableAddressAndTearDownReleasesIt() async throws {
         try await withScratch { scratch in
             let network = scratch.network()

@@ -21,6 +21,12 @@ extension BootstrapPolicy {
             rule(["list", "watch"], [""], ["endpoints", "services", "pods", "namespaces"]),
             rule(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),
         ]),
+        // Each node's NetworkPolicy controller (with the proxy on the server's node, as the node
+        // elsewhere) resolves policies against every pod and namespace.
+        Role(name: "kyvern:network-policy", rules: [
+            rule(["list", "watch"], [""], ["pods", "namespaces"]),
+            rule(["list", "watch"], ["networking.k8s.io"], ["networkpolicies"]),
+        ]),
     ]
 
     static let componentClusterRoleBindings: [Binding] = [
@@ -35,5 +41,7 @@ extension BootstrapPolicy {
                 role: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
                 subjects: [("Group", "system:nodes", "")]),
         Binding(name: "system:coredns", role: "system:coredns", subjects: [("User", "system:coredns", "")]),
+        Binding(name: "kyvern:network-policy", role: "kyvern:network-policy",
+                subjects: [("User", "system:kube-proxy", ""), ("Group", "system:nodes", "")]),
     ]
 }

@@ -33,7 +33,8 @@ public struct CNINetwork: PodNetworkPlugin {
     }
 
     /// A network whose range becomes known later (the Node's `spec.podCIDR`, see ``NodeNetwork``).
-    public init(podRange: PodCIDRSource, bridge: String = "kyvern0", networkName: String = "kyvern",
+    /// Traffic to `clusterCIDR` (when the node's range lies in it) is not masqueraded.
+    public init(podRange: PodCIDRSource, clusterCIDR: String? = nil, bridge: String = "kyvern0", networkName: String = "kyvern",
                 pluginDirectory: String = "/usr/lib/cni", configDirectory: String, stateDirectory: String,
                 logger: Logger) {
         self.podRange = podRange
@@ -42,7 +43,7 @@ public struct CNINetwork: PodNetworkPlugin {
         self.runner = PluginRunner(pluginDirectory: pluginDirectory)
         self.configDirectory = configDirectory
         self.stateDirectory = stateDirectory
-        self.masquerade = PodMasquerade(podRange: podRange)
+        self.masquerade = PodMasquerade(podRange: podRange, clusterCIDR: clusterCIDR)
         self.logger = logger
     }
 
