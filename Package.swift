@@ -118,6 +118,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "KyvernKubelet",
                 "KyvernRuntime",
+                "KyvernRuntimeCRI",
                 "KyvernNetwork",
                 "KyvernControllers",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -186,6 +187,22 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: settings
+        ),
+        // The CRI v1 client (containerd, CRI-O) behind ContainerRuntime: its own target so that only
+        // nodes that choose it pull gRPC into KyvernRuntime's dependents.
+        .target(
+            name: "KyvernRuntimeCRI",
+            dependencies: [
+                "KyvernRuntime",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Generated/CRI_API_COMMIT"],
             swiftSettings: settings
         ),
         .target(
@@ -283,6 +300,11 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "SwiftASN1", package: "swift-asn1"),
                            .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "KyvernRuntimeCRITests",
+            dependencies: ["KyvernRuntimeCRI", "KyvernRuntime"],
             swiftSettings: settings
         ),
         .testTarget(

@@ -1,0 +1,288 @@
+"""The node agent on containerd through the CRI (`--runtime containerd`): the test starts Debian's
+containerd with its own root, state and socket (its CRI plugin using runc and the CNI plugins in
+/usr/lib/cni, pulling from a local docker-registry on 127.0.0.1), then `kyvern server --agent
+--runtime containerd` on it, and runs a pod from the registry: status, logs, exec, restarts.
+
+Everything made is removed afterwards, also after a failure: pods, containerd and the shims it
+started (found by its own socket path), mounts under the test's directory, the bridge."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+import images
+from e2e_harness import Cluster, KyvernProcess, free_port, wait_until
+from node_cluster import clean_agent_leftovers, delete_all_pods
+
+POD_CIDR = "10.91.0.0/16"
+
+
+def containerd_available() -> tuple[bool, str]:
+    if os.geteuid() != 0:
+        return False, "containerd needs root"
+    for tool in ("containerd", "containerd-shim-runc-v2", "runc", "docker-registry", "skopeo"):
+        if shutil.which(tool) is None:
+            return False, f"{tool} is not installed"
+    if not Path("/usr/lib/cni/bridge").exists():
+        return False, "CNI plugins are not installed (/usr/lib/cni)"
+    return True, ""
+
+
+class Containerd:
+    """Debian's containerd on private directories below `root`, its CRI plugin's CNI configuration
+    directory being the Kyvern node's `<data>/cni/net.d`, its registry hosts a plain-HTTP 127.0.0.1
+    registry, its sandbox image one from that registry."""
+
+    def __init__(self, root: Path, cni_conf_dir: Path, registry_host: str, sandbox_image: str):
+        self.root = root
+        self.socket = root / "containerd.sock"
+        self.certs = root / "certs.d"
+        host_dir = self.certs / registry_host
+        host_dir.mkdir(parents=True)
+        (host_dir / "hosts.toml").write_text(
+            f'server = "http://{registry_host}"\n\n[host."http://{registry_host}"]\n'
+            '  capabilities = ["pull", "resolve"]\n  skip_verify = true\n')
+        cri = 'plugins."io.containerd.grpc.v1.cri"'
+        self.config = root / "config.toml"
+        self.config.write_text(f"""version = 2
+root = "{root / 'root'}"
+state = "{root / 'state'}"
+[grpc]
+  address = "{self.socket}"
+[ttrpc]
+  address = "{self.socket}.ttrpc"
+[plugins."io.containerd.internal.v1.opt"]
+  path = "{root / 'opt'}"
+[{cri}]
+  sandbox_image = "{sandbox_image}"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  enable_cdi = false
+  # Never below containerd's own score: a sandbox's -998 fails where the test runs without
+  # CAP_SYS_RESOURCE over the machine (a user namespace), and then runc cannot start it.
+  restrict_oom_score_adj = true
+[{cri}.containerd]
+  snapshotter = "overlayfs"
+  default_runtime_name = "runc"
+[{cri}.containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+[{cri}.cni]
+  bin_dir = "/usr/lib/cni"
+  conf_dir = "{cni_conf_dir}"
+[{cri}.registry]
+  config_path = "{self.certs}"
+""")
+        self.log = None
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Containerd":
+        self.log = open(self.root / "containerd.log", "wb")
+        self.proc = subprocess.Popen(["containerd", "--config", str(self.config)], stdout=self.log,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"containerd exited: {self.log_tail()}")
+            if self.socket.exists():
+                try:
+                    with socket.socket(socket.AF_UNIX) as s:
+                        s.connect(str(self.socket))
+                    return self
+                except OSError:
+                    pass
+            time.sleep(0.1)
+        raise RuntimeError(f"containerd did not listen on {self.socket}: {self.log_tail()}")
+
+    def log_tail(self, n: int = 4000) -> str:
+        try:
+            return (self.root / "containerd.log").read_text()[-n:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        # Its shims outlive it: only those started for this socket (their -address argument).
+        r = subprocess.run(["pgrep", "-f", f"containerd-shim-runc-v2.*-address {self.socket}"],
+                           capture_output=True, text=True)
+        for pid in r.stdout.split():
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.log:
+            self.log.close()
+
+
+class ContainerdNode:
+    """A registry holding the busybox image and a pause image, containerd, and a server whose agent
+    runs its pods on that containerd."""
+
+    def __init__(self, binary: Path):
+        self.root = Path(tempfile.mkdtemp(prefix="kyvern-e2e-cri-"))
+        self.binary = binary
+        self.registry = images.Registry()
+        self.containerd: Containerd | None = None
+        self.proc: KyvernProcess | None = None
+        self.cluster: Cluster | None = None
+        self.kubelet_port = free_port()
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    def start(self) -> "ContainerdNode":
+        subprocess.run(["ip", "link", "delete", "kyvern0"], capture_output=True)
+        self.registry.start()
+        busybox = self.root / "busybox-layout"
+        images.build_busybox_layout(busybox, name=None)
+        self.registry.push_layout(busybox, "busybox:e2e")
+        # The sandbox's holder process: busybox sleeping (containerd kills it with SIGKILL on stop).
+        pause = self.root / "pause-layout"
+        images.build_layout(pause, [images.busybox_layer_tar()], name=None, cmd=("sleep", "2147483647"))
+        self.registry.push_layout(pause, "pause:e2e")
+        self.image = f"{self.registry.host}/busybox:e2e"
+        self.containerd = Containerd(self.root / "containerd", self.data / "cni" / "net.d", self.registry.host,
+                                     f"{self.registry.host}/pause:e2e").start()
+        self.proc = KyvernProcess(self.data, binary=self.binary, extra_args=(
+            "--agent", "--node-name", "cri-node", "--kubelet-port", str(self.kubelet_port), "--pod-cidr", POD_CIDR,
+            "--runtime", "containerd", "--container-runtime-endpoint", f"unix://{self.containerd.socket}"))
+        self.proc.start()
+        self.cluster = Cluster(self.proc, self.root / "client")
+        wait_until("node cri-node Ready", lambda: any(
+            c["type"] == "Ready" and c["status"] == "True"
+            for c in self.cluster.get("/api/v1/nodes/cri-node").json().get("status", {}).get("conditions", [])),
+            timeout=60)
+        return self
+
+    def stop(self) -> None:
+        try:
+            if self.cluster is not None and self.proc is not None and self.proc.alive():
+                delete_all_pods(self.cluster)
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+            if self.proc is not None:
+                self.proc.stop()
+            if self.containerd is not None:
+                self.containerd.stop()
+            clean_agent_leftovers(self.data, mounts_under=self.root)
+            subprocess.run(["ip", "link", "delete", "kyvern0"], capture_output=True)
+            self.registry.stop()
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def diagnostics(self) -> str:
+        return (f"--- server\n{self.proc.log_tail(40) if self.proc else ''}\n"
+                f"--- containerd\n{self.containerd.log_tail() if self.containerd else ''}")
+
+
+@pytest.fixture(scope="module")
+def cri_node(kyvern_bin):
+    ok, why = containerd_available()
+    if not ok:
+        pytest.skip(why)
+    node = ContainerdNode(kyvern_bin)
+    try:
+        node.start()
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture
+def ns(cri_node):
+    c = cri_node.cluster
+    name = "cri-" + uuid.uuid4().hex[:8]
+    c.create_namespace(name)
+    try:
+        yield name
+    finally:
+        for item in c.get(f"/api/v1/namespaces/{name}/pods").json().get("items", []):
+            c.delete(f"/api/v1/namespaces/{name}/pods/{item['metadata']['name']}", params={"gracePeriodSeconds": "0"})
+        c.delete_namespace(name)
+
+
+def pod(name: str, image: str, command: str, **spec) -> dict:
+    body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"terminationGracePeriodSeconds": 2,
+                     "containers": [{"name": "main", "image": image, "command": ["sh", "-c", command]}]}}
+    body["spec"].update(spec)
+    return body
+
+
+def main_status(c: Cluster, ns: str, name: str) -> dict:
+    p = c.ok_json(c.get(f"/api/v1/namespaces/{ns}/pods/{name}"))
+    statuses = p.get("status", {}).get("containerStatuses") or [{}]
+    return {**statuses[0], "_pod": p}
+
+
+def test_node_reports_containerd_as_its_runtime(cri_node):
+    node = cri_node.cluster.ok_json(cri_node.cluster.get("/api/v1/nodes/cri-node"))
+    assert node["status"]["nodeInfo"]["containerRuntimeVersion"].startswith("containerd://"), node["status"]["nodeInfo"]
+
+
+def test_pod_runs_on_containerd_with_logs_and_exec(cri_node, ns):
+    c = cri_node.cluster
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods",
+                     pod("web", cri_node.image, "echo hello from containerd; exec sleep 3600")), 201)
+    try:
+        wait_until("pod web Running", lambda: main_status(c, ns, "web").get("state", {}).get("running"), timeout=90)
+    except AssertionError:
+        raise AssertionError(f"{main_status(c, ns, 'web')['_pod'].get('status')}\n{cri_node.diagnostics()}")
+    status = main_status(c, ns, "web")
+    assert status["containerID"].startswith("containerd://"), status
+    assert status["imageID"], status
+    pod_ip = status["_pod"]["status"].get("podIP", "")
+    assert pod_ip.startswith("10.91."), status["_pod"]["status"]
+    # The container is containerd's: its CRI answers for it under the id the pod reports.
+    cid = status["containerID"].removeprefix("containerd://")
+    r = subprocess.run(["ctr", "--address", str(cri_node.containerd.socket), "-n", "k8s.io", "containers", "ls", "-q"],
+                       capture_output=True, text=True, check=True)
+    assert cid in r.stdout.split(), r.stdout
+    wait_until("log line", lambda: "hello from containerd" in c.kubectl("logs", "-n", ns, "web", check=False).stdout,
+               timeout=30)
+    out = c.kubectl("exec", "-n", ns, "web", "--", "sh", "-c", "echo out; echo err >&2; hostname")
+    assert out.stdout.split() == ["out", "web"], out
+    assert "err" in out.stderr, out
+    failed = c.kubectl("exec", "-n", ns, "web", "--", "sh", "-c", "exit 3", check=False)
+    assert failed.returncode == 3, failed
+
+
+def test_container_restarts_after_exit_with_its_exit_code(cri_node, ns):
+    c = cri_node.cluster
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods",
+                     pod("crash", cri_node.image, "echo attempt; sleep 1; exit 7")), 201)
+    try:
+        wait_until("two restarts", lambda: main_status(c, ns, "crash").get("restartCount", 0) >= 2, timeout=120)
+    except AssertionError:
+        raise AssertionError(f"{main_status(c, ns, 'crash')['_pod'].get('status')}\n{cri_node.diagnostics()}")
+    status = main_status(c, ns, "crash")
+    last = status["lastState"]["terminated"]
+    assert last["exitCode"] == 7 and last["reason"] == "Error", status
+    assert "attempt" in c.kubectl("logs", "-n", ns, "crash", "--previous", check=False).stdout
+
+
+def test_liveness_probe_exec_runs_through_execsync(cri_node, ns):
+    c = cri_node.cluster
+    body = pod("probed", cri_node.image, "echo yes > /tmp/alive; exec sleep 3600")
+    body["spec"]["containers"][0]["livenessProbe"] = {
+        "exec": {"command": ["grep", "-q", "yes", "/tmp/alive"]}, "periodSeconds": 1, "failureThreshold": 1}
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", body), 201)
+    wait_until("pod probed Running", lambda: main_status(c, ns, "probed").get("state", {}).get("running"), timeout=90)
+    c.kubectl("exec", "-n", ns, "probed", "--", "sh", "-c", "echo no > /tmp/alive")
+    wait_until("restart after the probe failed", lambda: main_status(c, ns, "probed").get("restartCount", 0) >= 1,
+               timeout=60)
