@@ -163,10 +163,11 @@ class ContainerdNode:
             "--runtime", "containerd", "--container-runtime-endpoint", f"unix://{self.containerd.socket}"))
         self.proc.start()
         self.cluster = Cluster(self.proc, self.root / "client")
-        wait_until("node cri-node Ready", lambda: any(
-            c["type"] == "Ready" and c["status"] == "True"
-            for c in self.cluster.get("/api/v1/nodes/cri-node").json().get("status", {}).get("conditions", [])),
-            timeout=60)
+        def ready() -> bool:
+            r = self.cluster.get("/api/v1/nodes/cri-node")
+            return r.status_code == 200 and any(
+                c["type"] == "Ready" and c["status"] == "True" for c in r.json().get("status", {}).get("conditions", []))
+        wait_until("node cri-node Ready", ready, timeout=60)
         return self
 
     def stop(self) -> None:
@@ -286,3 +287,39 @@ def test_liveness_probe_exec_runs_through_execsync(cri_node, ns):
     c.kubectl("exec", "-n", ns, "probed", "--", "sh", "-c", "echo no > /tmp/alive")
     wait_until("restart after the probe failed", lambda: main_status(c, ns, "probed").get("restartCount", 0) >= 1,
                timeout=60)
+
+
+def test_interactive_exec_goes_through_the_streaming_server(cri_node, ns):
+    c = cri_node.cluster
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", pod("shell", cri_node.image, "exec sleep 3600")), 201)
+    wait_until("pod shell Running", lambda: main_status(c, ns, "shell").get("state", {}).get("running"), timeout=90)
+    out = c.kubectl("exec", "-i", "-n", ns, "shell", "--", "sh", "-c", "read line; echo got $line; exit 4",
+                    input="hello\n", check=False, timeout=30)
+    assert out.returncode == 4 and out.stdout.strip() == "got hello", (out, cri_node.diagnostics())
+
+
+def test_port_forward_reaches_the_pod(cri_node, ns):
+    c = cri_node.cluster
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", pod(
+        "httpd", cri_node.image, "mkdir -p /www; echo served-by-containerd > /www/index.html; exec httpd -f -p 8080 -h /www")), 201)
+    wait_until("pod httpd Running", lambda: main_status(c, ns, "httpd").get("state", {}).get("running"), timeout=90)
+    local = free_port()
+    proc = c.kubectl_popen("port-forward", "-n", ns, "pod/httpd", f"{local}:8080")
+    try:
+        import requests
+        body = wait_until("forwarded response", lambda: _get(requests, f"http://127.0.0.1:{local}/"), timeout=30)
+        assert "served-by-containerd" in body
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _get(requests, url):
+    try:
+        r = requests.get(url, timeout=3)
+        return r.text if r.status_code == 200 else None
+    except requests.RequestException:
+        return None
