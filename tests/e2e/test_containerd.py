@@ -307,8 +307,14 @@ def test_port_forward_reaches_the_pod(cri_node, ns):
     proc = c.kubectl_popen("port-forward", "-n", ns, "pod/httpd", f"{local}:8080")
     try:
         import requests
-        body = wait_until("forwarded response", lambda: _get(requests, f"http://127.0.0.1:{local}/"), timeout=30)
+        try:
+            body = wait_until("forwarded response", lambda: _get(requests, f"http://127.0.0.1:{local}/"), timeout=30)
+        except AssertionError:
+            proc.terminate()
+            raise AssertionError(f"{proc.communicate(timeout=10)}\n{cri_node.diagnostics()}")
         assert "served-by-containerd" in body
+        # A second connection through the same forward: each is its own stream to the pod.
+        assert "served-by-containerd" in (_get(requests, f"http://127.0.0.1:{local}/") or "")
     finally:
         proc.terminate()
         try:

@@ -69,8 +69,8 @@ extension CRIRuntime {
             received: { message in await Self.deliver(message, io: io, status: status) })
     }
 
-    /// One port over the port-forward WebSocket protocol: data on channel 0, errors on channel 1,
-    /// each channel's first message from the server being the port number.
+    /// One port over the port-forward WebSocket protocol: data on channel 0, errors on channel 1;
+    /// the server opens each channel with the port number (2 bytes), the client sends bare data.
     public func portForward(sandboxID: String, port: Int, io: ByteStream) async throws {
         var request = Runtime_V1_PortForwardRequest()
         request.podSandboxID = sandboxID
@@ -84,13 +84,7 @@ extension CRIRuntime {
         try await CRIStreamSession(url: url + "\(separator)ports=\(port)", subprotocol: CRIStreamSession.portForwardProtocol,
                                    logger: logger).run(
             send: { write in
-                let prefix = [UInt8(0), UInt8(port & 0xff), UInt8(port >> 8)]
-                var first = true
-                for await bytes in io.incoming {
-                    // The port header goes first on a channel, as the server expects of a client too.
-                    try await write(first ? prefix + bytes : [0] + bytes)
-                    first = false
-                }
+                for await bytes in io.incoming { try await write([0] + bytes) }
             },
             received: { message in
                 guard let channel = message.first else { return }
