@@ -260,6 +260,7 @@ let package = Package(
             dependencies: [
                 "KyvernServer",
                 "KyvernRuntime",
+                "KyvernRuntimeCRI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings

@@ -303,6 +303,9 @@ def test_port_forward_reaches_the_pod(cri_node, ns):
     c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", pod(
         "httpd", cri_node.image, "mkdir -p /www; echo served-by-containerd > /www/index.html; exec httpd -f -p 8080 -h /www")), 201)
     wait_until("pod httpd Running", lambda: main_status(c, ns, "httpd").get("state", {}).get("running"), timeout=90)
+    # kubectl port-forward gives up on the first refused connection: let httpd listen first.
+    wait_until("httpd listening", lambda: c.kubectl("exec", "-n", ns, "httpd", "--", "wget", "-q", "-O-",
+                                                    "http://127.0.0.1:8080/", check=False).returncode == 0, timeout=30)
     local = free_port()
     proc = c.kubectl_popen("port-forward", "-n", ns, "pod/httpd", f"{local}:8080")
     try:
@@ -329,3 +332,26 @@ def _get(requests, url):
         return r.text if r.status_code == 200 else None
     except requests.RequestException:
         return None
+
+
+def test_kyvern_crictl_shows_containerd_pods_containers_images_logs(cri_node, ns):
+    c = cri_node.cluster
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", pod("peek", cri_node.image, "echo peeked; exec sleep 3600")), 201)
+    wait_until("pod peek Running", lambda: main_status(c, ns, "peek").get("state", {}).get("running"), timeout=90)
+    cid = main_status(c, ns, "peek")["containerID"].removeprefix("containerd://")
+
+    def crictl(*args: str) -> str:
+        r = subprocess.run([str(cri_node.binary), "crictl", *args[:1], "-r", f"unix://{cri_node.containerd.socket}",
+                            *args[1:]], capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r
+        return r.stdout
+
+    pods = crictl("pods").splitlines()
+    assert pods[0].split()[:3] == ["POD", "ID", "CREATED"], pods
+    assert any(line.split()[-4:-2] == ["peek", ns] for line in pods[1:]), pods
+    ps = crictl("ps").splitlines()
+    assert any(line.startswith(cid[:13]) and "Running" in line and line.split()[-1] == "peek" for line in ps), ps
+    assert any(line.split()[:2] == [f"{cri_node.registry.host}/busybox", "e2e"] for line in crictl("images").splitlines())
+    wait_until("crictl logs", lambda: crictl("logs", cid[:13]) == "peeked\n", timeout=20)
+    assert crictl("exec", cid[:13], "echo", "inside") == "inside\n"
+    assert '"state" : "CONTAINER_RUNNING"' in crictl("inspect", cid[:13])
