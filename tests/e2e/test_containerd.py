@@ -355,3 +355,18 @@ def test_kyvern_crictl_shows_containerd_pods_containers_images_logs(cri_node, ns
     wait_until("crictl logs", lambda: crictl("logs", cid[:13]) == "peeked\n", timeout=20)
     assert crictl("exec", cid[:13], "echo", "inside") == "inside\n"
     assert '"state" : "CONTAINER_RUNNING"' in crictl("inspect", cid[:13])
+
+
+def test_containers_survive_an_agent_restart_and_are_adopted(cri_node, ns):
+    c = cri_node.cluster
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", pod("steady", cri_node.image, "exec sleep 3600")), 201)
+    wait_until("pod steady Running", lambda: main_status(c, ns, "steady").get("state", {}).get("running"), timeout=90)
+    before = main_status(c, ns, "steady")
+    assert cri_node.proc.stop(signal.SIGTERM, timeout=15) == 0, cri_node.diagnostics()
+    cri_node.proc.start()
+    # Some seconds of the restarted agent's relisting: the container is containerd's and stays.
+    time.sleep(5)
+    after = wait_until("pod steady still Running", lambda: (s := main_status(c, ns, "steady")).get("state", {}).get("running") and s,
+                       timeout=60)
+    assert after["containerID"] == before["containerID"], (before, after)
+    assert after.get("restartCount", 0) == 0, after
