@@ -370,3 +370,18 @@ def test_containers_survive_an_agent_restart_and_are_adopted(cri_node, ns):
                        timeout=60)
     assert after["containerID"] == before["containerID"], (before, after)
     assert after.get("restartCount", 0) == 0, after
+
+
+def test_top_reads_containerd_container_stats(cri_node, ns):
+    c = cri_node.cluster
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", pod("busy", cri_node.image, "while true; do :; done")), 201)
+    wait_until("pod busy Running", lambda: main_status(c, ns, "busy").get("state", {}).get("running"), timeout=90)
+
+    def top_pod():
+        cp = c.kubectl("top", "pod", "busy", "-n", ns, check=False)
+        return cp.stdout.splitlines() if cp.returncode == 0 else None
+
+    lines = wait_until("kubectl top pod", top_pod, timeout=60, interval=1)
+    name, cpu, memory = lines[1].split()
+    assert name == "busy" and cpu.endswith("m") and int(cpu[:-1]) >= 100, lines  # a busy loop burns ≥ 0.1 core
+    assert memory.endswith("Mi"), lines
