@@ -385,3 +385,14 @@ def test_top_reads_containerd_container_stats(cri_node, ns):
     name, cpu, memory = lines[1].split()
     assert name == "busy" and cpu.endswith("m") and int(cpu[:-1]) >= 100, lines  # a busy loop burns ≥ 0.1 core
     assert memory.endswith("Mi"), lines
+
+
+def test_a_memory_hog_over_its_limit_is_oom_killed(cri_node, ns):
+    c = cri_node.cluster
+    body = pod("hog", cri_node.image, 'a=xxxxxxxxxxxxxxxx; while true; do a="$a$a"; done', restartPolicy="Never")
+    body["spec"]["containers"][0]["resources"] = {"limits": {"memory": "32Mi"}, "requests": {"memory": "32Mi"}}
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", body), 201)
+    p = wait_until("pod Failed", lambda: (s := main_status(c, ns, "hog"))["_pod"]["status"].get("phase") == "Failed" and s,
+                   timeout=90)
+    term = p["state"]["terminated"]
+    assert term["reason"] == "OOMKilled" and term["exitCode"] == 137, term
