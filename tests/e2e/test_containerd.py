@@ -396,3 +396,19 @@ def test_a_memory_hog_over_its_limit_is_oom_killed(cri_node, ns):
                    timeout=90)
     term = p["state"]["terminated"]
     assert term["reason"] == "OOMKilled" and term["exitCode"] == 137, term
+
+
+def test_secret_and_emptydir_volumes_are_mounted(cri_node, ns):
+    c = cri_node.cluster
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/secrets", {
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "creds"}, "stringData": {"token": "s3cret"}}), 201)
+    body = pod("vols", cri_node.image, "echo shared > /scratch/f; exec sleep 3600")
+    body["spec"]["volumes"] = [{"name": "creds", "secret": {"secretName": "creds"}}, {"name": "scratch", "emptyDir": {}}]
+    body["spec"]["containers"][0]["volumeMounts"] = [{"name": "creds", "mountPath": "/etc/creds", "readOnly": True},
+                                                     {"name": "scratch", "mountPath": "/scratch"}]
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", body), 201)
+    wait_until("pod vols Running", lambda: main_status(c, ns, "vols").get("state", {}).get("running"), timeout=90)
+    out = c.kubectl("exec", "-n", ns, "vols", "--", "cat", "/etc/creds/token", "/scratch/f").stdout
+    assert out == "s3cretshared\n", out
+    denied = c.kubectl("exec", "-n", ns, "vols", "--", "sh", "-c", "echo x > /etc/creds/new", check=False)
+    assert denied.returncode != 0, denied
