@@ -79,6 +79,15 @@ def main() -> int:
                 podbench.progress(f"  round {i + 1}/{repeats}: p50 {pct(r['latency_ms'], 50):.0f} ms, "
                                   f"max {max(r['latency_ms']):.0f} ms, all Ready in {r['wall_s']:.2f} s")
             rep["rounds"].append(podbench.summarize(size, runs))
+    except Exception:
+        # What the failed pods' containers say, before everything is removed.
+        pods = node.cluster.get(f"/api/v1/namespaces/{podbench.NAMESPACE}/pods").json().get("items", [])
+        for item in pods:
+            for status in item.get("status", {}).get("containerStatuses") or []:
+                waiting = status.get("state", {}).get("waiting") or status.get("lastState", {}).get("terminated")
+                if waiting and waiting.get("message"):
+                    print(f"  {item['metadata']['name']}: {waiting.get('reason')}: {waiting['message']}", file=sys.stderr)
+        raise
     finally:
         if watch is not None:
             watch.close()

@@ -86,7 +86,8 @@ state = "{root / 'state'}"
 
     def start(self) -> "Containerd":
         self.log = open(self.root / "containerd.log", "wb")
-        self.proc = subprocess.Popen(["containerd", "--config", str(self.config)], stdout=self.log,
+        self.proc = subprocess.Popen(["containerd", "--config", str(self.config), "--log-level",
+                                      os.environ.get("KYVERN_CONTAINERD_LOG_LEVEL", "info")], stdout=self.log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -126,6 +127,8 @@ state = "{root / 'state'}"
                 pass
         if self.log:
             self.log.close()
+        if os.environ.get("KYVERN_KEEP_CONTAINERD_LOG"):
+            shutil.copy(self.root / "containerd.log", os.environ["KYVERN_KEEP_CONTAINERD_LOG"])
 
 
 class ContainerdNode:

@@ -1,3 +1,4 @@
+internal import Logging
 internal import GRPCCore
 public import KyvernRuntime
 
@@ -12,14 +13,25 @@ public struct CRICallError: Error, Sendable, CustomStringConvertible {
 
 extension CRIConnection {
     /// Runs one call; NotFound becomes the ``RuntimeError`` the agent matches on (`notFound`), other
-    /// gRPC failures a ``CRICallError``.
+    /// gRPC failures a ``CRICallError``. A call whose HTTP/2 stream broke (Unavailable) is tried once
+    /// more: a repeat that finds its first attempt done fails as the runtime says (a reserved name,
+    /// a container already running), which the agent's next sync sorts out as it would any error.
     func call<Result: Sendable>(_ method: String, notFound: KyvernRuntime.RuntimeError? = nil,
                                 _ body: () async throws -> Result) async throws -> Result {
-        do {
-            return try await body()
-        } catch let error as RPCError {
-            if error.code == .notFound, let notFound { throw notFound }
-            throw CRICallError(method: method, code: "\(error.code)", message: error.message)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await body()
+            } catch let error as RPCError {
+                if error.code == .unavailable, attempt < 2 {
+                    logger.debug("CRI call unavailable; trying once more", metadata: ["method": "\(method)", "error": "\(error)"])
+                    try await Task.sleep(for: .milliseconds(200))
+                    continue
+                }
+                if error.code == .notFound, let notFound { throw notFound }
+                throw CRICallError(method: method, code: "\(error.code)", message: error.message)
+            }
         }
     }
 
@@ -27,11 +39,9 @@ extension CRIConnection {
     /// idempotent verbs want.
     func callIgnoringNotFound(_ method: String, _ body: () async throws -> Void) async throws {
         do {
-            try await body()
-        } catch let error as RPCError where error.code == .notFound {
+            try await call(method, notFound: .containerNotFound(method), body)
+        } catch KyvernRuntime.RuntimeError.containerNotFound {
             return
-        } catch let error as RPCError {
-            throw CRICallError(method: method, code: "\(error.code)", message: error.message)
         }
     }
 }
