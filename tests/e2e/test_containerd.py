@@ -415,3 +415,36 @@ def test_secret_and_emptydir_volumes_are_mounted(cri_node, ns):
     assert out == "s3cretshared\n", out
     denied = c.kubectl("exec", "-n", ns, "vols", "--", "sh", "-c", "echo x > /etc/creds/new", check=False)
     assert denied.returncode != 0, denied
+
+
+def test_image_pull_secret_authenticates_containerd_pull(cri_node, ns):
+    import base64
+    import json as jsonlib
+
+    c = cri_node.cluster
+    with images.Registry(htpasswd={"puller": "pa55"}) as private:
+        layout = cri_node.root / "private-layout"
+        if not layout.exists():
+            images.build_busybox_layout(layout, name=None)
+        private.push_layout(layout, "secret/busybox:e2e", creds=("puller", "pa55"))
+        host_dir = cri_node.containerd.certs / private.host
+        host_dir.mkdir(parents=True, exist_ok=True)
+        (host_dir / "hosts.toml").write_text(
+            f'server = "http://{private.host}"\n\n[host."http://{private.host}"]\n  capabilities = ["pull", "resolve"]\n')
+        auth = base64.b64encode(b"puller:pa55").decode()
+        config = {"auths": {private.host: {"username": "puller", "password": "pa55", "auth": auth}}}
+        c.ok_json(c.post(f"/api/v1/namespaces/{ns}/secrets", {
+            "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "regcred"}, "type": "kubernetes.io/dockerconfigjson",
+            "data": {".dockerconfigjson": base64.b64encode(jsonlib.dumps(config).encode()).decode()}}), 201)
+        image = f"{private.host}/secret/busybox:e2e"
+        without = pod("nocreds", image, "exec sleep 3600")
+        c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", without), 201)
+        with_secret = pod("withcreds", image, "exec sleep 3600", imagePullSecrets=[{"name": "regcred"}])
+        c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", with_secret), 201)
+        try:
+            wait_until("withcreds Running", lambda: main_status(c, ns, "withcreds").get("state", {}).get("running"), timeout=90)
+        except AssertionError:
+            raise AssertionError(f"{main_status(c, ns, 'withcreds')}\n{cri_node.diagnostics()}")
+        waiting = wait_until("nocreds pull refused", lambda: (main_status(c, ns, "nocreds").get("state", {}).get("waiting") or {})
+                             .get("reason") in ("ErrImagePull", "ImagePullBackOff") and main_status(c, ns, "nocreds"), timeout=60)
+        assert not waiting.get("state", {}).get("running"), waiting

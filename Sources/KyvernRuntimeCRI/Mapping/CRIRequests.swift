@@ -112,7 +112,8 @@ package enum CRIRequests {
         var auth = Runtime_V1_AuthConfig()
         auth.username = match.username
         auth.password = match.password
-        auth.serverAddress = match.registry
+        // Left empty: the match is made here, and containerd parses a set address as a URL, which a
+        // bare `host:port` (the usual key of a dockerconfigjson) is not.
         return auth
     }
 
