@@ -118,6 +118,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 "KyvernKubelet",
                 "KyvernRuntime",
+                "KyvernRuntimeCRI",
                 "KyvernNetwork",
                 "KyvernControllers",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -188,6 +189,24 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        // The CRI v1 client (containerd, CRI-O) behind ContainerRuntime: its own target so that only
+        // nodes that choose it pull gRPC into KyvernRuntime's dependents.
+        .target(
+            name: "KyvernRuntimeCRI",
+            dependencies: [
+                "KyvernRuntime",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            exclude: ["Generated/CRI_API_COMMIT"],
+            swiftSettings: settings
+        ),
         .target(
             name: "KyvernKubelet",
             dependencies: [
@@ -241,6 +260,7 @@ let package = Package(
             dependencies: [
                 "KyvernServer",
                 "KyvernRuntime",
+                "KyvernRuntimeCRI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -283,6 +303,11 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "SwiftASN1", package: "swift-asn1"),
                            .product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "KyvernRuntimeCRITests",
+            dependencies: ["KyvernRuntimeCRI", "KyvernRuntime"],
             swiftSettings: settings
         ),
         .testTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import KyvernNetwork
+import KyvernRuntimeCRI
 
 /// How the real node agent runs, in `kyvern server` (its own node) or alone (`kyvern agent`).
 public struct AgentOptions: Sendable {
@@ -11,12 +12,16 @@ public struct AgentOptions: Sendable {
         case runc
         /// Plain processes, no isolation: for machines without root or runc.
         case process
+        /// A CRI runtime (containerd) on `containerRuntimeEndpoint`.
+        case containerd
     }
 
     /// The server's data directory; the agent keeps `agent/`, `images/` and `runtime/` below it.
     public var dataDirectory: String
     public var nodeName: String
     public var runtime: RuntimeChoice = .auto
+    /// The CRI socket with `--runtime containerd` (`--container-runtime-endpoint`), upstream's default.
+    public var containerRuntimeEndpoint = "unix:///run/containerd/containerd.sock"
     /// Port of the agent's HTTPS endpoint (logs, exec, stats), published in the Node's daemonEndpoints.
     public var kubeletPort = 10250
     /// Pods' IPv4 range on this node (bridge CNI) when given by hand; otherwise the Node's
@@ -49,6 +54,7 @@ public struct AgentOptions: Sendable {
         return IPv4Network.format(range.base &+ 10)
     }
 
+    public static func isCRIEndpoint(_ text: String) -> Bool { (try? CRIEndpoint(parsing: text)) != nil }
     public static func isIPv4CIDR(_ text: String) -> Bool { IPv4Network(text) != nil }
     public static func isIPv4Address(_ text: String) -> Bool { IPv4Network.parseAddress(text) != nil }
 
@@ -68,7 +74,7 @@ public struct AgentOptions: Sendable {
     /// The runtime `auto` resolves to on this machine, and why.
     public static func resolve(_ choice: RuntimeChoice, runcPath: String? = findRunc()) -> (RuntimeChoice, reason: String) {
         switch choice {
-        case .runc, .process: return (choice, "chosen with --runtime")
+        case .runc, .process, .containerd: return (choice, "chosen with --runtime")
         case .auto:
             if getuid() != 0 { return (.process, "not running as root") }
             guard runcPath != nil else { return (.process, "no runc on PATH") }

@@ -4,6 +4,7 @@ import KyvernControllers
 import KyvernKubelet
 import KyvernNetwork
 import KyvernRuntime
+import KyvernRuntimeCRI
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -45,17 +46,17 @@ enum AgentRunner {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         }
-        let images = try ImageStore(root: layout.images, logger: logger.withLabel("kyvern.images"))
         let (choice, reason) = AgentOptions.resolve(options.runtime)
         let runtime: any ContainerRuntime
+        let images: any ImageService
         var nodeNetwork: NodeNetwork?
-        switch choice {
-        case .runc, .auto:
+        var runtimeServices: [any Service] = []
+        func makeNodeNetwork() -> (NodeNetwork, CNINetwork) {
             let podRange = PodCIDRSource(options.podCIDR)
             var configuration = NodeNetworkConfiguration(nodeName: options.nodeName, podCIDR: options.podCIDR,
                                                          serviceCIDR: options.serviceCIDR, clusterDNS: options.resolvedClusterDNS)
             configuration.bridge = CNINetwork.defaultBridge
-            nodeNetwork = NodeNetwork(client: client, configuration: configuration, podRange: podRange,
+            let node = NodeNetwork(client: client, configuration: configuration, podRange: podRange,
                                       logger: logger.withLabel("kyvern.network"),
                                       dependents: { facts in
                                           try NodeNetworkServices.make(clients: networkClients, facts: facts, options: options,
@@ -63,12 +64,33 @@ enum AgentRunner {
                                       })
             let network = CNINetwork(podRange: podRange, clusterCIDR: options.clusterCIDR, configDirectory: layout.cniConfig,
                                      stateDirectory: layout.cniState, logger: logger.withLabel("kyvern.cni"))
-            runtime = try RuncRuntime(stateDirectory: layout.runtime, layerSource: images, network: network,
+            return (node, network)
+        }
+        switch choice {
+        case .runc, .auto:
+            let store = try ImageStore(root: layout.images, logger: logger.withLabel("kyvern.images"))
+            images = store
+            let (node, network) = makeNodeNetwork()
+            nodeNetwork = node
+            runtime = try RuncRuntime(stateDirectory: layout.runtime, layerSource: store, network: network,
                                       runcPath: AgentOptions.findRunc() ?? "runc",
                                       logger: logger.withLabel("kyvern.runtime.runc"))
         case .process:
-            runtime = try ProcessRuntime(stateDirectory: layout.runtime, layerSource: images,
+            let store = try ImageStore(root: layout.images, logger: logger.withLabel("kyvern.images"))
+            images = store
+            runtime = try ProcessRuntime(stateDirectory: layout.runtime, layerSource: store,
                                          logger: logger.withLabel("kyvern.runtime.process"))
+        case .containerd:
+            // containerd runs the CNI plugins itself: its CRI plugin's conf_dir must be this node's
+            // `<data-dir>/cni/net.d`, where the network configuration is written before each sandbox.
+            let connection = try CRIConnection(endpoint: CRIEndpoint(parsing: options.containerRuntimeEndpoint),
+                                               logger: logger.withLabel("kyvern.runtime.cri"))
+            let (node, network) = makeNodeNetwork()
+            nodeNetwork = node
+            runtime = CRIRuntime(connection: connection, prepareNetwork: { try await network.prepare() },
+                                 logger: logger.withLabel("kyvern.runtime.cri"))
+            images = CRIImageService(connection: connection)
+            runtimeServices = [connection]
         }
         logger.info("node agent runtime chosen", metadata: [
             "runtime": "\(choice.rawValue)", "reason": "\(reason)", "node": "\(options.nodeName)",
@@ -91,7 +113,7 @@ enum AgentRunner {
                                                       token: endpointToken, nodeName: options.nodeName),
             runtime: runtime, lookup: RuntimeContainerLookup(runtime: runtime),
             logger: logger.withLabel("kyvern.agent.endpoint"))
-        return [agent, endpoint, storageProvisioner(client: client, options: options, layout: layout, registry: registry,
+        return runtimeServices + [agent, endpoint, storageProvisioner(client: client, options: options, layout: layout, registry: registry,
                                                     logger: logger)]
             + (nodeNetwork.map { [$0] } ?? [])
     }

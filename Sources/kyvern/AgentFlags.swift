@@ -3,8 +3,11 @@ import KyvernServer
 
 /// The node agent's flags, shared by `kyvern server` (its own node) and `kyvern agent`.
 struct AgentFlags: ParsableArguments {
-    @Option(help: "Container runtime: auto (runc as root with runc on PATH, else process), runc, or process (no isolation).")
+    @Option(help: "Container runtime: auto (runc as root with runc on PATH, else process), runc, process (no isolation), or containerd (a CRI runtime on --container-runtime-endpoint).")
     var runtime: String = "auto"
+
+    @Option(name: .customLong("container-runtime-endpoint"), help: "The CRI runtime's socket with --runtime containerd.")
+    var containerRuntimeEndpoint: String = "unix:///run/containerd/containerd.sock"
 
     @Option(help: "Name of this node (default: the host name).")
     var nodeName: String?
@@ -32,7 +35,10 @@ struct AgentFlags: ParsableArguments {
 
     func validate() throws {
         guard AgentOptions.RuntimeChoice(rawValue: runtime) != nil else {
-            throw ValidationError("--runtime must be one of: auto, runc, process")
+            throw ValidationError("--runtime must be one of: auto, runc, process, containerd")
+        }
+        if !AgentOptions.isCRIEndpoint(containerRuntimeEndpoint) {
+            throw ValidationError("--container-runtime-endpoint: not a unix socket (unix:///path): \(containerRuntimeEndpoint)")
         }
         guard (1...65535).contains(kubeletPort) else { throw ValidationError("--kubelet-port must be between 1 and 65535") }
         if let podCIDR, !AgentOptions.isIPv4CIDR(podCIDR) {
@@ -52,6 +58,7 @@ struct AgentFlags: ParsableArguments {
     func options(dataDirectory: String, logLevel: String) -> AgentOptions {
         var options = AgentOptions(dataDirectory: dataDirectory, nodeName: nodeName)
         options.runtime = AgentOptions.RuntimeChoice(rawValue: runtime) ?? .auto
+        options.containerRuntimeEndpoint = containerRuntimeEndpoint
         options.kubeletPort = kubeletPort
         options.podCIDR = podCIDR
         options.clusterDNS = clusterDNS

@@ -55,6 +55,13 @@ public struct CNINetwork: PodNetworkPlugin {
     /// host-local's lease files for this network (one per IP in use).
     public var leaseDirectory: String { "\(stateDirectory)/ipam/\(networkName)" }
 
+    /// Writes the configuration list and the masquerade rule without networking a sandbox: for a
+    /// CRI runtime (containerd) that runs the plugins itself from `configDirectory`.
+    public func prepare() async throws {
+        try await configList().write(to: configDirectory)
+        try await masquerade.ensure()
+    }
+
     public func setUp(sandboxID: String, networkNamespacePath: String, config: PodSandboxConfig) async throws -> [String] {
         if config.namespaceOptions.hostNetwork { return [] }
         let list = try await configList()
