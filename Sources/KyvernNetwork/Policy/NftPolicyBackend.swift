@@ -23,26 +23,12 @@ package actor NftPolicyBackend {
     }
 
     private func load(_ text: String) async throws {
-        let path = FileManager.default.temporaryDirectory.path + "/kyvern-policy-\(UUID().uuidString).nft"
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        if let namespace {
-            try await ProxyCommand.run("ip", ["netns", "exec", namespace, "nft", "-f", path])
-        } else {
-            try await ProxyCommand.run("nft", ["-f", path])
-        }
+        try await NftFile.load(text, prefix: "kyvern-policy", namespace: namespace)
     }
 
     /// Deletes the table. Works in a cancelled task too (shutdown), so no Subprocess.
     package func removeAll() throws {
-        let path = FileManager.default.temporaryDirectory.path + "/kyvern-policy-\(UUID().uuidString).nft"
-        try NftPolicyBuilder.removal.write(toFile: path, atomically: false, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        if let namespace {
-            try ProxyCommand.runUncancellable("ip", ["netns", "exec", namespace, "nft", "-f", path])
-        } else {
-            try ProxyCommand.runUncancellable("nft", ["-f", path])
-        }
+        try NftFile.loadUncancellable(NftPolicyBuilder.removal, prefix: "kyvern-policy", namespace: namespace)
         loaded = nil
     }
 

@@ -46,26 +46,12 @@ package actor NftablesBackend: ProxyBackend {
 
     /// `nft -f` of `text` handed over as a file (megabytes on a large cluster).
     private func load(_ text: String) async throws {
-        let path = FileManager.default.temporaryDirectory.path + "/kyvern-proxy-\(UUID().uuidString).nft"
-        try text.write(toFile: path, atomically: false, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        if let namespace {
-            try await ProxyCommand.run("ip", ["netns", "exec", namespace, "nft", "-f", path])
-        } else {
-            try await ProxyCommand.run("nft", ["-f", path])
-        }
+        try await NftFile.load(text, prefix: "kyvern-proxy", namespace: namespace)
     }
 
     /// Deletes the table. Works in a cancelled task too (shutdown), so no Subprocess.
     package func removeAll() async throws {
-        let path = FileManager.default.temporaryDirectory.path + "/kyvern-proxy-\(UUID().uuidString).nft"
-        try NftPlan.removal.write(toFile: path, atomically: false, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        if let namespace {
-            try ProxyCommand.runUncancellable("ip", ["netns", "exec", namespace, "nft", "-f", path])
-        } else {
-            try ProxyCommand.runUncancellable("nft", ["-f", path])
-        }
+        try NftFile.loadUncancellable(NftPlan.removal, prefix: "kyvern-proxy", namespace: namespace)
         applied = nil
     }
 
