@@ -21,6 +21,15 @@ extension BootstrapPolicy {
             rule(["list", "watch"], [""], ["endpoints", "services", "pods", "namespaces"]),
             rule(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),
         ]),
+        // The built-in Ingress controller: what an ingress controller's ClusterRole grants.
+        Role(name: "system:kyvern-ingress", rules: [
+            rule(["get", "list", "watch"], [""], ["services", "secrets", "nodes"]),
+            rule(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),
+            rule(["get", "list", "watch"], ["networking.k8s.io"], ["ingresses"]),
+            rule(["get", "list", "watch", "create"], ["networking.k8s.io"], ["ingressclasses"]),
+            rule(["update", "patch"], ["networking.k8s.io"], ["ingresses/status"]),
+            rule(["create", "patch"], ["", "events.k8s.io"], ["events"]),
+        ]),
     ]
 
     static let componentClusterRoleBindings: [Binding] = [
@@ -35,5 +44,6 @@ extension BootstrapPolicy {
                 role: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient",
                 subjects: [("Group", "system:nodes", "")]),
         Binding(name: "system:coredns", role: "system:coredns", subjects: [("User", "system:coredns", "")]),
+        Binding(name: "system:kyvern-ingress", role: "system:kyvern-ingress", subjects: [("User", "system:kyvern-ingress", "")]),
     ]
 }
