@@ -47,6 +47,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var requestEnded = false
     private var responseStarted = false
     private var upstreamKeepAlive = true
+    private var switchingProtocols = false
 
     init(store: IngressSnapshotStore, scheme: String, isHTTP2: Bool) {
         self.store = store
@@ -182,9 +183,11 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         switch part {
         case .head(let head):
             if head.status == .switchingProtocols && requestUpgrade {
+                // the switch happens at the 101's end, once the decoder is done with it
+                switchingProtocols = true
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: head.status,
                                                                               headers: head.headers))), promise: nil)
-                return beginUpgrade(context: context, upstream: upstream)
+                return
             }
             guard head.status.code >= 200 else { return }   // 1xx interim answers are not passed on
             responseStarted = true
@@ -195,6 +198,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         case .body(let buffer):
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
+            if switchingProtocols { return beginUpgrade(context: context, upstream: upstream) }
             guard responseStarted else { return }
             state = requestEnded ? .idle : .discarding
             if !upstreamKeepAlive { closeUpstream() }
