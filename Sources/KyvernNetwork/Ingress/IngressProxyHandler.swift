@@ -140,6 +140,10 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     private func connect(_ endpoints: ArraySlice<ProxyEndpoint>, backend: IngressBackend, context: ChannelHandlerContext) {
         guard let endpoint = endpoints.first else { return answerLocally(.badGateway, context: context) }
+        // an address, not a name: no resolver and no Happy Eyeballs on the request path
+        guard let address = try? SocketAddress(ipAddress: endpoint.ip, port: endpoint.port) else {
+            return connect(endpoints.dropFirst(), backend: backend, context: context)
+        }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let future = ClientBootstrap(group: context.eventLoop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -154,7 +158,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
                     try sync.addHandler(IngressUpstreamHandler(proxy: bound.value), name: IngressPipelineNames.upstream)
                 }
             }
-            .connect(host: endpoint.ip, port: endpoint.port)
+            .connect(to: address)
         future.assumeIsolated().whenComplete { result in
             guard case .connecting(let held) = self.state, self.context != nil else {
                 if case .success(let channel) = result { channel.close(promise: nil) }
