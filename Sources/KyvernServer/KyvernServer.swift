@@ -154,6 +154,15 @@ public enum KyvernServer {
                                       failureTerminationBehavior: .gracefullyShutdownGroup))
             }
         }
+        // The built-in Ingress controller, a node component beside the agent (`--disable ingress`).
+        if !options.disableAgent && !options.disableIngress {
+            let ingressLogger = logger.withLabel("kyvern.ingress")
+            let client = try nodeIdentities.client(.ingress, logger: ingressLogger.withLabel("kyvern.ingress.client"))
+            agentClients.append(client)
+            services.append(.init(service: try IngressRunner.make(client: client, options: options, pki: pki, logger: ingressLogger),
+                                  successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         // Cluster DNS on a chosen address (tests); in a cluster the node agent runs it on its bridge.
         var dnsClient: APIClient?
         if let listen = options.clusterDNSListen {

@@ -9,13 +9,14 @@ import Logging
 /// holds the admin's certificate any more.
 struct NodeComponentIdentities: Sendable {
     enum Component: String, CaseIterable, Sendable {
-        case agent, proxy, dns
+        case agent, proxy, dns, ingress
 
         var userAgent: String {
             switch self {
             case .agent: KyvernServer.agentUserAgent
             case .proxy: "kyvern-proxy/v1.36.0 (linux) kubernetes/kyvern"
             case .dns: "kyvern-dns/v1.36.0 (linux) kubernetes/kyvern"
+            case .ingress: "kyvern-ingress/v1.36.0 (linux) kubernetes/kyvern"
             }
         }
     }
@@ -29,10 +30,11 @@ struct NodeComponentIdentities: Sendable {
         case .agent: ("system:node:\(nodeName)", ["system:nodes"])
         case .proxy: ("system:kube-proxy", [])
         case .dns: ("system:coredns", [])
+        case .ingress: ("system:kyvern-ingress", [])
         }
     }
 
-    /// Issues the three certificates and writes their kubeconfigs into `dataDirectory`.
+    /// Issues the certificates and writes their kubeconfigs into `dataDirectory`.
     static func write(nodeName: String, dataDirectory: String, host: String, port: Int,
                       pki: ClusterPKI) throws -> NodeComponentIdentities {
         var kubeconfigs: [Component: String] = [:]

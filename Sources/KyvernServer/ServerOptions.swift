@@ -30,6 +30,11 @@ public struct ServerOptions: Sendable {
     public var useServiceAccountCredentials = true
     /// Runs without the built-in node agent (`--disable-agent`): no node, no containers.
     public var disableAgent = false
+    /// Runs without the built-in Ingress controller (`--disable ingress`).
+    public var disableIngress = false
+    /// The Ingress controller's ports on every address (`--ingress-http-port`, `--ingress-https-port`).
+    public var ingressHTTPPort = 80
+    public var ingressHTTPSPort = 443
     /// Runs the cluster DNS server at "ADDR:PORT" (`--cluster-dns-listen`, for tests; the node agent runs it in a cluster).
     public var clusterDNSListen: String?
     /// Its upstream resolvers (`--cluster-dns-upstream`, repeatable); nil: /etc/resolv.conf.

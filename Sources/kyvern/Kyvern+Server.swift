@@ -102,6 +102,15 @@ extension Kyvern {
         @Flag(help: "Run without the built-in node agent (no node, no containers on this machine).")
         var disableAgent = false
 
+        @Option(help: "Built-in components not to run (repeatable or comma separated): ingress.")
+        var disable: [String] = []
+
+        @Option(name: .customLong("ingress-http-port"), help: "Port of the built-in Ingress controller's HTTP listener.")
+        var ingressHTTPPort: Int = 80
+
+        @Option(name: .customLong("ingress-https-port"), help: "Port of the built-in Ingress controller's HTTPS listener.")
+        var ingressHTTPSPort: Int = 443
+
         @Option(name: .customLong("cluster-dns-listen"), help: .hidden)
         var clusterDNSListen: String?
 
@@ -119,6 +128,11 @@ extension Kyvern {
 
         @OptionGroup(title: "Service load balancer")
         var loadBalancer: LoadBalancerFlags
+
+        /// `--disable`'s components, each flag's value split at commas.
+        var disabledComponents: [String] {
+            disable.flatMap { $0.split(separator: ",").map { String($0.filter { !$0.isWhitespace }).lowercased() } }
+        }
 
         func validate() throws {
             guard ServerOptions.parseDuration(compactionInterval) != nil else {
@@ -151,6 +165,12 @@ extension Kyvern {
             if server != nil && token == nil {
                 throw ValidationError("--server needs --token: the first server's DATA/server-token (or its --token)")
             }
+            for component in disabledComponents where !["ingress"].contains(component) {
+                throw ValidationError("--disable: unknown component \"\(component)\" (ingress)")
+            }
+            guard (0...65535).contains(ingressHTTPPort), (0...65535).contains(ingressHTTPSPort) else {
+                throw ValidationError("--ingress-http-port and --ingress-https-port must be between 0 and 65535")
+            }
             guard (1...65535).contains(httpsListenPort) else {
                 throw ValidationError("--https-listen-port must be between 1 and 65535")
             }
@@ -182,6 +202,9 @@ extension Kyvern {
             options.controllers = controllers
             options.useServiceAccountCredentials = useServiceAccountCredentials
             options.disableAgent = disableAgent
+            options.disableIngress = disabledComponents.contains("ingress")
+            options.ingressHTTPPort = ingressHTTPPort
+            options.ingressHTTPSPort = ingressHTTPSPort
             options.clusterDNSListen = clusterDNSListen
             options.clusterDNSUpstreams = clusterDNSUpstream.isEmpty ? nil : clusterDNSUpstream
             options.agent = agent.options(dataDirectory: options.dataDirectory, logLevel: logLevel)

@@ -129,9 +129,13 @@ class NodeCluster:
         self.binary = binary
         self.kubelet_port = free_port()
         self.pod_cidr = pod_cidr
+        # the built-in Ingress controller on high ports, not the machine's 80 and 443
+        self.ingress_http_port = free_port()
+        self.ingress_https_port = free_port()
         self.proc = KyvernProcess(self.root / "data", binary=binary, extra_args=(
             "--agent", "--node-name", "e2e-node", "--kubelet-port", str(self.kubelet_port),
-            "--pod-cidr", pod_cidr))
+            "--pod-cidr", pod_cidr, "--ingress-http-port", str(self.ingress_http_port),
+            "--ingress-https-port", str(self.ingress_https_port)))
         self.cluster: Cluster | None = None
 
     @property

@@ -27,6 +27,15 @@ extension BootstrapPolicy {
             rule(["list", "watch"], [""], ["pods", "namespaces"]),
             rule(["list", "watch"], ["networking.k8s.io"], ["networkpolicies"]),
         ]),
+        // The built-in Ingress controller: what an ingress controller's ClusterRole grants.
+        Role(name: "system:kyvern-ingress", rules: [
+            rule(["get", "list", "watch"], [""], ["services", "secrets", "nodes"]),
+            rule(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),
+            rule(["get", "list", "watch"], ["networking.k8s.io"], ["ingresses"]),
+            rule(["get", "list", "watch", "create"], ["networking.k8s.io"], ["ingressclasses"]),
+            rule(["update", "patch"], ["networking.k8s.io"], ["ingresses/status"]),
+            rule(["create", "patch"], ["", "events.k8s.io"], ["events"]),
+        ]),
     ]
 
     static let componentClusterRoleBindings: [Binding] = [
@@ -43,5 +52,6 @@ extension BootstrapPolicy {
         Binding(name: "system:coredns", role: "system:coredns", subjects: [("User", "system:coredns", "")]),
         Binding(name: "kyvern:network-policy", role: "kyvern:network-policy",
                 subjects: [("User", "system:kube-proxy", ""), ("Group", "system:nodes", "")]),
+        Binding(name: "system:kyvern-ingress", role: "system:kyvern-ingress", subjects: [("User", "system:kyvern-ingress", "")]),
     ]
 }
