@@ -208,3 +208,43 @@ def test_invalid_policy_stops_the_server_naming_the_field(tmp_path):
     with pytest.raises(ServerStartError) as failure:
         server.start(timeout=30)
     assert 'rules[0].level: Unsupported value: "Verbose"' in str(failure.value)
+
+
+def test_admission_policy_audits_and_annotations_reach_the_audit_event(audited):
+    """A ValidatingAdmissionPolicy bound with `validationActions: [Audit]` lets the request through and
+    records the failure under upstream's annotation key; its `auditAnnotations` are recorded under
+    `<policy>/<key>`."""
+    c, log = audited
+    policy = {
+        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": "cm-size"},
+        "spec": {
+            "matchConstraints": {"resourceRules": [{"apiGroups": [""], "apiVersions": ["v1"],
+                                                    "operations": ["CREATE"], "resources": ["configmaps"]}]},
+            "validations": [{"expression": "true"},
+                            {"expression": "size(object.data) <= 1", "message": "at most one key"}],
+            "auditAnnotations": [{"key": "keys", "valueExpression": "string(size(object.data))"},
+                                 {"key": "never", "valueExpression": "null"}],
+        },
+    }
+    binding = {
+        "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": "cm-size-audit"},
+        "spec": {"policyName": "cm-size", "validationActions": ["Audit"],
+                 "matchResources": {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "full"}}}},
+    }
+    c.kubectl("apply", "-f", "-", input=json.dumps({"apiVersion": "v1", "kind": "List", "items": [policy, binding]}))
+    time.sleep(1)  # the policy reaches the watch cache
+    r = c.kubectl("create", "configmap", "cm-two", "-n", "full", "--from-literal=a=1", "--from-literal=b=2")
+    assert r.returncode == 0, r.stderr  # Audit alone never refuses
+    done = stages_of(log, "cm-two")["ResponseComplete"]
+    annotations = done["annotations"]
+    assert annotations["cm-size/keys"] == "2", annotations
+    assert "cm-size/never" not in annotations
+    failures = json.loads(annotations["validation.policy.admission.k8s.io/validation_failure"])
+    assert failures == [{"message": "at most one key", "policy": "cm-size", "binding": "cm-size-audit",
+                         "expressionIndex": 1, "validationActions": ["Audit"]}], failures
+    # A request that passes carries the policy's annotation, and no failure.
+    c.kubectl("create", "configmap", "cm-one", "-n", "full", "--from-literal=a=1")
+    ok = stages_of(log, "cm-one")["ResponseComplete"]["annotations"]
+    assert ok["cm-size/keys"] == "1" and "validation.policy.admission.k8s.io/validation_failure" not in ok, ok

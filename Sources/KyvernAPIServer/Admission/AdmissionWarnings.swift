@@ -27,7 +27,7 @@ final class AdmissionWarnings: Sendable {
 
     var all: [String] { state.withLock { $0.warnings.flatMap { $0.texts } } }
 
-    /// Annotations for the request's audit event, once audit logging records them.
+    /// Annotations for the request's audit event (written by ``AuditRecord/annotate(_:)``).
     var auditAnnotations: [String: String] {
         state.withLock { $0.auditAnnotations.values.reduce(into: [:]) { $0.merge($1) { _, new in new } } }
     }

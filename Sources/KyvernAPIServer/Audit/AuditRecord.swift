@@ -72,6 +72,13 @@ struct AuditRecord: Sendable {
         if event.level >= .request { requestObject = trimmed(object) }
     }
 
+    /// Annotations admission left for the event (PodSecurity, ValidatingAdmissionPolicy audits).
+    mutating func annotate(_ annotations: [String: String]) {
+        guard var event, !annotations.isEmpty else { return }
+        event.annotations.merge(annotations) { _, new in new }
+        self.event = event
+    }
+
     /// A JSON reply, logged at level RequestResponse.
     mutating func responseBody(_ body: [UInt8], contentType: String) {
         guard let event, event.level >= .requestResponse,

@@ -179,6 +179,7 @@ struct APIResponder: HTTPResponder {
         audit?.requestBody(body, contentType: request.headers[.contentType])
         if let reply = try await reviews?.respond(to: resourceRequest) { return response(for: reply, warnings: []) }
         let reply = try await handler.handle(&resourceRequest)
+        audit?.annotate(resourceRequest.admission.auditAnnotations)
         if case .json(_, let bytes, let contentType) = reply { audit?.responseBody(bytes, contentType: contentType) }
         return response(for: reply, warnings: resourceRequest.warnings + resourceRequest.admission.all)
     }

@@ -23,16 +23,27 @@ struct ValidatingAdmissionPolicies: Sendable {
         self.cache = cache
     }
 
-    /// Evaluates every matching binding; returns the warnings (Warn), throws the first denial (Deny).
-    func validate(_ attributes: AdmissionAttributes) async throws -> [String] {
+    /// What the matching bindings said besides denying: warnings for the client (Warn) and
+    /// annotations for the request's audit event (Audit, and the policies' `auditAnnotations`).
+    struct Verdict: Sendable, Equatable {
+        var warnings: [String] = []
+        var auditAnnotations: [String: String] = [:]
+    }
+
+    /// Upstream's audit annotation key for failed validations whose binding says Audit.
+    static let validationFailureAnnotation = "validation.policy.admission.k8s.io/validation_failure"
+
+    /// Evaluates every matching binding; throws the first denial (Deny).
+    func validate(_ attributes: AdmissionAttributes) async throws -> Verdict {
         // Upstream exempts its own configuration kinds, so a bad policy cannot lock itself in.
-        if attributes.group == Self.group { return [] }
+        if attributes.group == Self.group { return Verdict() }
         let bindings = await list("validatingadmissionpolicybindings")
-        guard !bindings.isEmpty else { return [] }
+        guard !bindings.isEmpty else { return Verdict() }
         let policies = Dictionary(await list("validatingadmissionpolicies").compactMap { policy in
             policy[path: ["metadata", "name"]]?.stringValue.map { ($0, policy) }
         }, uniquingKeysWith: { first, _ in first })
-        var warnings: [String] = []
+        var verdict = Verdict()
+        var audited: [JSONValue] = []
         for binding in bindings {
             guard let policyName = binding[path: ["spec", "policyName"]]?.stringValue,
                   let policy = policies[policyName] else { continue }
@@ -43,23 +54,43 @@ struct ValidatingAdmissionPolicies: Sendable {
             let failClosed = policy[path: ["spec", "failurePolicy"]]?.stringValue != "Ignore"
             let prefix = "ValidatingAdmissionPolicy '\(policyName)' with binding '\(bindingName)'"
             let outcome = await evaluate(policy, binding: binding, attributes)
-            for failure in outcome {
+            for failure in outcome.failures {
                 if failure.isError && !failClosed { continue }
                 if actions.contains("Deny") {
                     throw APIError(code: failure.code, reason: failure.reason, message: "\(prefix) denied request: \(failure.message)")
                 }
                 if actions.contains("Warn") {
-                    warnings.append("Validation failed for \(prefix): \(failure.message)")
+                    verdict.warnings.append("Validation failed for \(prefix): \(failure.message)")
+                }
+                if actions.contains("Audit") {
+                    var entry: [String: JSONValue] = [
+                        "message": .string(failure.message), "policy": .string(policyName), "binding": .string(bindingName),
+                        "validationActions": .array(actions.sorted().map(JSONValue.string)),
+                    ]
+                    if let index = failure.expressionIndex { entry["expressionIndex"] = .int(Int64(index)) }
+                    audited.append(.object(entry))
                 }
             }
+            for (key, value) in outcome.auditAnnotations { verdict.auditAnnotations["\(policyName)/\(key)"] = value }
         }
-        return warnings
+        if !audited.isEmpty {
+            verdict.auditAnnotations[Self.validationFailureAnnotation] = String(decoding: JSONValue.array(audited).serialized(), as: UTF8.self)
+        }
+        return verdict
+    }
+
+    /// One policy's evaluation under one binding: its failed validations and its audit annotations.
+    struct Outcome: Sendable {
+        var failures: [Failure] = []
+        var auditAnnotations: [String: String] = [:]
     }
 
     struct Failure: Sendable {
         var message: String
         var reason: String = "Invalid"
         var isError = false
+        /// Which of `spec.validations` failed (nil for variables, params and match conditions).
+        var expressionIndex: Int?
 
         var code: Int {
             switch reason {
@@ -71,8 +102,9 @@ struct ValidatingAdmissionPolicies: Sendable {
         }
     }
 
-    /// The failed validations (and evaluation errors) of one policy under one binding.
-    func evaluate(_ policy: JSONValue, binding: JSONValue, _ attributes: AdmissionAttributes) async -> [Failure] {
+    /// The failed validations (and evaluation errors) and the audit annotations of one policy under
+    /// one binding.
+    func evaluate(_ policy: JSONValue, binding: JSONValue, _ attributes: AdmissionAttributes) async -> Outcome {
         var bindings: [String: CELValue] = [
             "object": CELValue(json: attributes.object ?? .null),
             "oldObject": CELValue(json: attributes.oldObject ?? .null),
@@ -81,8 +113,8 @@ struct ValidatingAdmissionPolicies: Sendable {
         ]
         switch await params(policy, binding: binding, attributes) {
         case .value(let params): bindings["params"] = CELValue(json: params ?? .null)
-        case .skip: return []
-        case .failure(let failure): return [failure]
+        case .skip: return Outcome()
+        case .failure(let failure): return Outcome(failures: [failure])
         }
         // Variables in order, each seeing the ones before it.
         var variables: [String: JSONValue] = [:]
@@ -91,21 +123,24 @@ struct ValidatingAdmissionPolicies: Sendable {
             bindings["variables"] = CELValue(json: .object(variables))
             switch run(expression, bindings) {
             case .success(let value): variables[name] = value.jsonValue ?? .null
-            case .failure(let message): return [Failure(message: "variable \(goQuote(name)) resulted in error: \(message)", isError: true)]
+            case .failure(let message):
+                return Outcome(failures: [Failure(message: "variable \(goQuote(name)) resulted in error: \(message)", isError: true)])
             }
         }
         bindings["variables"] = CELValue(json: .object(variables))
         for condition in policy[path: ["spec", "matchConditions"]]?.arrayValue ?? [] {
             let expression = condition["expression"]?.stringValue ?? "true"
             switch run(expression, bindings) {
-            case .success(.bool(false)): return []
+            case .success(.bool(false)): return Outcome()
             case .success(.bool(true)): continue
-            case .success: return [Failure(message: "matchCondition \(goQuote(condition["name"]?.stringValue ?? "")) must evaluate to bool", isError: true)]
-            case .failure(let message): return [Failure(message: "failed to evaluate match condition: \(message)", isError: true)]
+            case .success:
+                return Outcome(failures: [Failure(message: "matchCondition \(goQuote(condition["name"]?.stringValue ?? "")) must evaluate to bool", isError: true)])
+            case .failure(let message):
+                return Outcome(failures: [Failure(message: "failed to evaluate match condition: \(message)", isError: true)])
             }
         }
-        var failures: [Failure] = []
-        for validation in policy[path: ["spec", "validations"]]?.arrayValue ?? [] {
+        var outcome = Outcome()
+        for (index, validation) in (policy[path: ["spec", "validations"]]?.arrayValue ?? []).enumerated() {
             let expression = validation["expression"]?.stringValue ?? ""
             let reason = validation["reason"]?.stringValue ?? "Invalid"
             switch run(expression, bindings) {
@@ -117,14 +152,29 @@ struct ValidatingAdmissionPolicies: Sendable {
                    case .success(.string(let text)) = run(messageExpression, bindings), !text.isEmpty {
                     message = text
                 }
-                failures.append(Failure(message: message, reason: reason))
+                outcome.failures.append(Failure(message: message, reason: reason, expressionIndex: index))
             case .success(let other):
-                failures.append(Failure(message: "expression '\(expression)' resulted in error: expected bool, got \(other)", isError: true))
+                outcome.failures.append(Failure(message: "expression '\(expression)' resulted in error: expected bool, got \(other)",
+                                                isError: true, expressionIndex: index))
             case .failure(let message):
-                failures.append(Failure(message: "expression '\(expression)' resulted in error: \(message)", isError: true))
+                outcome.failures.append(Failure(message: "expression '\(expression)' resulted in error: \(message)",
+                                                isError: true, expressionIndex: index))
             }
         }
-        return failures
+        // Audit annotations: a string is recorded under `<policy>/<key>`, null records nothing.
+        for annotation in policy[path: ["spec", "auditAnnotations"]]?.arrayValue ?? [] {
+            guard let key = annotation["key"]?.stringValue, let expression = annotation["valueExpression"]?.stringValue else { continue }
+            switch run(expression, bindings) {
+            case .success(.string(let value)): outcome.auditAnnotations[key] = value
+            case .success(.null): continue
+            case .success(let other):
+                outcome.failures.append(Failure(message: "valueExpression '\(expression)' resulted in error: expected string, got \(other)",
+                                                isError: true))
+            case .failure(let message):
+                outcome.failures.append(Failure(message: "valueExpression '\(expression)' resulted in error: \(message)", isError: true))
+            }
+        }
+        return outcome
     }
 
     private enum Evaluation {

@@ -40,7 +40,9 @@ extension ResourceHandler {
     /// ValidatingAdmissionPolicies, before the validating webhooks as upstream orders them.
     func admitPolicies(_ attributes: AdmissionAttributes, request: ResourceRequest) async throws {
         guard let admissionPolicies else { return }
-        request.admission.set("policy.validating", try await admissionPolicies.validate(attributes))
+        let verdict = try await admissionPolicies.validate(attributes)
+        request.admission.set("policy.validating", verdict.warnings)
+        request.admission.setAuditAnnotations("policy.validating", verdict.auditAnnotations)
     }
 
     /// Both phases for a create on a subresource whose body is its own kind (a pod's Binding or
