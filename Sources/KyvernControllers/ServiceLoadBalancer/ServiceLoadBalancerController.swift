@@ -59,6 +59,9 @@ struct ServiceLoadBalancerController: Reconciler {
                 await recorder.warning(service, reason: "SyncLoadBalancerFailed",
                                        message: "Error syncing load balancer: \(reason)")
             }
+            // As upstream's service controller: a Service that cannot be served keeps the status it
+            // has (none, or one someone else wrote); only an assignment or a release writes.
+            return
         }
         if unchanged { return }
         if case .assigned = outcome {
