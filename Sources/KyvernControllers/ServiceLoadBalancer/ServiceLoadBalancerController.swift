@@ -50,9 +50,7 @@ struct ServiceLoadBalancerController: Reconciler {
     private func apply(_ outcome: LoadBalancerPlan.Outcome, to service: JSONValue) async throws {
         let key = ObjectKey(service)
         let desired = LoadBalancerPlan.status(for: outcome)
-        let current = service[path: ["status", "loadBalancer"]] ?? [:]
-        let unchanged = LoadBalancerPlan.currentIPs(service) == LoadBalancerPlan.currentIPs(["status": ["loadBalancer": desired]])
-            && (current["ingress"]?.arrayValue ?? []).allSatisfy { $0["ipMode"] == "VIP" }
+        let unchanged = (service[path: ["status", "loadBalancer"]] ?? [:]) == desired
         if case .pending(let reason) = outcome {
             if await told.remember(reason, for: key) {
                 logger.info("load balancer pending", metadata: ["service": "\(key)", "reason": "\(reason)"])
