@@ -8,7 +8,7 @@ import Synchronization
 /// its own buckets, so a point read here sees what the actor would answer.
 public final class PointReads: Sendable {
     /// The buckets mirrored: what token authentication and the node authorizer look up by key.
-    static let buckets: Set<String> = [
+    static let buckets: [String] = [
         StorageKeys.resourcePrefix(group: "", resource: "serviceaccounts"),
         StorageKeys.resourcePrefix(group: "", resource: "secrets"),
         StorageKeys.resourcePrefix(group: "", resource: "pods"),
@@ -18,7 +18,8 @@ public final class PointReads: Sendable {
     private let objects = Mutex<[String: CachedObject]>([:])
 
     /// Whether reads of `bucket` can be answered here.
-    static func mirrors(_ bucket: some StringProtocol) -> Bool { buckets.contains(String(bucket)) }
+    /// Compared in place: `WatchCache.apply` asks for every event, and a `String` copy per event adds up.
+    static func mirrors(_ bucket: some StringProtocol) -> Bool { buckets.contains { $0 == bucket } }
 
     func replaceAll(_ items: [String: CachedObject]) {
         objects.withLock { $0 = items }
