@@ -26,7 +26,13 @@ struct DNSServerTests {
             metrics: .disabled, logger: logger)
         let udp = try await DNSUDPListener.bind(host: "127.0.0.1", port: 0)
         let address = try #require(udp.localAddress)
-        let tcp = try await DNSTCPListener.bind(host: "127.0.0.1", port: address.port!, idleTimeout: idleTimeout)
+        let tcp: DNSTCPListener
+        do {
+            tcp = try await DNSTCPListener.bind(host: "127.0.0.1", port: address.port!, idleTimeout: idleTimeout)
+        } catch {
+            await udp.close()
+            throw error
+        }
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await udp.run(handler); return nil }
             group.addTask { try await tcp.run(handler); return nil }

@@ -92,12 +92,7 @@ struct RuncIntegrationTests {
             #expect(try await runtime.containerStatus(id: id).state == .created)
             try await runtime.removeContainer(id: id)
             #expect(try await runtime.listContainers(.init()).isEmpty)
-            // Known, intermittent, being fixed: under the parallel unit suite the container directory of a
-            // failed start is sometimes still there after removal (something else holds its overlay). The
-            // record is gone (the list above is empty) and runc's state is removed (below).
-            withKnownIssue("container directory left after a failed start, under the parallel suite", isIntermittent: true) {
-                #expect(!FileManager.default.fileExists(atPath: root + "/state/containers/" + id))
-            }
+            #expect(!FileManager.default.fileExists(atPath: root + "/state/containers/" + id))
             #expect(!FileManager.default.fileExists(atPath: root + "/state/runc/" + id))
         }
     }

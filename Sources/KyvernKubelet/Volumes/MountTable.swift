@@ -1,15 +1,12 @@
 import Foundation
 import Glibc
+import KyvernRuntime
 
 /// The node's mounts as the kernel lists them, and tmpfs mounting and unmounting.
 enum MountTable {
-    /// Mount points listed in /proc/self/mountinfo, octal escapes (`\040` for a space) decoded.
+    /// Mount points listed in /proc/self/mountinfo (read whole and consistently), octal escapes decoded.
     static func mountPoints() -> [String] {
-        guard let text = readWhole("/proc/self/mountinfo") else { return [] }
-        return text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
-            return fields.count > 4 ? unescape(String(fields[4])) : nil
-        }
+        MountInfo.mountPoints()
     }
 
     /// Whether something is mounted exactly at `path`.
@@ -43,26 +40,9 @@ enum MountTable {
         }
     }
 
-    /// A /proc file read to its end. Foundation's `String(contentsOfFile:)` trusts the size `stat`
-    /// reports, which is 0 for /proc files, and returns only the first page (about 4 KB): with more
-    /// than some 40 mounts the later ones were missing, so a pod's tmpfs volumes went unseen and its
-    /// directory could not be removed (EBUSY).
+    /// A /proc file read to its end (see ``MountInfo``).
     static func readWhole(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: buffer[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        MountInfo.readWhole(path)
     }
 
     /// The path with symlinks resolved, as mountinfo lists it.
@@ -70,23 +50,6 @@ enum MountTable {
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)
-    }
-
-    private static func unescape(_ field: String) -> String {
-        guard field.contains("\\") else { return field }
-        var bytes: [UInt8] = []
-        var utf8 = Array(field.utf8)[...]
-        while let byte = utf8.first {
-            if byte == UInt8(ascii: "\\"), utf8.count >= 4,
-               let value = UInt8(String(decoding: utf8.dropFirst().prefix(3), as: UTF8.self), radix: 8) {
-                bytes.append(value)
-                utf8 = utf8.dropFirst(4)
-            } else {
-                bytes.append(byte)
-                utf8 = utf8.dropFirst()
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

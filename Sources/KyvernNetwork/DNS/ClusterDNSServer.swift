@@ -36,10 +36,17 @@ public struct ClusterDNSServer: Service {
         await records.attach(to: informers)
         var udp: [DNSUDPListener] = []
         var tcp: [DNSTCPListener] = []
-        for host in configuration.listenAddresses {
-            udp.append(try await DNSUDPListener.bind(host: host, port: configuration.port, logger: logger))
-            tcp.append(try await DNSTCPListener.bind(host: host, port: configuration.port,
-                                                     idleTimeout: configuration.tcpIdleTimeout))
+        do {
+            for host in configuration.listenAddresses {
+                udp.append(try await DNSUDPListener.bind(host: host, port: configuration.port, logger: logger))
+                tcp.append(try await DNSTCPListener.bind(host: host, port: configuration.port,
+                                                         idleTimeout: configuration.tcpIdleTimeout))
+            }
+        } catch {
+            // The sockets already bound are closed, so that the failure is reported instead of NIO trapping.
+            for listener in udp { await listener.close() }
+            for listener in tcp { await listener.close() }
+            throw error
         }
         let listening = udp.compactMap(\.localAddress) + tcp.compactMap(\.localAddress)
         let configured = (configuration.upstreams ?? DNSUpstream.nameservers()).compactMap(DNSUpstream.parse)

@@ -27,6 +27,11 @@ package struct DNSTCPListener: Sendable {
         return DNSTCPListener(channel: channel)
     }
 
+    /// Closes a socket that will not be run (see ``DNSUDPListener/close()``).
+    package func close() async {
+        try? await channel.executeThenClose { _ in }
+    }
+
     /// Serves connections until the task is cancelled; open connections close with it.
     package func run(_ handler: DNSQueryHandler) async throws {
         try await channel.executeThenClose { connections in

@@ -28,6 +28,12 @@ package struct DNSUDPListener: Sendable {
         return DNSUDPListener(channel: channel)
     }
 
+    /// Closes a socket that will not be run (a later bind failed): an async channel dropped
+    /// without being closed is a fatal error in NIO.
+    package func close() async {
+        try? await channel.executeThenClose { _, _ in }
+    }
+
     /// Answers datagrams until the task is cancelled, then closes the socket. At most
     /// `maxInFlight` queries are worked on at once; datagrams beyond that are dropped (the client
     /// retries), so a flood cannot grow tasks and upstream sockets without bound.

@@ -23,9 +23,9 @@ enum OverlayMount {
         }
     }
 
-    /// Detaches the mount; not mounted is fine.
+    /// Detaches the mount; not mounted is fine. No look at the mount table first: the kernel's
+    /// EINVAL says "not a mount point" without the table's races.
     static func unmount(_ target: String) throws {
-        guard isMountPoint(target) else { return }
         guard umount2(target, Int32(MNT_DETACH)) == 0 || errno == EINVAL || errno == ENOENT else {
             throw SystemError("umount \(target)")
         }
@@ -33,11 +33,6 @@ enum OverlayMount {
 
     /// Whether `path` is listed in this mount namespace's mount table.
     static func isMountPoint(_ path: String) -> Bool {
-        guard let table = FileSystem.readString("/proc/self/mountinfo") else { return false }
-        for line in table.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            if fields.count > 4, fields[4] == Substring(path) { return true }
-        }
-        return false
+        MountInfo.isMountPoint(path)
     }
 }
