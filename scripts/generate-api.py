@@ -39,6 +39,7 @@ SERVED = [
     ("", "v1"),
     ("apps", "v1"),
     ("batch", "v1"),
+    ("autoscaling", "v1"),
     ("autoscaling", "v2"),
     ("coordination.k8s.io", "v1"),
     ("discovery.k8s.io", "v1"),

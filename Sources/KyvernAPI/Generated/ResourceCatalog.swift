@@ -27,7 +27,7 @@ public enum ResourceCatalog {
     // One statement per entry keeps type checking cheap as the catalog grows.
     private static func makeAll() -> [ResourceInfo] {
         var all: [ResourceInfo] = []
-        all.reserveCapacity(60)
+        all.reserveCapacity(61)
         all.append(r("", "v1", "bindings", "binding", "Binding", true, ["create"], [], [], [], "io.k8s.api.core.v1.Binding", false, false))
         all.append(r("", "v1", "componentstatuses", "componentstatus", "ComponentStatus", false, ["get", "list"], ["cs"], [], [], "io.k8s.api.core.v1.ComponentStatus", false, false))
         all.append(r("", "v1", "configmaps", "configmap", "ConfigMap", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["cm"], [], [], "io.k8s.api.core.v1.ConfigMap", false, false))
@@ -63,6 +63,7 @@ public enum ResourceCatalog {
         all.append(r("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", false, ["create"], [], [], [], "io.k8s.api.authorization.v1.SelfSubjectAccessReview", true, true))
         all.append(r("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview", false, ["create"], [], [], [], "io.k8s.api.authorization.v1.SelfSubjectRulesReview", true, true))
         all.append(r("authorization.k8s.io", "v1", "subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview", false, ["create"], [], [], [], "io.k8s.api.authorization.v1.SubjectAccessReview", true, true))
+        all.append(r("autoscaling", "v1", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["hpa"], ["all"], [s("status", "HorizontalPodAutoscaler", "autoscaling", "v1", ["get", "patch", "update"])], "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler", true, true))
         all.append(r("autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["hpa"], ["all"], [s("status", "HorizontalPodAutoscaler", "autoscaling", "v2", ["get", "patch", "update"])], "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler", true, true))
         all.append(r("batch", "v1", "cronjobs", "cronjob", "CronJob", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], ["cj"], ["all"], [s("status", "CronJob", "batch", "v1", ["get", "patch", "update"])], "io.k8s.api.batch.v1.CronJob", true, true))
         all.append(r("batch", "v1", "jobs", "job", "Job", true, ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"], [], ["all"], [s("status", "Job", "batch", "v1", ["get", "patch", "update"])], "io.k8s.api.batch.v1.Job", true, true))
@@ -99,6 +100,7 @@ public enum ResourceCatalog {
         GroupVersionInfo(group: "authentication.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "authorization.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "autoscaling", version: "v2", preferred: true),
+        GroupVersionInfo(group: "autoscaling", version: "v1", preferred: false),
         GroupVersionInfo(group: "batch", version: "v1", preferred: true),
         GroupVersionInfo(group: "certificates.k8s.io", version: "v1", preferred: true),
         GroupVersionInfo(group: "networking.k8s.io", version: "v1", preferred: true),

@@ -8,10 +8,8 @@ extension ResourceHandler {
     func handleEventsV1(_ request: inout ResourceRequest) async throws -> Reply {
         let external = request.info
         let coreInfo = EventConversion.coreInfo
-        var core = request
-        core.info = coreInfo
-        core.target.group = ""
-        core.accept = "application/json"
+        let bridge = VersionBridge(external: external, stored: coreInfo, toExternal: EventConversion.toEventsV1)
+        var core = bridge.storedRequest(request)
         if let selector = request.query["fieldSelector"] {
             core.query.set("fieldSelector", try EventConversion.coreFieldSelector(selector))
         }
@@ -45,7 +43,7 @@ extension ResourceHandler {
                 reply = try await handle(&core)
                 request.warnings += core.warnings
             }
-            return try convertOut(reply, request: request)
+            return try convertOut(reply, request: request, bridge: bridge)
         } catch let error as APIError {
             throw Self.relabel(error, as: external)
         }
@@ -84,51 +82,6 @@ extension ResourceHandler {
             try validateObject(merged, old: current, info: coreInfo)
             return merged
         }
-    }
-
-    /// The core handler's answer in the events.k8s.io shape (or as a Table of that shape).
-    private func convertOut(_ reply: Reply, request: ResourceRequest) throws -> Reply {
-        let external = request.info
-        switch reply {
-        case .watch(var watch):
-            watch.info = external
-            watch.convert = EventConversion.toEventsV1
-            return .watch(watch)
-        case .json(let status, let bytes, let contentType):
-            var value = try JSONValue.parse(bytes)
-            switch value["kind"]?.stringValue {
-            case "Status":
-                if value[path: ["details", "kind"]] != nil { value[path: ["details", "group"]] = .string(external.group) }
-                return .json(status: status, bytes: value.serialized(), contentType: contentType)
-            case "EventList":
-                let items = (value["items"]?.arrayValue ?? []).map(EventConversion.toEventsV1)
-                if request.wantsTable {
-                    let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
-                    return .bytes(TableConverter.table(for: items.map(Self.cached), info: external,
-                                                       revision: value[path: ["metadata", "resourceVersion"]]?.stringValue ?? "",
-                                                       continueToken: value[path: ["metadata", "continue"]]?.stringValue,
-                                                       include: include), status: status)
-                }
-                value["apiVersion"] = .string(external.groupVersion)
-                value["items"] = .array(items)
-                return .json(status: status, bytes: value.serialized(), contentType: contentType)
-            default:
-                let object = EventConversion.toEventsV1(value)
-                if request.wantsTable, request.method == "GET" {
-                    let include = try TableConverter.IncludeObject(query: request.query["includeObject"])
-                    return .bytes(TableConverter.table(for: [Self.cached(object)], info: external,
-                                                       revision: object[path: ["metadata", "resourceVersion"]]?.stringValue ?? "",
-                                                       include: include), status: status)
-                }
-                return .json(status: status, bytes: object.serialized(), contentType: contentType)
-            }
-        }
-    }
-
-    /// A converted object in the shape the Table printer reads (its serialization carried along).
-    private static func cached(_ object: JSONValue) -> CachedObject {
-        CachedObject(key: "", object: object, bytes: object.serialized(),
-                     modRevision: Int64(object[path: ["metadata", "resourceVersion"]]?.stringValue ?? "") ?? 0)
     }
 
     /// Errors name the resource the client asked for: `events.events.k8s.io "x" not found`.

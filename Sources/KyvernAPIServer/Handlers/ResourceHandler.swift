@@ -50,6 +50,9 @@ struct ResourceHandler: Sendable {
         if EventConversion.isEventsV1(info), target.subresource == nil {
             return try await handleEventsV1(&request)
         }
+        if AutoscalingV1Conversion.isV1(info) {
+            return try await handleAutoscalingV1(&request)
+        }
         if let sub = target.subresource {
             return try await handleSubresource(sub, &request)
         }

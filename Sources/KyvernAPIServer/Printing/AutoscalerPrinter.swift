@@ -14,15 +14,11 @@ enum AutoscalerPrinter {
     }
 
     static func targets(_ h: JSONValue) -> String {
-        var specs = h.list("spec", "metrics")
-        var statuses = h.list("status", "currentMetrics")
-        // autoscaling/v1 keeps its one CPU target in dedicated fields.
-        if specs.isEmpty, let cpu = h.at("spec", "targetCPUUtilizationPercentage")?.intValue {
-            specs = [["type": "Resource", "resource": ["name": "cpu", "target": ["averageUtilization": .int(cpu)]]]]
-            if let current = h.at("status", "currentCPUUtilizationPercentage")?.intValue {
-                statuses = [["type": "Resource", "resource": ["name": "cpu", "current": ["averageUtilization": .int(current)]]]]
-            }
-        }
+        // autoscaling/v1 keeps one CPU target in its own fields and the rest in annotations: its
+        // v2 shape lists them all, as upstream prints them.
+        let h = h.text("apiVersion") == "autoscaling/v1" ? ((try? AutoscalingV1Conversion.toV2(h)) ?? h) : h
+        let specs = h.list("spec", "metrics")
+        let statuses = h.list("status", "currentMetrics")
         if specs.isEmpty { return "<none>" }
         var list: [String] = []
         for (i, spec) in specs.enumerated() {
