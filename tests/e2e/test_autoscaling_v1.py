@@ -191,6 +191,16 @@ def test_kubectl_reads_patches_applies_and_watches_through_v1(cluster, ns):
     finally:
         resp.close()
 
+    # kubectl get -w asks for Table rows: printed from the v1 objects.
+    resp = cluster.get(v1(ns), params={"watch": "1", "fieldSelector": "metadata.name=applied"}, stream=True,
+                       timeout=10, headers={"Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"})
+    try:
+        event = json.loads(next(resp.iter_lines()))
+        assert event["object"]["kind"] == "Table"
+        assert event["object"]["rows"][0]["cells"][:3] == ["applied", "Deployment/web", "cpu: <unknown>/70%"]
+    finally:
+        resp.close()
+
     cluster.kubectl("delete", "horizontalpodautoscalers.v1.autoscaling", "applied", "-n", ns)
     assert cluster.get(v2(ns, "applied")).status_code == 404
 
