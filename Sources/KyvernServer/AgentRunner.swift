@@ -92,6 +92,9 @@ enum AgentRunner {
             images = CRIImageService(connection: connection)
             runtimeServices = [connection]
         }
+        try NodeRuntimeRecord(runtime: (choice == .auto ? .runc : choice).rawValue,
+                              endpoint: choice == .containerd ? options.containerRuntimeEndpoint : nil)
+            .write(dataDirectory: options.dataDirectory)
         logger.info("node agent runtime chosen", metadata: [
             "runtime": "\(choice.rawValue)", "reason": "\(reason)", "node": "\(options.nodeName)",
         ])

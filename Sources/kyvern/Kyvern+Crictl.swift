@@ -3,24 +3,44 @@ import Foundation
 import KyvernRuntime
 import KyvernRuntimeCRI
 import Logging
+import KyvernServer
 
-/// `kyvern crictl`: a look under the hood of a CRI runtime (containerd), shaped like crictl.
+/// `kyvern crictl`: a look under the hood of the node's runtime (built-in or CRI), shaped like crictl.
 struct Crictl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "crictl",
-        abstract: "Inspect the node's CRI runtime (containerd): pods, ps, images, inspect, logs, exec.",
+        abstract: "Inspect the node's runtime (built-in runc or containerd): pods, ps, images, inspect, logs, exec.",
         subcommands: [Pods.self, Ps.self, Images.self, Inspect.self, Logs.self, Exec.self])
 
+    /// Which runtime to look at: `-r` names a CRI socket; otherwise the one the node agent of
+    /// `--data-dir` recorded (its built-in runc runtime, or containerd's socket); otherwise containerd's
+    /// default socket.
     struct Endpoint: ParsableArguments {
-        @Option(name: [.customShort("r"), .customLong("runtime-endpoint")], help: "The CRI runtime's socket.")
-        var runtimeEndpoint: String = "unix:///run/containerd/containerd.sock"
+        @Option(name: [.customShort("r"), .customLong("runtime-endpoint")], help: "A CRI runtime's socket (default: the node's runtime).")
+        var runtimeEndpoint: String?
+        @Option(help: "The node agent's data directory, where it records its runtime (default /var/lib/kyvern as root, ~/.kyvern otherwise).")
+        var dataDir: String?
 
-        func run<Result: Sendable>(_ body: @escaping @Sendable (CRIRuntime, CRIImageService) async throws -> Result) async throws -> Result {
-            let endpoint: CRIEndpoint
-            do { endpoint = try CRIEndpoint(parsing: runtimeEndpoint) } catch { throw ValidationError("\(error)") }
+        static let defaultEndpoint = "unix:///run/containerd/containerd.sock"
+
+        func run<Result: Sendable>(_ body: @escaping @Sendable (any ContainerRuntime, any ImageService) async throws -> Result) async throws -> Result {
             var logger = Logger(label: "kyvern.crictl")
             logger.logLevel = .error
-            return try await CRICtlSession.with(endpoint: endpoint, logger: logger, body)
+            let dataDirectory = dataDir ?? ServerOptions.defaultDataDirectory()
+            var socket = runtimeEndpoint
+            if socket == nil, let record = NodeRuntimeRecord.read(dataDirectory: dataDirectory) {
+                if let endpoint = record.endpoint {
+                    socket = endpoint
+                } else {
+                    let (runtime, images) = try record.openBuiltIn(dataDirectory: dataDirectory, logger: logger)
+                    return try await body(runtime, images)
+                }
+            }
+            let endpoint: CRIEndpoint
+            do { endpoint = try CRIEndpoint(parsing: socket ?? Self.defaultEndpoint) } catch { throw ValidationError("\(error)") }
+            return try await CRICtlSession.with(endpoint: endpoint, logger: logger) { runtime, images in
+                try await body(runtime, images)
+            }
         }
     }
 
@@ -99,7 +119,7 @@ struct Crictl: AsyncParsableCommand {
     }
 
     /// The one container whose id starts with `prefix`, as crictl resolves short ids.
-    static func container(_ runtime: CRIRuntime, prefix: String) async throws -> ContainerStatus {
+    static func container(_ runtime: any ContainerRuntime, prefix: String) async throws -> ContainerStatus {
         let matches = try await runtime.listContainers(ContainerFilter()).filter { $0.id.hasPrefix(prefix) }
         guard matches.count == 1, let match = matches.first else {
             throw ValidationError(matches.isEmpty ? "no container with id \(prefix)" : "container id \(prefix) is ambiguous")

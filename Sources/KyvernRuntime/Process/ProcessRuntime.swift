@@ -132,7 +132,7 @@ public actor ProcessRuntime: ContainerRuntime {
 
     public func execSync(id: String, command: [String], timeout: Duration) async throws -> ExecResult {
         let context = try execEnvironment(id)
-        let output = try await CommandRunner.run(command, timeout: timeout, environment: context.environment,
+        let output = try await CommandRunner.run(command, timeout: timeout > .zero ? timeout : nil, environment: context.environment,
                                                  workingDirectory: context.directory)
         return ExecResult(exitCode: output.exitCode, stdout: output.stdout, stderr: output.stderr, timedOut: output.timedOut)
     }

@@ -41,7 +41,8 @@ public protocol ContainerRuntime: Sendable {
     // MARK: Streaming and stats
 
     /// Runs a command in a running container and collects its output (probes, `kubectl exec` without
-    /// streaming). A command still running at `timeout` is killed and `ExecResult.timedOut` is set.
+    /// streaming). A command still running at `timeout` is killed and `ExecResult.timedOut` is set; a zero
+    /// `timeout` means none, as in the CRI.
     func execSync(id: String, command: [String], timeout: Duration) async throws -> ExecResult
     /// Runs a command in a running container with streamed standard I/O; returns its exit code.
     func exec(id: String, command: [String], tty: Bool, io: StreamIO) async throws -> Int32

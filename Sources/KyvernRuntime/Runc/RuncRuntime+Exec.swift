@@ -10,7 +10,7 @@ extension RuncRuntime {
         try requireRunning(id)
         let pidFile = store.containerDirectory(id) + "/exec-\(ContainerStateStore.newID().prefix(12)).pid"
         defer { unlink(pidFile) }
-        let output = try await CommandRunner.run(runc(["exec", "--pid-file", pidFile, id] + command), timeout: timeout) {
+        let output = try await CommandRunner.run(runc(["exec", "--pid-file", pidFile, id] + command), timeout: timeout > .zero ? timeout : nil) {
             // runc does not pass SIGKILL on: kill the command itself.
             guard let text = FileSystem.readString(pidFile), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 return false
