@@ -2,8 +2,9 @@ import KyvernAPI
 
 /// What the generic handler does differently for custom resources: their printer columns, their
 /// version's deprecation warning, refusing creates while the definition is being deleted and
-/// strategic-merge patches (custom kinds carry no patch strategy), and showing stored objects as
-/// the requested version (`None` conversion rewrites `apiVersion` only).
+/// strategic-merge patches (custom kinds carry no patch strategy), storing objects at the
+/// definition's storage version and showing them as the requested version (`None` conversion
+/// rewrites `apiVersion` only; `Webhook` asks the definition's webhook).
 extension ResourceHandler {
     /// The custom resource version behind `info`, nil for built-in resources.
     func customVersion(_ info: ResourceInfo) -> CustomResourceVersion? {
@@ -41,6 +42,29 @@ extension ResourceHandler {
         guard let version = customVersion(info) else { return nil }
         return CustomResourceConverter(desiredAPIVersion: info.groupVersion, webhook: version.conversionWebhook,
                                        kind: info.kind, post: conversionWebhookPost)
+    }
+
+    /// The converter of written objects to the definition's storage version, nil for built-in
+    /// resources. Upstream encodes every write at the storage version, so a definition can move
+    /// its storage version and later drop the old one once its objects were rewritten.
+    func storageConverter(_ info: ResourceInfo) -> CustomResourceConverter? {
+        guard let version = customVersion(info), !version.storageVersion.isEmpty else { return nil }
+        return CustomResourceConverter(desiredAPIVersion: "\(info.group)/\(version.storageVersion)",
+                                       webhook: version.conversionWebhook, kind: info.kind, post: conversionWebhookPost)
+    }
+
+    /// `object` at the storage version (unchanged for built-in resources).
+    func forStorage(_ object: JSONValue, _ converter: CustomResourceConverter?) async throws -> JSONValue {
+        guard let converter, converter.needsConversion([object]) else { return object }
+        return try await converter.convert([object])[0]
+    }
+
+    /// What a delete left or removed, as the requested version shows it.
+    func converted(_ outcome: DeleteOutcome, _ converter: CustomResourceConverter?) async throws -> DeleteOutcome {
+        switch outcome {
+        case .deleted(let object): return .deleted(try await converted(object, converter))
+        case .remains(let object): return .remains(try await converted(object, converter))
+        }
     }
 
     /// `object` as the requested version shows it.

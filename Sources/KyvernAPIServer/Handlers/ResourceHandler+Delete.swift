@@ -23,7 +23,7 @@ extension ResourceHandler {
         }
         try await admitNodeRestriction(request, .delete, name: name, object: nil)
         let outcome = try await deleteObject(info, key: key(request, name: name), name: name, options: options)
-        return reply(for: outcome, info: info, options: options)
+        return reply(for: try await converted(outcome, converter(info)), info: info, options: options)
     }
 
     /// Upstream answers with the object while it stays (202 when legacy `orphanDependents=false`
