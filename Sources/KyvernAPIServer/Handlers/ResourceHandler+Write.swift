@@ -117,6 +117,7 @@ extension ResourceHandler {
         if strategy.hasStatusSubresource {
             object["status"] = strategy.initialStatus(for: object)
         }
+        if CustomResourceDefinitionStoredVersions.applies(to: info) { CustomResourceDefinitionStoredVersions.record(&object) }
         return object
     }
 
@@ -220,6 +221,7 @@ extension ResourceHandler {
                 result["status"] = current["status"]
             }
             if Self.isService(info) { ServiceSpecRules.prepareForUpdate(&result, old: current) }
+            if CustomResourceDefinitionStoredVersions.applies(to: info) { CustomResourceDefinitionStoredVersions.record(&result) }
             if DaemonSetTemplateGeneration.applies(to: info) { DaemonSetTemplateGeneration.prepareForUpdate(&result, old: current) }
             if info.hasSpec, result["spec"] != current["spec"] {
                 let generation = current[path: ["metadata", "generation"]]?.intValue ?? 0
