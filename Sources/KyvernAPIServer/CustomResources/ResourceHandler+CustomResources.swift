@@ -77,8 +77,28 @@ extension ResourceHandler {
         guard let converter, converter.needsConversion(objects.map(\.object)) else { return objects }
         let results = try await converter.convert(objects.map(\.object))
         return zip(objects, results).map { object, result in
-            result == object.object ? object
-                : CachedObject(key: object.key, object: result, bytes: result.serialized(), modRevision: object.modRevision)
+            // Only objects stored at another version are converted, and each comes back at the desired one.
+            guard object.object["apiVersion"] != result["apiVersion"] else { return object }
+            // `None` changes only apiVersion, which stored bytes carry first: splice it rather than
+            // serializing every listed object again.
+            let bytes = converter.webhook == nil
+                ? Self.replacingAPIVersion(object.bytes, with: converter.desiredAPIVersion) ?? result.serialized()
+                : result.serialized()
+            return CachedObject(key: object.key, object: result, bytes: bytes, modRevision: object.modRevision)
         }
+    }
+
+    /// `bytes` (an object serialized with `apiVersion` first, as the store holds it) with another
+    /// `apiVersion`; nil when they do not start that way.
+    static func replacingAPIVersion(_ bytes: [UInt8], with apiVersion: String) -> [UInt8]? {
+        let prefix = Array(#"{"apiVersion":""#.utf8)
+        guard bytes.starts(with: prefix) else { return nil }
+        var end = prefix.count
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+            if bytes[end] == UInt8(ascii: "\\") { return nil }
+            end += 1
+        }
+        guard end < bytes.count else { return nil }
+        return prefix + Array(apiVersion.utf8) + bytes[end...]
     }
 }
