@@ -747,3 +747,5 @@ def test_objects_are_stored_at_the_storage_version(cluster, ns, suffix, define):
         ("a", f"{group}/v2"), (made_b[-1], f"{group}/v2")]
     deleted = cluster.ok_json(cluster.delete(base.format("v2") + f"/{made_b[-1]}"), 200)
     assert deleted["kind"] != "CronTab" or deleted["apiVersion"] == f"{group}/v2", deleted
+    gone = cluster.ok_json(cluster.delete(base.format("v1")), 200)
+    assert [(i["metadata"]["name"], i["apiVersion"]) for i in gone["items"]] == [("a", f"{group}/v1")]

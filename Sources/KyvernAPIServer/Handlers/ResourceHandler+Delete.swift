@@ -199,6 +199,8 @@ extension ResourceHandler {
         let prefix = StorageKeys.prefix(info, namespace: request.namespace)
         let snapshot = await cache.list(bucket: bucket, keyPrefix: prefix)
         let listed = snapshot.items.filter { filter.matches($0.object) }
+        // The answer shows the objects at the requested version (converted before anything is deleted).
+        let shown = try await converted(listed, converter(info))
         let hooked = await admissionWebhooks?.isConfigured ?? false
         for object in listed {
             let name = object.object[path: ["metadata", "name"]]?.stringValue ?? ""
@@ -209,6 +211,6 @@ extension ResourceHandler {
                 continue
             }
         }
-        return .bytes(Self.listBytes(info: info, items: listed.map(\.bytes), revision: snapshot.revision, continueValue: nil))
+        return .bytes(Self.listBytes(info: info, items: shown.map(\.bytes), revision: snapshot.revision, continueValue: nil))
     }
 }
