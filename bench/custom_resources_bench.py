@@ -3,7 +3,8 @@
 with a 30-field schema and three CEL rules, for the same resource without its rules, and for
 ConfigMaps carrying the same 30 values, in one run against one server (issue: within 25%). The
 difference between the create latencies with and without rules estimates the CEL evaluation time per
-object.
+object. A fourth resource, written and read at v1 but stored at v2, shows what converting to and
+from the storage version costs.
 
 Starts its own `kyvern server` (release build by default) in a temporary directory on 127.0.0.1,
 reusing bench/api_bench.py's server, client and statistics. Phases are bounded in time and requests.
@@ -48,13 +49,15 @@ def schema(with_rules: bool) -> dict:
     return {"type": "object", "properties": {"spec": spec}}
 
 
-def crd(plural: str, kind: str, with_rules: bool) -> dict:
+def crd(plural: str, kind: str, with_rules: bool, storage: str = "v1") -> dict:
+    """Served at v1; with `storage="v2"` also at v2, which stores every v1 write (None conversion)."""
+    versions = [{"name": v, "served": True, "storage": v == storage, "schema": {"openAPIV3Schema": schema(with_rules)}}
+                for v in sorted({"v1", storage})]
     return {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
             "metadata": {"name": f"{plural}.{GROUP}"},
             "spec": {"group": GROUP, "scope": "Namespaced",
                      "names": {"plural": plural, "singular": kind.lower(), "kind": kind},
-                     "versions": [{"name": "v1", "served": True, "storage": True,
-                                   "schema": {"openAPIV3Schema": schema(with_rules)}}]}}
+                     "versions": versions}}
 
 
 def values(seed: int) -> dict:
@@ -76,7 +79,7 @@ def base(resource: str, namespace: str) -> str:
     return f"/apis/{GROUP}/v1/namespaces/{namespace}/{resource}"
 
 
-KINDS = {"configmaps": None, "ruleds": "Ruled", "plains": "Plain"}
+KINDS = {"configmaps": None, "ruleds": "Ruled", "plains": "Plain", "storeds": "Stored"}
 
 
 def _worker(creds: Creds, resource: str, op: str, namespace: str, wid: int, t_end: float, quota: int, out, errs):
@@ -157,17 +160,19 @@ def main() -> int:
         srv.start()
         creds = srv.credentials()
         c = Client(creds)
-        for plural, kind, rules in (("ruleds", "Ruled", True), ("plains", "Plain", False)):
+        # `storeds` is `ruleds` written and read at v1 but stored at v2: the cost of the storage version.
+        for plural, kind, rules, storage in (("ruleds", "Ruled", True, "v1"), ("plains", "Plain", False, "v1"),
+                                             ("storeds", "Stored", True, "v2")):
             status, data = c.call("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
-                                  json.dumps(crd(plural, kind, rules)).encode())
+                                  json.dumps(crd(plural, kind, rules, storage)).encode())
             assert status == 201, data[:3000]
+        resources = ("configmaps", "ruleds", "plains", "storeds")
         deadline = time.time() + 10
         while time.time() < deadline:
-            if all(c.call("GET", f"/apis/{GROUP}/v1/{p}")[0] == 200 for p in ("ruleds", "plains")):
+            if all(c.call("GET", f"/apis/{GROUP}/v1/{p}")[0] == 200 for p in resources[1:]):
                 break
             time.sleep(0.05)
         c.close()
-        resources = ("configmaps", "ruleds", "plains")
         for r in resources:
             make_namespace(creds, f"list-{r}")
             for clients in (1, 8):
@@ -203,6 +208,11 @@ def main() -> int:
         for t in targets:
             print(f"{t['name']}: {t['measured']}x (goal <= {t['goal']}x) {'met' if t['met'] else 'NOT met'}")
         print(f"CEL evaluation per object (create p50 with rules - without, 1 client): {cel:.3f} ms")
+        for verb in ("create", "list"):
+            plain, stored = find("ruleds", verb, 8), find("storeds", verb, 8)
+            ratio = plain["throughput_per_s"] / stored["throughput_per_s"] if stored["throughput_per_s"] else float("inf")
+            rep[f"storage_version_{verb}_ratio"] = round(ratio, 3)
+            print(f"{verb} throughput, stored at the requested version / converted to another (8 clients): {ratio:.3f}x")
     finally:
         srv.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -7,8 +7,11 @@ import KyvernAPI
 /// with the query parameters clients look for. `kubectl explain` reads the schema from here, and
 /// kubectl sends `fieldValidation` to the server only for paths whose operations list it.
 enum CustomResourceOpenAPI {
-    /// The built-in documents plus one document per custom group version.
-    static func documents(base: OpenAPIDocuments, meta: [String: JSONValue], versions: [CustomResourceVersion]) -> OpenAPIDocuments {
+    /// The built-in documents plus one document per custom group version; `v2` is the v2 document
+    /// in JSON and protobuf with the custom resources merged in (``CustomResourceOpenAPIV2``), nil
+    /// for the built-in one.
+    static func documents(base: OpenAPIDocuments, meta: [String: JSONValue], versions: [CustomResourceVersion],
+                          v2: (json: [UInt8], protobuf: [UInt8])? = nil) -> OpenAPIDocuments {
         var documents = base.v3Documents
         var hashes = base.v3Hashes
         var byGroupVersion: [String: [CustomResourceVersion]] = [:]
@@ -22,7 +25,7 @@ enum CustomResourceOpenAPI {
         for (path, hash) in hashes {
             index[path] = ["serverRelativeURL": .string("/openapi/v3/\(path)?hash=\(hash)")]
         }
-        return OpenAPIDocuments(v2: base.v2, v2Protobuf: base.v2Protobuf,
+        return OpenAPIDocuments(v2: v2?.json ?? base.v2, v2Protobuf: v2?.protobuf ?? base.v2Protobuf,
                                 v3Index: JSONValue.object(["paths": .object(index)]).serialized(),
                                 v3Documents: documents, v3Hashes: hashes)
     }

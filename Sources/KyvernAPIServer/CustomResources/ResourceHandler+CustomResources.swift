@@ -2,8 +2,9 @@ import KyvernAPI
 
 /// What the generic handler does differently for custom resources: their printer columns, their
 /// version's deprecation warning, refusing creates while the definition is being deleted and
-/// strategic-merge patches (custom kinds carry no patch strategy), and showing stored objects as
-/// the requested version (`None` conversion rewrites `apiVersion` only).
+/// strategic-merge patches (custom kinds carry no patch strategy), storing objects at the
+/// definition's storage version and showing them as the requested version (`None` conversion
+/// rewrites `apiVersion` only; `Webhook` asks the definition's webhook).
 extension ResourceHandler {
     /// The custom resource version behind `info`, nil for built-in resources.
     func customVersion(_ info: ResourceInfo) -> CustomResourceVersion? {
@@ -43,6 +44,29 @@ extension ResourceHandler {
                                        kind: info.kind, post: conversionWebhookPost)
     }
 
+    /// The converter of written objects to the definition's storage version, nil for built-in
+    /// resources. Upstream encodes every write at the storage version, so a definition can move
+    /// its storage version and later drop the old one once its objects were rewritten.
+    func storageConverter(_ info: ResourceInfo) -> CustomResourceConverter? {
+        guard let version = customVersion(info), !version.storageVersion.isEmpty else { return nil }
+        return CustomResourceConverter(desiredAPIVersion: "\(info.group)/\(version.storageVersion)",
+                                       webhook: version.conversionWebhook, kind: info.kind, post: conversionWebhookPost)
+    }
+
+    /// `object` at the storage version (unchanged for built-in resources).
+    func forStorage(_ object: JSONValue, _ converter: CustomResourceConverter?) async throws -> JSONValue {
+        guard let converter, converter.needsConversion([object]) else { return object }
+        return try await converter.convert([object])[0]
+    }
+
+    /// What a delete left or removed, as the requested version shows it.
+    func converted(_ outcome: DeleteOutcome, _ converter: CustomResourceConverter?) async throws -> DeleteOutcome {
+        switch outcome {
+        case .deleted(let object): return .deleted(try await converted(object, converter))
+        case .remains(let object): return .remains(try await converted(object, converter))
+        }
+    }
+
     /// `object` as the requested version shows it.
     func converted(_ object: CachedObject, _ converter: CustomResourceConverter?) async throws -> CachedObject {
         try await converted([object], converter)[0]
@@ -53,8 +77,28 @@ extension ResourceHandler {
         guard let converter, converter.needsConversion(objects.map(\.object)) else { return objects }
         let results = try await converter.convert(objects.map(\.object))
         return zip(objects, results).map { object, result in
-            result == object.object ? object
-                : CachedObject(key: object.key, object: result, bytes: result.serialized(), modRevision: object.modRevision)
+            // Only objects stored at another version are converted, and each comes back at the desired one.
+            guard object.object["apiVersion"] != result["apiVersion"] else { return object }
+            // `None` changes only apiVersion, which stored bytes carry first: splice it rather than
+            // serializing every listed object again.
+            let bytes = converter.webhook == nil
+                ? Self.replacingAPIVersion(object.bytes, with: converter.desiredAPIVersion) ?? result.serialized()
+                : result.serialized()
+            return CachedObject(key: object.key, object: result, bytes: bytes, modRevision: object.modRevision)
         }
+    }
+
+    /// `bytes` (an object serialized with `apiVersion` first, as the store holds it) with another
+    /// `apiVersion`; nil when they do not start that way.
+    static func replacingAPIVersion(_ bytes: [UInt8], with apiVersion: String) -> [UInt8]? {
+        let prefix = Array(#"{"apiVersion":""#.utf8)
+        guard bytes.starts(with: prefix) else { return nil }
+        var end = prefix.count
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\"") {
+            if bytes[end] == UInt8(ascii: "\\") { return nil }
+            end += 1
+        }
+        guard end < bytes.count else { return nil }
+        return prefix + Array(apiVersion.utf8) + bytes[end...]
     }
 }

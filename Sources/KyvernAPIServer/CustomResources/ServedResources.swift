@@ -22,6 +22,8 @@ final class ServedResources: Sendable {
     private let metaSchemas: [String: JSONValue]
     private let serverAddress: String
     private let state: Mutex<Snapshot>
+    /// The built-in `/openapi/v2` document, parsed the first time a custom resource is served.
+    private let parsedV2: Mutex<JSONValue?> = Mutex(nil)
 
     init(openAPI: OpenAPIDocuments, serverAddress: String) {
         builtIn = StreamingCatalog.extend(ResourceCatalog.all)
@@ -77,11 +79,27 @@ final class ServedResources: Sendable {
         }
         let allGroupVersions = builtInGroupVersions + groupVersions
         let discovery = DiscoveryDocuments(catalog: catalog, groupVersions: allGroupVersions, serverAddress: serverAddress)
-        let openAPI = CustomResourceOpenAPI.documents(base: baseOpenAPI, meta: metaSchemas, versions: servedVersions)
+        let openAPI = CustomResourceOpenAPI.documents(base: baseOpenAPI, meta: metaSchemas, versions: servedVersions,
+                                                      v2: v2Document(servedVersions))
         let rootPaths = Self.rootPaths(allGroupVersions)
         state.withLock {
             $0 = Snapshot(custom: custom, discovery: discovery, openAPI: openAPI, rootPaths: rootPaths)
         }
+    }
+
+    /// `/openapi/v2` (JSON and protobuf) with `versions` merged in; nil (the built-in bytes) when
+    /// none is served. The protobuf form appends the custom part to the built-in bytes.
+    private func v2Document(_ versions: [CustomResourceVersion]) -> (json: [UInt8], protobuf: [UInt8])? {
+        guard !versions.isEmpty else { return nil }
+        let base = parsedV2.withLock { (parsed: inout JSONValue?) -> JSONValue in
+            if let parsed { return parsed }
+            let value = (try? JSONValue.parse(baseOpenAPI.v2)) ?? [:]
+            parsed = value
+            return value
+        }
+        let custom = CustomResourceOpenAPIV2.parts(versions)
+        return (CustomResourceOpenAPIV2.document(base: base, custom: custom).serialized(),
+                baseOpenAPI.v2Protobuf + OpenAPIV2Protobuf.fragment(paths: custom.paths, definitions: custom.definitions))
     }
 
     /// Custom groups in name order, each one's versions by Kubernetes version priority; the group's

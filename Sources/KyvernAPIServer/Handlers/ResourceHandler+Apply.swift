@@ -72,7 +72,8 @@ extension ResourceHandler {
         try await admitValidatingWebhooks(prepared, old: nil, request: request, operation: .create)
         try await admitQuota(prepared, info: info, namespace: request.namespace ?? "")
         if request.dryRun { return .object(prepared, status: 201) }
-        let stored = try await storage.create(info, key: key(request, name: name), object: prepared)
-        return .bytes(stored.bytes, status: 201)
+        let toStore = try await forStorage(prepared, storageConverter(info))
+        let stored = try await storage.create(info, key: key(request, name: name), object: toStore)
+        return .bytes(try await converted(stored, converter(info)).bytes, status: 201)
     }
 }

@@ -23,7 +23,7 @@ extension ResourceHandler {
         }
         try await admitNodeRestriction(request, .delete, name: name, object: nil)
         let outcome = try await deleteObject(info, key: key(request, name: name), name: name, options: options)
-        return reply(for: outcome, info: info, options: options)
+        return reply(for: try await converted(outcome, converter(info)), info: info, options: options)
     }
 
     /// Upstream answers with the object while it stays (202 when legacy `orphanDependents=false`
@@ -199,6 +199,8 @@ extension ResourceHandler {
         let prefix = StorageKeys.prefix(info, namespace: request.namespace)
         let snapshot = await cache.list(bucket: bucket, keyPrefix: prefix)
         let listed = snapshot.items.filter { filter.matches($0.object) }
+        // The answer shows the objects at the requested version (converted before anything is deleted).
+        let shown = try await converted(listed, converter(info))
         let hooked = await admissionWebhooks?.isConfigured ?? false
         for object in listed {
             let name = object.object[path: ["metadata", "name"]]?.stringValue ?? ""
@@ -209,6 +211,6 @@ extension ResourceHandler {
                 continue
             }
         }
-        return .bytes(Self.listBytes(info: info, items: listed.map(\.bytes), revision: snapshot.revision, continueValue: nil))
+        return .bytes(Self.listBytes(info: info, items: shown.map(\.bytes), revision: snapshot.revision, continueValue: nil))
     }
 }

@@ -38,10 +38,11 @@ extension ResourceHandler {
         try await admitQuota(prepared, info: info, namespace: request.namespace ?? "")
         let allocation = try await allocateServiceValues(&prepared, old: nil, info: info, dryRun: request.dryRun)
         if request.dryRun { return .object(prepared, status: 201) }
+        let toStore = try await forStorage(prepared, storageConverter(info))
         let stored = try await finishing(allocation) {
-            try await storage.create(info, key: key(request, name: name), object: prepared)
+            try await storage.create(info, key: key(request, name: name), object: toStore)
         }
-        return .bytes(stored.bytes, status: 201)
+        return .bytes(try await converted(stored, converter(info)).bytes, status: 201)
     }
 
     /// The namespace in the body must agree with the one in the path, and is filled in from it.
@@ -116,6 +117,7 @@ extension ResourceHandler {
         if strategy.hasStatusSubresource {
             object["status"] = strategy.initialStatus(for: object)
         }
+        if CustomResourceDefinitionStoredVersions.applies(to: info) { CustomResourceDefinitionStoredVersions.record(&object) }
         return object
     }
 
@@ -165,12 +167,17 @@ extension ResourceHandler {
             return records ? self.recordUpdate(request, old: current, new: updated) : updated
         }
         let allocations = UpdateAllocations(handler: self, info: info, dryRun: request.dryRun)
-        let transform = allocations.wrap(recording)
+        let allocating = allocations.wrap(recording)
         if request.dryRun {
             guard let current = try await storage.read(key: key) else {
                 throw APIError.notFound(group: info.group, resource: info.resource, name: name)
             }
-            return .object(try await transform(current.object))
+            return .object(try await allocating(current.object))
+        }
+        // Custom objects are stored at their definition's storage version, whatever version wrote them.
+        let storing = storageConverter(info)
+        let transform: (JSONValue) async throws -> JSONValue = { current in
+            try await self.forStorage(try await allocating(current), storing)
         }
         // An object being deleted goes once its last finalizer is removed, in the same store operation.
         let (result, _) = try await allocations.finish {
@@ -180,7 +187,7 @@ extension ResourceHandler {
         if Self.isFinalized(result.object, info: info) {
             await releaseAllocations(of: result.object, info: info)
         }
-        return .bytes(result.bytes)
+        return .bytes(try await converted(result, converter).bytes)
     }
 
     /// The object to store for an update: the client's object, with what the client may not change
@@ -214,6 +221,7 @@ extension ResourceHandler {
                 result["status"] = current["status"]
             }
             if Self.isService(info) { ServiceSpecRules.prepareForUpdate(&result, old: current) }
+            if CustomResourceDefinitionStoredVersions.applies(to: info) { CustomResourceDefinitionStoredVersions.record(&result) }
             if DaemonSetTemplateGeneration.applies(to: info) { DaemonSetTemplateGeneration.prepareForUpdate(&result, old: current) }
             if info.hasSpec, result["spec"] != current["spec"] {
                 let generation = current[path: ["metadata", "generation"]]?.intValue ?? 0

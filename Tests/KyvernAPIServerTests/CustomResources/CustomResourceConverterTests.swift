@@ -9,6 +9,17 @@ struct CustomResourceConverterTests {
         ["apiVersion": "stable.example.com/v1", "kind": "CronTab", "metadata": ["name": "b"], "spec": ["schedule": "y"]],
     ]
 
+    @Test func storedBytesGetTheRequestedAPIVersionSplicedIn() throws {
+        let object: JSONValue = ["apiVersion": "stable.example.com/v2", "kind": "CronTab", "metadata": ["name": "a"],
+                                 "spec": ["note": "\"quoted\" v2"]]
+        let spliced = try #require(ResourceHandler.replacingAPIVersion(object.serialized(), with: "stable.example.com/v1"))
+        var expected = object
+        expected["apiVersion"] = "stable.example.com/v1"
+        #expect(spliced == expected.serialized())
+        #expect(ResourceHandler.replacingAPIVersion(Array(#"{"kind":"CronTab"}"#.utf8), with: "x/v1") == nil)
+        #expect(ResourceHandler.replacingAPIVersion(Array(#"{"apiVersion":"a\"b"}"#.utf8), with: "x/v1") == nil)
+    }
+
     @Test func withoutAWebhookOnlyTheAPIVersionChanges() async throws {
         let converter = CustomResourceConverter(desiredAPIVersion: "stable.example.com/v1", webhook: nil, kind: "CronTab", post: nil)
         #expect(converter.needsConversion(stored))
