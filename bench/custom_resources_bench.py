@@ -7,7 +7,9 @@ object. A fourth resource, written and read at v1 but stored at v2, shows what c
 from the storage version costs.
 
 Starts its own `kyvern server` (release build by default) in a temporary directory on 127.0.0.1,
-reusing bench/api_bench.py's server, client and statistics. Phases are bounded in time and requests.
+reusing bench/api_bench.py's server, client and statistics. Phases are bounded in time and requests,
+and split into short interleaved rounds (rotating order, samples pooled) so that load from elsewhere
+on the machine falls on every resource alike.
 
     python3 bench/custom_resources_bench.py                      # .build/release/kyvern (~1 min)
     python3 bench/custom_resources_bench.py --bin .build/debug/kyvern --seconds 2
@@ -82,7 +84,8 @@ def base(resource: str, namespace: str) -> str:
 KINDS = {"configmaps": None, "ruleds": "Ruled", "plains": "Plain", "storeds": "Stored"}
 
 
-def _worker(creds: Creds, resource: str, op: str, namespace: str, wid: int, t_end: float, quota: int, out, errs):
+def _worker(creds: Creds, resource: str, op: str, namespace: str, wid: int, t_end: float, quota: int, out, errs,
+            tag: str = ""):
     c = Client(creds)
     path = base(resource, namespace)
     lat = []
@@ -90,7 +93,7 @@ def _worker(creds: Creds, resource: str, op: str, namespace: str, wid: int, t_en
     try:
         while i < quota and time.perf_counter() < t_end:
             if op == "create":
-                method, data, ok = "POST", body(KINDS[resource], f"o-{wid}-{i}", i), 201
+                method, data, ok = "POST", body(KINDS[resource], f"o{tag}-{wid}-{i}", i), 201
             else:
                 method, data, ok = "GET", None, 200
             t0 = time.perf_counter()
@@ -106,13 +109,13 @@ def _worker(creds: Creds, resource: str, op: str, namespace: str, wid: int, t_en
     out.extend(lat)
 
 
-def _proc(creds, resource, op, namespace, wids, clients, seconds, max_ops, t_start, q):
+def _proc(creds, resource, op, namespace, wids, clients, seconds, max_ops, t_start, q, tag=""):
     time.sleep(max(0.0, t_start - time.time()))
     t_end = time.perf_counter() + seconds
     lat: list = []
     errs: list = []
     ths = [threading.Thread(target=_worker, args=(creds, resource, op, namespace, w, t_end,
-                                                  max(1, max_ops // clients), lat, errs)) for w in wids]
+                                                  max(1, max_ops // clients), lat, errs, tag)) for w in wids]
     t0 = time.perf_counter()
     for t in ths:
         t.start()
@@ -121,28 +124,58 @@ def _proc(creds, resource, op, namespace, wids, clients, seconds, max_ops, t_sta
     q.put((lat, errs, time.perf_counter() - t0))
 
 
-def phase(creds: Creds, resource: str, op: str, namespace: str, clients: int, seconds: float, max_ops: int) -> dict:
+def phase_samples(creds: Creds, resource: str, op: str, namespace: str, clients: int, seconds: float, max_ops: int,
+                  tag: str = "") -> tuple[list, float, list]:
+    """One timed phase: its latencies, its elapsed time and its errors."""
     procs = min(clients, 4)
     ctx = mp.get_context("fork")
     q = ctx.Queue()
     t_start = time.time() + 0.3
     ps = [ctx.Process(target=_proc, args=(creds, resource, op, namespace, list(range(p, clients, procs)), clients,
-                                          seconds, max_ops, t_start, q)) for p in range(procs)]
+                                          seconds, max_ops, t_start, q, tag)) for p in range(procs)]
     for p in ps:
         p.start()
     results = [q.get(timeout=seconds + 300) for _ in ps]
     for p in ps:
         p.join(timeout=30)
-    r = summarize(f"{op} {resource}", clients, [x for r in results for x in r[0]], max(r[2] for r in results),
-                  [e for r in results for e in r[1]])
+    return [x for r in results for x in r[0]], max(r[2] for r in results), [e for r in results for e in r[1]]
+
+
+def phase(creds: Creds, resource: str, op: str, namespace: str, clients: int, seconds: float, max_ops: int) -> dict:
+    lat, elapsed, errs = phase_samples(creds, resource, op, namespace, clients, seconds, max_ops)
+    r = summarize(f"{op} {resource}", clients, lat, elapsed, errs)
     r["resource"], r["verb"] = resource, op
     return r
+
+
+def interleaved(creds: Creds, resources: tuple, clients: int, seconds: float, max_ops: int, rounds: int) -> list[dict]:
+    """Every resource's create and list, in `rounds` short rounds whose order rotates, samples pooled:
+    a burst of load from elsewhere on the machine then falls on every resource alike, not on one."""
+    pooled = {(r, op): ([], 0.0, []) for r in resources for op in ("create", "list")}
+    for index in range(rounds):
+        order = resources[index % len(resources):] + resources[:index % len(resources)]
+        for r in order:
+            for op, ns in (("create", f"create-{r}-{clients}"), ("list", f"list-{r}")):
+                quota = (max_ops if op == "create" else max_ops // 10) // rounds
+                lat, elapsed, errs = phase_samples(creds, r, op, ns, clients, seconds / rounds, max(quota, 1),
+                                                   tag=f"-r{index}")
+                samples, total, errors = pooled[(r, op)]
+                pooled[(r, op)] = (samples + lat, total + elapsed, errors + errs)
+    out = []
+    for r in resources:
+        for op in ("create", "list"):
+            lat, elapsed, errs = pooled[(r, op)]
+            res = summarize(f"{op} {r}", clients, lat, elapsed, errs)
+            res["resource"], res["verb"] = r, op
+            out.append(res)
+    return out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default=os.environ.get("KYVERN_BIN", str(ROOT / ".build" / "release" / "kyvern")))
-    ap.add_argument("--seconds", type=float, default=4.0)
+    ap.add_argument("--seconds", type=float, default=6.0, help="seconds per resource, operation and client count")
+    ap.add_argument("--rounds", type=int, default=6, help="interleaved rounds the seconds are split into")
     ap.add_argument("--max-ops", type=int, default=10000)
     ap.add_argument("--list-size", type=int, default=500)
     ap.add_argument("--no-report", action="store_true")
@@ -183,12 +216,11 @@ def main() -> int:
         ops = []
         print(f"{'operation':<20} {'clients':>7} {'requests':>9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}")
         for clients in (1, 8):
-            for r in resources:
-                for op, ns in (("create", f"create-{r}-{clients}"), ("list", f"list-{r}")):
-                    res = phase(creds, r, op, ns, clients, args.seconds, args.max_ops if op == "create" else args.max_ops // 10)
-                    ops.append(res)
-                    print(f"{res['op']:<20} {clients:>7} {res['requests']:>9} {res['throughput_per_s']:>9} "
-                          f"{res['p50_ms']:>8} {res['p99_ms']:>8} {res['errors']:>6}", flush=True)
+            print(f"... {clients} client(s): {args.rounds} interleaved rounds", flush=True)
+            for res in interleaved(creds, resources, clients, args.seconds, args.max_ops, args.rounds):
+                ops.append(res)
+                print(f"{res['op']:<20} {clients:>7} {res['requests']:>9} {res['throughput_per_s']:>9} "
+                      f"{res['p50_ms']:>8} {res['p99_ms']:>8} {res['errors']:>6}", flush=True)
         rep["ops"] = ops
 
         def find(resource, verb, clients):
