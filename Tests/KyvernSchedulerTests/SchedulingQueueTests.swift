@@ -252,6 +252,38 @@ final class ManualClock: Sendable {
         #expect(await queue.location(of: popped.key) == .backoff)
     }
 
+    /// Upstream's SchedulerPopFromBackoffQ: with nothing active, an unschedulable pod waiting in
+    /// backoff is tried at once (a waiting scheduler is woken for it); a pod whose attempt failed
+    /// with an error waits out its backoff.
+    @Test func anIdleQueuePopsAnUnschedulablePodFromBackoffButNotAnErroredOne() async throws {
+        let queue = makeQueue()
+        await queue.add(pod("a"))
+        let a = try #require(await queue.pop())
+        await queue.clusterChanged([.nodeAdded])
+        await queue.requeue(a.key, rejectedBy: ["NodeResourcesFit"])
+        #expect(await queue.location(of: a.key) == .backoff)
+        let again = try #require(await queue.pop())
+        #expect(again.key == a.key && again.attempts == 2)
+
+        // A scheduler already waiting is woken when the pod enters backoff.
+        async let waiting = queue.pop()
+        await queue.clusterChanged([.nodeAdded])
+        await queue.requeue(again.key, rejectedBy: ["NodeResourcesFit"])
+        #expect(await waiting?.key == a.key)
+
+        await queue.requeue(a.key, rejectedBy: [], error: true)
+        #expect(await queue.location(of: a.key) == .backoff)
+        let none = await withTaskGroup(of: QueuedPod?.self) { group in
+            group.addTask { await queue.pop() }
+            group.addTask { try? await Task.sleep(for: .milliseconds(200)); await queue.close(); return nil }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        #expect(none == nil)
+        #expect(await queue.location(of: a.key) == .backoff)
+    }
+
     @Test func backoffGrowsWithAttempts() async throws {
         let queue = makeQueue()
         await queue.add(pod("a"))

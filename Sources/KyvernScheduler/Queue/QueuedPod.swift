@@ -19,6 +19,9 @@ public struct QueuedPod: Sendable {
     public var unschedulablePlugins: Set<String> = []
     /// The queue's event sequence number when the pod was popped, to find events it missed.
     var poppedAtEvent: Int = 0
+    /// Whether its last attempt failed with an error (not "fits nowhere"): such a pod waits out its
+    /// whole backoff, even when nothing else is queued.
+    var failedWithError = false
 
     public init(pod: JSONValue, timestamp: Double) {
         self.pod = pod

@@ -3,7 +3,10 @@ public import KyvernAPI
 /// The pods waiting to be scheduled, in upstream's three queues.
 ///
 /// - activeQ: ready to be tried, most urgent first (PrioritySort).
-/// - backoffQ: failed recently; each waits out its own exponential backoff before going active.
+/// - backoffQ: failed recently; each waits out its own exponential backoff before going active,
+///   unless the active queue is empty: then a pod that was unschedulable (not one whose attempt
+///   failed with an error) is tried at once, as upstream's scheduler does since 1.33
+///   (SchedulerPopFromBackoffQ), so an idle scheduler never waits on a backoff timer.
 /// - unschedulable: fit nowhere; they stay until a cluster event one of the plugins that
 ///   rejected them cares about happens (or for at most ``unschedulableTimeout``), so a backlog
 ///   of pods that cannot fit does not burn the scheduler's time.
@@ -162,12 +165,14 @@ public actor SchedulingQueue {
         let updated = updatedInFlight.remove(key) != nil
         info.unschedulablePlugins = plugins
         info.timestamp = now()
+        info.failedWithError = error
         let missed = eventLog.contains { entry in
             entry.sequence > info.poppedAtEvent && EventInterest.mayHelp(entry.event, rejectedBy: plugins)
         }
         pruneEventLog()
         if error || updated || missed {
             backoffQ.upsert(key, info)
+            wakeWaiter()
         } else {
             unschedulable[key] = info
         }
@@ -225,11 +230,15 @@ public actor SchedulingQueue {
             backoffQ.upsert(info.key, info)
         } else {
             activeQ.upsert(info.key, info)
-            wakeWaiter()
         }
+        wakeWaiter()
     }
 
     private func takeNext() -> QueuedPod? {
+        if activeQ.isEmpty, let head = backoffQ.peek, !head.failedWithError {
+            backoffQ.remove(head.key)
+            activeQ.upsert(head.key, head)
+        }
         guard var info = activeQ.popFirst() else { return nil }
         info.attempts += 1
         info.poppedAtEvent = eventSequence
@@ -238,7 +247,7 @@ public actor SchedulingQueue {
     }
 
     private func wakeWaiter() {
-        while !waiters.isEmpty, !activeQ.isEmpty {
+        while !waiters.isEmpty, !activeQ.isEmpty || backoffQ.peek.map({ !$0.failedWithError }) == true {
             let waiter = waiters.removeFirst()
             waiter.resume(returning: takeNext())
         }
