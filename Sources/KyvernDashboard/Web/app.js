@@ -29,7 +29,7 @@ function h(tag, attrs, ...children) {
     else if (k === "text") el.textContent = v;
     else el.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -118,7 +118,7 @@ function withQuery(path, params) {
 
 // Keeps `items` (uid -> object) current: list, then watch from the list's resourceVersion;
 // when the watch ends or expires, list again. `onChange` runs after every change.
-function liveList(path, params, signal, onChange, accept) {
+function liveList(path, params, signal, onChange, accept, onError) {
   const items = new Map();
   const tableMode = accept === TABLE;
   const keyOf = (o) => (tableMode ? o.object.metadata.uid : o.metadata.uid);
@@ -137,6 +137,7 @@ function liveList(path, params, signal, onChange, accept) {
         onChange(items, columns);
         let rv = list.metadata.resourceVersion;
         let expired = false;
+        // A watch that breaks (server restart, connection reset) is simply re-listed: not an error to show.
         await readWatch(withQuery(path, { ...params, watch: "1", resourceVersion: rv, allowWatchBookmarks: "true" }),
           accept, signal, (ev) => {
             if (ev.type === "ERROR") { expired = true; return; }
@@ -147,10 +148,14 @@ function liveList(path, params, signal, onChange, accept) {
             }
             if (tableMode && ev.object.columnDefinitions && ev.object.columnDefinitions.length) columns = ev.object.columnDefinitions;
             onChange(items, columns);
+          }).catch((err) => {
+            if (signal.aborted) throw err;
+            console.warn("watch ended", path, err);
           });
         if (!expired) await sleep(200, signal);
       } catch (err) {
         if (signal.aborted) return;
+        if (onError) { onError(err); return; }
         showError(err);
         await sleep(3000, signal);
       }
@@ -295,6 +300,13 @@ function startNamespaces(signal) {
     select.replaceChildren(h("option", { value: "" }, "All namespaces"),
       ...names.map((n) => h("option", { value: n, selected: n === current }, n)));
     select.value = current;
+  }, undefined, (err) => {
+    // A user who may not list namespaces (a namespaced RoleBinding) types the one they work in.
+    const typed = h("input", { id: "namespace-typed", value: state.namespace, placeholder: "namespace", "aria-label": "Namespace (you may not list them)" });
+    typed.addEventListener("change", () => { state.namespace = typed.value.trim(); sessionStorage.setItem("kyvern.dashboard.namespace", state.namespace); route(); });
+    select.hidden = true;
+    select.after(typed);
+    console.warn("namespaces cannot be listed", err);
   });
 }
 
