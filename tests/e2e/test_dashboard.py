@@ -228,6 +228,31 @@ def test_the_yaml_is_edited_and_saved_by_server_side_apply(dash):
     dash.shot("yaml")
 
 
+def test_a_yaml_conflict_is_shown_with_the_apis_message_and_force_takes_the_field(dash):
+    dash.ensure_web()
+    page = dash.page
+    expect = playwright_sync.expect
+    now = int(dash.c.kubectl("get", "deployment", "web", "-n", dash.ns, "-o", "jsonpath={.spec.replicas}").stdout)
+    dash.goto(f"#/o/apps/v1/deployments/{dash.ns}/web")
+    expect(page.locator("#yaml")).to_have_value(re.compile(rf"\n  replicas: {now}\n"))
+    page.eval_on_selector("#yaml", f"""el => {{
+        el.value = el.value.replace('\\n  replicas: {now}\\n', '\\n  replicas: {now + 1}\\n');
+        el.dispatchEvent(new Event('input'));
+    }}""")
+    page.click("#save")
+    # spec.replicas belongs to another manager (kubectl's apply, the page's scale): apply refuses to take it silently.
+    expect(page.locator("#save-result")).to_contain_text("Conflict")
+    expect(page.locator("#alert-text")).to_contain_text("409")
+    expect(page.locator("#alert-text")).to_contain_text(".spec.replicas")
+    expect(page.locator("#force-label")).to_be_visible()
+    dash.shot("conflict")
+    page.check("#force")
+    page.click("#save")
+    expect(page.locator("#save-result")).to_contain_text("Saved")
+    replicas = dash.c.kubectl("get", "deployment", "web", "-n", dash.ns, "-o", "jsonpath={.spec.replicas}").stdout
+    assert replicas == str(now + 1)
+
+
 def test_a_user_bound_only_to_view_sees_the_apis_403_when_scaling(dash):
     dash.ensure_web()
     c = dash.c

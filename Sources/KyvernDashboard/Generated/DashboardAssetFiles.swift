@@ -311,6 +311,7 @@ function markNav() {
 
 function plural(d) {
   const k = d.kind;
+  if (d.resource === k.toLowerCase()) return k;  // Endpoints
   if (/[^aeiou]y$/.test(k)) return k.slice(0, -1) + "ies";
   if (/(s|x|ch|sh)$/.test(k)) return k + "es";
   return k + "s";
@@ -998,6 +999,7 @@ init();
 body { margin: 0; background: var(--bg); color: var(--fg); }
 a { color: var(--accent); }
 :focus-visible { outline: 2px solid var(--focus); outline-offset: 2px; }
+main:focus { outline: none; }
 .skip { position: absolute; left: -9999px; }
 .skip:focus { left: 8px; top: 8px; background: var(--panel); padding: 4px 8px; z-index: 10; }
 .top { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; padding: 8px 16px;

@@ -265,6 +265,7 @@ function markNav() {
 
 function plural(d) {
   const k = d.kind;
+  if (d.resource === k.toLowerCase()) return k;  // Endpoints
   if (/[^aeiou]y$/.test(k)) return k.slice(0, -1) + "ies";
   if (/(s|x|ch|sh)$/.test(k)) return k + "es";
   return k + "s";
