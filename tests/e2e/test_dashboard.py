@@ -285,3 +285,27 @@ def test_a_user_bound_only_to_view_sees_the_apis_403_when_scaling(dash):
         assert replicas != "5"
     finally:
         page.context.close()
+
+
+def test_on_a_phone_in_dark_mode_the_navigation_folds_above_the_page(dash):
+    context = dash.browser.new_context(ignore_https_errors=True, viewport={"width": 390, "height": 844},
+                                       color_scheme="dark", is_mobile=True)
+    page = context.new_page()
+    expect = playwright_sync.expect
+    try:
+        page.goto(dash.login_link())
+        expect(page.locator('[data-node="e2e-node"]')).to_contain_text("Ready")
+        nav = page.locator("nav").bounding_box()
+        main = page.locator("main").bounding_box()
+        assert nav["y"] + nav["height"] <= main["y"] + 1, (nav, main)
+        assert main["width"] <= 390, main
+        assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == "rgb(13, 17, 23)"
+        # Keyboard: a page shown puts the focus on its content, so Tab reaches the first link in it.
+        assert page.evaluate("() => document.activeElement.id") == "main"
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.activeElement.textContent") == "e2e-node"
+        page.keyboard.press("Enter")
+        expect(page.locator("main h1")).to_contain_text("Node e2e-node")
+        dash.shot("phone-dark", page)
+    finally:
+        context.close()

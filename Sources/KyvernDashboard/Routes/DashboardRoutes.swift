@@ -57,7 +57,7 @@ public struct DashboardRoutes: Sendable {
             return Response(status: 200, headers: [("Content-Type", asset.contentType), ("Cache-Control", "no-cache")] + Self.securityHeaders,
                             body: request.method == "HEAD" ? [] : Array(asset.text.utf8))
         case ("POST", "login-codes"):
-            // RBAC decides who may ask (non-resource URL /dashboard/login-codes, verb create).
+            // RBAC decides who may ask (non-resource URL /dashboard/login-codes, verb post).
             let user = try await request.user()
             let code = await sessions.issueCode(for: user)
             return Self.json(201, ["code": code, "user": user.name,
