@@ -10,6 +10,7 @@ Each test saves a screenshot under tests/e2e/artifacts/.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -98,10 +99,16 @@ class Dash:
         self.c.kubectl("rollout", "status", "deployment/web", "-n", self.ns, "--timeout=90s", timeout=100)
 
     def pod_name(self) -> str:
-        out = self.c.kubectl("get", "pods", "-n", self.ns, "-l", "app=web", "--field-selector=status.phase=Running",
-                             "-o", "jsonpath={.items[0].metadata.name}").stdout
-        assert out, "no running pod of web"
-        return out
+        """A ready pod of web that is not on its way out (a scale-down leaves one terminating)."""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            pods = json.loads(self.c.kubectl("get", "pods", "-n", self.ns, "-l", "app=web", "-o", "json").stdout)["items"]
+            for p in pods:
+                ready = any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))
+                if ready and not p["metadata"].get("deletionTimestamp"):
+                    return p["metadata"]["name"]
+            time.sleep(0.3)
+        raise AssertionError("no ready pod of web")
 
     def stop(self):
         try:
@@ -309,3 +316,45 @@ def test_on_a_phone_in_dark_mode_the_navigation_folds_above_the_page(dash):
         dash.shot("phone-dark", page)
     finally:
         context.close()
+
+
+def test_restart_cordon_uncordon_and_delete_with_orphan_from_the_page(dash):
+    dash.ensure_web()
+    c = dash.c
+    page = dash.page
+    expect = playwright_sync.expect
+    dash.goto(f"#/o/apps/v1/deployments/{dash.ns}/web")
+    expect(page.locator("#title-name")).to_have_text("web")
+    page.get_by_role("button", name="Restart").click()
+    page.click("#dialog-ok")
+    expect(page.locator("#alert-text")).to_contain_text("restarted")
+    restarted = c.kubectl("get", "deployment", "web", "-n", dash.ns, "-o",
+                          "jsonpath={.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}").stdout
+    assert restarted, "no restartedAt annotation on the pod template"
+    # Cordon and uncordon the shared node (uncordoned again whatever happens).
+    try:
+        dash.goto("#/o/core/v1/nodes/_/e2e-node")
+        expect(page.locator("#title-name")).to_have_text("e2e-node")
+        page.get_by_role("button", name="Cordon", exact=True).click()
+        page.click("#dialog-ok")
+        expect(page.locator('dd[data-field="Schedulable"]')).to_have_text("no (cordoned)")
+        assert c.kubectl("get", "node", "e2e-node", "-o", "jsonpath={.spec.unschedulable}").stdout == "true"
+        page.get_by_role("button", name="Uncordon").click()
+        page.click("#dialog-ok")
+        expect(page.locator('dd[data-field="Schedulable"]')).to_have_text("yes")
+        assert c.kubectl("get", "node", "e2e-node", "-o", "jsonpath={.spec.unschedulable}").stdout == ""
+    finally:
+        c.kubectl("uncordon", "e2e-node", check=False)
+    # Delete with the Orphan cascade: the Deployment goes, its ReplicaSet stays.
+    dash.goto(f"#/o/apps/v1/deployments/{dash.ns}/web")
+    expect(page.locator("#title-name")).to_have_text("web")
+    page.get_by_role("button", name="Delete").click()
+    page.select_option("#cascade", "Orphan")
+    page.click("#dialog-ok")
+    expect(page.locator("#alert-text")).to_contain_text("deleted")
+    expect(page.locator("#summary")).to_contain_text("does not exist", timeout=15_000)
+    assert c.kubectl("get", "deployment", "web", "-n", dash.ns, check=False).returncode != 0
+    replicasets = c.kubectl("get", "replicasets", "-n", dash.ns, "-l", "app=web", "-o", "name").stdout.split()
+    assert replicasets, "the ReplicaSets were not orphaned"
+    dash.shot("deleted")
+    c.kubectl("delete", "replicasets", "-n", dash.ns, "-l", "app=web", "--wait=false")
