@@ -121,6 +121,7 @@ let package = Package(
                 "KyvernRuntimeCRI",
                 "KyvernNetwork",
                 "KyvernControllers",
+                "KyvernDashboard",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -259,6 +260,10 @@ let package = Package(
                            .product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: settings
         ),
+        // The web dashboard: its page, script and style compiled in (Web/ is the source of the
+        // generated Swift), login codes and sessions; the composition root mounts it on the API port.
+        .target(name: "KyvernDashboard", exclude: ["Web"], swiftSettings: settings),
+        .testTarget(name: "KyvernDashboardTests", dependencies: ["KyvernDashboard"], swiftSettings: settings),
         .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI", "KyvernRuntime"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",

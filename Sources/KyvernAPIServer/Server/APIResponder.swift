@@ -31,6 +31,8 @@ struct APIResponder: HTTPResponder {
     var inFlight: InFlightLimiter? = nil
     /// `--audit-policy-file` / `--audit-log-path`: nil when requests are not audited.
     var auditLog: AuditLog? = nil
+    /// Components under their own first path segment (the dashboard), reached before authentication.
+    var mounts: [String: PathMount] = [:]
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
@@ -92,7 +94,9 @@ struct APIResponder: HTTPResponder {
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: caCertificatePEM)))
         default:
-            break
+            if let mount = mounts[first] {
+                return try await respond(to: request, mount: mount, segments: segments)
+            }
         }
         var outcome = AccessOutcome()
         let user: UserInfo
@@ -182,6 +186,28 @@ struct APIResponder: HTTPResponder {
         audit?.annotate(resourceRequest.admission.auditAnnotations)
         if case .json(_, let bytes, let contentType) = reply { audit?.responseBody(bytes, contentType: contentType) }
         return response(for: reply, warnings: resourceRequest.warnings + resourceRequest.admission.all)
+    }
+
+    private func respond(to request: Request, mount: PathMount, segments: [Substring]) async throws -> Response {
+        var request = request
+        var body: [UInt8] = []
+        if request.method != .get && request.method != .head {
+            var buffer = try await request.collectBody(upTo: 64 * 1024)
+            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        }
+        let access = self.access, method = request.method.rawValue, path = request.uri.path, headers = request.headers
+        let mountRequest = PathMountRequest(
+            method: method, segments: segments.dropFirst().map(String.init), bare: !path.hasSuffix("/") && segments.count == 1,
+            contentType: headers[.contentType], body: body,
+            user: { try await access.admit(method: method, path: path, target: nil, query: QueryParameters(nil), headers: headers) },
+            bearerToken: headers[.authorization].flatMap { BearerTokenAuthenticator.bearerToken(in: $0) }.map(String.init))
+        let answer = try await mount.respond(mountRequest)
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) }
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields,
+                        body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }
 
     private func response(for reply: Reply, warnings: [String]) -> Response {

@@ -57,7 +57,8 @@ public struct APIServer: Service {
         let serviceAccounts = configuration.serviceAccountTokenIssuer.map {
             ServiceAccountTokenAuthenticator(issuer: $0, lookup: .watchCache(storage))
         }
-        let authenticators: [any TokenAuthenticator] = [configuration.authenticator] + (serviceAccounts.map { [$0] } ?? [])
+        let authenticators: [any TokenAuthenticator] = [configuration.authenticator] + configuration.extraTokenAuthenticators
+            + (serviceAccounts.map { [$0] } ?? [])
         let authentication = RequestAuthentication(tokens: authenticators, allowAnonymous: configuration.anonymousAuth)
         let access = RequestAccess(authentication: authentication, authorizer: authorizer)
         handler.authorizer = authorizer
@@ -87,6 +88,7 @@ public struct APIServer: Service {
         responder.inFlight = InFlightLimiter(maxReadOnly: configuration.maxRequestsInFlight,
                                              maxMutating: configuration.maxMutatingRequestsInFlight, registry: registry)
         responder.auditLog = configuration.auditLog
+        responder.mounts = Dictionary(configuration.mounts.map { ($0.prefix, $0) }, uniquingKeysWith: { first, _ in first })
         responder.secretsEncryption = SecretsEncryptionRoutes(
             encryption: configuration.secretsEncryption ?? SecretsEncryption(store: nil, configPath: nil))
 

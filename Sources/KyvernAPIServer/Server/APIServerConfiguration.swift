@@ -44,6 +44,11 @@ public struct APIServerConfiguration: Sendable {
     package var secretsEncryption: SecretsEncryption?
     /// Audit logging (`--audit-policy-file`, `--audit-log-path`); nil: off.
     package var auditLog: AuditLog?
+    /// Components served under their own path on this port (the dashboard).
+    public var mounts: [PathMount] = []
+    /// Token authenticators asked after the static tokens and before ServiceAccount JWTs
+    /// (the dashboard's sessions).
+    public var extraTokenAuthenticators: [any TokenAuthenticator] = []
 
     public init(bindAddress: String, port: Int, tls: TLSConfiguration, authenticator: BearerTokenAuthenticator,
                 compactionInterval: Duration = .seconds(300), watchCacheCapacity: Int = 50_000,

@@ -19,7 +19,9 @@ struct RequestAccess: Sendable {
     func admit(method: String, path: String, target: RequestTarget?, query: QueryParameters, headers: HTTPFields,
                outcome: inout AccessOutcome) async throws -> UserInfo
     {
-        let requester = try await authentication.authenticate(authorizationHeader: headers[.authorization],
+        let authorization = headers[.authorization]
+            ?? WebSocketBearerToken.authorizationHeader(offered: PodStreamingProxy.offeredProtocols(headers))
+        let requester = try await authentication.authenticate(authorizationHeader: authorization,
                                                               certificateUser: ClientCertificateIdentity.current)
         outcome.requester = requester
         let impersonation = Impersonation.request(headers: headers.map { ($0.name.canonicalName, $0.value) })

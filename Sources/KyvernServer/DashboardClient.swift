@@ -1,0 +1,39 @@
+import Foundation
+import KyvernAPI
+import KyvernClient
+public import Logging
+
+/// The client side of `kyvern dashboard`: asks the running server, as the kubeconfig's user, for
+/// a one-time login code and names the page's address with the code in its fragment.
+public struct DashboardClient: Sendable {
+    let kubeconfigPath: String
+    let logger: Logger
+
+    /// - Parameter kubeconfig: whose user the browser session acts as; default `DATA/kubeconfig.yaml` (the admin).
+    public init(dataDirectory: String?, kubeconfig: String?, logger: Logger) {
+        let data = dataDirectory ?? ServerOptions.defaultDataDirectory()
+        self.kubeconfigPath = kubeconfig ?? (data as NSString).appendingPathComponent("kubeconfig.yaml")
+        self.logger = logger
+    }
+
+    public struct Link: Sendable {
+        /// The dashboard's address.
+        public var address: String
+        /// The address with the one-time code in its fragment (never sent to a server by a browser).
+        public var loginLink: String
+        public var user: String
+        public var expiresInSeconds: Int
+    }
+
+    public func loginLink() async throws -> Link {
+        let configuration = try Kubeconfig.load(path: kubeconfigPath)
+            .configuration(userAgent: "kyvern-dashboard/v1.36.0 (linux) kubernetes/kyvern")
+        let answer = try await APIClient.using(configuration, logger: logger) { client in
+            try await client.postPath("/dashboard/login-codes")
+        }
+        let base = configuration.server.hasSuffix("/") ? String(configuration.server.dropLast()) : configuration.server
+        let address = "\(base)/dashboard/"
+        return Link(address: address, loginLink: "\(address)#login=\(answer["code"]?.stringValue ?? "")",
+                    user: answer["user"]?.stringValue ?? "", expiresInSeconds: Int(answer["expiresInSeconds"]?.intValue ?? 60))
+    }
+}
