@@ -9,10 +9,12 @@
 ///   check, then (for traffic not from the node itself: probes, the kubelet) the ingress check;
 ///   `KYVERN-NETPOL-INPUT` (from INPUT) runs the egress check for a pod talking to its node.
 /// - `KYVERN-NETPOL-EGRESS`/`-INGRESS` go (`-g`) from an isolated pod's address to the chain of
-///   its set of policies, which clears the bit, jumps to each policy's chain, returns (clearing
-///   the bit) once one set it, and drops otherwise.
-/// - A policy chain's matches go (`-g`) to `KYVERN-NETPOL-ALLOW`, which sets the bit; returning
-///   from it skips the rest of the policy's chain.
+///   the policies isolating it. One policy alone (the usual case): its own chain, whose matches
+///   `RETURN` (to the caller of the dispatch chain, since it was reached by goto) and which drops
+///   at its end. Several: a chain that clears the bit, jumps to each policy's shared chain,
+///   returns (clearing the bit) once one set it, and drops otherwise.
+/// - A shared policy chain's matches go (`-g`) to `KYVERN-NETPOL-ALLOW`, which sets the bit;
+///   returning from it skips the rest of the policy's chain.
 /// - Address lists longer than ``inlineLimit`` become chains of their own (one rule per address),
 ///   shared by every match naming the same list, as the nftables form shares named sets.
 package struct IptablesPolicyBuilder: Sendable {
@@ -59,29 +61,84 @@ package struct IptablesPolicyBuilder: Sendable {
         name(direction == .ingress ? "PI" : "PE", policy)
     }
 
+    /// A policy's chain when it alone isolates some pods: its matches, then the drop.
+    package static func soloChain(_ direction: PolicyRuleSet.Direction, policy: String) -> String {
+        name(direction == .ingress ? "OI" : "OE", policy)
+    }
+
     package static func isolationChain(_ direction: PolicyRuleSet.Direction, policies: [String]) -> String {
         name(direction == .ingress ? "SI" : "SE", policies.joined(separator: ","))
     }
 
-    package func build(_ set: PolicyRuleSet) -> Output {
-        var chains: [String: [String]] = [:]
-        for chain in set.ingress + set.egress {
-            var rules: [String] = []
-            for match in chain.matches { rules += self.rules(for: match, direction: chain.direction, chains: &chains) }
-            chains[Self.policyChain(chain.direction, policy: chain.policy)] = rules
+    /// Chains made so far in one build, and the hash of each address list met (a list shared by
+    /// many policies is the same array, hashed once).
+    struct Chains {
+        var byName: [String: [String]] = [:]
+        var listHashes: [[String]: String] = [:]
+
+        mutating func hash(_ list: [String]) -> String {
+            if let known = listHashes[list] { return known }
+            let hash = ChainNames.hash(list.joined(separator: ","))
+            listHashes[list] = hash
+            return hash
         }
+    }
+
+    package func build(_ set: PolicyRuleSet) -> Output {
+        var made = Chains()
         let clear = "-j MARK --set-xmark 0x0/\(Self.mark)"
+        let passMarked = "-m mark --mark \(Self.mark)/\(Self.mark) -g \(Self.pass)"
+        // Which policies isolate some pod alone, which together with others, by direction.
+        var alone: [PolicyRuleSet.Direction: Set<String>] = [:]
+        var together: [PolicyRuleSet.Direction: Set<String>] = [:]
+        for (direction, pods) in [(PolicyRuleSet.Direction.ingress, set.ingressPods), (.egress, set.egressPods)] {
+            for policies in Set(pods.values) {
+                if policies.count == 1 { alone[direction, default: []].insert(policies[0]) } else { together[direction, default: []].formUnion(policies) }
+            }
+        }
+        for chain in set.ingress + set.egress {
+            if together[chain.direction]?.contains(chain.policy) == true {
+                var rules: [String] = []
+                for match in chain.matches {
+                    rules += self.rules(for: match, direction: chain.direction, allowed: "-g \(Self.allow)", chains: &made).rules
+                }
+                made.byName[Self.policyChain(chain.direction, policy: chain.policy)] = rules
+            }
+            if alone[chain.direction]?.contains(chain.policy) == true {
+                // The policy's own isolation chain: allowed traffic returns at once (to the
+                // caller of the dispatch chain, which went here); what a condition chain allowed
+                // comes back marked.
+                var rules: [String] = []
+                var chained = false
+                for match in chain.matches {
+                    let result = self.rules(for: match, direction: chain.direction, allowed: "-j RETURN", chains: &made)
+                    rules += result.rules
+                    chained = chained || result.chained
+                }
+                if chained { rules = [clear] + rules + [passMarked] }
+                rules.append("-m comment --comment \"\(chain.policy)\" -j DROP")
+                made.byName[Self.soloChain(chain.direction, policy: chain.policy)] = rules
+            }
+        }
+        var chains = made.byName
         for (direction, pods, dispatch) in [(PolicyRuleSet.Direction.ingress, set.ingressPods, Self.ingressPods),
                                             (.egress, set.egressPods, Self.egressPods)] {
             let flag = direction == .ingress ? "-d" : "-s"
             var rules: [String] = []
+            var names: [[String]: String] = [:]
             for (ip, policies) in pods.sorted(by: { $0.key < $1.key }) {
-                let isolation = Self.isolationChain(direction, policies: policies)
+                if let known = names[policies] {
+                    rules.append("\(flag) \(ip) -g \(known)")
+                    continue
+                }
+                let isolation = policies.count == 1 ? Self.soloChain(direction, policy: policies[0])
+                    : Self.isolationChain(direction, policies: policies)
+                names[policies] = isolation
                 if chains[isolation] == nil {
                     var body = [clear]
                     for policy in policies {
                         body.append("-m comment --comment \"\(policy)\" -j \(Self.policyChain(direction, policy: policy))")
-                        body.append("-m mark --mark \(Self.mark)/\(Self.mark) -g \(Self.pass)")
+                        body.append(passMarked)
                     }
                     body.append("-j DROP")
                     chains[isolation] = body
@@ -103,8 +160,8 @@ package struct IptablesPolicyBuilder: Sendable {
     /// The rules of one match in its policy's chain: inline conditions (ports, short address
     /// lists, a block without exceptions) multiplied out, then either `-g ALLOW` or a jump to the
     /// first of the chains the other conditions need, each going on to the next when it matches.
-    private func rules(for match: PolicyRuleSet.Match, direction: PolicyRuleSet.Direction,
-                       chains: inout [String: [String]]) -> [String] {
+    private func rules(for match: PolicyRuleSet.Match, direction: PolicyRuleSet.Direction, allowed: String,
+                       chains: inout Chains) -> (rules: [String], chained: Bool) {
         let (remote, local) = direction == .ingress ? ("-s", "-d") : ("-d", "-s")
         enum Condition {
             case inline([String])
@@ -134,19 +191,17 @@ package struct IptablesPolicyBuilder: Sendable {
         // The chained conditions, built from the last: each goes on to the one after it.
         var next = Self.allow
         for condition in conditions.reversed() {
-            let body: [String]
-            let chain: String
             switch condition {
             case .inline: continue
             case .addresses(let flag, let list):
-                body = list.map { "\(flag) \($0) -g \(next)" }
-                chain = Self.name(flag == "-s" ? "AS" : "AD", list.joined(separator: ",") + ">" + next)
+                let chain = Self.name(flag == "-s" ? "AS" : "AD", chains.hash(list) + ">" + next)
+                if chains.byName[chain] == nil { chains.byName[chain] = list.map { "\(flag) \($0) -g \(next)" } }
+                next = chain
             case .block(let flag, let cidr, let except):
-                body = except.map { "\(flag) \($0) -j RETURN" } + ["\(flag) \(cidr) -g \(next)"]
-                chain = Self.name(flag == "-s" ? "BS" : "BD", cidr + "!" + except.joined(separator: ",") + ">" + next)
+                let chain = Self.name(flag == "-s" ? "BS" : "BD", cidr + "!" + except.joined(separator: ",") + ">" + next)
+                chains.byName[chain] = except.map { "\(flag) \($0) -j RETURN" } + ["\(flag) \(cidr) -g \(next)"]
+                next = chain
             }
-            chains[chain] = body
-            next = chain
         }
         var prefixes: [[String]] = [[]]
         for case .inline(let alternatives) in conditions {
@@ -154,8 +209,8 @@ package struct IptablesPolicyBuilder: Sendable {
         }
         // ALLOW by goto, so its return skips the rest of this policy; a condition chain by jump,
         // so a miss comes back here for the next match.
-        let target = next == Self.allow ? "-g \(next)" : "-j \(next)"
-        return prefixes.map { ($0 + [target]).joined(separator: " ") }
+        let target = next == Self.allow ? allowed : "-j \(next)"
+        return (prefixes.map { ($0 + [target]).joined(separator: " ") }, next != Self.allow)
     }
 
     // MARK: restore input

@@ -61,9 +61,8 @@ struct IptablesPolicyBuilderTests {
         set.egressPods = ["10.42.0.3": ["shop/dns"]]
         let db = IptablesPolicyBuilder.policyChain(.ingress, policy: "shop/db")
         let deny = IptablesPolicyBuilder.policyChain(.ingress, policy: "shop/deny")
-        let dns = IptablesPolicyBuilder.policyChain(.egress, policy: "shop/dns")
+        let dns = IptablesPolicyBuilder.soloChain(.egress, policy: "shop/dns")
         let isolatedIn = IptablesPolicyBuilder.isolationChain(.ingress, policies: ["shop/db", "shop/deny"])
-        let isolatedOut = IptablesPolicyBuilder.isolationChain(.egress, policies: ["shop/dns"])
         let output = IptablesPolicyBuilder().build(set)
         let chains = Self.byName(output)
         // The long list: one chain per side, each address going on to ALLOW.
@@ -77,12 +76,17 @@ struct IptablesPolicyBuilderTests {
         var expected = Self.fixed
         expected[db] = ["-p tcp -m tcp --dport 5432 -j \(sources.key)", "-d 10.42.0.5 -p tcp -m tcp --dport 6432 -g KYVERN-NETPOL-ALLOW"]
         expected[deny] = []
+        // Isolating its pod alone, the egress policy is its own isolation chain: what it allows
+        // returns at once, what a condition chain allowed comes back marked, the rest is dropped.
         expected[dns] = [
-            "-p udp -m udp --dport 53 -g KYVERN-NETPOL-ALLOW", "-p sctp -g KYVERN-NETPOL-ALLOW",
+            "-j MARK --set-xmark 0x0/0x10000",
+            "-p udp -m udp --dport 53 -j RETURN", "-p sctp -j RETURN",
             "-p tcp -m tcp --dport 8000:8080 -j \(block.key)",
             "-j \(destinations.key)",
-            "-d 10.42.0.7 -p tcp -m tcp --dport 80 -g KYVERN-NETPOL-ALLOW", "-d 10.42.0.8 -p tcp -m tcp --dport 80 -g KYVERN-NETPOL-ALLOW",
-            "-d 192.168.0.0/16 -g KYVERN-NETPOL-ALLOW",
+            "-d 10.42.0.7 -p tcp -m tcp --dport 80 -j RETURN", "-d 10.42.0.8 -p tcp -m tcp --dport 80 -j RETURN",
+            "-d 192.168.0.0/16 -j RETURN",
+            "-m mark --mark 0x10000/0x10000 -g KYVERN-NETPOL-PASS",
+            "-m comment --comment \"shop/dns\" -j DROP",
         ]
         expected[isolatedIn] = [
             "-j MARK --set-xmark 0x0/0x10000",
@@ -90,13 +94,8 @@ struct IptablesPolicyBuilderTests {
             "-m comment --comment \"shop/deny\" -j \(deny)", "-m mark --mark 0x10000/0x10000 -g KYVERN-NETPOL-PASS",
             "-j DROP",
         ]
-        expected[isolatedOut] = [
-            "-j MARK --set-xmark 0x0/0x10000",
-            "-m comment --comment \"shop/dns\" -j \(dns)", "-m mark --mark 0x10000/0x10000 -g KYVERN-NETPOL-PASS",
-            "-j DROP",
-        ]
         expected["KYVERN-NETPOL-INGRESS"] = ["-d 10.42.0.3 -g \(isolatedIn)", "-d 10.42.0.5 -g \(isolatedIn)"]
-        expected["KYVERN-NETPOL-EGRESS"] = ["-s 10.42.0.3 -g \(isolatedOut)"]
+        expected["KYVERN-NETPOL-EGRESS"] = ["-s 10.42.0.3 -g \(dns)"]
         expected[sources.key] = sources.value
         expected[destinations.key] = destinations.value
         expected[block.key] = block.value
@@ -111,12 +110,17 @@ struct IptablesPolicyBuilderTests {
         set.ingress = [.init(policy: "shop/db", direction: .ingress, matches: [
             .init(peer: .addresses(peers), ports: [.init(proto: "TCP", ports: 5432...5432)], localPods: local),
         ])]
+        set.ingressPods = ["10.42.0.2": ["shop/db"]]
         let chains = Self.byName(IptablesPolicyBuilder().build(set))
         let peerChain = chains.first { $0.key.hasPrefix("KYVERN-NETPOL-AS") }
         let localChain = chains.first { $0.key.hasPrefix("KYVERN-NETPOL-AD") }
         #expect(peerChain?.value == peers.map { "-s \($0) -g KYVERN-NETPOL-ALLOW" })
         #expect(localChain?.value == local.map { "-d \($0) -g \(peerChain?.key ?? "")" })
-        #expect(chains[IptablesPolicyBuilder.policyChain(.ingress, policy: "shop/db")] == ["-p tcp -m tcp --dport 5432 -j \(localChain?.key ?? "")"])
+        #expect(chains[IptablesPolicyBuilder.soloChain(.ingress, policy: "shop/db")] == [
+            "-j MARK --set-xmark 0x0/0x10000", "-p tcp -m tcp --dport 5432 -j \(localChain?.key ?? "")",
+            "-m mark --mark 0x10000/0x10000 -g KYVERN-NETPOL-PASS", "-m comment --comment \"shop/db\" -j DROP",
+        ])
+        #expect(chains[IptablesPolicyBuilder.policyChain(.ingress, policy: "shop/db")] == nil, "no other pod shares it")
     }
 
     @Test func aRestoreRewritesOnlyChangedChainsAndDeletesStaleOnesInOneTransaction() {
@@ -138,11 +142,12 @@ struct IptablesPolicyBuilderTests {
 
         set.ingress[0].matches = [.init(peer: .any, ports: [.init(proto: "TCP", ports: 80...80)])]
         let second = IptablesPolicyBuilder().build(set)
-        let policy = IptablesPolicyBuilder.policyChain(.ingress, policy: "shop/db")
+        let policy = IptablesPolicyBuilder.soloChain(.ingress, policy: "shop/db")
         #expect(IptablesPolicyBuilder.restore(second, applied: applied) == """
             *filter
             :\(policy) - [0:0]
-            -A \(policy) -p tcp -m tcp --dport 80 -g KYVERN-NETPOL-ALLOW
+            -A \(policy) -p tcp -m tcp --dport 80 -j RETURN
+            -A \(policy) -m comment --comment "shop/db" -j DROP
             COMMIT
 
             """)
@@ -150,10 +155,7 @@ struct IptablesPolicyBuilderTests {
         set = PolicyRuleSet()
         let third = IptablesPolicyBuilder().build(set)
         let gone = IptablesPolicyBuilder.restore(third, applied: Self.byName(second))
-        let isolation = IptablesPolicyBuilder.isolationChain(.ingress, policies: ["shop/db"])
-        let stale = [policy, isolation].sorted()
-        #expect(gone == "*filter\n:KYVERN-NETPOL-INGRESS - [0:0]\n" + stale.map { ":\($0) - [0:0]\n" }.joined()
-            + stale.map { "-X \($0)\n" }.joined() + "COMMIT\n")
+        #expect(gone == "*filter\n:KYVERN-NETPOL-INGRESS - [0:0]\n:\(policy) - [0:0]\n-X \(policy)\nCOMMIT\n")
     }
 
     @Test func hooksAreMadeTheFirstRuleOfTheirChains() {

@@ -104,7 +104,7 @@ struct PolicyControllerKernelTests {
         logger.logLevel = .warning
         let controller = NetworkPolicyController(client: client, nodeName: "node-a", logger: logger, mode: .iptables,
                                                  networkNamespace: namespace)
-        let dispatch = "-A KYVERN-NETPOL-INGRESS -d 10.77.0.3/32 -g KYVERN-NETPOL-SI"
+        let dispatch = "-A KYVERN-NETPOL-INGRESS -d 10.77.0.3/32 -g KYVERN-NETPOL-OI"
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await controller.run() }
             #expect(try await waitFor(limit: .seconds(10)) { $0.contains(":KYVERN-NETPOL-FORWARD") } != nil)
@@ -113,7 +113,7 @@ struct PolicyControllerKernelTests {
             _ = try await client.create(.networkPolicies, namespace: "shop", Self.policy, options: WriteOptions())
             let isolated = try await waitFor(limit: .seconds(5)) { $0.contains(dispatch) }
             #expect(isolated != nil && isolated! < .seconds(1), "\(String(describing: isolated))")
-            #expect(await save().contains("-s 10.77.0.2/32 -p tcp -m tcp --dport 5432 -g KYVERN-NETPOL-ALLOW"))
+            #expect(await save().contains("-s 10.77.0.2/32 -p tcp -m tcp --dport 5432 -j RETURN"))
 
             _ = try await client.delete(.networkPolicies, namespace: "shop", name: "db", options: DeleteOptions())
             let released = try await waitFor(limit: .seconds(5)) { !$0.contains("10.77.0.3") && $0.contains(":KYVERN-NETPOL-FORWARD") }
