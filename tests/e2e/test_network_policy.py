@@ -8,7 +8,7 @@ egress at the source's.
 Runs on the shared `node_cluster` (runc, CNI bridge, the agent's policy controller), once with
 the proxy in nftables mode (table `inet kyvern-policy`) and once restarted with `--proxy-mode
 iptables` (chains `KYVERN-NETPOL-*` in the filter table, and no nft table); the two-node case
-in nftables mode. Traffic goes only to the cluster's own pod IPs and cluster DNS."""
+likewise, its agents restarted in iptables mode. Traffic goes only to the cluster's own pod IPs and cluster DNS."""
 from __future__ import annotations
 
 import json
@@ -23,7 +23,7 @@ from e2e_harness import wait_until
 from node_cluster import IMAGE, pod_namespace_fixture
 from test_multinode import two_nodes  # noqa: F401 (a fixture: two nodes, each its own host)
 
-ns2 = pod_namespace_fixture("ns2", "two_nodes", "np-")
+ns2 = pod_namespace_fixture("ns2", "policy_two_nodes", "np-")
 nns = pod_namespace_fixture("nns", "policy_node", "netpol-")
 
 pytestmark = pytest.mark.skipif(shutil.which("nft") is None or shutil.which("iptables-save") is None,
@@ -78,7 +78,7 @@ class PolicyNode:
     def __init__(self, node_cluster, mode: str):
         self.node_cluster = node_cluster
         self.cluster = node_cluster.cluster
-        self.pod_cidr = node_cluster.pod_cidr
+        self.pod_cidr = getattr(node_cluster, "pod_cidr", None)
         self.mode = mode
 
 
@@ -102,12 +102,35 @@ def policy_node(request, node_cluster):
         node_cluster.restart_server()
 
 
-def iptables_save() -> str:
-    return subprocess.run(["iptables-save", "-t", "filter"], capture_output=True, text=True).stdout
+@pytest.fixture(scope="module", params=["nftables", "iptables"])
+def policy_two_nodes(request, two_nodes):
+    """The shared two-node cluster as it is, or with both agents restarted with `--proxy-mode
+    iptables` (and restarted back afterwards, also when a test failed)."""
+    mode = request.param
+    if mode == "nftables":
+        yield PolicyNode(two_nodes, mode)
+        return
+    try:
+        two_nodes.restart_agents(("--proxy-mode", "iptables"))
+        for netns in ("kyv-node-a", "kyv-node-b"):
+            wait_until(f"policy chains in {netns}", lambda: "KYVERN-NETPOL-FORWARD" in iptables_save(netns), timeout=30)
+        yield PolicyNode(two_nodes, mode)
+    finally:
+        two_nodes.restart_agents(())
 
 
-def nft_table_exists() -> bool:
-    return subprocess.run(["nft", "list", "table", "inet", "kyvern-policy"], capture_output=True).returncode == 0
+def iptables_save(netns: str | None = None) -> str:
+    argv = ["iptables-save", "-t", "filter"]
+    if netns:
+        argv = ["ip", "netns", "exec", netns, *argv]
+    return subprocess.run(argv, capture_output=True, text=True).stdout
+
+
+def nft_table_exists(netns: str | None = None) -> bool:
+    argv = ["nft", "list", "table", "inet", "kyvern-policy"]
+    if netns:
+        argv = ["ip", "netns", "exec", netns, *argv]
+    return subprocess.run(argv, capture_output=True).returncode == 0
 
 
 def isolated(direction: str) -> set[str]:
@@ -256,8 +279,8 @@ def test_an_egress_policy_leaves_nothing_but_dns(policy_node, nns):
     wait_until("egress restored", lambda: reaches(c, nns, "locked", web, 8080), timeout=10)
 
 
-def test_policies_apply_across_nodes_ingress_at_the_target_egress_at_the_source(two_nodes, ns2):
-    c = two_nodes.cluster
+def test_policies_apply_across_nodes_ingress_at_the_target_egress_at_the_source(policy_two_nodes, ns2):
+    c = policy_two_nodes.cluster
     for name, node, labels, command in (("db", "node-a", {"app": "db"}, SERVE), ("api", "node-b", {"app": "api"}, None),
                                         ("other", "node-b", {"app": "web"}, None)):
         container = {"name": "main", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
@@ -276,6 +299,8 @@ def test_policies_apply_across_nodes_ingress_at_the_target_egress_at_the_source(
     create_policy(c, ns2, "db-from-api", {"podSelector": {"matchLabels": {"app": "db"}},
                                           "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "api"}}}]}]})
     wait_until("other shut out across nodes", lambda: not reaches(c, ns2, "other", db, 5432), timeout=10)
+    assert nft_table_exists("kyv-node-a") == (policy_two_nodes.mode == "nftables")
+    assert (f"-A KYVERN-NETPOL-INGRESS -d {db}/32 " in iptables_save("kyv-node-a")) == (policy_two_nodes.mode == "iptables")
     assert reaches(c, ns2, "api", db, 5432)
     delete_policy(c, ns2, "db-from-api")
     wait_until("other let in again", lambda: reaches(c, ns2, "other", db, 5432), timeout=10)
