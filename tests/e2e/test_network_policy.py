@@ -96,6 +96,9 @@ def policy_node(request, node_cluster):
     try:
         node_cluster.restart_server()
         wait_until("the node's policy chains in place", lambda: "KYVERN-NETPOL-FORWARD" in iptables_save(), timeout=30)
+        # Above the proxy's jump (which accepts traffic marked for masquerading), whichever came first.
+        wait_until("the policy hook first in FORWARD", lambda: first_rule("FORWARD").endswith("-j KYVERN-NETPOL-FORWARD"),
+                   timeout=15)
         yield PolicyNode(node_cluster, mode)
     finally:
         proc.extra_args = before
@@ -124,6 +127,10 @@ def iptables_save(netns: str | None = None) -> str:
     if netns:
         argv = ["ip", "netns", "exec", netns, *argv]
     return subprocess.run(argv, capture_output=True, text=True).stdout
+
+
+def first_rule(chain: str) -> str:
+    return next((line for line in iptables_save().splitlines() if line.startswith(f"-A {chain} ")), "")
 
 
 def nft_table_exists(netns: str | None = None) -> bool:

@@ -94,12 +94,18 @@ public final class NetworkPolicyController: Service, Sendable {
         let clock = ContinuousClock()
         var nextResync = clock.now
         var lastFailed = false
+        // The first repair comes soon: the service proxy starts beside this controller and, in
+        // iptables mode, may put its FORWARD jump (which accepts some traffic) above ours.
+        var repairs = 0
         while !Task.isCancelled && !stopping.withLock({ $0 }) {
             let wanted = dirty.withLock { value in defer { value = false }; return value }
             let force = clock.now >= nextResync || lastFailed
             if wanted || force {
                 lastFailed = !(await sync(pods: pods, namespaces: namespaces, policies: policies, force: force))
-                if force && !lastFailed { nextResync = clock.now + resyncInterval }
+                if force && !lastFailed {
+                    nextResync = clock.now + (repairs == 0 ? min(resyncInterval, .seconds(5)) : resyncInterval)
+                    repairs += 1
+                }
             }
             try? await Task.sleep(for: lastFailed ? .seconds(1) : minSyncInterval)
         }
