@@ -107,15 +107,16 @@ package struct IptablesPolicyBuilder: Sendable {
             if alone[chain.direction]?.contains(chain.policy) == true {
                 // The policy's own isolation chain: allowed traffic returns at once (to the
                 // caller of the dispatch chain, which went here); what a condition chain allowed
-                // comes back marked.
-                var rules: [String] = []
-                var chained = false
+                // comes back marked, so those come last, before the one check that clears the
+                // mark on the way out.
+                var direct: [String] = []
+                var chained: [String] = []
                 for match in chain.matches {
                     let result = self.rules(for: match, direction: chain.direction, allowed: "-j RETURN", chains: &made)
-                    rules += result.rules
-                    chained = chained || result.chained
+                    if result.chained { chained += result.rules } else { direct += result.rules }
                 }
-                if chained { rules = [clear] + rules + [passMarked] }
+                var rules = direct
+                if !chained.isEmpty { rules = [clear] + direct + chained + [passMarked] }
                 rules.append("-m comment --comment \"\(chain.policy)\" -j DROP")
                 made.byName[Self.soloChain(chain.direction, policy: chain.policy)] = rules
             }

@@ -77,14 +77,15 @@ struct IptablesPolicyBuilderTests {
         expected[db] = ["-p tcp -m tcp --dport 5432 -j \(sources.key)", "-d 10.42.0.5 -p tcp -m tcp --dport 6432 -g KYVERN-NETPOL-ALLOW"]
         expected[deny] = []
         // Isolating its pod alone, the egress policy is its own isolation chain: what it allows
-        // returns at once, what a condition chain allowed comes back marked, the rest is dropped.
+        // returns at once, what a condition chain allowed (those last, so nothing returns with
+        // the mark still set) comes back marked, the rest is dropped.
         expected[dns] = [
             "-j MARK --set-xmark 0x0/0x10000",
             "-p udp -m udp --dport 53 -j RETURN", "-p sctp -j RETURN",
-            "-p tcp -m tcp --dport 8000:8080 -j \(block.key)",
-            "-j \(destinations.key)",
             "-d 10.42.0.7 -p tcp -m tcp --dport 80 -j RETURN", "-d 10.42.0.8 -p tcp -m tcp --dport 80 -j RETURN",
             "-d 192.168.0.0/16 -j RETURN",
+            "-p tcp -m tcp --dport 8000:8080 -j \(block.key)",
+            "-j \(destinations.key)",
             "-m mark --mark 0x10000/0x10000 -g KYVERN-NETPOL-PASS",
             "-m comment --comment \"shop/dns\" -j DROP",
         ]
