@@ -22,7 +22,7 @@ enum NodeNetworkServices {
                                                      clusterCIDR: clusterBoundary(options: options, facts: facts),
                                                      registry: registry, mode: options.proxyMode, logger: logger))
         if options.networkPolicy, let policies = NetworkPolicyRunner.makeController(client: clients.proxy, nodeName: facts.nodeName,
-                                                                registry: registry, logger: logger) {
+                                                                mode: options.proxyMode, registry: registry, logger: logger) {
             services.append(policies)
         }
         if options.resolvedClusterDNS != nil {

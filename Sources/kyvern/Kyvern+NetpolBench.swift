@@ -10,14 +10,15 @@ extension Kyvern {
 
         @Option var policies = 1000
         @Option var pods = 5000
-        @Flag(help: "Print the nft -f input instead of timing anything.") var dump = false
+        @Option(help: "nftables or iptables.") var mode = "nftables"
+        @Flag(help: "Print the nft -f (iptables-restore) input instead of timing anything.") var dump = false
 
         func run() async throws {
             if dump {
-                print(NetworkPolicyRunner.benchmarkText(policies: policies, pods: pods), terminator: "")
+                print(try NetworkPolicyRunner.benchmarkText(policies: policies, pods: pods, mode: mode), terminator: "")
                 return
             }
-            print(try await NetworkPolicyRunner.benchmark(policies: policies, pods: pods))
+            print(try await NetworkPolicyRunner.benchmark(policies: policies, pods: pods, mode: mode))
         }
     }
 }

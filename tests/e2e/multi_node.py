@@ -45,6 +45,8 @@ class TwoNodeCluster:
                                     extra_args=("--tls-san", HOST_IP))
         self.agents: dict[str, subprocess.Popen] = {}
         self.cluster: Cluster | None = None
+        # more `kyvern agent` flags (e.g. --proxy-mode); see restart_agents()
+        self.agent_args: tuple[str, ...] = ()
 
     def agent_data(self, node: str) -> Path:
         return self.root / node
@@ -66,20 +68,45 @@ class TwoNodeCluster:
         images.build_busybox_layout(layout, name=IMAGE)
         self.server.start()
         self.cluster = Cluster(self.server, self.root / "client")
-        token = self.server.data_dir / "node-token"
-        for node, (netns, ip) in NODES.items():
-            data = self.agent_data(node)
-            r = subprocess.run([str(self.binary), "image", "import", "--data-dir", str(data), str(layout)],
+        for node in NODES:
+            r = subprocess.run([str(self.binary), "image", "import", "--data-dir", str(self.agent_data(node)), str(layout)],
                                capture_output=True, text=True, timeout=120)
             if r.returncode != 0:
                 raise RuntimeError(f"kyvern image import failed: {r.stdout}{r.stderr}")
-            log = open(self.root / f"{node}.log", "ab")
-            self.agents[node] = subprocess.Popen(
-                # nsenter, not `ip netns exec`: that remounts /sys and would hide the cgroup mounts runc needs.
-                ["nsenter", f"--net=/var/run/netns/{netns}", str(self.binary), "agent", "--server",
-                 f"https://{HOST_IP}:{self.server.port}", "--token-file", str(token), "--node-name", node,
-                 "--node-ip", ip, "--runtime", "runc", "--data-dir", str(data), "--kubelet-port", str(free_port())],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            self._start_agent(node)
+        return self._wait_ready()
+
+    def _start_agent(self, node: str) -> None:
+        netns, ip = NODES[node]
+        token = self.server.data_dir / "node-token"
+        log = open(self.root / f"{node}.log", "ab")
+        self.agents[node] = subprocess.Popen(
+            # nsenter, not `ip netns exec`: that remounts /sys and would hide the cgroup mounts runc needs.
+            ["nsenter", f"--net=/var/run/netns/{netns}", str(self.binary), "agent", "--server",
+             f"https://{HOST_IP}:{self.server.port}", "--token-file", str(token), "--node-name", node,
+             "--node-ip", ip, "--runtime", "runc", "--data-dir", str(self.agent_data(node)), "--kubelet-port", str(free_port()),
+             *self.agent_args],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def restart_agents(self, agent_args: tuple[str, ...]) -> None:
+        """Stops both agents (SIGTERM: they remove their rules) and starts them with `agent_args`."""
+        self._stop_agents()
+        self.agent_args = agent_args
+        for node in NODES:
+            self._start_agent(node)
+        self._wait_ready()
+
+    def _stop_agents(self) -> None:
+        for proc in self.agents.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.agents.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def _wait_ready(self) -> "TwoNodeCluster":
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if all(self._ready(node) for node in NODES):
@@ -109,14 +136,7 @@ class TwoNodeCluster:
             if self.cluster is not None and self.server.proc is not None and self.server.proc.poll() is None:
                 delete_all_pods(self.cluster)
         finally:
-            for proc in self.agents.values():
-                if proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            for proc in self.agents.values():
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+            self._stop_agents()
             if self.cluster is not None:
                 self.cluster.close()
             self.server.stop()

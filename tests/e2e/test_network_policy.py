@@ -5,9 +5,10 @@ but DNS; deleting a policy restores traffic; the node's rules follow a new polic
 and its probes keep passing; across two nodes, ingress is enforced at the target's node and
 egress at the source's.
 
-Runs on the shared `node_cluster` (runc, CNI bridge, the agent's policy controller programming
-table `inet kyvern-policy` with nftables). Traffic goes only to the cluster's own pod IPs and
-cluster DNS."""
+Runs on the shared `node_cluster` (runc, CNI bridge, the agent's policy controller), once with
+the proxy in nftables mode (table `inet kyvern-policy`) and once restarted with `--proxy-mode
+iptables` (chains `KYVERN-NETPOL-*` in the filter table, and no nft table); the two-node case
+likewise, its agents restarted in iptables mode. Traffic goes only to the cluster's own pod IPs and cluster DNS."""
 from __future__ import annotations
 
 import json
@@ -20,12 +21,13 @@ import pytest
 
 from e2e_harness import wait_until
 from node_cluster import IMAGE, pod_namespace_fixture
-from test_agent_pods import nns  # noqa: F401 (nns is a fixture)
 from test_multinode import two_nodes  # noqa: F401 (a fixture: two nodes, each its own host)
 
-ns2 = pod_namespace_fixture("ns2", "two_nodes", "np-")
+ns2 = pod_namespace_fixture("ns2", "policy_two_nodes", "np-")
+nns = pod_namespace_fixture("nns", "policy_node", "netpol-")
 
-pytestmark = pytest.mark.skipif(shutil.which("nft") is None, reason="policies are enforced with nftables")
+pytestmark = pytest.mark.skipif(shutil.which("nft") is None or shutil.which("iptables-save") is None,
+                                reason="policies are enforced with nftables or iptables")
 
 # Serves on 5432 (the "database") and on 8080, so a rule's port can be told from its peer.
 SERVE = ("mkdir -p /www && hostname > /www/index.html && httpd -p 8080 -h /www && "
@@ -70,8 +72,83 @@ def delete_policy(c, ns, name):
     c.ok_json(c.delete(f"/apis/networking.k8s.io/v1/namespaces/{ns}/networkpolicies/{name}"))
 
 
+class PolicyNode:
+    """The shared node cluster with the proxy (and so the policy controller) in `mode`."""
+
+    def __init__(self, node_cluster, mode: str):
+        self.node_cluster = node_cluster
+        self.cluster = node_cluster.cluster
+        self.pod_cidr = getattr(node_cluster, "pod_cidr", None)
+        self.mode = mode
+
+
+@pytest.fixture(scope="module", params=["nftables", "iptables"])
+def policy_node(request, node_cluster):
+    """The shared node cluster as it is (nftables), or restarted with `--proxy-mode iptables` and
+    restarted back as it was afterwards, also when a test failed (its pods are adopted across)."""
+    mode = request.param
+    if mode == "nftables":
+        yield PolicyNode(node_cluster, mode)
+        return
+    proc = node_cluster.proc
+    before = proc.extra_args
+    proc.extra_args = before + ("--proxy-mode", "iptables")
+    try:
+        node_cluster.restart_server()
+        wait_until("the node's policy chains in place", lambda: "KYVERN-NETPOL-FORWARD" in iptables_save(), timeout=30)
+        # Above the proxy's jump (which accepts traffic marked for masquerading), whichever came first.
+        wait_until("the policy hook first in FORWARD", lambda: first_rule("FORWARD").endswith("-j KYVERN-NETPOL-FORWARD"),
+                   timeout=15)
+        yield PolicyNode(node_cluster, mode)
+    finally:
+        proc.extra_args = before
+        node_cluster.restart_server()
+
+
+@pytest.fixture(scope="module", params=["nftables", "iptables"])
+def policy_two_nodes(request, two_nodes):
+    """The shared two-node cluster as it is, or with both agents restarted with `--proxy-mode
+    iptables` (and restarted back afterwards, also when a test failed)."""
+    mode = request.param
+    if mode == "nftables":
+        yield PolicyNode(two_nodes, mode)
+        return
+    try:
+        two_nodes.restart_agents(("--proxy-mode", "iptables"))
+        for netns in ("kyv-node-a", "kyv-node-b"):
+            wait_until(f"policy chains in {netns}", lambda: "KYVERN-NETPOL-FORWARD" in iptables_save(netns), timeout=30)
+        yield PolicyNode(two_nodes, mode)
+    finally:
+        two_nodes.restart_agents(())
+
+
+def iptables_save(netns: str | None = None) -> str:
+    argv = ["iptables-save", "-t", "filter"]
+    if netns:
+        argv = ["ip", "netns", "exec", netns, *argv]
+    return subprocess.run(argv, capture_output=True, text=True).stdout
+
+
+def first_rule(chain: str) -> str:
+    return next((line for line in iptables_save().splitlines() if line.startswith(f"-A {chain} ")), "")
+
+
+def nft_table_exists(netns: str | None = None) -> bool:
+    argv = ["nft", "list", "table", "inet", "kyvern-policy"]
+    if netns:
+        argv = ["ip", "netns", "exec", netns, *argv]
+    return subprocess.run(argv, capture_output=True).returncode == 0
+
+
 def isolated(direction: str) -> set[str]:
-    """Pod addresses in the node's `<direction>-pods` map."""
+    """Pod addresses the node isolates for `direction`: in the nft table's `<direction>-pods`
+    map, or (iptables mode) dispatched from chain KYVERN-NETPOL-<DIRECTION>."""
+    save = iptables_save()
+    chain = f"-A KYVERN-NETPOL-{direction.upper()} "
+    from_chains = {line.split()[3].split("/")[0] for line in save.splitlines() if line.startswith(chain)}
+    if from_chains or ":KYVERN-NETPOL-FORWARD" in save:
+        assert not nft_table_exists(), "iptables mode leaves no nft table"
+        return from_chains
     r = subprocess.run(["nft", "-j", "list", "map", "inet", "kyvern-policy", f"{direction}-pods"],
                        capture_output=True, text=True)
     if r.returncode != 0:
@@ -84,9 +161,9 @@ def isolated(direction: str) -> set[str]:
 
 
 @pytest.fixture
-def other_ns(node_cluster):
+def other_ns(policy_node):
     """A second namespace, deleted with its pods afterwards."""
-    c = node_cluster.cluster
+    c = policy_node.cluster
     ns = "netpol-" + uuid.uuid4().hex[:8]
     c.create_namespace(ns)
     try:
@@ -97,8 +174,8 @@ def other_ns(node_cluster):
         c.delete_namespace(ns)
 
 
-def test_only_api_pods_reach_the_database_and_only_on_its_port(node_cluster, nns):
-    c = node_cluster.cluster
+def test_only_api_pods_reach_the_database_and_only_on_its_port(policy_node, nns):
+    c = policy_node.cluster
     make_pod(c, nns, "db", {"app": "db"}, SERVE, ports=[("postgres", 5432)], probe_port=5432)
     make_pod(c, nns, "api", {"app": "api"})
     make_pod(c, nns, "other", {"app": "web"})
@@ -131,8 +208,8 @@ def test_only_api_pods_reach_the_database_and_only_on_its_port(node_cluster, nns
     assert db not in isolated("ingress")
 
 
-def test_a_named_port_resolves_against_the_selected_pod(node_cluster, nns):
-    c = node_cluster.cluster
+def test_a_named_port_resolves_against_the_selected_pod(policy_node, nns):
+    c = policy_node.cluster
     make_pod(c, nns, "db", {"app": "db"}, SERVE, ports=[("postgres", 5432)], probe_port=5432)
     make_pod(c, nns, "api", {"app": "api"})
     db = ready_ip(c, nns, "db")
@@ -144,8 +221,8 @@ def test_a_named_port_resolves_against_the_selected_pod(node_cluster, nns):
     assert not reaches(c, nns, "api", db, 8080)
 
 
-def test_an_ip_block_with_an_exception_and_a_port_range(node_cluster, nns):
-    c = node_cluster.cluster
+def test_an_ip_block_with_an_exception_and_a_port_range(policy_node, nns):
+    c = policy_node.cluster
     make_pod(c, nns, "db", {"app": "db"}, SERVE, probe_port=5432)
     make_pod(c, nns, "api", {"app": "api"})
     make_pod(c, nns, "other", {"app": "web"})
@@ -154,7 +231,7 @@ def test_an_ip_block_with_an_exception_and_a_port_range(node_cluster, nns):
     other = ready_ip(c, nns, "other")
     create_policy(c, nns, "range", {
         "podSelector": {"matchLabels": {"app": "db"}},
-        "ingress": [{"from": [{"ipBlock": {"cidr": node_cluster.pod_cidr, "except": [f"{other}/32"]}}],
+        "ingress": [{"from": [{"ipBlock": {"cidr": policy_node.pod_cidr, "except": [f"{other}/32"]}}],
                      "ports": [{"protocol": "TCP", "port": 5000, "endPort": 6000}]}],
     })
     wait_until("the db pod isolated", lambda: db in isolated("ingress"), timeout=5, interval=0.05)
@@ -163,8 +240,8 @@ def test_an_ip_block_with_an_exception_and_a_port_range(node_cluster, nns):
     assert not reaches(c, nns, "other", db, 5432), "the block's exception"
 
 
-def test_a_namespace_selector_admits_pods_of_labelled_namespaces_only(node_cluster, nns, other_ns):
-    c = node_cluster.cluster
+def test_a_namespace_selector_admits_pods_of_labelled_namespaces_only(policy_node, nns, other_ns):
+    c = policy_node.cluster
     c.kubectl("label", "namespace", other_ns, "team=trusted")
     make_pod(c, nns, "db", {"app": "db"}, SERVE, probe_port=5432)
     make_pod(c, nns, "neighbour", {"app": "api"})
@@ -185,8 +262,8 @@ def test_a_namespace_selector_admits_pods_of_labelled_namespaces_only(node_clust
     wait_until("the visitor shut out", lambda: not reaches(c, other_ns, "visitor", db, 5432), timeout=10)
 
 
-def test_an_egress_policy_leaves_nothing_but_dns(node_cluster, nns):
-    c = node_cluster.cluster
+def test_an_egress_policy_leaves_nothing_but_dns(policy_node, nns):
+    c = policy_node.cluster
     make_pod(c, nns, "web", {"app": "web"}, SERVE, probe_port=8080)
     make_pod(c, nns, "locked", {"app": "locked"})
     web = ready_ip(c, nns, "web")
@@ -209,8 +286,8 @@ def test_an_egress_policy_leaves_nothing_but_dns(node_cluster, nns):
     wait_until("egress restored", lambda: reaches(c, nns, "locked", web, 8080), timeout=10)
 
 
-def test_policies_apply_across_nodes_ingress_at_the_target_egress_at_the_source(two_nodes, ns2):
-    c = two_nodes.cluster
+def test_policies_apply_across_nodes_ingress_at_the_target_egress_at_the_source(policy_two_nodes, ns2):
+    c = policy_two_nodes.cluster
     for name, node, labels, command in (("db", "node-a", {"app": "db"}, SERVE), ("api", "node-b", {"app": "api"}, None),
                                         ("other", "node-b", {"app": "web"}, None)):
         container = {"name": "main", "image": IMAGE, "imagePullPolicy": "IfNotPresent",
@@ -229,6 +306,8 @@ def test_policies_apply_across_nodes_ingress_at_the_target_egress_at_the_source(
     create_policy(c, ns2, "db-from-api", {"podSelector": {"matchLabels": {"app": "db"}},
                                           "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "api"}}}]}]})
     wait_until("other shut out across nodes", lambda: not reaches(c, ns2, "other", db, 5432), timeout=10)
+    assert nft_table_exists("kyv-node-a") == (policy_two_nodes.mode == "nftables")
+    assert (f"-A KYVERN-NETPOL-INGRESS -d {db}/32 " in iptables_save("kyv-node-a")) == (policy_two_nodes.mode == "iptables")
     assert reaches(c, ns2, "api", db, 5432)
     delete_policy(c, ns2, "db-from-api")
     wait_until("other let in again", lambda: reaches(c, ns2, "other", db, 5432), timeout=10)

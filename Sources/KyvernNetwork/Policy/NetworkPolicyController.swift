@@ -7,18 +7,19 @@ public import ServiceLifecycle
 import Synchronization
 
 /// Enforces NetworkPolicies for the pods of one node: watches pods, namespaces and policies and
-/// keeps table `inet kyvern-policy` equal to what they ask (``PolicyCompiler``,
-/// ``NftPolicyBuilder``).
+/// keeps the node's policy rules equal to what they ask (``PolicyCompiler``, then
+/// ``NftPolicyBuilder`` or ``IptablesPolicyBuilder`` as the proxy's mode is).
 ///
 /// Events only mark the state dirty; one loop compiles at most every `minSyncInterval` and loads
-/// the whole table in one `nft -f` transaction when the text changed, so a change reaches the
+/// the rules in one transaction (`nft -f`, `iptables-restore`) when they changed, so a change reaches the
 /// kernel well within a second and a burst of changes costs one load. Every `resyncInterval`
 /// the table is loaded again even if unchanged, repairing edits made behind its back. On
 /// shutdown the table is removed: without the controller the node enforces nothing.
 public final class NetworkPolicyController: Service, Sendable {
     let informers: SharedInformerFactory
     let compiler: PolicyCompiler
-    let backend: NftPolicyBackend
+    let mode: ProxyMode
+    let backend: any PolicyBackend
     let metrics: PolicyMetrics
     let logger: Logger
     let minSyncInterval: Duration
@@ -26,12 +27,14 @@ public final class NetworkPolicyController: Service, Sendable {
     private let dirty = Mutex(true)
     private let stopping = Mutex(false)
 
-    package init(client: any KubernetesClient, nodeName: String, logger: Logger, networkNamespace: String? = nil,
+    package init(client: any KubernetesClient, nodeName: String, logger: Logger, mode: ProxyMode = .nftables,
+                 networkNamespace: String? = nil,
                  metricsFactory: any MetricsFactory = MetricsSystem.factory, minSyncInterval: Duration = .milliseconds(100), resyncInterval: Duration = .seconds(60),
                  informers: SharedInformerFactory? = nil) {
         self.informers = informers ?? SharedInformerFactory(client: client, logger: logger)
         self.compiler = PolicyCompiler(nodeName: nodeName)
-        self.backend = NftPolicyBackend(namespace: networkNamespace)
+        self.mode = mode
+        self.backend = mode.policyBackend(namespace: networkNamespace)
         self.metrics = PolicyMetrics(factory: metricsFactory)
         self.logger = logger
         self.minSyncInterval = minSyncInterval
@@ -39,8 +42,12 @@ public final class NetworkPolicyController: Service, Sendable {
     }
 
     public func run() async throws {
-        logger.info("network policy controller starting", metadata: ["node": "\(compiler.nodeName)", "table": "\(NftPolicyBuilder.qualifiedTable)"])
-        if !(await backend.enableBridgeFiltering()) {
+        logger.info("network policy controller starting", metadata: ["node": "\(compiler.nodeName)", "rules": "\(backend.location)"])
+        // Rules the other mode left (an earlier run with another --proxy-mode) would still filter.
+        for other in ProxyMode.allCases where other != mode && ProxyCommand.available(other.policyTool) {
+            try? await other.policyBackend(namespace: backend.namespace).removeAll()
+        }
+        if !(await BridgeFiltering.enable(namespace: backend.namespace)) {
             logger.warning("could not set net.bridge.bridge-nf-call-iptables=1; policies between pods on one bridge may not apply")
         }
         let pods = await informers.informer(for: .pods)
@@ -87,12 +94,18 @@ public final class NetworkPolicyController: Service, Sendable {
         let clock = ContinuousClock()
         var nextResync = clock.now
         var lastFailed = false
+        // The first repair comes soon: the service proxy starts beside this controller and, in
+        // iptables mode, may put its FORWARD jump (which accepts some traffic) above ours.
+        var repairs = 0
         while !Task.isCancelled && !stopping.withLock({ $0 }) {
             let wanted = dirty.withLock { value in defer { value = false }; return value }
             let force = clock.now >= nextResync || lastFailed
             if wanted || force {
                 lastFailed = !(await sync(pods: pods, namespaces: namespaces, policies: policies, force: force))
-                if force && !lastFailed { nextResync = clock.now + resyncInterval }
+                if force && !lastFailed {
+                    nextResync = clock.now + (repairs == 0 ? min(resyncInterval, .seconds(5)) : resyncInterval)
+                    repairs += 1
+                }
             }
             try? await Task.sleep(for: lastFailed ? .seconds(1) : minSyncInterval)
         }
@@ -104,14 +117,13 @@ public final class NetworkPolicyController: Service, Sendable {
         let set = compiler.compile(policies: await policies.list().compactMap(NetworkPolicyModel.init(json:)),
                                    pods: await pods.list().compactMap(PolicyPod.init(json:)),
                                    namespaces: await namespaces.list().compactMap(PolicyNamespace.init(json:)))
-        let output = NftPolicyBuilder().build(set)
         do {
-            let loaded = try await backend.apply(output.text, force: force)
-            guard loaded else { return true }
+            guard let output = try await backend.load(set, force: force) else { return true }
             metrics.synced(rules: output.rules, isolatedPods: output.isolatedPods, duration: ContinuousClock.now - start)
             logger.log(level: force ? .info : .debug, "network policies synced", metadata: [
                 "policyChains": "\(set.ingress.count + set.egress.count)", "isolatedPods": "\(output.isolatedPods)",
-                "rules": "\(output.rules)", "sets": "\(output.sets)", "duration": "\(ContinuousClock.now - start)",
+                "rules": "\(output.rules)", (mode == .nftables ? "sets" : "chains"): "\(output.containers)",
+                "duration": "\(ContinuousClock.now - start)",
             ])
             return true
         } catch {

@@ -2,7 +2,7 @@ import Foundation
 
 /// Loads the policy table through `nft -f` (in a named network namespace when given) and
 /// removes it. Remembers the text it last loaded, so a sync that changes nothing costs no load.
-package actor NftPolicyBackend {
+package actor NftPolicyBackend: PolicyBackend {
     package let namespace: String?
     private var loaded: String?
 
@@ -22,6 +22,14 @@ package actor NftPolicyBackend {
         return true
     }
 
+    package nonisolated var location: String { "nftables table \(NftPolicyBuilder.qualifiedTable)" }
+
+    package func load(_ set: PolicyRuleSet, force: Bool) async throws -> PolicyLoad? {
+        let output = NftPolicyBuilder().build(set)
+        guard try await apply(output.text, force: force) else { return nil }
+        return PolicyLoad(rules: output.rules, isolatedPods: output.isolatedPods, containers: output.sets)
+    }
+
     private func load(_ text: String) async throws {
         try await NftFile.load(text, prefix: "kyvern-policy", namespace: namespace)
     }
@@ -30,15 +38,5 @@ package actor NftPolicyBackend {
     package func removeAll() throws {
         try NftFile.loadUncancellable(NftPolicyBuilder.removal, prefix: "kyvern-policy", namespace: namespace)
         loaded = nil
-    }
-
-    /// Pods on one bridge talk below IP: only with `bridge-nf-call-iptables` do their packets
-    /// pass the forward hook the policy table filters in (upstream bridge CNIs set it too).
-    package func enableBridgeFiltering() async -> Bool {
-        let arguments = ["-q", "-w", "net.bridge.bridge-nf-call-iptables=1"]
-        if let namespace {
-            return (try? await ProxyCommand.run("ip", ["netns", "exec", namespace, "sysctl"] + arguments)) != nil
-        }
-        return (try? await ProxyCommand.run("sysctl", arguments)) != nil
     }
 }

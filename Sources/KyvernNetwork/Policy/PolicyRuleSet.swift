@@ -1,6 +1,7 @@
 /// What the policies ask of one node, independent of the kernel's rule language: which local
 /// pods are isolated in which direction, and per policy and direction the traffic it allows.
-/// ``NftPolicyBuilder`` turns it into nftables text; the compiler that makes it is pure.
+/// ``NftPolicyBuilder`` turns it into nftables text, ``IptablesPolicyBuilder`` into iptables
+/// chains (as the proxy's mode is); the compiler that makes it is pure.
 package struct PolicyRuleSet: Equatable, Sendable {
     package enum Direction: String, Sendable, Hashable {
         case ingress, egress

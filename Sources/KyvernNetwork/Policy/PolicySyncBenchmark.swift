@@ -2,16 +2,18 @@ import Foundation
 import KyvernAPI
 
 /// Measures a full policy sync for a synthetic cluster (the `kyvern netpol-bench` hook): compile
-/// the policies, write the nft text and load it, cold and again after one policy changed; then
-/// remove the table. Every pod is on the measured node, the worst case. Programs the current
+/// the policies, write the rules (nft text or iptables chains) and load them, cold and again
+/// after one policy changed; then remove them. Every pod is on the measured node, the worst case. Programs the current
 /// network namespace.
 package enum PolicySyncBenchmark {
     package struct Result: Sendable, Codable {
+        package var mode: String
         package var policies: Int
         package var pods: Int
         package var namespaces: Int
         package var isolatedPods: Int
         package var rules: Int
+        /// Named sets (nftables) or chains (iptables).
         package var sets: Int
         package var textBytes: Int
         package var compileSeconds: Double
@@ -60,7 +62,7 @@ package enum PolicySyncBenchmark {
         return (policyList, podList, namespaces)
     }
 
-    package static func run(policies: Int, pods: Int) async throws -> Result {
+    package static func run(policies: Int, pods: Int, mode: ProxyMode = .nftables) async throws -> Result {
         let clock = ContinuousClock()
         func seconds(_ duration: Duration) -> Double {
             Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
@@ -69,18 +71,40 @@ package enum PolicySyncBenchmark {
         let compiler = PolicyCompiler(nodeName: nodeName)
         var set = PolicyRuleSet()
         let compile = clock.measure { set = compiler.compile(policies: input.policies, pods: input.pods, namespaces: input.namespaces) }
-        var output = NftPolicyBuilder().build(PolicyRuleSet())
-        let build = clock.measure { output = NftPolicyBuilder().build(set) }
-        let backend = NftPolicyBackend()
-        let load = try await clock.measure { try await backend.apply(output.text) }
         let changedInput = cluster(policies: policies, pods: pods, changed: true)
-        let changed = try await clock.measure {
-            let set = compiler.compile(policies: changedInput.policies, pods: changedInput.pods, namespaces: changedInput.namespaces)
-            try await backend.apply(NftPolicyBuilder().build(set).text)
+        let build: Duration
+        let load: Duration
+        let changed: Duration
+        let remove: Duration
+        let size: (isolatedPods: Int, rules: Int, sets: Int, textBytes: Int)
+        switch mode {
+        case .nftables:
+            var output = NftPolicyBuilder().build(PolicyRuleSet())
+            build = clock.measure { output = NftPolicyBuilder().build(set) }
+            let backend = NftPolicyBackend()
+            load = try await clock.measure { try await backend.apply(output.text) }
+            changed = try await clock.measure {
+                let set = compiler.compile(policies: changedInput.policies, pods: changedInput.pods, namespaces: changedInput.namespaces)
+                try await backend.apply(NftPolicyBuilder().build(set).text)
+            }
+            remove = try await clock.measure { try await backend.removeAll() }
+            size = (output.isolatedPods, output.rules, output.sets, output.text.utf8.count)
+        case .iptables:
+            // The backend builds the chains itself; the text is measured apart for the report.
+            var output = IptablesPolicyBuilder().build(PolicyRuleSet())
+            build = clock.measure { output = IptablesPolicyBuilder().build(set) }
+            let backend = IptablesPolicyBackend()
+            load = try await clock.measure { _ = try await backend.load(set, force: false) } - build
+            changed = try await clock.measure {
+                let set = compiler.compile(policies: changedInput.policies, pods: changedInput.pods, namespaces: changedInput.namespaces)
+                _ = try await backend.load(set, force: false)
+            }
+            remove = try await clock.measure { try await backend.removeAll() }
+            let text = IptablesPolicyBuilder.restore(output, applied: nil)
+            size = (output.isolatedPods, output.rules, output.chains.count, text.utf8.count)
         }
-        let remove = try await clock.measure { try await backend.removeAll() }
-        return Result(policies: policies, pods: pods, namespaces: input.namespaces.count, isolatedPods: output.isolatedPods,
-                      rules: output.rules, sets: output.sets, textBytes: output.text.utf8.count,
+        return Result(mode: mode.rawValue, policies: policies, pods: pods, namespaces: input.namespaces.count, isolatedPods: size.isolatedPods,
+                      rules: size.rules, sets: size.sets, textBytes: size.textBytes,
                       compileSeconds: seconds(compile), buildSeconds: seconds(build), coldLoadSeconds: seconds(load),
                       coldSyncSeconds: seconds(compile + build + load), changedSyncSeconds: seconds(changed),
                       removeSeconds: seconds(remove))

@@ -46,7 +46,9 @@ package struct BuiltinJump: Equatable, Sendable {
     package static func deletions(save: String) -> [String] {
         save.split(separator: "\n").filter { line in
             guard line.hasPrefix("-A "), let chain = line.split(separator: " ").dropFirst().first else { return false }
-            return !chain.hasPrefix(ChainNames.prefix) && line.contains(" -j \(ChainNames.prefix)")
+            let words = line.split(separator: " ")
+            guard !chain.hasPrefix(ChainNames.prefix), let jump = words.lastIndex(of: "-j"), jump + 1 < words.count else { return false }
+            return ChainNames.isProxyChain(words[jump + 1])
         }.map { "-D " + $0.dropFirst(3) }
     }
 

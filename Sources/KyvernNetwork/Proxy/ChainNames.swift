@@ -11,6 +11,15 @@ package enum ChainNames {
     package static let forward = "KYVERN-FORWARD"
     package static let firewall = "KYVERN-FIREWALL"
 
+    /// Chains the NetworkPolicy controller owns in the same filter table (iptables mode); the
+    /// proxy neither deletes them as strays nor removes the jumps into them.
+    package static let policyPrefix = "KYVERN-NETPOL-"
+
+    /// Whether `name` is one of the proxy's chains.
+    package static func isProxyChain<S: StringProtocol>(_ name: S) -> Bool {
+        name.hasPrefix(prefix) && !name.hasPrefix(policyPrefix)
+    }
+
     /// Spreads a Service port's cluster-policy traffic over its endpoints.
     package static func service(_ port: ServicePortSpec) -> String {
         "KYVERN-SVC-" + hash(port.name.description + port.proto.rawValue)

@@ -30,7 +30,7 @@ package struct RestorePlan: Equatable, Sendable {
                 .sorted { $0.name < $1.name }
             let wanted = Set(table.chains.map(\.name))
             let known = Set(previous?.keys.map { $0 } ?? []).union(existing[table.name] ?? [])
-            let stale = known.subtracting(wanted).filter { $0.hasPrefix(ChainNames.prefix) }.sorted()
+            let stale = known.subtracting(wanted).filter { ChainNames.isProxyChain($0) }.sorted()
             let more = extra[table.name] ?? []
             guard !changed.isEmpty || !stale.isEmpty || !more.isEmpty else { continue }
             var lines = ["*\(table.name)"]
@@ -69,7 +69,7 @@ package struct RestorePlan: Equatable, Sendable {
     package static func kyvernChains(inSave output: String) -> Set<String> {
         var names = Set<String>()
         for line in output.split(separator: "\n") where line.hasPrefix(":" + ChainNames.prefix) {
-            if let name = line.dropFirst().split(separator: " ").first { names.insert(String(name)) }
+            if let name = line.dropFirst().split(separator: " ").first, ChainNames.isProxyChain(name) { names.insert(String(name)) }
         }
         return names
     }

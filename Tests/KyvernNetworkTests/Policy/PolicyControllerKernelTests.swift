@@ -76,4 +76,52 @@ struct PolicyControllerKernelTests {
         }
         #expect(await Self.table(namespace) == "")
     }
+
+    /// The same controller with the proxy in iptables mode: chains instead of the nft table.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/sbin/iptables-restore")))
+    func inIptablesModePoliciesBecomeChainsAndNoNftTableIsMade() async throws {
+        let namespace = "kynp-\(String(UInt32.random(in: 0x1000...0xFFFF), radix: 16))"
+        try await ProxyCommand.run("ip", ["netns", "add", namespace])
+        defer { _ = try? ProxyCommand.runUncancellable("ip", ["netns", "delete", namespace]) }
+        func save() async -> String {
+            (try? await ProxyCommand.run("ip", ["netns", "exec", namespace, "iptables-save", "-t", "filter"])) ?? ""
+        }
+        func waitFor(limit: Duration, _ condition: (String) -> Bool) async throws -> Duration? {
+            let start = ContinuousClock.now
+            while ContinuousClock.now - start < limit {
+                if condition(await save()) { return ContinuousClock.now - start }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return nil
+        }
+        // A table an earlier nftables-mode run left behind is removed.
+        try await NftFile.load("table inet kyvern-policy { }\n", prefix: "kyvern-policy", namespace: namespace)
+
+        let client = FakeClient()
+        _ = try client.seed(.namespaces, ProxyFixtures.json(#"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop"}}"#))
+        _ = try client.seed(.pods, Self.pod("db", ip: "10.77.0.3", app: "db"), Self.pod("api", ip: "10.77.0.2", app: "api"))
+        var logger = Logger(label: "netpol-test")
+        logger.logLevel = .warning
+        let controller = NetworkPolicyController(client: client, nodeName: "node-a", logger: logger, mode: .iptables,
+                                                 networkNamespace: namespace)
+        let dispatch = "-A KYVERN-NETPOL-INGRESS -d 10.77.0.3/32 -g KYVERN-NETPOL-OI"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await controller.run() }
+            #expect(try await waitFor(limit: .seconds(10)) { $0.contains(":KYVERN-NETPOL-FORWARD") } != nil)
+            #expect(await Self.table(namespace) == "")
+
+            _ = try await client.create(.networkPolicies, namespace: "shop", Self.policy, options: WriteOptions())
+            let isolated = try await waitFor(limit: .seconds(5)) { $0.contains(dispatch) }
+            #expect(isolated != nil && isolated! < .seconds(1), "\(String(describing: isolated))")
+            #expect(await save().contains("-s 10.77.0.2/32 -p tcp -m tcp --dport 5432 -j RETURN"))
+
+            _ = try await client.delete(.networkPolicies, namespace: "shop", name: "db", options: DeleteOptions())
+            let released = try await waitFor(limit: .seconds(5)) { !$0.contains("10.77.0.3") && $0.contains(":KYVERN-NETPOL-FORWARD") }
+            #expect(released != nil && released! < .seconds(1), "\(String(describing: released))")
+
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+        #expect(!(await save()).contains("KYVERN-NETPOL"))
+    }
 }
