@@ -38,7 +38,8 @@ def sh(*argv: str, check: bool = True, netns: str | None = None) -> subprocess.C
 
 
 class TwoNodeCluster:
-    def __init__(self, binary: Path):
+    def __init__(self, binary: Path, agent_args: dict[str, tuple[str, ...]] | None = None):
+        self.agent_args = agent_args or {}
         self.root = Path(tempfile.mkdtemp(prefix="kyvern-e2e-2node-"))
         self.binary = binary
         self.server = KyvernProcess(self.root / "server", binary=binary, bind_address="0.0.0.0",
@@ -78,7 +79,8 @@ class TwoNodeCluster:
                 # nsenter, not `ip netns exec`: that remounts /sys and would hide the cgroup mounts runc needs.
                 ["nsenter", f"--net=/var/run/netns/{netns}", str(self.binary), "agent", "--server",
                  f"https://{HOST_IP}:{self.server.port}", "--token-file", str(token), "--node-name", node,
-                 "--node-ip", ip, "--runtime", "runc", "--data-dir", str(data), "--kubelet-port", str(free_port())],
+                 "--node-ip", ip, "--runtime", "runc", "--data-dir", str(data), "--kubelet-port", str(free_port()),
+                 *self.agent_args.get(node, ())],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:

@@ -11,7 +11,7 @@ import Logging
 struct CertificateSigningController: Reconciler {
     static let name = "csrsigning"
     static let signerName = "kubernetes.io/kube-apiserver-client"
-    static let signerNames: Set<String> = [signerName, KubeletClientRequest.signerName]
+    static let signerNames: Set<String> = [signerName, KubeletClientRequest.signerName, IngressClientRequest.signerName]
     static let allowedUsages: Set<String> = ["digital signature", "key encipherment", "client auth"]
 
     let client: any KubernetesClient
@@ -43,12 +43,15 @@ struct CertificateSigningController: Reconciler {
             try await fail(csr, message: "the request is not base64-encoded PEM")
             return
         }
-        if signerName == KubeletClientRequest.signerName {
+        if signerName != Self.signerName {
             guard let subject = CertificateRequestSubject(pem: pem) else {
                 try await fail(csr, message: "the certificate request does not parse")
                 return
             }
-            if let message = KubeletClientRequest.validationError(subject, usages: usages) {
+            let problem = signerName == KubeletClientRequest.signerName
+                ? KubeletClientRequest.validationError(subject, usages: usages)
+                : IngressClientRequest.validationError(subject, usages: usages)
+            if let message = problem {
                 try await fail(csr, message: message)
                 return
             }
