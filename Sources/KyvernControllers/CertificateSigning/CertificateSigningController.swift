@@ -7,7 +7,9 @@ import Logging
 /// `kubernetes.io/kube-apiserver-client-kubelet` signers: an approved request with client-auth
 /// usages gets a certificate from the cluster CA, valid for its `expirationSeconds` (at most the
 /// signing duration); a request the signer cannot honour (for the kubelet signer also one that
-/// names no single node, see ``KubeletClientRequest``) gets a `Failed` condition instead.
+/// names no single node, see ``KubeletClientRequest``) gets a `Failed` condition instead. Kyvern's
+/// `kyvern.io/ingress-client` signer is served the same way, for exactly the subject
+/// ``IngressClientRequest`` allows.
 struct CertificateSigningController: Reconciler {
     static let name = "csrsigning"
     static let signerName = "kubernetes.io/kube-apiserver-client"

@@ -22,7 +22,7 @@ public final class IngressController: Service, Sendable {
         package var httpsPort: Int
         package var bindAddress = "0.0.0.0"
         package var nodeName: String
-        /// Written to each Ingress's status; nil: the Node's InternalIP.
+        /// Published in this instance's Lease, so the status lists it; nil: the Node's InternalIP.
         package var nodeAddress: String?
         /// Served when no Ingress's Secret names the client's host.
         package var defaultCertificatePEM: [UInt8]?
