@@ -173,3 +173,13 @@ def test_a_node_whose_agent_stops_drops_out_of_the_status(nodes, ins):
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=30)
     wait_until("status lists node-a only", lambda: status_ips(c, ins) == [address("node-a")] or None, timeout=30)
+
+
+def test_the_agent_checks_its_ingress_flags_like_the_server(kyvern_bin, tmp_path):
+    token = tmp_path / "token"
+    token.write_text("x")
+    base = [str(kyvern_bin), "agent", "--server", "https://127.0.0.1:1", "--token-file", str(token)]
+    r = subprocess.run([*base, "--disable", "ingress,dns"], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and '--disable: unknown component "dns" (ingress)' in r.stderr, r.stderr
+    r = subprocess.run([*base, "--ingress-http-port", "70000"], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and "--ingress-http-port and --ingress-https-port must be between 0 and 65535" in r.stderr, r.stderr
