@@ -139,7 +139,7 @@ extension KyvernServer {
     /// `kyvern agent` without `--simulate`: joins this machine to a server as a node, with a join
     /// token (`--server URL --token-file F`) or a kubeconfig.
     public static func runAgent(_ options: AgentOptions, server: String?, tokenFile: String?, kubeconfig: String?,
-                                metricsBindAddress: String?) async throws {
+                                metricsBindAddress: String?, ingress: IngressPorts? = IngressPorts()) async throws {
         var logger = Logger(label: "kyvern.agent")
         logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
         let configuration: ClientConfiguration
@@ -159,20 +159,45 @@ extension KyvernServer {
         } else {
             throw AgentStartError(message: "give --kubeconfig, or --server with --token-file (the server's DATA/node-token)")
         }
+        // The Ingress controller acts as its own user, system:kyvern-ingress:<node>, whose
+        // certificate the node asks for (with a kubeconfig, as that kubeconfig's user).
+        var ingressConfiguration: ClientConfiguration?
+        if ingress != nil {
+            ingressConfiguration = kubeconfig != nil ? configuration
+                : try await JoinedAgentIdentity.ingressConfiguration(node: configuration, nodeName: options.nodeName,
+                                                                     dataDirectory: options.dataDirectory, logger: logger)
+        }
         let client = try APIClient(configuration: configuration, logger: logger.withLabel("kyvern.agent.client"))
         let registry = PrometheusCollectorRegistry()
-        let parts: [any Service]
+        var parts: [any Service]
+        var ingressClient: APIClient?
         do {
             // The API server reaches this agent's endpoint with the node join token.
             parts = try AgentRunner.makeAgent(client: client, options: options,
                                               endpointToken: endpointToken, registry: registry,
                                               logger: logger)
+            if let ingress, let ingressConfiguration {
+                let ingressLogger = logger.withLabel("kyvern.ingress")
+                var configured = ingressConfiguration
+                configured.userAgent = NodeComponentIdentities.Component.ingress.userAgent
+                let made = try APIClient(configuration: configured, logger: ingressLogger.withLabel("kyvern.ingress.client"))
+                ingressClient = made
+                parts.append(try IngressRunner.make(client: made, agent: options, ports: ingress, registry: registry,
+                                                    logger: ingressLogger))
+            }
         } catch {
+            try? await ingressClient?.shutdown()
             try? await client.shutdown()
             throw error
         }
-        try await StandaloneRunner.run(parts, client: client, metricsBindAddress: metricsBindAddress,
-                                       registry: registry, logger: logger)
+        do {
+            try await StandaloneRunner.run(parts, client: client, metricsBindAddress: metricsBindAddress,
+                                           registry: registry, logger: logger)
+        } catch {
+            try? await ingressClient?.shutdown()
+            throw error
+        }
+        try? await ingressClient?.shutdown()
     }
 
 }

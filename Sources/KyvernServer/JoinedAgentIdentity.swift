@@ -1,5 +1,6 @@
 import Foundation
 import KyvernClient
+import KyvernControllers
 import KyvernKubelet
 import Logging
 
@@ -35,6 +36,27 @@ enum JoinedAgentIdentity {
         }
         guard let certificate else { throw NodeClientBootstrapError(message: "no node client certificate") }
         return nodeConfiguration(bootstrap, certificate)
+    }
+
+    /// The node's Ingress controller's configuration: same server and CA, a certificate for
+    /// `system:kyvern-ingress:<node>` in `system:kyvern-ingresses`, which the node itself asks for
+    /// (signer `kyvern.io/ingress-client`, auto-approved for a node asking for its own) and keeps
+    /// beside its own as `ingress-client.{key,crt}`, renewed the same way when near expiry.
+    /// A separate user, not the node's: the node authorizer rightly keeps nodes from reading every
+    /// Secret, which TLS termination needs, and nothing else of the node's rights is needed.
+    static func ingressConfiguration(node: ClientConfiguration, nodeName: String, dataDirectory: String,
+                                     logger: Logger) async throws -> ClientConfiguration {
+        let profile = NodeClientBootstrap.Profile(commonName: IngressClientRequest.userName(nodeName: nodeName),
+                                                  organization: IngressClientRequest.group,
+                                                  signerName: IngressClientRequest.signerName, fileBase: "ingress-client")
+        let flow = NodeClientBootstrap(nodeName: nodeName, directory: directory(dataDirectory: dataDirectory), logger: logger,
+                                       profile: profile)
+        if let stored = flow.stored() {
+            logger.info("using the stored ingress client certificate", metadata: ["directory": "\(flow.directory)"])
+            return nodeConfiguration(node, stored)
+        }
+        let issued = try await withClient(node, logger: logger) { try await flow.request(using: $0) }
+        return nodeConfiguration(node, issued)
     }
 
     static func nodeConfiguration(_ bootstrap: ClientConfiguration, _ certificate: NodeClientCertificate) -> ClientConfiguration {

@@ -160,7 +160,8 @@ public enum KyvernServer {
             let ingressLogger = logger.withLabel("kyvern.ingress")
             let client = try nodeIdentities.client(.ingress, logger: ingressLogger.withLabel("kyvern.ingress.client"))
             agentClients.append(client)
-            services.append(.init(service: try IngressRunner.make(client: client, options: options, pki: pki, logger: ingressLogger),
+            services.append(.init(service: try IngressRunner.make(client: client, options: options, pki: pki,
+                                                                  registry: registry, logger: ingressLogger),
                                   successTerminationBehavior: .gracefullyShutdownGroup,
                                   failureTerminationBehavior: .gracefullyShutdownGroup))
         }

@@ -13,6 +13,11 @@ extension Kyvern {
                 certificate for system:node:<node name> (kubelet TLS bootstrap), keeps it in \
                 <data-dir>/pki/kubelet-client.{key,crt} and from then on acts as that node.
 
+                The agent also runs the built-in Ingress controller on ports 80 and 443 of the node \
+                (--ingress-http-port, --ingress-https-port, --disable ingress), acting as \
+                system:kyvern-ingress:<node name>, whose certificate the node asks for the same way \
+                (kept as <data-dir>/pki/ingress-client.{key,crt}).
+
                 With --simulate N, one process registers N nodes named <prefix>-0 ... <prefix>-(N-1) and \
                 behaves like N kubelets as the API sees them: the nodes are Ready, their Leases in \
                 kube-node-lease are renewed, pods bound to them are reported Running (no container is \
@@ -37,6 +42,20 @@ extension Kyvern {
 
         @OptionGroup(title: "Node agent")
         var agent: AgentFlags
+
+        @Option(help: "Built-in components not to run on this node (repeatable or comma separated): ingress.")
+        var disable: [String] = []
+
+        @Option(name: .customLong("ingress-http-port"), help: "Port of the built-in Ingress controller's HTTP listener.")
+        var ingressHTTPPort: Int = 80
+
+        @Option(name: .customLong("ingress-https-port"), help: "Port of the built-in Ingress controller's HTTPS listener.")
+        var ingressHTTPSPort: Int = 443
+
+        /// `--disable`'s components, each flag's value split at commas.
+        var disabledComponents: [String] {
+            disable.flatMap { $0.split(separator: ",").map { String($0.filter { !$0.isWhitespace }).lowercased() } }
+        }
 
         @Option(name: .customLong("service-cidr"), help: "The server's Service range (routed to the pod bridge; its 10th address is the default cluster DNS).")
         var serviceCIDR: String = "10.43.0.0/16"
@@ -103,6 +122,12 @@ extension Kyvern {
             _ = try options()
             guard AgentOptions.isIPv4CIDR(serviceCIDR) else { throw ValidationError("--service-cidr: not an IPv4 CIDR: \(serviceCIDR)") }
             guard AgentOptions.isIPv4CIDR(clusterCIDR) else { throw ValidationError("--cluster-cidr: not an IPv4 CIDR: \(clusterCIDR)") }
+            for component in disabledComponents where !["ingress"].contains(component) {
+                throw ValidationError("--disable: unknown component \"\(component)\" (ingress)")
+            }
+            guard (0...65535).contains(ingressHTTPPort), (0...65535).contains(ingressHTTPSPort) else {
+                throw ValidationError("--ingress-http-port and --ingress-https-port must be between 0 and 65535")
+            }
         }
 
         func run() async throws {
@@ -116,7 +141,9 @@ extension Kyvern {
             options.clusterCIDR = clusterCIDR
             try await KyvernServer.runAgent(options,
                                             server: server, tokenFile: tokenFile, kubeconfig: kubeconfig,
-                                            metricsBindAddress: metricsBindAddress)
+                                            metricsBindAddress: metricsBindAddress,
+                                            ingress: disabledComponents.contains("ingress")
+                                                ? nil : IngressPorts(http: ingressHTTPPort, https: ingressHTTPSPort))
         }
     }
 }

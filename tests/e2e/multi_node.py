@@ -38,7 +38,9 @@ def sh(*argv: str, check: bool = True, netns: str | None = None) -> subprocess.C
 
 
 class TwoNodeCluster:
-    def __init__(self, binary: Path):
+    def __init__(self, binary: Path, agent_args: dict[str, tuple[str, ...]] | None = None):
+        # per-node `kyvern agent` flags (e.g. another node's ingress ports)
+        self.node_args = agent_args or {}
         self.root = Path(tempfile.mkdtemp(prefix="kyvern-e2e-2node-"))
         self.binary = binary
         self.server = KyvernProcess(self.root / "server", binary=binary, bind_address="0.0.0.0",
@@ -85,7 +87,7 @@ class TwoNodeCluster:
             ["nsenter", f"--net=/var/run/netns/{netns}", str(self.binary), "agent", "--server",
              f"https://{HOST_IP}:{self.server.port}", "--token-file", str(token), "--node-name", node,
              "--node-ip", ip, "--runtime", "runc", "--data-dir", str(self.agent_data(node)), "--kubelet-port", str(free_port()),
-             *self.agent_args],
+             *self.agent_args, *self.node_args.get(node, ())],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def restart_agents(self, agent_args: tuple[str, ...]) -> None:

@@ -203,3 +203,24 @@ def test_the_controller_acts_as_its_own_user_with_an_ingress_controllers_rights(
     for verb, resource in (("create", "pods"), ("update", "ingresses.networking.k8s.io"), ("delete", "secrets")):
         cp = c.kubectl("--kubeconfig", kubeconfig, "auth", "can-i", verb, resource, "-A", check=False)
         assert cp.stdout.strip() == "no", (verb, resource, cp.stdout)
+
+
+def test_the_proxy_metrics_are_on_the_servers_metrics(node_cluster, nns):
+    """Requests by code, upstream errors and open connections, in the server's /metrics (its node's proxy)."""
+    c = node_cluster.cluster
+    port = node_cluster.ingress_http_port
+
+    def count(code):
+        for line in c.get("/metrics").text.splitlines():
+            if line.startswith(f'kyvern_ingress_requests_total{{code="{code}"}} '):
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = count(404)
+    for _ in range(3):
+        assert get(port, f"nobody.{nns}.example", "/")[0] == 404
+    assert count(404) >= before + 3
+    text = c.get("/metrics").text
+    assert 'kyvern_ingress_upstream_errors_total{reason="connect"}' in text
+    assert 'kyvern_ingress_upstream_errors_total{reason="reset"}' in text
+    assert "kyvern_ingress_active_connections " in text

@@ -13,6 +13,10 @@ extension BootstrapPolicy {
         Role(name: "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient", rules: [
             rule(["create"], ["certificates.k8s.io"], ["certificatesigningrequests/selfnodeclient"]),
         ]),
+        // A node may have its own Ingress controller's certificate auto-approved (kyvern.io/ingress-client).
+        Role(name: "kyvern:certificates:selfnodeingress", rules: [
+            rule(["create"], ["certificates.k8s.io"], ["certificatesigningrequests/selfnodeingress"]),
+        ]),
         Role(name: "system:certificates.k8s.io:kube-apiserver-client-kubelet-approver", rules: [
             rule(["approve"], ["certificates.k8s.io"], ["signers"], names: ["kubernetes.io/kube-apiserver-client-kubelet"]),
         ]),
@@ -52,6 +56,10 @@ extension BootstrapPolicy {
         Binding(name: "system:coredns", role: "system:coredns", subjects: [("User", "system:coredns", "")]),
         Binding(name: "kyvern:network-policy", role: "kyvern:network-policy",
                 subjects: [("User", "system:kube-proxy", ""), ("Group", "system:nodes", "")]),
-        Binding(name: "system:kyvern-ingress", role: "system:kyvern-ingress", subjects: [("User", "system:kyvern-ingress", "")]),
+        // The server node's Ingress controller, and each joined node's (system:kyvern-ingress:<node>).
+        Binding(name: "system:kyvern-ingress", role: "system:kyvern-ingress",
+                subjects: [("User", "system:kyvern-ingress", ""), ("Group", "system:kyvern-ingresses", "")]),
+        Binding(name: "kyvern:node-autoapprove-ingress-certificate", role: "kyvern:certificates:selfnodeingress",
+                subjects: [("Group", "system:nodes", "")]),
     ]
 }

@@ -158,10 +158,12 @@ extension BootstrapPolicy {
             rule(["get", "list", "watch", "delete"], ["certificates.k8s.io"], ["certificatesigningrequests"]),
             rule(["update"], ["certificates.k8s.io"],
                  ["certificatesigningrequests/status", "certificatesigningrequests/approval"]),
-            rule(["approve"], ["certificates.k8s.io"], ["signers"], names: ["kubernetes.io/kube-apiserver-client-kubelet"]),
+            // Kyvern: also its nodes' Ingress controller certificates (kyvern.io/ingress-client).
+            rule(["approve"], ["certificates.k8s.io"], ["signers"],
+                 names: ["kubernetes.io/kube-apiserver-client-kubelet", "kyvern.io/ingress-client"]),
             rule(["sign"], ["certificates.k8s.io"], ["signers"], names: [
                 "kubernetes.io/legacy-unknown", "kubernetes.io/kube-apiserver-client",
-                "kubernetes.io/kube-apiserver-client-kubelet", "kubernetes.io/kubelet-serving",
+                "kubernetes.io/kube-apiserver-client-kubelet", "kubernetes.io/kubelet-serving", "kyvern.io/ingress-client",
             ]),
             rule(["create"], ["authorization.k8s.io"], ["subjectaccessreviews"]),
             recordEvents,

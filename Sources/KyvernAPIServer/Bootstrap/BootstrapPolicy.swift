@@ -79,33 +79,49 @@ enum BootstrapPolicy {
         return merged
     }
 
-    /// Kyvern's node agents publish the cluster DNS Service and their DNS EndpointSlices in
-    /// kube-system: a Role there, bound to `system:nodes`, allows exactly that.
+    /// Roles in kube-system: Kyvern's node agents publish the cluster DNS Service and their DNS
+    /// EndpointSlices there (`kyvern:node-dns`, bound to `system:nodes`), and each node's Ingress
+    /// controller holds its Lease there (`kyvern:ingress-instances`), and nothing else.
+    static let namespacedRoles: [(role: Role, subjects: [(kind: String, name: String, namespace: String)])] = [
+        (Role(name: "kyvern:node-dns", rules: [
+            rule(["get", "create", "update", "patch"], [""], ["services"]),
+            rule(["get", "list", "watch", "create", "update", "patch", "delete"], ["discovery.k8s.io"], ["endpointslices"]),
+        ]), [("Group", "system:nodes", "")]),
+        (Role(name: "kyvern:ingress-instances", rules: [
+            rule(["get", "list", "watch", "create", "update", "delete"], ["coordination.k8s.io"], ["leases"]),
+        ]), [("User", "system:kyvern-ingress", ""), ("Group", "system:kyvern-ingresses", "")]),
+    ]
+
     private static func ensureNamespaced(storage: ObjectStorage) async throws {
         guard let roles = ResourceCatalog.find(group: "rbac.authorization.k8s.io", version: "v1", resource: "roles"),
               let bindings = ResourceCatalog.find(group: "rbac.authorization.k8s.io", version: "v1", resource: "rolebindings")
         else { return }
-        var role: JSONValue = [
-            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
-            "metadata": metadata(name: "kyvern:node-dns", labels: [:]),
-            "rules": .array([
-                rule(["get", "create", "update", "patch"], [""], ["services"]),
-                rule(["get", "list", "watch", "create", "update", "patch", "delete"], ["discovery.k8s.io"], ["endpointslices"]),
-            ].map(\.json)),
-        ]
-        role[path: ["metadata", "namespace"]] = "kube-system"
-        try await reconcile(role, info: roles, storage: storage) { existing, wanted in
-            var merged = existing
-            var rules = existing["rules"]?.arrayValue ?? []
-            for rule in wanted["rules"]?.arrayValue ?? [] where !rules.contains(rule) { rules.append(rule) }
-            merged["rules"] = .array(rules)
-            return merged
+        for (definition, subjects) in namespacedRoles {
+            var role: JSONValue = [
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+                "metadata": metadata(name: definition.name, labels: [:]),
+                "rules": .array(definition.rules.map(\.json)),
+            ]
+            role[path: ["metadata", "namespace"]] = "kube-system"
+            try await reconcile(role, info: roles, storage: storage) { existing, wanted in
+                var merged = existing
+                var rules = existing["rules"]?.arrayValue ?? []
+                for rule in wanted["rules"]?.arrayValue ?? [] where !rules.contains(rule) { rules.append(rule) }
+                merged["rules"] = .array(rules)
+                return merged
+            }
+            var binding = object(of: Binding(name: definition.name, role: definition.name, subjects: subjects))
+            binding["kind"] = "RoleBinding"
+            binding[path: ["metadata", "namespace"]] = "kube-system"
+            binding[path: ["roleRef", "kind"]] = "Role"
+            try await reconcile(binding, info: bindings, storage: storage) { existing, wanted in
+                var merged = existing
+                var subjects = existing["subjects"]?.arrayValue ?? []
+                for subject in wanted["subjects"]?.arrayValue ?? [] where !subjects.contains(subject) { subjects.append(subject) }
+                merged["subjects"] = subjects.isEmpty ? nil : .array(subjects)
+                return merged
+            }
         }
-        var binding = object(of: Binding(name: "kyvern:node-dns", role: "kyvern:node-dns", subjects: [("Group", "system:nodes", "")]))
-        binding["kind"] = "RoleBinding"
-        binding[path: ["metadata", "namespace"]] = "kube-system"
-        binding[path: ["roleRef", "kind"]] = "Role"
-        try await reconcile(binding, info: bindings, storage: storage) { existing, _ in existing }
     }
 
     private static func metadata(name: String, labels: [String: String]) -> JSONValue {

@@ -7,7 +7,9 @@ import Logging
 /// for a node's client certificate is approved when its requester may `create`
 /// `certificatesigningrequests/nodeclient` (a bootstrapper's first certificate) or, for a node
 /// renewing its own, `certificatesigningrequests/selfnodeclient`. The API decides through a
-/// SubjectAccessReview, so the cluster's RBAC is the only policy.
+/// SubjectAccessReview, so the cluster's RBAC is the only policy. Kyvern's own
+/// `kyvern.io/ingress-client` requests (see ``IngressClientRequest``) are approved the same way
+/// when a node asks for its own Ingress controller's certificate.
 struct CertificateApprovingController: Reconciler {
     static let name = "csrapproving"
     static let subjectAccessReviews = ResourceRef(group: "authorization.k8s.io", version: "v1",
@@ -19,7 +21,8 @@ struct CertificateApprovingController: Reconciler {
 
     func reconcile(_ key: ObjectKey) async throws {
         guard let csr = await requests.get(namespace: nil, name: key.name),
-              csr[path: ["spec", "signerName"]]?.stringValue == KubeletClientRequest.signerName,
+              let signer = csr[path: ["spec", "signerName"]]?.stringValue,
+              [KubeletClientRequest.signerName, IngressClientRequest.signerName].contains(signer),
               (csr[path: ["status", "certificate"]]?.stringValue ?? "").isEmpty else { return }
         let conditions = csr[path: ["status", "conditions"]]?.arrayValue ?? []
         guard !conditions.contains(where: { ["Approved", "Denied"].contains($0["type"]?.stringValue ?? "") }) else { return }
@@ -31,13 +34,26 @@ struct CertificateApprovingController: Reconciler {
         }
         let usages = csr[path: ["spec", "usages"]]?.arrayValue?.compactMap(\.stringValue) ?? []
         let requester = csr[path: ["spec", "username"]]?.stringValue ?? ""
+        if signer == IngressClientRequest.signerName {
+            guard IngressClientRequest.isSelfRequest(subject, usages: usages, requester: requester) else { return }
+            let review = try await client.create(Self.subjectAccessReviews,
+                                                 Self.review(of: csr, subresource: IngressClientRequest.permission))
+            guard review[path: ["status", "allowed"]]?.boolValue == true else {
+                logger.info("recognized csr as [\(IngressClientRequest.permission)] but subject access review was not approved",
+                            metadata: ["csr": "\(key.name)"])
+                return
+            }
+            try await approve(csr, message: IngressClientRequest.approvalMessage)
+            logger.info("approved node ingress client certificate request", metadata: [
+                "csr": "\(key.name)", "user": "\(subject.commonName)", "requester": "\(requester)",
+            ])
+            return
+        }
         let permissions = KubeletClientRequest.permissions(for: subject, usages: usages, requester: requester)
         for permission in permissions {
             let review = try await client.create(Self.subjectAccessReviews, Self.review(of: csr, permission: permission))
             guard review[path: ["status", "allowed"]]?.boolValue == true else { continue }
-            let approved = Self.approving(csr, message: permission.approvalMessage, now: Date())
-            _ = try await client.updateSubresource(.certificateSigningRequests, namespace: nil, name: key.name,
-                                                   subresource: "approval", approved, options: .init())
+            try await approve(csr, message: permission.approvalMessage)
             logger.info("approved node client certificate request", metadata: [
                 "csr": "\(key.name)", "user": "\(subject.commonName)", "requester": "\(requester)",
                 "permission": "\(permission.rawValue)",
@@ -50,14 +66,25 @@ struct CertificateApprovingController: Reconciler {
         }
     }
 
+    private func approve(_ csr: JSONValue, message: String) async throws {
+        let approved = Self.approving(csr, message: message, now: Date())
+        _ = try await client.updateSubresource(.certificateSigningRequests, namespace: nil, name: csr.name ?? "",
+                                               subresource: "approval", approved, options: .init())
+    }
+
     /// A SubjectAccessReview asking whether the requester may `create` the permission's subresource.
     static func review(of csr: JSONValue, permission: KubeletClientRequest.Permission) -> JSONValue {
+        review(of: csr, subresource: permission.rawValue)
+    }
+
+    /// A SubjectAccessReview asking whether the requester may `create` `certificatesigningrequests/<subresource>`.
+    static func review(of csr: JSONValue, subresource: String) -> JSONValue {
         var spec: JSONValue = [
             "user": csr[path: ["spec", "username"]] ?? "",
             "groups": csr[path: ["spec", "groups"]] ?? [],
             "resourceAttributes": [
                 "group": "certificates.k8s.io", "resource": "certificatesigningrequests",
-                "subresource": .string(permission.rawValue), "verb": "create",
+                "subresource": .string(subresource), "verb": "create",
             ],
         ]
         if let uid = csr[path: ["spec", "uid"]] { spec["uid"] = uid }

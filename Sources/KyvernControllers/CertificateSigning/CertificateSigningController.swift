@@ -7,11 +7,13 @@ import Logging
 /// `kubernetes.io/kube-apiserver-client-kubelet` signers: an approved request with client-auth
 /// usages gets a certificate from the cluster CA, valid for its `expirationSeconds` (at most the
 /// signing duration); a request the signer cannot honour (for the kubelet signer also one that
-/// names no single node, see ``KubeletClientRequest``) gets a `Failed` condition instead.
+/// names no single node, see ``KubeletClientRequest``) gets a `Failed` condition instead. Kyvern's
+/// `kyvern.io/ingress-client` signer is served the same way, for exactly the subject
+/// ``IngressClientRequest`` allows.
 struct CertificateSigningController: Reconciler {
     static let name = "csrsigning"
     static let signerName = "kubernetes.io/kube-apiserver-client"
-    static let signerNames: Set<String> = [signerName, KubeletClientRequest.signerName]
+    static let signerNames: Set<String> = [signerName, KubeletClientRequest.signerName, IngressClientRequest.signerName]
     static let allowedUsages: Set<String> = ["digital signature", "key encipherment", "client auth"]
 
     let client: any KubernetesClient
@@ -43,12 +45,15 @@ struct CertificateSigningController: Reconciler {
             try await fail(csr, message: "the request is not base64-encoded PEM")
             return
         }
-        if signerName == KubeletClientRequest.signerName {
+        if signerName != Self.signerName {
             guard let subject = CertificateRequestSubject(pem: pem) else {
                 try await fail(csr, message: "the certificate request does not parse")
                 return
             }
-            if let message = KubeletClientRequest.validationError(subject, usages: usages) {
+            let problem = signerName == KubeletClientRequest.signerName
+                ? KubeletClientRequest.validationError(subject, usages: usages)
+                : IngressClientRequest.validationError(subject, usages: usages)
+            if let message = problem {
                 try await fail(csr, message: message)
                 return
             }

@@ -8,7 +8,36 @@ public import Logging
 /// `system:node:<name>`, waits until the controller manager has approved and signed it, and from
 /// then on acts as itself. The same round trip with the node's own certificate renews it.
 public struct NodeClientBootstrap: Sendable {
+    /// What is asked for and where it is kept: a node's own certificate unless told otherwise
+    /// (the node asks the same way for its Ingress controller's, see ``Profile/init(commonName:organization:signerName:fileBase:)``).
+    public struct Profile: Sendable {
+        public var commonName: String
+        public var organization: String
+        public var signerName: String
+        public var keyFile: String
+        public var certificateFile: String
+        /// The CertificateSigningRequest's name before its random suffix.
+        public var requestPrefix: String
+
+        public init(commonName: String, organization: String, signerName: String, fileBase: String) {
+            self.commonName = commonName
+            self.organization = organization
+            self.signerName = signerName
+            keyFile = fileBase + ".key"
+            certificateFile = fileBase + ".crt"
+            requestPrefix = fileBase + "-csr-"
+        }
+
+        static func node(_ nodeName: String) -> Profile {
+            var profile = Profile(commonName: NodeClientCertificate.userName(nodeName: nodeName), organization: "system:nodes",
+                                  signerName: "kubernetes.io/kube-apiserver-client-kubelet", fileBase: "kubelet-client")
+            profile.requestPrefix = "node-csr-"
+            return profile
+        }
+    }
+
     public var nodeName: String
+    public var profile: Profile
     /// Where the key and certificate are kept (`<agent data dir>/pki`).
     public var directory: String
     /// The lifetime asked for; the signer may shorten it (one year, its maximum).
@@ -16,35 +45,36 @@ public struct NodeClientBootstrap: Sendable {
     public var pollInterval: Duration = .milliseconds(500)
     public var logger: Logger
 
-    public init(nodeName: String, directory: String, logger: Logger) {
+    public init(nodeName: String, directory: String, logger: Logger, profile: Profile? = nil) {
         self.nodeName = nodeName
+        self.profile = profile ?? .node(nodeName)
         self.directory = directory
         self.logger = logger
     }
 
     /// The stored certificate when it is still good for this node, else nil.
     public func stored(now: Date = Date()) -> NodeClientCertificate? {
-        guard let stored = NodeClientCertificate.load(directory: directory), stored.isUsable(nodeName: nodeName, now: now)
-        else { return nil }
+        guard let stored = load(), stored.isUsable(commonName: profile.commonName, now: now) else { return nil }
         return stored
     }
 
     /// The stored certificate when it has not expired yet (it may still authenticate a renewal).
     public func unexpired(now: Date = Date()) -> NodeClientCertificate? {
-        guard let stored = NodeClientCertificate.load(directory: directory), let details = stored.details(),
-              details.commonName == NodeClientCertificate.userName(nodeName: nodeName),
+        guard let stored = load(), let details = stored.details(), details.commonName == profile.commonName,
               now >= details.notBefore, now < details.notAfter else { return nil }
         return stored
     }
 
     /// Requests a certificate through `client`, waits for it, stores it and returns it.
     public func request(using client: any KubernetesClient) async throws -> NodeClientCertificate {
-        let (requestPEM, keyPEM) = try NodeClientCertificate.makeRequest(nodeName: nodeName)
-        let name = "node-csr-" + Self.randomSuffix()
+        let (requestPEM, keyPEM) = try NodeClientCertificate.makeRequest(commonName: profile.commonName,
+                                                                          organization: profile.organization)
+        let name = profile.requestPrefix + Self.randomSuffix()
         _ = try await client.create(.certificateSigningRequests, Self.signingRequest(name: name, requestPEM: requestPEM,
-                                                                                     expirationSeconds: expirationSeconds))
-        logger.info("requested a node client certificate; waiting for approval and signing",
-                    metadata: ["csr": "\(name)", "user": "\(NodeClientCertificate.userName(nodeName: nodeName))"])
+                                                                                     expirationSeconds: expirationSeconds,
+                                                                                     signerName: profile.signerName))
+        logger.info("requested a client certificate; waiting for approval and signing",
+                    metadata: ["csr": "\(name)", "user": "\(profile.commonName)"])
         var waited = Duration.zero
         while true {
             try Task.checkCancellation()
@@ -52,31 +82,36 @@ public struct NodeClientBootstrap: Sendable {
             switch try Self.outcome(of: csr) {
             case .issued(let certificatePEM):
                 let certificate = NodeClientCertificate(certificatePEM: certificatePEM, privateKeyPEM: keyPEM)
-                try certificate.store(directory: directory)
-                logger.info("node client certificate issued", metadata: ["csr": "\(name)", "directory": "\(directory)"])
+                try certificate.store(directory: directory, keyFile: profile.keyFile, certificateFile: profile.certificateFile)
+                logger.info("client certificate issued", metadata: ["csr": "\(name)", "directory": "\(directory)"])
                 return certificate
             case .pending:
                 try await Task.sleep(for: pollInterval)
                 waited += pollInterval
                 if waited.components.seconds % 30 == 0, waited.components.attoseconds == 0 {
-                    logger.info("still waiting for the node client certificate", metadata: ["csr": "\(name)"])
+                    logger.info("still waiting for the client certificate", metadata: ["csr": "\(name)"])
                 }
             }
         }
     }
 
     /// A CertificateSigningRequest object for a node client certificate.
-    static func signingRequest(name: String, requestPEM: String, expirationSeconds: Int) -> JSONValue {
+    static func signingRequest(name: String, requestPEM: String, expirationSeconds: Int,
+                               signerName: String = "kubernetes.io/kube-apiserver-client-kubelet") -> JSONValue {
         [
             "apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
             "metadata": ["name": .string(name)],
             "spec": [
                 "request": .string(Data(requestPEM.utf8).base64EncodedString()),
-                "signerName": "kubernetes.io/kube-apiserver-client-kubelet",
+                "signerName": .string(signerName),
                 "usages": ["digital signature", "client auth"],
                 "expirationSeconds": .int(Int64(expirationSeconds)),
             ],
         ]
+    }
+
+    private func load() -> NodeClientCertificate? {
+        NodeClientCertificate.load(directory: directory, keyFile: profile.keyFile, certificateFile: profile.certificateFile)
     }
 
     enum Outcome: Equatable {

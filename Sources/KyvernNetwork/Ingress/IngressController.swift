@@ -14,20 +14,23 @@ import Synchronization
 ///
 /// Events only mark the state dirty; one loop rebuilds the snapshot at most every
 /// `minSyncInterval` and swaps it in whole, so open connections carry on through any change.
-/// Each served Ingress gets the node's address in `status.loadBalancer.ingress`.
+/// Every node runs one; each holds a Lease naming its address (see ``IngressInstances``), and
+/// the first live one by node name writes all their addresses to `status.loadBalancer.ingress`.
 public final class IngressController: Service, Sendable {
     package struct Settings: Sendable {
         package var httpPort: Int
         package var httpsPort: Int
         package var bindAddress = "0.0.0.0"
         package var nodeName: String
-        /// Written to each Ingress's status; nil: the Node's InternalIP.
+        /// Published in this instance's Lease, so the status lists it; nil: the Node's InternalIP.
         package var nodeAddress: String?
         /// Served when no Ingress's Secret names the client's host.
         package var defaultCertificatePEM: [UInt8]?
         package var defaultKeyPEM: [UInt8]?
         package var minSyncInterval: Duration = .milliseconds(50)
         package var resyncInterval: Duration = .seconds(30)
+        /// How often this instance renews its Lease (a third of its duration, as kubelets do).
+        package var renewInterval: Duration = .seconds(10)
 
         package init(httpPort: Int, httpsPort: Int, nodeName: String) {
             self.httpPort = httpPort
@@ -46,11 +49,15 @@ public final class IngressController: Service, Sendable {
     /// TLS contexts by Secret and resourceVersion, reused while the Secret is unchanged.
     private let contexts = Mutex<[IngressConfiguration.SecretKey: (version: String, context: NIOSSLContext)]>([:])
     private let address = Mutex<String?>(nil)
+    private let instances = Mutex(IngressInstances())
+    let metrics: IngressMetrics
 
-    package init(client: any KubernetesClient, settings: Settings, logger: Logger, informers: SharedInformerFactory? = nil) {
+    package init(client: any KubernetesClient, settings: Settings, logger: Logger, metrics: IngressMetrics = .disabled,
+                 informers: SharedInformerFactory? = nil) {
         self.client = client
         self.settings = settings
         self.logger = logger
+        self.metrics = metrics
         self.informers = informers ?? SharedInformerFactory(client: client, logger: logger)
         address.withLock { $0 = settings.nodeAddress }
     }
@@ -73,8 +80,8 @@ public final class IngressController: Service, Sendable {
         for (port, secure) in [(settings.httpPort, false), (settings.httpsPort, true)] where port >= 0 {
             do {
                 let channel = secure
-                    ? try await IngressListener.bindHTTPS(host: settings.bindAddress, port: port, store: store, group: group)
-                    : try await IngressListener.bindHTTP(host: settings.bindAddress, port: port, store: store, group: group)
+                    ? try await IngressListener.bindHTTPS(host: settings.bindAddress, port: port, store: store, metrics: metrics, group: group)
+                    : try await IngressListener.bindHTTP(host: settings.bindAddress, port: port, store: store, metrics: metrics, group: group)
                 listeners.append(channel)
                 boundPorts.withLock { $0.append(channel.localAddress?.port ?? port) }
             } catch {
@@ -93,6 +100,12 @@ public final class IngressController: Service, Sendable {
             all.append(informer)
             listers.append(informer.lister)
         }
+        let leases = await informers.informer(for: .leases, namespace: IngressInstances.namespace)
+        await leases.addHandler { [self] event in
+            if event.object.labels[IngressInstances.instanceLabel] != nil { markDirty(event) }
+        }
+        all.append(leases)
+        listers.append(leases.lister)
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { try? await self.informers.run() }
@@ -105,6 +118,7 @@ public final class IngressController: Service, Sendable {
             self.stopping.withLock { $0 = true }
         }
         for listener in listeners { try? await listener.close() }
+        await releaseLease()
         logger.info("ingress controller stopped")
     }
 
@@ -132,7 +146,13 @@ public final class IngressController: Service, Sendable {
     private func syncLoop(listers: [Lister], defaultContext: NIOSSLContext?) async {
         let clock = ContinuousClock()
         var nextResync = clock.now
+        var nextRenew = clock.now
         while !Task.isCancelled && !stopping.withLock({ $0 }) {
+            if clock.now >= nextRenew {
+                await renewLease()
+                nextRenew = clock.now + settings.renewInterval
+                dirty.withLock { $0 = true }   // a peer's Lease may have run out meanwhile
+            }
             let wanted = dirty.withLock { value in defer { value = false }; return value }
             if wanted || clock.now >= nextResync {
                 await sync(listers: listers, defaultContext: defaultContext)
@@ -166,13 +186,16 @@ public final class IngressController: Service, Sendable {
             "ingresses": "\(configuration.served.count)", "backends": "\(configuration.endpoints.count)",
             "duration": "\(ContinuousClock.now - start)",
         ])
-        await writeStatus(ingresses: ingresses.filter { selection.serves($0) && $0.deletionTimestamp == nil })
+        let leases = await listers[5].list()
+        let members = instances.withLock { $0.observe(leases, now: .now) }
+        await writeStatus(ingresses: ingresses.filter { selection.serves($0) && $0.deletionTimestamp == nil }, members: members)
     }
 
-    /// Sets `status.loadBalancer.ingress` to this node's address where it differs.
-    private func writeStatus(ingresses: [JSONValue]) async {
-        guard let address = await nodeAddress() else { return }
-        let wanted: JSONValue = [["ip": .string(address)]]
+    /// Sets `status.loadBalancer.ingress` to every live instance's address where it differs,
+    /// when this instance is the one that writes.
+    private func writeStatus(ingresses: [JSONValue], members: [IngressInstances.Member]) async {
+        guard IngressInstances.isWriter(node: settings.nodeName, members: members) else { return }
+        let wanted = IngressInstances.statusIngress(members)
         for ingress in ingresses where ingress[path: ["status", "loadBalancer", "ingress"]] != wanted {
             var updated = ingress
             updated[path: ["status", "loadBalancer", "ingress"]] = wanted
@@ -184,6 +207,39 @@ public final class IngressController: Service, Sendable {
                 ])
                 dirty.withLock { $0 = true }
             }
+        }
+    }
+
+    /// Creates or renews this instance's Lease; a failure is retried at the next renewal.
+    private func renewLease() async {
+        guard let address = await nodeAddress() else { return }
+        let name = IngressInstances.leaseName(node: settings.nodeName)
+        do {
+            let existing: JSONValue?
+            do {
+                existing = try await client.get(.leases, namespace: IngressInstances.namespace, name: name)
+            } catch let error as APIError where error.code == 404 {
+                existing = nil
+            }
+            let lease = IngressInstances.lease(node: settings.nodeName, address: address, now: Date(), existing: existing)
+            if existing == nil {
+                _ = try await client.create(.leases, namespace: IngressInstances.namespace, lease)
+            } else {
+                _ = try await client.update(.leases, namespace: IngressInstances.namespace, lease)
+            }
+        } catch {
+            logger.warning("ingress lease not renewed", metadata: ["lease": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    /// Deletes this instance's Lease on shutdown, so the writer drops this node's address at once.
+    private func releaseLease() async {
+        let name = IngressInstances.leaseName(node: settings.nodeName)
+        do {
+            _ = try await client.delete(.leases, namespace: IngressInstances.namespace, name: name)
+        } catch let error as APIError where error.code == 404 {
+        } catch {
+            logger.warning("ingress lease not released", metadata: ["lease": "\(name)", "error": "\(error)"])
         }
     }
 

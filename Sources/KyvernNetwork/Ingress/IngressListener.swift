@@ -8,19 +8,21 @@ import NIOTLS
 /// The proxy's listening sockets: plain HTTP/1.1, and TLS where the certificate is chosen by the
 /// client's server name (SNI) before the handshake and ALPN picks HTTP/2 or HTTP/1.1.
 enum IngressListener {
-    static func bindHTTP(host: String, port: Int, store: IngressSnapshotStore,
+    static func bindHTTP(host: String, port: Int, store: IngressSnapshotStore, metrics: IngressMetrics,
                          group: any EventLoopGroup) async throws -> any Channel {
         try await bootstrap(group: group).childChannelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
-                try configureHTTP1(channel.pipeline.syncOperations, store: store, scheme: "http")
+            counted(channel, metrics)
+            return channel.eventLoop.makeCompletedFuture {
+                try configureHTTP1(channel.pipeline.syncOperations, store: store, metrics: metrics, scheme: "http")
             }
         }.bind(host: host, port: port).get()
     }
 
-    static func bindHTTPS(host: String, port: Int, store: IngressSnapshotStore,
+    static func bindHTTPS(host: String, port: Int, store: IngressSnapshotStore, metrics: IngressMetrics,
                           group: any EventLoopGroup) async throws -> any Channel {
         try await bootstrap(group: group).childChannelInitializer { channel in
-            channel.eventLoop.makeCompletedFuture {
+            counted(channel, metrics)
+            return channel.eventLoop.makeCompletedFuture {
                 let sync = channel.pipeline.syncOperations
                 let sni = ByteToMessageHandler(SNIHandler { result in
                     let serverName: String? = if case .hostname(let name) = result { name } else { nil }
@@ -44,12 +46,12 @@ enum IngressListener {
                                 stream.eventLoop.makeCompletedFuture {
                                     try stream.pipeline.syncOperations.addHandlers([
                                         HTTP2FramePayloadToHTTP1ServerCodec(),
-                                        IngressProxyHandler(store: store, scheme: "https", isHTTP2: true),
+                                        IngressProxyHandler(store: store, metrics: metrics, scheme: "https", isHTTP2: true),
                                     ])
                                 }
                             })
                         default:
-                            try configureHTTP1(sync, store: store, scheme: "https")
+                            try configureHTTP1(sync, store: store, metrics: metrics, scheme: "https")
                         }
                     }
                 }))
@@ -65,12 +67,18 @@ enum IngressListener {
             .childChannelOption(.socketOption(.so_reuseaddr), value: 1)
     }
 
+    /// Counts the client connection as open until it closes.
+    private static func counted(_ channel: any Channel, _ metrics: IngressMetrics) {
+        metrics.connectionOpened()
+        channel.closeFuture.whenComplete { _ in metrics.connectionClosed() }
+    }
+
     private static func configureHTTP1(_ sync: ChannelPipeline.SynchronousOperations, store: IngressSnapshotStore,
-                                       scheme: String) throws {
+                                       metrics: IngressMetrics, scheme: String) throws {
         try sync.addHandler(HTTPResponseEncoder(), name: IngressPipelineNames.encoder)
         try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
                             name: IngressPipelineNames.decoder)
         try sync.addHandler(HTTPServerPipelineHandler(), name: IngressPipelineNames.pipelining)
-        try sync.addHandler(IngressProxyHandler(store: store, scheme: scheme, isHTTP2: false))
+        try sync.addHandler(IngressProxyHandler(store: store, metrics: metrics, scheme: scheme, isHTTP2: false))
     }
 }

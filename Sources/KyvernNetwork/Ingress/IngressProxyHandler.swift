@@ -36,6 +36,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     let store: IngressSnapshotStore
+    let metrics: IngressMetrics
     let scheme: String
     let isHTTP2: Bool
     private var context: ChannelHandlerContext?
@@ -49,8 +50,9 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var upstreamKeepAlive = true
     private var switchingProtocols = false
 
-    init(store: IngressSnapshotStore, scheme: String, isHTTP2: Bool) {
+    init(store: IngressSnapshotStore, metrics: IngressMetrics, scheme: String, isHTTP2: Bool) {
         self.store = store
+        self.metrics = metrics
         self.scheme = scheme
         self.isHTTP2 = isHTTP2
     }
@@ -166,6 +168,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
             }
             switch result {
             case .failure:
+                self.metrics.upstreamFailed(.connect)
                 self.connect(endpoints.dropFirst(), backend: backend, context: context)
             case .success(let channel):
                 guard let handler = try? channel.pipeline.syncOperations.handler(type: IngressUpstreamHandler.self) else {
@@ -189,12 +192,14 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
             if head.status == .switchingProtocols && requestUpgrade {
                 // the switch happens at the 101's end, once the decoder is done with it
                 switchingProtocols = true
+                metrics.answered(code: head.status.code)
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: head.status,
                                                                               headers: head.headers))), promise: nil)
                 return
             }
             guard head.status.code >= 200 else { return }   // 1xx interim answers are not passed on
             responseStarted = true
+            metrics.answered(code: head.status.code)
             upstreamKeepAlive = head.isKeepAlive
             let version = requestHead?.version ?? .http1_1
             context.write(wrapOutboundOut(.head(IngressForwardedHead.response(head, version: version, close: !requestKeepAlive))),
@@ -219,6 +224,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         guard let context, let current = upstream, current.handler === handler else { return }
         upstream = nil
         guard case .forwarding = state else { return }
+        metrics.upstreamFailed(.reset)
         if responseStarted {
             context.close(promise: nil)   // cut off mid-response: the client must not take it as whole
         } else if current.reused, requestEnded, let head = requestHead, [.GET, .HEAD, .OPTIONS].contains(head.method) {
@@ -247,6 +253,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         closeUpstream()
         state = requestEnded ? .idle : .discarding
         responseStarted = true
+        metrics.answered(code: page.status.code)
         let body = context.channel.allocator.buffer(string: page.body)
         var headers = HTTPHeaders([("content-type", "text/html"), ("content-length", String(body.readableBytes))])
         if !requestKeepAlive && !isHTTP2 { headers.add(name: "connection", value: "close") }

@@ -15,7 +15,7 @@ package enum IngressStaticServer {
             return ProxyEndpoint(ip: String(parts[0]), port: number)
         }
         let store = IngressSnapshotStore(IngressSnapshot(configuration: configuration))
-        let channel = try await IngressListener.bindHTTP(host: host, port: port, store: store,
+        let channel = try await IngressListener.bindHTTP(host: host, port: port, store: store, metrics: .disabled,
                                                          group: MultiThreadedEventLoopGroup.singleton)
         try await channel.closeFuture.get()
     }

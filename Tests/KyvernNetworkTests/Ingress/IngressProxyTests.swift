@@ -82,7 +82,8 @@ struct IngressProxyTests {
         }
     }
 
-    static func withProxy(_ body: (Int, Int, IngressSnapshotStore) async throws -> Void) async throws {
+    static func withProxy(metrics: IngressMetrics = .disabled,
+                          _ body: (Int, Int, IngressSnapshotStore) async throws -> Void) async throws {
         let server = try await upstream()
         let upstreamPort = server.channel.localAddress!.port!
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -95,7 +96,7 @@ struct IngressProxyTests {
             // a dead endpoint first: the proxy moves on to the live one
             configuration.endpoints[live] = [ProxyEndpoint(ip: "127.0.0.1", port: 1), ProxyEndpoint(ip: "127.0.0.1", port: upstreamPort)]
             let store = IngressSnapshotStore(IngressSnapshot(configuration: configuration))
-            let listener = try await IngressListener.bindHTTP(host: "127.0.0.1", port: 0, store: store,
+            let listener = try await IngressListener.bindHTTP(host: "127.0.0.1", port: 0, store: store, metrics: metrics,
                                                               group: MultiThreadedEventLoopGroup.singleton)
             defer { listener.close(promise: nil) }
             try await body(listener.localAddress!.port!, upstreamPort, store)
