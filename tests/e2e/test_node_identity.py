@@ -19,7 +19,7 @@ import requests
 
 import images
 from e2e_harness import free_port, wait_until
-from node_cluster import IMAGE
+from node_cluster import IMAGE, clean_agent_leftovers
 
 POLICY = """apiVersion: audit.k8s.io/v1
 kind: Policy
@@ -185,4 +185,6 @@ def test_a_joining_agent_bootstraps_its_own_node_identity(server_factory):
         except subprocess.TimeoutExpired:
             agent.kill()
         log.close()
+        # The pod's token volume may still be mounted (the agent stopped before tearing it down).
+        clean_agent_leftovers(data)
         subprocess.run(["rm", "-rf", str(work)])
