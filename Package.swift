@@ -264,6 +264,8 @@ let package = Package(
         // generated Swift), login codes and sessions; the composition root mounts it on the API port.
         .target(name: "KyvernDashboard", exclude: ["Web"], swiftSettings: settings),
         .testTarget(name: "KyvernDashboardTests", dependencies: ["KyvernDashboard"], swiftSettings: settings),
+        .testTarget(name: "KyvernServerTests", dependencies: ["KyvernServer", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: settings),
         .target(name: "KyvernTestSupport", dependencies: ["KyvernClient", "KyvernAPI", "KyvernRuntime"], swiftSettings: settings),
         .executableTarget(
             name: "kyvern",

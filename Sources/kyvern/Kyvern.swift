@@ -7,7 +7,7 @@ struct Kyvern: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kyvern",
         abstract: "A Kubernetes-compatible container orchestrator in one binary.",
-        subcommands: [Server.self, Scheduler.self, ControllerManager.self, Agent.self, Image.self, DatastoreCommand.self, SecretsEncrypt.self, Dashboard.self, RuntimeShimCommand.self, ProxyBench.self, NetpolBench.self, Crictl.self, IngressBench.self])
+        subcommands: [Server.self, Scheduler.self, ControllerManager.self, Agent.self, Image.self, DatastoreCommand.self, SecretsEncrypt.self, Dashboard.self, Status.self, KubeconfigCommand.self, Check.self, RuntimeShimCommand.self, ProxyBench.self, NetpolBench.self, Crictl.self, IngressBench.self])
 
     /// The runtime starts one shim per container start, on the pod's start-up path: it goes
     /// straight to the shim instead of through the parsing of every subcommand's options.

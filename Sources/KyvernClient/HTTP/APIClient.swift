@@ -77,6 +77,15 @@ public struct APIClient: KubernetesClient {
         try await send(RequestTarget(method: "GET", path: path))
     }
 
+    /// GETs a plain-text path (`/readyz`, `/livez`): its status code and body, errors included,
+    /// for a caller that reports health rather than failing on it.
+    public func probe(_ path: String) async throws -> (status: Int, body: String) {
+        let request = try await makeRequest(RequestTarget(method: "GET", path: path))
+        let response = try await http.execute(request, timeout: requestTimeout, logger: logger)
+        let buffer = try await response.body.collect(upTo: maxResponseBytes)
+        return (Int(response.status.code), String(decoding: buffer.readableBytesView, as: UTF8.self))
+    }
+
     /// POSTs `body` to a path outside the resource API (Kyvern's admin endpoints).
     public func postPath(_ path: String, query: [(String, String)] = [], body: JSONValue = .object([:])) async throws -> JSONValue {
         try await send(RequestTarget(method: "POST", path: path, query: query, body: body.serialized()))
