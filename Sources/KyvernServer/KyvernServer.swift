@@ -71,7 +71,7 @@ public enum KyvernServer {
         configuration.maxRequestsInFlight = options.maxRequestsInFlight
         configuration.maxMutatingRequestsInFlight = options.maxMutatingRequestsInFlight
         configuration.auditLog = try options.audit.open(logger: logger)
-        DashboardMount.install(into: &configuration)
+        let dashboardHistory = DashboardMount.install(into: &configuration)
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",
                         metadata: ["kubeconfig": "\(kubeconfigPath)", "address": "https://\(serverHost):\(options.httpsPort)"])
@@ -83,6 +83,10 @@ public enum KyvernServer {
         }
         services.append(.init(service: apiServer, successTerminationBehavior: .gracefullyShutdownGroup,
                               failureTerminationBehavior: .gracefullyShutdownGroup))
+        // The dashboard's charts: a small ring of metrics API samples, taken as the admin.
+        services.append(.init(service: DashboardMetricsSampler(kubeconfig: kubeconfigPath, history: dashboardHistory,
+                                                               logger: logger.withLabel("kyvern.dashboard")),
+                              successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
         // The scheduler reaches the API server like any client, over loopback HTTPS with the
         // admin kubeconfig; it retries until the server is up.
         var schedulerClient: APIClient?

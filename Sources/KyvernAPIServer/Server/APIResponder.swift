@@ -200,6 +200,10 @@ struct APIResponder: HTTPResponder {
             method: method, segments: segments.dropFirst().map(String.init), bare: !path.hasSuffix("/") && segments.count == 1,
             contentType: headers[.contentType], body: body,
             user: { try await access.admit(method: method, path: path, target: nil, query: QueryParameters(nil), headers: headers) },
+            admitGet: { apiPath in
+                let target = RequestTarget.parse(apiPath.split(separator: "/", omittingEmptySubsequences: true))
+                return try await access.admit(method: "GET", path: apiPath, target: target, query: QueryParameters(nil), headers: headers)
+            },
             bearerToken: headers[.authorization].flatMap { BearerTokenAuthenticator.bearerToken(in: $0) }.map(String.init))
         let answer = try await mount.respond(mountRequest)
         var fields = HTTPFields()

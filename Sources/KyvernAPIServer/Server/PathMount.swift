@@ -26,6 +26,9 @@ public struct PathMountRequest: Sendable {
     /// The user, authenticated and authorized as a non-resource request for this path (RBAC's
     /// `nonResourceURLs`); throws 401 or 403 as the API would.
     public var user: @Sendable () async throws -> UserInfo
+    /// Authorizes the same requester for a GET of an API path (`/apis/...`) as if they had sent it;
+    /// throws 401 or 403 as the API would.
+    public var admitGet: @Sendable (_ apiPath: String) async throws -> UserInfo
     /// The bearer token the request presented, if any (to end a session).
     public var bearerToken: String?
 }

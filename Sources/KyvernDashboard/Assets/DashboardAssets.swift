@@ -8,11 +8,13 @@ public enum DashboardAssets {
 
     /// The asset at a path below `/dashboard/` (`""` is the page).
     public static func asset(at path: String) -> Asset? {
-        switch path {
-        case "", "index.html": Asset(contentType: "text/html; charset=utf-8", text: DashboardAssetFiles.indexHTML)
-        case "app.js": Asset(contentType: "text/javascript; charset=utf-8", text: DashboardAssetFiles.appJS)
-        case "app.css": Asset(contentType: "text/css; charset=utf-8", text: DashboardAssetFiles.appCSS)
-        default: nil
+        let file = path.isEmpty ? "index.html" : path
+        guard let text = DashboardAssetFiles.all.first(where: { $0.file == file })?.text else { return nil }
+        let type = switch file.split(separator: ".").last {
+        case "html": "text/html; charset=utf-8"
+        case "css": "text/css; charset=utf-8"
+        default: "text/javascript; charset=utf-8"
         }
+        return Asset(contentType: type, text: text)
     }
 }

@@ -9,6 +9,12 @@ enum DashboardAssetFiles {
 <meta name="color-scheme" content="light dark">
 <title>Kyvern dashboard</title>
 <link rel="stylesheet" href="app.css">
+<script src="charts.js" defer></script>
+<script src="drain.js" defer></script>
+<script src="rollback.js" defer></script>
+<script src="workloadlogs.js" defer></script>
+<script src="owned.js" defer></script>
+<script src="terminal.js" defer></script>
 <script src="app.js" defer></script>
 </head>
 <body>
@@ -381,6 +387,7 @@ function overviewPage(signal) {
     h("section", { "aria-labelledby": "workloads-h" }, h("h2", { id: "workloads-h" }, "Workloads"), workloadsBox),
     h("section", { "aria-labelledby": "events-h" }, h("h2", { id: "events-h" }, "Recent warnings"), eventsBox));
   const ns = state.namespace;
+  startNodeUsage(nodesBox, signal);
   liveList("/api/v1/nodes", {}, signal, (items) => {
     const nodes = [...items.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     nodesBox.replaceChildren(...nodes.map((n) => {
@@ -395,6 +402,8 @@ function overviewPage(signal) {
         h("dl", { class: "kv" },
           h("dt", {}, "CPU"), h("dd", {}, `${alloc.cpu || "?"} of ${cap.cpu || "?"} allocatable`),
           h("dt", {}, "Memory"), h("dd", {}, `${alloc.memory || "?"} of ${cap.memory || "?"}`),
+          h("dt", {}, "CPU use"), h("dd", { "data-usage-node": n.metadata.name, "data-usage": "cpu" }, nodeUsageText(n.metadata.name, "cpu")),
+          h("dt", {}, "Memory use"), h("dd", { "data-usage-node": n.metadata.name, "data-usage": "memory" }, nodeUsageText(n.metadata.name, "memory")),
           h("dt", {}, "Pods"), h("dd", {}, `${alloc.pods || "?"}`),
           h("dt", {}, "Kubelet"), h("dd", {}, (n.status.nodeInfo || {}).kubeletVersion || "")));
     }));
@@ -584,6 +593,7 @@ function detailPage(d, ns, name, signal) {
   const conditions = h("section", { id: "conditions", "aria-labelledby": "cond-h" });
   const containers = h("section", { id: "containers" });
   const owned = h("section", { id: "owned", "aria-labelledby": "owned-h" });
+  const ownedAll = h("section", { id: "owned-generic", "aria-labelledby": "owned-all-h" });
   const events = h("section", { id: "object-events", "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, "Events"));
   const yaml = h("textarea", { class: "yaml", id: "yaml", "aria-label": "YAML", spellcheck: "false" });
   const force = h("input", { type: "checkbox", id: "force" });
@@ -618,11 +628,13 @@ function detailPage(d, ns, name, signal) {
       h("button", { type: "button", onclick: () => { if (current) { yaml.value = toYAML(editable(current)); dirty = false; } } }, "Revert"),
       forceLabel),
     saveResult);
-  setMain(h("h1", {}, `${d.kind} `, h("span", { id: "title-name" }, name)), actions, summary, containers, conditions, owned, events, editor);
+  const charts = ["nodes", "pods"].includes(d.resource) && d.group === "" ? metricsPanel(d.resource, ns, name, signal) : null;
+  setMain(h("h1", {}, `${d.kind} `, h("span", { id: "title-name" }, name)), actions, summary, charts, containers, conditions, owned, ownedAll, events, editor);
   renderActions(d, ns, name, actions);
 
   let eventsStarted = false;
   let ownedStarted = false;
+  let ownedGenericStarted = false;
   const path = d.namespaced ? resPath(d, ns) : resPath(d);
   liveList(path, { fieldSelector: `metadata.name=${name}` }, signal, (items) => {
     const o = [...items.values()][0];
@@ -639,6 +651,11 @@ function detailPage(d, ns, name, signal) {
         const list = [...evs.values()].sort((a, b) => eventTime(b).localeCompare(eventTime(a)));
         events.replaceChildren(h("h2", { id: "ev-h" }, "Events"), list.length ? eventsTable(list, false) : h("p", { class: "muted" }, "No events."));
       });
+    }
+    if (!ownedGenericStarted) {
+      ownedGenericStarted = true;
+      const live = OWNED[d.resource] ? new Set([OWNED[d.resource].join("/")]) : new Set();
+      renderOwnedGeneric(d, o, ownedAll, live).catch(showError);
     }
     if (!ownedStarted && OWNED[d.resource]) {
       ownedStarted = true;
@@ -692,7 +709,7 @@ function renderContainers(pod, box) {
     const st = s ? Object.keys(s.state || {})[0] : "unknown";
     return h("li", {}, `${c.name} (${c.image}) — ${st}${s && s.restartCount ? `, ${s.restartCount} restarts` : ""} `,
       h("a", { href: `#/logs/${ns}/${name}?container=${encodeURIComponent(c.name)}` }, "Logs"), " · ",
-      h("a", { href: `#/exec/${ns}/${name}?container=${encodeURIComponent(c.name)}` }, "Exec"));
+      h("a", { href: `#/exec/${ns}/${name}?container=${encodeURIComponent(c.name)}&tty=1` }, "Exec"));
   })));
 }
 
@@ -731,6 +748,7 @@ function renderActions(d, ns, name, box) {
       showAlert(`Rollout of ${d.kind} ${name} restarted.`, "info");
     });
   }
+  if (d.resource === "deployments" && d.group === "apps") act("Roll back", () => rollbackDeployment(d, ns, name));
   if (d.resource === "nodes") {
     for (const [label, value] of [["Cordon", true], ["Uncordon", false]]) {
       act(label, async () => {
@@ -739,9 +757,13 @@ function renderActions(d, ns, name, box) {
         showAlert(`Node ${name} ${value ? "cordoned" : "uncordoned"}.`, "info");
       });
     }
+    act("Drain", () => drainNode(name));
   }
   if (d.resource === "pods") {
-    buttons.push(h("a", { href: `#/logs/${ns}/${name}` }, "Logs"), h("a", { href: `#/exec/${ns}/${name}` }, "Exec"));
+    buttons.push(h("a", { href: `#/logs/${ns}/${name}` }, "Logs"), h("a", { href: `#/exec/${ns}/${name}?tty=1` }, "Exec"));
+  }
+  if (d.group === "apps" && ["deployments", "replicasets"].includes(d.resource)) {
+    buttons.push(h("a", { href: `#/wlogs/${ns}/${d.resource}/${encodeURIComponent(name)}`, id: "all-pods-logs" }, "Logs of all pods"));
   }
   if (d.verbs.includes("delete")) {
     act("Delete", async () => {
@@ -795,7 +817,7 @@ async function logsPage(ns, name, params, signal) {
   setMain(h("h1", {}, "Logs of ", h("a", { href: objectHref(pd, ns, name) }, `${ns}/${name}`)),
     h("div", { class: "row-form" }, h("label", {}, "Container ", picker), h("label", {}, follow, " Follow"),
       h("label", {}, previous, " Previous (crashed) container"),
-      h("a", { href: `#/exec/${ns}/${name}?container=${encodeURIComponent(picker.value)}` }, "Open a terminal")),
+      h("a", { href: `#/exec/${ns}/${name}?container=${encodeURIComponent(picker.value)}&tty=1` }, "Open a terminal")),
     out);
   start();
 }
@@ -858,7 +880,8 @@ async function execPage(ns, name, params, signal) {
   const pd = find("", "pods");
   setMain(h("h1", {}, "Terminal in ", h("a", { href: objectHref(pd, ns, name) }, `${ns}/${name}`)),
     h("div", { class: "row-form" }, h("label", {}, "Container ", picker), h("label", {}, "Command ", command),
-      h("button", { type: "button", class: "primary", id: "connect", onclick: connect }, "Connect"), status),
+      h("button", { type: "button", class: "primary", id: "connect", onclick: connect }, "Connect"), status,
+      h("a", { href: `#/exec/${ns}/${name}?container=${encodeURIComponent(picker.value)}&tty=1` }, "Terminal (TTY)")),
     out, h("div", { class: "row-form" }, h("label", { for: "stdin" }, "Input"), input));
   connect();
 }
@@ -874,7 +897,7 @@ function loginPage(message) {
     sessionStorage.setItem(TOKEN_KEY, tokenInput.value.trim());
     try {
       await whoami(true);
-      location.hash = "#/overview";
+      if (!/^#\/(r|o|logs|wlogs|exec)\//.test(location.hash)) location.hash = "#/overview";
       await boot();
     } catch (err) {
       sessionStorage.removeItem(TOKEN_KEY);
@@ -942,6 +965,10 @@ async function route() {
       detailPage(d, parts[4] === "_" ? "" : parts[4], parts[5], signal);
     } else if (parts[0] === "logs" && parts.length === 3) {
       await logsPage(parts[1], parts[2], params, signal);
+    } else if (parts[0] === "wlogs" && parts.length === 4) {
+      await workloadLogsPage(parts[1], parts[2], parts[3], signal);
+    } else if (parts[0] === "exec" && parts.length === 3 && ["1", "true"].includes(params.get("tty"))) {
+      await ttyExecPage(parts[1], parts[2], params, signal);
     } else if (parts[0] === "exec" && parts.length === 3) {
       await execPage(parts[1], parts[2], params, signal);
     } else {
@@ -1052,5 +1079,670 @@ dialog .buttons { display: flex; gap: 8px; justify-content: flex-end; margin-top
   nav { width: auto; max-height: 40vh; border-right: none; border-bottom: 1px solid var(--line); }
   .who { margin-left: 0; }
 }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px; }
+.chart-box { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 8px; background: var(--panel); }
+.chart-box figcaption { font-size: .9rem; color: var(--muted); margin-bottom: 4px; }
+svg.chart { width: 100%; height: auto; display: block; }
+svg.chart .grid { stroke: var(--line); stroke-width: 1; }
+svg.chart .axis { fill: var(--muted); font-size: 11px; }
+svg.chart .series { stroke-width: 2; stroke-linejoin: round; }
+svg.chart .series.cpu { stroke: var(--accent); fill: none; }
+svg.chart .series.memory { stroke: var(--ok); fill: none; }
+svg.chart circle.series.cpu { fill: var(--accent); } svg.chart circle.series.memory { fill: var(--ok); }
+pre.tty { font-family: ui-monospace, "SFMono-Regular", Menlo, monospace; font-size: 13px; line-height: 1.25;
+          background: #0d1117; color: #e6edf3; border: 1px solid var(--line); padding: 8px; margin: 0 0 8px;
+          height: 60vh; min-height: 240px; overflow: hidden; white-space: pre; }
+pre.tty:focus { outline: 2px solid var(--focus); }
+pre.tty .cursor { background: #e6edf3; color: #0d1117; }
+#drain-results li { margin: 2px 0; }
 """#
+
+    static let chartsJS = #"""
+// CPU and memory over the last hour, from the samples the server remembers (/dashboard/metrics),
+// drawn as inline SVG; and the live use on the overview's node cards. Each request is checked by
+// the server as this user against metrics.k8s.io, so RBAC decides what is shown.
+"use strict";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const HOUR_MS = 3600 * 1000;
+
+function svg(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined && v !== null) el.setAttribute(k, String(v));
+  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+function formatCPU(nanocores) {
+  const milli = nanocores / 1e6;
+  if (milli >= 1000) return `${(milli / 1000).toFixed(2)} cores`;
+  return `${milli < 10 ? milli.toFixed(1) : Math.round(milli)}m`;
+}
+
+function formatMemory(bytes) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let v = bytes, i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${v < 10 && i ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
+// One line chart of `field` over the hour ending now; the y axis starts at zero.
+function lineChart(samples, field, format, label, now) {
+  const W = 600, H = 150, L = 64, B = 20, T = 8, R = 8;
+  const start = now - HOUR_MS;
+  const points = samples.filter((s) => s.t >= start);
+  const max = Math.max(1, ...points.map((s) => s[field])) * 1.1;
+  const x = (t) => L + ((t - start) / HOUR_MS) * (W - L - R);
+  const y = (v) => T + (1 - v / max) * (H - T - B);
+  const latest = points.length ? points[points.length - 1][field] : null;
+  const peak = points.length ? Math.max(...points.map((s) => s[field])) : null;
+  const summary = latest === null ? `${label}: no samples yet` : `${label}: now ${format(latest)}, peak ${format(peak)} over the last hour`;
+  const grid = [0, 0.5, 1].map((f) => [
+    svg("line", { x1: L, x2: W - R, y1: y(max * f / 1.1), y2: y(max * f / 1.1), class: "grid" }),
+    svg("text", { x: L - 6, y: y(max * f / 1.1) + 4, "text-anchor": "end", class: "axis" }, format(max * f / 1.1)),
+  ]).flat();
+  const ticks = [60, 45, 30, 15, 0].map((m) => svg("text", { x: x(now - m * 60000), y: H - 4, "text-anchor": "middle", class: "axis" },
+    m ? `-${m}m` : "now"));
+  const line = svg("polyline", { class: `series ${field}`, fill: "none",
+    points: points.map((s) => `${x(s.t).toFixed(1)},${y(s[field]).toFixed(1)}`).join(" ") });
+  const dots = points.length === 1 ? [svg("circle", { cx: x(points[0].t), cy: y(points[0][field]), r: 3, class: `series ${field}` })] : [];
+  const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": summary, class: "chart",
+    "data-points": points.length }, svg("title", {}, summary), ...grid, ...ticks, line, ...dots);
+  return h("figure", { class: "chart-box", id: `${field}-chart` }, h("figcaption", {}, summary), chart);
+}
+
+// The detail page's panel: refreshed each sampling interval while the page is open.
+function metricsPanel(kind, ns, name, signal) {
+  const box = h("section", { id: "metrics", "aria-labelledby": "metrics-h" },
+    h("h2", { id: "metrics-h" }, "CPU and memory (last hour)"), h("p", { class: "muted" }, "Loading…"));
+  const path = kind === "nodes" ? `/dashboard/metrics/nodes/${encodeURIComponent(name)}`
+    : `/dashboard/metrics/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`;
+  (async () => {
+    while (!signal.aborted) {
+      let wait = 15000;
+      try {
+        const data = await api(path, { signal, noLogout: true });
+        wait = (data.intervalSeconds || 15) * 1000;
+        const now = Date.now();
+        box.replaceChildren(h("h2", { id: "metrics-h" }, "CPU and memory (last hour)"),
+          h("div", { class: "charts" },
+            lineChart(data.samples || [], "cpu", formatCPU, "CPU", now),
+            lineChart(data.samples || [], "memory", formatMemory, "Memory", now)),
+          (data.samples || []).length ? null : h("p", { class: "muted" }, "No samples yet: the server reads the metrics API every ",
+            `${data.intervalSeconds || 15} s.`));
+      } catch (err) {
+        if (signal.aborted) return;
+        box.replaceChildren(h("h2", { id: "metrics-h" }, "CPU and memory (last hour)"),
+          h("p", { class: "bad", id: "metrics-error" }, `${err.code || ""} ${err.reason ? err.reason + ": " : ""}${err.message}`));
+        if (err.code === 403 || err.code === 404) return;
+      }
+      await sleep(wait, signal);
+    }
+  })();
+  return box;
+}
+
+// The overview's node cards show the newest sample of each node, refreshed each interval.
+const nodeUsage = new Map();
+
+function nodeUsageText(name, field) {
+  const s = nodeUsage.get(name);
+  if (!s) return "—";
+  return field === "cpu" ? formatCPU(s.cpu) : formatMemory(s.memory);
+}
+
+function paintNodeUsage(root) {
+  for (const el of root.querySelectorAll("[data-usage-node]")) {
+    el.textContent = nodeUsageText(el.getAttribute("data-usage-node"), el.getAttribute("data-usage"));
+  }
+}
+
+function startNodeUsage(root, signal) {
+  (async () => {
+    while (!signal.aborted) {
+      let wait = 15000;
+      try {
+        const data = await api("/dashboard/metrics/nodes", { signal, noLogout: true });
+        wait = (data.intervalSeconds || 15) * 1000;
+        nodeUsage.clear();
+        for (const item of data.items || []) nodeUsage.set(item.name, item.sample);
+        paintNodeUsage(root);
+      } catch (err) {
+        if (signal.aborted || err.code === 403) return;  // a user who may not read node metrics sees "—"
+      }
+      await sleep(wait, signal);
+    }
+  })();
+}
+"""#
+
+    static let drainJS = #"""
+// Draining a node as `kubectl drain --ignore-daemonsets` does: cordon it, then evict each of its
+// pods through the Eviction API (so PodDisruptionBudgets are honoured), skipping DaemonSet pods
+// (their controller would put them back) and mirror pods (the node's own static pods). Every
+// eviction's answer is shown: a budget's 429 is reported for that pod, and can be retried.
+"use strict";
+
+const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
+
+// Why kubectl drain would leave a pod alone, or "" to evict it.
+function drainSkipReason(pod) {
+  if (((pod.metadata.annotations || {})[MIRROR_ANNOTATION]) !== undefined) return "mirror";
+  const owner = (pod.metadata.ownerReferences || []).find((r) => r.controller);
+  if (owner && owner.kind === "DaemonSet") return "daemonset";
+  return "";
+}
+
+function apiErrorText(err) {
+  return `${err.code ? err.code + " " : ""}${err.reason ? err.reason + ": " : ""}${err.message}`;
+}
+
+async function evictPod(pod) {
+  const m = pod.metadata;
+  await api(`/api/v1/namespaces/${encodeURIComponent(m.namespace)}/pods/${encodeURIComponent(m.name)}/eviction`, {
+    method: "POST", body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: m.name, namespace: m.namespace } } });
+}
+
+async function drainNode(name) {
+  const podList = await api(withQuery("/api/v1/pods", { fieldSelector: `spec.nodeName=${name}` }));
+  const pods = podList.items || [];
+  const evict = pods.filter((p) => !drainSkipReason(p));
+  const daemon = pods.filter((p) => drainSkipReason(p) === "daemonset");
+  const mirror = pods.filter((p) => drainSkipReason(p) === "mirror");
+  const names = (list) => list.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(", ");
+  const body = [h("p", {}, `Node ${name} is cordoned, then ${evict.length} pod${evict.length === 1 ? "" : "s"} evicted `,
+    "through the Eviction API (PodDisruptionBudgets are honoured)."),
+    evict.length ? h("p", {}, `To evict: ${names(evict)}`) : null,
+    daemon.length ? h("p", { class: "muted" }, `Ignoring DaemonSet-managed Pods: ${names(daemon)}`) : null,
+    mirror.length ? h("p", { class: "muted" }, `Ignoring mirror Pods: ${names(mirror)}`) : null];
+  if (!await ask(`Drain node ${name}?`, body.filter(Boolean))) return;
+
+  const log = h("ul", { id: "drain-results", "aria-live": "polite" });
+  const panel = h("section", { id: "drain", "aria-labelledby": "drain-h" }, h("h2", { id: "drain-h" }, `Draining node ${name}`), log);
+  const existing = $("drain");
+  if (existing) existing.replaceWith(panel); else $("actions").after(panel);
+  const line = (text, cls, attrs) => { const li = h("li", { class: cls || "", ...(attrs || {}) }, text); log.append(li); return li; };
+
+  const node = find("", "nodes");
+  await api(resPath(node, "", name), { method: "PATCH", contentType: "application/merge-patch+json", body: { spec: { unschedulable: true } } });
+  line(`node/${name} cordoned`, "ok");
+  if (daemon.length) line(`Warning: ignoring DaemonSet-managed Pods: ${names(daemon)}`, "warn");
+  if (mirror.length) line(`Warning: ignoring mirror Pods: ${names(mirror)}`, "warn");
+
+  const failed = [];
+  await Promise.all(evict.map(async (pod) => {
+    const m = pod.metadata;
+    const li = line(`evicting pod ${m.namespace}/${m.name}`, "", { "data-pod": `${m.namespace}/${m.name}` });
+    try {
+      await evictPod(pod);
+      li.textContent = `pod/${m.name} evicted`;
+      li.className = "ok";
+    } catch (err) {
+      li.textContent = `error when evicting pods/"${m.name}" -n "${m.namespace}": ${apiErrorText(err)}`;
+      li.className = "bad";
+      failed.push(pod);
+    }
+  }));
+  if (!failed.length) {
+    line(`node/${name} drained`, "ok");
+    showAlert(`Node ${name} drained.`, "info");
+    return;
+  }
+  line(`There are pending pods on node ${name}: ${failed.length} eviction${failed.length === 1 ? "" : "s"} refused.`, "bad");
+  panel.append(h("button", { type: "button", id: "drain-retry", onclick: () => drainNode(name).catch(showError) }, "Try again"));
+  showAlert(`Draining node ${name}: ${failed.length} eviction${failed.length === 1 ? "" : "s"} refused (see the list).`);
+}
+"""#
+
+    static let ownedJS = #"""
+// Owned objects found generically: any kind whose objects name this object in an ownerReference.
+// Every kind the user may list (in the object's namespace, or cluster-wide for a cluster-scoped
+// owner) is listed once as a Table (metadata only); the index by owner uid is kept for a short
+// while, and kinds the user may not list are remembered and not asked again in this session.
+"use strict";
+
+const OWNED_INDEX_TTL_MS = 30000;
+const ownedIndexes = new Map();   // scope -> { at, promise }
+const unlistable = new Set();     // "scope|group/resource" answered 403/404/405
+
+function ownedScopeKinds(namespaced) {
+  return [...state.resources.values()].filter((d) => d.verbs.includes("list") && d.group !== "metrics.k8s.io"
+    && d.resource !== "events" && (namespaced ? d.namespaced : (!d.namespaced || d.resource === "pods")));
+}
+
+async function buildOwnedIndex(ns, namespaced) {
+  const scope = namespaced ? ns : "";
+  const byOwner = new Map();
+  const kinds = ownedScopeKinds(namespaced).filter((d) => !unlistable.has(`${scope}|${d.group}/${d.resource}`));
+  let next = 0;
+  const worker = async () => {
+    while (next < kinds.length) {
+      const d = kinds[next++];
+      try {
+        const table = await api(resPath(d, namespaced ? ns : ""), { accept: TABLE, noLogout: true });
+        for (const row of table.rows || []) {
+          const m = (row.object && row.object.metadata) || {};
+          for (const ref of m.ownerReferences || []) {
+            if (!byOwner.has(ref.uid)) byOwner.set(ref.uid, []);
+            byOwner.get(ref.uid).push({ d, namespace: m.namespace || "", name: m.name, controller: !!ref.controller });
+          }
+        }
+      } catch (err) {
+        if ([403, 404, 405].includes(err.code)) unlistable.add(`${scope}|${d.group}/${d.resource}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 6 }, worker));
+  return byOwner;
+}
+
+function ownedIndex(ns, namespaced) {
+  const key = namespaced ? `ns:${ns}` : "cluster";
+  const cached = ownedIndexes.get(key);
+  if (cached && Date.now() - cached.at < OWNED_INDEX_TTL_MS) return cached.promise;
+  const promise = buildOwnedIndex(ns, namespaced);
+  ownedIndexes.set(key, { at: Date.now(), promise });
+  promise.catch(() => ownedIndexes.delete(key));
+  return promise;
+}
+
+// Fills `box` with the objects owned by `o`, except kinds `skip` (shown live elsewhere).
+async function renderOwnedGeneric(d, o, box, skip) {
+  box.replaceChildren(h("h2", { id: "owned-all-h" }, "Owned objects"), h("p", { class: "muted" }, "Looking through every kind you may list…"));
+  const index = await ownedIndex(o.metadata.namespace || "", d.namespaced);
+  const mine = (index.get(o.metadata.uid) || []).filter((x) => !skip.has(`${x.d.group}/${x.d.resource}`))
+    .sort((a, b) => a.d.kind.localeCompare(b.d.kind) || a.name.localeCompare(b.name));
+  box.replaceChildren(h("h2", { id: "owned-all-h" }, "Owned objects"),
+    mine.length ? h("ul", { id: "owned-all" }, mine.map((x) => h("li", { "data-owned": `${x.d.kind}/${x.name}` },
+      h("a", { href: objectHref(x.d, x.namespace, x.name) }, `${x.d.kind}/${x.name}`), x.controller ? " (controller)" : "")))
+      : h("p", { class: "muted" }, "None found."));
+}
+"""#
+
+    static let rollbackJS = #"""
+// Rolling a Deployment back to a chosen revision as `kubectl rollout undo --to-revision=N` does:
+// its ReplicaSets carry the revision numbers; the chosen one's pod template (without the
+// pod-template-hash label) and its annotations replace the Deployment's by a JSON patch.
+"use strict";
+
+const REVISION = "deployment.kubernetes.io/revision";
+const CHANGE_CAUSE = "kubernetes.io/change-cause";
+// Annotations the deployment controller or kubectl keep for themselves, never copied back.
+const ROLLBACK_SKIP = new Set(["kubectl.kubernetes.io/last-applied-configuration", REVISION,
+  "deployment.kubernetes.io/revision-history", "deployment.kubernetes.io/desired-replicas",
+  "deployment.kubernetes.io/max-replicas", "deprecated.deployment.rollback.to"]);
+
+async function deploymentRevisions(deployment) {
+  const m = deployment.metadata;
+  const labels = Object.entries((deployment.spec.selector || {}).matchLabels || {}).map(([k, v]) => `${k}=${v}`).join(",");
+  const list = await api(withQuery(`/apis/apps/v1/namespaces/${encodeURIComponent(m.namespace)}/replicasets`, { labelSelector: labels }));
+  return (list.items || [])
+    .filter((rs) => (rs.metadata.ownerReferences || []).some((r) => r.controller && r.uid === m.uid))
+    .map((rs) => ({ revision: Number((rs.metadata.annotations || {})[REVISION] || 0), rs }))
+    .filter((x) => x.revision > 0)
+    .sort((a, b) => b.revision - a.revision);
+}
+
+function templateWithoutHash(template) {
+  const copy = JSON.parse(JSON.stringify(template));
+  if (copy.metadata && copy.metadata.labels) delete copy.metadata.labels["pod-template-hash"];
+  return copy;
+}
+
+// The JSON patch kubectl sends: the template, and the annotations with the revision's own.
+function rollbackPatch(deployment, rs) {
+  const annotations = {};
+  for (const [k, v] of Object.entries(deployment.metadata.annotations || {})) if (ROLLBACK_SKIP.has(k)) annotations[k] = v;
+  for (const [k, v] of Object.entries(rs.metadata.annotations || {})) if (!ROLLBACK_SKIP.has(k)) annotations[k] = v;
+  return [
+    { op: "replace", path: "/spec/template", value: templateWithoutHash(rs.spec.template) },
+    { op: "replace", path: "/metadata/annotations", value: annotations },
+  ];
+}
+
+function sameJSON(a, b) {
+  const norm = (v) => JSON.stringify(v, (k, x) => (x && typeof x === "object" && !Array.isArray(x)
+    ? Object.fromEntries(Object.entries(x).sort(([p], [q]) => p.localeCompare(q))) : x));
+  return norm(a) === norm(b);
+}
+
+async function rollbackDeployment(d, ns, name) {
+  const deployment = await api(resPath(d, ns, name));
+  const revisions = await deploymentRevisions(deployment);
+  const current = Number((deployment.metadata.annotations || {})[REVISION] || 0);
+  const older = revisions.filter((x) => x.revision !== current);
+  if (!older.length) throw new Error(`no rollout history found for deployment "${name}"`);
+  const describe = (x) => {
+    const images = (x.rs.spec.template.spec.containers || []).map((c) => c.image).join(", ");
+    const cause = (x.rs.metadata.annotations || {})[CHANGE_CAUSE];
+    return `${x.revision}: ${images}${cause ? ` (${cause})` : ""}`;
+  };
+  const pick = h("select", { id: "revision" }, older.map((x) => h("option", { value: String(x.revision) }, describe(x))));
+  const body = [h("p", {}, `Current revision: ${current || "unknown"}.`), h("label", {}, "Roll back to revision ", pick)];
+  if (!await ask(`Roll back Deployment ${name}`, body)) return;
+  if (deployment.spec.paused) {
+    throw new Error("you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume' and try again");
+  }
+  const target = older.find((x) => String(x.revision) === pick.value);
+  if (sameJSON(templateWithoutHash(target.rs.spec.template), deployment.spec.template)) {
+    showAlert(`deployment.apps/${name} skipped rollback (current template already matches revision ${target.revision})`, "info");
+    return;
+  }
+  await api(resPath(d, ns, name), { method: "PATCH", contentType: "application/json-patch+json", body: rollbackPatch(deployment, target.rs) });
+  showAlert(`deployment.apps/${name} rolled back to revision ${target.revision}`, "info");
+}
+"""#
+
+    static let terminalJS = #"""
+// A small terminal for `exec` with a TTY: enough of VT100/xterm for a shell prompt and its line
+// editing (cursor moves, erase in line/display, insert/delete characters, cursor position
+// report), drawn as text in a <pre>. Keys become the bytes a terminal sends; the size follows
+// the element and is sent on the v5.channel.k8s.io resize channel (4), as kubectl does.
+"use strict";
+
+class Screen {
+  constructor(rows, cols) {
+    this.rows = rows; this.cols = cols;
+    this.lines = Array.from({ length: rows }, () => this.blank());
+    this.x = 0; this.y = 0;
+    this.pending = "";     // an escape sequence cut by a frame boundary
+    this.replies = [];     // answers to queries (cursor position)
+  }
+
+  blank() { return new Array(this.cols).fill(" "); }
+
+  resize(rows, cols) {
+    const lines = this.lines.slice(-rows).map((l) => (l.length >= cols ? l.slice(0, cols) : l.concat(new Array(cols - l.length).fill(" "))));
+    const shift = Math.max(0, this.lines.length - rows);
+    while (lines.length < rows) lines.push(new Array(cols).fill(" "));
+    this.rows = rows; this.cols = cols; this.lines = lines;
+    this.y = Math.min(rows - 1, Math.max(0, this.y - shift)); this.x = Math.min(this.x, cols - 1);
+  }
+
+  scroll() { this.lines.shift(); this.lines.push(this.blank()); }
+
+  newline() { if (++this.y >= this.rows) { this.y = this.rows - 1; this.scroll(); } }
+
+  put(ch) {
+    if (this.x >= this.cols) { this.x = 0; this.newline(); }
+    this.lines[this.y][this.x++] = ch;
+  }
+
+  eraseLine(mode) {
+    const l = this.lines[this.y];
+    const [from, to] = mode === 1 ? [0, this.x + 1] : mode === 2 ? [0, this.cols] : [this.x, this.cols];
+    for (let i = from; i < Math.min(to, this.cols); i++) l[i] = " ";
+  }
+
+  eraseDisplay(mode) {
+    if (mode === 2 || mode === 3) { this.lines = Array.from({ length: this.rows }, () => this.blank()); return; }
+    this.eraseLine(mode === 1 ? 1 : 0);
+    const range = mode === 1 ? [0, this.y] : [this.y + 1, this.rows];
+    for (let r = range[0]; r < range[1]; r++) this.lines[r] = this.blank();
+  }
+
+  csi(params, final, privateMode) {
+    const n = (i, d = 1) => (params[i] === undefined || params[i] === "" ? d : Number(params[i]));
+    const clampX = () => { this.x = Math.max(0, Math.min(this.cols - 1, this.x)); };
+    const clampY = () => { this.y = Math.max(0, Math.min(this.rows - 1, this.y)); };
+    if (privateMode) return;  // modes (?25h cursor, ?2004h bracketed paste...): nothing to draw
+    switch (final) {
+      case "A": this.y -= n(0); clampY(); break;
+      case "B": this.y += n(0); clampY(); break;
+      case "C": this.x += n(0); clampX(); break;
+      case "D": this.x = Math.min(this.x, this.cols) - n(0); clampX(); break;
+      case "G": this.x = n(0) - 1; clampX(); break;
+      case "H": case "f": this.y = n(0) - 1; this.x = n(1) - 1; clampX(); clampY(); break;
+      case "K": this.eraseLine(n(0, 0)); break;
+      case "J": this.eraseDisplay(n(0, 0)); break;
+      case "P": { const l = this.lines[this.y]; l.splice(this.x, n(0)); while (l.length < this.cols) l.push(" "); break; }
+      case "@": { const l = this.lines[this.y]; l.splice(this.x, 0, ...new Array(n(0)).fill(" ")); l.length = this.cols; break; }
+      case "X": for (let i = this.x; i < Math.min(this.cols, this.x + n(0)); i++) this.lines[this.y][i] = " "; break;
+      case "n": if (n(0, 0) === 6) this.replies.push(`\x1b[${this.y + 1};${Math.min(this.x, this.cols - 1) + 1}R`); break;
+      default: break;  // colours (m) and the rest are not drawn
+    }
+  }
+
+  write(text) {
+    const s = this.pending + text;
+    this.pending = "";
+    for (let i = 0; i < s.length; i++) {
+      const ch = s[i];
+      if (ch === "\x1b") {
+        const rest = s.slice(i);
+        let m = /^\x1b\[([?>=]?)([0-9;]*)([@-~])/.exec(rest);
+        if (m) { this.csi(m[2].split(";"), m[3], m[1] !== ""); i += m[0].length - 1; continue; }
+        m = /^\x1b\][^\x07\x1b]*(\x07|\x1b\\)/.exec(rest);  // OSC (window title): ignored
+        if (m) { i += m[0].length - 1; continue; }
+        m = /^\x1b[()][0-9A-Za-z]|^\x1b[=>78cDEM]/.exec(rest);
+        if (m) { if (m[0] === "\x1bM" && this.y > 0) this.y--; i += m[0].length - 1; continue; }
+        if (/^\x1b(\[[?>=]?[0-9;]*|\][^\x07]*|[()])?$/.test(rest)) { this.pending = rest; return; }
+        continue;
+      }
+      if (ch === "\r") this.x = 0;
+      else if (ch === "\n") this.newline();
+      else if (ch === "\b") this.x = Math.max(0, Math.min(this.x, this.cols) - 1);
+      else if (ch === "\t") this.x = Math.min(this.cols - 1, (Math.floor(this.x / 8) + 1) * 8);
+      else if (ch === "\x07" || ch < " ") continue;
+      else this.put(ch);
+    }
+  }
+
+  text() { return this.lines.map((l) => l.join("").replace(/\s+$/, "")).join("\n"); }
+}
+
+// The bytes a terminal sends for a key, or null for keys it leaves to the browser.
+function keyBytes(ev) {
+  if (ev.ctrlKey && !ev.altKey && ev.key.length === 1 && /[a-z@\[\\\]^_]/i.test(ev.key)) {
+    return String.fromCharCode(ev.key.toUpperCase().charCodeAt(0) & 0x1f);
+  }
+  const map = { Enter: "\r", Backspace: "\x7f", Tab: "\t", Escape: "\x1b", ArrowUp: "\x1b[A", ArrowDown: "\x1b[B",
+    ArrowRight: "\x1b[C", ArrowLeft: "\x1b[D", Home: "\x1b[H", End: "\x1b[F", Delete: "\x1b[3~",
+    PageUp: "\x1b[5~", PageDown: "\x1b[6~" };
+  if (map[ev.key]) return map[ev.key];
+  if (ev.key.length === 1 && !ev.ctrlKey && !ev.metaKey) return (ev.altKey ? "\x1b" : "") + ev.key;
+  return null;
+}
+
+// The rows and columns that fit `el`, measured with its own font.
+function fitSize(el) {
+  const probe = h("span", {}, "0".repeat(10));
+  el.append(probe);
+  const rect = probe.getBoundingClientRect();
+  probe.remove();
+  const style = getComputedStyle(el);
+  const w = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const hgt = el.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+  return { cols: Math.max(20, Math.floor(w / (rect.width / 10))), rows: Math.max(5, Math.floor(hgt / rect.height)) };
+}
+
+function shareLink(ns, name, container, command) {
+  const q = new URLSearchParams({ container, command, tty: "1" });
+  return `${location.origin}${location.pathname}#/exec/${encodeURIComponent(ns)}/${encodeURIComponent(name)}?${q}`;
+}
+
+async function ttyExecPage(ns, name, params, signal) {
+  const picker = await containerPicker(ns, name, params.get("container"), signal);
+  const command = h("input", { id: "command", value: params.get("command") || "sh", "aria-label": "Command" });
+  const tty = h("pre", { class: "tty", id: "tty", tabindex: "0", role: "application",
+    "aria-label": "Terminal: keys typed here go to the container", "aria-roledescription": "terminal" });
+  const status = h("span", { id: "exec-status", role: "status" }, "Not connected.");
+  const shareField = h("input", { id: "share-link", readonly: true, size: "50", "aria-label": "Link to this terminal" });
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  let screen = null;
+  let ws = null;
+  let drawn = false;
+  const draw = () => {
+    if (drawn) return;
+    drawn = true;
+    requestAnimationFrame(() => {
+      drawn = false;
+      if (!screen) return;
+      const rows = screen.lines.map((l) => l.join(""));
+      const line = rows[screen.y];
+      const x = Math.min(screen.x, screen.cols - 1);
+      tty.replaceChildren(rows.slice(0, screen.y).join("\n") + (screen.y ? "\n" : "") + line.slice(0, x),
+        h("span", { class: "cursor" }, line[x] || " "), line.slice(x + 1) + "\n" + rows.slice(screen.y + 1).join("\n"));
+      tty.setAttribute("data-size", `${screen.rows}x${screen.cols}`);
+      tty.setAttribute("data-text", screen.text());
+    });
+  };
+  const send = (channel, bytes) => {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return;
+    const frame = new Uint8Array(bytes.length + 1);
+    frame[0] = channel;
+    frame.set(bytes, 1);
+    ws.send(frame);
+  };
+  const sendSize = () => {
+    if (!screen) return;
+    const { rows, cols } = fitSize(tty);
+    screen.resize(rows, cols);
+    send(4, encoder.encode(JSON.stringify({ Width: cols, Height: rows })));
+    draw();
+  };
+  const connect = () => {
+    if (ws) ws.close();
+    const size = fitSize(tty);
+    screen = new Screen(size.rows, size.cols);
+    shareField.value = shareLink(ns, name, picker.value, command.value);
+    const q = new URLSearchParams({ container: picker.value, stdin: "true", stdout: "true", stderr: "false", tty: "true" });
+    for (const part of command.value.trim().split(/\s+/)) q.append("command", part);
+    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/v1/namespaces/${ns}/pods/${encodeURIComponent(name)}/exec?${q}`;
+    ws = new WebSocket(url, ["v5.channel.k8s.io", `base64url.bearer.authorization.k8s.io.${b64url(token())}`]);
+    ws.binaryType = "arraybuffer";
+    state.socket = ws;
+    status.textContent = "Connecting…";
+    ws.onopen = () => { status.textContent = `Connected (${ws.protocol}, TTY).`; sendSize(); tty.focus(); };
+    ws.onmessage = (ev) => {
+      const data = new Uint8Array(ev.data);
+      if (!data.length) return;
+      if (data[0] === 1 || data[0] === 2) {
+        screen.write(decoder.decode(data.subarray(1), { stream: true }));
+        for (const reply of screen.replies.splice(0)) send(0, encoder.encode(reply));
+        draw();
+      } else if (data[0] === 3 && data.length > 1) {
+        const text = decoder.decode(data.subarray(1));
+        try {
+          const st = JSON.parse(text);
+          if (st.status !== "Success") { screen.write(`\r\n[${st.message || text}]\r\n`); draw(); }
+        } catch (_) { screen.write(`\r\n[${text}]\r\n`); draw(); }
+      }
+    };
+    ws.onclose = (ev) => { status.textContent = `Disconnected${ev.reason ? `: ${ev.reason}` : ""}.`; };
+    ws.onerror = () => { status.textContent = "The connection failed (see the API's answer for the same request)."; };
+  };
+  tty.addEventListener("keydown", (ev) => {
+    const bytes = keyBytes(ev);
+    if (bytes === null) return;
+    ev.preventDefault();
+    send(0, encoder.encode(bytes));
+  });
+  tty.addEventListener("paste", (ev) => {
+    ev.preventDefault();
+    send(0, encoder.encode(ev.clipboardData.getData("text").replace(/\r?\n/g, "\r")));
+  });
+  const observer = new ResizeObserver(() => { if (ws && ws.readyState === WebSocket.OPEN) sendSize(); });
+  observer.observe(tty);
+  signal.addEventListener("abort", () => { observer.disconnect(); if (ws) ws.close(); state.socket = null; }, { once: true });
+  const copy = h("button", { type: "button", id: "copy-link", onclick: async () => {
+    shareField.select();
+    try { await navigator.clipboard.writeText(shareField.value); status.textContent = "Link copied."; } catch (_) { document.execCommand("copy"); }
+  } }, "Copy link");
+  const pd = find("", "pods");
+  setMain(h("h1", {}, "Terminal in ", h("a", { href: objectHref(pd, ns, name) }, `${ns}/${name}`)),
+    h("div", { class: "row-form" }, h("label", {}, "Container ", picker), h("label", {}, "Command ", command),
+      h("button", { type: "button", class: "primary", id: "connect", onclick: connect }, "Connect"), status,
+      h("a", { href: `#/exec/${ns}/${name}?container=${encodeURIComponent(picker.value)}` }, "Line mode")),
+    tty,
+    h("div", { class: "row-form" }, h("label", { for: "share-link" }, "Share "), shareField, copy,
+      h("span", { class: "muted" }, "Anyone who opens it logs in as themselves; RBAC decides whether they may exec.")));
+  connect();
+}
+"""#
+
+    static let workloadlogsJS = #"""
+// The logs of every pod of a Deployment or ReplicaSet interleaved as they arrive, each line
+// prefixed `[pod/NAME/CONTAINER]` as `kubectl logs deploy/x --all-pods --prefix -f` prints them.
+// Pods are found by the workload's selector and watched, so a pod that appears later (a scale-up,
+// a rollout) is followed too; a pod that goes away ends its streams.
+"use strict";
+
+const MAX_LOG_LINES = 5000;
+
+// A LabelSelector object as the text of a `labelSelector` query.
+function selectorText(sel) {
+  const parts = Object.entries((sel && sel.matchLabels) || {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of (sel && sel.matchExpressions) || []) {
+    if (e.operator === "In") parts.push(`${e.key} in (${e.values.join(",")})`);
+    else if (e.operator === "NotIn") parts.push(`${e.key} notin (${e.values.join(",")})`);
+    else if (e.operator === "Exists") parts.push(e.key);
+    else if (e.operator === "DoesNotExist") parts.push(`!${e.key}`);
+  }
+  return parts.join(",");
+}
+
+// Streams one container's log into `emit(line)`, whole lines only, until aborted or ended.
+async function followContainer(ns, pod, container, signal, emit) {
+  const res = await api(withQuery(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/log`,
+    { container, follow: "true", tailLines: "100" }), { accept: "text/plain", raw: true, signal });
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let rest = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    rest += decoder.decode(value, { stream: true });
+    const lines = rest.split("\n");
+    rest = lines.pop();
+    for (const line of lines) emit(line);
+  }
+  if (rest) emit(rest);
+}
+
+async function workloadLogsPage(ns, resource, name, signal) {
+  const d = find("apps", resource);
+  if (!d) throw new Error(`this server does not serve apps ${resource}`);
+  const workload = await api(resPath(d, ns, name), { signal });
+  const out = h("pre", { class: "log", id: "workload-log", role: "log", "aria-live": "polite", tabindex: "0" });
+  const following = h("p", { class: "muted", id: "workload-pods", role: "status" }, "Finding pods…");
+  const kindWord = resource === "deployments" ? "deploy" : "rs";
+  setMain(h("h1", {}, "Logs of all pods of ", h("a", { href: objectHref(d, ns, name) }, `${d.kind} ${ns}/${name}`)),
+    h("p", { class: "muted" }, "As ", h("code", {}, `kubectl logs ${kindWord}/${name} --all-pods --all-containers --prefix -f`), "."),
+    following, out);
+  let lines = 0;
+  const emit = (prefix, line) => {
+    const atBottom = out.scrollTop + out.clientHeight >= out.scrollHeight - 4;
+    out.append(`${prefix} ${line}\n`);
+    if (++lines > MAX_LOG_LINES && out.firstChild) { out.firstChild.remove(); lines--; }
+    if (atBottom) out.scrollTop = out.scrollHeight;
+  };
+  const streams = new Map();  // pod uid -> AbortController
+  const pd = find("", "pods");
+  liveList(resPath(pd, ns), { labelSelector: selectorText(workload.spec.selector) }, signal, (items) => {
+    const mine = [...items.values()].filter((p) => resource === "replicasets"
+      ? (p.metadata.ownerReferences || []).some((r) => r.uid === workload.metadata.uid)
+      : true);
+    const uids = new Set(mine.map((p) => p.metadata.uid));
+    for (const [uid, ctl] of streams) if (!uids.has(uid)) { ctl.abort(); streams.delete(uid); }
+    for (const p of mine) {
+      if (streams.has(p.metadata.uid)) continue;
+      const running = ((p.status && p.status.containerStatuses) || []).filter((s) => s.state && (s.state.running || s.state.terminated));
+      if (!running.length) continue;  // not started yet: the next change of the pod brings it back here
+      const ctl = new AbortController();
+      signal.addEventListener("abort", () => ctl.abort(), { once: true });
+      streams.set(p.metadata.uid, ctl);
+      for (const s of running) {
+        followContainer(ns, p.metadata.name, s.name, ctl.signal, (line) => emit(`[pod/${p.metadata.name}/${s.name}]`, line))
+          .catch((err) => { if (!ctl.signal.aborted) emit(`[pod/${p.metadata.name}/${s.name}]`, `(log stream ended: ${err.message})`); });
+      }
+    }
+    following.textContent = mine.length ? `Following ${mine.map((p) => p.metadata.name).sort().join(", ")}.` : "No pods.";
+  });
+}
+"""#
+
+    /// Every file by its name under Web/.
+    static let all: [(file: String, text: String)] = [("index.html", indexHTML), ("app.js", appJS), ("app.css", appCSS), ("charts.js", chartsJS), ("drain.js", drainJS), ("owned.js", ownedJS), ("rollback.js", rollbackJS), ("terminal.js", terminalJS), ("workloadlogs.js", workloadlogsJS)]
 }

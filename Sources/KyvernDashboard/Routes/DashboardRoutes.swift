@@ -13,16 +13,26 @@ public struct DashboardRoutes: Sendable {
         public var bearerToken: String?
         /// The authenticated, authorized requester (throws the API's 401/403).
         public var user: @Sendable () async throws -> DashboardUser
+        /// Authorizes the requester for a GET of an API path as if they had sent it (throws the API's
+        /// 401/403), so what the dashboard serves from its own memory follows the same RBAC.
+        public var admitGet: @Sendable (_ apiPath: String) async throws -> Void
 
         public init(method: String, segments: [String], bare: Bool = false, body: [UInt8] = [], bearerToken: String? = nil,
-                    user: @escaping @Sendable () async throws -> DashboardUser) {
+                    user: @escaping @Sendable () async throws -> DashboardUser,
+                    admitGet: @escaping @Sendable (_ apiPath: String) async throws -> Void = { _ in throw NotAdmitted() }) {
             self.method = method
             self.segments = segments
             self.bare = bare
             self.body = body
             self.bearerToken = bearerToken
             self.user = user
+            self.admitGet = admitGet
         }
+    }
+
+    /// What an unwired ``Request/admitGet`` answers: nothing is served.
+    public struct NotAdmitted: Error {
+        public init() {}
     }
 
     public struct Response: Sendable {
@@ -33,9 +43,12 @@ public struct DashboardRoutes: Sendable {
 
     public static let prefix = "dashboard"
     public let sessions: DashboardSessions
+    /// CPU and memory use over the last hour (nil: no charts).
+    public let history: DashboardMetricsHistory?
 
-    public init(sessions: DashboardSessions) {
+    public init(sessions: DashboardSessions, history: DashboardMetricsHistory? = nil) {
         self.sessions = sessions
+        self.history = history
     }
 
     /// Strict by default: only this origin's script and style, no framing, no referrer leaking a URL.
@@ -51,6 +64,9 @@ public struct DashboardRoutes: Sendable {
             return Response(status: 301, headers: [("Location", "/dashboard/")], body: [])
         }
         let path = request.segments.joined(separator: "/")
+        if request.method == "GET", request.segments.first == "metrics" {
+            return try await metrics(request, path: Array(request.segments.dropFirst()))
+        }
         switch (request.method, path) {
         case ("GET", _), ("HEAD", _):
             guard let asset = DashboardAssets.asset(at: path) else { return Self.status(404, "NotFound", "the dashboard has no \(path)") }

@@ -335,6 +335,7 @@ function overviewPage(signal) {
     h("section", { "aria-labelledby": "workloads-h" }, h("h2", { id: "workloads-h" }, "Workloads"), workloadsBox),
     h("section", { "aria-labelledby": "events-h" }, h("h2", { id: "events-h" }, "Recent warnings"), eventsBox));
   const ns = state.namespace;
+  startNodeUsage(nodesBox, signal);
   liveList("/api/v1/nodes", {}, signal, (items) => {
     const nodes = [...items.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     nodesBox.replaceChildren(...nodes.map((n) => {
@@ -349,6 +350,8 @@ function overviewPage(signal) {
         h("dl", { class: "kv" },
           h("dt", {}, "CPU"), h("dd", {}, `${alloc.cpu || "?"} of ${cap.cpu || "?"} allocatable`),
           h("dt", {}, "Memory"), h("dd", {}, `${alloc.memory || "?"} of ${cap.memory || "?"}`),
+          h("dt", {}, "CPU use"), h("dd", { "data-usage-node": n.metadata.name, "data-usage": "cpu" }, nodeUsageText(n.metadata.name, "cpu")),
+          h("dt", {}, "Memory use"), h("dd", { "data-usage-node": n.metadata.name, "data-usage": "memory" }, nodeUsageText(n.metadata.name, "memory")),
           h("dt", {}, "Pods"), h("dd", {}, `${alloc.pods || "?"}`),
           h("dt", {}, "Kubelet"), h("dd", {}, (n.status.nodeInfo || {}).kubeletVersion || "")));
     }));
@@ -538,6 +541,7 @@ function detailPage(d, ns, name, signal) {
   const conditions = h("section", { id: "conditions", "aria-labelledby": "cond-h" });
   const containers = h("section", { id: "containers" });
   const owned = h("section", { id: "owned", "aria-labelledby": "owned-h" });
+  const ownedAll = h("section", { id: "owned-generic", "aria-labelledby": "owned-all-h" });
   const events = h("section", { id: "object-events", "aria-labelledby": "ev-h" }, h("h2", { id: "ev-h" }, "Events"));
   const yaml = h("textarea", { class: "yaml", id: "yaml", "aria-label": "YAML", spellcheck: "false" });
   const force = h("input", { type: "checkbox", id: "force" });
@@ -572,11 +576,13 @@ function detailPage(d, ns, name, signal) {
       h("button", { type: "button", onclick: () => { if (current) { yaml.value = toYAML(editable(current)); dirty = false; } } }, "Revert"),
       forceLabel),
     saveResult);
-  setMain(h("h1", {}, `${d.kind} `, h("span", { id: "title-name" }, name)), actions, summary, containers, conditions, owned, events, editor);
+  const charts = ["nodes", "pods"].includes(d.resource) && d.group === "" ? metricsPanel(d.resource, ns, name, signal) : null;
+  setMain(h("h1", {}, `${d.kind} `, h("span", { id: "title-name" }, name)), actions, summary, charts, containers, conditions, owned, ownedAll, events, editor);
   renderActions(d, ns, name, actions);
 
   let eventsStarted = false;
   let ownedStarted = false;
+  let ownedGenericStarted = false;
   const path = d.namespaced ? resPath(d, ns) : resPath(d);
   liveList(path, { fieldSelector: `metadata.name=${name}` }, signal, (items) => {
     const o = [...items.values()][0];
@@ -593,6 +599,11 @@ function detailPage(d, ns, name, signal) {
         const list = [...evs.values()].sort((a, b) => eventTime(b).localeCompare(eventTime(a)));
         events.replaceChildren(h("h2", { id: "ev-h" }, "Events"), list.length ? eventsTable(list, false) : h("p", { class: "muted" }, "No events."));
       });
+    }
+    if (!ownedGenericStarted) {
+      ownedGenericStarted = true;
+      const live = OWNED[d.resource] ? new Set([OWNED[d.resource].join("/")]) : new Set();
+      renderOwnedGeneric(d, o, ownedAll, live).catch(showError);
     }
     if (!ownedStarted && OWNED[d.resource]) {
       ownedStarted = true;
@@ -646,7 +657,7 @@ function renderContainers(pod, box) {
     const st = s ? Object.keys(s.state || {})[0] : "unknown";
     return h("li", {}, `${c.name} (${c.image}) — ${st}${s && s.restartCount ? `, ${s.restartCount} restarts` : ""} `,
       h("a", { href: `#/logs/${ns}/${name}?container=${encodeURIComponent(c.name)}` }, "Logs"), " · ",
-      h("a", { href: `#/exec/${ns}/${name}?container=${encodeURIComponent(c.name)}` }, "Exec"));
+      h("a", { href: `#/exec/${ns}/${name}?container=${encodeURIComponent(c.name)}&tty=1` }, "Exec"));
   })));
 }
 
@@ -685,6 +696,7 @@ function renderActions(d, ns, name, box) {
       showAlert(`Rollout of ${d.kind} ${name} restarted.`, "info");
     });
   }
+  if (d.resource === "deployments" && d.group === "apps") act("Roll back", () => rollbackDeployment(d, ns, name));
   if (d.resource === "nodes") {
     for (const [label, value] of [["Cordon", true], ["Uncordon", false]]) {
       act(label, async () => {
@@ -693,9 +705,13 @@ function renderActions(d, ns, name, box) {
         showAlert(`Node ${name} ${value ? "cordoned" : "uncordoned"}.`, "info");
       });
     }
+    act("Drain", () => drainNode(name));
   }
   if (d.resource === "pods") {
-    buttons.push(h("a", { href: `#/logs/${ns}/${name}` }, "Logs"), h("a", { href: `#/exec/${ns}/${name}` }, "Exec"));
+    buttons.push(h("a", { href: `#/logs/${ns}/${name}` }, "Logs"), h("a", { href: `#/exec/${ns}/${name}?tty=1` }, "Exec"));
+  }
+  if (d.group === "apps" && ["deployments", "replicasets"].includes(d.resource)) {
+    buttons.push(h("a", { href: `#/wlogs/${ns}/${d.resource}/${encodeURIComponent(name)}`, id: "all-pods-logs" }, "Logs of all pods"));
   }
   if (d.verbs.includes("delete")) {
     act("Delete", async () => {
@@ -749,7 +765,7 @@ async function logsPage(ns, name, params, signal) {
   setMain(h("h1", {}, "Logs of ", h("a", { href: objectHref(pd, ns, name) }, `${ns}/${name}`)),
     h("div", { class: "row-form" }, h("label", {}, "Container ", picker), h("label", {}, follow, " Follow"),
       h("label", {}, previous, " Previous (crashed) container"),
-      h("a", { href: `#/exec/${ns}/${name}?container=${encodeURIComponent(picker.value)}` }, "Open a terminal")),
+      h("a", { href: `#/exec/${ns}/${name}?container=${encodeURIComponent(picker.value)}&tty=1` }, "Open a terminal")),
     out);
   start();
 }
@@ -812,7 +828,8 @@ async function execPage(ns, name, params, signal) {
   const pd = find("", "pods");
   setMain(h("h1", {}, "Terminal in ", h("a", { href: objectHref(pd, ns, name) }, `${ns}/${name}`)),
     h("div", { class: "row-form" }, h("label", {}, "Container ", picker), h("label", {}, "Command ", command),
-      h("button", { type: "button", class: "primary", id: "connect", onclick: connect }, "Connect"), status),
+      h("button", { type: "button", class: "primary", id: "connect", onclick: connect }, "Connect"), status,
+      h("a", { href: `#/exec/${ns}/${name}?container=${encodeURIComponent(picker.value)}&tty=1` }, "Terminal (TTY)")),
     out, h("div", { class: "row-form" }, h("label", { for: "stdin" }, "Input"), input));
   connect();
 }
@@ -828,7 +845,7 @@ function loginPage(message) {
     sessionStorage.setItem(TOKEN_KEY, tokenInput.value.trim());
     try {
       await whoami(true);
-      location.hash = "#/overview";
+      if (!/^#\/(r|o|logs|wlogs|exec)\//.test(location.hash)) location.hash = "#/overview";
       await boot();
     } catch (err) {
       sessionStorage.removeItem(TOKEN_KEY);
@@ -896,6 +913,10 @@ async function route() {
       detailPage(d, parts[4] === "_" ? "" : parts[4], parts[5], signal);
     } else if (parts[0] === "logs" && parts.length === 3) {
       await logsPage(parts[1], parts[2], params, signal);
+    } else if (parts[0] === "wlogs" && parts.length === 4) {
+      await workloadLogsPage(parts[1], parts[2], parts[3], signal);
+    } else if (parts[0] === "exec" && parts.length === 3 && ["1", "true"].includes(params.get("tty"))) {
+      await ttyExecPage(parts[1], parts[2], params, signal);
     } else if (parts[0] === "exec" && parts.length === 3) {
       await execPage(parts[1], parts[2], params, signal);
     } else {

@@ -1,0 +1,75 @@
+// Draining a node as `kubectl drain --ignore-daemonsets` does: cordon it, then evict each of its
+// pods through the Eviction API (so PodDisruptionBudgets are honoured), skipping DaemonSet pods
+// (their controller would put them back) and mirror pods (the node's own static pods). Every
+// eviction's answer is shown: a budget's 429 is reported for that pod, and can be retried.
+"use strict";
+
+const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
+
+// Why kubectl drain would leave a pod alone, or "" to evict it.
+function drainSkipReason(pod) {
+  if (((pod.metadata.annotations || {})[MIRROR_ANNOTATION]) !== undefined) return "mirror";
+  const owner = (pod.metadata.ownerReferences || []).find((r) => r.controller);
+  if (owner && owner.kind === "DaemonSet") return "daemonset";
+  return "";
+}
+
+function apiErrorText(err) {
+  return `${err.code ? err.code + " " : ""}${err.reason ? err.reason + ": " : ""}${err.message}`;
+}
+
+async function evictPod(pod) {
+  const m = pod.metadata;
+  await api(`/api/v1/namespaces/${encodeURIComponent(m.namespace)}/pods/${encodeURIComponent(m.name)}/eviction`, {
+    method: "POST", body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: m.name, namespace: m.namespace } } });
+}
+
+async function drainNode(name) {
+  const podList = await api(withQuery("/api/v1/pods", { fieldSelector: `spec.nodeName=${name}` }));
+  const pods = podList.items || [];
+  const evict = pods.filter((p) => !drainSkipReason(p));
+  const daemon = pods.filter((p) => drainSkipReason(p) === "daemonset");
+  const mirror = pods.filter((p) => drainSkipReason(p) === "mirror");
+  const names = (list) => list.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join(", ");
+  const body = [h("p", {}, `Node ${name} is cordoned, then ${evict.length} pod${evict.length === 1 ? "" : "s"} evicted `,
+    "through the Eviction API (PodDisruptionBudgets are honoured)."),
+    evict.length ? h("p", {}, `To evict: ${names(evict)}`) : null,
+    daemon.length ? h("p", { class: "muted" }, `Ignoring DaemonSet-managed Pods: ${names(daemon)}`) : null,
+    mirror.length ? h("p", { class: "muted" }, `Ignoring mirror Pods: ${names(mirror)}`) : null];
+  if (!await ask(`Drain node ${name}?`, body.filter(Boolean))) return;
+
+  const log = h("ul", { id: "drain-results", "aria-live": "polite" });
+  const panel = h("section", { id: "drain", "aria-labelledby": "drain-h" }, h("h2", { id: "drain-h" }, `Draining node ${name}`), log);
+  const existing = $("drain");
+  if (existing) existing.replaceWith(panel); else $("actions").after(panel);
+  const line = (text, cls, attrs) => { const li = h("li", { class: cls || "", ...(attrs || {}) }, text); log.append(li); return li; };
+
+  const node = find("", "nodes");
+  await api(resPath(node, "", name), { method: "PATCH", contentType: "application/merge-patch+json", body: { spec: { unschedulable: true } } });
+  line(`node/${name} cordoned`, "ok");
+  if (daemon.length) line(`Warning: ignoring DaemonSet-managed Pods: ${names(daemon)}`, "warn");
+  if (mirror.length) line(`Warning: ignoring mirror Pods: ${names(mirror)}`, "warn");
+
+  const failed = [];
+  await Promise.all(evict.map(async (pod) => {
+    const m = pod.metadata;
+    const li = line(`evicting pod ${m.namespace}/${m.name}`, "", { "data-pod": `${m.namespace}/${m.name}` });
+    try {
+      await evictPod(pod);
+      li.textContent = `pod/${m.name} evicted`;
+      li.className = "ok";
+    } catch (err) {
+      li.textContent = `error when evicting pods/"${m.name}" -n "${m.namespace}": ${apiErrorText(err)}`;
+      li.className = "bad";
+      failed.push(pod);
+    }
+  }));
+  if (!failed.length) {
+    line(`node/${name} drained`, "ok");
+    showAlert(`Node ${name} drained.`, "info");
+    return;
+  }
+  line(`There are pending pods on node ${name}: ${failed.length} eviction${failed.length === 1 ? "" : "s"} refused.`, "bad");
+  panel.append(h("button", { type: "button", id: "drain-retry", onclick: () => drainNode(name).catch(showError) }, "Try again"));
+  showAlert(`Draining node ${name}: ${failed.length} eviction${failed.length === 1 ? "" : "s"} refused (see the list).`);
+}
