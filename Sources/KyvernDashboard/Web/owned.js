@@ -1,11 +1,9 @@
 // Owned objects found generically: any kind whose objects name this object in an ownerReference.
 // Every kind the user may list (in the object's namespace, or cluster-wide for a cluster-scoped
-// owner) is listed once as a Table (metadata only); the index by owner uid is kept for a short
-// while, and kinds the user may not list are remembered and not asked again in this session.
+// owner) is listed once per page as a Table (metadata only, six at a time); kinds the user may not
+// list are remembered for the session and not asked again.
 "use strict";
 
-const OWNED_INDEX_TTL_MS = 30000;
-const ownedIndexes = new Map();   // scope -> { at, promise }
 const unlistable = new Set();     // "scope|group/resource" answered 403/404/405
 
 function ownedScopeKinds(namespaced) {
@@ -39,20 +37,10 @@ async function buildOwnedIndex(ns, namespaced) {
   return byOwner;
 }
 
-function ownedIndex(ns, namespaced) {
-  const key = namespaced ? `ns:${ns}` : "cluster";
-  const cached = ownedIndexes.get(key);
-  if (cached && Date.now() - cached.at < OWNED_INDEX_TTL_MS) return cached.promise;
-  const promise = buildOwnedIndex(ns, namespaced);
-  ownedIndexes.set(key, { at: Date.now(), promise });
-  promise.catch(() => ownedIndexes.delete(key));
-  return promise;
-}
-
 // Fills `box` with the objects owned by `o`, except kinds `skip` (shown live elsewhere).
 async function renderOwnedGeneric(d, o, box, skip) {
   box.replaceChildren(h("h2", { id: "owned-all-h" }, "Owned objects"), h("p", { class: "muted" }, "Looking through every kind you may list…"));
-  const index = await ownedIndex(o.metadata.namespace || "", d.namespaced);
+  const index = await buildOwnedIndex(o.metadata.namespace || "", d.namespaced);
   const mine = (index.get(o.metadata.uid) || []).filter((x) => !skip.has(`${x.d.group}/${x.d.resource}`))
     .sort((a, b) => a.d.kind.localeCompare(b.d.kind) || a.name.localeCompare(b.name));
   box.replaceChildren(h("h2", { id: "owned-all-h" }, "Owned objects"),
