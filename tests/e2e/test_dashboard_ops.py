@@ -14,9 +14,23 @@ from pathlib import Path
 
 import pytest
 
+from node_cluster import IMAGE
 from test_dashboard import ARTIFACTS, Dash, playwright_sync
 
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+# A pod whose CPU use varies, so its chart has a shape.
+BUSY = """
+apiVersion: v1
+kind: Pod
+metadata: {{name: busy, namespace: {ns}}}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: main
+    image: {image}
+    command: ["sh", "-c", "while true; do n=$((RANDOM % 4000)); i=0; while [ $i -lt $n ]; do i=$((i+1)); done; sleep 1; done"]
+"""
 
 PDB = """
 apiVersion: policy/v1
@@ -42,29 +56,33 @@ def dash(node_cluster, kyvern_bin):
 
 
 def test_a_pods_and_its_nodes_charts_show_the_samples_of_the_last_hour(dash):
-    dash.ensure_web()
-    pod = dash.pod_name()
+    c = dash.c
+    c.kubectl("apply", "-f", "-", input=BUSY.format(ns=dash.ns, image=IMAGE))
+    c.kubectl("wait", "--for=condition=Ready", "pod/busy", "-n", dash.ns, "--timeout=60s", timeout=70)
     page = dash.page
     expect = playwright_sync.expect
-    dash.goto(f"#/o/core/v1/pods/{dash.ns}/{pod}")
-    # The server samples every 15 s and the agent's CPU is a rate between two readings: two points within ~60 s.
+    dash.goto(f"#/o/core/v1/pods/{dash.ns}/busy")
+    # The server samples every 15 s and the agent's CPU is a rate between two readings: three points within ~75 s.
     cpu = page.locator("#cpu-chart svg.chart")
-    deadline = time.monotonic() + 75
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        if cpu.count() and int(cpu.get_attribute("data-points") or 0) >= 2:
+        if cpu.count() and int(cpu.get_attribute("data-points") or 0) >= 3:
             break
         time.sleep(1)
-    assert int(cpu.get_attribute("data-points")) >= 2, page.locator("#metrics").inner_text()
+    assert int(cpu.get_attribute("data-points")) >= 3, page.locator("#metrics").inner_text()
     expect(page.locator("#cpu-chart figcaption")).to_contain_text(re.compile(r"CPU: now [0-9.]+(m| cores), peak"))
     expect(page.locator("#memory-chart figcaption")).to_contain_text(re.compile(r"Memory: now [0-9.]+ (KiB|MiB|GiB)"))
     points = page.locator("#memory-chart polyline").get_attribute("points").split()
-    assert len(points) >= 2 and all(re.fullmatch(r"[0-9.]+,[0-9.]+", p) for p in points), points
-    # The series is what the metrics API said: the latest memory is within the pod's usage now (same order).
-    top = json.loads(dash.c.get(f"/apis/metrics.k8s.io/v1beta1/namespaces/{dash.ns}/pods/{pod}").text)
+    assert len(points) >= 3 and all(re.fullmatch(r"[0-9.]+,[0-9.]+", p) for p in points), points
+    # What is drawn is what the metrics API says: the pod is known to it, and its samples are the server's.
+    top = json.loads(c.get(f"/apis/metrics.k8s.io/v1beta1/namespaces/{dash.ns}/pods/busy").text)
     assert top["containers"], top
+    history = page.evaluate(f"() => api('/dashboard/metrics/namespaces/{dash.ns}/pods/busy')")
+    assert len(history["samples"]) >= 3 and all(s["memory"] > 0 for s in history["samples"]), history
     dash.shot("pod-charts")
     DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#metrics").screenshot(path=str(DOCS_SCREENSHOTS / "dashboard-charts.png"))
+    c.kubectl("delete", "pod", "busy", "-n", dash.ns, "--wait=false")
 
     dash.goto("#/o/core/v1/nodes/_/e2e-node")
     expect(page.locator("#title-name")).to_have_text("e2e-node")

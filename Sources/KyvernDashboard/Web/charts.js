@@ -26,28 +26,39 @@ function formatMemory(bytes) {
   return `${v < 10 && i ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
-// One line chart of `field` over the hour ending now; the y axis starts at zero.
-function lineChart(samples, field, format, label, now) {
-  const W = 600, H = 150, L = 64, B = 20, T = 8, R = 8;
-  const start = now - HOUR_MS;
-  const points = samples.filter((s) => s.t >= start);
-  const max = Math.max(1, ...points.map((s) => s[field])) * 1.1;
-  const x = (t) => L + ((t - start) / HOUR_MS) * (W - L - R);
-  const y = (v) => T + (1 - v / max) * (H - T - B);
+// A time offset as a tick label: "-45m", "-30s", "now".
+function ago(ms) {
+  if (ms < 1000) return "now";
+  return ms >= 120000 ? `-${Math.round(ms / 60000)}m` : `-${Math.round(ms / 1000)}s`;
+}
+
+// One line chart of `field` over the samples of the last hour (the time axis spans what has been
+// sampled, at most the hour); the y axis starts at zero and has a floor so idle reads as idle.
+function lineChart(samples, field, format, label, now, floor) {
+  const W = 600, H = 150, L = 64, B = 20, T = 8, R = 12;
+  const points = samples.filter((s) => s.t >= now - HOUR_MS);
+  const start = points.length > 1 ? Math.max(now - HOUR_MS, points[0].t) : now - HOUR_MS;
+  const span = Math.max(1000, now - start);
+  const top = Math.max(floor, ...points.map((s) => s[field])) * 1.15;
+  const x = (t) => L + ((t - start) / span) * (W - L - R);
+  const y = (v) => T + (1 - v / top) * (H - T - B);
   const latest = points.length ? points[points.length - 1][field] : null;
   const peak = points.length ? Math.max(...points.map((s) => s[field])) : null;
-  const summary = latest === null ? `${label}: no samples yet` : `${label}: now ${format(latest)}, peak ${format(peak)} over the last hour`;
+  const summary = latest === null ? `${label}: no samples yet`
+    : `${label}: now ${format(latest)}, peak ${format(peak)} over the last ${span >= HOUR_MS - 60000 ? "hour" : ago(span).slice(1)}`;
   const grid = [0, 0.5, 1].map((f) => [
-    svg("line", { x1: L, x2: W - R, y1: y(max * f / 1.1), y2: y(max * f / 1.1), class: "grid" }),
-    svg("text", { x: L - 6, y: y(max * f / 1.1) + 4, "text-anchor": "end", class: "axis" }, format(max * f / 1.1)),
+    svg("line", { x1: L, x2: W - R, y1: y(top * f), y2: y(top * f), class: "grid" }),
+    svg("text", { x: L - 6, y: y(top * f) + 4, "text-anchor": "end", class: "axis" }, f ? format(top * f) : "0"),
   ]).flat();
-  const ticks = [60, 45, 30, 15, 0].map((m) => svg("text", { x: x(now - m * 60000), y: H - 4, "text-anchor": "middle", class: "axis" },
-    m ? `-${m}m` : "now"));
-  const line = svg("polyline", { class: `series ${field}`, fill: "none",
-    points: points.map((s) => `${x(s.t).toFixed(1)},${y(s[field]).toFixed(1)}`).join(" ") });
-  const dots = points.length === 1 ? [svg("circle", { cx: x(points[0].t), cy: y(points[0][field]), r: 3, class: `series ${field}` })] : [];
+  const ticks = [1, 0.75, 0.5, 0.25, 0].map((f) => svg("text", { x: x(now - f * span), y: H - 4,
+    "text-anchor": f === 0 ? "end" : "middle", class: "axis" }, ago(f * span)));
+  const coords = points.map((s) => `${x(s.t).toFixed(1)},${y(s[field]).toFixed(1)}`);
+  const area = points.length > 1 ? svg("polygon", { class: `area ${field}`,
+    points: `${x(points[0].t).toFixed(1)},${y(0)} ${coords.join(" ")} ${x(points[points.length - 1].t).toFixed(1)},${y(0)}` }) : null;
+  const line = svg("polyline", { class: `series ${field}`, fill: "none", points: coords.join(" ") });
+  const last = points.length ? [svg("circle", { cx: x(points[points.length - 1].t), cy: y(latest), r: 3, class: `series ${field}` })] : [];
   const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": summary, class: "chart",
-    "data-points": points.length }, svg("title", {}, summary), ...grid, ...ticks, line, ...dots);
+    "data-points": points.length }, svg("title", {}, summary), ...grid, ...ticks, ...(area ? [area] : []), line, ...last);
   return h("figure", { class: "chart-box", id: `${field}-chart` }, h("figcaption", {}, summary), chart);
 }
 
@@ -66,10 +77,10 @@ function metricsPanel(kind, ns, name, signal) {
         const now = Date.now();
         box.replaceChildren(h("h2", { id: "metrics-h" }, "CPU and memory (last hour)"),
           h("div", { class: "charts" },
-            lineChart(data.samples || [], "cpu", formatCPU, "CPU", now),
-            lineChart(data.samples || [], "memory", formatMemory, "Memory", now)),
-          (data.samples || []).length ? null : h("p", { class: "muted" }, "No samples yet: the server reads the metrics API every ",
-            `${data.intervalSeconds || 15} s.`));
+            lineChart(data.samples || [], "cpu", formatCPU, "CPU", now, 10e6),
+            lineChart(data.samples || [], "memory", formatMemory, "Memory", now, 1 << 20)),
+          h("p", { class: "muted" }, (data.samples || []).length ? `Sampled from the metrics API every ${data.intervalSeconds || 15} s.`
+            : `No samples yet: the server reads the metrics API every ${data.intervalSeconds || 15} s.`));
       } catch (err) {
         if (signal.aborted) return;
         box.replaceChildren(h("h2", { id: "metrics-h" }, "CPU and memory (last hour)"),
