@@ -123,13 +123,28 @@ def test_a_user_who_may_not_read_metrics_gets_the_apis_403_in_the_chart(dash):
         page.context.close()
 
 
-def test_drain_reports_the_budgets_429_then_evicts_on_retry(dash):
+LONER = """
+apiVersion: v1
+kind: Pod
+metadata: {{name: loner, namespace: {ns}}}
+spec:
+  terminationGracePeriodSeconds: 0
+  containers:
+  - name: main
+    image: {image}
+    command: ["sleep", "3600"]
+"""
+
+
+def test_drain_refuses_unmanaged_pods_reports_the_budgets_429_then_evicts_on_retry(dash):
     dash.ensure_web()
     c = dash.c
     page = dash.page
     expect = playwright_sync.expect
     pod = dash.pod_name()
     c.kubectl("apply", "-f", "-", input=PDB.format(ns=dash.ns))
+    c.kubectl("apply", "-f", "-", input=LONER.format(ns=dash.ns, image=IMAGE))
+    c.kubectl("wait", "--for=condition=Ready", "pod/loner", "-n", dash.ns, "--timeout=60s", timeout=70)
     # The budget's status must be computed before evictions are decided against it.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -139,19 +154,30 @@ def test_drain_reports_the_budgets_429_then_evicts_on_retry(dash):
     try:
         dash.goto("#/o/core/v1/nodes/_/e2e-node")
         expect(page.locator("#title-name")).to_have_text("e2e-node")
+        # A pod no controller manages stops the drain, as kubectl's does without --force.
         page.get_by_role("button", name="Drain").click()
         expect(page.locator("#dialog-body")).to_contain_text(f"{dash.ns}/{pod}")
         page.click("#dialog-ok")
-        results = page.locator("#drain-results")
-        expect(results).to_contain_text("node/e2e-node cordoned")
+        expect(page.locator("#drain-results")).to_contain_text("node/e2e-node cordoned")
+        expect(page.locator("#drain-blocked")).to_contain_text(
+            'error: unable to drain node "e2e-node" due to error: cannot delete Pods that declare no controller '
+            f"(use --force to override): ")
+        expect(page.locator("#drain-blocked")).to_contain_text(f"{dash.ns}/loner")
+        assert c.kubectl("get", "node", "e2e-node", "-o", "jsonpath={.spec.unschedulable}").stdout == "true"
+        assert c.get(f"/api/v1/namespaces/{dash.ns}/pods/loner").status_code == 200
+        # With the override the lone pod goes; the budget refuses web's with the API's 429.
+        page.click("#drain-retry")
+        page.check("#drain-force")
+        page.click("#dialog-ok")
+        expect(page.locator(f'#drain-results li[data-pod="{dash.ns}/loner"]')).to_have_text("pod/loner evicted")
         line = page.locator(f'#drain-results li[data-pod="{dash.ns}/{pod}"]')
         expect(line).to_contain_text(f'error when evicting pods/"{pod}" -n "{dash.ns}"')
         expect(line).to_contain_text("429 TooManyRequests: Cannot evict pod as it would violate the pod's disruption budget.")
         expect(page.locator("#alert-text")).to_contain_text("refused")
-        assert c.kubectl("get", "node", "e2e-node", "-o", "jsonpath={.spec.unschedulable}").stdout == "true"
         dash.shot("drain-refused")
         c.kubectl("delete", "pdb", "web", "-n", dash.ns)
         page.click("#drain-retry")
+        page.check("#drain-force")
         page.click("#dialog-ok")
         expect(page.locator(f'#drain-results li[data-pod="{dash.ns}/{pod}"]')).to_have_text(f"pod/{pod} evicted")
         expect(page.locator("#drain-results")).to_contain_text("node/e2e-node drained")
@@ -165,6 +191,7 @@ def test_drain_reports_the_budgets_429_then_evicts_on_retry(dash):
     finally:
         c.kubectl("uncordon", "e2e-node", check=False)
         c.kubectl("delete", "pdb", "web", "-n", dash.ns, "--ignore-not-found", check=False)
+        c.kubectl("delete", "pod", "loner", "-n", dash.ns, "--ignore-not-found", "--wait=false", check=False)
 
 
 def test_a_deployment_is_rolled_back_to_a_chosen_revision(dash):

@@ -1232,8 +1232,10 @@ function startNodeUsage(root, signal) {
     static let drainJS = #"""
 // Draining a node as `kubectl drain --ignore-daemonsets` does: cordon it, then evict each of its
 // pods through the Eviction API (so PodDisruptionBudgets are honoured), skipping DaemonSet pods
-// (their controller would put them back) and mirror pods (the node's own static pods). Every
-// eviction's answer is shown: a budget's 429 is reported for that pod, and can be retried.
+// (their controller would put them back) and mirror pods (the node's own static pods). As kubectl,
+// it refuses, unless told, pods no controller would recreate (--force) and pods with emptyDir data
+// (--delete-emptydir-data). Every eviction's answer is shown: a budget's 429 is reported for that
+// pod, and can be retried.
 "use strict";
 
 const MIRROR_ANNOTATION = "kubernetes.io/config.mirror";
@@ -1243,6 +1245,18 @@ function drainSkipReason(pod) {
   if (((pod.metadata.annotations || {})[MIRROR_ANNOTATION]) !== undefined) return "mirror";
   const owner = (pod.metadata.ownerReferences || []).find((r) => r.controller);
   if (owner && owner.kind === "DaemonSet") return "daemonset";
+  return "";
+}
+
+// What kubectl drain refuses without an override, or "".
+function drainBlock(pod, force, emptyDir) {
+  const done = ["Succeeded", "Failed"].includes((pod.status || {}).phase);
+  if (!force && !done && !(pod.metadata.ownerReferences || []).some((r) => r.controller)) {
+    return "cannot delete Pods that declare no controller (use --force to override)";
+  }
+  if (!emptyDir && (pod.spec.volumes || []).some((v) => v.emptyDir)) {
+    return "cannot delete Pods with local storage (use --delete-emptydir-data to override)";
+  }
   return "";
 }
 
@@ -1268,6 +1282,10 @@ async function drainNode(name) {
     evict.length ? h("p", {}, `To evict: ${names(evict)}`) : null,
     daemon.length ? h("p", { class: "muted" }, `Ignoring DaemonSet-managed Pods: ${names(daemon)}`) : null,
     mirror.length ? h("p", { class: "muted" }, `Ignoring mirror Pods: ${names(mirror)}`) : null];
+  const force = h("input", { type: "checkbox", id: "drain-force" });
+  const emptyDir = h("input", { type: "checkbox", id: "drain-emptydir" });
+  body.push(h("p", {}, h("label", {}, force, " Also evict pods no controller manages (they are not recreated)")),
+    h("p", {}, h("label", {}, emptyDir, " Also evict pods with emptyDir volumes (their data is lost)")));
   if (!await ask(`Drain node ${name}?`, body.filter(Boolean))) return;
 
   const log = h("ul", { id: "drain-results", "aria-live": "polite" });
@@ -1281,6 +1299,19 @@ async function drainNode(name) {
   line(`node/${name} cordoned`, "ok");
   if (daemon.length) line(`Warning: ignoring DaemonSet-managed Pods: ${names(daemon)}`, "warn");
   if (mirror.length) line(`Warning: ignoring mirror Pods: ${names(mirror)}`, "warn");
+
+  const blocked = new Map();
+  for (const pod of evict) {
+    const why = drainBlock(pod, force.checked, emptyDir.checked);
+    if (why) blocked.set(why, [...(blocked.get(why) || []), pod]);
+  }
+  if (blocked.size) {
+    const text = [...blocked].map(([why, list]) => `${why}: ${names(list)}`).join(", ");
+    line(`error: unable to drain node "${name}" due to error: ${text}`, "bad", { id: "drain-blocked" });
+    panel.append(h("button", { type: "button", id: "drain-retry", onclick: () => drainNode(name).catch(showError) }, "Try again"));
+    showAlert(`Node ${name} is cordoned but not drained: ${text}`);
+    return;
+  }
 
   const failed = [];
   await Promise.all(evict.map(async (pod) => {
