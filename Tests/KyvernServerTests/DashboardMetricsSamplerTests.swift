@@ -1,4 +1,5 @@
 import KyvernAPI
+import KyvernDashboard
 import Testing
 @testable import KyvernServer
 

@@ -13,8 +13,8 @@ import Testing
         }
         let series = await history.series(.pod(namespace: "a", name: "p"))
         #expect(series.count == 240)
-        #expect(series.first?.time == 60 * 15_000)
-        #expect(series.last?.time == 299 * 15_000)
+        #expect(series.first?.time == Int64(60 * 15_000))
+        #expect(series.last?.time == Int64(299 * 15_000))
     }
 
     @Test func aSeriesUnseenForTheWholeWindowIsForgotten() async {

@@ -8,9 +8,9 @@ import Testing
         var ring = MetricsRing(capacity: 3)
         #expect(ring.samples.isEmpty)
         #expect(ring.latest == nil)
-        for t in 1...2 { ring.append(sample(t)) }
+        for t: Int64 in 1...2 { ring.append(sample(t)) }
         #expect(ring.samples.map(\.time) == [1, 2])
-        for t in 3...7 { ring.append(sample(t)) }
+        for t: Int64 in 3...7 { ring.append(sample(t)) }
         #expect(ring.samples.map(\.time) == [5, 6, 7])
         #expect(ring.latest == sample(7))
     }
