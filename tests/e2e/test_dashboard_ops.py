@@ -1,8 +1,10 @@
 """The dashboard's charts and operations, in a real browser against the shared runc `node_cluster`:
 CPU/memory charts of a pod and a node drawn from the server's samples of the metrics API (and a
 user without metrics access shown the API's 403), the overview's live node use, draining a node
-through the Eviction API (a PodDisruptionBudget's 429 shown for the pod, then a successful retry),
-and rolling a Deployment back to an earlier revision. Screenshots go to tests/e2e/artifacts/."""
+through the Eviction API (an unmanaged pod refused without the override, a PodDisruptionBudget's
+429 shown for the pod, then a successful retry), rolling a Deployment back to an earlier revision,
+the interleaved logs of a Deployment's pods, owned objects of any kind, and the TTY terminal (line
+editing, resize, a shareable link). Screenshots go to tests/e2e/artifacts/."""
 
 from __future__ import annotations
 
