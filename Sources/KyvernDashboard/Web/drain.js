@@ -32,10 +32,39 @@ function apiErrorText(err) {
   return `${err.code ? err.code + " " : ""}${err.reason ? err.reason + ": " : ""}${err.message}`;
 }
 
+// A connection dropped before the answer (browsers drop them when the host's interfaces change, as
+// pods' do) is asked again; a pod gone meanwhile counts as evicted.
 async function evictPod(pod) {
   const m = pod.metadata;
-  await api(`/api/v1/namespaces/${encodeURIComponent(m.namespace)}/pods/${encodeURIComponent(m.name)}/eviction`, {
-    method: "POST", body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: m.name, namespace: m.namespace } } });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await api(`/api/v1/namespaces/${encodeURIComponent(m.namespace)}/pods/${encodeURIComponent(m.name)}/eviction`, {
+        method: "POST", body: { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: m.name, namespace: m.namespace } } });
+      return;
+    } catch (err) {
+      if (err.code === 404 && attempt > 1) return;
+      if (err.code || attempt >= 3) throw err;
+      await sleep(500);
+    }
+  }
+}
+
+// Waits, as kubectl drain does, until the evicted pod is gone (or replaced by another of the same name).
+async function waitForDeletion(pod, timeoutMs) {
+  const m = pod.metadata;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const now = await api(`/api/v1/namespaces/${encodeURIComponent(m.namespace)}/pods/${encodeURIComponent(m.name)}`);
+      if (now.metadata.uid !== m.uid) return true;
+    } catch (err) {
+      if (err.code === 404) return true;
+      if (err.code) throw err;
+      console.warn("waiting for an evicted pod", m.name, err);  // a dropped connection: ask again
+    }
+    await sleep(1000);
+  }
+  return false;
 }
 
 async function drainNode(name) {
@@ -87,6 +116,9 @@ async function drainNode(name) {
     const li = line(`evicting pod ${m.namespace}/${m.name}`, "", { "data-pod": `${m.namespace}/${m.name}` });
     try {
       await evictPod(pod);
+      li.textContent = `evicting pod ${m.namespace}/${m.name} (accepted; waiting for it to go)`;
+      const grace = (pod.spec.terminationGracePeriodSeconds ?? 30) * 1000;
+      if (!await waitForDeletion(pod, grace + 60000)) throw new Error(`pod ${m.namespace}/${m.name} was evicted but is still there`);
       li.textContent = `pod/${m.name} evicted`;
       li.className = "ok";
     } catch (err) {
