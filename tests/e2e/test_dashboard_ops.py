@@ -45,12 +45,24 @@ spec:
 """
 
 
+def goto(page, url: str):
+    """Opens `url`, again if Chromium dropped it as ERR_NETWORK_CHANGED (it does when pods' host
+    interfaces come and go)."""
+    for attempt in range(3):
+        try:
+            return page.goto(url)
+        except playwright_sync.Error as e:
+            if "ERR_NETWORK_CHANGED" not in str(e) or attempt == 2:
+                raise
+            time.sleep(0.5)
+
+
 @pytest.fixture(scope="module")
 def dash(node_cluster, kyvern_bin):
     d = Dash(node_cluster, kyvern_bin)
     try:
         d.start()
-        d.page.goto(d.login_link())
+        goto(d.page, d.login_link())
         playwright_sync.expect(d.page.locator("#whoami")).to_have_text("Signed in as kyvern-admin")
         yield d
     finally:
@@ -84,7 +96,7 @@ def test_a_pods_and_its_nodes_charts_show_the_samples_of_the_last_hour(dash):
     dash.shot("pod-charts")
     DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#metrics").screenshot(path=str(DOCS_SCREENSHOTS / "dashboard-charts.png"))
-    c.kubectl("delete", "pod", "busy", "-n", dash.ns, "--wait=false")
+    c.kubectl("delete", "pod", "busy", "-n", dash.ns, timeout=60)
 
     dash.goto("#/o/core/v1/nodes/_/e2e-node")
     expect(page.locator("#title-name")).to_have_text("e2e-node")
@@ -111,7 +123,7 @@ def test_a_user_who_may_not_read_metrics_gets_the_apis_403_in_the_chart(dash):
     token = c.kubectl("create", "token", "chart-viewer", "-n", dash.ns).stdout.strip()
     page = dash.new_page()
     try:
-        page.goto(dash.login_link().split("#")[0])
+        goto(page, dash.login_link().split("#")[0])
         page.fill("#token", token)
         page.click("#login")
         playwright_sync.expect(page.locator("#whoami")).to_contain_text("chart-viewer")
@@ -345,7 +357,7 @@ def test_a_terminals_shareable_link_opens_it_for_another_user_after_login(dash):
     token = c.kubectl("create", "token", "operator", "-n", dash.ns).stdout.strip()
     other = dash.new_page()
     try:
-        other.goto(link)
+        goto(other, link)
         other.fill("#token", token)
         other.click("#login")
         expect(other.locator("#exec-status")).to_contain_text("Connected", timeout=20_000)

@@ -75,7 +75,18 @@ async function api(path, opts = {}) {
   let body = opts.body;
   if (body !== undefined && typeof body !== "string") body = JSON.stringify(body);
   if (body !== undefined) headers["Content-Type"] = opts.contentType || "application/json";
-  const res = await fetch(path, { method: opts.method || "GET", headers, body, signal: opts.signal });
+  const method = opts.method || "GET";
+  let res;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(path, { method, headers, body, signal: opts.signal });
+      break;
+    } catch (err) {
+      // A read whose connection dropped (a network change) is asked again; a write is not repeated.
+      if (method !== "GET" || err.name === "AbortError" || attempt >= 3) throw err;
+      await sleep(300 * attempt, opts.signal);
+    }
+  }
   if (opts.raw) {
     if (!res.ok) throw new APIError(res.status, await res.json().catch(() => null));
     return res;

@@ -18,22 +18,45 @@ function selectorText(sel) {
   return parts.join(",");
 }
 
-// Streams one container's log into `emit(line)`, whole lines only, until aborted or ended.
+// Streams one container's log into `emit(line)`, whole lines only, until aborted or the container's
+// log ends. Lines come with their timestamps, so a connection the browser drops (it does when the
+// host's interfaces change) is resumed from the last line seen, without repeating it.
 async function followContainer(ns, pod, container, signal, emit) {
-  const res = await api(withQuery(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/log`,
-    { container, follow: "true", tailLines: "100" }), { accept: "text/plain", raw: true, signal });
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let rest = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    rest += decoder.decode(value, { stream: true });
-    const lines = rest.split("\n");
-    rest = lines.pop();
-    for (const line of lines) emit(line);
+  const path = `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(pod)}/log`;
+  let last = null;
+  while (!signal.aborted) {
+    const query = { container, follow: "true", timestamps: "true" };
+    if (last) query.sinceTime = new Date(Math.floor(last / 1000) * 1000).toISOString().replace(".000Z", "Z");
+    else query.tailLines = "100";
+    const resumedAfter = last;  // lines up to here were shown before the connection dropped
+    try {
+      const res = await api(withQuery(path, query), { accept: "text/plain", raw: true, signal });
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let rest = "";
+      const take = (line) => {
+        const space = line.indexOf(" ");
+        const at = Date.parse(line.slice(0, space));
+        if (space < 0 || Number.isNaN(at)) { emit(line); return; }
+        if (resumedAfter !== null && at <= resumedAfter) return;
+        last = at;
+        emit(line.slice(space + 1));
+      };
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        rest += decoder.decode(value, { stream: true });
+        const lines = rest.split("\n");
+        rest = lines.pop();
+        for (const line of lines) take(line);
+      }
+      if (rest) take(rest);
+      return;
+    } catch (err) {
+      if (signal.aborted || err.code) throw err;
+      await sleep(1000, signal);
+    }
   }
-  if (rest) emit(rest);
 }
 
 async function workloadLogsPage(ns, resource, name, signal) {
