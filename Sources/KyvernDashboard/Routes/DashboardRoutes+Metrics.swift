@@ -34,7 +34,7 @@ extension DashboardRoutes {
         ["t": sample.time, "cpu": sample.cpuNanocores, "memory": sample.memoryBytes]
     }
 
-    /// Names are DNS labels; anything else cannot name an object, so it is refused as a path.
+    /// Percent-encoded, so a segment (`..`, an encoded slash) cannot change which API path is checked.
     static func escape(_ segment: String) -> String {
         segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._"))) ?? ""
     }
