@@ -34,7 +34,7 @@ extension DashboardRoutes {
         ["t": sample.time, "cpu": sample.cpuNanocores, "memory": sample.memoryBytes]
     }
 
-    /// Percent-encoded, so a segment (`..`, an encoded slash) cannot change which API path is checked.
+    /// Percent-encoded, so a segment cannot add segments to the API path whose access is checked.
     static func escape(_ segment: String) -> String {
         segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._"))) ?? ""
     }
