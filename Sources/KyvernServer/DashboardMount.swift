@@ -5,7 +5,11 @@ import KyvernDashboard
 /// authenticate API requests as the user who asked for the login code.
 enum DashboardMount {
     static func install(into configuration: inout APIServerConfiguration, sessions: DashboardSessions = DashboardSessions()) {
-        let routes = DashboardRoutes(sessions: sessions)
+        let routes = {
+            var routes = DashboardRoutes(sessions: sessions)
+            routes.dashboardPort = configuration.dashboardPort
+            return routes
+        }()
         configuration.mounts.append(PathMount(prefix: DashboardRoutes.prefix) { request in
             let answer = try await routes.respond(DashboardRoutes.Request(
                 method: request.method, segments: request.segments, bare: request.bare, body: request.body,
