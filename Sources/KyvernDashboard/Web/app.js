@@ -214,8 +214,10 @@ async function discover() {
     state.resources.set(`${d.group}/${d.version}/${d.resource}`, d);
     if (!state.byKind.has(`${d.group}/${d.kind}`)) state.byKind.set(`${d.group}/${d.kind}`, d);
   };
-  for (const root of ["/api", "/apis"]) {
-    const doc = await api(root, { accept: DISCOVERY });
+  // Both roots at once (the page waits for discovery before it can draw anything).
+  const docs = await Promise.all(["/api", "/apis"].map((root) => api(root, { accept: DISCOVERY })));
+  for (const [index, root] of ["/api", "/apis"].entries()) {
+    const doc = docs[index];
     if (doc && doc.kind === "APIGroupDiscoveryList") {
       for (const g of doc.items || []) {
         const group = g.metadata && g.metadata.name ? g.metadata.name : "";
@@ -472,6 +474,10 @@ function listPage(d, signal) {
   // Rows are kept by uid and rebuilt only when their object (resourceVersion) or shown age
   // changed, so a watch event rewrites one row, not a thousand.
   const rowCache = new Map();
+  // The first frame draws what fills a screen; the rest follow in the next frames (a thousand rows each).
+  const FIRST_ROWS = 100;
+  const ROWS_PER_FRAME = 1000;
+  let shown = FIRST_ROWS;
   let headKey = "";
   const thead = h("thead", {});
   const tbody = h("tbody", {});
@@ -512,11 +518,11 @@ function listPage(d, signal) {
       }
       const x = a.cells[sort.col], y = b.cells[sort.col];
       if (typeof x === "number" && typeof y === "number") return sort.dir * (x - y);
-      return sort.dir * String(x).localeCompare(String(y), undefined, { numeric: true });
+      return sort.dir * COLLATOR.compare(String(x), String(y));
     });
     count.textContent = `${rows.length} item${rows.length === 1 ? "" : "s"}`;
     drawHead(columns);
-    const trs = rows.map((row) => rowOf(row, columns));
+    const trs = rows.slice(0, shown).map((row) => rowOf(row, columns));
     for (const uid of rowCache.keys()) if (!lastItems.has(uid)) rowCache.delete(uid);
     // Same order and count: swap only the rebuilt rows in place; otherwise lay the body out again.
     const current = tbody.children;
@@ -524,8 +530,13 @@ function listPage(d, signal) {
     for (let i = 0; inPlace && i < trs.length; i++) {
       if (current[i] !== trs[i] && trs[i].parentNode) inPlace = false;
     }
+    // The body so far is a prefix (rows still arriving): append the rest.
+    let prefix = !inPlace && current.length < trs.length;
+    for (let i = 0; prefix && i < current.length; i++) prefix = current[i] === trs[i];
     if (inPlace) {
       for (let i = 0; i < trs.length; i++) if (current[i] !== trs[i]) current[i].replaceWith(trs[i]);
+    } else if (prefix) {
+      tbody.append(...trs.slice(current.length));
     } else {
       tbody.replaceChildren(...trs);
     }
@@ -534,6 +545,13 @@ function listPage(d, signal) {
       wrap.replaceChildren(table);
     }
     markDrawn("kyvern:list-drawn");
+    if (shown < rows.length) {
+      shown += ROWS_PER_FRAME;
+      drawSoon();
+    } else {
+      shown = Infinity;
+      markDrawn("kyvern:list-complete");
+    }
   };
   const drawSoon = perFrame(draw);
   liveList(resPath(d, state.namespace), { labelSelector: state.selector }, signal, (items, columns) => {
@@ -542,6 +560,9 @@ function listPage(d, signal) {
     drawSoon();
   }, TABLE);
 }
+
+// One collator for every sort (a localeCompare with options builds one per call).
+const COLLATOR = new Intl.Collator(undefined, { numeric: true });
 
 function cellText(v) {
   if (v === null || v === undefined) return "";
@@ -1059,9 +1080,9 @@ async function route() {
 }
 
 async function boot() {
-  await whoami();
+  // Who the user is and what the server serves are independent: asked at once (one round trip less before the first page).
+  await Promise.all([whoami(), discover()]);
   $("controls").hidden = false;
-  await discover();
   renderNav();
   if (globalCtl) globalCtl.abort();
   globalCtl = new AbortController();
