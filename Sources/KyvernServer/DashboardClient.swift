@@ -31,9 +31,17 @@ public struct DashboardClient: Sendable {
         let answer = try await APIClient.using(configuration, logger: logger) { client in
             try await client.postPath("/dashboard/login-codes")
         }
-        let base = configuration.server.hasSuffix("/") ? String(configuration.server.dropLast()) : configuration.server
-        let address = "\(base)/dashboard/"
+        let address = Self.address(server: configuration.server, dashboardPort: answer["dashboardPort"]?.intValue.map { Int($0) })
         return Link(address: address, loginLink: "\(address)#login=\(answer["code"]?.stringValue ?? "")",
                     user: answer["user"]?.stringValue ?? "", expiresInSeconds: Int(answer["expiresInSeconds"]?.intValue ?? 60))
+    }
+
+    /// The page's address: on the kubeconfig's server, at the server's `--dashboard-port` when it has one.
+    static func address(server: String, dashboardPort: Int?) -> String {
+        let base = server.hasSuffix("/") ? String(server.dropLast()) : server
+        guard let dashboardPort, var components = URLComponents(string: base) else { return "\(base)/dashboard/" }
+        components.port = dashboardPort
+        components.path = "/dashboard/"
+        return components.string ?? "\(base)/dashboard/"
     }
 }

@@ -10,7 +10,11 @@ enum DashboardMount {
                         history: DashboardMetricsHistory = DashboardMetricsHistory(interval: DashboardMetricsSampler.interval()))
         -> DashboardMetricsHistory
     {
-        let routes = DashboardRoutes(sessions: sessions, history: history)
+        let routes = { [port = configuration.dashboardPort] in
+            var routes = DashboardRoutes(sessions: sessions, history: history)
+            routes.dashboardPort = port
+            return routes
+        }()
         configuration.mounts.append(PathMount(prefix: DashboardRoutes.prefix) { request in
             let answer = try await routes.respond(DashboardRoutes.Request(
                 method: request.method, segments: request.segments, bare: request.bare, body: request.body,

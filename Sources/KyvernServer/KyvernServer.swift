@@ -71,6 +71,7 @@ public enum KyvernServer {
         configuration.maxRequestsInFlight = options.maxRequestsInFlight
         configuration.maxMutatingRequestsInFlight = options.maxMutatingRequestsInFlight
         configuration.auditLog = try options.audit.open(logger: logger)
+        configuration.dashboardPort = options.dashboardPort
         let dashboardHistory = DashboardMount.install(into: &configuration)
         let apiServer = APIServer(configuration: configuration, store: store, registry: registry, logger: logger) {
             logger.info("Kyvern is ready; use: kubectl --kubeconfig \(kubeconfigPath) get ns",

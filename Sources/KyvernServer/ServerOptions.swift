@@ -8,6 +8,8 @@ public struct ServerOptions: Sendable {
     public var bindAddress: String
     public var httpsPort: Int
     public var tlsSANs: [String]
+    /// `--dashboard-port`: the dashboard's own HTTPS listener; nil: only `/dashboard/` on the API port.
+    public var dashboardPort: Int?
     public var compactionInterval: Duration
     public var logLevel: String
     /// The range Service cluster IPs come from (`--service-cidr`).

@@ -15,6 +15,9 @@ extension Kyvern {
         @Option(name: .customLong("https-listen-port"), help: "HTTPS port of the API server.")
         var httpsListenPort: Int = 6443
 
+        @Option(name: .customLong("dashboard-port"), help: "Also serve the web dashboard on its own HTTPS port (same certificate; the API is served there too, so the page stays same-origin).")
+        var dashboardPort: Int?
+
         @Option(name: .customLong("tls-san"), help: "Extra host name or IP for the serving certificate (repeatable).")
         var tlsSAN: [String] = []
 
@@ -174,12 +177,21 @@ extension Kyvern {
             guard (1...65535).contains(httpsListenPort) else {
                 throw ValidationError("--https-listen-port must be between 1 and 65535")
             }
+            if let dashboardPort {
+                guard (1...65535).contains(dashboardPort) else {
+                    throw ValidationError("--dashboard-port must be between 1 and 65535")
+                }
+                guard dashboardPort != httpsListenPort else {
+                    throw ValidationError("--dashboard-port must differ from --https-listen-port (the dashboard is already at /dashboard/ there)")
+                }
+            }
         }
 
         func run() async throws {
             var options = ServerOptions(
                 dataDirectory: dataDir, bindAddress: bindAddress, httpsPort: httpsListenPort, tlsSANs: tlsSAN,
                 compactionInterval: ServerOptions.parseDuration(compactionInterval)!, logLevel: logLevel)
+            options.dashboardPort = dashboardPort
             options.serviceCIDR = serviceCIDR
             options.clusterCIDR = clusterCIDR
             options.datastore = try Datastore.parse(

@@ -104,6 +104,15 @@ public struct APIServer: Service {
                 await onReady()
             },
             logger: logger)
+        let dashboardApp = configuration.dashboardPort.map { port in
+            Application(
+                responder: DashboardListenerResponder(api: responder),
+                server: .streaming(tlsConfiguration: configuration.tls,
+                                   configuration: .init(idleTimeout: nil, gracefulCloseTimeout: .seconds(5)),
+                                   shouldUpgrade: { request, _, _ in await nodeProxy.shouldUpgrade(request) }),
+                configuration: .init(address: .hostname(configuration.bindAddress, port: port), serverName: nil),
+                logger: logger)
+        }
 
         // Graceful shutdown: every watch ends (and a new one ends at once), so the HTTP server can
         // drain its in-flight requests while the cache is still fed for their consistent reads;
@@ -112,6 +121,7 @@ public struct APIServer: Service {
             group.addTask { [logger, drain = configuration.shutdownDrainTimeout] in
                 try await withThrowingTaskGroup(of: Void.self) { server in
                     server.addTask { try await app.run() }
+                    if let dashboardApp { server.addTask { try await dashboardApp.run() } }
                     server.addTask {
                         // Past the drain period, cancelling the server closes what is still open.
                         do { try await gracefulShutdown() } catch { return }

@@ -44,6 +44,9 @@ public struct APIServerConfiguration: Sendable {
     package var secretsEncryption: SecretsEncryption?
     /// Audit logging (`--audit-policy-file`, `--audit-log-path`); nil: off.
     package var auditLog: AuditLog?
+    /// `--dashboard-port`: a second HTTPS listener (same certificate) whose `/` leads to the
+    /// dashboard and which serves the API as this port does; nil: the dashboard only at `/dashboard/`.
+    public var dashboardPort: Int?
     /// Components served under their own path on this port (the dashboard).
     public var mounts: [PathMount] = []
     /// Token authenticators asked after the static tokens and before ServiceAccount JWTs

@@ -45,6 +45,8 @@ public struct DashboardRoutes: Sendable {
     public let sessions: DashboardSessions
     /// CPU and memory use over the last hour (nil: no charts).
     public let history: DashboardMetricsHistory?
+    /// `--dashboard-port`, told to `kyvern dashboard` with each login code so it links there.
+    public var dashboardPort: Int?
 
     public init(sessions: DashboardSessions, history: DashboardMetricsHistory? = nil) {
         self.sessions = sessions
@@ -76,8 +78,10 @@ public struct DashboardRoutes: Sendable {
             // RBAC decides who may ask (non-resource URL /dashboard/login-codes, verb post).
             let user = try await request.user()
             let code = await sessions.issueCode(for: user)
-            return Self.json(201, ["code": code, "user": user.name,
-                                   "expiresInSeconds": Int(sessions.codeLifetime.components.seconds)])
+            var answer: [String: Any] = ["code": code, "user": user.name,
+                                         "expiresInSeconds": Int(sessions.codeLifetime.components.seconds)]
+            if let dashboardPort { answer["dashboardPort"] = dashboardPort }
+            return Self.json(201, answer)
         case ("POST", "session"):
             guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any],
                   let code = object["code"] as? String, !code.isEmpty else {

@@ -182,6 +182,22 @@ function sleep(ms, signal) {
   });
 }
 
+// One DOM write per frame however many watch events arrive: the latest state is drawn once.
+function perFrame(draw) {
+  let queued = false;
+  return () => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; draw(); });
+  };
+}
+
+// A Performance API mark, set once per page load, when a page's data is first drawn
+// (bench/dashboard measures from navigation start to it).
+function markDrawn(name) {
+  if (!performance.getEntriesByName(name, "mark").length) performance.mark(name);
+}
+
 // ---------- discovery ----------
 
 const GROUPS = [
@@ -209,8 +225,10 @@ async function discover() {
     state.resources.set(`${d.group}/${d.version}/${d.resource}`, d);
     if (!state.byKind.has(`${d.group}/${d.kind}`)) state.byKind.set(`${d.group}/${d.kind}`, d);
   };
-  for (const root of ["/api", "/apis"]) {
-    const doc = await api(root, { accept: DISCOVERY });
+  // Both roots at once (the page waits for discovery before it can draw anything).
+  const docs = await Promise.all(["/api", "/apis"].map((root) => api(root, { accept: DISCOVERY })));
+  for (const [index, root] of ["/api", "/apis"].entries()) {
+    const doc = docs[index];
     if (doc && doc.kind === "APIGroupDiscoveryList") {
       for (const g of doc.items || []) {
         const group = g.metadata && g.metadata.name ? g.metadata.name : "";
@@ -347,8 +365,15 @@ function overviewPage(signal) {
     h("section", { "aria-labelledby": "events-h" }, h("h2", { id: "events-h" }, "Recent warnings"), eventsBox));
   const ns = state.namespace;
   startNodeUsage(nodesBox, signal);
-  liveList("/api/v1/nodes", {}, signal, (items) => {
-    const nodes = [...items.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  // The overview is drawn (for the mark) once the nodes and every workload kind have been drawn.
+  const pending = new Set(["nodes"]);
+  const drawn = (what) => {
+    pending.delete(what);
+    if (!pending.size) markDrawn("kyvern:overview-drawn");
+  };
+  let nodeItems = new Map();
+  const drawNodes = perFrame(() => {
+    const nodes = [...nodeItems.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     nodesBox.replaceChildren(...nodes.map((n) => {
       const ready = condition(n, "Ready");
       const ok = ready && ready.status === "True";
@@ -367,7 +392,9 @@ function overviewPage(signal) {
           h("dt", {}, "Kubelet"), h("dd", {}, (n.status.nodeInfo || {}).kubeletVersion || "")));
     }));
     if (!nodes.length) nodesBox.replaceChildren(h("p", { class: "muted" }, "No nodes."));
+    drawn("nodes");
   });
+  liveList("/api/v1/nodes", {}, signal, (items) => { nodeItems = items; drawNodes(); });
   const workloadKinds = [["apps", "deployments"], ["apps", "statefulsets"], ["apps", "daemonsets"], ["", "pods"]];
   const tallies = {};
   const drawWorkloads = () => {
@@ -380,15 +407,25 @@ function overviewPage(signal) {
           h("span", { class: "warn" }, `${t.progressing} progressing`), " · ",
           h("span", { class: "bad" }, `${t.failing} failing`)));
     }));
+    for (const r of Object.keys(tallies)) drawn(r);
   };
-  for (const [g, r] of workloadKinds) {
-    const d = find(g, r);
-    if (!d) continue;
-    liveList(resPath(d, ns), {}, signal, (items) => {
+  // Tallies are counted when drawn, not per watch event: a burst of pod changes costs one count.
+  const counted = {};
+  const countAndDraw = perFrame(() => {
+    for (const [r, items] of Object.entries(counted)) {
       const t = { healthy: 0, progressing: 0, failing: 0 };
       for (const o of items.values()) t[health(r, o)]++;
       tallies[r] = t;
-      drawWorkloads();
+    }
+    drawWorkloads();
+  });
+  for (const [g, r] of workloadKinds) {
+    const d = find(g, r);
+    if (!d) continue;
+    pending.add(r);
+    liveList(resPath(d, ns), {}, signal, (items) => {
+      counted[r] = items;
+      countAndDraw();
     });
   }
   liveList(ns ? `/api/v1/namespaces/${ns}/events` : "/api/v1/events", { fieldSelector: "type=Warning" }, signal, (items) => {
@@ -447,6 +484,44 @@ function listPage(d, signal) {
   let sort = { col: 0, dir: 1 };
   let lastItems = new Map();
   let lastColumns = [];
+  const showNs = d.namespaced && !state.namespace;
+  // Rows are kept by uid and rebuilt only when their object (resourceVersion) or shown age
+  // changed, so a watch event rewrites one row, not a thousand.
+  const rowCache = new Map();
+  // The first frame draws what fills a screen; the rest follow in the next frames (a thousand rows each).
+  const FIRST_ROWS = 100;
+  const ROWS_PER_FRAME = 1000;
+  let shown = FIRST_ROWS;
+  let headKey = "";
+  const thead = h("thead", {});
+  const tbody = h("tbody", {});
+  let table = null;
+  const drawHead = (columns) => {
+    const key = JSON.stringify([columns.map((c) => c.name), sort]);
+    if (key === headKey) return;
+    headKey = key;
+    rowCache.clear();
+    thead.replaceChildren(h("tr", {},
+      showNs ? h("th", { scope: "col" }, "Namespace") : null,
+      columns.map((c) => h("th", { scope: "col", "aria-sort": sort.col === c.index ? (sort.dir > 0 ? "ascending" : "descending") : "none" },
+        h("button", { type: "button", title: c.description || "", onclick: () => {
+          sort = sort.col === c.index ? { col: c.index, dir: -sort.dir } : { col: c.index, dir: 1 };
+          draw();
+        } }, c.name)))));
+  };
+  const rowOf = (row, columns) => {
+    const m = row.object.metadata;
+    const shownAge = age(m.creationTimestamp);
+    const key = `${m.resourceVersion}|${shownAge}`;
+    const cached = rowCache.get(m.uid);
+    if (cached && cached.key === key) return cached.tr;
+    const tr = h("tr", { "data-name": m.name, "data-rv": m.resourceVersion },
+      showNs ? h("td", {}, m.namespace || "") : null,
+      columns.map((c, i) => h("td", {}, i === 0 ? h("a", { href: objectHref(d, m.namespace, m.name) }, String(row.cells[c.index]))
+        : (c.name === "Age" ? shownAge : cellText(row.cells[c.index])))));
+    rowCache.set(m.uid, { key, tr });
+    return tr;
+  };
   const draw = () => {
     const columns = lastColumns.map((c, i) => ({ ...c, index: i })).filter((c) => !c.priority);
     const rows = [...lastItems.values()];
@@ -457,32 +532,51 @@ function listPage(d, signal) {
       }
       const x = a.cells[sort.col], y = b.cells[sort.col];
       if (typeof x === "number" && typeof y === "number") return sort.dir * (x - y);
-      return sort.dir * String(x).localeCompare(String(y), undefined, { numeric: true });
+      return sort.dir * COLLATOR.compare(String(x), String(y));
     });
     count.textContent = `${rows.length} item${rows.length === 1 ? "" : "s"}`;
-    const showNs = d.namespaced && !state.namespace;
-    wrap.replaceChildren(h("table", { "aria-label": plural(d) },
-      h("thead", {}, h("tr", {},
-        showNs ? h("th", { scope: "col" }, "Namespace") : null,
-        columns.map((c) => h("th", { scope: "col", "aria-sort": sort.col === c.index ? (sort.dir > 0 ? "ascending" : "descending") : "none" },
-          h("button", { type: "button", title: c.description || "", onclick: () => {
-            sort = sort.col === c.index ? { col: c.index, dir: -sort.dir } : { col: c.index, dir: 1 };
-            draw();
-          } }, c.name))))),
-      h("tbody", {}, rows.map((row) => {
-        const m = row.object.metadata;
-        return h("tr", { "data-name": m.name },
-          showNs ? h("td", {}, m.namespace || "") : null,
-          columns.map((c, i) => h("td", {}, i === 0 ? h("a", { href: objectHref(d, m.namespace, m.name) }, String(row.cells[c.index]))
-            : (c.name === "Age" ? age(m.creationTimestamp) : cellText(row.cells[c.index])))));
-      }))));
+    drawHead(columns);
+    const trs = rows.slice(0, shown).map((row) => rowOf(row, columns));
+    for (const uid of rowCache.keys()) if (!lastItems.has(uid)) rowCache.delete(uid);
+    // Same order and count: swap only the rebuilt rows in place; otherwise lay the body out again.
+    const current = tbody.children;
+    let inPlace = current.length === trs.length;
+    for (let i = 0; inPlace && i < trs.length; i++) {
+      if (current[i] !== trs[i] && trs[i].parentNode) inPlace = false;
+    }
+    // The body so far is a prefix (rows still arriving): append the rest.
+    let prefix = !inPlace && current.length < trs.length;
+    for (let i = 0; prefix && i < current.length; i++) prefix = current[i] === trs[i];
+    if (inPlace) {
+      for (let i = 0; i < trs.length; i++) if (current[i] !== trs[i]) current[i].replaceWith(trs[i]);
+    } else if (prefix) {
+      tbody.append(...trs.slice(current.length));
+    } else {
+      tbody.replaceChildren(...trs);
+    }
+    if (!table) {
+      table = h("table", { "aria-label": plural(d) }, thead, tbody);
+      wrap.replaceChildren(table);
+    }
+    markDrawn("kyvern:list-drawn");
+    if (shown < rows.length) {
+      shown += ROWS_PER_FRAME;
+      drawSoon();
+    } else {
+      shown = Infinity;
+      markDrawn("kyvern:list-complete");
+    }
   };
+  const drawSoon = perFrame(draw);
   liveList(resPath(d, state.namespace), { labelSelector: state.selector }, signal, (items, columns) => {
     lastItems = items;
     lastColumns = columns;
-    draw();
+    drawSoon();
   }, TABLE);
 }
+
+// One collator for every sort (a localeCompare with options builds one per call).
+const COLLATOR = new Intl.Collator(undefined, { numeric: true });
 
 function cellText(v) {
   if (v === null || v === undefined) return "";
@@ -845,15 +939,94 @@ async function execPage(ns, name, params, signal) {
   connect();
 }
 
+// ---------- kubeconfig (login) ----------
+
+// The block-style YAML kubectl writes (mappings, "- " sequences, plain or quoted scalars) or JSON.
+function parseKubeconfig(text) {
+  if (/^\s*\{/.test(text)) return JSON.parse(text);
+  const lines = [];
+  for (const raw of text.split(/\r?\n/)) {
+    if (/^\s*(#.*)?$/.test(raw) || /^(---|\.\.\.)\s*$/.test(raw)) continue;
+    lines.push({ indent: raw.match(/^ */)[0].length, text: raw.trim() });
+  }
+  let i = 0;
+  const scalar = (v) => {
+    v = v.replace(/\s+#.*$/, "");
+    if (/^".*"$/.test(v)) return JSON.parse(v);
+    if (/^'.*'$/.test(v)) return v.slice(1, -1).replace(/''/g, "'");
+    if (v === "null" || v === "~" || v === "") return null;
+    if (v === "[]") return [];
+    if (v === "{}") return {};
+    return v;
+  };
+  const block = (indent) => {
+    if (i >= lines.length) return null;
+    if (lines[i].text.startsWith("- ") || lines[i].text === "-") {
+      const list = [];
+      while (i < lines.length && lines[i].indent === indent && (lines[i].text.startsWith("- ") || lines[i].text === "-")) {
+        const rest = lines[i].text.slice(1).trim();
+        if (!rest) { i++; list.push(i < lines.length && lines[i].indent > indent ? block(lines[i].indent) : null); continue; }
+        // "- key: value" opens a mapping whose further keys sit two columns in.
+        lines[i] = { indent: indent + 2, text: rest };
+        list.push(/^[^"'][^:]*:(\s|$)/.test(rest) ? block(indent + 2) : (i++, scalar(rest)));
+      }
+      return list;
+    }
+    const map = {};
+    while (i < lines.length && lines[i].indent === indent) {
+      const m = /^("[^"]*"|'[^']*'|[^:]+):(?:\s+(.*))?$/.exec(lines[i].text);
+      if (!m) throw new Error(`not a kubeconfig (line "${lines[i].text.slice(0, 40)}")`);
+      const key = scalar(m[1]);
+      i++;
+      if (m[2] !== undefined && m[2] !== "") map[key] = scalar(m[2]);
+      else if (i < lines.length && (lines[i].indent > indent || (lines[i].indent === indent && lines[i].text.startsWith("- ")))) map[key] = block(lines[i].indent);
+      else map[key] = null;
+    }
+    return map;
+  };
+  return block(lines.length ? lines[0].indent : 0) || {};
+}
+
+// The bearer token of the kubeconfig's current user, or an Error saying why there is none: a page
+// cannot present a client certificate (the browser would have to import it), nor run an exec plugin.
+function kubeconfigToken(text) {
+  const cfg = parseKubeconfig(text);
+  if (!cfg || !Array.isArray(cfg.users)) throw new Error("not a kubeconfig (it has no users)");
+  const contexts = cfg.contexts || [];
+  const ctx = contexts.find((c) => c.name === cfg["current-context"]) || (contexts.length === 1 ? contexts[0] : null);
+  const userName = ctx && ctx.context ? ctx.context.user : (cfg.users.length === 1 ? cfg.users[0].name : null);
+  const entry = cfg.users.find((u) => u.name === userName);
+  if (!entry) throw new Error(`the kubeconfig names no user for its current context "${cfg["current-context"] || ""}"`);
+  const user = entry.user || {};
+  if (user.token) return { token: String(user.token), user: entry.name };
+  if (user["client-certificate-data"] || user["client-certificate"]) {
+    throw new Error(`user "${entry.name}" logs in with a client certificate, which this page cannot present: run ` +
+      "`kyvern dashboard --kubeconfig FILE` for a one-time login link as that user");
+  }
+  if (user["tokenFile"]) throw new Error(`user "${entry.name}" reads its token from a file (${user.tokenFile}); paste the token itself`);
+  if (user.exec || user["auth-provider"]) throw new Error(`user "${entry.name}" gets its credentials from a plugin, which a page cannot run`);
+  throw new Error(`user "${entry.name}" has no token`);
+}
+
 // ---------- login ----------
 
 function loginPage(message) {
   $("controls").hidden = true;
   $("nav").hidden = true;
   const tokenInput = h("textarea", { id: "token", "aria-describedby": "token-help", autocomplete: "off", spellcheck: "false" });
+  const fileInput = h("input", { type: "file", id: "kubeconfig-file", accept: ".yaml,.yml,.json,.conf,text/*,application/json" });
+  fileInput.addEventListener("change", async () => {
+    const file = fileInput.files && fileInput.files[0];
+    if (file) { tokenInput.value = await file.text(); form.requestSubmit(); }
+  });
   const form = h("form", { class: "login", onsubmit: async (ev) => {
     ev.preventDefault();
-    sessionStorage.setItem(TOKEN_KEY, tokenInput.value.trim());
+    let credential = tokenInput.value.trim();
+    // A pasted or uploaded kubeconfig: its current user's token.
+    if (/(^|\n)\s*(apiVersion|users|clusters|contexts|current-context)\s*:|^\s*\{/.test(credential)) {
+      try { credential = kubeconfigToken(credential).token; } catch (err) { showAlert(`Kubeconfig refused: ${err.message}`); return; }
+    }
+    sessionStorage.setItem(TOKEN_KEY, credential);
     try {
       await whoami(true);
       if (!/^#\/(r|o|logs|wlogs|exec)\//.test(location.hash)) location.hash = "#/overview";
@@ -866,8 +1039,9 @@ function loginPage(message) {
   h("h1", {}, "Log in"),
   message ? h("p", { class: "bad", role: "alert" }, message) : null,
   h("p", { id: "token-help" }, "Run ", h("code", {}, "kyvern dashboard"), " for a one-time login link, or paste a bearer token (e.g. from ",
-    h("code", {}, "kubectl create token NAME"), "). Everything you do here is done as that user."),
-  h("label", { for: "token" }, "Bearer token"), tokenInput,
+    h("code", {}, "kubectl create token NAME"), ") or a kubeconfig whose user has a token. Everything you do here is done as that user."),
+  h("label", { for: "token" }, "Bearer token or kubeconfig"), tokenInput,
+  h("p", {}, h("label", { for: "kubeconfig-file" }, "Or upload a kubeconfig "), fileInput),
   h("p", {}, h("button", { type: "submit", class: "primary", id: "login" }, "Log in")));
   setMain(form);
   tokenInput.focus();
@@ -938,9 +1112,9 @@ async function route() {
 }
 
 async function boot() {
-  await whoami();
+  // Who the user is and what the server serves are independent: asked at once (one round trip less before the first page).
+  await Promise.all([whoami(), discover()]);
   $("controls").hidden = false;
-  await discover();
   renderNav();
   if (globalCtl) globalCtl.abort();
   globalCtl = new AbortController();
