@@ -193,6 +193,10 @@ def test_interactive_exec_goes_through_the_streaming_server(cri_node, ns):
     out = c.kubectl("exec", "-i", "-n", ns, "shell", "--", "sh", "-c", "read line; echo got $line; exit 4",
                     input="hello\n", check=False, timeout=30)
     assert out.returncode == 4 and out.stdout.strip() == "got hello", (out, cri_node.diagnostics())
+    # Input that ends reaches the command as end of file (stdin half-closed over SPDY).
+    out = c.kubectl("exec", "-i", "-n", ns, "shell", "--", "sh", "-c", "wc -l; echo done",
+                    input="a\nb\n", check=False, timeout=30)
+    assert out.returncode == 0 and out.stdout.split() == ["2", "done"], (out, cri_node.diagnostics())
 
 
 def test_port_forward_reaches_the_pod(cri_node, ns):
@@ -282,6 +286,35 @@ def test_top_reads_containerd_container_stats(cri_node, ns):
     name, cpu, memory = lines[1].split()
     assert name == "busy" and cpu.endswith("m") and int(cpu[:-1]) >= 100, lines  # a busy loop burns ≥ 0.1 core
     assert memory.endswith("Mi"), lines
+
+
+def test_stats_summary_has_the_image_filesystem_and_pod_usage(cri_node, ns):
+    import requests
+    import urllib3
+
+    urllib3.disable_warnings()
+    c = cri_node.cluster
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", pod("summed", cri_node.image, "exec sleep 3600")), 201)
+    wait_until("pod summed Running", lambda: main_status(c, ns, "summed").get("state", {}).get("running"), timeout=90)
+    token = (cri_node.data / "node-token").read_text().strip()
+
+    def summary():
+        r = requests.get(f"https://127.0.0.1:{cri_node.kubelet_port}/stats/summary", verify=False, timeout=20,
+                         headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        mine = [p for p in body["pods"] if p["podRef"] == {"name": "summed", "namespace": ns, "uid": p["podRef"]["uid"]}]
+        return (body, mine[0]) if mine and mine[0]["containers"] else None
+
+    body, entry = wait_until("the pod in the summary", summary, timeout=60, interval=1)
+    image_fs = body["node"]["runtime"]["imageFs"]
+    assert image_fs["usedBytes"] > 0 and image_fs["inodesUsed"] > 0, image_fs
+    assert image_fs["capacityBytes"] >= image_fs["usedBytes"] and image_fs["availableBytes"] > 0, image_fs
+    # The pod's figures: its sandbox's cgroup where the runtime reports it, never less than its container's.
+    container = entry["containers"][0]
+    assert container["name"] == "main" and container["memory"]["workingSetBytes"] > 0, entry
+    assert entry["memory"]["workingSetBytes"] >= container["memory"]["workingSetBytes"], entry
+    assert entry["cpu"]["usageCoreNanoSeconds"] >= container["cpu"]["usageCoreNanoSeconds"] > 0, entry
 
 
 def test_a_memory_hog_over_its_limit_is_oom_killed(cri_node, ns):
