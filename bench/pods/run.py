@@ -666,7 +666,7 @@ def main() -> int:
                     "runc": subprocess.run(["runc", "--version"], capture_output=True, text=True).stdout.split("\n")[0]},
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
     }
-    node = NodeCluster(binary)
+    node = NodeCluster(binary, runtime="runc")  # the built-in runtime, whatever KYVERN_E2E_RUNTIME says
     node.proc.log_level = args.log_level
     watch = None
     try:

@@ -136,7 +136,7 @@ def clean_agent_leftovers(data: Path, mounts_under: Path | None = None) -> None:
 
 
 class NodeCluster:
-    def __init__(self, binary: Path, pod_cidr: str = "10.89.0.0/16"):
+    def __init__(self, binary: Path, pod_cidr: str = "10.89.0.0/16", runtime: str | None = None):
         self.root = Path(tempfile.mkdtemp(prefix="kyvern-e2e-node-"))
         self.binary = binary
         self.kubelet_port = free_port()
@@ -144,7 +144,7 @@ class NodeCluster:
         # the built-in Ingress controller on high ports, not the machine's 80 and 443
         self.ingress_http_port = free_port()
         self.ingress_https_port = free_port()
-        self.runtime = e2e_runtime()
+        self.runtime = runtime or e2e_runtime()
         self.registry = None
         self.containerd = None
         runtime_args: tuple[str, ...] = ()
