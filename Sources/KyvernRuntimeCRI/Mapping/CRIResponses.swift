@@ -119,6 +119,16 @@ package enum CRIResponses {
                          size: Int64(clamping: message.size), config: ImageRuntimeConfig(user: user))
     }
 
+    /// The container holding a name CreateContainer could not reserve, from containerd's message
+    /// `failed to reserve container name "N": name "N" is reserved for "ID"`.
+    package static func reservedNameOwner(_ message: String) -> String? {
+        guard message.contains("failed to reserve container name"),
+              let marker = message.range(of: "is reserved for \"") else { return nil }
+        let rest = message[marker.upperBound...]
+        guard let end = rest.firstIndex(of: "\""), rest.startIndex < end else { return nil }
+        return String(rest[..<end])
+    }
+
     /// Whether a failed ExecSync means the command outlived its timeout: containerd answers with
     /// DeadlineExceeded or a message naming the timeout, depending on where it noticed.
     package static func isExecTimeout(_ deadlineExceeded: Bool, message: String) -> Bool {

@@ -154,4 +154,11 @@ import Testing
         let usage = CRIResponses.filesystemUsage(message)
         #expect(usage.mountpoint.hasSuffix("overlayfs") && usage.usedBytes == 1 << 20 && usage.inodesUsed == 42)
     }
+
+    @Test func reservedNameOwnerFromContainerdsMessage() {
+        let message = #"failed to reserve container name "c_p_ns_uid_0": name "c_p_ns_uid_0" is reserved for "918423058e05""#
+        #expect(CRIResponses.reservedNameOwner(message) == "918423058e05")
+        #expect(CRIResponses.reservedNameOwner("failed to create containerd task: oom") == nil)
+        #expect(CRIResponses.reservedNameOwner(#"failed to reserve container name "x": name "x" is reserved for """#) == nil)
+    }
 }
