@@ -5,6 +5,9 @@
 #   bash scripts/test.sh                 # everything
 #   bash scripts/test.sh -k watch        # extra arguments go to pytest
 #
+# The node agent's own files then run a second time with their pods on a containerd the tests
+# start (KYVERN_E2E_RUNTIME=containerd); KYVERN_E2E_CONTAINERD=0 leaves that pass out.
+#
 # Python dependencies live in a virtual environment at .venv (created if missing, refreshed when
 # tests/e2e/requirements.txt changes). KYVERN_BIN overrides the binary under test.
 set -euo pipefail
@@ -39,3 +42,10 @@ swift test
 BIN="${KYVERN_BIN:-$(swift build --show-bin-path)/kyvern}"
 step "end-to-end tests against $BIN"
 KYVERN_BIN="$BIN" "$VENV/bin/python" -m pytest "$ROOT/tests/e2e" -q "$@"
+
+if [ "${KYVERN_E2E_CONTAINERD:-1}" = 1 ]; then
+    step "node agent end-to-end tests on containerd (--runtime containerd)"
+    KYVERN_E2E_RUNTIME=containerd KYVERN_BIN="$BIN" "$VENV/bin/python" -m pytest \
+        "$ROOT/tests/e2e/test_agent_pods.py" "$ROOT/tests/e2e/test_agent_streaming.py" \
+        "$ROOT/tests/e2e/test_agent_verbs.py" -q "$@"
+fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Pod start-up benchmark: create → Running and Ready on the real node agent (runc), beside the runc floor.
+"""Pod start-up benchmark: create → Running and Ready on the real node agent, with the built-in runc runtime and
+through containerd (`--runtime containerd`), beside the raw `runc run` floor, in one run.
 
 Starts a throw-away `kyvern server --agent` (tests/e2e/node_cluster.py: the busybox test image is imported
 into its image store, the server's own node runs pods as runc containers), then:
@@ -12,6 +13,10 @@ into its image store, the server's own node runs pods as runc containers), then:
   first watch event showing phase Running and condition Ready=True. Small rounds repeat until they have
   at least `--min-samples` pods. Every round's pods are deleted (grace period 0) and gone before the
   next round starts.
+- the containerd column: the same rounds on a second throw-away server whose agent runs its pods on a
+  private containerd (tests/e2e/test_containerd.py's: own root, state and socket, runc and the CNI plugins,
+  a local registry with the busybox and pause images, the busybox image pulled beforehand); left out with
+  `--no-containerd` or where containerd is not installed.
 
 Prints progress and a table, writes `bench/reports/pods-<date>.json` and `bench/reports/pods-latest.md`.
 Everything the run made (pods, containers, shims, mounts, network namespaces, cgroups, the bridge) is
@@ -45,6 +50,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from api_bench import Client, Creds, cpu_model, fmt, git_commit, make_namespace, pct  # noqa: E402
 from node_cluster import IMAGE, NodeCluster, runc_available  # noqa: E402
+from containerd_node import containerd_available  # noqa: E402
 
 REPORTS = ROOT / "bench" / "reports"
 NAMESPACE = "podbench"
@@ -81,7 +87,11 @@ class PodWatch:
     """Watches the bench namespace from a resourceVersion; records, per pod name, when an event first
     showed it bound to a node, Running and Ready, and deleted."""
 
-    def __init__(self, creds: Creds, resource_version: str):
+    def __init__(self, creds: Creds, resource_version: str, tolerate: tuple[str, ...] = ()):
+        # Waiting reasons that do not fail a round (the agent retries them on its next sync); the
+        # pods that showed one are counted in `recovered`, and their latency includes the retry.
+        self.tolerate = tolerate
+        self.recovered: dict[str, str] = {}
         self.conn = creds.connect()
         self.conn.sock.settimeout(None)
         self.conn.request("GET", f"/api/v1/namespaces/{NAMESPACE}/pods?watch=true&allowWatchBookmarks=false"
@@ -136,7 +146,9 @@ class PodWatch:
             self.failed.setdefault(name, phase)
         for cs in obj.get("status", {}).get("containerStatuses", []):
             reason = cs.get("state", {}).get("waiting", {}).get("reason")
-            if reason and reason not in ("ContainerCreating", "PodInitializing"):
+            if reason in self.tolerate:
+                self.recovered.setdefault(name, reason)
+            elif reason and reason not in ("ContainerCreating", "PodInitializing"):
                 self.failed.setdefault(name, reason)
 
     def wait(self, names: list[str], table: str, timeout: float, label: str) -> None:
@@ -433,6 +445,84 @@ def measure_floor(creds: Creds, watch: PodWatch, data: Path, work: Path, runs: i
 
 
 # --------------------------------------------------------------------------------------------------
+# the containerd column
+
+
+def measure_containerd(binary: Path, sizes: list[int], min_samples: int, timeout: float) -> dict:
+    """The rounds again on a server whose agent runs its pods through containerd's CRI."""
+    global IMAGE
+    from test_containerd import ContainerdNode
+
+    version = subprocess.run(["containerd", "--version"], capture_output=True, text=True).stdout.strip()
+    out: dict = {"containerd": version, "rounds": []}
+    node = ContainerdNode(binary)
+    watch = None
+    image = IMAGE
+    try:
+        node.start()
+        subprocess.run(["ctr", "--address", str(node.containerd.socket), "-n", "k8s.io", "images", "pull", "--plain-http",
+                        node.image], check=True, capture_output=True, timeout=120)
+        IMAGE = node.image  # pod_body reads it; the pull policy stays Never
+        cc = node.cluster.creds
+        creds = Creds(node.proc.port, str(cc.ca_path), cc.token, str(cc.cert_path) if cc.cert_path else None,
+                      str(cc.key_path) if cc.key_path else None)
+        make_namespace(creds, NAMESPACE)
+        c = Client(creds)
+        _, body = c.call("GET", f"/api/v1/namespaces/{NAMESPACE}/pods?limit=1")
+        c.close()
+        # containerd under load may fail a shim's start ("start failed: signal: killed" when its
+        # start-up times out) or lose a call's answer; the agent retries, as upstream's kubelet does.
+        watch = PodWatch(creds, json.loads(body)["metadata"]["resourceVersion"],
+                         tolerate=("RunContainerError", "CreateContainerError", "CrashLoopBackOff"))
+        for size in sizes:
+            repeats = min(20, max(1, math.ceil(min_samples / size)))
+            progress(f"== containerd: {size} pod(s) at once, {repeats} time(s)")
+            runs = []
+            for i in range(repeats):
+                r = run_round(creds, watch, size, i, timeout)
+                runs.append(r)
+                progress(f"  round {i + 1}/{repeats}: p50 {pct(r['latency_ms'], 50):.0f} ms, "
+                         f"max {max(r['latency_ms']):.0f} ms, all Ready in {r['wall_s']:.2f} s")
+            out["rounds"].append(summarize(size, runs))
+        out["recovered"] = dict(sorted(watch.recovered.items()))
+        if watch.recovered:
+            progress(f"  {len(watch.recovered)} pod(s) met a runtime error the agent retried: "
+                     f"{sorted(set(watch.recovered.values()))}")
+    except Exception:
+        # What the failed pods' containers say, before everything is removed.
+        if node.cluster is not None:
+            for item in node.cluster.get(f"/api/v1/namespaces/{NAMESPACE}/pods").json().get("items", []):
+                for status in item.get("status", {}).get("containerStatuses") or []:
+                    state = status.get("state", {}).get("waiting") or status.get("lastState", {}).get("terminated")
+                    if state and state.get("message"):
+                        progress(f"  {item['metadata']['name']}: {state.get('reason')}: {state['message']}")
+        raise
+    finally:
+        IMAGE = image
+        if watch is not None:
+            watch.close()
+        progress("== cleaning up containerd and its server")
+        node.stop()
+    return out
+
+
+def comparison_rows(rep: dict) -> list[tuple[int, dict | None, dict | None, dict | None]]:
+    """Per pod count: the built-in runtime's round, containerd's, and the raw runc floor for as many
+    containers started at once (one at a time for 1)."""
+    f = rep["floor"]
+    batches = {b["containers"]: b for b in f.get("batches", [])}
+    cd = {r["pods"]: r for r in (rep.get("containerd") or {}).get("rounds", [])}
+    rows = []
+    for r in rep["rounds"]:
+        floor = f if r["pods"] == 1 else batches.get(r["pods"])
+        rows.append((r["pods"], r, cd.get(r["pods"]), floor))
+    return rows
+
+
+def p50_p99(x: dict | None) -> str:
+    return f"{fmt(x['p50_ms'])} / {fmt(x['p99_ms'])}" if x else "–"
+
+
 # report
 
 
@@ -460,6 +550,20 @@ def render_markdown(rep: dict) -> str:
     L.append(f"Overlay mount of the image for the floor: {fmt(f['overlay_mount_ms'])} ms (not in the floor). "
              f"\"bound\" = create request → the watch event showing the pod on the node (scheduler).")
     L.append("")
+    if rep.get("containerd"):
+        L.append(f"Built-in runc runtime vs containerd ({rep['containerd']['containerd']}, through the CRI) vs raw "
+                 f"`runc run --detach` of as many containers at once, p50 / p99 ms:")
+        L.append("")
+        L.append("| pods at once | built-in runc | containerd | raw `runc run` |")
+        L.append("|---:|---:|---:|---:|")
+        for pods, builtin, cd, floor in comparison_rows(rep):
+            L.append(f"| {pods} | {p50_p99(builtin)} | {p50_p99(cd)} | {p50_p99(floor)} |")
+        L.append("")
+        recovered = rep["containerd"].get("recovered") or {}
+        if recovered:
+            L.append(f"{len(recovered)} containerd pod(s) met a runtime error the agent retried "
+                     f"({', '.join(sorted(set(recovered.values())))}); their latency includes the retry.")
+            L.append("")
     seen = {k for r in rep["rounds"] for k in r.get("agent_ms", {})}
     start_path = ["run_podsandbox", "create_container", "start_container", "pod_start"]
     ops = [k for k in start_path if k in seen] + sorted(seen - set(start_path))
@@ -508,6 +612,11 @@ def print_table(rep: dict) -> None:
         progress(f"{label:<34}{r['samples']:>8}{fmt(r['p50_ms']):>10}{fmt(r['p99_ms']):>10}{fmt(r['max_ms']):>10}"
                  f"{fmt(r['p50_ms'] - f['p50_ms']):>11}")
     progress("")
+    if rep.get("containerd"):
+        progress(f"{'pods at once':<14}{'built-in runc':>18}{'containerd':>18}{'raw runc run':>18}   (p50 / p99 ms)")
+        for pods, builtin, cd, floor in comparison_rows(rep):
+            progress(f"{pods:<14}{p50_p99(builtin):>18}{p50_p99(cd):>18}{p50_p99(floor):>18}")
+        progress("")
     if floor_note(rep):
         progress(floor_note(rep))
     for t in rep["targets"]:
@@ -551,6 +660,7 @@ def main() -> int:
     ap.add_argument("--log-level", default="info", help="the server's log level (debug: the agent's timestamps)")
     ap.add_argument("--keep-log", type=Path, help="copy the server's log here before cleaning up")
     ap.add_argument("--no-report", action="store_true", help="print only; write no files")
+    ap.add_argument("--no-containerd", action="store_true", help="leave out the containerd column")
     args = ap.parse_args()
 
     sizes = [int(s) for s in args.rounds.split(",") if s.strip()]
@@ -574,7 +684,7 @@ def main() -> int:
                     "runc": subprocess.run(["runc", "--version"], capture_output=True, text=True).stdout.split("\n")[0]},
         "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
     }
-    node = NodeCluster(binary)
+    node = NodeCluster(binary, runtime="runc")  # the built-in runtime, whatever KYVERN_E2E_RUNTIME says
     node.proc.log_level = args.log_level
     watch = None
     try:
@@ -623,6 +733,13 @@ def main() -> int:
                 pass
         progress("== cleaning up (pods, containers, mounts, network namespaces, cgroups, bridge)")
         node.stop()
+
+    have_containerd, why = containerd_available()
+    if args.no_containerd or not have_containerd:
+        progress(f"== no containerd column: {'--no-containerd' if args.no_containerd else why}")
+    else:
+        progress(f"== the containerd column: kyvern server --agent --runtime containerd ({build} build)")
+        rep["containerd"] = measure_containerd(binary, sizes, args.min_samples, args.timeout)
 
     print_table(rep)
     if not args.no_report:

@@ -4,6 +4,10 @@
 `kyvern server --agent` on free ports and waits for its node to be Ready. `stop()` deletes what the
 tests left, stops the server and removes every container, shim, mount, network namespace, cgroup
 and bridge the agent made, also when a test failed.
+
+With `KYVERN_E2E_RUNTIME=containerd` the same cluster runs its pods on a containerd the fixture starts
+(`--runtime containerd`): a local registry stands in for docker.io and serves the busybox image and
+the sandbox (pause) image, so the agent's tests run unchanged on the CRI runtime.
 """
 
 from __future__ import annotations
@@ -27,6 +31,11 @@ from e2e_harness import Cluster, KyvernProcess, free_port
 IMAGE = "docker.io/library/busybox:e2e"
 
 
+def e2e_runtime() -> str:
+    """The runtime the shared node cluster's agent uses: `runc` (built-in) or `containerd`."""
+    return os.environ.get("KYVERN_E2E_RUNTIME", "runc")
+
+
 def runc_available() -> tuple[bool, str]:
     if os.geteuid() != 0:
         return False, "the node agent's runc runtime needs root"
@@ -41,6 +50,9 @@ def started_with_runc(make):
     """For a fixture: yields the cluster `make()` builds, started, and stops (cleans) it afterwards,
     also when starting failed; skips where runc cannot run, before anything is made."""
     ok, why = runc_available()
+    if ok and e2e_runtime() == "containerd":
+        from containerd_node import containerd_available
+        ok, why = containerd_available()
     if not ok:
         pytest.skip(why)
     cluster = make()
@@ -124,7 +136,7 @@ def clean_agent_leftovers(data: Path, mounts_under: Path | None = None) -> None:
 
 
 class NodeCluster:
-    def __init__(self, binary: Path, pod_cidr: str = "10.89.0.0/16"):
+    def __init__(self, binary: Path, pod_cidr: str = "10.89.0.0/16", runtime: str | None = None):
         self.root = Path(tempfile.mkdtemp(prefix="kyvern-e2e-node-"))
         self.binary = binary
         self.kubelet_port = free_port()
@@ -132,11 +144,41 @@ class NodeCluster:
         # the built-in Ingress controller on high ports, not the machine's 80 and 443
         self.ingress_http_port = free_port()
         self.ingress_https_port = free_port()
+        self.runtime = runtime or e2e_runtime()
+        self.registry = None
+        self.containerd = None
+        runtime_args: tuple[str, ...] = ()
+        if self.runtime == "containerd":
+            from containerd_node import Containerd
+            self.registry = images.Registry()
+            self.containerd = Containerd(self.root / "containerd", self.root / "data" / "cni" / "net.d",
+                                         self.registry.host, f"{self.registry.host}/pause:e2e", mirrored=("docker.io",))
+            runtime_args = ("--runtime", "containerd", "--container-runtime-endpoint", f"unix://{self.containerd.socket}")
         self.proc = KyvernProcess(self.root / "data", binary=binary, extra_args=(
             "--agent", "--node-name", "e2e-node", "--kubelet-port", str(self.kubelet_port),
             "--pod-cidr", pod_cidr, "--ingress-http-port", str(self.ingress_http_port),
-            "--ingress-https-port", str(self.ingress_https_port)))
+            "--ingress-https-port", str(self.ingress_https_port), *runtime_args))
         self.cluster: Cluster | None = None
+
+    @property
+    def container_id_scheme(self) -> str:
+        """The scheme of the containerIDs the agent reports (`runc://`, `containerd://`)."""
+        return f"{self.runtime}://"
+
+    def container_pid(self, container_id: str) -> int:
+        """The host pid of a container's first process, asked of the runtime that runs it."""
+        cid = container_id.split("://", 1)[-1]
+        if self.containerd is not None:
+            r = subprocess.run(["ctr", "--address", str(self.containerd.socket), "-n", "k8s.io", "tasks", "ls"],
+                               capture_output=True, text=True, check=True)
+            for line in r.stdout.splitlines()[1:]:
+                parts = line.split()
+                if parts and parts[0] == cid:
+                    return int(parts[1])
+            raise RuntimeError(f"containerd has no task {cid}: {r.stdout}")
+        r = subprocess.run(["runc", "--root", str(self.data / "runtime" / "runc"), "state", cid],
+                           capture_output=True, text=True, check=True)
+        return json.loads(r.stdout)["pid"]
 
     @property
     def data(self) -> Path:
@@ -147,11 +189,14 @@ class NodeCluster:
         # the CNI bridge plugin fail; start from none.
         subprocess.run(["ip", "link", "delete", "kyvern0"], capture_output=True)
         layout = self.root / "busybox-layout"
-        images.build_busybox_layout(layout, name=IMAGE)
-        r = subprocess.run([str(self.binary), "image", "import", "--data-dir", str(self.data), str(layout)],
-                           capture_output=True, text=True, timeout=120)
-        if r.returncode != 0:
-            raise RuntimeError(f"kyvern image import failed: {r.stdout}{r.stderr}")
+        if self.containerd is not None:
+            self._start_containerd(layout)
+        else:
+            images.build_busybox_layout(layout, name=IMAGE)
+            r = subprocess.run([str(self.binary), "image", "import", "--data-dir", str(self.data), str(layout)],
+                               capture_output=True, text=True, timeout=120)
+            if r.returncode != 0:
+                raise RuntimeError(f"kyvern image import failed: {r.stdout}{r.stderr}")
         self.proc.start()
         self.cluster = Cluster(self.proc, self.root / "client")
         deadline = time.monotonic() + 60
@@ -162,6 +207,22 @@ class NodeCluster:
                 return self
             time.sleep(0.3)
         raise RuntimeError(f"node e2e-node never became Ready\n{self.proc.log_tail(40)}")
+
+    def _start_containerd(self, layout: Path) -> None:
+        """The registry (busybox as docker.io's library/busybox:e2e, and a pause image) and containerd."""
+        self.registry.start()
+        images.build_busybox_layout(layout, name=None)
+        self.registry.push_layout(layout, "library/busybox:e2e")
+        pause = self.root / "pause-layout"
+        images.build_layout(pause, [images.busybox_layer_tar()], name=None, cmd=("sleep", "2147483647"))
+        self.registry.push_layout(pause, "pause:e2e")
+        self.containerd.start()
+
+    def diagnostics(self) -> str:
+        out = f"--- server\n{self.proc.log_tail(40)}"
+        if self.containerd is not None:
+            out += f"\n--- containerd\n{self.containerd.log_tail()}"
+        return out
 
     def restart_server(self, sig: int = signal.SIGTERM) -> None:
         """Stop the server (and with it the agent) with `sig` (SIGKILL: a crash) and start it again on
@@ -187,7 +248,11 @@ class NodeCluster:
             if self.cluster is not None:
                 self.cluster.close()
             self.proc.stop()
+            if self.containerd is not None:
+                self.containerd.stop()
             self._clean_node()
+            if self.registry is not None:
+                self.registry.stop()
             shutil.rmtree(self.root, ignore_errors=True)
 
     def _clean_node(self) -> None:

@@ -4,10 +4,8 @@ containers (exit codes, liveness probes, OOM kills), mounts secrets on tmpfs, an
 containers after it restarts."""
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
 import time
 
 import pytest
@@ -37,10 +35,8 @@ def container_status(c, ns, name):
 
 
 def runc_pid(node_cluster, container_id: str) -> int:
-    cid = container_id.removeprefix("runc://")
-    r = subprocess.run(["runc", "--root", str(node_cluster.data / "runtime" / "runc"), "state", cid],
-                       capture_output=True, text=True, check=True)
-    return json.loads(r.stdout)["pid"]
+    """The container's first process on the host, as its runtime (runc or containerd) reports it."""
+    return node_cluster.container_pid(container_id)
 
 
 def test_node_registers_with_the_machine_and_a_fresh_lease(node_cluster):
@@ -49,7 +45,7 @@ def test_node_registers_with_the_machine_and_a_fresh_lease(node_cluster):
     header, row = out[0].split(), out[1].split()
     assert header[:5] == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"], out
     assert row[0] == "e2e-node" and row[1] == "Ready", out
-    assert row[-1].startswith("runc://"), out
+    assert row[-1].startswith(node_cluster.container_id_scheme), out
     node = c.ok_json(c.get("/api/v1/nodes/e2e-node"))
     assert node["status"]["capacity"]["cpu"] == str(os.cpu_count())
     assert node["status"]["capacity"]["pods"] == "110"
@@ -80,7 +76,7 @@ def test_a_pod_runs_as_a_container_with_its_own_ip(node_cluster, nns):
     assert status["hostIP"] and status["startTime"]
     cs = status["containerStatuses"][0]
     assert cs["name"] == "main" and cs["ready"] is True and cs["started"] is True and cs["restartCount"] == 0
-    assert cs["containerID"].startswith("runc://") and "running" in cs["state"]
+    assert cs["containerID"].startswith(node_cluster.container_id_scheme) and "running" in cs["state"]
     assert cs["imageID"].endswith(cs["imageID"].split(":")[-1]) and "sha256:" in cs["imageID"]
     # the container is a real process on this machine, in its own pid namespace
     pid = runc_pid(node_cluster, cs["containerID"])

@@ -7,10 +7,8 @@ Everything made is removed afterwards, also after a failure: pods, containerd an
 started (found by its own socket path), mounts under the test's directory, the bridge."""
 from __future__ import annotations
 
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -21,114 +19,10 @@ import pytest
 
 import images
 from e2e_harness import Cluster, KyvernProcess, free_port, wait_until
+from containerd_node import Containerd, containerd_available
 from node_cluster import clean_agent_leftovers, delete_all_pods
 
 POD_CIDR = "10.91.0.0/16"
-
-
-def containerd_available() -> tuple[bool, str]:
-    if os.geteuid() != 0:
-        return False, "containerd needs root"
-    for tool in ("containerd", "containerd-shim-runc-v2", "runc", "docker-registry", "skopeo"):
-        if shutil.which(tool) is None:
-            return False, f"{tool} is not installed"
-    if not Path("/usr/lib/cni/bridge").exists():
-        return False, "CNI plugins are not installed (/usr/lib/cni)"
-    return True, ""
-
-
-class Containerd:
-    """Debian's containerd on private directories below `root`, its CRI plugin's CNI configuration
-    directory being the Kyvern node's `<data>/cni/net.d`, its registry hosts a plain-HTTP 127.0.0.1
-    registry, its sandbox image one from that registry."""
-
-    def __init__(self, root: Path, cni_conf_dir: Path, registry_host: str, sandbox_image: str):
-        self.root = root
-        self.socket = root / "containerd.sock"
-        self.certs = root / "certs.d"
-        host_dir = self.certs / registry_host
-        host_dir.mkdir(parents=True)
-        (host_dir / "hosts.toml").write_text(
-            f'server = "http://{registry_host}"\n\n[host."http://{registry_host}"]\n'
-            '  capabilities = ["pull", "resolve"]\n  skip_verify = true\n')
-        cri = 'plugins."io.containerd.grpc.v1.cri"'
-        self.config = root / "config.toml"
-        self.config.write_text(f"""version = 2
-root = "{root / 'root'}"
-state = "{root / 'state'}"
-[grpc]
-  address = "{self.socket}"
-[ttrpc]
-  address = "{self.socket}.ttrpc"
-[plugins."io.containerd.internal.v1.opt"]
-  path = "{root / 'opt'}"
-[{cri}]
-  sandbox_image = "{sandbox_image}"
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  enable_cdi = false
-  # Never below containerd's own score: a sandbox's -998 fails where the test runs without
-  # CAP_SYS_RESOURCE over the machine (a user namespace), and then runc cannot start it.
-  restrict_oom_score_adj = true
-[{cri}.containerd]
-  snapshotter = "overlayfs"
-  default_runtime_name = "runc"
-[{cri}.containerd.runtimes.runc]
-  runtime_type = "io.containerd.runc.v2"
-[{cri}.cni]
-  bin_dir = "/usr/lib/cni"
-  conf_dir = "{cni_conf_dir}"
-[{cri}.registry]
-  config_path = "{self.certs}"
-""")
-        self.log = None
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> "Containerd":
-        self.log = open(self.root / "containerd.log", "wb")
-        self.proc = subprocess.Popen(["containerd", "--config", str(self.config), "--log-level",
-                                      os.environ.get("KYVERN_CONTAINERD_LOG_LEVEL", "info")], stdout=self.log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"containerd exited: {self.log_tail()}")
-            if self.socket.exists():
-                try:
-                    with socket.socket(socket.AF_UNIX) as s:
-                        s.connect(str(self.socket))
-                    return self
-                except OSError:
-                    pass
-            time.sleep(0.1)
-        raise RuntimeError(f"containerd did not listen on {self.socket}: {self.log_tail()}")
-
-    def log_tail(self, n: int = 4000) -> str:
-        try:
-            return (self.root / "containerd.log").read_text()[-n:]
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        # Its shims outlive it: only those started for this socket (their -address argument).
-        r = subprocess.run(["pgrep", "-f", f"containerd-shim-runc-v2.*-address {self.socket}"],
-                           capture_output=True, text=True)
-        for pid in r.stdout.split():
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        if self.log:
-            self.log.close()
-        if os.environ.get("KYVERN_KEEP_CONTAINERD_LOG"):
-            shutil.copy(self.root / "containerd.log", os.environ["KYVERN_KEEP_CONTAINERD_LOG"])
 
 
 class ContainerdNode:
@@ -299,6 +193,10 @@ def test_interactive_exec_goes_through_the_streaming_server(cri_node, ns):
     out = c.kubectl("exec", "-i", "-n", ns, "shell", "--", "sh", "-c", "read line; echo got $line; exit 4",
                     input="hello\n", check=False, timeout=30)
     assert out.returncode == 4 and out.stdout.strip() == "got hello", (out, cri_node.diagnostics())
+    # Input that ends reaches the command as end of file (stdin half-closed over SPDY).
+    out = c.kubectl("exec", "-i", "-n", ns, "shell", "--", "sh", "-c", "wc -l; echo done",
+                    input="a\nb\n", check=False, timeout=30)
+    assert out.returncode == 0 and out.stdout.split() == ["2", "done"], (out, cri_node.diagnostics())
 
 
 def test_port_forward_reaches_the_pod(cri_node, ns):
@@ -388,6 +286,35 @@ def test_top_reads_containerd_container_stats(cri_node, ns):
     name, cpu, memory = lines[1].split()
     assert name == "busy" and cpu.endswith("m") and int(cpu[:-1]) >= 100, lines  # a busy loop burns ≥ 0.1 core
     assert memory.endswith("Mi"), lines
+
+
+def test_stats_summary_has_the_image_filesystem_and_pod_usage(cri_node, ns):
+    import requests
+    import urllib3
+
+    urllib3.disable_warnings()
+    c = cri_node.cluster
+    c.ok_json(c.post(f"/api/v1/namespaces/{ns}/pods", pod("summed", cri_node.image, "exec sleep 3600")), 201)
+    wait_until("pod summed Running", lambda: main_status(c, ns, "summed").get("state", {}).get("running"), timeout=90)
+    token = (cri_node.data / "node-token").read_text().strip()
+
+    def summary():
+        r = requests.get(f"https://127.0.0.1:{cri_node.kubelet_port}/stats/summary", verify=False, timeout=20,
+                         headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        mine = [p for p in body["pods"] if p["podRef"] == {"name": "summed", "namespace": ns, "uid": p["podRef"]["uid"]}]
+        return (body, mine[0]) if mine and mine[0]["containers"] else None
+
+    body, entry = wait_until("the pod in the summary", summary, timeout=60, interval=1)
+    image_fs = body["node"]["runtime"]["imageFs"]
+    assert image_fs["usedBytes"] > 0 and image_fs["inodesUsed"] > 0, image_fs
+    assert image_fs["capacityBytes"] >= image_fs["usedBytes"] and image_fs["availableBytes"] > 0, image_fs
+    # The pod's figures: its sandbox's cgroup where the runtime reports it, never less than its container's.
+    container = entry["containers"][0]
+    assert container["name"] == "main" and container["memory"]["workingSetBytes"] > 0, entry
+    assert entry["memory"]["workingSetBytes"] >= container["memory"]["workingSetBytes"], entry
+    assert entry["cpu"]["usageCoreNanoSeconds"] >= container["cpu"]["usageCoreNanoSeconds"] > 0, entry
 
 
 def test_a_memory_hog_over_its_limit_is_oom_killed(cri_node, ns):

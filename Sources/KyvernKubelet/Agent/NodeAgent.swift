@@ -132,6 +132,7 @@ public struct NodeAgent: Service {
             group.addTask { try await informer.run() }
             group.addTask { try await reporter.leaseLoop() }
             group.addTask { try await reporter.statusLoop() }
+            group.addTask { try await watchContainerEvents(workers: workers) }
             group.addTask {
                 await informer.waitForSync()
                 await removeOrphans(known: informer.lister, workers: workers)
@@ -145,6 +146,32 @@ public struct NodeAgent: Service {
             }
             try await group.next()
             group.cancelAll()
+        }
+    }
+
+    /// Wakes a pod's worker on each container event its runtime pushes, so an exit is seen at
+    /// once; the relist above stays the fallback (and the only way where the runtime pushes none).
+    /// Returns only when cancelled: ``runLoops`` ends when any of its tasks does.
+    func watchContainerEvents(workers: PodWorkers) async throws {
+        var announced = false
+        while !Task.isCancelled {
+            do {
+                let pushed = try await runtime.watchContainerEvents { event in
+                    if let uid = event.podUID { await workers.wake(uid: uid) }
+                }
+                if !pushed {
+                    logger.debug("the runtime pushes no container events; relisting only")
+                    // Nothing to watch: wait (really, not on the agent's clock) until the loops end.
+                    while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+                    return
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                if !announced { logger.warning("container events interrupted; relisting meanwhile", metadata: ["error": "\(error)"]) }
+                announced = true
+            }
+            try await clock.sleep(for: relistInterval * 5)
         }
     }
 

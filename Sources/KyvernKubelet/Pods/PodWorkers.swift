@@ -75,6 +75,11 @@ actor PodWorkers {
         entries[uid]?.wake.yield()
     }
 
+    /// Wakes the worker of the pod with `uid` (a container event the runtime pushed).
+    func wake(uid: String) {
+        entries[uid]?.wake.yield()
+    }
+
     /// Wakes every worker (the periodic relist).
     func tick() {
         for entry in entries.values { entry.wake.yield() }

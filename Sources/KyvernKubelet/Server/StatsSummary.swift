@@ -42,18 +42,34 @@ enum StatsSummary {
             node["cpu"] = figures.cpu
             node["memory"] = figures.memory
         }
+        if let imageFs = try? await endpoint.runtime.imageFsInfo().first {
+            node["runtime"] = ["imageFs": ImageFsSummary.object(imageFs, time: time)]
+        }
+        // One call for every sandbox where the runtime has it (CRI), else one per container.
+        let sandboxStats = (try? await endpoint.runtime.listPodSandboxStats()) ?? nil
+        let bySandbox = Dictionary((sandboxStats ?? []).map { ($0.sandboxID, $0) }, uniquingKeysWith: { first, _ in first })
         var pods: [[String: Any]] = []
         for pod in await endpoint.lookup.pods() {
             var containers: [[String: Any]] = []
             var cpuTotal: UInt64 = 0, workingSetTotal: UInt64 = 0, usageTotal: UInt64 = 0
+            let sandbox = pod.sandboxID.flatMap { bySandbox[$0] }
             for (name, attempts) in pod.containers.sorted(by: { $0.key < $1.key }) {
-                guard let id = attempts.current, let stats = try? await endpoint.runtime.containerStats(id: id) else { continue }
+                guard let id = attempts.current else { continue }
+                var sampled = sandbox?.containers.first { $0.containerID == id }
+                if sampled == nil { sampled = try? await endpoint.runtime.containerStats(id: id) }
+                guard let stats = sampled else { continue }
                 let figures = await usage("container/\(id)", cpu: stats.cpuUsageCoreNanoSeconds,
                                           workingSet: stats.memoryWorkingSetBytes, usage: stats.memoryUsageBytes)
                 cpuTotal += stats.cpuUsageCoreNanoSeconds
                 workingSetTotal += stats.memoryWorkingSetBytes
                 usageTotal += stats.memoryUsageBytes
                 containers.append(["name": name, "startTime": time, "cpu": figures.cpu, "memory": figures.memory])
+            }
+            // The sandbox's cgroup covers the whole pod; the sum of its containers is the fallback.
+            if let sandbox {
+                cpuTotal = max(cpuTotal, sandbox.cpuUsageCoreNanoSeconds)
+                workingSetTotal = max(workingSetTotal, sandbox.memoryWorkingSetBytes)
+                usageTotal = max(usageTotal, sandbox.memoryUsageBytes)
             }
             let figures = await usage("pod/\(pod.uid)", cpu: cpuTotal, workingSet: workingSetTotal, usage: usageTotal)
             pods.append([

@@ -52,4 +52,20 @@ public protocol ContainerRuntime: Sendable {
     func portForward(sandboxID: String, port: Int, io: ByteStream) async throws
     /// CPU and memory usage of one container, read from its cgroup.
     func containerStats(id: String) async throws -> ContainerStats
+    /// Usage of every sandbox and its containers in one call (the CRI's ListPodSandboxStats); nil
+    /// where the runtime has no such call, and the agent asks each container instead.
+    func listPodSandboxStats() async throws -> [PodSandboxStats]?
+    /// The filesystems holding the runtime's images (the CRI's ImageFsInfo); empty where unknown.
+    func imageFsInfo() async throws -> [FilesystemUsage]
+    /// Hands each container event the runtime pushes to `handler` until the stream ends (true);
+    /// false at once where the runtime pushes none, and the agent relies on relisting alone.
+    func watchContainerEvents(_ handler: @escaping @Sendable (ContainerEvent) async -> Void) async throws -> Bool
+}
+
+extension ContainerRuntime {
+    public func listPodSandboxStats() async throws -> [PodSandboxStats]? { nil }
+    public func imageFsInfo() async throws -> [FilesystemUsage] { [] }
+    public func watchContainerEvents(_ handler: @escaping @Sendable (ContainerEvent) async -> Void) async throws -> Bool {
+        false
+    }
 }

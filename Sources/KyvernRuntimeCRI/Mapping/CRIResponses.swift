@@ -82,6 +82,34 @@ package enum CRIResponses {
                               memoryUsageBytes: message.memory.usageBytes.value)
     }
 
+    /// A sandbox's usage and its containers'; the sandbox's own figures are its cgroup's.
+    package static func sandboxStats(_ message: Runtime_V1_PodSandboxStats) -> PodSandboxStats {
+        let linux = message.linux
+        let stamp = max(linux.cpu.timestamp, linux.memory.timestamp)
+        return PodSandboxStats(sandboxID: message.attributes.id, timestamp: date(nanoseconds: stamp) ?? Date(),
+                               cpuUsageCoreNanoSeconds: linux.cpu.usageCoreNanoSeconds.value,
+                               memoryWorkingSetBytes: linux.memory.workingSetBytes.value,
+                               memoryUsageBytes: linux.memory.usageBytes.value,
+                               containers: linux.containers.map(stats))
+    }
+
+    package static func containerEvent(_ message: Runtime_V1_ContainerEventResponse) -> ContainerEvent {
+        let kind: ContainerEvent.Kind = switch message.containerEventType {
+        case .containerCreatedEvent: .created
+        case .containerStartedEvent: .started
+        case .containerStoppedEvent: .stopped
+        default: .deleted
+        }
+        let sandbox = message.podSandboxStatus
+        return ContainerEvent(containerID: message.containerID, kind: kind, sandboxID: sandbox.id,
+                              podUID: sandbox.metadata.uid.isEmpty ? nil : sandbox.metadata.uid)
+    }
+
+    package static func filesystemUsage(_ message: Runtime_V1_FilesystemUsage) -> FilesystemUsage {
+        FilesystemUsage(timestamp: date(nanoseconds: message.timestamp) ?? Date(), mountpoint: message.fsID.mountpoint,
+                        usedBytes: message.usedBytes.value, inodesUsed: message.inodesUsed.value)
+    }
+
     /// An image as the agent's store describes one; the runtime applies the image's config itself,
     /// so only its user is known here.
     package static func image(_ message: Runtime_V1_Image) -> ImageInfo {
@@ -91,14 +119,19 @@ package enum CRIResponses {
                          size: Int64(clamping: message.size), config: ImageRuntimeConfig(user: user))
     }
 
+    /// The container holding a name CreateContainer could not reserve, from containerd's message
+    /// `failed to reserve container name "N": name "N" is reserved for "ID"`.
+    package static func reservedNameOwner(_ message: String) -> String? {
+        guard message.contains("failed to reserve container name"),
+              let marker = message.range(of: "is reserved for \"") else { return nil }
+        let rest = message[marker.upperBound...]
+        guard let end = rest.firstIndex(of: "\""), rest.startIndex < end else { return nil }
+        return String(rest[..<end])
+    }
+
     /// Whether a failed ExecSync means the command outlived its timeout: containerd answers with
     /// DeadlineExceeded or a message naming the timeout, depending on where it noticed.
     package static func isExecTimeout(_ deadlineExceeded: Bool, message: String) -> Bool {
         deadlineExceeded || message.lowercased().contains("timeout")
-    }
-
-    package static func filesystemUsage(_ message: Runtime_V1_FilesystemUsage) -> ImageFilesystemUsage {
-        ImageFilesystemUsage(mountpoint: message.fsID.mountpoint, usedBytes: message.usedBytes.value,
-                             inodesUsed: message.inodesUsed.value)
     }
 }

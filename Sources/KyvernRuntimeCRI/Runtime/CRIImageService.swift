@@ -45,7 +45,7 @@ public struct CRIImageService: ImageService {
     }
 
     /// Bytes and inodes used by the runtime's image filesystems (what the eviction manager watches).
-    public func imageFsInfo() async throws -> [ImageFilesystemUsage] {
+    public func imageFsInfo() async throws -> [FilesystemUsage] {
         let response = try await connection.call("ImageFsInfo") {
             try await connection.imageService.imageFsInfo(Runtime_V1_ImageFsInfoRequest(), options: connection.options())
         }
@@ -53,15 +53,3 @@ public struct CRIImageService: ImageService {
     }
 }
 
-/// One filesystem's usage as the runtime reports it.
-public struct ImageFilesystemUsage: Sendable, Hashable {
-    public var mountpoint: String
-    public var usedBytes: UInt64
-    public var inodesUsed: UInt64
-
-    public init(mountpoint: String, usedBytes: UInt64, inodesUsed: UInt64) {
-        self.mountpoint = mountpoint
-        self.usedBytes = usedBytes
-        self.inodesUsed = inodesUsed
-    }
-}

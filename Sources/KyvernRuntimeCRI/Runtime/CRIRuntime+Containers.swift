@@ -1,6 +1,7 @@
 public import Foundation
 public import KyvernRuntime
 internal import GRPCCore
+internal import Logging
 
 extension CRIRuntime {
     public func createContainer(sandboxID: String, config: ContainerConfig, sandboxConfig: PodSandboxConfig) async throws -> String {
@@ -12,10 +13,33 @@ extension CRIRuntime {
         request.podSandboxID = sandboxID
         request.config = CRIRequests.containerConfig(config, sandbox: sandboxConfig)
         request.sandboxConfig = CRIRequests.sandboxConfig(sandboxConfig)
-        let response = try await connection.call("CreateContainer", notFound: .sandboxNotFound(sandboxID)) {
-            try await connection.runtimeService.createContainer(request, options: connection.options(timeout: .seconds(240)))
+        do {
+            let response = try await connection.call("CreateContainer", notFound: .sandboxNotFound(sandboxID)) {
+                try await connection.runtimeService.createContainer(request, options: connection.options(timeout: .seconds(240)))
+            }
+            return response.containerID
+        } catch let error as CRICallError {
+            // The name holds the pod's UID and the attempt: whoever holds it is this very container,
+            // made by a first try whose answer was lost (the call is repeated when its stream breaks).
+            guard let owner = CRIResponses.reservedNameOwner(error.message) else { throw error }
+            logger.info("CreateContainer: adopting the container an earlier try made",
+                        metadata: ["container": "\(owner)", "name": "\(config.metadata.name)"])
+            try await waitUntilCreated(owner)
+            return owner
         }
-        return response.containerID
+    }
+
+    /// The create that reserved the name may still be running: wait (a minute at most) for its container.
+    private func waitUntilCreated(_ id: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while true {
+            do {
+                _ = try await containerStatus(id: id, sandboxID: "")
+                return
+            } catch KyvernRuntime.RuntimeError.containerNotFound where ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
     }
 
     public func startContainer(id: String) async throws {

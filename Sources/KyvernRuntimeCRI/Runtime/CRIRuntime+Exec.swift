@@ -46,9 +46,10 @@ extension CRIRuntime {
         let url = try await connection.call("Exec", notFound: .containerNotFound(id)) {
             try await connection.runtimeService.exec(request, options: connection.options())
         }.url
+        // SPDY, not WebSocket v4: only there can the end of standard input reach the command.
         let status = StatusCollector()
-        try await CRIStreamSession(url: url, subprotocol: CRIStreamSession.channelProtocol, logger: logger).run(
-            send: { write in try await CRIStreamSession.sendInput(io, write: write) },
+        try await CRISpdySession(url: url, stdin: io.stdin != nil, tty: tty, logger: logger).run(
+            send: { write in try await CRIStreamSession.sendInput(io, closeStdin: true, write: write) },
             received: { message in await Self.deliver(message, io: io, status: status) })
         return try CRIStreamSession.exitCode(status: await status.bytes)
     }
@@ -64,8 +65,8 @@ extension CRIRuntime {
             try await connection.runtimeService.attach(request, options: connection.options())
         }.url
         let status = StatusCollector()
-        try await CRIStreamSession(url: url, subprotocol: CRIStreamSession.channelProtocol, logger: logger).run(
-            send: { write in try await CRIStreamSession.sendInput(io, write: write) },
+        try await CRISpdySession(url: url, stdin: io.stdin != nil, tty: tty, logger: logger).run(
+            send: { write in try await CRIStreamSession.sendInput(io, closeStdin: true, write: write) },
             received: { message in await Self.deliver(message, io: io, status: status) })
     }
 

@@ -116,4 +116,49 @@ import Testing
         #expect(CRIResponses.isExecTimeout(false, message: "command timeout 1s exceeded"))
         #expect(!CRIResponses.isExecTimeout(false, message: "container not running"))
     }
+
+    @Test func sandboxStatsCarryTheSandboxCgroupAndItsContainers() {
+        var message = Runtime_V1_PodSandboxStats()
+        message.attributes.id = "sb1"
+        message.linux.cpu.timestamp = 2_000_000_000
+        message.linux.cpu.usageCoreNanoSeconds.value = 900
+        message.linux.memory.workingSetBytes.value = 4096
+        message.linux.memory.usageBytes.value = 8192
+        var container = Runtime_V1_ContainerStats()
+        container.attributes.id = "c1"
+        container.cpu.usageCoreNanoSeconds.value = 700
+        message.linux.containers = [container]
+        let stats = CRIResponses.sandboxStats(message)
+        #expect(stats.sandboxID == "sb1" && stats.timestamp == Date(timeIntervalSince1970: 2))
+        #expect(stats.cpuUsageCoreNanoSeconds == 900 && stats.memoryWorkingSetBytes == 4096 && stats.memoryUsageBytes == 8192)
+        #expect(stats.containers.map(\.containerID) == ["c1"] && stats.containers.first?.cpuUsageCoreNanoSeconds == 700)
+    }
+
+    @Test func containerEventNamesItsPod() {
+        var message = Runtime_V1_ContainerEventResponse()
+        message.containerID = "c1"
+        message.containerEventType = .containerStoppedEvent
+        message.podSandboxStatus.id = "sb1"
+        message.podSandboxStatus.metadata.uid = "uid-1"
+        #expect(CRIResponses.containerEvent(message) == ContainerEvent(containerID: "c1", kind: .stopped, sandboxID: "sb1", podUID: "uid-1"))
+        message.podSandboxStatus = Runtime_V1_PodSandboxStatus()
+        message.containerEventType = .containerDeletedEvent
+        #expect(CRIResponses.containerEvent(message).podUID == nil && CRIResponses.containerEvent(message).kind == .deleted)
+    }
+
+    @Test func imageFilesystemUsage() {
+        var message = Runtime_V1_FilesystemUsage()
+        message.fsID.mountpoint = "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs"
+        message.usedBytes.value = 1 << 20
+        message.inodesUsed.value = 42
+        let usage = CRIResponses.filesystemUsage(message)
+        #expect(usage.mountpoint.hasSuffix("overlayfs") && usage.usedBytes == 1 << 20 && usage.inodesUsed == 42)
+    }
+
+    @Test func reservedNameOwnerFromContainerdsMessage() {
+        let message = #"failed to reserve container name "c_p_ns_uid_0": name "c_p_ns_uid_0" is reserved for "918423058e05""#
+        #expect(CRIResponses.reservedNameOwner(message) == "918423058e05")
+        #expect(CRIResponses.reservedNameOwner("failed to create containerd task: oom") == nil)
+        #expect(CRIResponses.reservedNameOwner(#"failed to reserve container name "x": name "x" is reserved for """#) == nil)
+    }
 }

@@ -58,11 +58,17 @@ struct CRIStreamSession {
         throw CRICallError(method: "stream", code: "\(object["reason"] ?? "unknown")", message: "\(object["message"] ?? "")")
     }
 
-    /// Sends a session's standard input (channel 0) and terminal resizes (channel 4) until both end.
-    static func sendInput(_ io: StreamIO, write: @escaping @Sendable ([UInt8]) async throws -> Void) async throws {
+    /// Sends a session's standard input (channel 0) and terminal resizes (channel 4) until both end;
+    /// with `closeStdin` (a session that can half-close), the end of input is passed on as a CLOSE
+    /// of channel 0 so that the command sees end of file.
+    static func sendInput(_ io: StreamIO, closeStdin: Bool = false,
+                          write: @escaping @Sendable ([UInt8]) async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let stdin = io.stdin {
-                group.addTask { for await bytes in stdin { try await write([0] + bytes) } }
+                group.addTask {
+                    for await bytes in stdin { try await write([0] + bytes) }
+                    if closeStdin && !Task.isCancelled { try await write([CRISpdySession.closeSignal, 0]) }
+                }
             }
             if let resize = io.resize {
                 group.addTask {
