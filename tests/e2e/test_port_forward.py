@@ -79,8 +79,8 @@ class Forward:
         return self.proc.stderr.read()
 
 
-def exchange(port, payload: bytes, half_close: bool) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+def exchange(port, payload: bytes, half_close: bool, timeout: float = 20) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
         s.sendall(payload)
         if half_close:
             s.shutdown(socket.SHUT_WR)
@@ -168,28 +168,21 @@ def test_port_nothing_listens_on(node_cluster, nns):
     start_servers(c, nns)
     with Forward(c, "pod/web", ":9999", "-n", nns) as fwd:
         fwd.wait_ports(1)
-        # Known intermittent defect, to be fixed (seen in 2 of the last 4 fresh-clone CI runs, never alone or
-        # with its neighbours): after the refused dial, the forwarded connection is sometimes neither closed nor
-        # the forward ended within 20-45 s. Reported as an expected failure with kubectl's output, so CI shows
-        # it; every check below still runs whenever the forward ends.
-        try:
-            assert exchange(fwd.ports[0], b"x", half_close=False) == b""
-        except TimeoutError:
-            fwd.proc.kill()
-            pytest.xfail(f"known issue: the refused forward's connection was not closed in 20 s; "
-                         f"stderr {fwd.proc.stderr.read()!r}")
+        # The agent closes after its error; when its messages are lost on the way (below) that close
+        # can take its 15 s close handshake timeout to arrive, so the wait is longer than elsewhere.
+        assert exchange(fwd.ports[0], b"x", half_close=False, timeout=45) == b""
         # kubectl 1.37 logs the error from the error stream and ends the forward.
-        try:
-            fwd.proc.wait(timeout=45)
-        except subprocess.TimeoutExpired:
-            fwd.proc.kill()
-            pytest.xfail(f"known issue: kubectl still forwarding after 45 s; stdout {fwd.lines}, "
-                         f"stderr {fwd.proc.stderr.read()!r}")
+        fwd.proc.wait(timeout=45)
         err = fwd.proc.stderr.read()
         assert fwd.proc.returncode == 1, err
         assert "An error occurred forwarding" in err and "error forwarding port 9999 to pod" in err, err
-        assert "connection refused" in err.lower(), err
         assert err.rstrip().endswith("error: lost connection to pod"), err
+        if "the node agent's connection ended before any answer arrived" in err:
+            # Known defect, rare (about 1 in 10 runs after the dashboard's tests on a loaded machine): the
+            # agent's first WebSocket messages, sent at once after its 101 answer, never reach the API
+            # server's client. The API server now tells kubectl instead of leaving it forwarding forever.
+            pytest.xfail(f"known issue: the node agent's answer was lost after the WebSocket upgrade: {err!r}")
+        assert "connection refused" in err.lower(), err
 
 
 def test_pods_that_cannot_forward(node_cluster, nns):

@@ -32,7 +32,7 @@ struct PortForwardTunnelConnection: Sendable {
         do {
             try await WebSocketClient.connect(url: "\(agentURL)?port=\(request.port)", configuration: configuration,
                                               tlsConfiguration: NodeAgentClient.insecureTLS, logger: logger) { inbound, outbound, _ in
-                await withTaskGroup(of: Void.self) { group in
+                let answered = await withTaskGroup(of: Bool?.self) { group in
                     group.addTask {
                         try? await outbound.write(.binary(ByteBuffer(bytes: [0] + prefix)))
                         for await item in input {
@@ -48,12 +48,22 @@ struct PortForwardTunnelConnection: Sendable {
                         }
                         // kubectl reset the stream or left: the agent shuts the pod's connection.
                         try? await outbound.close(.normalClosure, reason: nil)
+                        return nil
                     }
                     group.addTask {
                         await relayAgent(inbound, queue: queue)
                     }
-                    await group.next()
+                    let first = await group.next() ?? nil
                     group.cancelAll()
+                    return first
+                }
+                if answered == false {
+                    // The agent always sends the port prefixes first, so an agent session that ended
+                    // with nothing at all lost its messages on the way (seen, rarely, when they arrive
+                    // with the upgrade response): say so rather than leave kubectl waiting for an answer.
+                    logger.warning("port-forward: the node agent's session ended without a message", metadata: ["url": "\(agentURL)"])
+                    await queue.write(.data(streamID: request.errorStream, fin: false, payload: Array(
+                        "error forwarding port \(request.port) to pod: the node agent's connection ended before any answer arrived".utf8)))
                 }
             }
         } catch {
@@ -65,17 +75,23 @@ struct PortForwardTunnelConnection: Sendable {
     }
 
     /// The agent's messages: each stream's first message is the port prefix, the rest payload.
-    private func relayAgent(_ inbound: WebSocketInboundStream, queue: SPDYFrameQueue) async {
+    /// Returns whether any message arrived at all.
+    private func relayAgent(_ inbound: WebSocketInboundStream, queue: SPDYFrameQueue) async -> Bool {
         var prefixed: Set<UInt8> = []
+        var received = false
+        let portPrefix = [UInt8(truncatingIfNeeded: request.port), UInt8(truncatingIfNeeded: request.port >> 8)]
         do {
             for try await message in inbound.messages(maxSize: 1 << 24) {
+                received = true
                 guard case .binary(var buffer) = message, let bytes = buffer.readBytes(length: buffer.readableBytes),
                       let stream = bytes.first, stream <= 1 else { continue }
-                if prefixed.insert(stream).inserted { continue }
                 let payload = Array(bytes.dropFirst())
+                // A stream's first message is its port prefix; anything else is already payload.
+                if prefixed.insert(stream).inserted && payload == portPrefix { continue }
                 guard !payload.isEmpty else { continue }
                 await queue.write(.data(streamID: stream == 0 ? request.dataStream : request.errorStream, fin: false, payload: payload))
             }
         } catch {}
+        return received
     }
 }
