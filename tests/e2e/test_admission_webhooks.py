@@ -380,15 +380,14 @@ def test_exec_attach_and_port_forward_reach_webhooks_as_connect(cluster, ns, con
                                 "command": ["rm", "-rf", "/"]}, review["object"]
     assert review["name"] == "shell" and review["namespace"] == ns and review["oldObject"] is None
     assert "options" not in review
-    # A refused WebSocket upgrade (how kubectl asks) is answered with the webhook's 403, and the
-    # webhook is asked once: the upgrade decision's refusal is what the HTTP path answers.
+    # kubectl asks by a WebSocket upgrade first; a refused upgrade is answered 400 with no body (the HTTP
+    # server's upgrade layer), kubectl then falls back to a SPDY request, which gets the webhook's Status:
+    # two requests, so the webhook is asked twice, once each.
     seen = len(webhook_server.reviews)
-    r = cluster.get(f"/api/v1/namespaces/{ns}/pods/shell/exec?command=rm&command=x&stdout=true&container=app",
-                    headers={"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-                             "Sec-WebSocket-Key": "ZTJlLWNvbm5lY3Qtb25jZQ==", "Sec-WebSocket-Protocol": "v5.channel.k8s.io"})
-    assert r.status_code == 403 and "no rm in these pods" in status_of(r)["message"], r.text
+    cp = cluster.kubectl("exec", "-n", ns, "shell", "-c", "app", "--", "rm", "x", check=False)
+    assert cp.returncode == 1 and "no rm in these pods" in cp.stderr, cp.stderr
     calls = [x for x in webhook_server.reviews[seen:] if x["review"]["request"]["operation"] == "CONNECT"]
-    assert len(calls) == 1, calls
+    assert len(calls) == 2, calls
     # Allowed by the webhook: the request goes on to the pod (which has no node here).
     r = cluster.post(f"/api/v1/namespaces/{ns}/pods/shell/exec?command=ls&stdout=true", None)
     assert r.status_code == 400 and "does not have a host assigned" in status_of(r)["message"], r.text

@@ -18,7 +18,6 @@ struct PodStreamingProxy: Sendable {
     let access: RequestAccess
     var admission = ConnectAdmission()
     let logger: Logger
-    let refusals = UpgradeRefusals()
 
     static let streamingSubresources: Set<String> = ["log", "exec", "attach", "portforward"]
     /// The WebSocket subprotocols relayed, in this side's order of preference.
@@ -137,11 +136,8 @@ struct PodStreamingProxy: Sendable {
         guard let target = RequestTarget.parse(segments), Self.handles(target), target.subresource != "log",
               let user = try? await access.admit(method: request.method.rawValue, path: String(parts.first ?? ""), target: target,
                                                  query: query, headers: request.headerFields) else { return .dontUpgrade }
-        let stream: Stream
-        do {
-            stream = try await prepare(target: target, query: query, offered: Self.offeredProtocols(request.headerFields), user: user)
-        } catch {
-            if let key = request.headerFields[.secWebSocketKey] { await refusals.remember(error, key: key, user: user.name) }
+        guard let stream = try? await prepare(target: target, query: query, offered: Self.offeredProtocols(request.headerFields),
+                                              user: user) else {
             return .dontUpgrade
         }
         let agents = self.agents, logger = self.logger
@@ -157,9 +153,7 @@ struct PodStreamingProxy: Sendable {
     }
 
     /// The answer to an exec, attach or port-forward request that did not upgrade.
-    /// A refusal found by the upgrade decision is answered as it was found, without checking again.
     func refusal(target: RequestTarget, query: QueryParameters, headers: HTTPFields, user: UserInfo) async throws -> Never {
-        if let key = headers[.secWebSocketKey], let error = await refusals.take(key: key, user: user.name) { throw error }
         _ = try await prepare(target: target, query: query, offered: Self.offeredProtocols(headers), user: user)
         throw APIError.badRequest("Upgrade request required")
     }

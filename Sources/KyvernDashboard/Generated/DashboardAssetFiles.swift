@@ -463,10 +463,11 @@ function overviewPage(signal) {
   };
   // Tallies are counted when drawn, not per watch event: a burst of pod changes costs one count.
   const counted = {};
+  let podColumns = [];
   const countAndDraw = perFrame(() => {
     for (const [r, items] of Object.entries(counted)) {
       const t = { healthy: 0, progressing: 0, failing: 0 };
-      for (const o of items.values()) t[health(r, o)]++;
+      for (const o of items.values()) t[r === "pods" ? podRowHealth(o, podColumns) : health(r, o)]++;
       tallies[r] = t;
     }
     drawWorkloads();
@@ -475,10 +476,14 @@ function overviewPage(signal) {
     const d = find(g, r);
     if (!d) continue;
     pending.add(r);
-    liveList(resPath(d, ns), {}, signal, (items) => {
+    // Pods are counted from their Table rows (status and ready columns): with 1,000 pods the full
+    // objects are megabytes the overview would fetch and parse before it could paint.
+    const rows = r === "pods";
+    liveList(resPath(d, ns), {}, signal, (items, columns) => {
+      if (rows) podColumns = columns;
       counted[r] = items;
       countAndDraw();
-    });
+    }, rows ? TABLE : undefined);
   }
   liveList(ns ? `/api/v1/namespaces/${ns}/events` : "/api/v1/events", { fieldSelector: "type=Warning" }, signal, (items) => {
     const events = [...items.values()].sort((a, b) => eventTime(b).localeCompare(eventTime(a))).slice(0, 20);
@@ -507,6 +512,19 @@ function health(resource, o) {
   const rf = condition(o, "ReplicaFailure");
   if (rf && rf.status === "True") return "failing";
   return ready >= want ? "healthy" : "progressing";
+}
+
+/** A pod's health from its Table row, as `kubectl get pods` shows it (Status and Ready columns). */
+function podRowHealth(row, columns) {
+  const cell = (name) => {
+    const i = columns.findIndex((c) => c.name === name);
+    return i < 0 || !row.cells ? "" : String(row.cells[i] ?? "");
+  };
+  const status = cell("Status");
+  if (/CrashLoopBackOff|ErrImagePull|ImagePullBackOff|CreateContainerError|Error|Failed|OOMKilled|Evicted/.test(status)) return "failing";
+  if (status === "Completed" || status === "Succeeded") return "healthy";
+  const [ready, total] = cell("Ready").split("/").map(Number);
+  return status === "Running" && total > 0 && ready === total ? "healthy" : "progressing";
 }
 
 function eventTime(e) { return e.lastTimestamp || e.eventTime || (e.metadata && e.metadata.creationTimestamp) || ""; }
