@@ -29,8 +29,9 @@ public struct SchedulerOptions: Sendable {
 public enum SchedulerRunner {
     /// The configuration to run: the `--config` file, else upstream's defaults; either way
     /// validated as kube-scheduler does before anything starts.
-    static func configuration(file: String?, client: any KubernetesClient, logger: Logger) throws -> SchedulerProfiles {
-        let registry = PluginRegistry.running(client: client)
+    static func configuration(file: String?, client: any KubernetesClient, logger: Logger,
+                              storage: StorageUpdates? = nil) throws -> SchedulerProfiles {
+        let registry = PluginRegistry.running(client: client, storage: storage)
         let logger = logger.withLabel("kyvern.scheduler.config")
         guard let file else { return try SchedulerProfiles.defaults(registry: registry, logger: logger) }
         let yaml: String
@@ -53,8 +54,11 @@ public enum SchedulerRunner {
             userAgent: "kyvern-scheduler/v1.36.0 (linux) kubernetes/kyvern")
         let client = try APIClient(configuration: configuration, logger: logger.withLabel("kyvern.scheduler.client"))
         do {
-            let profiles = try Self.configuration(file: configFile, client: client, logger: logger)
-            let scheduler = Scheduler(client: client, configuration: profiles, registry: registry, logger: logger)
+            // VolumeBinding waits for claims on the scheduler's own informers.
+            let storage = StorageUpdates()
+            let profiles = try Self.configuration(file: configFile, client: client, logger: logger, storage: storage)
+            let scheduler = Scheduler(client: client, configuration: profiles, registry: registry, logger: logger,
+                                      storage: storage)
             return (scheduler, client, profiles)
         } catch {
             try? await client.shutdown()

@@ -39,4 +39,12 @@ import Testing
         options.concurrentSyncs["daemonset"] = 7
         #expect(options.workers(for: "daemonset") == 7)
     }
+
+    @Test func volumeBinderAndProvisionerGetMoreWorkers() {
+        var options = ControllerManagerOptions()
+        #expect(options.workers(for: "persistentvolume-binder") == 16)
+        #expect(options.workers(for: "volume-provisioner") == 16)
+        options.concurrentSyncs["persistentvolume-binder"] = 3
+        #expect(options.workers(for: "persistentvolume-binder") == 3)
+    }
 }

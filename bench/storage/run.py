@@ -9,7 +9,10 @@ Starts a throw-away `kyvern server --agent` (tests/e2e/node_cluster.py), then:
   (`sleep 3600`, mounting its claim), all created at once (claim first, then its pod; up to 16 client
   threads). Per claim: claim create request → first watch event showing it Bound; per pod: pod create
   request → first watch event showing it Running and Ready. Every round's pods and claims are deleted
-  and gone (volumes and directories included) before the next.
+  and gone (volumes and directories included) before the next;
+- where the time goes: the first watch event of each intermediate step (the scheduler's selected-node
+  annotation, the binder handing the claim to the provisioner, the volume created, the volume Bound, the
+  claim naming its volume, the pod bound to the node), as p50/p99 from the same create requests.
 
 Prints progress and a table, writes `bench/reports/storage-<date>.json` and `bench/reports/storage-latest.md`.
 Everything the run made is removed at the end, also when it fails. Needs root, runc and the CNI plugins.
@@ -65,13 +68,19 @@ def pod_body(name: str, claim: str) -> bytes:
 
 
 class Watch:
-    """Watches one resource of the bench namespace; records per name when an event first satisfied
-    `done(object)` and when it was deleted."""
+    """Watches one resource (of the bench namespace unless cluster-scoped); records per name when an
+    event first satisfied `done(object)` and when it was deleted, and when each of `stages` first held
+    (intermediate steps, to see where the time goes). `key` names an object (default: its name)."""
 
-    def __init__(self, creds: Creds, resource: str, resource_version: str, done):
+    def __init__(self, creds: Creds, resource: str, resource_version: str, done, stages: dict | None = None,
+                 key=None, cluster_scoped: bool = False):
         self.conn = creds.connect()
         self.conn.sock.settimeout(None)
-        self.conn.request("GET", f"/api/v1/namespaces/{NAMESPACE}/{resource}?watch=true&resourceVersion={resource_version}"
+        path = f"/api/v1/{resource}" if cluster_scoped else f"/api/v1/namespaces/{NAMESPACE}/{resource}"
+        self.stages = stages or {}
+        self.stage_times: dict[str, dict[str, float]] = {s: {} for s in self.stages}
+        self.key = key or (lambda obj: obj.get("metadata", {}).get("name"))
+        self.conn.request("GET", f"{path}?watch=true&resourceVersion={resource_version}"
                                  f"&timeoutSeconds=3600", headers=creds.headers())
         self.resp = self.conn.getresponse()
         if self.resp.status != 200:
@@ -103,13 +112,17 @@ class Watch:
                         continue
                     event = json.loads(line)
                     obj = event.get("object", {})
-                    name = obj.get("metadata", {}).get("name")
+                    name = self.key(obj)
                     if not name:
                         continue
                     if event.get("type") == "DELETED":
                         self.deleted.setdefault(name, now)
-                    elif self.done_when(obj):
+                        continue
+                    if self.done_when(obj):
                         self.done.setdefault(name, now)
+                    for stage, holds in self.stages.items():
+                        if holds(obj):
+                            self.stage_times[stage].setdefault(name, now)
                 self.changed.notify_all()
 
     def wait(self, names: list[str], table: str, timeout: float, label: str) -> None:
@@ -143,6 +156,24 @@ def is_bound(obj: dict) -> bool:
     return obj.get("status", {}).get("phase") == "Bound"
 
 
+def annotated(key: str):
+    return lambda obj: key in (obj.get("metadata", {}).get("annotations") or {})
+
+
+# Intermediate steps of a WaitForFirstConsumer claim and its pod, in the order they happen.
+CLAIM_STAGES = {"scheduler: selected-node set": annotated("volume.kubernetes.io/selected-node"),
+                "binder: handed to provisioner": annotated("volume.kubernetes.io/storage-provisioner"),
+                "binder: claim names volume": lambda o: bool(o.get("spec", {}).get("volumeName"))}
+VOLUME_STAGES = {"provisioner: volume created": lambda o: True,
+                 "binder: volume Bound": lambda o: o.get("status", {}).get("phase") == "Bound"}
+POD_STAGES = {"scheduler: pod bound to node": lambda o: bool(o.get("spec", {}).get("nodeName"))}
+
+
+def claim_of_volume(obj: dict) -> str | None:
+    ref = obj.get("spec", {}).get("claimRef") or {}
+    return ref.get("name") if ref.get("namespace") == NAMESPACE else None
+
+
 def is_ready(obj: dict) -> bool:
     status = obj.get("status", {})
     return status.get("phase") == "Running" and any(
@@ -164,7 +195,16 @@ def measure_floor(parent: Path, count: int) -> dict:
     return {"runs": count, "p50_ms": pct(times, 50), "p99_ms": pct(times, 99), "max_ms": max(times)}
 
 
-def run_round(creds: Creds, claims: Watch, pods: Watch, size: int, index: int, timeout: float) -> dict:
+def stage_summary(names: list[str], sent: dict[str, float], watch: Watch) -> list[dict]:
+    rows = []
+    for stage, seen in watch.stage_times.items():
+        times = [(seen[n] - sent[n]) * 1000 for n in names if n in seen]
+        if times:
+            rows.append({"stage": stage, "samples": len(times), "p50_ms": pct(times, 50), "p99_ms": pct(times, 99)})
+    return rows
+
+
+def run_round(creds: Creds, claims: Watch, pods: Watch, volumes: Watch, size: int, index: int, timeout: float) -> dict:
     names = [f"s{index}-{i:03d}" for i in range(size)]
     sent_claim: dict[str, float] = {}
     sent_pod: dict[str, float] = {}
@@ -198,6 +238,9 @@ def run_round(creds: Creds, claims: Watch, pods: Watch, size: int, index: int, t
     wall = time.perf_counter() - t0
     bound_ms = [(claims.done[n] - sent_claim[n]) * 1000 for n in names]
     running_ms = [(pods.done[n] - sent_pod[n]) * 1000 for n in names]
+    # Claim stages from the claim's create request, pod stages from the pod's.
+    stages = (stage_summary(names, sent_claim, claims) + stage_summary(names, sent_claim, volumes)
+              + stage_summary(names, sent_pod, pods))
 
     t1 = time.perf_counter()
     c = Client(creds)
@@ -209,7 +252,12 @@ def run_round(creds: Creds, claims: Watch, pods: Watch, size: int, index: int, t
         c.close()
     pods.wait(names, "deleted", timeout, "pods deleted")
     claims.wait(names, "deleted", timeout, "claims deleted")
-    return {"bound_ms": bound_ms, "running_ms": running_ms, "wall_s": wall, "delete_s": time.perf_counter() - t1}
+    for w in (claims, pods, volumes):
+        for seen in w.stage_times.values():
+            for n in names:
+                seen.pop(n, None)
+    return {"bound_ms": bound_ms, "running_ms": running_ms, "wall_s": wall, "delete_s": time.perf_counter() - t1,
+            "stages": stages}
 
 
 def wait_volumes_gone(creds: Creds, timeout: float) -> None:
@@ -241,6 +289,12 @@ def render_markdown(rep: dict) -> str:
                  f"{fmt(r['bound_max_ms'])} | {fmt(r['wall_s'])} |")
         L.append(f"| {r['claims']} claims: pod → Running | {r['claims']} | {fmt(r['running_p50_ms'])} | {fmt(r['running_p99_ms'])} | "
                  f"{fmt(r['running_max_ms'])} | |")
+    last = rep["rounds"][-1] if rep["rounds"] else None
+    if last and last.get("stages"):
+        L += ["", f"Where the time goes at {last['claims']} claims (each step's first watch event; claim steps from the claim's "
+                  f"create request, pod steps from the pod's):", "", "| step | samples | p50 ms | p99 ms |", "|---|---:|---:|---:|"]
+        for st in last["stages"]:
+            L.append(f"| {st['stage']} | {st['samples']} | {fmt(st['p50_ms'])} | {fmt(st['p99_ms'])} |")
     L += ["", "| target | measured | goal | |", "|---|---|---|---|"]
     for t in rep["targets"]:
         L.append(f"| {t['name']} | {fmt(t['measured'])} ms | {t['goal']} | {'met' if t['met'] else 'not met'} |")
@@ -288,21 +342,25 @@ def main() -> int:
         c = Client(creds)
         rv = json.loads(c.call("GET", f"/api/v1/namespaces/{NAMESPACE}/pods?limit=1")[1])["metadata"]["resourceVersion"]
         c.close()
-        claims = Watch(creds, "persistentvolumeclaims", rv, is_bound)
-        pods = Watch(creds, "pods", rv, is_ready)
-        watches = [claims, pods]
+        claims = Watch(creds, "persistentvolumeclaims", rv, is_bound, CLAIM_STAGES)
+        pods = Watch(creds, "pods", rv, is_ready, POD_STAGES)
+        volumes = Watch(creds, "persistentvolumes", rv, lambda o: False, VOLUME_STAGES, key=claim_of_volume,
+                        cluster_scoped=True)
+        watches = [claims, pods, volumes]
         rep["rounds"] = []
         for index, size in enumerate(sizes):
             progress(f"== {size} claims with a pod each, at once")
-            r = run_round(creds, claims, pods, size, index, args.timeout)
+            r = run_round(creds, claims, pods, volumes, size, index, args.timeout)
             wait_volumes_gone(creds, args.timeout)
             summary = {"claims": size, "bound_p50_ms": pct(r["bound_ms"], 50), "bound_p99_ms": pct(r["bound_ms"], 99),
                        "bound_max_ms": max(r["bound_ms"]), "running_p50_ms": pct(r["running_ms"], 50),
                        "running_p99_ms": pct(r["running_ms"], 99), "running_max_ms": max(r["running_ms"]),
-                       "wall_s": round(r["wall_s"], 3), "delete_s": round(r["delete_s"], 3),
+                       "wall_s": round(r["wall_s"], 3), "delete_s": round(r["delete_s"], 3), "stages": r["stages"],
                        "bound_ms": [round(x, 2) for x in r["bound_ms"]], "running_ms": [round(x, 2) for x in r["running_ms"]]}
             progress(f"  Bound p50 {summary['bound_p50_ms']:.0f} ms p99 {summary['bound_p99_ms']:.0f} ms; Running p50 "
                      f"{summary['running_p50_ms']:.0f} ms p99 {summary['running_p99_ms']:.0f} ms; all in {r['wall_s']:.1f} s")
+            for st in r["stages"]:
+                progress(f"    {st['stage']}: p50 {st['p50_ms']:.0f} ms p99 {st['p99_ms']:.0f} ms ({st['samples']})")
             rep["rounds"].append(summary)
         last = rep["rounds"][-1]
         rep["targets"] = [{"name": f"{last['claims']} claims: claim → Bound p99", "measured": last["bound_p99_ms"],

@@ -126,23 +126,36 @@ extension PersistentVolumeController {
     /// bind-completed, the claim Bound. Each step is skipped when already done, so a retry after
     /// a failure anywhere resumes where it stopped.
     func bind(_ claim: JSONValue, _ volume: JSONValue) async throws {
+        let claimUID = claim.uid
         var volume = volume
         if let updated = ClaimBinding.volumeBound(volume, to: claim) {
             guard let written = try await write(.persistentVolumes, updated) else { return }
             volume = written
         }
-        if let bound = ClaimBinding.volumePhase(volume, "Bound") {
-            guard let written = try await write(.persistentVolumes, bound, status: true) else { return }
+        if ClaimBinding.volumePhase(volume, "Bound") != nil {
+            guard let written = try await writeFresh(.persistentVolumes, volume, status: true, edit: { current in
+                guard current[path: ["spec", "claimRef", "uid"]]?.stringValue == claimUID else { return nil }
+                return ClaimBinding.volumePhase(current, "Bound") ?? current
+            }) else { return }
             volume = written
         }
-        var claim = claim
-        if let updated = ClaimBinding.claimBound(claim, to: volume) {
-            guard let written = try await write(.persistentVolumeClaims, updated) else { return }
-            claim = written
+        let boundVolume = volume
+        let volumeName = volume.name ?? ""
+        var current = claim
+        if ClaimBinding.claimBound(current, to: boundVolume) != nil {
+            guard let written = try await writeFresh(.persistentVolumeClaims, current, edit: { fresh in
+                let named = fresh[path: ["spec", "volumeName"]]?.stringValue ?? ""
+                guard fresh.uid == claimUID, named.isEmpty || named == volumeName else { return nil }
+                return ClaimBinding.claimBound(fresh, to: boundVolume) ?? fresh
+            }) else { return }
+            current = written
         }
-        if let status = ClaimBinding.boundClaimStatus(claim, volume: volume) {
-            try await write(.persistentVolumeClaims, status, status: true)
-            logger.info("claim bound", metadata: ["claim": "\(ObjectKey(claim))", "volume": "\(volume.name ?? "")"])
+        if ClaimBinding.boundClaimStatus(current, volume: boundVolume) != nil {
+            guard try await writeFresh(.persistentVolumeClaims, current, status: true, edit: { fresh in
+                guard fresh.uid == claimUID, fresh[path: ["spec", "volumeName"]]?.stringValue == volumeName else { return nil }
+                return ClaimBinding.boundClaimStatus(fresh, volume: boundVolume) ?? fresh
+            }) != nil else { return }
+            logger.info("claim bound", metadata: ["claim": "\(ObjectKey(claim))", "volume": "\(volumeName)"])
         }
     }
 }

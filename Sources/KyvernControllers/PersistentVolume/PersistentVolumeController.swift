@@ -47,6 +47,30 @@ struct PersistentVolumeController: Reconciler {
         }
     }
 
+    /// Writes `edit(cached)`; on a conflict reads the object and writes `edit(fresh)` once more at
+    /// once. The cache often lags this controller's own last write (the hand-over annotation just
+    /// before the provisioner's volume appears), and sending the key back through the queue's
+    /// backoff and overall retry budget made a burst of claims wait on each other. `edit` returns
+    /// the object unchanged when the step is already done, nil when the object no longer allows it
+    /// (then the conflict is thrown and the key retried on a fresher cache, as before).
+    func writeFresh(_ ref: ResourceRef, _ cached: JSONValue, status: Bool = false,
+                    edit: (JSONValue) -> JSONValue?) async throws -> JSONValue? {
+        guard let edited = edit(cached), edited != cached else { return cached }
+        do {
+            return try await write(ref, edited, status: status)
+        } catch let error as APIError where error.code == 409 {
+            let fresh: JSONValue
+            do {
+                fresh = try await client.get(ref, namespace: cached.namespace, name: cached.name ?? "")
+            } catch let missing as APIError where missing.code == 404 {
+                return nil
+            }
+            guard let again = edit(fresh) else { throw error }
+            if again == fresh { return fresh }
+            return try await write(ref, again, status: status)
+        }
+    }
+
     /// The StorageClass named by the claim, if it exists.
     func storageClass(of claim: JSONValue) async -> JSONValue? {
         let name = VolumeMatching.storageClass(ofClaim: claim)

@@ -43,8 +43,12 @@ public struct ControllerManagerOptions: Sendable {
     public init() {}
 
     /// Upstream's worker defaults where they differ from 5 (the taint eviction controller's 8 is
-    /// its `UpdateWorkerSize`; it bounds how fast a failed node's pods are evicted).
-    static let defaultWorkers = ["daemonset": 2, "tainteviction": 8]
+    /// its `UpdateWorkerSize`; it bounds how fast a failed node's pods are evicted), and more for
+    /// the volume binder and provisioner: each claim costs them several writes in a row (binding
+    /// is three), a write waits for the store's commit, and the store commits concurrent writes
+    /// together, so with 5 workers 100 claims queued behind each other for seconds.
+    static let defaultWorkers = ["daemonset": 2, "tainteviction": 8, "persistentvolume-binder": 16,
+                                 "volume-provisioner": 16]
 
     /// Workers for `controller`, upstream's default (5 for most controllers) unless configured.
     public func workers(for controller: String) -> Int {

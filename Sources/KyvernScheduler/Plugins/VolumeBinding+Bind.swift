@@ -9,8 +9,9 @@ extension VolumeBinding {
     }
 
     /// Binds each static choice (the volume's `claimRef`), hands each provisioning choice to
-    /// the provisioner (the claim's selected-node annotation), then polls until every claim in
-    /// `claims` ("namespace/name") is Bound, at most ``bindTimeout``.
+    /// the provisioner (the claim's selected-node annotation), then waits until every claim in
+    /// `claims` ("namespace/name") is Bound, at most ``bindTimeout``: on the informers' copies when
+    /// the scheduler feeds ``updates``, else by reading the API.
     func bind(_ volumes: PodVolumes, claims: [String], nodeName: String) async throws(BindError) {
         do {
             for binding in volumes.staticBindings { try await bindVolume(binding) }
@@ -22,6 +23,9 @@ extension VolumeBinding {
         }
         let clock = ContinuousClock()
         let deadline = clock.now + bindTimeout
+        if let updates {
+            return try await waitBound(on: updates, volumes, claims: claims, nodeName: nodeName, deadline: deadline)
+        }
         // Provisioning usually takes tens of milliseconds: look again soon, then back off to the
         // poll interval so a slow binder is not flooded with reads.
         var interval = min(Duration.milliseconds(50), pollInterval)
@@ -68,12 +72,24 @@ extension VolumeBinding {
         if dirty { _ = try await client.update(.persistentVolumes, namespace: nil, volume, options: WriteOptions()) }
     }
 
-    /// Asks the claim's provisioner for a volume on `nodeName`.
+    /// Asks the claim's provisioner for a volume on `nodeName`: written on the copy the cycle
+    /// decided with (one request, as upstream writes its assumed copy), read afresh only when that
+    /// copy turns out stale.
     func selectNode(_ nodeName: String, for claim: JSONValue) async throws {
-        var current = try await client.get(.persistentVolumeClaims, namespace: claim.namespace, name: claim.name ?? "")
-        guard current.annotations[StorageAnnotations.selectedNode] != nodeName else { return }
-        current[path: ["metadata", "annotations", StorageAnnotations.selectedNode]] = .string(nodeName)
-        _ = try await client.update(.persistentVolumeClaims, namespace: claim.namespace, current, options: WriteOptions())
+        var current = claim
+        for attempt in 0..<2 {
+            if attempt > 0 {
+                current = try await client.get(.persistentVolumeClaims, namespace: claim.namespace, name: claim.name ?? "")
+            }
+            guard current.annotations[StorageAnnotations.selectedNode] != nodeName else { return }
+            current[path: ["metadata", "annotations", StorageAnnotations.selectedNode]] = .string(nodeName)
+            do {
+                _ = try await client.update(.persistentVolumeClaims, namespace: claim.namespace, current, options: WriteOptions())
+                return
+            } catch let error as APIError where error.code == 409 && attempt == 0 {
+                continue
+            }
+        }
     }
 
     /// Upstream's `checkBindings`: false while the binder works; an error when it undid a

@@ -16,6 +16,8 @@ public struct VolumeBinding: PreFilterPlugin, FilterPlugin, ReservePlugin, PreBi
     /// Upstream's `bindTimeoutSeconds`: how long PreBind waits for the claims to become Bound.
     let bindTimeout: Duration
     let pollInterval: Duration
+    /// The scheduler's cached claims and volumes, which PreBind waits on; nil: it reads the API.
+    let updates: StorageUpdates?
     let assumptions = VolumeAssumptions()
 
     static let stateKey = "PreFilterVolumeBinding"
@@ -30,7 +32,13 @@ public struct VolumeBinding: PreFilterPlugin, FilterPlugin, ReservePlugin, PreBi
 
     public init(client: any KubernetesClient, bindTimeout: Duration = .seconds(600),
                 pollInterval: Duration = .seconds(1)) {
+        self.init(client: client, bindTimeout: bindTimeout, pollInterval: pollInterval, updates: nil)
+    }
+
+    package init(client: any KubernetesClient, bindTimeout: Duration, pollInterval: Duration,
+                 updates: StorageUpdates?) {
         self.client = client
+        self.updates = updates
         self.bindTimeout = bindTimeout
         self.pollInterval = pollInterval
     }

@@ -27,11 +27,13 @@ public struct DefaultBinder: BindPlugin {
 
 extension PluginRegistry {
     /// The in-tree plugins plus those that need the client (the binder, VolumeBinding), so are
-    /// registered by whoever runs the scheduler.
-    package static func running(client: any KubernetesClient) -> PluginRegistry {
+    /// registered by whoever runs the scheduler. VolumeBinding waits on `storage`, which the
+    /// scheduler built from the same registry must feed (``Scheduler/init(client:configuration:registry:logger:storage:)``).
+    package static func running(client: any KubernetesClient, storage: StorageUpdates? = nil) -> PluginRegistry {
         var registry = PluginRegistry.inTree
         registry.register("VolumeBinding", args: VolumeBindingArgs.self) { args in
-            VolumeBinding(client: client, bindTimeout: .seconds(args.bindTimeoutSeconds))
+            VolumeBinding(client: client, bindTimeout: .seconds(args.bindTimeoutSeconds), pollInterval: .seconds(1),
+                          updates: storage)
         }
         registry.register("DefaultBinder") { DefaultBinder(client: client) }
         return registry

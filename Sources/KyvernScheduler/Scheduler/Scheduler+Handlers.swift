@@ -70,6 +70,7 @@ extension Scheduler {
     /// waiting on volumes fit (a claim got bound, a volume appeared), as upstream registers them.
     func handleStorage(_ kind: ClusterObjects.StorageKind, _ event: InformerEvent) async {
         clusterObjects.handleStorage(kind, event)
+        if kind != .storageClass { storageUpdates?.record(event, claim: kind == .claim) }
         let added: Bool
         switch event {
         case .added: added = true

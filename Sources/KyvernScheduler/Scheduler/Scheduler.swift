@@ -24,13 +24,24 @@ public final class Scheduler: Service, Sendable {
     /// objects of ``ClusterObjects``); other components of the process may share it.
     public let informers: SharedInformerFactory
     let clusterObjects = ClusterObjects()
+    /// What VolumeBinding's PreBind waits on, fed from the claim and volume informers.
+    let storageUpdates: StorageUpdates?
     let nominator = PodNominator()
 
     /// `profiles` maps a `spec.schedulerName` to its framework (each with its Bind plugin, as
     /// built from a registry holding DefaultBinder: ``PluginRegistry/running(client:)``).
-    public init(client: any KubernetesClient, profiles: [String: Framework], registry: PrometheusCollectorRegistry,
-                logger: Logger, bindConcurrency: Int = 128, queue: SchedulingQueue = SchedulingQueue(),
-                recorder: EventRecorder = EventRecorder(), informers: SharedInformerFactory? = nil) {
+    public convenience init(client: any KubernetesClient, profiles: [String: Framework], registry: PrometheusCollectorRegistry,
+                            logger: Logger, bindConcurrency: Int = 128, queue: SchedulingQueue = SchedulingQueue(),
+                            recorder: EventRecorder = EventRecorder(), informers: SharedInformerFactory? = nil) {
+        self.init(client: client, profiles: profiles, registry: registry, logger: logger, bindConcurrency: bindConcurrency,
+                  queue: queue, recorder: recorder, informers: informers, storage: nil)
+    }
+
+    package init(client: any KubernetesClient, profiles: [String: Framework], registry: PrometheusCollectorRegistry,
+                 logger: Logger, bindConcurrency: Int = 128, queue: SchedulingQueue = SchedulingQueue(),
+                 recorder: EventRecorder = EventRecorder(), informers: SharedInformerFactory? = nil,
+                 storage: StorageUpdates?) {
+        self.storageUpdates = storage
         self.client = client
         self.profiles = profiles
         self.queue = queue
@@ -45,10 +56,16 @@ public final class Scheduler: Service, Sendable {
     /// The scheduler for a loaded configuration: its profiles and its pod backoff.
     public convenience init(client: any KubernetesClient, configuration: SchedulerProfiles,
                             registry: PrometheusCollectorRegistry, logger: Logger) {
+        self.init(client: client, configuration: configuration, registry: registry, logger: logger, storage: nil)
+    }
+
+    /// `storage` is the one the configuration's registry gave VolumeBinding (``PluginRegistry/running(client:storage:)``).
+    package convenience init(client: any KubernetesClient, configuration: SchedulerProfiles,
+                             registry: PrometheusCollectorRegistry, logger: Logger, storage: StorageUpdates?) {
         let backoff = BackoffPolicy(initial: configuration.podInitialBackoff.seconds,
                                     maximum: configuration.podMaxBackoff.seconds)
         self.init(client: client, profiles: configuration.frameworks, registry: registry, logger: logger,
-                  queue: SchedulingQueue(backoff: backoff))
+                  queue: SchedulingQueue(backoff: backoff), storage: storage)
     }
 
     /// Runs until cancelled or the service group shuts down gracefully.
