@@ -78,7 +78,6 @@ enum IngressListener {
         try sync.addHandler(HTTPResponseEncoder(), name: IngressPipelineNames.encoder)
         try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
                             name: IngressPipelineNames.decoder)
-        try sync.addHandler(HTTPServerPipelineHandler(), name: IngressPipelineNames.pipelining)
         try sync.addHandler(IngressProxyHandler(store: store, metrics: metrics, scheme: scheme, isHTTP2: false))
     }
 }

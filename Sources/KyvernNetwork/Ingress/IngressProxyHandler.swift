@@ -9,8 +9,15 @@ import NIOPosix
 /// backend; otherwise a new one goes to the next ready endpoint in turn. A refused connection
 /// moves on to the next endpoint, and an idempotent request whose reused connection closed before
 /// answering is sent again on a new one, so an endpoint leaving causes no failed request.
-final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// Reading from the client goes on while a response is in flight (stopping and restarting it
+/// costs two `epoll_ctl` per request); it stops only when something would pile up in memory: a
+/// pipelined request waiting its turn, a request body while the endpoint connection is being made,
+/// or a body the endpoint is not taking (its socket not writable). ``IngressUpstreamHandler`` does
+/// the same the other way for response bodies.
+final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     enum State {
@@ -49,6 +56,13 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private var responseStarted = false
     private var upstreamKeepAlive = true
     private var switchingProtocols = false
+    /// Parts of pipelined requests that arrived before the response in flight ended.
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var draining = false
+    /// A read the channel asked for while reading had to wait.
+    private var readHeld = false
+    /// The client's address and the local port as header values, made once per connection.
+    private var addresses: (clientIP: String?, localPort: String?)?
 
     init(store: IngressSnapshotStore, metrics: IngressMetrics, scheme: String, isHTTP2: Bool) {
         self.store = store
@@ -59,16 +73,20 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        if readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head): receive(head, context: context)
-        case .body(let buffer): pass(.body(.byteBuffer(buffer)))
-        case .end(let trailers):
-            requestEnded = true
-            pass(.end(trailers))
-            if case .discarding = state { finishLocal(context: context) }
+        let part = unwrapInboundIn(data)
+        if !queued.isEmpty || waits(part) {
+            queued.append(part)
+        } else {
+            handle(part, context: context)
         }
     }
 
@@ -77,9 +95,75 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         context.fireChannelInactive()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { upstream?.handler.resumeReading() }
+        context.fireChannelWritabilityChanged()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         closeUpstream()
         context.close(promise: nil)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if mustWait {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    /// Whether the client can take more of the response now.
+    var clientWritable: Bool { context?.channel.isWritable ?? true }
+
+    // MARK: Reading and pipelining
+
+    /// A request head while another request is still being answered waits its turn.
+    private func waits(_ part: HTTPServerRequestPart) -> Bool {
+        guard case .head = part else { return false }
+        if case .idle = state { return false }
+        return true
+    }
+
+    /// Whether reading from the client must pause (see the type's comment).
+    private var mustWait: Bool {
+        if !queued.isEmpty { return true }
+        switch state {
+        case .connecting: return !requestEnded
+        case .forwarding: return !requestEnded && upstream.map { !$0.channel.isWritable } ?? false
+        case .idle, .discarding, .upgraded: return false
+        }
+    }
+
+    /// Reads again if a read was held and nothing makes it wait any more.
+    private func resumeReading(context: ChannelHandlerContext) {
+        guard readHeld, !mustWait else { return }
+        readHeld = false
+        context.read()
+    }
+
+    /// A response ended: the pipelined requests waiting go on, then reading resumes.
+    private func responseEnded(context: ChannelHandlerContext) {
+        if !draining {
+            draining = true
+            while let part = queued.first, !waits(part), self.context != nil {
+                queued.removeFirst()
+                handle(part, context: context)
+            }
+            draining = false
+        }
+        resumeReading(context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
+        case .head(let head): receive(head, context: context)
+        case .body(let buffer): pass(.body(.byteBuffer(buffer)))
+        case .end(let trailers):
+            requestEnded = true
+            pass(.end(trailers))
+            if case .discarding = state { finishLocal(context: context) }
+        }
     }
 
     // MARK: Requests
@@ -97,8 +181,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         let endpoints = snapshot.configuration.endpoints[backend] ?? []
         guard !endpoints.isEmpty else { return answerLocally(.serviceUnavailable, context: context) }
-        let forwarded = IngressForwardedHead.request(head, clientIP: context.channel.remoteAddress?.ipAddress ?? clientAddress(context),
-                                                     scheme: scheme, localPort: localPort(context))
+        let forwarded = forward(head, context: context)
         if var current = upstream, current.backend == backend, current.channel.isActive,
            endpoints.contains(where: { $0.ip == current.endpoint.ip && $0.port == current.endpoint.port }) {
             current.reused = true
@@ -109,23 +192,25 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         closeUpstream()
         state = .connecting([.head(forwarded)])
-        let start = store.nextTurn() % endpoints.count
-        let order = Array(endpoints[start...] + endpoints[..<start])
-        connect(order[...], backend: backend, context: context)
+        connect(endpoints, from: store.nextTurn(), left: endpoints.count, backend: backend, context: context)
     }
 
-    /// The client's address through an HTTP/2 stream channel (its parent is the connection).
-    private func clientAddress(_ context: ChannelHandlerContext) -> String? {
-        context.channel.parent?.remoteAddress?.ipAddress
-    }
-
-    private func localPort(_ context: ChannelHandlerContext) -> Int? {
-        context.channel.localAddress?.port ?? context.channel.parent?.localAddress?.port
+    /// The head as sent to the endpoint.
+    private func forward(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> HTTPRequestHead {
+        if addresses == nil {
+            // through an HTTP/2 stream channel, the connection is its parent
+            let channel = context.channel
+            addresses = (clientIP: (channel.remoteAddress ?? channel.parent?.remoteAddress)?.ipAddress,
+                         localPort: (channel.localAddress?.port ?? channel.parent?.localAddress?.port).map { String($0) })
+        }
+        let addresses = self.addresses ?? (nil, nil)
+        return IngressForwardedHead.request(head, clientIP: addresses.clientIP, scheme: scheme, localPort: addresses.localPort)
     }
 
     private func pass(_ part: HTTPClientRequestPart) {
         switch state {
         case .connecting(var held):
+            state = .idle   // not to copy `held` on append
             held.append(part)
             state = .connecting(held)
         case .forwarding:
@@ -140,15 +225,16 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
     }
 
-    private func connect(_ endpoints: ArraySlice<ProxyEndpoint>, backend: IngressBackend, context: ChannelHandlerContext) {
-        guard let endpoint = endpoints.first else { return answerLocally(.badGateway, context: context) }
+    /// Connects to `endpoints[from % count]`, moving on to the next on failure, `left` in all.
+    private func connect(_ endpoints: [ProxyEndpoint], from start: Int, left: Int, backend: IngressBackend,
+                         context: ChannelHandlerContext) {
+        guard left > 0, !endpoints.isEmpty else { return answerLocally(.badGateway, context: context) }
+        let endpoint = endpoints[start % endpoints.count]
+        let next = { self.connect(endpoints, from: start + 1, left: left - 1, backend: backend, context: context) }
         // an address, not a name: no resolver and no Happy Eyeballs on the request path
-        guard let address = try? SocketAddress(ipAddress: endpoint.ip, port: endpoint.port) else {
-            return connect(endpoints.dropFirst(), backend: backend, context: context)
-        }
+        guard let address = try? SocketAddress(ipAddress: endpoint.ip, port: endpoint.port) else { return next() }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let future = ClientBootstrap(group: context.eventLoop)
-            .channelOption(.socketOption(.so_reuseaddr), value: 1)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(3))
             .channelInitializer { channel in
@@ -169,7 +255,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
             switch result {
             case .failure:
                 self.metrics.upstreamFailed(.connect)
-                self.connect(endpoints.dropFirst(), backend: backend, context: context)
+                next()
             case .success(let channel):
                 guard let handler = try? channel.pipeline.syncOperations.handler(type: IngressUpstreamHandler.self) else {
                     channel.close(promise: nil)
@@ -179,6 +265,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
                 self.state = .forwarding
                 for part in held { channel.write(part, promise: nil) }
                 channel.flush()
+                self.resumeReading(context: context)
             }
         }
     }
@@ -220,6 +307,12 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         context.flush()
     }
 
+    /// The endpoint drained a request body: read more of it from the client.
+    func upstreamBecameWritable(_ handler: IngressUpstreamHandler) {
+        guard let context, upstream?.handler === handler else { return }
+        resumeReading(context: context)
+    }
+
     func upstreamClosed(_ handler: IngressUpstreamHandler) {
         guard let context, let current = upstream, current.handler === handler else { return }
         upstream = nil
@@ -230,10 +323,8 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
         } else if current.reused, requestEnded, let head = requestHead, [.GET, .HEAD, .OPTIONS].contains(head.method) {
             // A kept-alive connection the endpoint closed as the request went out: send it again.
             let endpoints = store.current.configuration.endpoints[current.backend] ?? []
-            let forwarded = IngressForwardedHead.request(head, clientIP: context.channel.remoteAddress?.ipAddress ?? clientAddress(context),
-                                                         scheme: scheme, localPort: localPort(context))
-            state = .connecting([.head(forwarded), .end(nil)])
-            connect(endpoints[...], backend: current.backend, context: context)
+            state = .connecting([.head(forward(head, context: context)), .end(nil)])
+            connect(endpoints, from: store.nextTurn(), left: endpoints.count, backend: current.backend, context: context)
         } else {
             answerLocally(.badGateway, context: context)
         }
@@ -242,6 +333,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     private func finish(context: ChannelHandlerContext, trailers: HTTPHeaders?) {
         if requestKeepAlive || isHTTP2 {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            if case .idle = state { responseEnded(context: context) }
         } else {
             context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
@@ -266,6 +358,7 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// The rest of a locally answered request arrived.
     private func finishLocal(context: ChannelHandlerContext) {
         state = .idle
+        responseEnded(context: context)
     }
 
     private func closeUpstream() {
@@ -290,7 +383,6 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
             remote.removeHandler(name: IngressPipelineNames.upstreamEncoder, promise: nil)
             remote.removeHandler(name: IngressPipelineNames.upstreamDecoder, promise: nil)
             downstream.removeHandler(context: context, promise: nil)
-            downstream.removeHandler(name: IngressPipelineNames.pipelining, promise: nil)
             downstream.removeHandler(name: IngressPipelineNames.encoder, promise: nil)
             downstream.removeHandler(name: IngressPipelineNames.decoder, promise: nil)
             self.upstream = nil
@@ -299,41 +391,4 @@ final class IngressProxyHandler: ChannelInboundHandler, RemovableChannelHandler 
             context.close(promise: nil)
         }
     }
-}
-
-/// The endpoint side of one proxied connection: hands what the endpoint sends to the
-/// ``IngressProxyHandler`` that opened it (both run on the same event loop).
-final class IngressUpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-
-    private weak var proxy: IngressProxyHandler?
-
-    init(proxy: IngressProxyHandler) { self.proxy = proxy }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        proxy?.upstreamRead(unwrapInboundIn(data), from: self)
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        proxy?.upstreamReadComplete(from: self)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        proxy?.upstreamClosed(self)
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
-    }
-}
-
-/// Names of the handlers an upgrade removes.
-enum IngressPipelineNames {
-    static let decoder = "ingress-http-decoder"
-    static let encoder = "ingress-http-encoder"
-    static let pipelining = "ingress-http-pipelining"
-    static let upstreamEncoder = "ingress-upstream-encoder"
-    static let upstreamDecoder = "ingress-upstream-decoder"
-    static let upstream = "ingress-upstream"
 }

@@ -66,7 +66,8 @@ package struct IngressRouteTable: Hashable, Sendable {
             text = text[..<colon]
         }
         if text.hasSuffix(".") { text = text.dropLast() }
-        return text.lowercased()
+        // most clients send it lowercased already: no second copy then
+        return text.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? text.lowercased() : String(text)
     }
 
     /// The path of a request target: no query or fragment; an absolute-form URI loses its origin.

@@ -10,7 +10,7 @@ struct IngressForwardedHeadTests {
             "Host": "shop.example", "Connection": "keep-alive, X-Secret", "X-Secret": "1", "Keep-Alive": "timeout=5",
             "X-Forwarded-For": "6.6.6.6", "Accept": "*/*",
         ])
-        let forwarded = IngressForwardedHead.request(head, clientIP: "192.0.2.7", scheme: "https", localPort: 443)
+        let forwarded = IngressForwardedHead.request(head, clientIP: "192.0.2.7", scheme: "https", localPort: "443")
         #expect(forwarded.version == .http1_1)
         #expect(forwarded.uri == "/a?b")
         #expect(forwarded.headers["connection"].isEmpty)
