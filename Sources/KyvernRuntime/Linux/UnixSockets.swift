@@ -67,38 +67,42 @@ enum PortForwarder {
 /// ours as its stdio and controlling terminal; it proxies that to the container's terminal in raw
 /// mode, and a TIOCSWINSZ on our side reaches it as SIGWINCH, which it passes on as a resize.
 enum TerminalSession {
-    static func run(_ runcCommand: [String], containerID: String, command: [String], io: StreamIO) async throws -> Int32 {
+    /// - Parameter command: the runc command line to start, given the client's first terminal size
+    ///   (nil if none came): runc sizes the container's terminal from it before the command runs,
+    ///   where copying our terminal's size afterwards would race a command that reads it at once.
+    static func run(io: StreamIO, command: @Sendable (TerminalSize?) throws -> [String]) async throws -> Int32 {
         var name = [CChar](repeating: 0, count: 128)
         let master = kyvern_open_pty(&name, name.count)
         guard master >= 0 else { throw SystemError("open a pseudo-terminal", code: -master) }
         let slavePath = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let writer = dup(master)
-        let (applied, appliedInput) = AsyncStream<Void>.makeStream()
+        let (applied, appliedInput) = AsyncStream<TerminalSize>.makeStream()
         let resizer = Task {
             if let resize = io.resize {
                 for await size in resize {
                     kyvern_set_window_size(writer, size.height, size.width)
-                    appliedInput.yield(())
+                    appliedInput.yield(size)
                 }
             }
             appliedInput.finish()
         }
-        // A client with a terminal sends its size right after connecting; runc copies the size of
-        // its own terminal when the command starts, so wait for it (up to 2 s: the proxy and agent
-        // relay it, on a loaded 2-core node too) rather than start at 0x0.
+        // A client with a terminal sends its size right after connecting, so wait for it (up to 2 s:
+        // the proxy and agent relay it, on a loaded 2-core node too) rather than start at 0x0.
+        var firstSize: TerminalSize?
         if io.resize != nil {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { for await _ in applied { return } }
-                group.addTask { try? await Task.sleep(for: .seconds(2)) }
-                await group.next()
+            firstSize = await withTaskGroup(of: TerminalSize?.self) { group in
+                group.addTask { for await size in applied { return size }; return nil }
+                group.addTask { try? await Task.sleep(for: .seconds(2)); return nil }
+                let first = await group.next() ?? nil
                 group.cancelAll()
+                return first
             }
         }
         let pid: pid_t
         do {
             var options = ChildProcess.Options(newSession: true)
             options.terminalPath = slavePath
-            pid = try ChildProcess.spawn(runcCommand + [containerID] + command, options: options)
+            pid = try ChildProcess.spawn(try command(firstSize), options: options)
         } catch {
             resizer.cancel()
             close(writer)

@@ -9,6 +9,8 @@ struct OCISpec: Codable, Sendable, Hashable {
 
     struct Process: Codable, Sendable, Hashable {
         var terminal = false
+        /// The terminal's size when the process starts (an exec with a terminal; nil otherwise).
+        var consoleSize: Box?
         var user: User
         var args: [String]
         var env: [String]
@@ -16,6 +18,11 @@ struct OCISpec: Codable, Sendable, Hashable {
         var capabilities: Capabilities
         var rlimits: [Rlimit]
         var noNewPrivileges: Bool
+    }
+
+    struct Box: Codable, Sendable, Hashable {
+        var height: UInt32
+        var width: UInt32
     }
 
     struct User: Codable, Sendable, Hashable {

@@ -23,7 +23,14 @@ extension RuncRuntime {
     public func exec(id: String, command: [String], tty: Bool, io: StreamIO) async throws -> Int32 {
         try requireRunning(id)
         if tty {
-            return try await TerminalSession.run(runc(["exec", "--tty"]), containerID: id, command: command, io: io)
+            let directory = store.containerDirectory(id)
+            let processFile = directory + "/exec-\(ContainerStateStore.newID().prefix(12)).json"
+            defer { unlink(processFile) }
+            let runcCommand = runc(["exec", "--process", processFile, id])
+            return try await TerminalSession.run(io: io) { size in
+                try Self.writeTerminalProcess(bundle: directory, command: command, size: size, to: processFile)
+                return runcCommand
+            }
         }
         return try await StreamingCommand.run(runc(["exec", id] + command), io: io)
     }
@@ -37,6 +44,20 @@ extension RuncRuntime {
         let sandbox = try store.sandbox(sandboxID)
         guard sandbox.state == .ready else { throw RuntimeError.invalidState(id: sandboxID, state: sandbox.state.rawValue) }
         try await PortForwarder.forward(networkNamespacePath: sandbox.networkNamespacePath, port: port, io: io)
+    }
+
+    /// The container's own process with the command and a terminal, as `runc exec --tty` would make
+    /// it, plus the client's size as `consoleSize`: runc's init sizes the terminal before the command
+    /// starts (without it, runc copies the size only after starting the command).
+    static func writeTerminalProcess(bundle: String, command: [String], size: TerminalSize?, to path: String) throws {
+        guard let data = FileManager.default.contents(atPath: bundle + "/config.json") else {
+            throw SystemError("read \(bundle)/config.json", code: errno)
+        }
+        var process = try JSONDecoder().decode(OCISpec.self, from: data).process
+        process.args = command
+        process.terminal = true
+        process.consoleSize = size.map { OCISpec.Box(height: UInt32($0.height), width: UInt32($0.width)) }
+        try FileSystem.writeAtomically(path, Array(try JSONEncoder().encode(process)))
     }
 
     func requireRunning(_ id: String) throws {
