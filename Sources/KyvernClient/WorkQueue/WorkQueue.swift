@@ -23,6 +23,8 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// When each delayed key becomes ready (the earliest if it was delayed several times).
     private var readyAt: [Key: ContinuousClock.Instant] = [:]
     private var delayed = Heap<Delayed>()
+    /// When each key in `queue` was queued, for ``getTimed()``'s wait.
+    private var queuedAt: [Key: ContinuousClock.Instant] = [:]
     private var limiter: RateLimiter<Key>
     private var shuttingDown = false
     private let waiters = Waiters()
@@ -80,6 +82,7 @@ public actor WorkQueue<Key: Hashable & Sendable> {
             processing.insert(key)
         } else {
             queue.append(key)
+            queuedAt[key] = clock.now
         }
     }
 
@@ -99,16 +102,23 @@ public actor WorkQueue<Key: Hashable & Sendable> {
     /// The next key to process, suspending until one is ready; nil once the queue is shut down
     /// or the calling task is cancelled. The caller must call ``done(_:)`` with it.
     public func get() async -> Key? {
+        await getTimed()?.key
+    }
+
+    /// ``get()``, with how long the key waited in the queue for a worker (upstream's
+    /// `workqueue_queue_duration_seconds`; zero when a waiting worker took it at once).
+    public func getTimed() async -> (key: Key, waited: Duration)? {
         while true {
             promoteDue()
             if shuttingDown || Task.isCancelled { return nil }
             if let key = queue.popFirst() {
                 dirty.remove(key)
                 processing.insert(key)
-                return key
+                let waited = queuedAt.removeValue(forKey: key).map { clock.now - $0 } ?? .zero
+                return (key, waited)
             }
             switch await wait(until: delayed.min?.when) {
-            case .key(let key): return key
+            case .key(let key): return (key, .zero)
             case .recheck: continue
             case .stop: return nil
             }

@@ -33,6 +33,13 @@ enum ClaimBinding {
             updated[path: ["metadata", "annotations", StorageAnnotations.boundByController]] = .string(yes)
         }
         updated[path: ["metadata", "annotations", StorageAnnotations.bindCompleted]] = .string(yes)
+        // A provisioner may finish before the hand-over annotation is written (the built-in one
+        // acts on the class alone): the claim still records who provisioned it, as upstream's do.
+        if let provisioner = volume.annotations[StorageAnnotations.provisionedBy],
+           claim.annotations[StorageAnnotations.storageProvisioner] == nil {
+            updated[path: ["metadata", "annotations", StorageAnnotations.storageProvisioner]] = .string(provisioner)
+            updated[path: ["metadata", "annotations", StorageAnnotations.betaStorageProvisioner]] = .string(provisioner)
+        }
         if updated == claim { return JSONValue?.none }
         return updated
     }

@@ -3,13 +3,15 @@ public import Prometheus
 /// The metrics one controller reports, labelled by its name, in the component's registry.
 ///
 /// Names follow upstream's work-queue metrics (`workqueue_depth`, `workqueue_adds_total`,
-/// `workqueue_work_duration_seconds` is the reconcile latency) so existing dashboards apply;
+/// `workqueue_work_duration_seconds` is the reconcile latency, `workqueue_queue_duration_seconds`
+/// the wait for a worker) so existing dashboards apply;
 /// failed reconciles are counted as controller-runtime does.
 public struct ControllerMetrics: Sendable {
     let depth: Gauge
     let adds: Counter
     let retries: Counter
     let latency: DurationHistogram
+    let waited: DurationHistogram
     let errors: Counter
 
     static let buckets: [Duration] = [
@@ -33,6 +35,10 @@ public struct ControllerMetrics: Sendable {
         latency = registry.makeDurationHistogram(
             descriptor: descriptor("workqueue", "work_duration", "seconds",
                                    "How long in seconds processing an item from workqueue takes."),
+            labels: [("name", name)], buckets: Self.buckets)
+        waited = registry.makeDurationHistogram(
+            descriptor: descriptor("workqueue", "queue_duration", "seconds",
+                                   "How long in seconds an item stays in workqueue before being requested."),
             labels: [("name", name)], buckets: Self.buckets)
         errors = registry.makeCounter(
             descriptor: descriptor("controller", "reconcile_errors", "total", "Total number of reconciliation errors per controller"),

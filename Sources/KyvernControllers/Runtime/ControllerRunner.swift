@@ -47,7 +47,8 @@ public struct ControllerRunner: Sendable {
     }
 
     private func worker() async {
-        while let key = await queue.queue.get() {
+        while let (key, waited) = await queue.queue.getTimed() {
+            queue.metrics.waited.record(waited)
             await process(key)
         }
     }

@@ -129,4 +129,12 @@ import Testing
         let bound = StorageFixtures.claim("data", volumeName: "pv1", annotations: [StorageAnnotations.bindCompleted: "yes"])
         #expect(ClaimBinding.claimBound(bound, to: volume) == nil)
     }
+
+    @Test func aClaimBoundToAProvisionedVolumeRecordsItsProvisioner() throws {
+        let volume = StorageFixtures.volume("pvc-1", annotations: [StorageAnnotations.provisionedBy: "kyvern.io/local-path"])
+        let bound = try #require(ClaimBinding.claimBound(StorageFixtures.claim("data"), to: volume))
+        #expect(bound.annotations[StorageAnnotations.storageProvisioner] == "kyvern.io/local-path")
+        #expect(bound.annotations[StorageAnnotations.betaStorageProvisioner] == "kyvern.io/local-path")
+        #expect(bound[path: ["spec", "volumeName"]] == "pvc-1")
+    }
 }

@@ -63,6 +63,33 @@ import Testing
         #expect(client.objects(.persistentVolumes).count == 1)
     }
 
+    @Test func aClaimPlacedOnThisNodeNeedsNoHandOver() async throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try client.seed(.storageClasses, StorageFixtures.storageClass("local", binding: "WaitForFirstConsumer"))
+        let claim = try client.seed(.persistentVolumeClaims, StorageFixtures.claim(
+            "data", size: "1Gi", storageClass: "local", annotations: [StorageAnnotations.selectedNode: "node-a"]))[0]
+        try await controller().reconcile(key)
+        #expect(client.object(.persistentVolumes, name: "pvc-\(claim.uid!)") != nil)
+    }
+
+    @Test func anImmediateClaimWaitsForTheBindersHandOver() async throws {
+        // Without a node choice only the binder knows whether an existing volume fits.
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try client.seed(.storageClasses, StorageFixtures.storageClass("local", binding: "Immediate"))
+        _ = try client.seed(.persistentVolumeClaims, StorageFixtures.claim("data", size: "1Gi", storageClass: "local", annotations: [:]))
+        try await controller().reconcile(key)
+        #expect(client.objects(.persistentVolumes).isEmpty)
+    }
+
+    @Test func aClaimHandedToAnotherProvisionerIsLeftAlone() async throws {
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try client.seed(.storageClasses, StorageFixtures.storageClass("local", binding: "WaitForFirstConsumer"))
+        _ = try client.seed(.persistentVolumeClaims, StorageFixtures.claim("data", size: "1Gi", storageClass: "local", annotations: [
+            StorageAnnotations.selectedNode: "node-a", StorageAnnotations.storageProvisioner: "example.com/other"]))
+        try await controller().reconcile(key)
+        #expect(client.objects(.persistentVolumes).isEmpty)
+    }
+
     @Test func anImmediateClaimIsProvisionedWithoutASelectedNode() async throws {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try client.seed(.storageClasses, StorageFixtures.storageClass("local", binding: "Immediate", parameters: ["volumeType": "local"]))
