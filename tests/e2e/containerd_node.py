@@ -13,6 +13,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from e2e_harness import stop_process
+
 
 def containerd_available() -> tuple[bool, str]:
     if os.geteuid() != 0:
@@ -101,13 +103,7 @@ state = "{root / 'state'}"
             return ""
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         # Its shims outlive it: only those started for this socket (their -address argument).
         r = subprocess.run(["pgrep", "-f", f"containerd-shim-runc-v2.*-address {self.socket}"],
                            capture_output=True, text=True)

@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from e2e_harness import stop_process
+
 BUSYBOX = Path("/bin/busybox")
 # tar (kubectl cp runs it in the container), tty/stty (exec -it), mkdir/head/date: symlinks, no size cost.
 APPLETS = ("sh", "ls", "cat", "echo", "sleep", "true", "false", "ps", "env", "wget", "id", "tar", "mkdir",
@@ -229,13 +231,7 @@ class Registry:
             return ""
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         if getattr(self, "log", None):
             self.log.close()
         shutil.rmtree(self.root, ignore_errors=True)

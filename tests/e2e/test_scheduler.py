@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e_harness import Cluster
+from e2e_harness import Cluster, stop_process
 
 NODE_TIMEOUT = 60
 BIND_TIMEOUT = 30
@@ -60,13 +60,7 @@ class Component:
         return f"--- {' '.join(self.argv[1:3])} (rc={self.proc.poll()}) {self.log_path}\n" + "\n".join(text)
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
 
 
