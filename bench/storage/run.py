@@ -204,6 +204,49 @@ def stage_summary(names: list[str], sent: dict[str, float], watch: Watch) -> lis
     return rows
 
 
+QUEUES = ("persistentvolume-binder", "volume-provisioner")
+
+
+def queue_totals(creds: Creds) -> dict[str, dict[str, float]]:
+    """Per controller: the sums and counts of `workqueue_queue_duration_seconds` (a key waiting for a worker)
+    and `workqueue_work_duration_seconds` (a sync), from the server's /metrics."""
+    c = Client(creds)
+    try:
+        status, body = c.call("GET", "/metrics")
+    finally:
+        c.close()
+    out: dict[str, dict[str, float]] = {}
+    if status != 200:
+        return out
+    for line in body.decode(errors="replace").splitlines():
+        for metric in ("workqueue_queue_duration_seconds", "workqueue_work_duration_seconds"):
+            for part in ("_sum", "_count"):
+                prefix = metric + part + "{"
+                if not line.startswith(prefix):
+                    continue
+                labels, _, number = line[len(prefix):].partition("} ")
+                name = next((v.strip('"') for k, _, v in (kv.partition("=") for kv in labels.split(",")) if k == "name"), "")
+                if name in QUEUES:
+                    out.setdefault(name, {})[metric + part] = float(number)
+    return out
+
+
+def queue_summary(before: dict, after: dict) -> list[dict]:
+    """Mean wait for a worker and mean sync time per controller over a round (deltas of the totals)."""
+    rows = []
+    for name in QUEUES:
+        a, b = after.get(name, {}), before.get(name, {})
+        def delta(key: str) -> float:
+            return a.get(key, 0.0) - b.get(key, 0.0)
+        waits, works = delta("workqueue_queue_duration_seconds_count"), delta("workqueue_work_duration_seconds_count")
+        if works <= 0:
+            continue
+        rows.append({"controller": name, "syncs": int(works),
+                     "mean_wait_ms": delta("workqueue_queue_duration_seconds_sum") / waits * 1000 if waits > 0 else 0.0,
+                     "mean_sync_ms": delta("workqueue_work_duration_seconds_sum") / works * 1000})
+    return rows
+
+
 def run_round(creds: Creds, claims: Watch, pods: Watch, volumes: Watch, size: int, index: int, timeout: float) -> dict:
     names = [f"s{index}-{i:03d}" for i in range(size)]
     sent_claim: dict[str, float] = {}
@@ -228,6 +271,7 @@ def run_round(creds: Creds, claims: Watch, pods: Watch, volumes: Watch, size: in
         finally:
             c.close()
 
+    queues_before = queue_totals(creds)
     t0 = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(work, [names[i::threads] for i in range(threads)]))
@@ -236,6 +280,7 @@ def run_round(creds: Creds, claims: Watch, pods: Watch, volumes: Watch, size: in
     claims.wait(names, "done", timeout, "claims Bound")
     pods.wait(names, "done", timeout, "pods Running and Ready")
     wall = time.perf_counter() - t0
+    queues = queue_summary(queues_before, queue_totals(creds))
     bound_ms = [(claims.done[n] - sent_claim[n]) * 1000 for n in names]
     running_ms = [(pods.done[n] - sent_pod[n]) * 1000 for n in names]
     # Claim stages from the claim's create request, pod stages from the pod's.
@@ -257,7 +302,7 @@ def run_round(creds: Creds, claims: Watch, pods: Watch, volumes: Watch, size: in
             for n in names:
                 seen.pop(n, None)
     return {"bound_ms": bound_ms, "running_ms": running_ms, "wall_s": wall, "delete_s": time.perf_counter() - t1,
-            "stages": stages}
+            "stages": stages, "queues": queues}
 
 
 def wait_volumes_gone(creds: Creds, timeout: float) -> None:
@@ -295,6 +340,12 @@ def render_markdown(rep: dict) -> str:
                   f"create request, pod steps from the pod's):", "", "| step | samples | p50 ms | p99 ms |", "|---|---:|---:|---:|"]
         for st in last["stages"]:
             L.append(f"| {st['stage']} | {st['samples']} | {fmt(st['p50_ms'])} | {fmt(st['p99_ms'])} |")
+    if last and last.get("queues"):
+        L += ["", f"Work queues at {last['claims']} claims (from the server's `workqueue_*_duration_seconds`, until every pod "
+                  f"ran; a sync includes its API writes):", "",
+              "| controller | syncs | mean wait for a worker ms | mean sync ms |", "|---|---:|---:|---:|"]
+        for q in last["queues"]:
+            L.append(f"| {q['controller']} | {q['syncs']} | {fmt(q['mean_wait_ms'])} | {fmt(q['mean_sync_ms'])} |")
     L += ["", "| target | measured | goal | |", "|---|---|---|---|"]
     for t in rep["targets"]:
         L.append(f"| {t['name']} | {fmt(t['measured'])} ms | {t['goal']} | {'met' if t['met'] else 'not met'} |")
@@ -356,11 +407,14 @@ def main() -> int:
                        "bound_max_ms": max(r["bound_ms"]), "running_p50_ms": pct(r["running_ms"], 50),
                        "running_p99_ms": pct(r["running_ms"], 99), "running_max_ms": max(r["running_ms"]),
                        "wall_s": round(r["wall_s"], 3), "delete_s": round(r["delete_s"], 3), "stages": r["stages"],
-                       "bound_ms": [round(x, 2) for x in r["bound_ms"]], "running_ms": [round(x, 2) for x in r["running_ms"]]}
+                       "queues": r["queues"], "bound_ms": [round(x, 2) for x in r["bound_ms"]], "running_ms": [round(x, 2) for x in r["running_ms"]]}
             progress(f"  Bound p50 {summary['bound_p50_ms']:.0f} ms p99 {summary['bound_p99_ms']:.0f} ms; Running p50 "
                      f"{summary['running_p50_ms']:.0f} ms p99 {summary['running_p99_ms']:.0f} ms; all in {r['wall_s']:.1f} s")
             for st in r["stages"]:
                 progress(f"    {st['stage']}: p50 {st['p50_ms']:.0f} ms p99 {st['p99_ms']:.0f} ms ({st['samples']})")
+            for q in r["queues"]:
+                progress(f"    queue {q['controller']}: {q['syncs']} syncs, mean wait {q['mean_wait_ms']:.1f} ms, "
+                         f"mean sync {q['mean_sync_ms']:.1f} ms")
             rep["rounds"].append(summary)
         last = rep["rounds"][-1]
         rep["targets"] = [{"name": f"{last['claims']} claims: claim → Bound p99", "measured": last["bound_p99_ms"],

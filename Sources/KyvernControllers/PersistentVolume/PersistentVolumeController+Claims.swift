@@ -124,7 +124,10 @@ extension PersistentVolumeController {
 
     /// Upstream's bind: the volume's claimRef, the volume Bound, the claim's volumeName and
     /// bind-completed, the claim Bound. Each step is skipped when already done, so a retry after
-    /// a failure anywhere resumes where it stopped.
+    /// a failure anywhere resumes where it stopped. Once the volume's claimRef names the claim (the
+    /// step that decides the pair, always first), its phase is only a report: it is written beside
+    /// the claim's two writes rather than before them, so a claim is Bound after two writes in a
+    /// row, not three (a provisioned volume arrives with its claimRef).
     func bind(_ claim: JSONValue, _ volume: JSONValue) async throws {
         let claimUID = claim.uid
         var volume = volume
@@ -132,15 +135,25 @@ extension PersistentVolumeController {
             guard let written = try await write(.persistentVolumes, updated) else { return }
             volume = written
         }
-        if ClaimBinding.volumePhase(volume, "Bound") != nil {
-            guard let written = try await writeFresh(.persistentVolumes, volume, status: true, edit: { current in
-                guard current[path: ["spec", "claimRef", "uid"]]?.stringValue == claimUID else { return nil }
-                return ClaimBinding.volumePhase(current, "Bound") ?? current
-            }) else { return }
-            volume = written
-        }
-        let boundVolume = volume
-        let volumeName = volume.name ?? ""
+        let pinned = volume
+        async let phase: Void = markBound(pinned, claimUID: claimUID)
+        try await bindClaim(claim, to: pinned)
+        try await phase
+    }
+
+    /// The volume's phase Bound, while its claimRef still names the claim.
+    func markBound(_ volume: JSONValue, claimUID: String?) async throws {
+        guard ClaimBinding.volumePhase(volume, "Bound") != nil else { return }
+        _ = try await writeFresh(.persistentVolumes, volume, status: true, edit: { current in
+            guard current[path: ["spec", "claimRef", "uid"]]?.stringValue == claimUID else { return nil }
+            return ClaimBinding.volumePhase(current, "Bound") ?? current
+        })
+    }
+
+    /// The claim's side: its volumeName and bind-completed, then its status Bound.
+    func bindClaim(_ claim: JSONValue, to boundVolume: JSONValue) async throws {
+        let claimUID = claim.uid
+        let volumeName = boundVolume.name ?? ""
         var current = claim
         if ClaimBinding.claimBound(current, to: boundVolume) != nil {
             guard let written = try await writeFresh(.persistentVolumeClaims, current, edit: { fresh in

@@ -45,9 +45,11 @@ public struct ControllerManagerOptions: Sendable {
     /// Upstream's worker defaults where they differ from 5 (the taint eviction controller's 8 is
     /// its `UpdateWorkerSize`; it bounds how fast a failed node's pods are evicted), and more for
     /// the volume binder and provisioner: each claim costs them several writes in a row (binding
-    /// is three), a write waits for the store's commit, and the store commits concurrent writes
-    /// together, so with 5 workers 100 claims queued behind each other for seconds.
-    static let defaultWorkers = ["daemonset": 2, "tainteviction": 8, "persistentvolume-binder": 16,
+    /// is two, the hand-over one more), a write waits for the store's commit, and the store commits
+    /// concurrent writes together. Their syncs are almost all waiting on the API, so workers are
+    /// cheap: with 16, 100 claims at once still waited 280 ms on average for a worker
+    /// (`workqueue_queue_duration_seconds`, bench/storage).
+    static let defaultWorkers = ["daemonset": 2, "tainteviction": 8, "persistentvolume-binder": 64,
                                  "volume-provisioner": 16]
 
     /// Workers for `controller`, upstream's default (5 for most controllers) unless configured.

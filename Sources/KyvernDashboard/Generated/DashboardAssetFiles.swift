@@ -40,7 +40,7 @@ enum DashboardAssetFiles {
     <h2 id="dialog-title"></h2>
     <div id="dialog-body"></div>
     <div class="buttons">
-      <button value="cancel" type="submit" id="dialog-cancel">Cancel</button>
+      <button value="cancel" type="button" id="dialog-cancel">Cancel</button>
       <button value="ok" type="submit" id="dialog-ok" class="primary">OK</button>
     </div>
   </form>
@@ -837,6 +837,10 @@ function renderContainers(pod, box) {
 }
 
 // ---------- actions ----------
+
+// Cancel is not a submit button: Enter in a dialog's field submits with the form's first submit
+// button, which must be OK (Escape or Cancel dismiss).
+document.getElementById("dialog-cancel").addEventListener("click", () => $("dialog").close("cancel"));
 
 async function ask(title, body) {
   const dialog = $("dialog");

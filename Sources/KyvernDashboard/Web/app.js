@@ -786,6 +786,10 @@ function renderContainers(pod, box) {
 
 // ---------- actions ----------
 
+// Cancel is not a submit button: Enter in a dialog's field submits with the form's first submit
+// button, which must be OK (Escape or Cancel dismiss).
+document.getElementById("dialog-cancel").addEventListener("click", () => $("dialog").close("cancel"));
+
 async function ask(title, body) {
   const dialog = $("dialog");
   $("dialog-title").textContent = title;
