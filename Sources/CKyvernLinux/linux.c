@@ -7,6 +7,8 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <errno.h>
 #include <unistd.h>
 
 int kyvern_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
@@ -146,4 +148,16 @@ int kyvern_open_pty(char *name, size_t length) {
         return -error;
     }
     return fd;
+}
+
+int kyvern_is_mount_root(const char *path) {
+#ifdef STATX_ATTR_MOUNT_ROOT
+    struct statx st;
+    if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, STATX_BASIC_STATS, &st) != 0) return -errno;
+    if (!(st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) return -ENOSYS;
+    return (st.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
+#else
+    (void)path;
+    return -ENOSYS;
+#endif
 }

@@ -26,6 +26,10 @@ int kyvern_open_pty(char *name, size_t length);
 /// TIOCSWINSZ.
 int kyvern_set_window_size(int fd, unsigned short rows, unsigned short columns);
 
+/// Whether path (symlinks followed) is the root of a mount, by statx's STATX_ATTR_MOUNT_ROOT:
+/// 1 yes, 0 no, -errno when it cannot say (no such path, or a kernel without the attribute: -ENOSYS).
+int kyvern_is_mount_root(const char *path);
+
 /// A listening unix stream socket at path ("@name" for the abstract namespace); -errno on failure.
 int kyvern_unix_listen(const char *path);
 /// A connected unix stream socket; -errno on failure.

@@ -11,8 +11,7 @@ enum MountTable {
 
     /// Whether something is mounted exactly at `path`.
     static func isMountPoint(_ path: String) -> Bool {
-        let path = canonical(path)
-        return mountPoints().contains(path)
+        MountInfo.isMountPoint(canonical(path))
     }
 
     /// Mount points at or below `directory`, deepest first (the order to unmount them in).
