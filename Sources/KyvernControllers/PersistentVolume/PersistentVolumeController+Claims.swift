@@ -52,7 +52,12 @@ extension PersistentVolumeController {
             await recorder.normal(claim, reason: "FailedBinding", message: "no persistent volumes available for this claim and no storage class is set")
             return
         }
-        if claim.annotations[StorageAnnotations.storageProvisioner] != provisioner {
+        // The built-in provisioner acts on a claim the scheduler placed without this cue, and the
+        // bind records it on the claim: writing it now would only race that bind (its update then
+        // conflicts on the binder's lagging copy and costs two more requests per claim).
+        let cueNeeded = !(provisioner == LocalPathProvisioner.provisionerName
+                          && claim.annotations[StorageAnnotations.selectedNode] != nil)
+        if cueNeeded, claim.annotations[StorageAnnotations.storageProvisioner] != provisioner {
             var annotated = claim
             annotated[path: ["metadata", "annotations", StorageAnnotations.storageProvisioner]] = .string(provisioner)
             annotated[path: ["metadata", "annotations", StorageAnnotations.betaStorageProvisioner]] = .string(provisioner)

@@ -69,6 +69,19 @@ import Testing
         #expect(claim("data")[path: ["status", "phase"]] == "Pending")
     }
 
+    @Test func aPlacedClaimOfTheBuiltInProvisionerIsNotCuedButOneOfAnotherIs() async throws {
+        try client.seed(.storageClasses, StorageFixtures.storageClass("local", binding: "WaitForFirstConsumer"))
+        try client.seed(.storageClasses, StorageFixtures.storageClass("ext", provisioner: "example.com/csi", binding: "WaitForFirstConsumer"))
+        let placed = [StorageAnnotations.selectedNode: "node-a"]
+        try client.seed(.persistentVolumeClaims, StorageFixtures.claim("data", storageClass: "local", annotations: placed))
+        try client.seed(.persistentVolumeClaims, StorageFixtures.claim("other", storageClass: "ext", annotations: placed))
+        try await controller().reconcile(claimKey)
+        try await controller().reconcile(ObjectKey(namespace: "default", name: "other"))
+        // The built-in provisioner needs no cue for a placed claim; the bind records it later.
+        #expect(claim("data").annotations[StorageAnnotations.storageProvisioner] == nil)
+        #expect(claim("other").annotations[StorageAnnotations.storageProvisioner] == "example.com/csi")
+    }
+
     @Test func aWaitForFirstConsumerClaimWaitsUntilANodeIsSelected() async throws {
         try client.seed(.storageClasses, StorageFixtures.storageClass("local", binding: "WaitForFirstConsumer"))
         try client.seed(.persistentVolumes, StorageFixtures.volume("pv-a", storageClass: "local", node: "a"),
