@@ -1164,8 +1164,9 @@ async function route() {
 async function boot() {
   // Who the user is and what the server serves are independent: asked at once (one round trip less before the first page),
   // and with them the overview's own lists when that is the page being opened.
+  const ready = Promise.all([whoami(), discover()]);
   if (token()) requestOverviewEarly();
-  await Promise.all([whoami(), discover()]).catch((err) => { early.clear(); throw err; });
+  await ready.catch((err) => { early.clear(); throw err; });
   $("controls").hidden = false;
   renderNav();
   if (globalCtl) globalCtl.abort();
