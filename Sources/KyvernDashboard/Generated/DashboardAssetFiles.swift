@@ -9,6 +9,7 @@ enum DashboardAssetFiles {
 <meta name="color-scheme" content="light dark">
 <title>Kyvern dashboard</title>
 <link rel="stylesheet" href="app.css">
+<script src="early.js"></script>
 <script src="charts.js" defer></script>
 <script src="drain.js" defer></script>
 <script src="rollback.js" defer></script>
@@ -121,6 +122,18 @@ class APIError extends Error {
 
 function token() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
 
+// A response early.js asked for while the scripts were loading (same method, path and Accept, this
+// session's token), taken once; undefined when there is none or it failed (then api() asks itself).
+function takeEarly(method, path, accept) {
+  const sent = window.kyvernEarly;
+  const key = `${method} ${accept} ${path}`;
+  if (!sent || !sent.has(key)) return undefined;
+  const pending = sent.get(key);
+  sent.delete(key);
+  return pending.catch(() => undefined);
+}
+takeEarly.clear = () => { if (window.kyvernEarly) window.kyvernEarly.clear(); };
+
 async function api(path, opts = {}) {
   const headers = { Accept: opts.accept || "application/json" };
   if (token()) headers.Authorization = `Bearer ${token()}`;
@@ -128,8 +141,8 @@ async function api(path, opts = {}) {
   if (body !== undefined && typeof body !== "string") body = JSON.stringify(body);
   if (body !== undefined) headers["Content-Type"] = opts.contentType || "application/json";
   const method = opts.method || "GET";
-  let res;
-  for (let attempt = 1; ; attempt++) {
+  let res = await takeEarly(method, path, headers.Accept);
+  for (let attempt = 1; !res; attempt++) {
     try {
       res = await fetch(path, { method, headers, body, signal: opts.signal });
       break;
@@ -179,31 +192,6 @@ function withQuery(path, params) {
   return s ? `${path}${path.includes("?") ? "&" : "?"}${s}` : path;
 }
 
-// First lists of the page being opened, requested while the login check and discovery are still
-// on their way (their paths are known without discovery); liveList takes a matching one instead of
-// asking again. Whatever the first page did not take is dropped.
-const early = new Map();
-function requestEarly(path, accept) {
-  early.set(`${accept || ""} ${path}`, api(path, { accept }).catch((err) => ({ earlyError: err })));
-}
-function takeEarly(path, accept) {
-  const key = `${accept || ""} ${path}`;
-  const pending = early.get(key);
-  early.delete(key);
-  return pending;
-}
-
-// The overview's lists (see overviewPage), when the address is the overview.
-function requestOverviewEarly() {
-  const page = location.hash.replace(/^#/, "").split("?")[0].split("/").filter(Boolean);
-  if (page.length && page[0] !== "overview") return;
-  const ns = state.namespace ? `/namespaces/${encodeURIComponent(state.namespace)}` : "";
-  requestEarly("/api/v1/nodes");
-  for (const r of ["deployments", "statefulsets", "daemonsets"]) requestEarly(`/apis/apps/v1${ns}/${r}`);
-  requestEarly(`/api/v1${ns}/pods`, TABLE);
-  requestEarly(withQuery(`/api/v1${ns}/events`, { fieldSelector: "type=Warning" }));
-}
-
 // Keeps `items` (uid -> object) current: list, then watch from the list's resourceVersion;
 // when the watch ends or expires, list again. `onChange` runs after every change.
 function liveList(path, params, signal, onChange, accept, onError) {
@@ -211,13 +199,10 @@ function liveList(path, params, signal, onChange, accept, onError) {
   const tableMode = accept === TABLE;
   const keyOf = (o) => (tableMode ? o.object.metadata.uid : o.metadata.uid);
   let columns = [];
-  let pending = takeEarly(withQuery(path, params), accept);
   (async () => {
     while (!signal.aborted) {
       try {
-        let list = pending && await pending;
-        pending = null;
-        if (!list || list.earlyError) list = await api(withQuery(path, params), { accept, signal });
+        const list = await api(withQuery(path, params), { accept, signal });
         items.clear();
         if (tableMode) {
           columns = list.columnDefinitions || [];
@@ -1216,16 +1201,14 @@ async function route() {
 async function boot() {
   // Who the user is and what the server serves are independent: asked at once (one round trip less before the first page),
   // and with them the overview's own lists when that is the page being opened.
-  const ready = Promise.all([whoami(), discover()]);
-  if (token()) requestOverviewEarly();
-  await ready.catch((err) => { early.clear(); throw err; });
+  await Promise.all([whoami(), discover()]).catch((err) => { takeEarly.clear(); throw err; });
   $("controls").hidden = false;
   renderNav();
   if (globalCtl) globalCtl.abort();
   globalCtl = new AbortController();
   startNamespaces(globalCtl.signal);
   await route();
-  early.clear();
+  takeEarly.clear();  // later pages ask afresh
 }
 
 function init() {
@@ -1607,6 +1590,42 @@ async function drainNode(name) {
   panel.append(h("button", { type: "button", id: "drain-retry", onclick: () => drainNode(name).catch(showError) }, "Try again"));
   showAlert(`Draining node ${name}: ${failed.length} eviction${failed.length === 1 ? "" : "s"} refused (see the list).`);
 }
+"""#
+
+    static let earlyJS = #"""
+// Sends the requests the first page needs while the page's other scripts are still loading and
+// compiling: the login check, both discovery roots and, when the page is the overview, its lists
+// (their paths are known without discovery). app.js's api() takes a matching response (same method,
+// path and Accept) instead of asking again, once; what the first page did not take is dropped.
+// Loaded before the deferred scripts, so keep it small and in step with app.js's requests.
+"use strict";
+window.kyvernEarly = (() => {
+  const sent = new Map();
+  const token = sessionStorage.getItem("kyvern.dashboard.token") || "";
+  if (!token) return sent;
+  const JSON_TYPE = "application/json";
+  const TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
+  const DISCOVERY = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+  const send = (method, path, accept, body) => {
+    const headers = { Accept: accept, Authorization: `Bearer ${token}` };
+    if (body) headers["Content-Type"] = JSON_TYPE;
+    sent.set(`${method} ${accept} ${path}`, fetch(path, { method, headers, body }));
+  };
+  send("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews", JSON_TYPE,
+    JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" }));
+  send("GET", "/api", DISCOVERY);
+  send("GET", "/apis", DISCOVERY);
+  const page = location.hash.replace(/^#/, "").split("?")[0].split("/").filter(Boolean);
+  if (!page.length || page[0] === "overview") {
+    const namespace = sessionStorage.getItem("kyvern.dashboard.namespace") || "";
+    const ns = namespace ? `/namespaces/${encodeURIComponent(namespace)}` : "";
+    send("GET", "/api/v1/nodes", JSON_TYPE);
+    for (const r of ["deployments", "statefulsets", "daemonsets"]) send("GET", `/apis/apps/v1${ns}/${r}`, JSON_TYPE);
+    send("GET", `/api/v1${ns}/pods`, TABLE);
+    send("GET", `/api/v1${ns}/events?fieldSelector=type%3DWarning`, JSON_TYPE);
+  }
+  return sent;
+})();
 """#
 
     static let ownedJS = #"""
@@ -2070,5 +2089,5 @@ async function workloadLogsPage(ns, resource, name, signal) {
 """#
 
     /// Every file by its name under Web/.
-    static let all: [(file: String, text: String)] = [("index.html", indexHTML), ("app.js", appJS), ("app.css", appCSS), ("charts.js", chartsJS), ("drain.js", drainJS), ("owned.js", ownedJS), ("rollback.js", rollbackJS), ("terminal.js", terminalJS), ("workloadlogs.js", workloadlogsJS)]
+    static let all: [(file: String, text: String)] = [("index.html", indexHTML), ("app.js", appJS), ("app.css", appCSS), ("charts.js", chartsJS), ("drain.js", drainJS), ("early.js", earlyJS), ("owned.js", ownedJS), ("rollback.js", rollbackJS), ("terminal.js", terminalJS), ("workloadlogs.js", workloadlogsJS)]
 }
