@@ -376,7 +376,7 @@ def main() -> int:
                  "binary": os.path.relpath(binary, ROOT) if binary.is_relative_to(ROOT) else binary.name,
                  "build": build, "commit": git_commit(),
                  "machine": {"cpus": os.cpu_count(), "cpu": cpu_model(), "kernel": platform.release()},
-                 "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
+                 "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "bin"}}
     node = NodeCluster(binary)
     watches: list[Watch] = []
     try:
