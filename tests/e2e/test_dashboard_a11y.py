@@ -12,27 +12,13 @@ outlined; a dialog takes the focus and Escape closes it.
 
 from __future__ import annotations
 
-import pytest
 
-from test_dashboard import ARTIFACTS, Dash, playwright_sync
-from test_dashboard_ops import goto
+from test_dashboard import ARTIFACTS, playwright_sync
+from test_dashboard_ops import dash  # noqa: F401 (the logged-in page, a fixture)
 
 # Roles a user acts on: each needs a name to be announced by.
 CONTROLS = {"button", "link", "textbox", "searchbox", "combobox", "listbox", "checkbox", "radio", "switch",
             "tab", "menuitem", "spinbutton", "slider", "option"}
-
-
-@pytest.fixture(scope="module")
-def dash(node_cluster, kyvern_bin):
-    d = Dash(node_cluster, kyvern_bin)
-    try:
-        d.start()
-        goto(d.page, d.login_link())
-        playwright_sync.expect(d.page.locator("#whoami")).to_have_text("Signed in as kyvern-admin")
-        d.ensure_web()
-        yield d
-    finally:
-        d.stop()
 
 
 def ax_tree(page) -> list[dict]:
@@ -107,6 +93,7 @@ def show(dash, fragment: str, ready: str):
 
 
 def test_every_main_page_names_its_controls_and_is_structured_for_a_screen_reader(dash):
+    dash.ensure_web()
     page = dash.page
     pod = dash.pod_name()
     pages = [
@@ -130,6 +117,7 @@ def test_every_main_page_names_its_controls_and_is_structured_for_a_screen_reade
 
 
 def test_actions_report_in_a_live_region_and_dialogs_take_the_keyboard(dash):
+    dash.ensure_web()
     page = dash.page
     expect = playwright_sync.expect
     show(dash, f"#/o/apps/v1/deployments/{dash.ns}/web", 'dd[data-field="Replicas"]')
