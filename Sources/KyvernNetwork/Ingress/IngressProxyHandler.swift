@@ -63,6 +63,8 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var readHeld = false
     /// The client's address and the local port as header values, made once per connection.
     private var addresses: (clientIP: String?, localPort: String?)?
+    /// Request parts written to the endpoint and not flushed yet (flushed at the end of a read).
+    private var upstreamUnflushed = false
 
     init(store: IngressSnapshotStore, metrics: IngressMetrics, scheme: String, isHTTP2: Bool) {
         self.store = store
@@ -88,6 +90,18 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             handle(part, context: context)
         }
+    }
+
+    /// A read from the client ended: what it gave the endpoint goes out now, once per read rather
+    /// than once per part. Without this flush a request body larger than the endpoint socket's
+    /// high watermark would sit unflushed, the socket would stay unwritable and reading would
+    /// never resume.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if upstreamUnflushed {
+            upstreamUnflushed = false
+            upstream?.channel.flush()
+        }
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -187,6 +201,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             current.reused = true
             upstream = current
             state = .forwarding
+            upstreamUnflushed = true
             current.channel.write(HTTPClientRequestPart.head(forwarded), promise: nil)
             return
         }
@@ -216,8 +231,10 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .forwarding:
             guard let upstream else { return }
             if case .end = part {
+                upstreamUnflushed = false
                 upstream.channel.writeAndFlush(part, promise: nil)
             } else {
+                upstreamUnflushed = true
                 upstream.channel.write(part, promise: nil)
             }
         case .idle, .discarding, .upgraded:
