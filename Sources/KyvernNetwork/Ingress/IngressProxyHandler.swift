@@ -257,10 +257,13 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
+                    let normalizer = IngressResponseHeadNormalizer()
                     try sync.addHandler(HTTPRequestEncoder(), name: IngressPipelineNames.upstreamEncoder)
+                    try sync.addHandler(normalizer, name: IngressPipelineNames.upstreamNormalizer)
                     try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes)),
                                         name: IngressPipelineNames.upstreamDecoder)
-                    try sync.addHandler(IngressUpstreamHandler(proxy: bound.value), name: IngressPipelineNames.upstream)
+                    try sync.addHandler(IngressUpstreamHandler(proxy: bound.value, normalizer: normalizer),
+                                        name: IngressPipelineNames.upstream)
                 }
             }
             .connect(to: address)
@@ -399,6 +402,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             remote.removeHandler(name: IngressPipelineNames.upstream, promise: nil)
             remote.removeHandler(name: IngressPipelineNames.upstreamEncoder, promise: nil)
             remote.removeHandler(name: IngressPipelineNames.upstreamDecoder, promise: nil)
+            remote.removeHandler(name: IngressPipelineNames.upstreamNormalizer, promise: nil)
             downstream.removeHandler(context: context, promise: nil)
             downstream.removeHandler(name: IngressPipelineNames.encoder, promise: nil)
             downstream.removeHandler(name: IngressPipelineNames.decoder, promise: nil)

@@ -10,11 +10,15 @@ final class IngressUpstreamHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundOut = HTTPClientRequestPart
 
     private weak var proxy: IngressProxyHandler?
+    private let normalizer: IngressResponseHeadNormalizer
     private var context: ChannelHandlerContext?
     /// A read the channel asked for while the client was not writable.
     private var readHeld = false
 
-    init(proxy: IngressProxyHandler) { self.proxy = proxy }
+    init(proxy: IngressProxyHandler, normalizer: IngressResponseHeadNormalizer) {
+        self.proxy = proxy
+        self.normalizer = normalizer
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
@@ -27,7 +31,9 @@ final class IngressUpstreamHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        proxy?.upstreamRead(unwrapInboundIn(data), from: self)
+        let part = unwrapInboundIn(data)
+        if case .end = part { normalizer.expectHead() }
+        proxy?.upstreamRead(part, from: self)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -70,5 +76,6 @@ enum IngressPipelineNames {
     static let encoder = "ingress-http-encoder"
     static let upstreamEncoder = "ingress-upstream-encoder"
     static let upstreamDecoder = "ingress-upstream-decoder"
+    static let upstreamNormalizer = "ingress-upstream-normalizer"
     static let upstream = "ingress-upstream"
 }
