@@ -287,6 +287,15 @@ def run_round(creds: Creds, claims: Watch, pods: Watch, volumes: Watch, size: in
     stages = (stage_summary(names, sent_claim, claims) + stage_summary(names, sent_claim, volumes)
               + stage_summary(names, sent_pod, pods))
 
+    # Each claim's own steps in ms from the round's start, for --timeline.
+    timeline = {n: {"claim sent": sent_claim[n], "pod sent": sent_pod[n], "claim Bound": claims.done[n],
+                    "pod Running": pods.done[n],
+                    **{s: t[n] for w in (claims, volumes, pods) for s, t in w.stage_times.items() if n in t}}
+                for n in names}
+    timeline = {"start (perf_counter s)": t0,
+                "claims": {n: {k: round((v - t0) * 1000, 1) for k, v in sorted(steps.items(), key=lambda kv: kv[1])}
+                           for n, steps in timeline.items()}}
+
     t1 = time.perf_counter()
     c = Client(creds)
     try:
@@ -302,7 +311,7 @@ def run_round(creds: Creds, claims: Watch, pods: Watch, volumes: Watch, size: in
             for n in names:
                 seen.pop(n, None)
     return {"bound_ms": bound_ms, "running_ms": running_ms, "wall_s": wall, "delete_s": time.perf_counter() - t1,
-            "stages": stages, "queues": queues}
+            "stages": stages, "queues": queues, "timeline": timeline}
 
 
 def wait_volumes_gone(creds: Creds, timeout: float) -> None:
@@ -359,6 +368,7 @@ def main() -> int:
     ap.add_argument("--rounds", default="100", help="claims per round, comma-separated (each 1..200)")
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds a round may take")
     ap.add_argument("--no-report", action="store_true", help="print only; write no files")
+    ap.add_argument("--timeline", type=Path, help="write each claim's steps (ms from its round's start) to this JSON file")
     args = ap.parse_args()
     sizes = [int(s) for s in args.rounds.split(",") if s.strip()]
     if not sizes or any(not 1 <= s <= 200 for s in sizes):
@@ -399,6 +409,7 @@ def main() -> int:
                         cluster_scoped=True)
         watches = [claims, pods, volumes]
         rep["rounds"] = []
+        timelines: dict[str, dict] = {}
         for index, size in enumerate(sizes):
             progress(f"== {size} claims with a pod each, at once")
             r = run_round(creds, claims, pods, volumes, size, index, args.timeout)
@@ -416,6 +427,7 @@ def main() -> int:
                 progress(f"    queue {q['controller']}: {q['syncs']} syncs, mean wait {q['mean_wait_ms']:.1f} ms, "
                          f"mean sync {q['mean_sync_ms']:.1f} ms")
             rep["rounds"].append(summary)
+            timelines[f"{size} claims"] = r["timeline"]
         last = rep["rounds"][-1]
         rep["targets"] = [{"name": f"{last['claims']} claims: claim → Bound p99", "measured": last["bound_p99_ms"],
                            "goal": f"< {TARGET_P99_MS:.0f} ms", "met": last["bound_p99_ms"] < TARGET_P99_MS},
@@ -427,6 +439,9 @@ def main() -> int:
         progress("== cleaning up (pods, claims, volumes, containers, mounts, network namespaces, cgroups, bridge)")
         node.stop()
     print(render_markdown(rep))
+    if args.timeline:
+        args.timeline.write_text(json.dumps(timelines, indent=1) + "\n")
+        progress(f"wrote each claim's steps to {args.timeline}")
     if not args.no_report:
         REPORTS.mkdir(parents=True, exist_ok=True)
         day = dt.date.today().isoformat()
