@@ -65,6 +65,15 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var addresses: (clientIP: String?, localPort: String?)?
     /// Request parts written to the endpoint and not flushed yet (flushed at the end of a read).
     private var upstreamUnflushed = false
+    /// Whether the response in flight announced its length: then its parts are held until it ends
+    /// (or ``flushThreshold`` bytes wait), so a head and a body the endpoint wrote apart go to the
+    /// client in one write. A response of unknown length (streamed, chunked) is passed on at once.
+    private var responseHasLength = false
+    /// Response bytes written to the client and not flushed yet.
+    private var responseUnflushed = 0
+    /// Below the channel's default high watermark (64 KiB), so held bytes never make the client
+    /// look unwritable, which would stop reading from the endpoint with nothing left to flush.
+    static let flushThreshold = 32 << 10
 
     init(store: IngressSnapshotStore, metrics: IngressMetrics, scheme: String, isHTTP2: Bool) {
         self.store = store
@@ -308,10 +317,14 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             responseStarted = true
             metrics.answered(code: head.status.code)
             upstreamKeepAlive = head.isKeepAlive
+            responseHasLength = head.headers.contains(name: "content-length")
+                && !head.headers.contains(name: "transfer-encoding")
+            responseUnflushed = 0
             let version = requestHead?.version ?? .http1_1
             context.write(wrapOutboundOut(.head(IngressForwardedHead.response(head, version: version, close: !requestKeepAlive))),
                           promise: nil)
         case .body(let buffer):
+            responseUnflushed += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
             if switchingProtocols { return beginUpgrade(context: context, upstream: upstream) }
@@ -324,6 +337,8 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func upstreamReadComplete(from handler: IngressUpstreamHandler) {
         guard let context, upstream?.handler === handler else { return }
+        if responseStarted && responseHasLength && responseUnflushed < Self.flushThreshold { return }
+        responseUnflushed = 0
         context.flush()
     }
 
@@ -351,6 +366,8 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func finish(context: ChannelHandlerContext, trailers: HTTPHeaders?) {
+        responseUnflushed = 0
+        responseHasLength = false
         if requestKeepAlive || isHTTP2 {
             context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
             if case .idle = state { responseEnded(context: context) }
