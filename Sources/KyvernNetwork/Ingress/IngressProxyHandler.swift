@@ -251,15 +251,46 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Connects to `endpoints[from % count]`, moving on to the next on failure, `left` in all.
+    /// One connection attempt: whether it ended, and whether a second attempt was started beside it.
+    private final class ConnectAttempt {
+        var ended = false
+        var hedged = false
+    }
+
+    /// How long a connection attempt may go unanswered before a second one starts beside it. An
+    /// endpoint on the cluster network answers a SYN in well under a millisecond; silence means
+    /// the SYN was dropped (the pod's accept backlog full), and the kernel would send it again only
+    /// after a second. The first attempt to succeed serves the request; the other is closed.
+    static let hedgeDelay = TimeAmount.milliseconds(200)
+
+    /// Attempts in flight for the current request, and which request they are for.
+    private var attemptsInFlight = 0
+    private var connectGeneration = 0
+
+    /// Starts connecting for a new request to `endpoints[from % count]` (see ``attempt``).
     private func connect(_ endpoints: [ProxyEndpoint], from start: Int, left: Int, backend: IngressBackend,
                          context: ChannelHandlerContext) {
-        guard left > 0, !endpoints.isEmpty else { return answerLocally(.badGateway, context: context) }
+        connectGeneration &+= 1
+        attemptsInFlight = 0
+        attempt(endpoints, from: start, left: left, backend: backend, context: context)
+    }
+
+    /// Connects to `endpoints[from % count]`, moving on to the next on failure or, beside it, when
+    /// it goes unanswered for ``hedgeDelay``; `left` attempts in all. Answers 502 once none is left.
+    private func attempt(_ endpoints: [ProxyEndpoint], from start: Int, left: Int, backend: IngressBackend,
+                         context: ChannelHandlerContext) {
+        guard left > 0, !endpoints.isEmpty else {
+            if attemptsInFlight == 0 { answerLocally(.badGateway, context: context) }
+            return
+        }
         let endpoint = endpoints[start % endpoints.count]
-        let next = { self.connect(endpoints, from: start + 1, left: left - 1, backend: backend, context: context) }
+        let generation = connectGeneration
+        let next = { self.attempt(endpoints, from: start + 1, left: left - 1, backend: backend, context: context) }
         // an address, not a name: no resolver and no Happy Eyeballs on the request path
         guard let address = try? SocketAddress(ipAddress: endpoint.ip, port: endpoint.port) else { return next() }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let attempt = ConnectAttempt()
+        attemptsInFlight += 1
         let future = ClientBootstrap(group: context.eventLoop)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(3))
@@ -276,20 +307,33 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
             .connect(to: address)
+        // With one endpoint the second attempt goes to it again: a new SYN may find room.
+        let hedgeLeft = endpoints.count == 1 ? max(left, 2) : left
+        let hedge = context.eventLoop.assumeIsolated().scheduleTask(in: Self.hedgeDelay) {
+            guard !attempt.ended, hedgeLeft > 1, generation == self.connectGeneration,
+                  case .connecting = self.state, self.context != nil else { return }
+            attempt.hedged = true
+            self.attempt(endpoints, from: start + 1, left: hedgeLeft - 1, backend: backend, context: context)
+        }
         future.assumeIsolated().whenComplete { result in
-            guard case .connecting(let held) = self.state, self.context != nil else {
+            attempt.ended = true
+            hedge.cancel()
+            guard generation == self.connectGeneration, case .connecting(let held) = self.state, self.context != nil else {
                 if case .success(let channel) = result { channel.close(promise: nil) }
                 return
             }
+            self.attemptsInFlight -= 1
             switch result {
             case .failure:
                 self.metrics.upstreamFailed(.connect)
-                next()
+                // a hedged attempt already moved on; only the last one out answers
+                if !attempt.hedged || self.attemptsInFlight == 0 { next() }
             case .success(let channel):
                 guard let handler = try? channel.pipeline.syncOperations.handler(type: IngressUpstreamHandler.self) else {
                     channel.close(promise: nil)
                     return self.answerLocally(.badGateway, context: context)
                 }
+                self.attemptsInFlight = 0
                 self.upstream = Upstream(channel: channel, endpoint: endpoint, backend: backend, handler: handler, reused: false)
                 self.state = .forwarding
                 for part in held { channel.write(part, promise: nil) }
