@@ -52,6 +52,24 @@ struct IngressBackpressureTests {
         }
     }
 
+    /// Takes the first connection only, reads its request head, and lets `answer` respond.
+    static func answerFirst(_ server: NIOAsyncChannel<Connection, Never>,
+                            _ answer: (NIOAsyncChannelOutboundWriter<ByteBuffer>, any Channel) async throws -> Void) async throws {
+        try await server.executeThenClose { connections in
+            for try await connection in connections {
+                try await connection.executeThenClose { inbound, outbound in
+                    var request = ""
+                    for try await buffer in inbound {
+                        request += String(buffer: buffer)
+                        if request.contains("\r\n\r\n") { break }
+                    }
+                    try await answer(outbound, connection.channel)
+                }
+                return
+            }
+        }
+    }
+
     /// The proxy on loopback with every request going to `upstreamPort`.
     static func withProxy(to upstreamPort: Int, _ body: (Int) async throws -> Void) async throws {
         let backend = IngressBackend(namespace: "t", service: "big", port: .number(80))
@@ -70,19 +88,9 @@ struct IngressBackpressureTests {
         let written = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        try await connection.executeThenClose { inbound, outbound in
-                            var request = ""
-                            for try await buffer in inbound {
-                                request += String(buffer: buffer)
-                                if request.contains("\r\n\r\n") { break }
-                            }
-                            try await outbound.write(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: \(Self.bodySize)\r\n\r\n"))
-                            try await Self.writeBody(connection.channel, counter: written)
-                        }
-                        return
-                    }
+                try await Self.answerFirst(server) { outbound, channel in
+                    try await outbound.write(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: \(Self.bodySize)\r\n\r\n"))
+                    try await Self.writeBody(channel, counter: written)
                 }
             }
             try await Self.withProxy(to: server.channel.localAddress!.port!) { port in

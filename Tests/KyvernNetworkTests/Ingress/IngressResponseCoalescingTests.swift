@@ -13,20 +13,10 @@ struct IngressResponseCoalescingTests {
         -> (NIOAsyncChannel<IngressBackpressureTests.Connection, Never>, @Sendable () async throws -> Void) {
         let server = try await IngressBackpressureTests.listen()
         let serve: @Sendable () async throws -> Void = {
-            try await server.executeThenClose { connections in
-                for try await connection in connections {
-                    try await connection.executeThenClose { inbound, outbound in
-                        var request = ""
-                        for try await buffer in inbound {
-                            request += String(buffer: buffer)
-                            if request.contains("\r\n\r\n") { break }
-                        }
-                        try await outbound.write(ByteBuffer(string: head))
-                        try await Task.sleep(for: .milliseconds(150))
-                        try await outbound.write(ByteBuffer(string: body))
-                    }
-                    return
-                }
+            try await IngressBackpressureTests.answerFirst(server) { outbound, _ in
+                try await outbound.write(ByteBuffer(string: head))
+                try await Task.sleep(for: .milliseconds(150))
+                try await outbound.write(ByteBuffer(string: body))
             }
         }
         return (server, serve)
