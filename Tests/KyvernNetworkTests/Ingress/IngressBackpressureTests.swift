@@ -16,6 +16,10 @@ struct IngressBackpressureTests {
 
     typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
 
+    /// Event loops of their own: streaming 48 MB keeps loops busy, and other suites' timing checks
+    /// run on the shared singleton group.
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
     /// Bytes one side managed to hand to its socket so far.
     final class Counter: Sendable {
         private let value = Atomic<Int>(0)
@@ -23,16 +27,16 @@ struct IngressBackpressureTests {
         var count: Int { value.load(ordering: .relaxed) }
     }
 
-    static func listen() async throws -> NIOAsyncChannel<Connection, Never> {
-        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    static func listen(group: any EventLoopGroup = Self.group) async throws -> NIOAsyncChannel<Connection, Never> {
+        try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .bind(host: "127.0.0.1", port: 0) { channel in
                 channel.eventLoop.makeCompletedFuture { try Connection(wrappingChannelSynchronously: channel) }
             }
     }
 
-    static func dial(_ port: Int) async throws -> Connection {
-        try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+    static func dial(_ port: Int, group: any EventLoopGroup = Self.group) async throws -> Connection {
+        try await ClientBootstrap(group: group)
             .channelOption(.socketOption(.so_rcvbuf), value: 64 << 10)
             .channelOption(.socketOption(.so_sndbuf), value: 64 << 10)
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -78,7 +82,7 @@ struct IngressBackpressureTests {
         configuration.endpoints[backend] = [ProxyEndpoint(ip: "127.0.0.1", port: upstreamPort)]
         let store = IngressSnapshotStore(IngressSnapshot(configuration: configuration))
         let listener = try await IngressListener.bindHTTP(host: "127.0.0.1", port: 0, store: store, metrics: .disabled,
-                                                          group: MultiThreadedEventLoopGroup.singleton)
+                                                          group: Self.group)
         defer { listener.close(promise: nil) }
         try await body(listener.localAddress!.port!)
     }
