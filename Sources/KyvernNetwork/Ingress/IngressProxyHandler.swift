@@ -69,7 +69,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// (or ``flushThreshold`` bytes wait), so a head and a body the endpoint wrote apart go to the
     /// client in one write. A response of unknown length (streamed, chunked) is passed on at once.
     private var responseHasLength = false
-    /// Response bytes written to the client and not flushed yet.
+    /// Response bytes written to the client and not flushed yet (zeroed when a response ends).
     private var responseUnflushed = 0
     /// Below the channel's default high watermark (64 KiB), so held bytes never make the client
     /// look unwritable, which would stop reading from the endpoint with nothing left to flush.
@@ -363,7 +363,6 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             upstreamKeepAlive = head.isKeepAlive
             responseHasLength = head.headers.contains(name: "content-length")
                 && !head.headers.contains(name: "transfer-encoding")
-            responseUnflushed = 0
             let version = requestHead?.version ?? .http1_1
             context.write(wrapOutboundOut(.head(IngressForwardedHead.response(head, version: version, close: !requestKeepAlive))),
                           promise: nil)
@@ -381,7 +380,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func upstreamReadComplete(from handler: IngressUpstreamHandler) {
         guard let context, upstream?.handler === handler else { return }
-        if responseStarted && responseHasLength && responseUnflushed < Self.flushThreshold { return }
+        if responseHasLength && responseUnflushed < Self.flushThreshold { return }
         responseUnflushed = 0
         context.flush()
     }

@@ -56,17 +56,22 @@ struct IngressBackpressureTests {
         }
     }
 
+    /// Reads until the end of a request head (what follows it in the same read is dropped).
+    static func readRequestHead(_ inbound: NIOAsyncChannelInboundStream<ByteBuffer>) async throws {
+        var request = ""
+        for try await buffer in inbound {
+            request += String(buffer: buffer)
+            if request.contains("\r\n\r\n") { return }
+        }
+    }
+
     /// Takes the first connection only, reads its request head, and lets `answer` respond.
     static func answerFirst(_ server: NIOAsyncChannel<Connection, Never>,
                             _ answer: (NIOAsyncChannelOutboundWriter<ByteBuffer>, any Channel) async throws -> Void) async throws {
         try await server.executeThenClose { connections in
             for try await connection in connections {
                 try await connection.executeThenClose { inbound, outbound in
-                    var request = ""
-                    for try await buffer in inbound {
-                        request += String(buffer: buffer)
-                        if request.contains("\r\n\r\n") { break }
-                    }
+                    try await readRequestHead(inbound)
                     try await answer(outbound, connection.channel)
                 }
                 return

@@ -59,11 +59,7 @@ struct IngressHedgedConnectTests {
                 try await good.executeThenClose { connections in
                     for try await connection in connections {
                         try await connection.executeThenClose { inbound, outbound in
-                            var request = ""
-                            for try await buffer in inbound {
-                                request += String(buffer: buffer)
-                                if request.contains("\r\n\r\n") { break }
-                            }
+                            try await IngressBackpressureTests.readRequestHead(inbound)
                             try await outbound.write(ByteBuffer(string: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"))
                         }
                     }
