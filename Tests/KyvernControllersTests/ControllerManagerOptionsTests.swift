@@ -43,7 +43,7 @@ import Testing
     @Test func volumeBinderAndProvisionerGetMoreWorkers() {
         var options = ControllerManagerOptions()
         #expect(options.workers(for: "persistentvolume-binder") == 64)
-        #expect(options.workers(for: "volume-provisioner") == 16)
+        #expect(options.workers(for: "volume-provisioner") == 64)
         options.concurrentSyncs["persistentvolume-binder"] = 3
         #expect(options.workers(for: "persistentvolume-binder") == 3)
     }

@@ -61,7 +61,7 @@ struct AgentHarness {
     let clock = ManualClock()
     let runtime: FakeRuntime
     let volumes = FakeVolumes()
-    let context: PodContext
+    var context: PodContext
     let http: HTTPClient
 
     init(environment: FakeEnvironment = FakeEnvironment()) {

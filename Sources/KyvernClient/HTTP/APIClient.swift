@@ -7,14 +7,20 @@ import NIOHTTP1
 
 /// The dynamic client: every verb of the API for any resource, objects as `JSONValue`.
 ///
-/// One shared `HTTPClient` (and so one connection pool) serves all callers of a component, as the
-/// API is reached only through HTTP (principle 2) and components issue many small requests.
+/// Two shared `HTTPClient`s (two connection pools) serve all callers of a component, as the API is
+/// reached only through HTTP (principle 2) and components issue many small requests: one for
+/// watches, which each hold a connection for minutes, and a smaller one for every other request,
+/// where a burst waits briefly for a free connection instead of opening (and TLS-handshaking)
+/// hundreds of new ones.
 /// Failures throw `APIError` carrying the server's `Status`; 429 answers (and 5xx ones with a
 /// `Retry-After`) are retried after the server's `Retry-After`, for every verb, as upstream's client does.
 public struct APIClient: KubernetesClient {
     /// Where and as whom requests go.
     public let configuration: ClientConfiguration
+    /// Ordinary requests: at most ``requestConnectionLimit`` connections.
     let http: HTTPClient
+    /// Watches: one connection each.
+    let watchHTTP: HTTPClient
     let logger: Logger
     /// How many times a throttled answer (429, or 5xx with `Retry-After`) is retried before it is thrown.
     public var maxThrottleRetries = 5
@@ -37,19 +43,31 @@ public struct APIClient: KubernetesClient {
             // No read timeout: a watch may be quiet for minutes.
             timeout: .init(connect: .seconds(10), read: nil))
         httpConfig.httpVersion = .http1Only
-        // HTTP/1 holds one connection per watch; the garbage collector watches every resource.
-        httpConfig.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
         if configuration.tlsServerName != nil {
             // Verifying against another name needs an SNI override the HTTP client lacks; refusing is
             // safer than silently skipping hostname verification.
             throw KubeconfigError("tls-server-name is not supported")
         }
+        var watchConfig = httpConfig
+        // HTTP/1 holds one connection per watch; the garbage collector watches every resource.
+        watchConfig.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        httpConfig.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.requestConnectionLimit
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfig)
+        self.watchHTTP = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: watchConfig)
     }
 
-    /// Closes the connection pool; call once when the component stops.
+    /// Connections for requests other than watches. A burst of controller writes (100 claims bound
+    /// at once) otherwise opened a connection per request in flight, and the TLS handshakes of
+    /// those cost more CPU than the requests; queued requests wait only for a response, and more
+    /// connections than this would not be served sooner by a server with a few cores.
+    static let requestConnectionLimit = 32
+
+    /// Closes the connection pools; call once when the component stops.
     public func shutdown() async throws {
-        try await http.shutdown()
+        async let requests: Void = http.shutdown()
+        async let watches: Void = watchHTTP.shutdown()
+        try await requests
+        try await watches
     }
 
     // MARK: verbs

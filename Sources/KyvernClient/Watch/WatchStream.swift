@@ -20,7 +20,7 @@ extension APIClient {
         let target = Requests.watch(ref, namespace: namespace, options: options,
                                     allowWatchBookmarks: options.allowWatchBookmarks)
         let deadline: NIODeadline = options.timeoutSeconds.map { .now() + .seconds(Int64($0) + 60) } ?? .distantFuture
-        let response = try await http.execute(try await makeRequest(target), deadline: deadline, logger: logger)
+        let response = try await watchHTTP.execute(try await makeRequest(target), deadline: deadline, logger: logger)
         let code = Int(response.status.code)
         guard (200..<300).contains(code) else {
             let body = try await response.body.collect(upTo: 1024 * 1024)

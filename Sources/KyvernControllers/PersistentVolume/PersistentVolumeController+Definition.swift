@@ -13,8 +13,9 @@ extension PersistentVolumeController {
         let classInformer = await context.informer(for: .storageClasses)
         let nodeInformer = await context.informer(for: .nodes)
         let queue = context.makeQueue()
-        let claims = claimInformer.lister
-        let volumes = volumeInformer.lister
+        let ownWrites = OwnWrites()
+        let claims = ownWrites.cache(claimInformer.lister, of: .persistentVolumeClaims)
+        let volumes = ownWrites.cache(volumeInformer.lister, of: .persistentVolumes)
         @Sendable func wakeWaitingClaims(ofClass className: String? = nil) async {
             for claim in await claims.list(namespace: nil) where claim[path: ["status", "phase"]]?.stringValue != "Bound" {
                 if let className, VolumeMatching.storageClass(ofClaim: claim) != className { continue }
@@ -51,7 +52,7 @@ extension PersistentVolumeController {
         let recorder = EventRecorder(client: context.client, component: component, logger: context.logger)
         let controller = PersistentVolumeController(
             client: context.client, claims: claims, volumes: volumes, classes: classInformer.lister,
-            nodes: nodeInformer.lister, recorder: recorder, logger: context.logger)
+            nodes: nodeInformer.lister, recorder: recorder, logger: context.logger, ownWrites: ownWrites)
         let resync: @Sendable () async -> Void = {
             while !Task.isCancelled {
                 try? await Task.sleep(for: resyncPeriod)

@@ -24,6 +24,8 @@ struct PersistentVolumeController: Reconciler {
     let nodes: any ObjectCache
     let recorder: EventRecorder
     let logger: Logger
+    /// What this controller wrote; `claims` and `volumes` read through it in production.
+    var ownWrites = OwnWrites()
 
     func reconcile(_ key: ObjectKey) async throws {
         if let namespace = key.namespace, !namespace.isEmpty {
@@ -40,8 +42,10 @@ struct PersistentVolumeController: Reconciler {
     @discardableResult
     func write(_ ref: ResourceRef, _ object: JSONValue, status: Bool = false) async throws -> JSONValue? {
         do {
-            return status ? try await client.updateStatus(ref, namespace: object.namespace, object)
-                          : try await client.update(ref, namespace: object.namespace, object)
+            let written = status ? try await client.updateStatus(ref, namespace: object.namespace, object)
+                                 : try await client.update(ref, namespace: object.namespace, object)
+            ownWrites.remember(written, of: ref)
+            return written
         } catch let error as APIError where error.code == 404 {
             return nil
         }
@@ -62,6 +66,7 @@ struct PersistentVolumeController: Reconciler {
             let fresh: JSONValue
             do {
                 fresh = try await client.get(ref, namespace: cached.namespace, name: cached.name ?? "")
+                ownWrites.remember(fresh, of: ref)
             } catch let missing as APIError where missing.code == 404 {
                 return nil
             }

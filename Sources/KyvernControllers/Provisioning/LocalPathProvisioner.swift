@@ -25,21 +25,7 @@ public struct LocalPathProvisioner: VolumeProvisioner {
 
     public func provision(_ request: ProvisionRequest) async throws -> ProvisionedVolume {
         let path = directory(for: request)
-        let files = FileManager.default
-        do {
-            try files.createDirectory(atPath: path, withIntermediateDirectories: true)
-            // World-writable as k3s makes them: pods running as any user can write; fsGroup narrows it.
-            try files.setAttributes([.posixPermissions: 0o777], ofItemAtPath: path)
-            if let source = request.sourceVolume {
-                try copyContents(of: try Self.hostDirectory(of: source), into: path)
-            }
-        } catch let error as ProvisioningError {
-            try? files.removeItem(atPath: path)
-            throw error
-        } catch {
-            try? files.removeItem(atPath: path)
-            throw ProvisioningError("failed to create volume directory \(path): \(error.localizedDescription)")
-        }
+        try await Self.onOwnThread { try Self.makeVolumeDirectory(path, request: request) }
         let source: [String: JSONValue]
         if request.storageClass[path: ["parameters", "volumeType"]]?.stringValue?.lowercased() == "local" {
             source = ["local": ["path": .string(path)]]
@@ -50,6 +36,33 @@ public struct LocalPathProvisioner: VolumeProvisioner {
             "matchExpressions": [["key": "kubernetes.io/hostname", "operator": "In", "values": [.string(request.node)]]],
         ]]]]
         return ProvisionedVolume(source: source, nodeAffinity: affinity)
+    }
+
+    /// The claim's directory (a clone's with its source's files); removed again on failure.
+    static func makeVolumeDirectory(_ path: String, request: ProvisionRequest) throws {
+        let files = FileManager.default
+        do {
+            try files.createDirectory(atPath: path, withIntermediateDirectories: true)
+            // World-writable as k3s makes them: pods running as any user can write; fsGroup narrows it.
+            try files.setAttributes([.posixPermissions: 0o777], ofItemAtPath: path)
+            if let source = request.sourceVolume {
+                try Self.copyContents(of: try Self.hostDirectory(of: source), into: path)
+            }
+        } catch let error as ProvisioningError {
+            try? files.removeItem(atPath: path)
+            throw error
+        } catch {
+            try? files.removeItem(atPath: path)
+            throw ProvisioningError("failed to create volume directory \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Runs blocking file work on a thread of its own, off Swift's cooperative pool (one thread
+    /// per core, shared by the whole process): a slow mkdir there held up every other task.
+    static func onOwnThread(_ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
     }
 
     public func delete(_ volume: JSONValue) async throws {
@@ -76,7 +89,7 @@ public struct LocalPathProvisioner: VolumeProvisioner {
     }
 
     /// Copies every entry of `source` (not the directory itself) into `destination`, keeping modes.
-    func copyContents(of source: String, into destination: String) throws {
+    static func copyContents(of source: String, into destination: String) throws {
         let files = FileManager.default
         guard files.fileExists(atPath: source) else {
             throw ProvisioningError("source volume directory \(source) does not exist on this node")

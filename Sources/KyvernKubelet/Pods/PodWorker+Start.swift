@@ -49,7 +49,7 @@ extension PodWorker {
         let config = ContainerConfigBuilder.config(pod: pod, container: spec, attempt: attempt, env: env, mounts: mounts)
         let id: String
         do {
-            id = try await context.timed("create_container") {
+            id = try await context.startStep("create_container") {
                 try await context.runtime.createContainer(sandboxID: sandboxID, config: config, sandboxConfig: sandboxConfig)
             }
         } catch {
@@ -59,7 +59,7 @@ extension PodWorker {
         }
         await context.events.normal(pod, container: name, reason: "Created", message: "Created container: \(name)")
         do {
-            try await context.timed("start_container") { try await context.runtime.startContainer(id: id) }
+            try await context.startStep("start_container") { try await context.runtime.startContainer(id: id) }
         } catch {
             await context.events.warning(pod, container: name, reason: "Failed", message: "Error: \(error)")
             waiting[name] = ("RunContainerError", "\(error)")

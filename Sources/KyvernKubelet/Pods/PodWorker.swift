@@ -94,7 +94,7 @@ actor PodWorker {
                 let attempt = (mine.map(\.metadata.attempt).max() ?? -1) + 1
                 let config = context.sandboxes.config(for: pod, attempt: attempt)
                 do {
-                    let id = try await context.timed("run_podsandbox") { try await context.runtime.runPodSandbox(config) }
+                    let id = try await context.startStep("run_podsandbox") { try await context.runtime.runPodSandbox(config) }
                     sandboxID = id
                     sandboxConfig = config
                     podIPs = try await context.runtime.podSandboxStatus(id: id).ips

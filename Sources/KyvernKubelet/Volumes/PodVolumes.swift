@@ -25,6 +25,9 @@ public actor PodVolumes: PodVolumeManaging {
     var claimVolumes: [String: [String: ClaimVolume]] = [:]
     /// emptyDirs already given the pod's fsGroup (`<uid>/<name>`): once per pod, as upstream.
     var ownedEmptyDirs: Set<String> = []
+    /// Its own thread: volume directories, tmpfs mounts and atomic writes are blocking system calls.
+    private nonisolated let executor = BlockingWorkExecutor.next()
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     public init(client: any KubernetesClient, rootDirectory: String, logger: Logger) {
         self.init(client: client, rootDirectory: rootDirectory, logger: logger, mounters: .standard)

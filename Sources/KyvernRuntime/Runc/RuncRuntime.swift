@@ -20,6 +20,9 @@ public actor RuncRuntime: ContainerRuntime {
     let launcher: ShimLauncher
     let cgroups = CgroupV1()
     let logger: Logger
+    /// Its own thread: bundles, overlay mounts, cgroups and records are blocking system calls.
+    private nonisolated let executor = BlockingWorkExecutor.next()
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     /// - Parameters:
     ///   - stateDirectory: where sandboxes, bundles and records live (e.g. `DATA/agent/runtime`).
