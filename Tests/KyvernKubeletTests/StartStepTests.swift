@@ -7,9 +7,12 @@ import Testing
 /// starting at once are not a hundred runnable helper processes competing with the control plane.
 @Suite(.timeLimit(.minutes(1))) struct StartStepTests {
     final class InFlight: Sendable {
-        let state = Mutex((now: 0, most: 0, done: 0))
+        let state = Mutex((now: 0, most: 0, done: 0, released: false))
         func enter() { state.withLock { $0.now += 1; $0.most = max($0.most, $0.now) } }
         func leave() { state.withLock { $0.now -= 1; $0.done += 1 } }
+        var now: Int { state.withLock { $0.now } }
+        var released: Bool { state.withLock { $0.released } }
+        func release() { state.withLock { $0.released = true } }
     }
 
     struct Boom: Error {}
@@ -24,11 +27,14 @@ import Testing
                 group.addTask {
                     try await context.startStep("start_container") {
                         inFlight.enter()
-                        try await Task.sleep(for: .milliseconds(50))
+                        // Held until the test has seen the limit reached (no timing involved).
+                        while !inFlight.released { try await Task.sleep(for: .milliseconds(2)) }
                         inFlight.leave()
                     }
                 }
             }
+            while inFlight.now < 2 { try await Task.sleep(for: .milliseconds(2)) }
+            inFlight.release()
             try await group.waitForAll()
         }
         #expect(inFlight.state.withLock { $0.most } == 2)

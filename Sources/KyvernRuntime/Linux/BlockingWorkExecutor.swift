@@ -6,9 +6,9 @@ import NIOPosix
 ///
 /// Swift's cooperative pool has one thread per core and runs every task of the process (API
 /// requests, controllers, the scheduler). A blocking call there holds a whole core's share of all
-/// of them; with a hundred pods starting, and a file system slow to allocate inodes (this
-/// machine's ext4 has no journal, so every new inode is checked against recently deleted ones),
-/// the control plane stalled behind the agent's file work.
+/// of them; with a hundred pods starting on a file system slow to allocate inodes (an ext4 without
+/// a journal checks every new inode against recently deleted ones), the control plane stalled
+/// behind the agent's file work.
 public enum BlockingWorkExecutor {
     /// Two threads: the runtime's and the volumes' actors on different ones, so neither waits on
     /// the other's system calls.
