@@ -35,7 +35,14 @@ struct StorageTransformerTests {
     func wrongKeyFails() throws {
         for (mine, other) in zip(Self.transformers(seed: 1), Self.transformers(seed: 2)) {
             let sealed = try mine.encrypt(Self.plaintext, context: Self.key)
-            #expect(throws: TransformError.self, "\(mine.prefix)") { try other.decrypt(sealed[...], context: Self.key) }
+            if mine.prefix.hasPrefix("k8s:enc:aescbc:") {
+                // Unauthenticated, as upstream's: the wrong key's garbage ends in valid PKCS#7 padding about
+                // once in 256 random IVs, so it may not throw; it never gives back the plaintext.
+                let opened = try? other.decrypt(sealed[...], context: Self.key)
+                #expect(opened != Self.plaintext, "\(mine.prefix)")
+            } else {
+                #expect(throws: TransformError.self, "\(mine.prefix)") { try other.decrypt(sealed[...], context: Self.key) }
+            }
         }
     }
 
