@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 public import KyvernAPI
 
 /// The built-in `kyvern.io/local-path` backend, as k3s's local-path provisioner: a directory per
@@ -25,7 +26,9 @@ public struct LocalPathProvisioner: VolumeProvisioner {
 
     public func provision(_ request: ProvisionRequest) async throws -> ProvisionedVolume {
         let path = directory(for: request)
-        try await Self.onOwnThread { try Self.makeVolumeDirectory(path, request: request) }
+        // Off Swift's cooperative pool (one thread per core, shared by the whole process): a slow
+        // mkdir there held up every other task.
+        try await NIOThreadPool.singleton.runIfActive { try Self.makeVolumeDirectory(path, request: request) }
         let source: [String: JSONValue]
         if request.storageClass[path: ["parameters", "volumeType"]]?.stringValue?.lowercased() == "local" {
             source = ["local": ["path": .string(path)]]
@@ -54,14 +57,6 @@ public struct LocalPathProvisioner: VolumeProvisioner {
         } catch {
             try? files.removeItem(atPath: path)
             throw ProvisioningError("failed to create volume directory \(path): \(error.localizedDescription)")
-        }
-    }
-
-    /// Runs blocking file work on a thread of its own, off Swift's cooperative pool (one thread
-    /// per core, shared by the whole process): a slow mkdir there held up every other task.
-    static func onOwnThread(_ body: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
         }
     }
 
