@@ -24,15 +24,22 @@ struct DNSServerTests {
             zone: ClusterZone(domain: DNSName(zone)!), records: records,
             forwarder: DNSForwarder(upstreams: upstreams, timeout: upstreamTimeout, metrics: .disabled, logger: logger),
             metrics: .disabled, logger: logger)
-        let udp = try await DNSUDPListener.bind(host: "127.0.0.1", port: 0)
-        let address = try #require(udp.localAddress)
-        let tcp: DNSTCPListener
-        do {
-            tcp = try await DNSTCPListener.bind(host: "127.0.0.1", port: address.port!, idleTimeout: idleTimeout)
-        } catch {
-            await udp.close()
-            throw error
+        // A free UDP port's TCP twin may be taken by another test running in parallel: try another.
+        var attempt = 0
+        var bound: (DNSUDPListener, DNSTCPListener, SocketAddress)?
+        while bound == nil {
+            attempt += 1
+            let udp = try await DNSUDPListener.bind(host: "127.0.0.1", port: 0)
+            let address = try #require(udp.localAddress)
+            do {
+                let tcp = try await DNSTCPListener.bind(host: "127.0.0.1", port: address.port!, idleTimeout: idleTimeout)
+                bound = (udp, tcp, address)
+            } catch {
+                await udp.close()
+                if attempt >= 10 { throw error }
+            }
         }
+        let (udp, tcp, address) = bound!
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await udp.run(handler); return nil }
             group.addTask { try await tcp.run(handler); return nil }
