@@ -239,6 +239,7 @@ let package = Package(
         .target(
             name: "KyvernNetwork",
             dependencies: [
+                "CKyvernLinux",
                 "KyvernRuntime",
                 "KyvernClient",
                 "KyvernAPI",

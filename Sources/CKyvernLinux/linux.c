@@ -4,6 +4,8 @@
 #include <stddef.h>
 #include <sched.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -160,4 +162,33 @@ int kyvern_is_mount_root(const char *path) {
     (void)path;
     return -ENOSYS;
 #endif
+}
+
+int kyvern_tcp_connect_now(const struct sockaddr *address, unsigned int length) {
+    int fd = socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    int result = 0;
+    if (connect(fd, address, (socklen_t)length) < 0) {
+        if (errno != EINPROGRESS) {
+            result = -errno;
+        } else {
+            struct tcp_info info;
+            socklen_t size = sizeof info;
+            if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &size) < 0) {
+                result = -errno;
+            } else if (info.tcpi_state != TCP_ESTABLISHED) {
+                int error = 0;
+                socklen_t errorSize = sizeof error;
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &errorSize);
+                result = error != 0 ? -error : -EINPROGRESS;
+            }
+        }
+    }
+    if (result < 0) {
+        close(fd);
+        return result;
+    }
+    return fd;
 }

@@ -38,4 +38,12 @@ int kyvern_unix_connect(const char *path);
 /// Must run on a thread of its own: it switches the calling thread's namespace and back.
 int kyvern_connect_loopback_in_netns(const char *netns, int port);
 
+struct sockaddr;
+/// Starts a TCP connection without blocking (close-on-exec, TCP_NODELAY) and reports whether the
+/// kernel finished the handshake within the call, as it does for an endpoint on this host (the
+/// endpoint's SYN-ACK is processed before connect returns). Returns the connected socket, or
+/// -EINPROGRESS when the handshake is still under way (that socket is closed), or -errno when the
+/// connection failed at once (-ECONNREFUSED).
+int kyvern_tcp_connect_now(const struct sockaddr *address, unsigned int length);
+
 #endif

@@ -291,8 +291,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let attempt = ConnectAttempt()
         attemptsInFlight += 1
-        let future = ClientBootstrap(group: context.eventLoop)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+        let bootstrap = ClientBootstrap(group: context.eventLoop)
             .connectTimeout(.seconds(3))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -306,10 +305,21 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                                         name: IngressPipelineNames.upstream)
                 }
             }
-            .connect(to: address)
+        let future: EventLoopFuture<any Channel>
+        var pending = true
+        switch UpstreamConnector.shared.connect(address, ip: endpoint.ip, port: endpoint.port) {
+        case .connected(let descriptor):
+            future = bootstrap.withConnectedSocket(descriptor)
+            pending = false
+        case .failed(let error):
+            future = context.eventLoop.makeFailedFuture(error)
+            pending = false
+        case .usual:
+            future = bootstrap.connect(to: address)
+        }
         // With one endpoint the second attempt goes to it again: a new SYN may find room.
         let hedgeLeft = endpoints.count == 1 ? max(left, 2) : left
-        let hedge = context.eventLoop.assumeIsolated().scheduleTask(in: Self.hedgeDelay) {
+        let hedge = !pending ? nil : context.eventLoop.assumeIsolated().scheduleTask(in: Self.hedgeDelay) {
             guard !attempt.ended, hedgeLeft > 1, generation == self.connectGeneration,
                   case .connecting = self.state, self.context != nil else { return }
             attempt.hedged = true
@@ -317,7 +327,7 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
         future.assumeIsolated().whenComplete { result in
             attempt.ended = true
-            hedge.cancel()
+            hedge?.cancel()
             guard generation == self.connectGeneration, case .connecting(let held) = self.state, self.context != nil else {
                 if case .success(let channel) = result { channel.close(promise: nil) }
                 return
