@@ -167,8 +167,6 @@ int kyvern_is_mount_root(const char *path) {
 int kyvern_tcp_connect_now(const struct sockaddr *address, unsigned int length) {
     int fd = socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return -errno;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     int result = 0;
     if (connect(fd, address, (socklen_t)length) < 0) {
         if (errno != EINPROGRESS) {

@@ -39,7 +39,7 @@ int kyvern_unix_connect(const char *path);
 int kyvern_connect_loopback_in_netns(const char *netns, int port);
 
 struct sockaddr;
-/// Starts a TCP connection without blocking (close-on-exec, TCP_NODELAY) and reports whether the
+/// Starts a TCP connection without blocking (close-on-exec) and reports whether the
 /// kernel finished the handshake within the call, as it does for an endpoint on this host (the
 /// endpoint's SYN-ACK is processed before connect returns). Returns the connected socket, or
 /// -EINPROGRESS when the handshake is still under way (that socket is closed), or -errno when the
