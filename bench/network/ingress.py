@@ -9,7 +9,9 @@ load (keep-alive client connections, `--latency` for p99) goes, in alternating r
 (2) through `kyvern ingress-bench` (the Ingress proxy with one route to both pods) and
 (3) through Debian's nginx (`apt-get install -y nginx-light wrk`) configured as a reverse proxy to
 the same two pods (its defaults: a new upstream connection per request, as Kyvern's proxy makes
-against busybox). Target: the Ingress at least nginx's requests/s.
+against busybox). Target: the Ingress at least nginx's requests/s. Each round also charges the proxy's
+own processes' CPU time to its requests (CPU µs per request), the figure requests/s follow on a
+saturated machine.
 
 Prints a table and writes bench/reports/ingress-<date>.json and bench/reports/ingress-latest.md.
 Removes its namespaces, bridge and processes when done, also on failure.
@@ -107,6 +109,23 @@ def wait_port(port, timeout=10):
     raise RuntimeError(f"nothing answers on {port}")
 
 
+def cpu_seconds(pids):
+    """utime + stime of these processes and their threads (a process that ended counts nothing)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except OSError:
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid):
+    return [int(x) for x in sh("pgrep", "-P", str(pid), check=False).split()]
+
+
 def wrk(url, seconds, connections, threads):
     out = sh("wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", url)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -154,11 +173,18 @@ def main():
                        "nginx": f"http://127.0.0.1:{NGINX_PORT}/"}
             wait_port(INGRESS_PORT)
             wait_port(NGINX_PORT)
+            # whose CPU each round charges: the proxy's own processes (nginx: its master and workers)
+            charged = {"pod": [], "ingress": [procs[0].pid], "nginx": [procs[1].pid] + children(procs[1].pid)}
             for url in targets.values():  # warm-up
                 wrk(url, 2, args.connections, args.threads)
             for _ in range(args.rounds):
                 for name, url in targets.items():
-                    results[name].append(wrk(url, args.seconds, args.connections, args.threads))
+                    before = cpu_seconds(charged[name])
+                    result = wrk(url, args.seconds, args.connections, args.threads)
+                    requests = result["rps"] * args.seconds
+                    if charged[name] and requests > 0:
+                        result["cpu_us_per_request"] = (cpu_seconds(charged[name]) - before) / requests * 1e6
+                    results[name].append(result)
         finally:
             for proc in procs:
                 proc.terminate()
@@ -169,7 +195,10 @@ def main():
             tear_down()
     summary = {name: {"rps": statistics.median(r["rps"] for r in runs), "p50_ms": statistics.median(r["p50_ms"] for r in runs),
                       "p99_ms": statistics.median(r["p99_ms"] for r in runs),
-                      "errors": sum(r["non2xx"] + r["socketErrors"] for r in runs), "rounds": runs}
+                      "errors": sum(r["non2xx"] + r["socketErrors"] for r in runs),
+                      "cpu_us_per_request": statistics.median(r["cpu_us_per_request"] for r in runs)
+                      if all("cpu_us_per_request" in r for r in runs) and runs else None,
+                      "rounds": runs}
                for name, runs in results.items()}
     commit = os.environ.get("KYVERN_COMMIT") or subprocess.run(
         ["git", "-c", "safe.directory=*", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
@@ -191,14 +220,17 @@ def main():
         f"wrk, {args.threads} threads, {args.connections} keep-alive connections, {args.seconds} s per round, "
         f"{args.rounds} alternating rounds, medians; two busybox httpd pods serving a 4-byte page:",
         "",
-        "| path | req/s | p50 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|",
+        "| path | req/s | p50 ms | p99 ms | errors | proxy CPU µs/request |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, label in (("pod", "one pod directly (floor)"), ("ingress", "Kyvern Ingress → 2 pods"), ("nginx", "nginx → 2 pods")):
         s = summary[name]
-        lines.append(f"| {label} | {s['rps']:.0f} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['errors']} |")
+        cpu = f"{s['cpu_us_per_request']:.0f}" if s["cpu_us_per_request"] is not None else "–"
+        lines.append(f"| {label} | {s['rps']:.0f} | {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['errors']} | {cpu} |")
     lines += ["", f"Ingress vs nginx: {ratio * 100:.0f} % of nginx's requests/s (target ≥ 100 %: "
-              + ("met" if ratio >= 1 else "not met") + ")."]
+              + ("met" if ratio >= 1 else "not met") + ").",
+              "", "Proxy CPU: user + system time of the proxy's processes during each round, divided by the round's "
+              "requests (the machine is saturated in every round, so requests/s follow it)."]
     text = "\n".join(lines) + "\n"
     print(text)
     reports = os.path.join(ROOT, "bench", "reports")
