@@ -78,6 +78,7 @@ PACKAGES = [
     (0, "autoscaling/v2"),
     (0, "coordination/v1"),
     (0, "discovery/v1"),
+    (0, "networking/v1"),
     (0, "events/v1"),
     (0, "policy/v1"),
     (0, "scheduling/v1"),
@@ -98,6 +99,7 @@ PACKAGES = [
 SERVED = {
     ("", "v1"), ("apps", "v1"), ("batch", "v1"), ("autoscaling", "v1"), ("autoscaling", "v2"),
     ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1"), ("events.k8s.io", "v1"),
+    ("networking.k8s.io", "v1"),
     ("policy", "v1"), ("scheduling.k8s.io", "v1"), ("storage.k8s.io", "v1"), ("node.k8s.io", "v1"),
     ("rbac.authorization.k8s.io", "v1"), ("authentication.k8s.io", "v1"), ("authorization.k8s.io", "v1"),
     ("certificates.k8s.io", "v1"),

@@ -89,6 +89,39 @@ struct ProtobufDecoderTests {
             """))
     }
 
+    @Test("Ingress as kubectl create ingress sends it: the inline rule value, a port number, an empty status")
+    func ingress() throws {
+        let raw = PB { p in
+            p.objectMeta(1, name: "web", namespace: "default")
+            p.message(2) { spec in
+                spec.message(3) { rule in
+                    rule.string(1, "web.example.com")
+                    rule.message(2) { value in
+                        value.message(1) { http in
+                            http.message(1) { path in
+                                path.string(1, "/")
+                                path.message(2) { backend in
+                                    backend.message(4) { service in
+                                        service.string(1, "web")
+                                        service.message(2) { port in port.string(1, ""); port.int(2, 80) }
+                                    }
+                                }
+                                path.string(3, "Prefix")
+                            }
+                        }
+                    }
+                }
+            }
+            p.message(3) { status in status.message(1) { _ in } }
+        }
+        #expect(try decode(body("networking.k8s.io/v1", "Ingress", raw)) == json("""
+            {"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"web","namespace":"default"},
+             "spec":{"rules":[{"host":"web.example.com","http":{"paths":[{"path":"/","pathType":"Prefix",
+               "backend":{"service":{"name":"web","port":{"number":80}}}}]}}]},
+             "status":{"loadBalancer":{}}}
+            """))
+    }
+
     @Test("Secret: bytes map values and bytes are base64")
     func secret() throws {
         let raw = PB { p in

@@ -151,6 +151,20 @@ def test_no_ready_endpoint_answers_503(node_cluster, nns):
     assert "503 Service Temporarily Unavailable" in body, body
 
 
+def test_kubectl_create_ingress_as_the_readme_shows(node_cluster, nns):
+    """`kubectl create ingress` sends the Ingress as protobuf, not JSON."""
+    c = node_cluster.cluster
+    port = node_cluster.ingress_http_port
+    c.kubectl("create", "service", "clusterip", "made", "-n", nns, "--tcp=80:8080")
+    host = f"made.{nns}.example"
+    c.kubectl("create", "ingress", "made", "-n", nns, f"--rule={host}/*=made:80")
+    ingress = json.loads(c.kubectl("get", "ingress", "made", "-n", nns, "-o", "json").stdout)
+    assert ingress["spec"]["rules"] == [{"host": host, "http": {"paths": [{
+        "path": "/", "pathType": "Prefix", "backend": {"service": {"name": "made", "port": {"number": 80}}}}]}}], ingress
+    status, body = wait_until("a 503", lambda: (lambda r: r if r[0] == 503 else None)(get(port, host, "/")), timeout=15)
+    assert "503 Service Temporarily Unavailable" in body, body
+
+
 def test_a_deleted_endpoint_drops_out_with_no_failed_request(node_cluster, nns):
     c = node_cluster.cluster
     port = node_cluster.ingress_http_port
