@@ -305,26 +305,21 @@ final class IngressProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
                                         name: IngressPipelineNames.upstream)
                 }
             }
-        let future: EventLoopFuture<any Channel>
-        var pending = true
-        switch UpstreamConnector.shared.connect(address, ip: endpoint.ip, port: endpoint.port) {
-        case .connected(let descriptor):
-            future = bootstrap.withConnectedSocket(descriptor)
-            pending = false
-        case .failed(let error):
-            future = context.eventLoop.makeFailedFuture(error)
-            pending = false
-        case .usual:
-            future = bootstrap.connect(to: address)
-        }
+        // Only a connection still being made can go unanswered, so only it gets a hedge.
+        let (future, pending): (EventLoopFuture<any Channel>, Bool) =
+            switch UpstreamConnector.shared.connect(address, ip: endpoint.ip, port: endpoint.port) {
+            case .connected(let descriptor): (bootstrap.withConnectedSocket(descriptor), false)
+            case .failed(let error): (context.eventLoop.makeFailedFuture(error), false)
+            case .usual: (bootstrap.connect(to: address), true)
+            }
         // With one endpoint the second attempt goes to it again: a new SYN may find room.
         let hedgeLeft = endpoints.count == 1 ? max(left, 2) : left
-        let hedge = !pending ? nil : context.eventLoop.assumeIsolated().scheduleTask(in: Self.hedgeDelay) {
+        let hedge = pending ? context.eventLoop.assumeIsolated().scheduleTask(in: Self.hedgeDelay) {
             guard !attempt.ended, hedgeLeft > 1, generation == self.connectGeneration,
                   case .connecting = self.state, self.context != nil else { return }
             attempt.hedged = true
             self.attempt(endpoints, from: start + 1, left: hedgeLeft - 1, backend: backend, context: context)
-        }
+        } : nil
         future.assumeIsolated().whenComplete { result in
             attempt.ended = true
             hedge?.cancel()

@@ -46,13 +46,15 @@ final class UpstreamConnector: Sendable {
 
     func connect(_ address: SocketAddress, ip: String, port: Int) -> Outcome {
         let key = Key(ip: ip, port: port)
-        let skip = records.withLock { records -> Bool in
-            guard var record = records[key], record.skips > 0 else { return false }
+        // One look-up per attempt in the usual case (no record: this endpoint never missed).
+        let known = records.withLock { records -> Bool? in
+            guard var record = records[key] else { return nil }
+            guard record.skips > 0 else { return false }
             record.skips -= 1
             records[key] = record
             return true
         }
-        if skip { return .usual }
+        if known == true { return .usual }
         let result = address.withSockAddr { pointer, length in
             kyvern_tcp_connect_now(pointer, UInt32(length))
         }
@@ -60,8 +62,8 @@ final class UpstreamConnector: Sendable {
             noteMiss(key)
             return .usual
         }
-        records.withLock { records in
-            if records[key] != nil { records[key] = nil }
+        if known != nil {
+            records.withLock { _ = $0.removeValue(forKey: key) }   // misses are counted in a row
         }
         if result >= 0 { return .connected(result) }
         return .failed(IOError(errnoCode: -result, reason: "connect"))
