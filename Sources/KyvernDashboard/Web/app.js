@@ -94,8 +94,9 @@ async function api(path, opts = {}) {
       res = await fetch(path, { method, headers, body, signal: opts.signal });
       break;
     } catch (err) {
-      // A read whose connection dropped (a network change) is asked again; a write is not repeated.
-      if (method !== "GET" || err.name === "AbortError" || attempt >= 3) throw err;
+      // A read whose connection dropped (a network change) is asked again; a write is repeated only
+      // when its caller says that doing it twice is the same as doing it once (`idempotent`).
+      if ((method !== "GET" && !opts.idempotent) || err.name === "AbortError" || attempt >= 3) throw err;
       await sleep(300 * attempt, opts.signal);
     }
   }
@@ -840,7 +841,8 @@ function renderActions(d, ns, name, box) {
     for (const [label, value] of [["Cordon", true], ["Uncordon", false]]) {
       act(label, async () => {
         if (!await ask(`${label} node ${name}?`, [h("p", {}, value ? "No new pods will be scheduled here." : "New pods may be scheduled here again.")])) return;
-        await api(resPath(d, "", name), { method: "PATCH", contentType: "application/merge-patch+json", body: { spec: { unschedulable: value ? true : null } } });
+        await api(resPath(d, "", name), { method: "PATCH", contentType: "application/merge-patch+json", idempotent: true,
+          body: { spec: { unschedulable: value ? true : null } } });
         showAlert(`Node ${name} ${value ? "cordoned" : "uncordoned"}.`, "info");
       });
     }

@@ -92,7 +92,8 @@ async function drainNode(name) {
   const line = (text, cls, attrs) => { const li = h("li", { class: cls || "", ...(attrs || {}) }, text); log.append(li); return li; };
 
   const node = find("", "nodes");
-  await api(resPath(node, "", name), { method: "PATCH", contentType: "application/merge-patch+json", body: { spec: { unschedulable: true } } });
+  await api(resPath(node, "", name), { method: "PATCH", contentType: "application/merge-patch+json", idempotent: true,
+    body: { spec: { unschedulable: true } } });
   line(`node/${name} cordoned`, "ok");
   if (daemon.length) line(`Warning: ignoring DaemonSet-managed Pods: ${names(daemon)}`, "warn");
   if (mirror.length) line(`Warning: ignoring mirror Pods: ${names(mirror)}`, "warn");
