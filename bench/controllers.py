@@ -50,6 +50,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from api_bench import Client, Creds, Server, fmt, make_namespace  # noqa: E402
 from scheduler import Component, wait_for_nodes  # noqa: E402
+from proc_cpu import cpu_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "bench" / "reports"
@@ -360,14 +361,6 @@ def scrape_metrics(creds: Creds) -> dict:
     return out
 
 
-def process_cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
-
-
 # --------------------------------------------------------------------------------------------------
 # the run
 
@@ -398,7 +391,7 @@ def run(args, binary: Path, work: Path) -> dict:
         deps = Watch(creds, f"/apis/apps/v1/namespaces/{NAMESPACE}/deployments")
         watches = [pods, rss, deps]
         procs = [agent]
-        server_cpu0, agent_cpu0 = process_cpu(server.proc.pid), agent.cpu_seconds()
+        server_cpu0, agent_cpu0 = cpu_seconds(server.proc.pid), agent.cpu_seconds()
 
         # 1. bring-up
         def up_done():
@@ -426,13 +419,13 @@ def run(args, binary: Path, work: Path) -> dict:
             milestones = {what: [round(ts[int(q * (len(ts) - 1))] - t0, 2) for q in (0.0, 0.5, 0.9, 1.0)] if ts else []
                           for what, ts in bounds.times.items()}
         progress(f"  pods created / bound / Running at (first, p50, p90, last, s): {milestones}")
-        cpu_up = (process_cpu(server.proc.pid) - server_cpu0, agent.cpu_seconds() - agent_cpu0)
+        cpu_up = (cpu_seconds(server.proc.pid) - server_cpu0, agent.cpu_seconds() - agent_cpu0)
         metrics_up = scrape_metrics(creds)
 
         # 2. rolling update
         with pods.lock:
             bounds.armed = True
-        server_cpu1, agent_cpu1 = process_cpu(server.proc.pid), agent.cpu_seconds()
+        server_cpu1, agent_cpu1 = cpu_seconds(server.proc.pid), agent.cpu_seconds()
 
         def roll_done():
             ds = {d["metadata"]["name"]: d for d in deps.snapshot()}
@@ -462,7 +455,7 @@ def run(args, binary: Path, work: Path) -> dict:
         progress(f"  {args.deployments} Deployments patched to {IMAGE_V2} in {patch_s:.1f} s")
         roll_s = patch_s + wait_until("rollout", roll_done, roll_line, args.timeout, watches, procs)
         progress(f"  rollout: every Deployment complete, old ReplicaSets at 0, {roll_s:.1f} s after the first patch")
-        cpu_roll = (process_cpu(server.proc.pid) - server_cpu1, agent.cpu_seconds() - agent_cpu1)
+        cpu_roll = (cpu_seconds(server.proc.pid) - server_cpu1, agent.cpu_seconds() - agent_cpu1)
         metrics_end = scrape_metrics(creds)
 
         problems = list(bounds.violations)
@@ -576,7 +569,7 @@ def run_node_failure(args, binary: Path, work: Path) -> dict:
         errors_before = reconcile_errors(scrape_metrics(creds), "deployment")
 
         # 2. the failure
-        server_cpu0 = process_cpu(server.proc.pid)
+        server_cpu0 = cpu_seconds(server.proc.pid)
         doomed.proc.kill()
         doomed.proc.wait(timeout=10)
         agents.remove(doomed)
@@ -630,7 +623,7 @@ def run_node_failure(args, binary: Path, work: Path) -> dict:
         recover_s = wait_until("node failure", fail_done, fail_line, args.timeout, watches, agents)
         progress(f"  every Deployment whole again on the surviving nodes {recover_s:.1f} s after the kill "
                  f"(floor {floor} s); milestones {marks}")
-        server_cpu = process_cpu(server.proc.pid) - server_cpu0
+        server_cpu = cpu_seconds(server.proc.pid) - server_cpu0
         metrics = scrape_metrics(creds)
         deployment_errors = reconcile_errors(metrics, "deployment") - errors_before
         problems = []

@@ -39,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from api_bench import Client, Creds, Server, fmt, free_port, make_namespace, pct  # noqa: E402
+from proc_cpu import cpu_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "bench" / "reports"
@@ -130,15 +131,6 @@ class Component:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
 
 
 def wait_for_nodes(creds: Creds, count: int, agent: Component, timeout: float) -> float:

@@ -29,6 +29,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from proc_cpu import cpu_times  # noqa: E402
 BRIDGE, GATEWAY = "kyingb0", "10.249.2.1"
 PODS = [("kyingb-pod1", "10.249.2.11", "vkying1"), ("kyingb-pod2", "10.249.2.12", "vkying2")]
 POD_PORT, INGRESS_PORT, NGINX_PORT = 8080, 18080, 18081
@@ -109,19 +111,10 @@ def wait_port(port, timeout=10):
     raise RuntimeError(f"nothing answers on {port}")
 
 
-def cpu_seconds(pids):
-    """(utime, stime) of these processes and their threads (a process that ended counts nothing)."""
-    user = system = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            user += int(fields[11])
-            system += int(fields[12])
-        except OSError:
-            pass
-    tick = os.sysconf("SC_CLK_TCK")
-    return user / tick, system / tick
+def cpu_of(pids):
+    """(user, system) seconds of these processes (a process that ended counts nothing)."""
+    times = [cpu_times(pid) or (0.0, 0.0) for pid in pids]
+    return sum(t[0] for t in times), sum(t[1] for t in times)
 
 
 def children(pid):
@@ -181,11 +174,11 @@ def main():
                 wrk(url, 2, args.connections, args.threads)
             for _ in range(args.rounds):
                 for name, url in targets.items():
-                    before = cpu_seconds(charged[name])
+                    before = cpu_of(charged[name])
                     result = wrk(url, args.seconds, args.connections, args.threads)
                     requests = result["rps"] * args.seconds
                     if charged[name] and requests > 0:
-                        user, system = (after - start for after, start in zip(cpu_seconds(charged[name]), before))
+                        user, system = (after - start for after, start in zip(cpu_of(charged[name]), before))
                         result["user_us_per_request"] = user / requests * 1e6
                         result["system_us_per_request"] = system / requests * 1e6
                         result["cpu_us_per_request"] = (user + system) / requests * 1e6
