@@ -9,6 +9,7 @@ import NIOHTTP1
 import NIOSSL
 import NIOWebSocket
 import ServiceLifecycle
+import Synchronization
 import Testing
 @testable import KyvernKubelet
 
@@ -44,7 +45,10 @@ private struct StreamingFakeRuntime: ContainerRuntime {
         return 3
     }
     func attach(id: String, tty: Bool, io: StreamIO) async throws {}
-    func portForward(sandboxID: String, port: Int, io: ByteStream) async throws {}
+    /// Port 9999: nothing listens there, the connection fails at once.
+    func portForward(sandboxID: String, port: Int, io: ByteStream) async throws {
+        if port == 9999 { throw POSIXError(.ECONNREFUSED) }
+    }
     func containerStats(id: String) async throws -> ContainerStats {
         ContainerStats(containerID: id, timestamp: Date(), cpuUsageCoreNanoSeconds: UInt64(Date().timeIntervalSince1970 * 1e8),
                        memoryWorkingSetBytes: 4 << 20, memoryUsageBytes: 5 << 20)
@@ -144,6 +148,44 @@ private struct OnePodLookup: ContainerLookup {
                 #expect(object["reason"] as? String == "NonZeroExitCode")
             }
             _ = received
+        }
+    }
+
+    /// A session that ends within milliseconds of the upgrade (a port nothing listens on) still
+    /// reaches the client whole: its port prefixes, its error and its close.
+    @Test(.timeLimit(.minutes(1))) func aPortForwardThatFailsAtOnceDeliversItsError() async throws {
+        try await withAgent { port in
+            var configuration = WebSocketClientConfiguration()
+            configuration.additionalHeaders = [.authorization: "Bearer \(Self.token)", .secWebSocketProtocol: "portforward.k8s.io"]
+            configuration.sniHostname = "n1"
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .none
+            let url = "wss://127.0.0.1:\(port)/portForward/ns/p?port=9999"
+            let clientConfiguration = configuration
+            let clientTLS = tls
+            try await withThrowingTaskGroup(of: [[UInt8]].self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        let messages = Mutex<[[UInt8]]>([])
+                        let closed = try await WebSocketClient.connect(url: url, configuration: clientConfiguration, tlsConfiguration: clientTLS,
+                                                                       logger: Logger(label: "test")) { inbound, outbound, _ in
+                            try await outbound.write(.binary(ByteBuffer(bytes: [0, 0x0f, 0x27])))
+                            for try await message in inbound.messages(maxSize: 1 << 20) {
+                                guard case .binary(var buffer) = message else { continue }
+                                let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+                                messages.withLock { $0.append(bytes) }
+                            }
+                        }
+                        #expect(closed?.closeCode == .normalClosure)
+                        return messages.withLock { $0 }
+                    }
+                }
+                for try await messages in group {
+                    #expect(messages.prefix(2) == [[0, 0x0f, 0x27], [1, 0x0f, 0x27]])
+                    let error = messages.filter { $0.first == 1 }.dropFirst().flatMap { $0.dropFirst() }
+                    #expect(String(decoding: error, as: UTF8.self).hasPrefix("error forwarding port 9999 to pod s1"))
+                }
+            }
         }
     }
 }

@@ -19,6 +19,9 @@ enum WebSocketRelay {
         do {
             try await WebSocketClient.connect(url: agentURL, configuration: configuration,
                                               tlsConfiguration: NodeAgentClient.insecureTLS, logger: logger) { agentInbound, agentOutbound, _ in
+                // Tells the agent that this side's upgrade is done, so that it may end the connection
+                // (kubectl may send nothing before the session's output and end arrive).
+                try? await agentOutbound.write(.custom(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer())))
                 await withTaskGroup(of: Void.self) { group in
                     group.addTask {
                         await pump(from: client.inbound, to: agentOutbound)

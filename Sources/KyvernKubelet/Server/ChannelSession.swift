@@ -35,51 +35,48 @@ struct ChannelSession: Sendable {
         if !request.stdin { stdinInput.finish() }
         let proto = self.protocol
 
-        let outcome: (code: Int32?, failure: String?) = await withTaskGroup(of: (Int32?, String?)?.self) { group in
-            group.addTask {
-                do {
-                    for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case .binary(var buffer) = message, let bytes = buffer.readBytes(length: buffer.readableBytes),
-                              let (stream, payload) = ChannelProtocol.split(bytes) else { continue }
-                        switch stream {
-                        case ChannelProtocol.stdin: stdinInput.yield(Array(payload))
-                        case ChannelProtocol.resize:
-                            if let size = ChannelProtocol.terminalSize(payload) {
-                                resizeInput.yield(TerminalSize(width: size.width, height: size.height))
-                            }
-                        case ChannelProtocol.close where proto == .v5:
-                            if payload.first == ChannelProtocol.stdin { stdinInput.finish() }
-                        default: break
+        let reader: @Sendable () async -> Void = {
+            do {
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .binary(var buffer) = message, let bytes = buffer.readBytes(length: buffer.readableBytes),
+                          let (stream, payload) = ChannelProtocol.split(bytes) else { continue }
+                    switch stream {
+                    case ChannelProtocol.stdin: stdinInput.yield(Array(payload))
+                    case ChannelProtocol.resize:
+                        if let size = ChannelProtocol.terminalSize(payload) {
+                            resizeInput.yield(TerminalSize(width: size.width, height: size.height))
                         }
+                    case ChannelProtocol.close where proto == .v5:
+                        if payload.first == ChannelProtocol.stdin { stdinInput.finish() }
+                    default: break
                     }
-                } catch {}
-                stdinInput.finish()
-                resizeInput.finish()
-                return nil
-            }
-            group.addTask { [request, runtime, containerID] in
-                do {
-                    switch request.kind {
-                    case .attach:
-                        try await runtime.attach(id: containerID, tty: request.tty, io: session)
-                        return (0, nil)
-                    default:
-                        return (try await runtime.exec(id: containerID, command: request.command, tty: request.tty, io: session), nil)
-                    }
-                } catch {
-                    return (nil, "\(error)")
                 }
+            } catch {}
+            stdinInput.finish()
+            resizeInput.finish()
+        }
+        let command: @Sendable () async -> (code: Int32?, failure: String?) = { [request, runtime, containerID] in
+            do {
+                switch request.kind {
+                case .attach:
+                    try await runtime.attach(id: containerID, tty: request.tty, io: session)
+                    return (0, nil)
+                default:
+                    return (try await runtime.exec(id: containerID, command: request.command, tty: request.tty, io: session), nil)
+                }
+            } catch {
+                return (nil, "\(error)")
             }
-            // Whichever ends first decides: the command (report its exit) or the client leaving
-            // (stdin's end arrives as a v5 close message, so the message stream ends only then).
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            if let result = first { return result }
-            return (nil, nil)
         }
-        if outcome.code != nil || outcome.failure != nil {
-            await send(ChannelProtocol.error, proto.errorPayload(exitCode: outcome.code, failure: outcome.failure))
-        }
+        // Whichever ends first decides: the command (its exit is reported before the close) or
+        // the client leaving (stdin's end arrives as a v5 close message, so the message stream
+        // ends only then).
+        _ = await SessionClosing.run(reader: reader, work: command, finish: { outcome in
+            if outcome.code != nil || outcome.failure != nil {
+                await send(ChannelProtocol.error, proto.errorPayload(exitCode: outcome.code, failure: outcome.failure))
+            }
+            try? await outbound.close(.normalClosure, reason: nil)
+        })
         try? await outbound.close(.normalClosure, reason: nil)
     }
 }

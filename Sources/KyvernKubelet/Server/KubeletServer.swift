@@ -32,8 +32,14 @@ public struct KubeletServer: Service {
         let onRunning = self.onRunning
         let app = Application(
             responder: KubeletResponder(endpoint: endpoint),
-            server: try .tls(.http1WebSocketUpgrade(configuration: .init(http1: .init(idleTimeout: nil))) { request, _, _ in
-                try await sessions.shouldUpgrade(request)
+            server: try .tls(.http1WebSocketUpgrade(configuration: .init(http1: .init(idleTimeout: nil))) { request, channel, _ in
+                let decision = try await sessions.shouldUpgrade(request)
+                if case .upgrade = decision {
+                    try await channel.eventLoop.submit {
+                        try channel.pipeline.syncOperations.addHandler(HalfCloseAfterClientSpoke())
+                    }.get()
+                }
+                return decision
             }, tlsConfiguration: configuration.identity.tlsConfiguration()),
             configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },

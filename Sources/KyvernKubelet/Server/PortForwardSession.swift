@@ -31,47 +31,45 @@ struct PortForwardSession: Sendable {
         }
         let continuations = inputs
         let incomingStreams = streams
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                // Each data stream's first client message is the port prefix, not payload.
-                var seen = Set<Int>()
-                do {
-                    for try await message in inbound.messages(maxSize: 1 << 20) {
-                        guard case .binary(var buffer) = message, let bytes = buffer.readBytes(length: buffer.readableBytes),
-                              let (stream, payload) = ChannelProtocol.split(bytes) else { continue }
-                        if stream == Self.closeSignal, let closed = payload.first, closed % 2 == 0, Int(closed / 2) < continuations.count {
-                            continuations[Int(closed / 2)].finish()
-                            continue
-                        }
-                        let index = Int(stream / 2)
-                        guard stream % 2 == 0, index < continuations.count else { continue }
-                        if seen.insert(index).inserted && payload.count == 2 { continue }
-                        continuations[index].yield(Array(payload))
+        let reader: @Sendable () async -> Void = {
+            // Each data stream's first client message is the port prefix, not payload.
+            var seen = Set<Int>()
+            do {
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    guard case .binary(var buffer) = message, let bytes = buffer.readBytes(length: buffer.readableBytes),
+                          let (stream, payload) = ChannelProtocol.split(bytes) else { continue }
+                    if stream == Self.closeSignal, let closed = payload.first, closed % 2 == 0, Int(closed / 2) < continuations.count {
+                        continuations[Int(closed / 2)].finish()
+                        continue
                     }
-                } catch {}
-                continuations.forEach { $0.finish() }
-            }
-            group.addTask { [runtime, sandboxID, ports] in
-                await withTaskGroup(of: Void.self) { connections in
-                    for (index, port) in ports.enumerated() {
-                        let incoming = incomingStreams[index]
-                        connections.addTask {
-                            do {
-                                try await runtime.portForward(sandboxID: sandboxID, port: port, io: ByteStream(
-                                    incoming: incoming, outgoing: { await send(UInt8(index * 2), $0) }))
-                            } catch {
-                                await send(UInt8(index * 2 + 1), Array("error forwarding port \(port) to pod \(sandboxID): \(error)".utf8))
-                            }
+                    let index = Int(stream / 2)
+                    guard stream % 2 == 0, index < continuations.count else { continue }
+                    if seen.insert(index).inserted && payload.count == 2 { continue }
+                    continuations[index].yield(Array(payload))
+                }
+            } catch {}
+            continuations.forEach { $0.finish() }
+        }
+        let connections: @Sendable () async -> Void = { [runtime, sandboxID, ports] in
+            await withTaskGroup(of: Void.self) { connections in
+                for (index, port) in ports.enumerated() {
+                    let incoming = incomingStreams[index]
+                    connections.addTask {
+                        do {
+                            try await runtime.portForward(sandboxID: sandboxID, port: port, io: ByteStream(
+                                incoming: incoming, outgoing: { await send(UInt8(index * 2), $0) }))
+                        } catch {
+                            await send(UInt8(index * 2 + 1), Array("error forwarding port \(port) to pod \(sandboxID): \(error)".utf8))
                         }
                     }
                 }
-                // Closing tells the client that the pod's side is done; its close ends the reader.
-                try? await outbound.close(.normalClosure, reason: nil)
             }
-            // Either every connection ended or the client left: the other side is of no more use.
-            await group.next()
-            group.cancelAll()
         }
+        // Every connection ended: closing tells the client that the pod's side is done. The
+        // client leaving instead ends every connection.
+        _ = await SessionClosing.run(reader: reader, work: connections, finish: { _ in
+            try? await outbound.close(.normalClosure, reason: nil)
+        })
         try? await outbound.close(.normalClosure, reason: nil)
     }
 }

@@ -59,8 +59,9 @@ struct PortForwardTunnelConnection: Sendable {
                 }
                 if answered == false {
                     // The agent always sends the port prefixes first, so an agent session that ended
-                    // with nothing at all lost its messages on the way (seen, rarely, when they arrive
-                    // with the upgrade response): say so rather than leave kubectl waiting for an answer.
+                    // with nothing at all lost its messages on the way (it happened when they came with
+                    // the upgrade response and the connection's end; the agent now holds its end back,
+                    // see HalfCloseAfterClientSpoke): say so rather than leave kubectl waiting.
                     logger.warning("port-forward: the node agent's session ended without a message", metadata: ["url": "\(agentURL)"])
                     await queue.write(.data(streamID: request.errorStream, fin: false, payload: Array(
                         "error forwarding port \(request.port) to pod: the node agent's connection ended before any answer arrived".utf8)))
