@@ -4,6 +4,7 @@ import HummingbirdWSClient
 import Logging
 import NIOCore
 import NIOWebSocket
+import Synchronization
 
 /// One forwarded connection of a SPDY port-forward, bridged to its own WebSocket
 /// `portforward.k8s.io` session on the node agent for that one port: the SPDY data stream maps to
@@ -29,6 +30,14 @@ struct PortForwardTunnelConnection: Sendable {
         configuration.validateUTF8 = false
         configuration.sniHostname = "kubelet"
         let prefix: [UInt8] = [UInt8(truncatingIfNeeded: request.port), UInt8(truncatingIfNeeded: request.port >> 8)]
+        // kubectl learns the end as soon as the agent's session is over: the TLS shutdown after it
+        // can take seconds (the client waits for a `close_notify` it may no longer read).
+        let ended = Atomic<Bool>(false)
+        let end: @Sendable () -> Void = {
+            guard !ended.exchange(true, ordering: .relaxed) else { return }
+            queue.post(.data(streamID: request.dataStream, fin: true, payload: []))
+            queue.post(.data(streamID: request.errorStream, fin: true, payload: []))
+        }
         do {
             try await WebSocketClient.connect(url: "\(agentURL)?port=\(request.port)", configuration: configuration,
                                               tlsConfiguration: NodeAgentClient.insecureTLS, logger: logger) { inbound, outbound, _ in
@@ -66,13 +75,15 @@ struct PortForwardTunnelConnection: Sendable {
                     await queue.write(.data(streamID: request.errorStream, fin: false, payload: Array(
                         "error forwarding port \(request.port) to pod: the node agent's connection ended before any answer arrived".utf8)))
                 }
+                end()
             }
         } catch {
             logger.debug("port-forward to the node agent failed", metadata: ["url": "\(agentURL)", "error": "\(error)"])
-            queue.post(.data(streamID: request.errorStream, fin: false, payload: Array("error dialing backend: \(error)".utf8)))
+            if !ended.load(ordering: .relaxed) {
+                queue.post(.data(streamID: request.errorStream, fin: false, payload: Array("error dialing backend: \(error)".utf8)))
+            }
         }
-        queue.post(.data(streamID: request.dataStream, fin: true, payload: []))
-        queue.post(.data(streamID: request.errorStream, fin: true, payload: []))
+        end()
     }
 
     /// The agent's messages: each stream's first message is the port prefix, the rest payload.
