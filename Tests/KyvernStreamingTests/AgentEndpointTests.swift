@@ -93,6 +93,20 @@ private struct OnePodLookup: ContainerLookup {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
     }()
 
+    /// A WebSocket client of the agent speaking `subprotocol`, as the API server is one.
+    static func client(_ subprotocol: String) -> WebSocketClientConfiguration {
+        var configuration = WebSocketClientConfiguration()
+        configuration.additionalHeaders = [.authorization: "Bearer \(token)", .secWebSocketProtocol: subprotocol]
+        configuration.sniHostname = "n1"
+        return configuration
+    }
+
+    static let clientTLS: TLSConfiguration = {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        return tls
+    }()
+
     func get(_ url: String, token: String = token) async throws -> (Int, String) {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -125,13 +139,9 @@ private struct OnePodLookup: ContainerLookup {
 
     @Test func execOverV5() async throws {
         try await withAgent { port in
-            var configuration = WebSocketClientConfiguration()
-            configuration.additionalHeaders = [.authorization: "Bearer \(Self.token)", .secWebSocketProtocol: "v5.channel.k8s.io"]
-            configuration.sniHostname = "n1"
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.certificateVerification = .none
             let url = "wss://127.0.0.1:\(port)/exec/ns/p/app?command=echo&command=hi&input=1&output=1&error=1"
-            let received = try await WebSocketClient.connect(url: url, configuration: configuration, tlsConfiguration: tls,
+            let received = try await WebSocketClient.connect(url: url, configuration: Self.client("v5.channel.k8s.io"),
+                                                             tlsConfiguration: Self.clientTLS,
                                                              logger: Logger(label: "test")) { inbound, outbound, _ in
                 try await outbound.write(.binary(ByteBuffer(bytes: [0] + Array("abc".utf8))))
                 try await outbound.write(.binary(ByteBuffer(bytes: [255, 0])))
@@ -155,19 +165,13 @@ private struct OnePodLookup: ContainerLookup {
     /// reaches the client whole: its port prefixes, its error and its close.
     @Test(.timeLimit(.minutes(1))) func aPortForwardThatFailsAtOnceDeliversItsError() async throws {
         try await withAgent { port in
-            var configuration = WebSocketClientConfiguration()
-            configuration.additionalHeaders = [.authorization: "Bearer \(Self.token)", .secWebSocketProtocol: "portforward.k8s.io"]
-            configuration.sniHostname = "n1"
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.certificateVerification = .none
             let url = "wss://127.0.0.1:\(port)/portForward/ns/p?port=9999"
-            let clientConfiguration = configuration
-            let clientTLS = tls
             try await withThrowingTaskGroup(of: [[UInt8]].self) { group in
                 for _ in 0..<20 {
                     group.addTask {
                         let messages = Mutex<[[UInt8]]>([])
-                        let closed = try await WebSocketClient.connect(url: url, configuration: clientConfiguration, tlsConfiguration: clientTLS,
+                        let closed = try await WebSocketClient.connect(url: url, configuration: Self.client("portforward.k8s.io"),
+                                                                       tlsConfiguration: Self.clientTLS,
                                                                        logger: Logger(label: "test")) { inbound, outbound, _ in
                             try await outbound.write(.binary(ByteBuffer(bytes: [0, 0x0f, 0x27])))
                             for try await message in inbound.messages(maxSize: 1 << 20) {
